@@ -1,0 +1,103 @@
+package lang
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Cluster is a whole drover configuration: every *.hcl file of one folder,
+// evaluated and validated. Slices keep declaration order (file name order,
+// then position in the file), so that everything built from it is stable.
+type Cluster struct {
+	Dir      string
+	SSH      SSH
+	Servers  []*Server
+	Networks []*Network
+	// Files are the parsed sources, by file name, for printing diagnostics
+	// with snippets (hcl.NewDiagnosticTextWriter).
+	Files map[string]*hcl.File
+}
+
+// Server returns the server named name, or nil.
+func (c *Cluster) Server(name string) *Server {
+	for _, s := range c.Servers {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// SSH is how drover reaches servers: the top-level `ssh` block, with a
+// server's own `ssh` block overriding user and port.
+type SSH struct {
+	User         string        // default "root"
+	Port         int           // default 22
+	IdentityFile string        // "" = none; "~" is expanded by the runner
+	Agent        bool          // use $SSH_AUTH_SOCK, default true
+	KnownHosts   string        // default "~/.ssh/known_hosts"
+	TrustOnFirst bool          // `trust_on_first_use`: accept and record unknown host keys
+	Jump         string        // "user@host:port" of a bastion, "" = none
+	Become       bool          // run the helper with sudo when User is not root
+	Timeout      time.Duration // connect timeout, default 10s
+	DeclRange    hcl.Range
+}
+
+// LocalServer is the reserved server name for the machine drover runs on.
+const LocalServer = "local"
+
+// Server is one `server "NAME" { ... }` block.
+type Server struct {
+	Name      string
+	Address   string // IPv4 or IPv6 address drover connects to and peers use
+	Interface string // link interface; "" = the one holding Address
+	// Subnet is the server's container subnet (seed: setsubnet), "" = none.
+	Subnet string
+	Bridge string // container bridge, default "cbr0"
+	DHCP   bool   // dnsmasq on Bridge for the container subnet, default true
+	Domain string // DNS domain of the container subnet, default "app"
+	Labels map[string]string
+	// Local is true for the reserved server "local": the machine drover
+	// runs on, reached without SSH. Its Address comes from facts.
+	Local bool
+	User  string // from the server's ssh block, else the cluster's
+	Port  int
+
+	DeclRange hcl.Range
+}
+
+// Network is one `network "KIND" "NAME" { ... }` block. Exactly one of the
+// kind fields is set.
+type Network struct {
+	Name  string
+	Kind  string // "vxlan"
+	VXLAN *VXLAN
+
+	DeclRange hcl.Range
+}
+
+// VXLAN is a layer-2 overlay: one bridge per member joined by a VXLAN
+// device, unicast (FDB head-end replication) unless Group is set.
+type VXLAN struct {
+	Subnet     string // overlay subnet, CIDR
+	Bridge     string // default "vxl0"
+	VNI        int    // default 42, 1..16777215
+	Port       int    // UDP port, default 4789
+	Group      string // multicast group; "" = unicast peers
+	MTU        int    // 0 = derived: link MTU - 50
+	DHCP       bool   // dnsmasq on DHCPHost, default true
+	DHCPHost   string // member server running dnsmasq, default the first member
+	Domain     string // DNS domain, default "vxapp"
+	Masquerade bool   // NAT from the overlay out through DHCPHost, default true
+	Members    []Member
+}
+
+// Member is one server of a network: from `servers = ["s1", "s2:eth1"]` or
+// a `member "s1" { interface = "eth1" address = "100.64.10.5" }` block.
+type Member struct {
+	Server    string
+	Interface string // "" = the server's link interface
+	Address   string // address on the overlay bridge, "" = derived
+	DeclRange hcl.Range
+}

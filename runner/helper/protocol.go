@@ -1,0 +1,85 @@
+// Package helper is the protocol between the controller and drover-helper,
+// the small binary drover runs on each server, and the helper's side of it.
+//
+// The helper is started as "drover-helper serve" (over SSH, or locally). It
+// first writes the line Magic; everything before that line on its stdout is
+// noise from a login shell and is skipped by the client. Then the client
+// writes one JSON Request per line on stdin and the helper answers each with
+// zero or more Event lines followed by exactly one Response line, all JSON.
+// The helper exits when stdin closes.
+package helper
+
+import "github.com/drover/drover/runner/host"
+
+// Version is the protocol version. Client and helper must agree exactly.
+const Version = 1
+
+// Magic is the first line the helper writes; it carries the version.
+const Magic = "\x00DROVER-HELPER/1"
+
+// Operations a Request may ask for.
+const (
+	// OpFacts gathers host.Facts.
+	OpFacts = "facts"
+	// OpPlan reads the actual state of Resources and of everything in the
+	// manifest, and answers with the changes that make the host match
+	// Resources exactly (deletes for manifest entries no longer desired,
+	// in reverse order of creation, first). Owners, when set, limits
+	// deletes to manifest entries owned only by those declarations.
+	OpPlan = "plan"
+	// OpApply applies Changes in order, streaming an Event per change, and
+	// records each success in the manifest at once. It stops at the first
+	// failure. Fingerprint, when set, must equal the fingerprint of the
+	// host's current state or nothing is done (a stale plan).
+	OpApply = "apply"
+	// OpCheck runs Checks and answers with their results.
+	OpCheck = "check"
+	// OpManifest answers with the resources drover made on this host.
+	OpManifest = "manifest"
+	// OpLock takes the host's apply lock for this session (released when
+	// the helper exits); Holder names who takes it. Fails, naming the
+	// current holder, if another session holds it.
+	OpLock = "lock"
+)
+
+// Request is one line from the client.
+type Request struct {
+	Op          string          `json:"op"`
+	Resources   []host.Resource `json:"resources,omitempty"`
+	Owners      []string        `json:"owners,omitempty"`
+	Changes     []host.Change   `json:"changes,omitempty"`
+	Fingerprint string          `json:"fingerprint,omitempty"`
+	Checks      []host.Check    `json:"checks,omitempty"`
+	Holder      string          `json:"holder,omitempty"`
+}
+
+// Event is a progress line during OpApply: one per change, when it is done.
+type Event struct {
+	Event  string      `json:"event"` // "applied" or "failed"
+	Change host.Change `json:"change"`
+	Error  string      `json:"error,omitempty"`
+	Millis int64       `json:"ms"`
+}
+
+// Response ends the answer to one Request. Error is set when the request as
+// a whole failed; it names the resource and carries the command's stderr.
+type Response struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+
+	Facts *host.Facts `json:"facts,omitempty"`
+	// Changes are the planned changes (OpPlan) or those applied (OpApply).
+	// Plans include no-op entries so that the client can show counts.
+	Changes []host.Change `json:"changes,omitempty"`
+	// Fingerprint summarises the actual state read during OpPlan, so that
+	// a saved plan can be refused when the host changed since.
+	Fingerprint string             `json:"fingerprint,omitempty"`
+	Results     []host.CheckResult `json:"results,omitempty"`
+	Manifest    []host.Resource    `json:"manifest,omitempty"`
+}
+
+// Envelope tells an Event line from a Response line: only events have a
+// non-empty "event" field.
+type Envelope struct {
+	Event string `json:"event"`
+}

@@ -1,0 +1,185 @@
+// Package host is drover's instruction set: the kinds of resource the helper
+// reads, diffs, applies and deletes on a server (links, addresses, routes, FDB
+// entries, sysctls, files, nftables tables, packages, services), the facts it
+// gathers and the checks it runs. It is the only package that touches the
+// kernel; the controller uses its data types only.
+package host
+
+import (
+	"sort"
+	"strings"
+)
+
+// Unknown is the attribute value of something not known until apply (a fact
+// of a host the controller could not reach, or a value made on another host).
+// Plans print it as "(known after apply)".
+const Unknown = "\x00(known after apply)"
+
+// Sensitive is printed instead of the value of an attribute named in
+// Resource.Sensitive.
+const Sensitive = "(sensitive)"
+
+// Resource is one desired thing on one host. Attrs are the kind's settings,
+// all strings so that they diff, print and serialise uniformly; each kind
+// documents its keys in its own file.
+type Resource struct {
+	Kind  string            `json:"kind"`
+	Name  string            `json:"name"`
+	Attrs map[string]string `json:"attrs"`
+	// Owners are the declarations that want this resource ("server.s1",
+	// "network.vx1"). The same resource wanted twice with equal attributes
+	// is one resource with two owners.
+	Owners []string `json:"owners"`
+	// After lists IDs of resources that must be applied before this one. An
+	// ID of another host is written "HOST:KIND/NAME".
+	After []string `json:"after,omitempty"`
+	// Sensitive names attributes whose values are never printed.
+	Sensitive []string `json:"sensitive,omitempty"`
+}
+
+// ID is the resource's stable identity on its host: "link/vxl0",
+// "file//etc/drover/dnsmasq-vx1.conf", "fdb/vx42/198.51.100.2".
+func (r Resource) ID() string { return r.Kind + "/" + r.Name }
+
+// IsSensitive reports whether attribute key must not be printed.
+func (r Resource) IsSensitive(key string) bool {
+	for _, s := range r.Sensitive {
+		if s == key {
+			return true
+		}
+	}
+	return false
+}
+
+// Action is what a plan does to one resource.
+type Action string
+
+// The actions of a plan, printed as Terraform prints them.
+const (
+	NoOp    Action = "no-op"
+	Create  Action = "create"
+	Update  Action = "update"
+	Delete  Action = "delete"
+	Replace Action = "replace"
+)
+
+// Symbol is the plan's one-column marker for the action.
+func (a Action) Symbol() string {
+	switch a {
+	case Create:
+		return "+"
+	case Update:
+		return "~"
+	case Delete:
+		return "-"
+	case Replace:
+		return "-/+"
+	}
+	return " "
+}
+
+// FieldChange is one attribute that differs between actual and desired.
+type FieldChange struct {
+	Name string `json:"name"`
+	Old  string `json:"old"`
+	New  string `json:"new"`
+	// ForcesReplace is set when this field cannot change in place.
+	ForcesReplace bool `json:"forces_replace,omitempty"`
+}
+
+// Change is the plan for one resource on one host.
+type Change struct {
+	Action   Action        `json:"action"`
+	Resource Resource      `json:"resource"`
+	Fields   []FieldChange `json:"fields,omitempty"`
+	// Diff is a unified diff of a file's content, when it changes.
+	Diff string `json:"diff,omitempty"`
+}
+
+// Facts are what the controller needs to know about a host before it can
+// expand declarations into resources. Gathered in one round trip.
+type Facts struct {
+	Hostname     string      `json:"hostname"`
+	Arch         string      `json:"arch"`   // GOARCH of the host: amd64, arm64
+	Kernel       string      `json:"kernel"` // uname -r
+	Distribution string      `json:"distribution"`
+	Init         string      `json:"init"` // "systemd" or "none"
+	DefaultIface string      `json:"default_iface,omitempty"`
+	Interfaces   []Interface `json:"interfaces"`
+	// LinkKinds are the link types the kernel can create ("bridge",
+	// "vxlan", "veth", "wireguard", "gre", ...).
+	LinkKinds []string `json:"link_kinds"`
+	// Commands maps a program drover may use (ping, nft, dnsmasq, ...) to
+	// its path, for those present.
+	Commands map[string]string `json:"commands,omitempty"`
+}
+
+// Interface is one network interface of a host.
+type Interface struct {
+	Name  string   `json:"name"`
+	MTU   int      `json:"mtu"`
+	Up    bool     `json:"up"`
+	Addrs []string `json:"addrs"` // CIDR notation, "198.51.100.1/24"
+}
+
+// InterfaceWithIP returns the interface holding ip (no prefix), if any.
+func (f Facts) InterfaceWithIP(ip string) (Interface, bool) {
+	for _, ifc := range f.Interfaces {
+		for _, a := range ifc.Addrs {
+			if strings.SplitN(a, "/", 2)[0] == ip {
+				return ifc, true
+			}
+		}
+	}
+	return Interface{}, false
+}
+
+// Interface returns the named interface, if any.
+func (f Facts) Interface(name string) (Interface, bool) {
+	for _, ifc := range f.Interfaces {
+		if ifc.Name == name {
+			return ifc, true
+		}
+	}
+	return Interface{}, false
+}
+
+// HasLinkKind reports whether the kernel can create links of kind k.
+func (f Facts) HasLinkKind(k string) bool {
+	for _, have := range f.LinkKinds {
+		if have == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Check is one post-condition the helper verifies after apply.
+//
+// Kinds: "ping" (attrs dst, size, count, timeout_ms, df="true"), "service"
+// (attrs name: running), "link" (attrs name: exists and is up).
+type Check struct {
+	Kind  string            `json:"kind"`
+	Attrs map[string]string `json:"attrs"`
+	Owner string            `json:"owner"`
+	// Title says what is being proven, for people: "s1 reaches s2 over
+	// vx1 with 1450-byte frames".
+	Title string `json:"title"`
+}
+
+// CheckResult is the outcome of one Check.
+type CheckResult struct {
+	Check  Check  `json:"check"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// SortedKeys returns the keys of m in order, for stable output.
+func SortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
