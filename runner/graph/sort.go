@@ -1,0 +1,168 @@
+package graph
+
+import (
+	"container/heap"
+	"slices"
+)
+
+// Sort returns the nodes in dependency order. Among nodes whose dependencies
+// are all placed, the one added first comes first, so the order is stable.
+// When the graph has cycles it returns a *CycleError naming each of them.
+func (g *Graph) Sort() ([]string, error) {
+	order, _ := g.order()
+	if len(order) == len(g.nodes) {
+		return g.names(order), nil
+	}
+	return nil, g.cycles(order)
+}
+
+// order is Kahn's algorithm with a min-heap of insertion indexes. It returns
+// the sortable prefix and the remaining in-degrees (non-zero on cycles and
+// on nodes that depend on them).
+func (g *Graph) order() ([]int, []int) {
+	pending := make([]int, len(g.nodes))
+	ready := &indexHeap{}
+	for i := range g.nodes {
+		pending[i] = len(g.deps[i])
+		if pending[i] == 0 {
+			*ready = append(*ready, i)
+		}
+	}
+	heap.Init(ready)
+	order := make([]int, 0, len(g.nodes))
+	for ready.Len() > 0 {
+		i := heap.Pop(ready).(int)
+		order = append(order, i)
+		for _, u := range g.users[i] {
+			pending[u]--
+			if pending[u] == 0 {
+				heap.Push(ready, u)
+			}
+		}
+	}
+	return order, pending
+}
+
+// cycles finds the strongly connected components among the nodes that could
+// not be sorted and returns one cycle through each.
+func (g *Graph) cycles(sorted []int) *CycleError {
+	done := make([]bool, len(g.nodes))
+	for _, i := range sorted {
+		done[i] = true
+	}
+	var cycles [][]string
+	for _, comp := range g.components(done) {
+		if c := g.cycleIn(comp); c != nil {
+			cycles = append(cycles, c)
+		}
+	}
+	slices.SortFunc(cycles, func(a, b []string) int { return g.index[a[0]] - g.index[b[0]] })
+	return &CycleError{Cycles: cycles}
+}
+
+// components is Tarjan's algorithm over the nodes not marked skip.
+func (g *Graph) components(skip []bool) [][]int {
+	t := tarjan{g: g, skip: skip, num: make([]int, len(g.nodes)), low: make([]int, len(g.nodes)), on: make([]bool, len(g.nodes))}
+	for i := range g.nodes {
+		if !skip[i] && t.num[i] == 0 {
+			t.visit(i)
+		}
+	}
+	return t.out
+}
+
+type tarjan struct {
+	g        *Graph
+	skip     []bool
+	num, low []int // 1-based discovery numbers; 0 = unvisited
+	on       []bool
+	stack    []int
+	next     int
+	out      [][]int
+}
+
+func (t *tarjan) visit(v int) {
+	t.next++
+	t.num[v], t.low[v] = t.next, t.next
+	t.stack = append(t.stack, v)
+	t.on[v] = true
+	for _, w := range t.g.users[v] {
+		switch {
+		case t.skip[w]:
+		case t.num[w] == 0:
+			t.visit(w)
+			t.low[v] = min(t.low[v], t.low[w])
+		case t.on[w]:
+			t.low[v] = min(t.low[v], t.num[w])
+		}
+	}
+	if t.low[v] != t.num[v] {
+		return
+	}
+	var comp []int
+	for {
+		w := t.stack[len(t.stack)-1]
+		t.stack = t.stack[:len(t.stack)-1]
+		t.on[w] = false
+		comp = append(comp, w)
+		if w == v {
+			break
+		}
+	}
+	t.out = append(t.out, comp)
+}
+
+// cycleIn returns the shortest cycle through the earliest-added node of a
+// strongly connected component, or nil when the component is a single node
+// without a self-edge.
+func (g *Graph) cycleIn(comp []int) []string {
+	start := slices.Min(comp)
+	if len(comp) == 1 && !slices.Contains(g.users[start], start) {
+		return nil
+	}
+	in := make(map[int]bool, len(comp))
+	for _, i := range comp {
+		in[i] = true
+	}
+	// Breadth-first search along edges, from start back to start.
+	prev := map[int]int{}
+	queue := []int{start}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for _, w := range g.users[v] {
+			if w == start {
+				return g.pathBack(prev, start, v)
+			}
+			if _, seen := prev[w]; !seen && in[w] {
+				prev[w] = v
+				queue = append(queue, w)
+			}
+		}
+	}
+	return nil // unreachable for a real component
+}
+
+func (g *Graph) pathBack(prev map[int]int, start, last int) []string {
+	var back []string // last, its predecessor, ..., the node after start
+	for v := last; v != start; v = prev[v] {
+		back = append(back, g.nodes[v])
+	}
+	slices.Reverse(back)
+	path := append([]string{g.nodes[start]}, back...)
+	return append(path, g.nodes[start])
+}
+
+// indexHeap is a min-heap of insertion indexes.
+type indexHeap []int
+
+func (h indexHeap) Len() int           { return len(h) }
+func (h indexHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h indexHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *indexHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *indexHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
