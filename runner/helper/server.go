@@ -1,0 +1,232 @@
+package helper
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/drover/drover/runner/host"
+)
+
+// ServerOptions configure the helper's side of the protocol.
+type ServerOptions struct {
+	// StateDir holds manifest.json and the lock file (default
+	// /var/lib/drover).
+	StateDir string
+	// Env is where services keep pidfiles and logs and which service
+	// backend runs; the zero value means host.DefaultEnv().
+	Env host.Env
+}
+
+// DefaultStateDir is where a helper keeps its manifest and lock.
+const DefaultStateDir = "/var/lib/drover"
+
+// Serve runs the protocol: it writes Magic, then answers each JSON request
+// line of in with zero or more Event lines and one Response line on out. It
+// returns when in is exhausted (nil) or out fails. A lock taken with OpLock
+// is held until Serve returns.
+func Serve(in io.Reader, out io.Writer, opts ServerOptions) error {
+	s := newSession(out, opts)
+	defer s.close()
+	if _, err := io.WriteString(out, Magic+"\n"); err != nil {
+		return err
+	}
+	r := bufio.NewReader(in)
+	for {
+		line, readErr := r.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			if err := s.handleLine(line); err != nil {
+				return err
+			}
+		}
+		if errors.Is(readErr, io.EOF) {
+			return nil
+		}
+		if readErr != nil {
+			return readErr
+		}
+	}
+}
+
+// session is one helper process's conversation with its controller.
+type session struct {
+	enc      *json.Encoder
+	stateDir string
+	kinds    host.Kinds
+	lock     *host.Lock
+	// linkKinds caches the probe of creatable link kinds: it runs once per
+	// helper process.
+	linkKinds []string
+}
+
+func newSession(out io.Writer, opts ServerOptions) *session {
+	if opts.StateDir == "" {
+		opts.StateDir = DefaultStateDir
+	}
+	env := opts.Env
+	if env == (host.Env{}) {
+		env = host.DefaultEnv()
+	}
+	return &session{enc: json.NewEncoder(out), stateDir: opts.StateDir, kinds: host.NewKinds(env)}
+}
+
+func (s *session) close() { s.lock.Release() }
+
+func (s *session) manifestPath() string { return filepath.Join(s.stateDir, "manifest.json") }
+func (s *session) lockPath() string     { return filepath.Join(s.stateDir, "lock") }
+
+// handleLine answers one request; only a failure to write is returned.
+func (s *session) handleLine(line []byte) error {
+	var req Request
+	if err := json.Unmarshal(line, &req); err != nil {
+		return s.enc.Encode(Response{Error: fmt.Sprintf("bad request line: %v", err)})
+	}
+	resp, err := s.handle(req)
+	if err != nil {
+		return err
+	}
+	return s.enc.Encode(resp)
+}
+
+// handle dispatches a request. A panic in a kind becomes an error answer
+// rather than a dead helper.
+func (s *session) handle(req Request) (resp Response, writeErr error) {
+	defer func() {
+		if p := recover(); p != nil {
+			resp = fail(fmt.Errorf("internal error in %s: %v", req.Op, p))
+		}
+	}()
+	switch req.Op {
+	case OpFacts:
+		return s.facts(), nil
+	case OpPlan:
+		return s.plan(req), nil
+	case OpApply:
+		return s.apply(req)
+	case OpCheck:
+		return s.check(req), nil
+	case OpManifest:
+		return s.manifest(), nil
+	case OpLock:
+		return s.takeLock(req), nil
+	}
+	return fail(fmt.Errorf("unknown op %q (this helper speaks protocol %d)", req.Op, Version)), nil
+}
+
+func fail(err error) Response { return Response{Error: err.Error()} }
+
+func (s *session) facts() Response {
+	f, err := host.GatherFactsWith(s.linkKinds)
+	if err != nil {
+		return fail(fmt.Errorf("facts: %w", err))
+	}
+	s.linkKinds = f.LinkKinds
+	return Response{OK: true, Facts: &f}
+}
+
+func (s *session) plan(req Request) Response {
+	m, err := host.LoadManifest(s.manifestPath())
+	if err != nil {
+		return fail(err)
+	}
+	changes, fp, err := host.Plan(s.kinds, req.Resources, m, req.Owners)
+	if err != nil {
+		return fail(err)
+	}
+	return Response{OK: true, Changes: changes, Fingerprint: fp}
+}
+
+func (s *session) apply(req Request) (Response, error) {
+	if s.lock == nil {
+		if err := s.acquire(fmt.Sprintf("drover-helper apply (pid %d)", os.Getpid())); err != nil {
+			return fail(err), nil
+		}
+		defer s.releaseLock()
+	}
+	m, err := host.LoadManifest(s.manifestPath())
+	if err != nil {
+		return fail(err), nil
+	}
+	if req.Fingerprint != "" {
+		fp, err := host.Fingerprint(s.kinds, req.Changes, m)
+		if err != nil {
+			return fail(err), nil
+		}
+		if fp != req.Fingerprint {
+			return fail(errors.New("host changed since the plan was made: plan again")), nil
+		}
+	}
+	var applied []host.Change
+	for _, c := range req.Changes {
+		start := time.Now()
+		err := host.ApplyChange(s.kinds, c, m)
+		if err == nil {
+			err = m.Save()
+		}
+		ev := Event{Event: "applied", Change: c, Millis: time.Since(start).Milliseconds()}
+		if err != nil {
+			ev.Event, ev.Error = "failed", err.Error()
+		}
+		if werr := s.enc.Encode(ev); werr != nil {
+			return Response{}, werr
+		}
+		if err != nil {
+			return Response{Error: err.Error(), Changes: applied}, nil
+		}
+		applied = append(applied, c)
+	}
+	return Response{OK: true, Changes: applied}, nil
+}
+
+func (s *session) check(req Request) Response {
+	m, err := host.LoadManifest(s.manifestPath())
+	if err != nil {
+		return fail(err)
+	}
+	return Response{OK: true, Results: host.RunChecks(s.kinds, m, req.Checks)}
+}
+
+func (s *session) manifest() Response {
+	m, err := host.LoadManifest(s.manifestPath())
+	if err != nil {
+		return fail(err)
+	}
+	return Response{OK: true, Manifest: m.Resources()}
+}
+
+func (s *session) takeLock(req Request) Response {
+	if s.lock != nil {
+		return Response{OK: true}
+	}
+	holder := req.Holder
+	if holder == "" {
+		holder = fmt.Sprintf("an unnamed session (helper pid %d)", os.Getpid())
+	}
+	if err := s.acquire(holder); err != nil {
+		return fail(err)
+	}
+	return Response{OK: true}
+}
+
+func (s *session) acquire(holder string) error {
+	if err := os.MkdirAll(s.stateDir, 0o700); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	l, err := host.AcquireLock(s.lockPath(), holder)
+	if err != nil {
+		return err
+	}
+	s.lock = l
+	return nil
+}
+
+func (s *session) releaseLock() {
+	s.lock.Release()
+	s.lock = nil
+}

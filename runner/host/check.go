@@ -1,0 +1,111 @@
+package host
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+)
+
+// RunChecks runs each check and returns its result, in order. Service
+// checks look the service up in m (for its command and pidfile).
+func RunChecks(kinds Kinds, m *Manifest, checks []Check) []CheckResult {
+	results := make([]CheckResult, 0, len(checks))
+	for _, c := range checks {
+		ok, detail := runCheckOne(kinds, m, c)
+		results = append(results, CheckResult{Check: c, OK: ok, Detail: detail})
+	}
+	return results
+}
+
+func runCheckOne(kinds Kinds, m *Manifest, c Check) (bool, string) {
+	switch c.Kind {
+	case "ping":
+		return checkPing(c.Attrs)
+	case "service":
+		return checkService(kinds, m, c.Attrs["name"])
+	case "link":
+		return checkLink(c.Attrs["name"])
+	}
+	return false, fmt.Sprintf("unknown check kind %q (known: ping, service, link)", c.Kind)
+}
+
+// checkPing runs `ping -c COUNT -W SECONDS -s SIZE [-M do] DST`; attrs
+// size (default 56), count (default 3), timeout_ms (per reply, default
+// 1000) and df ("true": forbid fragmentation, to prove an MTU).
+func checkPing(attrs map[string]string) (bool, string) {
+	dst := attrs["dst"]
+	if dst == "" {
+		return false, "ping check without dst"
+	}
+	num := func(key string, def int) (int, error) {
+		if attrs[key] == "" {
+			return def, nil
+		}
+		return strconv.Atoi(attrs[key])
+	}
+	size, err1 := num("size", 56)
+	count, err2 := num("count", 3)
+	timeoutMS, err3 := num("timeout_ms", 1000)
+	for _, err := range []error{err1, err2, err3} {
+		if err != nil {
+			return false, "ping check: " + err.Error()
+		}
+	}
+	wait := int(math.Ceil(float64(timeoutMS) / 1000))
+	args := []string{"-n", "-c", strconv.Itoa(count), "-i", "0.2", "-W", strconv.Itoa(wait), "-s", strconv.Itoa(size)}
+	if attrs["df"] == "true" {
+		args = append(args, "-M", "do")
+	}
+	args = append(args, dst)
+	out, err := runCommand("", "ping", args...)
+	detail := tailLines(out, 2)
+	if err != nil {
+		return false, tailLines(err.Error(), 3)
+	}
+	return true, detail
+}
+
+func checkService(kinds Kinds, m *Manifest, name string) (bool, string) {
+	k, ok := kinds["service"].(serviceKind)
+	if !ok {
+		return false, "no service kind"
+	}
+	r := Resource{Kind: "service", Name: name, Attrs: map[string]string{}}
+	e, found := m.Find(r.ID())
+	if found {
+		r = e.Resource
+	}
+	st, err := k.backend.status(r, e.Saved)
+	switch {
+	case err != nil:
+		return false, err.Error()
+	case st.running:
+		return true, fmt.Sprintf("service %s is running (PID %d)", name, st.pid)
+	case !found:
+		return false, fmt.Sprintf("service %s is not running (drover never started it here)", name)
+	}
+	return false, fmt.Sprintf("service %s is not running", name)
+}
+
+func checkLink(name string) (bool, string) {
+	l, err := netlink.LinkByName(name)
+	if err != nil {
+		return false, fmt.Sprintf("link %s: %v", name, err)
+	}
+	if l.Attrs().Flags&net.FlagUp == 0 {
+		return false, fmt.Sprintf("link %s is down", name)
+	}
+	return true, fmt.Sprintf("link %s is up (%s, mtu %d)", name, l.Attrs().OperState, l.Attrs().MTU)
+}
+
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,195 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// fileKind manages whole text files, written atomically (temporary file in
+// the same folder, fsync, rename) with mode and owner.
+//
+// Name: the absolute path. Attributes:
+//   - path: the absolute path (default: the resource name)
+//   - content: the full text
+//   - mode: octal permissions (default "0644")
+//   - owner: "user[:group]" (default "root:root"; the group defaults to
+//     the user's primary group)
+//   - check: optional validator command line (split on spaces, no shell);
+//     "{}" is replaced by the path of the new file before it replaces the
+//     old one ("dnsmasq --test -C {}"). When it fails, the old file stays
+//     and the error carries the validator's output. Never read back.
+type fileKind struct{}
+
+func (fileKind) ReplaceOn() []string { return []string{"path"} }
+
+func (fileKind) Defaults(r Resource) Resource {
+	setDefault(r.Attrs, "path", r.Name)
+	setDefault(r.Attrs, "mode", "0644")
+	setDefault(r.Attrs, "owner", "root:root")
+	if m, err := strconv.ParseUint(r.Attrs["mode"], 8, 32); err == nil {
+		r.Attrs["mode"] = fmt.Sprintf("%04o", m)
+	}
+	if !strings.Contains(r.Attrs["owner"], ":") {
+		if g := primaryGroup(r.Attrs["owner"]); g != "" {
+			r.Attrs["owner"] += ":" + g
+		}
+	}
+	return r
+}
+
+func (fileKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+	path := r.Attrs["path"]
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, false, fmt.Errorf("%s exists and is not a regular file (%s)", path, fi.Mode().Type())
+	}
+	content, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false, err
+	}
+	actual := map[string]string{
+		"path":    path,
+		"content": string(content),
+		"mode":    fmt.Sprintf("%04o", unixMode(fi.Mode())),
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		actual["owner"] = ownerName(st.Uid, st.Gid)
+	}
+	return keepKeys(actual, r.Attrs), true, nil
+}
+
+func (fileKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string, error) {
+	path := r.Attrs["path"]
+	if !filepath.IsAbs(path) {
+		return nil, fmt.Errorf("path %q is not absolute", path)
+	}
+	mode, err := strconv.ParseUint(r.Attrs["mode"], 8, 32)
+	if err != nil || mode > 0o7777 {
+		return nil, fmt.Errorf("attribute mode=%q is not an octal mode", r.Attrs["mode"])
+	}
+	uid, gid, err := lookupOwner(r.Attrs["owner"])
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	prepare := func(tmp string) error {
+		if err := os.Chown(tmp, uid, gid); err != nil {
+			return err
+		}
+		if err := os.Chmod(tmp, goMode(uint32(mode))); err != nil {
+			return err
+		}
+		return runCheck(r.Attrs["check"], tmp)
+	}
+	if err := writeFileAtomic(path, []byte(r.Attrs["content"]), goMode(uint32(mode)), prepare); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil, nil
+}
+
+func (fileKind) Delete(r Resource, _ map[string]string) error {
+	path := r.Attrs["path"]
+	if path == "" {
+		path = r.Name
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+func runCheck(check, tmp string) error {
+	if strings.TrimSpace(check) == "" {
+		return nil
+	}
+	line := strings.ReplaceAll(check, "{}", tmp)
+	if _, err := runShellFree(line); err != nil {
+		return fmt.Errorf("check failed, old file left in place: %w", err)
+	}
+	return nil
+}
+
+// goMode converts Unix permission bits, setuid/setgid/sticky included, to
+// an os.FileMode.
+func goMode(m uint32) os.FileMode {
+	mode := os.FileMode(m & 0o777)
+	if m&syscall.S_ISUID != 0 {
+		mode |= os.ModeSetuid
+	}
+	if m&syscall.S_ISGID != 0 {
+		mode |= os.ModeSetgid
+	}
+	if m&syscall.S_ISVTX != 0 {
+		mode |= os.ModeSticky
+	}
+	return mode
+}
+
+func unixMode(m os.FileMode) uint32 {
+	out := uint32(m.Perm())
+	if m&os.ModeSetuid != 0 {
+		out |= syscall.S_ISUID
+	}
+	if m&os.ModeSetgid != 0 {
+		out |= syscall.S_ISGID
+	}
+	if m&os.ModeSticky != 0 {
+		out |= syscall.S_ISVTX
+	}
+	return out
+}
+
+func lookupOwner(owner string) (uid, gid int, err error) {
+	userName, groupName, hasGroup := strings.Cut(owner, ":")
+	u, err := user.Lookup(userName)
+	if err != nil {
+		return 0, 0, fmt.Errorf("owner %q: %w", owner, err)
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	if hasGroup {
+		g, err := user.LookupGroup(groupName)
+		if err != nil {
+			return 0, 0, fmt.Errorf("owner %q: %w", owner, err)
+		}
+		gid, _ = strconv.Atoi(g.Gid)
+	}
+	return uid, gid, nil
+}
+
+func ownerName(uid, gid uint32) string {
+	userName := strconv.FormatUint(uint64(uid), 10)
+	if u, err := user.LookupId(userName); err == nil {
+		userName = u.Username
+	}
+	groupName := strconv.FormatUint(uint64(gid), 10)
+	if g, err := user.LookupGroupId(groupName); err == nil {
+		groupName = g.Name
+	}
+	return userName + ":" + groupName
+}
+
+func primaryGroup(userName string) string {
+	u, err := user.Lookup(userName)
+	if err != nil {
+		return ""
+	}
+	if g, err := user.LookupGroupId(u.Gid); err == nil {
+		return g.Name
+	}
+	return ""
+}

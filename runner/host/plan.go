@@ -1,0 +1,189 @@
+package host
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+)
+
+// Plan reads the actual state of every desired resource and of every
+// manifest entry, and returns the changes that make the host match desired
+// exactly: first deletes of manifest entries no longer desired (in reverse
+// order of creation), then one change per desired resource in the given
+// order, no-ops included. When owners is not empty, only manifest entries
+// owned by nothing but those owners are deleted. The fingerprint
+// summarises the state read (see Fingerprint).
+func Plan(kinds Kinds, desired []Resource, m *Manifest, owners []string) ([]Change, string, error) {
+	wanted := map[string]bool{}
+	for _, r := range desired {
+		if wanted[r.ID()] {
+			return nil, "", fmt.Errorf("%s: declared twice in one plan (merge the owners into one resource)", r.ID())
+		}
+		wanted[r.ID()] = true
+	}
+	hash := sha256.New()
+	var changes []Change
+	for i := len(m.Entries) - 1; i >= 0; i-- {
+		e := m.Entries[i]
+		if wanted[e.Resource.ID()] || !deletable(e.Resource, owners) {
+			continue
+		}
+		if err := observe(hash, kinds, e.Resource, e.Saved); err != nil {
+			return nil, "", err
+		}
+		changes = append(changes, Change{Action: Delete, Resource: e.Resource})
+	}
+	for _, r := range desired {
+		c, err := planOne(hash, kinds, r, m)
+		if err != nil {
+			return nil, "", err
+		}
+		changes = append(changes, c)
+	}
+	return changes, hex.EncodeToString(hash.Sum(nil)), nil
+}
+
+// Fingerprint reads the actual state of the resources of changes, in
+// order, and hashes it as Plan does: equal to the plan's fingerprint when
+// given all of the plan's changes (no-ops included) and nothing changed.
+func Fingerprint(kinds Kinds, changes []Change, m *Manifest) (string, error) {
+	hash := sha256.New()
+	for _, c := range changes {
+		r := c.Resource
+		if c.Action != Delete {
+			k, err := kinds.Lookup(r)
+			if err != nil {
+				return "", err
+			}
+			r = WithDefaults(k, r)
+		}
+		e, _ := m.Find(r.ID())
+		if err := observe(hash, kinds, r, e.Saved); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(hash.Sum(nil)), nil
+}
+
+func deletable(r Resource, owners []string) bool {
+	if len(owners) == 0 {
+		return true
+	}
+	if len(r.Owners) == 0 {
+		return false
+	}
+	for _, o := range r.Owners {
+		if !contains(owners, o) {
+			return false
+		}
+	}
+	return true
+}
+
+func planOne(hash io.Writer, kinds Kinds, r Resource, m *Manifest) (Change, error) {
+	k, err := kinds.Lookup(r)
+	if err != nil {
+		return Change{}, err
+	}
+	r = WithDefaults(k, r)
+	e, _ := m.Find(r.ID())
+	actual, exists, err := k.Read(r, e.Saved)
+	if err != nil {
+		return Change{}, fmt.Errorf("%s: read: %w", r.ID(), err)
+	}
+	writeObserved(hash, r.ID(), actual, exists)
+	c := Change{Action: NoOp, Resource: r}
+	if !exists {
+		c.Action = Create
+		describeChange(&c, createFields(r), nil)
+		return c, nil
+	}
+	fields := Diff(r.Attrs, actual)
+	if len(fields) == 0 {
+		return c, nil
+	}
+	c.Action = Update
+	for _, f := range fields {
+		if contains(k.ReplaceOn(), f.Name) {
+			c.Action = Replace
+		}
+	}
+	describeChange(&c, fields, k.ReplaceOn())
+	return c, nil
+}
+
+func observe(hash io.Writer, kinds Kinds, r Resource, saved map[string]string) error {
+	k, err := kinds.Lookup(r)
+	if err != nil {
+		return err
+	}
+	actual, exists, err := k.Read(r, saved)
+	if err != nil {
+		return fmt.Errorf("%s: read: %w", r.ID(), err)
+	}
+	writeObserved(hash, r.ID(), actual, exists)
+	return nil
+}
+
+func writeObserved(hash io.Writer, id string, actual map[string]string, exists bool) {
+	fmt.Fprintf(hash, "%q %t\n", id, exists)
+	for _, key := range SortedKeys(actual) {
+		fmt.Fprintf(hash, "\t%q=%q\n", key, actual[key])
+	}
+}
+
+// ApplyChange carries out one planned change and records the outcome in
+// m (not saved: the caller saves after each change). No-ops only refresh
+// the manifest entry, so that a resource drover adopted is deleted when it
+// is no longer declared.
+func ApplyChange(kinds Kinds, c Change, m *Manifest) error {
+	r := c.Resource
+	k, err := kinds.Lookup(r)
+	if err != nil {
+		return err
+	}
+	prev, recorded := m.Find(r.ID())
+	switch c.Action {
+	case NoOp:
+		m.Record(r, prev.Saved)
+		return nil
+	case Delete:
+		if err := k.Delete(r, prev.Saved); err != nil {
+			return fmt.Errorf("%s: delete: %w", r.ID(), err)
+		}
+		m.Remove(r.ID())
+		return nil
+	case Replace:
+		old := r
+		if recorded {
+			old = prev.Resource
+		}
+		if err := k.Delete(old, prev.Saved); err != nil {
+			return fmt.Errorf("%s: replace: delete: %w", r.ID(), err)
+		}
+		m.Remove(r.ID())
+		prev.Saved = nil
+	case Create, Update:
+	default:
+		return fmt.Errorf("%s: unknown action %q", r.ID(), c.Action)
+	}
+	if err := checkKnown(r); err != nil {
+		return err
+	}
+	saved, err := k.Apply(r, c.Action == Update, prev.Saved)
+	if err != nil {
+		return fmt.Errorf("%s: %s: %w", r.ID(), c.Action, err)
+	}
+	m.Record(r, saved)
+	return nil
+}
+
+func checkKnown(r Resource) error {
+	for _, key := range SortedKeys(r.Attrs) {
+		if r.Attrs[key] == Unknown {
+			return fmt.Errorf("%s: attribute %s is still unknown at apply", r.ID(), key)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package host
+
+import (
+	"fmt"
+	"strings"
+)
+
+// serviceKind keeps a daemon running, and reloads or restarts it when its
+// restart_key changes (the controller passes a hash of the daemon's config
+// files, so a changed config notifies the daemon).
+//
+// Name: the service name (used in unit, pidfile and log names). Attributes:
+//   - command: the daemon's argv, split on spaces (no shell); foreground
+//     or forking
+//   - pidfile: the pidfile the daemon writes itself (optional; set it for
+//     forking daemons). Without it the daemon must stay in the foreground
+//     and drover writes the pidfile. Not compared.
+//   - reload: "restart" (default) or "SIGHUP", what to do when
+//     restart_key changes. Not compared.
+//   - restart_key: any string; a change reloads or restarts the daemon
+//   - running: "true" (always; read back "false" when the daemon died, so
+//     the plan shows an update that starts it again)
+//
+// Backends: systemd when the host runs it (unit
+// /etc/systemd/system/drover-NAME.service, Type=forking with PIDFile when
+// pidfile is set), otherwise a pidfile backend: the daemon is started in
+// its own session with stdout and stderr appended to
+// /var/log/drover/NAME.log, and it runs while its pidfile names a live
+// process whose /proc/PID/cmdline matches the command.
+type serviceKind struct {
+	backend serviceBackend
+}
+
+// serviceBackend starts, inspects and stops daemons in one way.
+type serviceBackend interface {
+	// status reads the service as it runs now: exists when the host
+	// knows the service at all (running or not).
+	status(r Resource, saved map[string]string) (serviceStatus, error)
+	start(r Resource) error
+	stop(r Resource, saved map[string]string) error
+	reload(r Resource, st serviceStatus) error
+	// install makes the service known to the host (a unit file); it
+	// reports whether the definition changed.
+	install(r Resource) (bool, error)
+	uninstall(r Resource) error
+}
+
+// serviceStatus is what a backend knows of a service.
+type serviceStatus struct {
+	exists     bool
+	running    bool
+	pid        int
+	command    string // as last started by drover, "" when unknown
+	restartKey string
+}
+
+func newServiceKind(env Env) serviceKind {
+	if env.Systemd {
+		systemctl := env.Systemctl
+		if systemctl == "" {
+			systemctl = "systemctl"
+		}
+		return serviceKind{backend: systemdBackend{unitDir: env.UnitDir, systemctl: systemctl}}
+	}
+	return serviceKind{backend: pidfileBackend{runDir: env.RunDir, logDir: env.LogDir}}
+}
+
+func (serviceKind) ReplaceOn() []string { return nil }
+
+func (serviceKind) Defaults(r Resource) Resource {
+	setDefault(r.Attrs, "reload", "restart")
+	r.Attrs["running"] = "true"
+	return r
+}
+
+func (k serviceKind) Read(r Resource, saved map[string]string) (map[string]string, bool, error) {
+	st, err := k.backend.status(r, saved)
+	if err != nil || !st.exists {
+		return nil, false, err
+	}
+	actual := map[string]string{
+		"running":     fmt.Sprint(st.running),
+		"restart_key": st.restartKey,
+		"command":     st.command,
+	}
+	if st.command == "" {
+		delete(actual, "command")
+	}
+	return keepKeys(actual, r.Attrs), true, nil
+}
+
+func (k serviceKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
+	if len(strings.Fields(r.Attrs["command"])) == 0 {
+		return nil, fmt.Errorf("service %s: attribute command is empty", r.Name)
+	}
+	if r.Attrs["reload"] != "restart" && r.Attrs["reload"] != "SIGHUP" {
+		return nil, fmt.Errorf("service %s: reload=%q is neither restart nor SIGHUP", r.Name, r.Attrs["reload"])
+	}
+	st, err := k.backend.status(r, saved)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := k.backend.install(r)
+	if err != nil {
+		return nil, err
+	}
+	commandChanged := changed || (st.command != "" && st.command != r.Attrs["command"])
+	switch {
+	case !st.running:
+		err = k.backend.start(r)
+	case commandChanged || (st.restartKey != r.Attrs["restart_key"] && r.Attrs["reload"] == "restart"):
+		if err = k.backend.stop(r, saved); err == nil {
+			err = k.backend.start(r)
+		}
+	case st.restartKey != r.Attrs["restart_key"]:
+		err = k.backend.reload(r, st)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("service %s: %w", r.Name, err)
+	}
+	return map[string]string{"command": r.Attrs["command"], "restart_key": r.Attrs["restart_key"], "pidfile": r.Attrs["pidfile"]}, nil
+}
+
+func (k serviceKind) Delete(r Resource, saved map[string]string) error {
+	if err := k.backend.stop(r, saved); err != nil {
+		return fmt.Errorf("service %s: %w", r.Name, err)
+	}
+	return k.backend.uninstall(r)
+}

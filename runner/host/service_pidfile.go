@@ -1,0 +1,259 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// pidfileBackend runs daemons without an init system: started in their own
+// session, tracked by pidfile, stopped with SIGTERM (SIGKILL after
+// stopTimeout).
+type pidfileBackend struct {
+	runDir string
+	logDir string
+}
+
+const (
+	// startSettle is how long a foreground daemon must stay up after
+	// start to count as started.
+	startSettle = 150 * time.Millisecond
+	// pidfileTimeout bounds the wait for a daemon to write its pidfile.
+	pidfileTimeout = 10 * time.Second
+	stopTimeout    = 10 * time.Second
+	pollInterval   = 20 * time.Millisecond
+)
+
+func (b pidfileBackend) ownPidfile(name string) string {
+	return filepath.Join(b.runDir, name+".pid")
+}
+
+func (b pidfileBackend) logFile(name string) string {
+	return filepath.Join(b.logDir, name+".log")
+}
+
+// pidfile is the daemon's own pidfile when it has one, else drover's.
+func (b pidfileBackend) pidfile(r Resource, saved map[string]string) string {
+	if p := r.Attrs["pidfile"]; p != "" {
+		return p
+	}
+	if p := saved["pidfile"]; p != "" {
+		return p
+	}
+	return b.ownPidfile(r.Name)
+}
+
+func (b pidfileBackend) status(r Resource, saved map[string]string) (serviceStatus, error) {
+	command := r.Attrs["command"]
+	if command == "" {
+		command = saved["command"]
+	}
+	path := b.pidfile(r, saved)
+	pid := readPidfile(path)
+	st := serviceStatus{pid: pid, restartKey: saved["restart_key"], command: saved["command"]}
+	st.running = pid > 0 && processAlive(pid) && cmdlineMatches(pid, command)
+	_, statErr := os.Stat(path)
+	st.exists = st.running || saved != nil || statErr == nil
+	if saved == nil && st.running {
+		st.command = command
+	}
+	return st, nil
+}
+
+func (b pidfileBackend) start(r Resource) error {
+	argv := strings.Fields(r.Attrs["command"])
+	for _, dir := range []string{b.runDir, b.logDir} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	logPath := b.logFile(r.Name)
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	daemonPidfile := r.Attrs["pidfile"]
+	if daemonPidfile != "" {
+		os.Remove(daemonPidfile) // stale: the daemon is not running
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = "/"
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", r.Attrs["command"], err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	if daemonPidfile == "" {
+		return b.settleForeground(r, cmd.Process.Pid, exited)
+	}
+	return waitForPidfile(r, daemonPidfile, logPath, exited)
+}
+
+func (b pidfileBackend) settleForeground(r Resource, pid int, exited <-chan error) error {
+	data := []byte(strconv.Itoa(pid) + "\n")
+	if err := writeFileAtomic(b.ownPidfile(r.Name), data, 0o644, nil); err != nil {
+		syscall.Kill(pid, syscall.SIGKILL)
+		return err
+	}
+	select {
+	case err := <-exited:
+		return fmt.Errorf("%s exited at once (%v): %s", r.Attrs["command"], err, logTail(b.logFile(r.Name)))
+	case <-time.After(startSettle):
+		return nil
+	}
+}
+
+// waitForPidfile waits until a daemon that writes its own pidfile (forking
+// or not) names a live process there.
+func waitForPidfile(r Resource, path, logPath string, exited <-chan error) error {
+	deadline := time.Now().Add(pidfileTimeout)
+	for time.Now().Before(deadline) {
+		if pid := readPidfile(path); pid > 0 && processAlive(pid) && cmdlineMatches(pid, r.Attrs["command"]) {
+			return nil
+		}
+		select {
+		case err := <-exited:
+			if err != nil {
+				return fmt.Errorf("%s failed (%v): %s", r.Attrs["command"], err, logTail(logPath))
+			}
+		case <-time.After(pollInterval):
+		}
+	}
+	return fmt.Errorf("%s did not write a live PID to %s within %s: %s", r.Attrs["command"], path, pidfileTimeout, logTail(logPath))
+}
+
+func (b pidfileBackend) stop(r Resource, saved map[string]string) error {
+	st, err := b.status(r, saved)
+	if err != nil {
+		return err
+	}
+	if st.running {
+		if err := terminate(st.pid); err != nil {
+			return err
+		}
+	}
+	os.Remove(b.ownPidfile(r.Name))
+	return nil
+}
+
+func (b pidfileBackend) reload(r Resource, st serviceStatus) error {
+	if err := syscall.Kill(st.pid, syscall.SIGHUP); err != nil {
+		return fmt.Errorf("SIGHUP to PID %d: %w", st.pid, err)
+	}
+	return nil
+}
+
+func (pidfileBackend) install(Resource) (bool, error) { return false, nil }
+
+func (b pidfileBackend) uninstall(r Resource) error {
+	err := os.Remove(b.ownPidfile(r.Name))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// terminate sends SIGTERM, then SIGKILL after stopTimeout, and waits for
+// the process to go.
+func terminate(pid int) error {
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("SIGTERM to PID %d: %w", pid, err)
+	}
+	if waitGone(pid, stopTimeout) {
+		return nil
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	if waitGone(pid, 2*time.Second) {
+		return nil
+	}
+	return fmt.Errorf("PID %d survived SIGKILL", pid)
+}
+
+func waitGone(pid int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if !processAlive(pid) {
+			return true
+		}
+		time.Sleep(pollInterval)
+	}
+	return false
+}
+
+func readPidfile(path string) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	return pid
+}
+
+// processAlive reports whether pid exists and is not a zombie.
+func processAlive(pid int) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the command name in parentheses, which may
+	// itself contain spaces and parentheses.
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 >= len(s) {
+		return false
+	}
+	state := s[i+2]
+	return state != 'Z' && state != 'X'
+}
+
+// cmdlineMatches reports whether process pid runs command: the same argv,
+// or (for daemons that rewrite their title, like "nginx: master process")
+// an argv[0] naming the same program.
+func cmdlineMatches(pid int, command string) bool {
+	want := strings.Fields(command)
+	if len(want) == 0 {
+		return true
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	have := strings.Split(strings.TrimRight(string(data), "\x00"), "\x00")
+	if strings.Join(have, " ") == strings.Join(want, " ") {
+		return true
+	}
+	if len(have) == 0 || have[0] == "" {
+		return false
+	}
+	prog := filepath.Base(want[0])
+	return filepath.Base(have[0]) == prog || strings.HasPrefix(have[0], prog+":")
+}
+
+// logTail returns the last lines of a daemon's log, for error messages.
+func logTail(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "(no log)"
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > 10 {
+		lines = lines[len(lines)-10:]
+	}
+	text := strings.TrimSpace(strings.Join(lines, "\n"))
+	if text == "" {
+		return "(log " + path + " is empty)"
+	}
+	return text
+}
