@@ -1,0 +1,136 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/drover/drover/lang"
+)
+
+// flags is a FlagSet that also accepts flags after the positional DIR, as
+// Terraform users expect ("drover plan DIR -json").
+type flags struct {
+	*flag.FlagSet
+	vars multiFlag
+}
+
+func newFlags(e *env, name string) *flags {
+	fs := flag.NewFlagSet("drover "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	f := &flags{FlagSet: fs}
+	return f
+}
+
+// withVars adds -var NAME=VALUE.
+func (f *flags) withVars() *flags {
+	f.Var(&f.vars, "var", "set a variable: -var NAME=VALUE (repeatable)")
+	return f
+}
+
+// parse parses flags anywhere among args and returns the positionals.
+func (f *flags) parse(args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := f.Parse(args); err != nil {
+			return nil, err
+		}
+		args = f.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// dirArg returns the single DIR argument, default ".".
+func dirArg(pos []string) (string, error) {
+	switch len(pos) {
+	case 0:
+		return ".", nil
+	case 1:
+		return pos[0], nil
+	}
+	return "", fmt.Errorf("expected at most one DIR, got %s", strings.Join(pos, " "))
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// vars gathers DROVER_VAR_name from the environment, then -var flags.
+func (f *flags) varMap() (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range os.Environ() {
+		if rest, ok := strings.CutPrefix(kv, "DROVER_VAR_"); ok {
+			k, v, _ := strings.Cut(rest, "=")
+			out[k] = v
+		}
+	}
+	for _, kv := range f.vars {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("-var %q: write -var NAME=VALUE", kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// load reads and validates DIR, printing diagnostics (human or JSON).
+// It returns nil when the configuration has errors.
+func load(e *env, dir string, f *flags, asJSON bool) *lang.Cluster {
+	vars, err := f.varMap()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return nil
+	}
+	c, diags := lang.Load(dir, lang.Options{Vars: vars})
+	if len(diags) > 0 && !asJSON {
+		files := map[string]*hcl.File{}
+		if c != nil {
+			files = c.Files
+		}
+		lang.WriteDiagnostics(e.stderr, files, diags, false)
+	}
+	if diags.HasErrors() {
+		return nil
+	}
+	return c
+}
+
+// configHash identifies the configuration: every *.hcl file's name and
+// content. A saved plan is refused when it changed.
+func configHash(dir string) (string, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.hcl"))
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(paths)
+	h := sha256.New()
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(p), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func writeJSON(e *env, v any) {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+
+	"github.com/drover/drover/runner/host/lab"
+)
+
+// cmdLab runs `drover lab up|down|status|exec [DIR]`: a disposable local
+// replica of the declared servers (network namespaces with their own sshd),
+// which plan/apply/destroy of DIR then reach with no extra flags.
+func cmdLab(e *env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, "Usage: drover lab up|down|status [DIR] | drover lab exec [DIR] SERVER -- COMMAND...")
+		return 1
+	}
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "up":
+		return labUp(e, rest)
+	case "down":
+		return labSimple(e, "down", rest, func(dir string) error { return lab.Down(labDir(dir), e.stderr) })
+	case "status":
+		return labSimple(e, "status", rest, func(dir string) error { return labStatus(e, dir) })
+	case "exec":
+		return labExec(e, rest)
+	}
+	fmt.Fprintf(e.stderr, "drover lab: unknown subcommand %q (up, down, status, exec)\n", sub)
+	return 1
+}
+
+func labUp(e *env, args []string) int {
+	f := newFlags(e, "lab up").withVars()
+	pos, err := f.parse(args)
+	if err != nil {
+		return 1
+	}
+	dir, err := dirArg(pos)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return 1
+	}
+	c := load(e, dir, f, false)
+	if c == nil {
+		return 1
+	}
+	var servers []lab.Server
+	for _, s := range c.Servers {
+		if !s.Local {
+			servers = append(servers, lab.Server{Name: s.Name, Address: s.Address})
+		}
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	st, err := lab.Up(ctx, labDir(dir), servers, e.stderr)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: lab up: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(e.stdout, "Lab %s is up: %d servers. `drover plan %s` and `drover apply %s` now reach them.\n",
+		st.ID, len(st.Hosts), dir, dir)
+	return 0
+}
+
+func labSimple(e *env, name string, args []string, fn func(dir string) error) int {
+	f := newFlags(e, "lab "+name)
+	pos, err := f.parse(args)
+	if err != nil {
+		return 1
+	}
+	dir, err := dirArg(pos)
+	if err == nil {
+		err = fn(dir)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: lab %s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+func labStatus(e *env, dir string) error {
+	st, err := lab.Status(labDir(dir))
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		fmt.Fprintf(e.stdout, "No lab is up for %s.\n", dir)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "Lab %s (namespace %s):\n", st.ID, st.Netns)
+	for _, h := range st.Hosts {
+		state := "down"
+		if h.Up {
+			state = "up"
+		}
+		fmt.Fprintf(e.stdout, "  %-12s %-15s %-5s pid %d\n", h.Name, h.Address, state, h.PID)
+	}
+	return nil
+}
+
+// labExec runs a command inside a lab host: drover lab exec [DIR] SERVER -- CMD...
+func labExec(e *env, args []string) int {
+	dash := -1
+	for i, a := range args {
+		if a == "--" {
+			dash = i
+			break
+		}
+	}
+	if dash < 0 || dash == len(args)-1 || dash == 0 || dash > 2 {
+		fmt.Fprintln(e.stderr, "Usage: drover lab exec [DIR] SERVER -- COMMAND...")
+		return 1
+	}
+	dir, server := ".", args[dash-1]
+	if dash == 2 {
+		dir = args[0]
+	}
+	st, err := lab.Status(labDir(dir))
+	if err != nil || st == nil {
+		fmt.Fprintf(e.stderr, "Error: no lab is up for %s (drover lab up %s)\n", dir, dir)
+		return 1
+	}
+	err = st.Exec(context.Background(), server, args[dash+1:], e.stdin, e.stdout, e.stderr)
+	if err != nil {
+		if code, ok := exitCode(err); ok {
+			return code
+		}
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func exitCode(err error) (int, bool) {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), true
+	}
+	return 0, false
+}

@@ -1,0 +1,86 @@
+// Command drover is the CLI of drover, a declarative cluster runner:
+// arguments become runner calls, results become human or JSON views.
+//
+//	drover validate [-json] [DIR]
+//	drover fmt [-check] [-diff] [DIR]
+//	drover plan [-offline] [-detailed-exitcode] [-json] [-out FILE] [DIR]
+//	drover apply [-auto-approve] [-json] [DIR|PLANFILE]
+//	drover destroy [-auto-approve] [DIR]
+//	drover graph [DIR]
+//	drover show networks [DIR]
+//	drover lab up|down|status|exec [DIR]
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// command is one subcommand: it parses its own flags and returns the exit code.
+type command struct {
+	summary string
+	run     func(env *env, args []string) int
+}
+
+// env is what a command talks to; tests give it buffers.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"validate": {"check the configuration", cmdValidate},
+		"fmt":      {"rewrite configuration files in canonical style", cmdFmt},
+		"plan":     {"show what apply would change, host by host", cmdPlan},
+		"apply":    {"make the servers match the configuration, then verify", cmdApply},
+		"destroy":  {"remove everything drover made on the servers", cmdDestroy},
+		"graph":    {"print the resource dependency graph as DOT", cmdGraph},
+		"show":     {"show declared and live state: networks", cmdShow},
+		"lab":      {"a disposable local lab of the declared servers", cmdLab},
+		"version":  {"print the version", cmdVersion},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}))
+}
+
+func run(args []string, e *env) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stderr, cmds)
+		return 1
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "drover: unknown command %q\n\n", args[0])
+		usage(e.stderr, cmds)
+		return 1
+	}
+	return c.run(e, args[1:])
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "Usage: drover COMMAND [flags] [DIR]")
+	fmt.Fprintln(w, "\nCommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nFlags may be written -flag or --flag; DIR defaults to the current folder.")
+}
+
+// version is set by the build.
+var version = "dev"
+
+func cmdVersion(e *env, args []string) int {
+	fmt.Fprintf(e.stdout, "drover %s\n", version)
+	return 0
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/drover/drover/runner"
+)
+
+func cmdPlan(e *env, args []string) int {
+	f := newFlags(e, "plan").withVars()
+	rf := addRunFlags(f)
+	offline := f.Bool("offline", false, "plan from the configuration alone, without connecting")
+	detailed := f.Bool("detailed-exitcode", false, "exit 0 when nothing changes, 2 when something would, 1 on error")
+	out := f.String("out", "", "save the plan to FILE for `drover apply FILE`")
+	destroy := f.Bool("destroy", false, "plan the removal of everything drover made")
+	pos, err := f.parse(args)
+	if err != nil {
+		return 1
+	}
+	dir, err := dirArg(pos)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return 1
+	}
+	c := load(e, dir, f, *rf.asJSON)
+	if c == nil {
+		return 1
+	}
+	if err := checkLimit(c, rf.limits()); err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return 1
+	}
+	var p *runner.Plan
+	if *offline {
+		if p, err = runner.OfflinePlan(c, rf.limits()); err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return 1
+		}
+	} else {
+		opts, err := options(e, dir, rf)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return 1
+		}
+		ctx, cancel := signalContext()
+		defer cancel()
+		s := runner.Open(ctx, c, opts)
+		defer s.Close()
+		if p, err = s.Plan(ctx, *destroy); err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return 1
+		}
+	}
+	if p.ConfigHash, err = configHash(dir); err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return 1
+	}
+	if *rf.asJSON {
+		writeJSON(e, toJSONPlan(p))
+	} else {
+		printPlan(e.stdout, p)
+	}
+	if *out != "" {
+		if err := savePlan(*out, dir, rf.limits(), p); err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return 1
+		}
+		if !*rf.asJSON {
+			fmt.Fprintf(e.stdout, "\nSaved the plan to %s. To make exactly these changes, run: drover apply %s\n", *out, *out)
+		}
+	}
+	switch {
+	case len(p.Failed()) > 0:
+		return 1
+	case *detailed && p.HasChanges():
+		return 2
+	}
+	return 0
+}
+
+func savePlan(path, dir string, limit []string, p *runner.Plan) error {
+	if p.Offline {
+		return fmt.Errorf("an offline plan cannot be saved for apply: it has not read the hosts")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(savedPlan{FormatVersion: runner.FormatVersion, Dir: abs, Limit: limit, Plan: p}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}

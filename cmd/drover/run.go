@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/runner"
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/lab"
+)
+
+// runFlags are the flags of every command that connects to servers.
+type runFlags struct {
+	parallel *int
+	limit    *string
+	asJSON   *bool
+}
+
+func addRunFlags(f *flags) runFlags {
+	return runFlags{
+		parallel: f.Int("parallel", 10, "hosts to work on at once"),
+		limit:    f.String("limit", "", "only these servers, comma-separated"),
+		asJSON:   f.Bool("json", false, "print the result as JSON"),
+	}
+}
+
+func (r runFlags) limits() []string {
+	if *r.limit == "" {
+		return nil
+	}
+	return strings.Split(*r.limit, ",")
+}
+
+// checkLimit names a --limit server that is not declared.
+func checkLimit(c *lang.Cluster, limit []string) error {
+	for _, name := range limit {
+		if c.Server(name) == nil {
+			return fmt.Errorf("--limit: no server %q is declared", name)
+		}
+	}
+	return nil
+}
+
+// options builds the runner's options; when a lab of dir is up, its key,
+// known_hosts and dialer are used so that the HCL applies unchanged.
+func options(e *env, dir string, r runFlags) (runner.Options, error) {
+	opts := runner.Options{Parallel: *r.parallel, Limit: r.limits(), Helper: helperBinary}
+	if !*r.asJSON {
+		opts.Progress = e.stderr
+	}
+	st, err := lab.Status(labDir(dir))
+	if err != nil {
+		return opts, fmt.Errorf("lab state in %s: %w", labDir(dir), err)
+	}
+	if st != nil {
+		opts.SSH = runner.SSHOverride{
+			User: st.User, IdentityFile: st.IdentityFile, KnownHosts: st.KnownHosts,
+			NoAgent: true, Dial: st.Dial,
+		}
+	}
+	return opts, nil
+}
+
+func labDir(dir string) string { return filepath.Join(dir, ".drover", "lab") }
+
+// signalContext is cancelled on Ctrl-C / SIGTERM.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// confirm asks before a change unless -auto-approve was given.
+func confirm(e *env, question string) bool {
+	fmt.Fprintf(e.stdout, "\n%s\n  Only 'yes' will be accepted: ", question)
+	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+	return strings.TrimSpace(line) == "yes"
+}
+
+// jsonPlan is the plan's machine view: unknown values are null and listed,
+// sensitive values replaced.
+type jsonPlan struct {
+	FormatVersion string     `json:"format_version"`
+	Offline       bool       `json:"offline"`
+	Hosts         []jsonHost `json:"hosts"`
+	Summary       jsonCounts `json:"summary"`
+}
+
+type jsonHost struct {
+	Host    string       `json:"host"`
+	Address string       `json:"address"`
+	Error   string       `json:"error,omitempty"`
+	Changes []jsonChange `json:"changes"`
+}
+
+type jsonChange struct {
+	Action  string             `json:"action"`
+	ID      string             `json:"id"`
+	Kind    string             `json:"kind"`
+	Owners  []string           `json:"owners"`
+	Attrs   map[string]*string `json:"attrs,omitempty"`
+	Unknown []string           `json:"unknown,omitempty"`
+	Fields  []host.FieldChange `json:"fields,omitempty"`
+	Diff    string             `json:"diff,omitempty"`
+}
+
+type jsonCounts struct {
+	Add     int `json:"add"`
+	Change  int `json:"change"`
+	Destroy int `json:"destroy"`
+}
+
+func toJSONPlan(p *runner.Plan) jsonPlan {
+	out := jsonPlan{FormatVersion: p.FormatVersion, Offline: p.Offline, Hosts: []jsonHost{}}
+	for _, hp := range p.Hosts {
+		jh := jsonHost{Host: hp.Host, Address: hp.Address, Error: hp.Error, Changes: []jsonChange{}}
+		for _, c := range hp.Changes {
+			if c.Action == host.NoOp {
+				continue
+			}
+			jh.Changes = append(jh.Changes, toJSONChange(c))
+		}
+		out.Hosts = append(out.Hosts, jh)
+	}
+	out.Summary.Add, out.Summary.Change, out.Summary.Destroy = p.Counts()
+	return out
+}
+
+func toJSONChange(c host.Change) jsonChange {
+	r := c.Resource
+	jc := jsonChange{Action: string(c.Action), ID: display(r.ID()), Kind: r.Kind, Owners: r.Owners,
+		Attrs: map[string]*string{}, Diff: c.Diff}
+	for _, k := range host.SortedKeys(r.Attrs) {
+		v := r.Attrs[k]
+		switch {
+		case r.IsSensitive(k):
+			v = host.Sensitive
+		case v == host.Unknown:
+			jc.Attrs[k] = nil
+			jc.Unknown = append(jc.Unknown, k)
+			continue
+		}
+		jc.Attrs[k] = &v
+	}
+	for _, f := range c.Fields {
+		if r.IsSensitive(f.Name) {
+			f.Old, f.New = host.Sensitive, host.Sensitive
+		}
+		jc.Fields = append(jc.Fields, f)
+	}
+	return jc
+}
+
+// savedPlan is the file written by plan -out and read by apply FILE.
+type savedPlan struct {
+	FormatVersion string       `json:"format_version"`
+	Dir           string       `json:"dir"`
+	Limit         []string     `json:"limit,omitempty"`
+	Plan          *runner.Plan `json:"plan"`
+}
+
+func readSavedPlan(path string) (*savedPlan, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var sp savedPlan
+	if err := json.Unmarshal(b, &sp); err != nil || sp.Plan == nil {
+		return nil, fmt.Errorf("%s is not a drover plan file", path)
+	}
+	if sp.FormatVersion != runner.FormatVersion {
+		return nil, fmt.Errorf("%s has plan format %s; this drover reads %s: make the plan again", path, sp.FormatVersion, runner.FormatVersion)
+	}
+	return &sp, nil
+}
+
+// isPlanFile tells a saved plan from a configuration folder.
+func isPlanFile(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && !info.IsDir()
+}

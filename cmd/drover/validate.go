@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/drover/drover/lang"
+)
+
+func cmdValidate(e *env, args []string) int {
+	f := newFlags(e, "validate").withVars()
+	asJSON := f.Bool("json", false, "print the result as JSON")
+	pos, err := f.parse(args)
+	if err != nil {
+		return 1
+	}
+	dir, err := dirArg(pos)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return 1
+	}
+	vars, err := f.varMap()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return 1
+	}
+	c, diags := lang.Load(dir, lang.Options{Vars: vars})
+	if *asJSON {
+		errs, warns := 0, 0
+		for _, d := range diags {
+			if d.Severity == 1 {
+				errs++
+			} else {
+				warns++
+			}
+		}
+		writeJSON(e, map[string]any{
+			"format_version": "1.0", "valid": !diags.HasErrors(),
+			"error_count": errs, "warning_count": warns,
+			"diagnostics": lang.DiagnosticsJSON(diags),
+		})
+	} else {
+		if c != nil {
+			lang.WriteDiagnostics(e.stderr, c.Files, diags, false)
+		} else {
+			lang.WriteDiagnostics(e.stderr, nil, diags, false)
+		}
+		if !diags.HasErrors() {
+			abs, _ := filepath.Abs(dir)
+			fmt.Fprintf(e.stdout, "Success! The configuration in %s is valid: %d servers, %d networks.\n",
+				abs, len(c.Servers), len(c.Networks))
+		}
+	}
+	if diags.HasErrors() {
+		return 1
+	}
+	return 0
+}
+
+func cmdFmt(e *env, args []string) int {
+	f := newFlags(e, "fmt")
+	check := f.Bool("check", false, "only check: exit 3 when a file is not formatted")
+	diff := f.Bool("diff", false, "print the changes as a unified diff")
+	pos, err := f.parse(args)
+	if err != nil {
+		return 1
+	}
+	dir, err := dirArg(pos)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return 1
+	}
+	results, diags := lang.FormatDir(dir)
+	if diags.HasErrors() {
+		lang.WriteDiagnostics(e.stderr, nil, diags, false)
+		return 1
+	}
+	unformatted := 0
+	for _, r := range results {
+		if !r.Changed {
+			continue
+		}
+		unformatted++
+		fmt.Fprintln(e.stdout, r.Path)
+		if *diff {
+			fmt.Fprint(e.stdout, unifiedDiff(r.Path, string(r.Old), string(r.New)))
+		}
+		if !*check {
+			if err := writeFileAtomic(r.Path, r.New); err != nil {
+				fmt.Fprintf(e.stderr, "Error: %v\n", err)
+				return 1
+			}
+		}
+	}
+	if *check && unformatted > 0 {
+		return 3
+	}
+	return 0
+}

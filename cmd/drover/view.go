@@ -1,0 +1,158 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/diff"
+
+	"github.com/drover/drover/runner"
+	"github.com/drover/drover/runner/host"
+)
+
+// printPlan writes the human view of a plan: host by host, one line per
+// change with the declaration that wants it, the fields that change, and a
+// unified diff for files.
+func printPlan(w io.Writer, p *runner.Plan) {
+	for _, hp := range p.Hosts {
+		fmt.Fprintf(w, "\nHost %s (%s)\n", hp.Host, orUnknown(hp.Address))
+		if hp.Error != "" {
+			fmt.Fprintf(w, "  ! unreachable: %s\n", hp.Error)
+			continue
+		}
+		n := 0
+		for _, c := range hp.Changes {
+			if c.Action == host.NoOp {
+				continue
+			}
+			n++
+			printChange(w, c)
+		}
+		if n == 0 {
+			fmt.Fprintln(w, "  no changes")
+		}
+	}
+	add, change, destroy := p.Counts()
+	fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to destroy", add, change, destroy)
+	if failed := p.Failed(); len(failed) > 0 {
+		fmt.Fprintf(w, "; %d host(s) could not be planned", len(failed))
+	}
+	fmt.Fprintln(w, ".")
+}
+
+func printChange(w io.Writer, c host.Change) {
+	r := c.Resource
+	fmt.Fprintf(w, "  %-3s %s  (%s)\n", c.Action.Symbol(), display(r.ID()), strings.Join(r.Owners, ", "))
+	switch c.Action {
+	case host.Create:
+		for _, k := range host.SortedKeys(r.Attrs) {
+			fmt.Fprintf(w, "        %s = %s\n", k, value(r, k, r.Attrs[k]))
+		}
+	case host.Update, host.Replace:
+		for _, f := range c.Fields {
+			suffix := ""
+			if f.ForcesReplace {
+				suffix = "  # forces replacement"
+			}
+			if f.Name == "content" && c.Diff != "" {
+				continue
+			}
+			fmt.Fprintf(w, "        %s: %s -> %s%s\n", f.Name, value(r, f.Name, f.Old), value(r, f.Name, f.New), suffix)
+		}
+	}
+	if c.Diff != "" {
+		for _, line := range strings.Split(strings.TrimRight(c.Diff, "\n"), "\n") {
+			fmt.Fprintf(w, "        %s\n", line)
+		}
+	}
+}
+
+// value prints an attribute for people: sensitive values hidden, unknown
+// ones as (known after apply), file contents summarised.
+func value(r host.Resource, key, v string) string {
+	switch {
+	case r.IsSensitive(key):
+		return host.Sensitive
+	case strings.Contains(v, host.Unknown):
+		if v == host.Unknown {
+			return "(known after apply)"
+		}
+		return strconv.Quote(display(v))
+	case key == "content":
+		return fmt.Sprintf("(%d lines)", strings.Count(v, "\n"))
+	}
+	return strconv.Quote(v)
+}
+
+// display replaces the unknown marker inside IDs and values.
+func display(s string) string { return strings.ReplaceAll(s, host.Unknown, "(known after apply)") }
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "address known after apply"
+	}
+	return s
+}
+
+// printRecap writes the per-host outcome of an apply.
+func printRecap(w io.Writer, res *runner.Result) {
+	fmt.Fprintln(w, "\nRecap:")
+	for _, h := range res.Hosts {
+		line := fmt.Sprintf("  %-12s %-8s changed=%d", h.Host, h.Status(), len(h.Applied))
+		if n := len(h.Checks); n > 0 {
+			ok := 0
+			for _, c := range h.Checks {
+				if c.OK {
+					ok++
+				}
+			}
+			line += fmt.Sprintf(" verified=%d/%d", ok, n)
+		}
+		if h.Error != "" {
+			line += "\n      " + h.Error
+		}
+		fmt.Fprintln(w, line)
+	}
+	failed := 0
+	for _, h := range res.Hosts {
+		if h.Error != "" {
+			failed++
+		}
+	}
+	fmt.Fprintf(w, "Apply complete: %d changed, %d host(s) failed.\n", res.Changed(), failed)
+}
+
+func unifiedDiff(name, old, new string) string {
+	return string(diff.Diff(name, []byte(old), name+" (formatted)", []byte(new)))
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".drover-fmt-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), info.Mode().Perm()); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,161 @@
+// Package blocks holds the building blocks several modules share: subnet
+// arithmetic, a dnsmasq DHCP/DNS server on a bridge, NAT masquerading for a
+// subnet, IP forwarding. Each returns host resources; nothing here touches a
+// host.
+package blocks
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/templates"
+)
+
+// Set collects the resources and checks one declaration wants on one host.
+type Set struct {
+	Owner     string
+	Resources []host.Resource
+	Checks    []host.Check
+}
+
+// Add appends a resource owned by the set's owner and returns its ID.
+func (s *Set) Add(kind, name string, attrs map[string]string, after ...string) string {
+	r := host.Resource{Kind: kind, Name: name, Attrs: attrs, Owners: []string{s.Owner}, After: after}
+	s.Resources = append(s.Resources, r)
+	return r.ID()
+}
+
+// Check appends a post-condition.
+func (s *Set) Check(kind, title string, attrs map[string]string) {
+	s.Checks = append(s.Checks, host.Check{Kind: kind, Attrs: attrs, Owner: s.Owner, Title: title})
+}
+
+// Host returns the n-th address of prefix (cidrhost): n=1 is the first
+// usable address of an IPv4 /24.
+func Host(prefix netip.Prefix, n uint64) (netip.Addr, error) {
+	size := Size(prefix)
+	if n >= size {
+		return netip.Addr{}, fmt.Errorf("host number %d does not fit in %s", n, prefix)
+	}
+	b := prefix.Masked().Addr().As4()
+	v := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+	v += n
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), nil
+}
+
+// Size is the number of addresses in an IPv4 prefix.
+func Size(prefix netip.Prefix) uint64 { return 1 << uint(32-prefix.Bits()) }
+
+// HostNumber is addr's offset inside prefix, taken from its low bits: the
+// host number 198.51.100.3 gives in 100.64.10.0/24 is 3.
+func HostNumber(prefix netip.Prefix, addr netip.Addr) uint64 {
+	b := addr.As4()
+	v := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+	return v % Size(prefix)
+}
+
+// Netmask is the dotted netmask of an IPv4 prefix.
+func Netmask(prefix netip.Prefix) string {
+	m := ^uint32(0) << uint(32-prefix.Bits())
+	return fmt.Sprintf("%d.%d.%d.%d", byte(m>>24), byte(m>>16), byte(m>>8), byte(m))
+}
+
+// DHCP describes a dnsmasq instance serving one bridge.
+type DHCP struct {
+	Owner     string
+	Interface string       // bridge name
+	Subnet    netip.Prefix // the bridge's subnet
+	Address   netip.Addr   // the bridge's own address: DNS server
+	Router    string       // default gateway handed out, "" = none
+	Domain    string
+	Hostname  string // this server's name, published in DNS
+	MTU       string // "" = leave to the client
+}
+
+// Range is the DHCP pool: the upper half of the subnet, without the
+// broadcast address, so that the lower half stays free for static addresses.
+func (d DHCP) Range() (start, end netip.Addr, err error) {
+	size := Size(d.Subnet)
+	if size < 8 {
+		return start, end, fmt.Errorf("subnet %s is too small for DHCP", d.Subnet)
+	}
+	if start, err = Host(d.Subnet, size/2); err != nil {
+		return start, end, err
+	}
+	end, err = Host(d.Subnet, size-2)
+	return start, end, err
+}
+
+// AddTo adds the package, config file and service of the dnsmasq instance.
+func (d DHCP) AddTo(s *Set, after ...string) error {
+	start, end, err := d.Range()
+	if err != nil {
+		return err
+	}
+	conf, err := templates.Render("dnsmasq.conf.tmpl", map[string]any{
+		"Owner": d.Owner, "Interface": d.Interface, "Subnet": d.Subnet.String(),
+		"Domain": d.Domain, "RangeStart": start.String(), "RangeEnd": end.String(),
+		"Netmask": Netmask(d.Subnet), "Router": d.Router, "Address": d.Address.String(),
+		"MTU": d.MTU, "Hostname": d.Hostname,
+	})
+	if err != nil {
+		return err
+	}
+	name := "dnsmasq-" + d.Interface
+	path := "/etc/drover/" + name + ".conf"
+	pkg := s.Add("package", "dnsmasq", map[string]string{"name": "dnsmasq"})
+	file := s.Add("file", path, map[string]string{
+		"path": path, "content": conf, "mode": "0644", "check": "dnsmasq --test -C {}",
+	}, pkg)
+	deps := append([]string{file}, after...)
+	s.Add("service", name, map[string]string{
+		"command":     "dnsmasq --keep-in-foreground -C " + path,
+		"pidfile":     "/run/drover/" + name + ".pid",
+		"reload":      "restart",
+		"restart_key": Hash(conf),
+	}, deps...)
+	s.Check("service", name+" serves DHCP on "+d.Interface, map[string]string{"name": name})
+	return nil
+}
+
+// Masquerade adds IP forwarding and an nftables table of its own that
+// masquerades traffic leaving the given subnets.
+func Masquerade(s *Set, table string, subnets []string) error {
+	content, err := templates.Render("nat.nft.tmpl", map[string]any{"Table": table, "Subnets": subnets})
+	if err != nil {
+		return err
+	}
+	Forwarding(s)
+	s.Add("nft", table, map[string]string{"family": "ip", "table": table, "content": content})
+	return nil
+}
+
+// Forwarding turns on IPv4 forwarding.
+func Forwarding(s *Set) string {
+	return s.Add("sysctl", "net.ipv4.ip_forward", map[string]string{"key": "net.ipv4.ip_forward", "value": "1"})
+}
+
+// TableName turns a declaration name into an nftables table name of drover's.
+func TableName(kind, name string) string {
+	clean := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		return '_'
+	}, name)
+	return "drover_" + kind + "_" + clean
+}
+
+// Hash is a short content hash, used as a service's restart key.
+func Hash(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}

@@ -1,0 +1,106 @@
+// Package modules turns a validated cluster model plus host facts into the
+// desired host resources and post-condition checks of every server. It is
+// pure: the same model and facts always give the same result, and nothing
+// here connects to a host. Each declared kind lives in its own package; this
+// one runs them all and merges what they want on each host.
+package modules
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/modules/server"
+	"github.com/drover/drover/modules/vxlan"
+	"github.com/drover/drover/runner/host"
+)
+
+// Desired is what the whole cluster wants, per server name.
+type Desired struct {
+	Hosts map[string]*HostDesired
+}
+
+// HostDesired is one server's resources (in apply order) and checks.
+type HostDesired struct {
+	Resources []host.Resource
+	Checks    []host.Check
+}
+
+// Expand runs every module. facts maps server names to their facts; a
+// missing entry means unknown (offline plan).
+func Expand(c *lang.Cluster, facts map[string]*host.Facts) (*Desired, error) {
+	d := &Desired{Hosts: map[string]*HostDesired{}}
+	var errs []string
+	add := func(name string, set *blocks.Set) {
+		if err := d.host(name).merge(set); err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", name, err))
+		}
+	}
+	for _, s := range c.Servers {
+		d.host(s.Name)
+		set, err := server.Expand(s, facts[s.Name])
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		add(s.Name, set)
+	}
+	for _, n := range c.Networks {
+		if n.VXLAN == nil {
+			continue
+		}
+		sets, err := vxlan.Expand(n, c, facts)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		for _, name := range slices.Sorted(maps.Keys(sets)) {
+			add(name, sets[name])
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return d, nil
+}
+
+func (d *Desired) host(name string) *HostDesired {
+	h, ok := d.Hosts[name]
+	if !ok {
+		h = &HostDesired{}
+		d.Hosts[name] = h
+	}
+	return h
+}
+
+// merge adds a declaration's resources. A resource another declaration
+// already wants with the same attributes gains an owner; with different
+// attributes it is a conflict naming both declarations.
+func (h *HostDesired) merge(set *blocks.Set) error {
+	for _, r := range set.Resources {
+		i := slices.IndexFunc(h.Resources, func(have host.Resource) bool { return have.ID() == r.ID() })
+		if i < 0 {
+			h.Resources = append(h.Resources, r)
+			continue
+		}
+		have := &h.Resources[i]
+		if !maps.Equal(have.Attrs, r.Attrs) {
+			return fmt.Errorf("%s is wanted differently by %s and %s", r.ID(), strings.Join(have.Owners, ", "), set.Owner)
+		}
+		for _, o := range r.Owners {
+			if !slices.Contains(have.Owners, o) {
+				have.Owners = append(have.Owners, o)
+			}
+		}
+		for _, a := range r.After {
+			if !slices.Contains(have.After, a) {
+				have.After = append(have.After, a)
+			}
+		}
+	}
+	h.Checks = append(h.Checks, set.Checks...)
+	return nil
+}

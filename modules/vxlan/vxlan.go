@@ -1,0 +1,215 @@
+// Package vxlan expands a `network "vxlan"` declaration into host resources:
+// on every member a bridge (default vxl0) with the member's overlay address,
+// and a VXLAN device enslaved to it. Unicast networks (the default, for
+// clouds without multicast) flood through head-end replication: one
+// all-zeros FDB entry per peer. Multicast networks join a group instead.
+// The DHCP host also runs dnsmasq and, with masquerade, NATs the overlay out.
+package vxlan
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/runner/host"
+)
+
+// Overhead is what VXLAN over IPv4 adds to a frame: outer IP 20 + UDP 8 +
+// VXLAN 8 + inner Ethernet 14.
+const Overhead = 50
+
+// endpoint is one member, resolved against the host's facts.
+type endpoint struct {
+	server  *lang.Server
+	iface   string // underlay interface
+	local   string // underlay address peers send to
+	linkMTU int    // 0 = unknown
+	overlay string // address on the bridge, without prefix
+}
+
+// Owner is the declaration name resources of n belong to.
+func Owner(n *lang.Network) string { return "network." + n.Name }
+
+// Device is the VXLAN device's name for a network.
+func Device(v *lang.VXLAN) string { return "vx" + strconv.Itoa(v.VNI) }
+
+// Expand returns, per member server name, what the network wants there.
+// facts[name] is nil for a host whose facts are not known (offline plans):
+// values derived from them are host.Unknown.
+func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map[string]*blocks.Set, error) {
+	v := n.VXLAN
+	subnet, err := netip.ParsePrefix(v.Subnet)
+	if err != nil {
+		return nil, fmt.Errorf("network %s: subnet: %w", n.Name, err)
+	}
+	eps := make([]endpoint, 0, len(v.Members))
+	for _, m := range v.Members {
+		ep, err := resolve(n, subnet, m, c.Server(m.Server), facts[m.Server])
+		if err != nil {
+			return nil, err
+		}
+		eps = append(eps, ep)
+	}
+	out := make(map[string]*blocks.Set, len(eps))
+	for i, ep := range eps {
+		set, err := member(n, subnet, eps, i)
+		if err != nil {
+			return nil, err
+		}
+		out[ep.server.Name] = set
+	}
+	return out, nil
+}
+
+func resolve(n *lang.Network, subnet netip.Prefix, m lang.Member, s *lang.Server, f *host.Facts) (endpoint, error) {
+	if s == nil {
+		return endpoint{}, fmt.Errorf("network %s: unknown server %q", n.Name, m.Server)
+	}
+	ep := endpoint{server: s, iface: host.Unknown, local: s.Address, overlay: m.Address}
+	if s.Local {
+		ep.local = host.Unknown
+	}
+	ep.iface = firstNonEmpty(m.Interface, s.Interface)
+	if f != nil {
+		ifc, ok := linkInterface(f, ep.iface, s.Address)
+		if !ok {
+			return endpoint{}, fmt.Errorf("network %s: server %s has no interface %q (it has %s)", n.Name, s.Name, ep.iface, names(f))
+		}
+		ep.iface, ep.linkMTU = ifc.Name, ifc.MTU
+		if m.Interface != "" || s.Local {
+			if ep.local = firstIPv4(ifc); ep.local == "" {
+				return endpoint{}, fmt.Errorf("network %s: interface %s of %s has no IPv4 address", n.Name, ifc.Name, s.Name)
+			}
+		}
+	} else if ep.iface == "" {
+		ep.iface = host.Unknown
+	}
+	if ep.overlay == "" {
+		ep.overlay = host.Unknown
+		if a, err := netip.ParseAddr(s.Address); err == nil && a.Is4() {
+			h, err := blocks.Host(subnet, blocks.HostNumber(subnet, a))
+			if err != nil {
+				return endpoint{}, err
+			}
+			ep.overlay = h.String()
+		}
+	}
+	return ep, nil
+}
+
+// linkInterface picks the underlay: the named one, else the one holding the
+// server's address, else the default route's.
+func linkInterface(f *host.Facts, name, address string) (host.Interface, bool) {
+	if name != "" {
+		return f.Interface(name)
+	}
+	if ifc, ok := f.InterfaceWithIP(address); ok {
+		return ifc, true
+	}
+	return f.Interface(f.DefaultIface)
+}
+
+func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int) (*blocks.Set, error) {
+	v, ep := n.VXLAN, eps[i]
+	set := &blocks.Set{Owner: Owner(n)}
+	mtu := host.Unknown
+	switch {
+	case v.MTU > 0:
+		mtu = strconv.Itoa(v.MTU)
+	case ep.linkMTU > 0:
+		mtu = strconv.Itoa(ep.linkMTU - Overhead)
+	}
+	br := set.Add("link", v.Bridge, map[string]string{"type": "bridge", "mtu": mtu, "up": "true"})
+	dev := Device(v)
+	attrs := map[string]string{
+		"type": "vxlan", "vni": strconv.Itoa(v.VNI), "port": strconv.Itoa(v.Port),
+		"local": ep.local, "dev": ep.iface, "learning": "true", "master": v.Bridge, "mtu": mtu, "up": "true",
+	}
+	if v.Group != "" {
+		attrs["group"] = v.Group
+	}
+	vx := set.Add("link", dev, attrs, br)
+	cidr := ep.overlay + "/" + strconv.Itoa(subnet.Bits())
+	addr := set.Add("addr", v.Bridge+"/"+cidr, map[string]string{"dev": v.Bridge, "cidr": cidr}, br)
+	for j, peer := range eps {
+		if j == i {
+			continue
+		}
+		if v.Group == "" {
+			set.Add("fdb", dev+"/"+peer.local, map[string]string{
+				"dev": dev, "mac": "00:00:00:00:00:00", "dst": peer.local,
+			}, vx)
+		}
+		addPingCheck(set, n, ep, peer, mtu)
+	}
+	if v.DHCP && ep.server.Name == v.DHCPHost {
+		if err := dhcp(set, n, subnet, ep, mtu, addr); err != nil {
+			return nil, err
+		}
+	}
+	return set, nil
+}
+
+func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, ep endpoint, mtu, after string) error {
+	v := n.VXLAN
+	gw, err := netip.ParseAddr(ep.overlay)
+	if err != nil {
+		return fmt.Errorf("network %s: the DHCP host %s needs a known overlay address (set member address)", n.Name, ep.server.Name)
+	}
+	d := blocks.DHCP{
+		Owner: Owner(n), Interface: v.Bridge, Subnet: subnet, Address: gw,
+		Domain: v.Domain, Hostname: ep.server.Name,
+	}
+	if mtu != host.Unknown {
+		d.MTU = mtu
+	}
+	if v.Masquerade {
+		d.Router = gw.String()
+		if err := blocks.Masquerade(set, blocks.TableName("net", n.Name), []string{subnet.String()}); err != nil {
+			return err
+		}
+	}
+	return d.AddTo(set, after)
+}
+
+// addPingCheck proves the overlay and its MTU: a full-size, don't-fragment
+// ping from this member's bridge address to the peer's.
+func addPingCheck(set *blocks.Set, n *lang.Network, from, to endpoint, mtu string) {
+	size := "1400"
+	if m, err := strconv.Atoi(mtu); err == nil {
+		size = strconv.Itoa(m - 28)
+	}
+	set.Check("ping", fmt.Sprintf("%s reaches %s over %s with %s-byte frames", from.server.Name, to.server.Name, n.Name, mtu),
+		map[string]string{"dst": to.overlay, "size": size, "df": "true", "count": "1", "timeout_ms": "3000"})
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func firstIPv4(ifc host.Interface) string {
+	for _, a := range ifc.Addrs {
+		if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
+			return p.Addr().String()
+		}
+	}
+	return ""
+}
+
+func names(f *host.Facts) string {
+	s := ""
+	for i, ifc := range f.Interfaces {
+		if i > 0 {
+			s += ", "
+		}
+		s += ifc.Name
+	}
+	return s
+}

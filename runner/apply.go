@@ -1,0 +1,204 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/drover/drover/runner/graph"
+	"github.com/drover/drover/runner/helper"
+	"github.com/drover/drover/runner/host"
+)
+
+// Result is what an apply did, host by host.
+type Result struct {
+	Hosts []*HostResult `json:"hosts"`
+}
+
+// HostResult is one host's recap.
+type HostResult struct {
+	Host    string             `json:"host"`
+	Applied []host.Change      `json:"applied"`
+	Checks  []host.CheckResult `json:"checks,omitempty"`
+	Error   string             `json:"error,omitempty"`
+}
+
+// Status is the recap word: failed, changed or ok.
+func (r *HostResult) Status() string {
+	switch {
+	case r.Error != "":
+		return "failed"
+	case len(r.Applied) > 0:
+		return "changed"
+	}
+	return "ok"
+}
+
+// Failed reports whether any host failed.
+func (r *Result) Failed() bool {
+	for _, h := range r.Hosts {
+		if h.Error != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Changed counts applied changes over all hosts.
+func (r *Result) Changed() int {
+	n := 0
+	for _, h := range r.Hosts {
+		n += len(h.Applied)
+	}
+	return n
+}
+
+// Lock takes every host's apply lock, so two applies cannot interleave.
+func (s *Session) Lock(ctx context.Context) {
+	holder := s.opts.Holder
+	if holder == "" {
+		holder = DefaultHolder()
+	}
+	s.each(ctx, func(ctx context.Context, h *Host) error {
+		_, err := h.call(ctx, helper.Request{Op: helper.OpLock, Holder: holder}, nil)
+		return err
+	})
+}
+
+// Apply carries out the plan: a graph of (host, change) nodes, each host's
+// changes in plan order, cross-host dependencies respected, hosts in
+// parallel; a failed change stops its host only. Then verify runs the
+// checks of every host that applied cleanly.
+func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
+	res := &Result{}
+	byHost := map[string]*HostResult{}
+	for _, hp := range p.Hosts {
+		hr := &HostResult{Host: hp.Host, Error: hp.Error}
+		byHost[hp.Host] = hr
+		res.Hosts = append(res.Hosts, hr)
+	}
+	g, nodes := s.applyGraph(p)
+	errs := g.Walk(ctx, s.opts.Parallel, func(ctx context.Context, id string) error {
+		n := nodes[id]
+		h := s.host(n.host)
+		change, err := s.applyOne(ctx, h, n)
+		if err == nil {
+			byHost[n.host].Applied = append(byHost[n.host].Applied, change)
+		}
+		return err
+	})
+	for id, err := range errs {
+		hr := byHost[nodes[id].host]
+		var skipped *graph.SkippedError
+		if hr.Error == "" || !errors.As(err, &skipped) {
+			hr.Error = joinErr(hr.Error, err.Error())
+		}
+	}
+	s.verify(ctx, p, byHost)
+	return res
+}
+
+// node is one change of one host in the apply graph.
+type node struct {
+	host        string
+	change      host.Change
+	fingerprint string // sent with a host's first change: refuses a stale plan
+}
+
+func (s *Session) applyGraph(p *Plan) (*graph.Graph, map[string]node) {
+	g := graph.New()
+	nodes := map[string]node{}
+	for _, hp := range p.Hosts {
+		if hp.Error != "" {
+			continue
+		}
+		prev := ""
+		for _, c := range hp.Changes {
+			if c.Action == host.NoOp {
+				continue
+			}
+			id := hp.Host + ":" + c.Resource.ID()
+			n := node{host: hp.Host, change: c}
+			if prev == "" {
+				n.fingerprint = hp.Fingerprint
+			}
+			nodes[id] = n
+			g.AddNode(id)
+			if prev != "" {
+				g.AddEdge(prev, id)
+			}
+			prev = id
+		}
+	}
+	for id, n := range nodes {
+		for _, dep := range n.change.Resource.After {
+			if strings.Contains(dep, ":") && g.Has(dep) {
+				g.AddEdge(dep, id)
+			}
+		}
+	}
+	return g, nodes
+}
+
+func (s *Session) applyOne(ctx context.Context, h *Host, n node) (host.Change, error) {
+	if h == nil || h.Err != nil {
+		return n.change, fmt.Errorf("host not connected")
+	}
+	start := time.Now()
+	req := helper.Request{Op: helper.OpApply, Changes: []host.Change{n.change}, Fingerprint: n.fingerprint}
+	_, err := h.call(ctx, req, nil)
+	r := n.change.Resource
+	if err != nil {
+		s.progress(h.Name, "%s %s failed: %v", n.change.Action.Symbol(), r.ID(), err)
+		return n.change, fmt.Errorf("%s (%s): %w", r.ID(), strings.Join(r.Owners, ", "), err)
+	}
+	s.progress(h.Name, "%s %s (%s) done in %s", n.change.Action.Symbol(), r.ID(), strings.Join(r.Owners, ", "), since(start))
+	return n.change, nil
+}
+
+// verify runs each host's post-conditions; a failed check fails the host.
+func (s *Session) verify(ctx context.Context, p *Plan, byHost map[string]*HostResult) {
+	checks := map[string][]host.Check{}
+	for _, hp := range p.Hosts {
+		checks[hp.Host] = hp.Checks
+	}
+	s.each(ctx, func(ctx context.Context, h *Host) error {
+		hr := byHost[h.Name]
+		if hr == nil || hr.Error != "" || len(checks[h.Name]) == 0 {
+			return nil
+		}
+		resp, err := h.call(ctx, helper.Request{Op: helper.OpCheck, Checks: checks[h.Name]}, nil)
+		if err != nil {
+			hr.Error = "verify: " + err.Error()
+			return nil
+		}
+		hr.Checks = resp.Results
+		failed := 0
+		for _, r := range resp.Results {
+			if !r.OK {
+				failed++
+				hr.Error = joinErr(hr.Error, fmt.Sprintf("verify failed: %s (%s): %s", r.Check.Title, r.Check.Owner, r.Detail))
+			}
+		}
+		s.progress(h.Name, "verified %d of %d checks", len(resp.Results)-failed, len(resp.Results))
+		return nil
+	})
+}
+
+func (s *Session) host(name string) *Host {
+	for _, h := range s.hosts {
+		if h.Name == name {
+			return h
+		}
+	}
+	return nil
+}
+
+func joinErr(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}

@@ -1,0 +1,196 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules"
+	"github.com/drover/drover/runner/graph"
+	"github.com/drover/drover/runner/helper"
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/transport"
+)
+
+// FormatVersion is the version of the plan's JSON form and plan files.
+const FormatVersion = "1.0"
+
+// Plan is what would change, host by host.
+type Plan struct {
+	FormatVersion string      `json:"format_version"`
+	Offline       bool        `json:"offline,omitempty"`
+	Hosts         []*HostPlan `json:"hosts"`
+	// ConfigHash identifies the configuration the plan was made from.
+	ConfigHash string `json:"config_hash,omitempty"`
+}
+
+// HostPlan is one host's part of a plan.
+type HostPlan struct {
+	Host    string        `json:"host"`
+	Address string        `json:"address"`
+	Changes []host.Change `json:"changes"`
+	// Fingerprint is the helper's digest of the state it read.
+	Fingerprint string       `json:"fingerprint,omitempty"`
+	Checks      []host.Check `json:"checks,omitempty"`
+	Error       string       `json:"error,omitempty"`
+}
+
+// Counts returns how many resources the plan creates, updates (in place or
+// by replacement) and deletes.
+func (p *Plan) Counts() (add, change, destroy int) {
+	for _, h := range p.Hosts {
+		a, c, d := h.Counts()
+		add, change, destroy = add+a, change+c, destroy+d
+	}
+	return add, change, destroy
+}
+
+// Counts is Plan.Counts for one host.
+func (h *HostPlan) Counts() (add, change, destroy int) {
+	for _, c := range h.Changes {
+		switch c.Action {
+		case host.Create:
+			add++
+		case host.Update, host.Replace:
+			change++
+		case host.Delete:
+			destroy++
+		}
+	}
+	return add, change, destroy
+}
+
+// HasChanges reports whether applying the plan would do anything.
+func (p *Plan) HasChanges() bool {
+	a, c, d := p.Counts()
+	return a+c+d > 0
+}
+
+// Failed lists the hosts that could not be planned.
+func (p *Plan) Failed() []*HostPlan {
+	var out []*HostPlan
+	for _, h := range p.Hosts {
+		if h.Error != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Plan asks every reachable host's helper for its changes. destroy plans
+// the removal of everything drover made there instead.
+func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
+	desired, err := modules.Expand(s.Cluster, s.Facts())
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{FormatVersion: FormatVersion}
+	byHost := map[string]*HostPlan{}
+	for _, h := range s.hosts {
+		hp := &HostPlan{Host: h.Name, Address: h.Address}
+		byHost[h.Name] = hp
+		p.Hosts = append(p.Hosts, hp)
+	}
+	s.each(ctx, func(ctx context.Context, h *Host) error {
+		hp := byHost[h.Name]
+		req := helper.Request{Op: helper.OpPlan}
+		if d := desired.Hosts[h.Name]; d != nil && !destroy {
+			req.Resources, hp.Checks = d.Resources, d.Checks
+		}
+		resp, err := h.call(ctx, req, nil)
+		if err != nil {
+			return fmt.Errorf("plan: %w", err)
+		}
+		hp.Changes, hp.Fingerprint = resp.Changes, resp.Fingerprint
+		return nil
+	})
+	for _, h := range s.hosts {
+		if h.Err != nil {
+			byHost[h.Name].Error = h.Err.Error()
+		}
+	}
+	return p, nil
+}
+
+// OfflinePlan is the desired state from the configuration alone: every
+// resource as a create, facts printed as (known after apply).
+func OfflinePlan(c *lang.Cluster, limit []string) (*Plan, error) {
+	desired, err := modules.Expand(c, nil)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{FormatVersion: FormatVersion, Offline: true}
+	for _, srv := range c.Servers {
+		if len(limit) > 0 && !slices.Contains(limit, srv.Name) {
+			continue
+		}
+		h := srv
+		hp := &HostPlan{Host: h.Name, Address: h.Address}
+		if d := desired.Hosts[h.Name]; d != nil {
+			for _, r := range d.Resources {
+				hp.Changes = append(hp.Changes, host.Change{Action: host.Create, Resource: r})
+			}
+			hp.Checks = d.Checks
+		}
+		p.Hosts = append(p.Hosts, hp)
+	}
+	return p, nil
+}
+
+// jumpConfig parses "user@host:port" into the bastion's transport config,
+// inheriting keys and known_hosts from the target's.
+func jumpConfig(spec string, target transport.Config) (*transport.Config, error) {
+	cfg := target
+	cfg.Jump, cfg.Dial, cfg.Become = nil, nil, false
+	cfg.Host = "jump host " + spec
+	hostPort := spec
+	if i := strings.LastIndex(spec, "@"); i >= 0 {
+		cfg.User, hostPort = spec[:i], spec[i+1:]
+	}
+	h, p, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		h, p = hostPort, "22"
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil {
+		return nil, fmt.Errorf("ssh jump %q: port %q is not a number", spec, p)
+	}
+	cfg.Address, cfg.Port = h, port
+	return &cfg, nil
+}
+
+// DesiredGraph is the dependency graph of what the configuration wants,
+// with nodes "HOST:KIND/NAME": each resource after the ones it names in
+// After, on its own host or ("HOST:KIND/NAME") on another. A cycle is an
+// error naming it.
+func DesiredGraph(c *lang.Cluster) (*graph.Graph, error) {
+	desired, err := modules.Expand(c, nil)
+	if err != nil {
+		return nil, err
+	}
+	g := graph.New()
+	for _, srv := range c.Servers {
+		d := desired.Hosts[srv.Name]
+		if d == nil {
+			continue
+		}
+		for _, r := range d.Resources {
+			id := srv.Name + ":" + r.ID()
+			g.AddNode(id)
+			for _, dep := range r.After {
+				if !strings.Contains(dep, ":") {
+					dep = srv.Name + ":" + dep
+				}
+				g.AddEdge(dep, id)
+			}
+		}
+	}
+	if _, err := g.Sort(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}

@@ -1,0 +1,271 @@
+// Package runner connects drover to its servers and runs plans: one SSH
+// connection and one helper per host for the whole run, facts gathered in
+// one round trip, modules expanded with those facts, a plan per host from
+// the helper, and an apply that walks the dependency graph with hosts in
+// parallel, resources in order, and each host's failure kept to itself.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/runner/helper"
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/transport"
+)
+
+// Options are the run's settings from the command line and the lab.
+type Options struct {
+	Parallel int      // hosts at once, default 10
+	Limit    []string // only these servers; nil = all
+	// Progress receives one line per host per step; nil = discard.
+	Progress io.Writer
+	// Helper returns the helper binary for a host architecture.
+	Helper func(arch string) (transport.Binary, error)
+	// SSH overrides the cluster's ssh block where set (the lab sets its
+	// key, known_hosts and dialer).
+	SSH SSHOverride
+	// Holder names this run in host locks ("alice@laptop pid 4242").
+	Holder string
+}
+
+// SSHOverride replaces parts of the cluster's ssh settings.
+type SSHOverride struct {
+	User         string
+	IdentityFile string
+	KnownHosts   string
+	NoAgent      bool
+	Dial         func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// Session is an open run against the cluster's hosts.
+type Session struct {
+	Cluster *lang.Cluster
+	opts    Options
+	hosts   []*Host
+}
+
+// Host is one server's connection, helper and facts. Err is set when the
+// host could not be reached or its helper failed; the host then takes no
+// further part in the run.
+type Host struct {
+	Name    string
+	Address string
+	Facts   *host.Facts
+	Err     error
+	conn    transport.Conn
+	helper  *transport.HelperClient
+	mu      sync.Mutex // one request at a time on the helper
+	Stats   transport.Stats
+}
+
+// Open connects to every (limited) server in parallel, starts its helper
+// and gathers facts. Unreachable hosts are recorded, not fatal.
+func Open(ctx context.Context, c *lang.Cluster, opts Options) *Session {
+	if opts.Parallel <= 0 {
+		opts.Parallel = 10
+	}
+	s := &Session{Cluster: c, opts: opts}
+	for _, srv := range c.Servers {
+		if len(opts.Limit) == 0 || slices.Contains(opts.Limit, srv.Name) {
+			s.hosts = append(s.hosts, &Host{Name: srv.Name, Address: srv.Address})
+		}
+	}
+	s.each(ctx, func(ctx context.Context, h *Host) error {
+		start := time.Now()
+		if err := s.connect(ctx, h); err != nil {
+			return err
+		}
+		s.progress(h.Name, "connected, helper ready, facts gathered (%s)", since(start))
+		return nil
+	})
+	return s
+}
+
+// Hosts returns the session's hosts in declaration order.
+func (s *Session) Hosts() []*Host { return s.hosts }
+
+// Facts returns the facts of every reachable host.
+func (s *Session) Facts() map[string]*host.Facts {
+	facts := map[string]*host.Facts{}
+	for _, h := range s.hosts {
+		if h.Err == nil && h.Facts != nil {
+			facts[h.Name] = h.Facts
+		}
+	}
+	return facts
+}
+
+func (s *Session) connect(ctx context.Context, h *Host) error {
+	srv := s.Cluster.Server(h.Name)
+	conn, err := s.dial(ctx, srv)
+	if err != nil {
+		return err
+	}
+	h.conn = conn
+	// The helper's architecture is the host's: ask uname once, cheaply,
+	// only when it is not amd64 do we need to know before the upload.
+	bin, err := s.opts.Helper(arch(ctx, conn))
+	if err != nil {
+		return err
+	}
+	hc, err := conn.StartHelper(ctx, bin)
+	if err != nil {
+		return err
+	}
+	h.helper = hc
+	resp, err := h.call(ctx, helper.Request{Op: helper.OpFacts}, nil)
+	if err != nil {
+		return err
+	}
+	h.Facts = resp.Facts
+	if srv.Local && h.Address == "" && h.Facts != nil {
+		h.Address = localAddress(h.Facts)
+	}
+	return nil
+}
+
+// arch asks the host for its machine type; amd64 when it cannot tell.
+func arch(ctx context.Context, conn transport.Conn) string {
+	out, _, err := conn.Run(ctx, "uname -m", nil)
+	if err != nil {
+		return "amd64"
+	}
+	switch string(trimSpace(out)) {
+	case "aarch64", "arm64":
+		return "arm64"
+	}
+	return "amd64"
+}
+
+func (s *Session) dial(ctx context.Context, srv *lang.Server) (transport.Conn, error) {
+	cfg := s.Cluster.SSH
+	if srv.Local {
+		return transport.Local(cfg.Become), nil
+	}
+	tc := transport.Config{
+		Host: srv.Name, Address: srv.Address, Port: srv.Port, User: srv.User,
+		IdentityFile: cfg.IdentityFile, Agent: cfg.Agent, KnownHosts: cfg.KnownHosts,
+		TrustOnFirstUse: cfg.TrustOnFirst, Become: cfg.Become, Timeout: cfg.Timeout,
+	}
+	o := s.opts.SSH
+	if o.User != "" {
+		tc.User = o.User
+	}
+	if o.IdentityFile != "" {
+		tc.IdentityFile = o.IdentityFile
+	}
+	if o.KnownHosts != "" {
+		tc.KnownHosts = o.KnownHosts
+	}
+	if o.NoAgent {
+		tc.Agent = false
+	}
+	tc.Dial = o.Dial
+	if cfg.Jump != "" && o.Dial == nil {
+		jump, err := jumpConfig(cfg.Jump, tc)
+		if err != nil {
+			return nil, err
+		}
+		tc.Jump = jump
+	}
+	return transport.DialSSH(ctx, tc)
+}
+
+// call sends one request to the host's helper.
+func (h *Host) call(ctx context.Context, req helper.Request, onEvent func(helper.Event)) (helper.Response, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	resp, err := h.helper.Call(ctx, req, onEvent)
+	if err != nil {
+		return resp, err
+	}
+	if !resp.OK {
+		return resp, fmt.Errorf("%s", resp.Error)
+	}
+	return resp, nil
+}
+
+// each runs fn on every healthy host, at most opts.Parallel at once, and
+// records a host's error on it.
+func (s *Session) each(ctx context.Context, fn func(context.Context, *Host) error) {
+	sem := make(chan struct{}, s.opts.Parallel)
+	var wg sync.WaitGroup
+	for _, h := range s.hosts {
+		if h.Err != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := fn(ctx, h); err != nil {
+				h.Err = err
+				s.progress(h.Name, "failed: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Close stops every helper and closes every connection.
+func (s *Session) Close() {
+	for _, h := range s.hosts {
+		if h.helper != nil {
+			h.helper.Close()
+		}
+		if h.conn != nil {
+			h.Stats = h.conn.Stats()
+			h.conn.Close()
+		}
+	}
+}
+
+func (s *Session) progress(hostName, format string, args ...any) {
+	if s.opts.Progress == nil {
+		return
+	}
+	fmt.Fprintf(s.opts.Progress, "%s: %s\n", hostName, fmt.Sprintf(format, args...))
+}
+
+func since(t time.Time) string { return time.Since(t).Round(time.Millisecond).String() }
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// DefaultHolder describes this process for host locks.
+func DefaultHolder() string {
+	name, _ := os.Hostname()
+	user := os.Getenv("USER")
+	if user == "" {
+		user = "root"
+	}
+	return fmt.Sprintf("%s@%s pid %d", user, name, os.Getpid())
+}
+
+func localAddress(f *host.Facts) string {
+	ifc, ok := f.Interface(f.DefaultIface)
+	if !ok {
+		return ""
+	}
+	for _, a := range ifc.Addrs {
+		for i := 0; i < len(a); i++ {
+			if a[i] == '/' {
+				return a[:i]
+			}
+		}
+	}
+	return ""
+}
