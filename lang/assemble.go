@@ -1,0 +1,253 @@
+package lang
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// memberRanges are where a network member and its settings were written.
+type memberRanges struct {
+	server, iface, addr hcl.Range
+}
+
+// assemble builds the model from the evaluated nodes. Values that failed
+// to evaluate were reported already and are left at their zero values.
+func (l *loader) assemble() *Cluster {
+	c := &Cluster{SSH: l.assembleSSH()}
+	for _, s := range l.servers {
+		c.Servers = append(c.Servers, l.assembleServer(s, c.SSH))
+	}
+	for _, nd := range l.networks {
+		c.Networks = append(c.Networks, l.assembleNetwork(nd))
+	}
+	if usesLocal(c) {
+		c.Servers = append(c.Servers, &Server{
+			Name: LocalServer, Local: true, Bridge: "cbr0", DHCP: true, Domain: "app",
+			Labels: map[string]string{}, User: c.SSH.User, Port: c.SSH.Port,
+		})
+	}
+	return c
+}
+
+func usesLocal(c *Cluster) bool {
+	for _, n := range c.Networks {
+		if n.VXLAN == nil {
+			continue
+		}
+		for _, m := range n.VXLAN.Members {
+			if m.Server == LocalServer {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (l *loader) assembleSSH() SSH {
+	if l.ssh == nil {
+		return SSH{User: "root", Port: 22, Agent: true, KnownHosts: "~/.ssh/known_hosts", Become: true, Timeout: 10 * time.Second}
+	}
+	a := l.ssh.attrs
+	s := SSH{DeclRange: l.ssh.block.DefRange}
+	s.User, _ = l.stringOf(a["user"])
+	s.Port, _ = l.intOf(a["port"])
+	s.IdentityFile, _ = l.stringOf(a["identity_file"])
+	s.Agent, _ = boolOf(a["agent"])
+	s.KnownHosts, _ = l.stringOf(a["known_hosts"])
+	s.TrustOnFirst, _ = boolOf(a["trust_on_first_use"])
+	s.Jump, _ = l.stringOf(a["jump"])
+	s.Become, _ = boolOf(a["become"])
+	s.Timeout = l.durationOf(a["timeout"])
+	return s
+}
+
+func (l *loader) assembleServer(d *serverDecl, ssh SSH) *Server {
+	a := d.attrs
+	s := &Server{Name: d.name, User: ssh.User, Port: ssh.Port, DeclRange: d.block.DefRange}
+	s.Address, _ = l.stringOf(a["address"])
+	s.Interface, _ = l.stringOf(a["interface"])
+	s.Subnet, _ = l.stringOf(a["subnet"])
+	s.Bridge, _ = l.stringOf(a["bridge"])
+	s.DHCP, _ = boolOf(a["dhcp"])
+	s.Domain, _ = l.stringOf(a["domain"])
+	s.Labels = l.labelsOf(a["labels"])
+	if d.sshUser != nil {
+		if user, ok := l.stringOf(d.sshUser); ok {
+			s.User = user
+		}
+		if port, ok := l.intOf(d.sshPort); ok {
+			s.Port = port
+		}
+	}
+	return s
+}
+
+func (l *loader) assembleNetwork(d *networkDecl) *Network {
+	a := d.attrs
+	v := &VXLAN{}
+	v.Subnet, _ = l.stringOf(a["subnet"])
+	v.Bridge, _ = l.stringOf(a["bridge"])
+	v.VNI, _ = l.intOf(a["vni"])
+	v.Port, _ = l.intOf(a["port"])
+	v.Group, _ = l.stringOf(a["group"])
+	v.MTU, _ = l.intOf(a["mtu"])
+	v.DHCP, _ = boolOf(a["dhcp"])
+	v.DHCPHost, _ = l.stringOf(a[attrDHCPHost])
+	v.Domain, _ = l.stringOf(a["domain"])
+	v.Masquerade, _ = boolOf(a["masquerade"])
+	v.Members, d.ranges = l.members(d)
+	return &Network{Name: d.name, Kind: d.kind, VXLAN: v, DeclRange: d.block.DefRange}
+}
+
+// members lists a network's members: the servers entries, then the member
+// blocks, with where each was written.
+func (l *loader) members(d *networkDecl) ([]Member, []memberRanges) {
+	var members []Member
+	var ranges []memberRanges
+	list := d.attrs[attrServers]
+	elems := elementRanges(list)
+	for _, entry := range l.stringList(list, "server name") {
+		rng := elems[entry.index]
+		name, iface, _ := strings.Cut(entry.value, ":")
+		members = append(members, Member{Server: name, Interface: iface, DeclRange: rng})
+		ranges = append(ranges, memberRanges{server: rng, iface: rng, addr: rng})
+	}
+	for _, m := range d.members {
+		member := Member{Server: m.server, DeclRange: m.block.DefRange}
+		member.Interface, _ = l.stringOf(m.iface)
+		member.Address, _ = l.stringOf(m.addr)
+		members = append(members, member)
+		ranges = append(ranges, memberRanges{server: m.block.LabelRanges[0], iface: m.iface.rng, addr: m.addr.rng})
+	}
+	return members, ranges
+}
+
+// elementRanges returns the range of each element of a list attribute:
+// the elements' own when written as a [...] literal, else the whole
+// expression's.
+func elementRanges(n *node) []hcl.Range {
+	count := 0
+	if v := n.value; v.IsKnown() && !v.IsNull() && v.Type().IsListType() {
+		count = v.LengthInt()
+	}
+	ranges := make([]hcl.Range, count)
+	tuple, literal := n.expr.(*hclsyntax.TupleConsExpr)
+	for i := range ranges {
+		ranges[i] = n.rng
+		if literal && len(tuple.Exprs) == count {
+			ranges[i] = tuple.Exprs[i].Range()
+		}
+	}
+	return ranges
+}
+
+// stringOf is a string node's value; false when it is unknown (already
+// reported) or null (not set).
+func (l *loader) stringOf(n *node) (string, bool) {
+	v := n.value
+	if !v.IsKnown() || v.IsNull() || !v.Type().Equals(cty.String) {
+		return "", false
+	}
+	return v.AsString(), true
+}
+
+func boolOf(n *node) (bool, bool) {
+	v := n.value
+	if !v.IsKnown() || v.IsNull() || !v.Type().Equals(cty.Bool) {
+		return false, false
+	}
+	return v.True(), true
+}
+
+// intOf is a number node's value as an int, reporting a fraction; values
+// beyond the int range are clamped so that range checks report them.
+func (l *loader) intOf(n *node) (int, bool) {
+	v := n.value
+	if !v.IsKnown() || v.IsNull() || !v.Type().Equals(cty.Number) {
+		return 0, false
+	}
+	f := v.AsBigFloat()
+	if !f.IsInt() {
+		l.errorf(n.rng, n.ctxRange, "Invalid number",
+			"%q must be a whole number, not %s. Write for example %s = %s.", n.attrName(), f.Text('g', 10), n.attrName(), n.example)
+		return 0, false
+	}
+	i, acc := f.Int64()
+	if acc != big.Exact || i > math.MaxInt32 || i < math.MinInt32 {
+		i = max(min(i, math.MaxInt32), math.MinInt32)
+	}
+	return int(i), true
+}
+
+// durationOf parses a duration string such as "10s".
+func (l *loader) durationOf(n *node) time.Duration {
+	s, ok := l.stringOf(n)
+	if !ok {
+		return 0
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		l.errorf(n.rng, n.ctxRange, "Invalid duration",
+			"%q must be a positive duration with a unit, such as \"10s\", \"1m30s\" or \"500ms\"; got %q.", n.attrName(), s)
+		return 0
+	}
+	return d
+}
+
+// labelsOf is a map(string) node's value.
+func (l *loader) labelsOf(n *node) map[string]string {
+	labels := map[string]string{}
+	v := n.value
+	if !v.IsWhollyKnown() || v.IsNull() || !v.Type().IsMapType() {
+		return labels
+	}
+	for it := v.ElementIterator(); it.Next(); {
+		k, e := it.Element()
+		if e.IsNull() {
+			l.errorf(n.rng, n.ctxRange, "Invalid label value",
+				"Label %q is null; every label needs a string value, for example labels = { role = \"web\" }.", k.AsString())
+			continue
+		}
+		labels[k.AsString()] = e.AsString()
+	}
+	return labels
+}
+
+// listEntry is one non-null element of a list and its position.
+type listEntry struct {
+	index int
+	value string
+}
+
+// stringList is a list(string) node's elements, reporting null ones.
+func (l *loader) stringList(n *node, what string) []listEntry {
+	v := n.value
+	if !v.IsWhollyKnown() || v.IsNull() || !v.Type().IsListType() {
+		return nil
+	}
+	var out []listEntry
+	for it := v.ElementIterator(); it.Next(); {
+		k, e := it.Element()
+		i, _ := k.AsBigFloat().Int64()
+		if e.IsNull() {
+			l.errorf(n.rng, n.ctxRange, "Invalid list element",
+				"Every element of %q must be a %s, not null. Write for example %s = %s.", n.attrName(), what, n.attrName(), n.example)
+			continue
+		}
+		out = append(out, listEntry{index: int(i), value: e.AsString()})
+	}
+	return out
+}
+
+// describe names a declaration and where it is, for messages that point
+// at two places.
+func describe(kind, name string, r hcl.Range) string {
+	return fmt.Sprintf("%s %q (%s)", kind, name, shortPos(r))
+}

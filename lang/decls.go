@@ -1,0 +1,353 @@
+package lang
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// variableDecl is one `variable "NAME"` block.
+type variableDecl struct {
+	name    string
+	block   *hcl.Block
+	typ     cty.Type // DynamicPseudoType when no type is given
+	deflt   hcl.Expression
+	hasType bool
+}
+
+// sshDecl is the top-level ssh block.
+type sshDecl struct {
+	block *hcl.Block
+	attrs map[string]*node
+}
+
+// serverDecl is one `server "NAME"` block.
+type serverDecl struct {
+	name    string
+	block   *hcl.Block
+	attrs   map[string]*node
+	sshUser *node // nil without a server ssh block
+	sshPort *node
+}
+
+// networkDecl is one `network "KIND" "NAME"` block.
+type networkDecl struct {
+	name, kind string
+	block      *hcl.Block
+	attrs      map[string]*node
+	members    []*memberDecl
+	ranges     []memberRanges // of the assembled members, in their order
+}
+
+// memberDecl is one `member "SERVER"` block of a network.
+type memberDecl struct {
+	server string
+	block  *hcl.Block
+	iface  *node
+	addr   *node
+}
+
+// collectFile registers the declarations of one file.
+func (l *loader) collectFile(f *hcl.File) {
+	content, diags := f.Body.Content(topSchema())
+	l.diags = append(l.diags, diags...)
+	for _, b := range content.Blocks {
+		switch b.Type {
+		case blockVariable:
+			l.collectVariable(b)
+		case blockLocals:
+			l.collectLocals(b)
+		case blockSSH:
+			l.collectSSH(b)
+		case blockServer:
+			l.collectServer(b)
+		case blockNetwork:
+			l.collectNetwork(b)
+		}
+	}
+}
+
+// firstDeclaration returns where kind NAME was declared first, if it was.
+func (l *loader) firstDeclaration(kind, name string) (hcl.Range, bool) {
+	switch kind {
+	case blockVariable:
+		if n := l.syms.vars[name]; n != nil {
+			return n.rng, true
+		}
+	case "local":
+		if n := l.syms.locals[name]; n != nil {
+			return *n.ctxRange, true
+		}
+	case blockServer:
+		if e := l.syms.servers[name]; e != nil {
+			return e.attrs["name"].rng, true
+		}
+	case blockNetwork:
+		if e := l.syms.networks[name]; e != nil {
+			return e.attrs["name"].rng, true
+		}
+	}
+	return hcl.Range{}, false
+}
+
+// checkName reports a name that is a duplicate or cannot be referenced;
+// it returns false when the declaration must be skipped.
+func (l *loader) checkName(kind, name string, subject hcl.Range) bool {
+	if !validName(kind, name) {
+		l.errorf(subject, nil, fmt.Sprintf("Invalid %s name", kind),
+			"%q cannot be used as a name: names start with a letter and hold only letters, digits, '_' and '-' (at most 63 characters), so that references can name them. Write for example %s %q.",
+			name, kind, suggestIdentifier(name))
+		return false
+	}
+	if first, dup := l.firstDeclaration(kind, name); dup {
+		l.errorf(subject, nil, fmt.Sprintf("Duplicate %s %q", kind, name),
+			"A %s named %q was already declared at %s. Rename this one or remove it.",
+			kind, name, shortPos(first))
+		return false
+	}
+	return true
+}
+
+func (l *loader) collectVariable(b *hcl.Block) {
+	name := b.Labels[0]
+	if !l.checkName(blockVariable, name, b.LabelRanges[0]) {
+		return
+	}
+	content, diags := b.Body.Content(variableSchema())
+	l.diags = append(l.diags, diags...)
+	v := &variableDecl{name: name, block: b, typ: cty.DynamicPseudoType}
+	if a := content.Attributes["type"]; a != nil {
+		ty, diags := typeexpr.TypeConstraint(a.Expr)
+		l.diags = append(l.diags, diags...)
+		if !diags.HasErrors() {
+			v.typ, v.hasType = ty, true
+		}
+	}
+	if a := content.Attributes["default"]; a != nil {
+		v.deflt = a.Expr
+	}
+	if a := content.Attributes["description"]; a != nil {
+		l.checkDescription(a)
+	}
+	n := l.register(&node{path: []string{rootVar, name}, rng: b.LabelRanges[0], want: cty.DynamicPseudoType})
+	n.derive = func() (cty.Value, hcl.Diagnostics) { return l.variableValue(v) }
+	l.syms.vars[name] = n
+	l.syms.varOrder = append(l.syms.varOrder, name)
+	l.vars = append(l.vars, v)
+}
+
+// checkDescription reports a description that is not a constant string.
+func (l *loader) checkDescription(a *hcl.Attribute) {
+	v, diags := a.Expr.Value(nil)
+	l.diags = append(l.diags, diags...)
+	if !diags.HasErrors() && v.Type() != cty.String {
+		l.errorf(a.Expr.Range(), &a.Range, "Invalid description",
+			`A description is a string, for example description = "overlay address range".`)
+	}
+}
+
+func (l *loader) collectLocals(b *hcl.Block) {
+	attrs, diags := b.Body.JustAttributes()
+	l.diags = append(l.diags, diags...)
+	sorted := make([]*hcl.Attribute, 0, len(attrs))
+	for _, a := range attrs {
+		sorted = append(sorted, a)
+	}
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Range.Start.Byte < sorted[j].Range.Start.Byte })
+	for _, a := range sorted {
+		if !l.checkName("local", a.Name, a.NameRange) {
+			continue
+		}
+		rng := a.Range
+		n := l.register(&node{path: []string{rootLocal, a.Name}, expr: a.Expr, rng: a.Expr.Range(),
+			ctxRange: &rng, want: cty.DynamicPseudoType})
+		l.syms.locals[a.Name] = n
+		l.syms.locOrder = append(l.syms.locOrder, a.Name)
+	}
+}
+
+func (l *loader) collectSSH(b *hcl.Block) {
+	if l.ssh != nil {
+		l.errorf(b.DefRange, nil, "Duplicate ssh block",
+			"A cluster has at most one top-level ssh block; the first one is at %s. Merge the two, or put per-server settings in the server's own ssh block.",
+			shortPos(l.ssh.block.DefRange))
+		return
+	}
+	content, diags := b.Body.Content(bodySchema(sshSpecs()))
+	l.diags = append(l.diags, diags...)
+	l.ssh = &sshDecl{block: b, attrs: map[string]*node{}}
+	for _, spec := range sshSpecs() {
+		l.ssh.attrs[spec.name] = l.attrNode([]string{blockSSH, spec.name}, spec, content.Attributes[spec.name], b.DefRange)
+	}
+}
+
+func (l *loader) collectServer(b *hcl.Block) {
+	name := b.Labels[0]
+	if name == LocalServer {
+		l.errorf(b.LabelRanges[0], nil, `Reserved server name "local"`,
+			`"local" is the machine drover runs on and needs no server block: list "local" in a network's servers instead, or give this server another name.`)
+		return
+	}
+	if !l.checkName(blockServer, name, b.LabelRanges[0]) {
+		return
+	}
+	content, diags := b.Body.Content(bodySchema(serverSpecs(), hcl.BlockHeaderSchema{Type: blockSSH}))
+	l.diags = append(l.diags, diags...)
+	s := &serverDecl{name: name, block: b, attrs: map[string]*node{}}
+	e := newEntity()
+	e.add(l.register(&node{path: []string{rootServer, name, "name"}, rng: b.LabelRanges[0], want: cty.String, deflt: str(name)}))
+	for _, spec := range serverSpecs() {
+		n := l.attrNode([]string{rootServer, name, spec.name}, spec, content.Attributes[spec.name], b.DefRange)
+		s.attrs[spec.name] = n
+		e.add(n)
+	}
+	l.collectServerSSH(s, content.Blocks)
+	l.syms.servers[name] = e
+	l.syms.srvOrder = append(l.syms.srvOrder, name)
+	l.servers = append(l.servers, s)
+}
+
+func (l *loader) collectServerSSH(s *serverDecl, blocks hcl.Blocks) {
+	for i, b := range blocks {
+		if i > 0 {
+			l.errorf(b.DefRange, nil, "Duplicate ssh block",
+				"Server %q already has an ssh block at %s. Merge the two.", s.name, shortPos(blocks[0].DefRange))
+			continue
+		}
+		content, diags := b.Body.Content(bodySchema(serverSSHSpecs()))
+		l.diags = append(l.diags, diags...)
+		path := []string{rootServer, s.name, blockSSH}
+		specs := serverSSHSpecs()
+		s.sshUser = l.attrNode(child(path, "user"), specs[0], content.Attributes["user"], b.DefRange)
+		s.sshPort = l.attrNode(child(path, "port"), specs[1], content.Attributes["port"], b.DefRange)
+	}
+}
+
+func (l *loader) collectNetwork(b *hcl.Block) {
+	kind, name := b.Labels[0], b.Labels[1]
+	if kind != KindVXLAN {
+		detail := fmt.Sprintf("drover has no network kind %q.", kind)
+		if s := suggest(kind, networkKinds); s != "" {
+			detail += fmt.Sprintf(" Did you mean %q?", s)
+		}
+		l.errorf(b.LabelRanges[0], nil, "Unsupported network kind", "%s Supported kinds: %s.", detail, strings.Join(networkKinds, ", "))
+		return
+	}
+	if !l.checkName(blockNetwork, name, b.LabelRanges[1]) {
+		return
+	}
+	content, diags := b.Body.Content(bodySchema(vxlanSpecs(), hcl.BlockHeaderSchema{Type: blockMember, LabelNames: []string{"server"}}))
+	l.diags = append(l.diags, diags...)
+	nd := &networkDecl{name: name, kind: kind, block: b, attrs: map[string]*node{}}
+	e := newEntity()
+	e.add(l.register(&node{path: []string{rootNetwork, name, "name"}, rng: b.LabelRanges[1], want: cty.String, deflt: str(name)}))
+	e.add(l.register(&node{path: []string{rootNetwork, name, "kind"}, rng: b.LabelRanges[0], want: cty.String, deflt: str(kind)}))
+	for _, spec := range vxlanSpecs() {
+		n := l.attrNode([]string{rootNetwork, name, spec.name}, spec, content.Attributes[spec.name], b.DefRange)
+		nd.attrs[spec.name] = n
+		e.add(n)
+	}
+	for _, mb := range content.Blocks {
+		nd.members = append(nd.members, l.collectMember(name, mb))
+	}
+	l.deriveDHCPHost(nd)
+	l.syms.networks[name] = e
+	l.syms.netOrder = append(l.syms.netOrder, name)
+	l.networks = append(l.networks, nd)
+}
+
+func (l *loader) collectMember(network string, b *hcl.Block) *memberDecl {
+	content, diags := b.Body.Content(bodySchema(memberSpecs()))
+	l.diags = append(l.diags, diags...)
+	m := &memberDecl{server: b.Labels[0], block: b}
+	path := []string{rootNetwork, network, blockMember, m.server}
+	specs := memberSpecs()
+	m.iface = l.attrNode(child(path, specs[0].name), specs[0], content.Attributes[specs[0].name], b.DefRange)
+	m.addr = l.attrNode(child(path, specs[1].name), specs[1], content.Attributes[specs[1].name], b.DefRange)
+	return m
+}
+
+// deriveDHCPHost makes an unset dhcp_host default to the network's first
+// member.
+func (l *loader) deriveDHCPHost(nd *networkDecl) {
+	host, servers := nd.attrs[attrDHCPHost], nd.attrs[attrServers]
+	host.deps = append(host.deps, servers)
+	host.derive = func() (cty.Value, hcl.Diagnostics) {
+		list := servers.value
+		if !list.IsWhollyKnown() || !list.Type().IsListType() {
+			return cty.UnknownVal(cty.String), nil
+		}
+		for it := list.ElementIterator(); it.Next(); {
+			_, first := it.Element()
+			if first.IsNull() {
+				return cty.UnknownVal(cty.String), nil
+			}
+			name, _, _ := strings.Cut(first.AsString(), ":")
+			return str(name), nil
+		}
+		if len(nd.members) > 0 {
+			return str(nd.members[0].server), nil
+		}
+		return str(""), nil
+	}
+}
+
+// attrNode registers the node of one attribute; attr is nil when the
+// attribute is not set, and fallback is then the range diagnostics use.
+func (l *loader) attrNode(path []string, spec attrSpec, attr *hcl.Attribute, fallback hcl.Range) *node {
+	n := &node{path: path, want: spec.typ, deflt: spec.deflt, example: spec.example, rng: fallback}
+	if attr != nil {
+		n.expr = attr.Expr
+		n.rng = attr.Expr.Range()
+		rng := attr.Range
+		n.ctxRange = &rng
+	}
+	return l.register(n)
+}
+
+// errorf appends an error diagnostic at subject.
+func (l *loader) errorf(subject hcl.Range, context *hcl.Range, summary, format string, args ...any) {
+	l.diags = append(l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   fmt.Sprintf(format, args...),
+		Subject:  &subject,
+		Context:  context,
+	})
+}
+
+// validName tells whether name can name a declaration of kind. Servers
+// and networks also name hosts, DNS records and files, so they are plain
+// ASCII: a letter, then letters, digits, '_' and '-'.
+func validName(kind, name string) bool {
+	if !hclsyntax.ValidIdentifier(name) {
+		return false
+	}
+	if kind != blockServer && kind != blockNetwork {
+		return true
+	}
+	if len(name) > 63 {
+		return false
+	}
+	for _, r := range name {
+		if !(r == '_' || r == '-' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9')) {
+			return false
+		}
+	}
+	return true
+}
+
+// child is path extended by name, sharing nothing with path.
+func child(path []string, name string) []string {
+	return append(path[:len(path):len(path)], name)
+}
+
+// shortPos is "file:line" of a range, for pointing at another declaration.
+func shortPos(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line)
+}

@@ -1,0 +1,239 @@
+package lang
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+// resolve turns one traversal (var.base, server.s1.address, server) into
+// the nodes it depends on, or a diagnostic for an unknown name.
+func (l *loader) resolve(t hcl.Traversal) ([]*node, *hcl.Diagnostic) {
+	steps := staticSteps(t)
+	switch t.RootName() {
+	case rootVar:
+		return resolveNamed(t, steps, rootVar, "variable", l.syms.vars, l.syms.varOrder)
+	case rootLocal:
+		return resolveNamed(t, steps, rootLocal, "local value", l.syms.locals, l.syms.locOrder)
+	case rootServer:
+		return resolveEntity(t, steps, rootServer, l.syms.servers, l.syms.srvOrder)
+	case rootNetwork:
+		return resolveEntity(t, steps, rootNetwork, l.syms.networks, l.syms.netOrder)
+	}
+	detail := fmt.Sprintf("There is nothing named %q. References start with var., local., server. or network.", t.RootName())
+	if s := suggest(t.RootName(), referenceRoots); s != "" {
+		detail += fmt.Sprintf(" Did you mean %s?", s)
+	}
+	return nil, refDiagnostic(t, "Unknown reference", detail)
+}
+
+// staticSteps returns the names after the root that are known without
+// evaluation: attribute steps and constant string indexes.
+func staticSteps(t hcl.Traversal) []string {
+	var names []string
+	for _, step := range t[1:] {
+		switch s := step.(type) {
+		case hcl.TraverseAttr:
+			names = append(names, s.Name)
+		case hcl.TraverseIndex:
+			if !s.Key.IsKnown() || s.Key.IsNull() || s.Key.Type() != cty.String {
+				return names
+			}
+			names = append(names, s.Key.AsString())
+		default:
+			return names
+		}
+	}
+	return names
+}
+
+func resolveNamed(t hcl.Traversal, steps []string, root, what string, table map[string]*node, order []string) ([]*node, *hcl.Diagnostic) {
+	if len(steps) == 0 {
+		nodes := make([]*node, 0, len(order))
+		for _, name := range order {
+			nodes = append(nodes, table[name])
+		}
+		return nodes, nil
+	}
+	if n := table[steps[0]]; n != nil {
+		return []*node{n}, nil
+	}
+	detail := fmt.Sprintf("No %s named %q is declared.", what, steps[0])
+	if s := suggest(steps[0], order); s != "" {
+		detail += fmt.Sprintf(" Did you mean %s.%s?", root, s)
+	} else if root == rootVar {
+		detail += fmt.Sprintf(" Declare it with variable %q {}.", steps[0])
+	} else {
+		detail += fmt.Sprintf(" Declare it in a locals block: locals { %s = ... }.", steps[0])
+	}
+	return nil, refDiagnostic(t, "Reference to undeclared "+what, detail)
+}
+
+func resolveEntity(t hcl.Traversal, steps []string, root string, table map[string]*entity, order []string) ([]*node, *hcl.Diagnostic) {
+	if len(steps) == 0 {
+		var nodes []*node
+		for _, name := range order {
+			nodes = append(nodes, table[name].all()...)
+		}
+		return nodes, nil
+	}
+	e := table[steps[0]]
+	if e == nil {
+		return nil, undeclaredEntity(t, root, steps[0], order)
+	}
+	if len(steps) == 1 {
+		return e.all(), nil
+	}
+	if n := e.attrs[steps[1]]; n != nil {
+		return []*node{n}, nil
+	}
+	detail := fmt.Sprintf("%s %q has no attribute %q.", root, steps[0], steps[1])
+	if s := suggest(steps[1], e.order); s != "" {
+		detail += fmt.Sprintf(" Did you mean %s.%s.%s?", root, steps[0], s)
+	}
+	detail += " Its attributes are " + strings.Join(e.order, ", ") + "."
+	return nil, refDiagnostic(t, "Unsupported attribute", detail)
+}
+
+func undeclaredEntity(t hcl.Traversal, root, name string, order []string) *hcl.Diagnostic {
+	detail := fmt.Sprintf("No %s named %q is declared.", root, name)
+	switch s := suggest(name, order); {
+	case root == rootServer && name == LocalServer:
+		detail = `The reserved server "local" (the machine drover runs on) has no attributes to refer to; write "local" in a network's servers list instead.`
+	case s != "":
+		detail += fmt.Sprintf(" Did you mean %s.%s?", root, s)
+	case len(order) > 0:
+		detail += fmt.Sprintf(" Declared: %s.", strings.Join(order, ", "))
+	}
+	return refDiagnostic(t, "Reference to undeclared "+root, detail)
+}
+
+func refDiagnostic(t hcl.Traversal, summary, detail string) *hcl.Diagnostic {
+	rng := t.SourceRange()
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &rng}
+}
+
+// functions returns the function table, built once per load.
+func (l *loader) functions() map[string]function.Function {
+	if l.funcs == nil {
+		l.funcs = Functions()
+	}
+	return l.funcs
+}
+
+// evalNode computes one node's value from its expression (or default),
+// converted to the node's type. Any failure leaves the value unknown.
+func (l *loader) evalNode(n *node) {
+	n.evaluated = true
+	if n.failed {
+		n.value = cty.DynamicVal
+		return
+	}
+	v := cty.NullVal(cty.DynamicPseudoType)
+	if n.expr != nil {
+		ctx := &hcl.EvalContext{Variables: contextVariables(n.expr, n.deps), Functions: l.functions()}
+		val, diags := n.expr.Value(ctx)
+		l.diags = append(l.diags, diags...)
+		if diags.HasErrors() {
+			n.value = cty.DynamicVal
+			return
+		}
+		v, _ = val.UnmarkDeep()
+	}
+	if v.IsNull() {
+		n.value = l.defaultValue(n)
+		return
+	}
+	n.value = l.convert(n, v)
+}
+
+func (l *loader) defaultValue(n *node) cty.Value {
+	if n.derive == nil {
+		return n.deflt
+	}
+	v, diags := n.derive()
+	l.diags = append(l.diags, diags...)
+	return v
+}
+
+// convert converts an evaluated value to the node's type, reporting a
+// mismatch with an example of what to write.
+func (l *loader) convert(n *node, v cty.Value) cty.Value {
+	if n.want == cty.DynamicPseudoType {
+		return v
+	}
+	out, err := convert.Convert(v, n.want)
+	if err == nil {
+		return out
+	}
+	detail := fmt.Sprintf("Inappropriate value for %q: %s.", n.attrName(), err)
+	if n.example != "" {
+		detail += fmt.Sprintf(" Write for example %s = %s.", n.attrName(), n.example)
+	}
+	rng := n.rng
+	l.diags = append(l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError, Summary: "Incorrect attribute value type", Detail: detail,
+		Subject: &rng, Context: n.ctxRange,
+	})
+	return cty.UnknownVal(n.want)
+}
+
+// contextVariables builds the variables an expression sees: exactly the
+// values of the nodes it depends on, nested by their paths, and an empty
+// object for a referenced root with nothing declared under it.
+func contextVariables(expr hcl.Expression, deps []*node) map[string]cty.Value {
+	root := tree{}
+	for _, d := range deps {
+		v := d.value
+		if !d.evaluated {
+			v = cty.DynamicVal
+		}
+		root.put(d.path, v)
+	}
+	vars := make(map[string]cty.Value, len(root))
+	for k, sub := range root {
+		vars[k] = sub.toValue()
+	}
+	for _, t := range expr.Variables() {
+		if _, ok := vars[t.RootName()]; !ok {
+			vars[t.RootName()] = cty.EmptyObjectVal
+		}
+	}
+	return vars
+}
+
+// tree is a nested object under construction: leaves are cty.Values.
+type tree map[string]treeEntry
+
+type treeEntry struct {
+	leaf cty.Value
+	sub  tree
+}
+
+func (t tree) put(path []string, v cty.Value) {
+	if len(path) == 1 {
+		t[path[0]] = treeEntry{leaf: v}
+		return
+	}
+	e := t[path[0]]
+	if e.sub == nil {
+		e = treeEntry{sub: tree{}}
+		t[path[0]] = e
+	}
+	e.sub.put(path[1:], v)
+}
+
+func (e treeEntry) toValue() cty.Value {
+	if e.sub == nil {
+		return e.leaf
+	}
+	attrs := make(map[string]cty.Value, len(e.sub))
+	for k, sub := range e.sub {
+		attrs[k] = sub.toValue()
+	}
+	return cty.ObjectVal(attrs)
+}

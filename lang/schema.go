@@ -1,0 +1,128 @@
+package lang
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// attrSpec describes one attribute of a block: its type, its default and
+// an example value for error messages.
+type attrSpec struct {
+	name string
+	typ  cty.Type
+	// deflt is the value when the attribute is not set: cty.NilVal for
+	// null, unknown for a required one (its absence is reported already).
+	deflt    cty.Value
+	example  string
+	required bool
+}
+
+// block types
+const (
+	blockVariable = "variable"
+	blockLocals   = "locals"
+	blockSSH      = "ssh"
+	blockServer   = "server"
+	blockNetwork  = "network"
+	blockMember   = "member"
+)
+
+// KindVXLAN is the network kind of a VXLAN overlay.
+const KindVXLAN = "vxlan"
+
+// networkKinds are the supported `network "KIND" "NAME"` kinds.
+var networkKinds = []string{KindVXLAN}
+
+func str(s string) cty.Value { return cty.StringVal(s) }
+func num(n int64) cty.Value  { return cty.NumberIntVal(n) }
+
+func topSchema() *hcl.BodySchema {
+	return &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+		{Type: blockVariable, LabelNames: []string{"name"}},
+		{Type: blockLocals},
+		{Type: blockSSH},
+		{Type: blockServer, LabelNames: []string{"name"}},
+		{Type: blockNetwork, LabelNames: []string{"kind", "name"}},
+	}}
+}
+
+func variableSchema() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "default"}, {Name: "type"}, {Name: "description"},
+	}}
+}
+
+func sshSpecs() []attrSpec {
+	return []attrSpec{
+		{name: "user", typ: cty.String, deflt: str("root"), example: `"root"`},
+		{name: "port", typ: cty.Number, deflt: num(22), example: "22"},
+		{name: "identity_file", typ: cty.String, deflt: str(""), example: `"~/.ssh/id_ed25519"`},
+		{name: "agent", typ: cty.Bool, deflt: cty.True, example: "true"},
+		{name: "known_hosts", typ: cty.String, deflt: str("~/.ssh/known_hosts"), example: `"~/.ssh/known_hosts"`},
+		{name: "trust_on_first_use", typ: cty.Bool, deflt: cty.False, example: "false"},
+		{name: "jump", typ: cty.String, deflt: str(""), example: `"admin@203.0.113.9:22"`},
+		{name: "become", typ: cty.Bool, deflt: cty.True, example: "true"},
+		{name: "timeout", typ: cty.String, deflt: str("10s"), example: `"10s"`},
+	}
+}
+
+// serverSSHSpecs are the settings a server's own ssh block may override;
+// null means "the cluster's".
+func serverSSHSpecs() []attrSpec {
+	return []attrSpec{
+		{name: "user", typ: cty.String, example: `"admin"`},
+		{name: "port", typ: cty.Number, example: "2222"},
+	}
+}
+
+func serverSpecs() []attrSpec {
+	return []attrSpec{
+		{name: "address", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"198.51.100.1"`, required: true},
+		{name: "interface", typ: cty.String, deflt: str(""), example: `"eth0"`},
+		{name: "subnet", typ: cty.String, deflt: str(""), example: `"100.65.1.0/24"`},
+		{name: "bridge", typ: cty.String, deflt: str("cbr0"), example: `"cbr0"`},
+		{name: "dhcp", typ: cty.Bool, deflt: cty.True, example: "true"},
+		{name: "domain", typ: cty.String, deflt: str("app"), example: `"app"`},
+		{name: "labels", typ: cty.Map(cty.String), deflt: cty.MapValEmpty(cty.String), example: `{ role = "web" }`},
+	}
+}
+
+// attrDHCPHost and attrServers are the vxlan attributes with behaviour of
+// their own: dhcp_host defaults to the first member of servers.
+const (
+	attrDHCPHost = "dhcp_host"
+	attrServers  = "servers"
+)
+
+func vxlanSpecs() []attrSpec {
+	return []attrSpec{
+		{name: "subnet", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"100.64.10.0/24"`, required: true},
+		{name: "bridge", typ: cty.String, deflt: str("vxl0"), example: `"vxl0"`},
+		{name: "vni", typ: cty.Number, deflt: num(42), example: "42"},
+		{name: "port", typ: cty.Number, deflt: num(4789), example: "4789"},
+		{name: "group", typ: cty.String, deflt: str(""), example: `"239.1.1.1"`},
+		{name: "mtu", typ: cty.Number, deflt: num(0), example: "1450"},
+		{name: "dhcp", typ: cty.Bool, deflt: cty.True, example: "true"},
+		{name: attrDHCPHost, typ: cty.String, example: `"s1"`},
+		{name: "domain", typ: cty.String, deflt: str("vxapp"), example: `"vxapp"`},
+		{name: "masquerade", typ: cty.Bool, deflt: cty.True, example: "true"},
+		{name: attrServers, typ: cty.List(cty.String), deflt: cty.ListValEmpty(cty.String), example: `["s1", "s2:eth1"]`},
+	}
+}
+
+func memberSpecs() []attrSpec {
+	return []attrSpec{
+		{name: "interface", typ: cty.String, deflt: str(""), example: `"eth1"`},
+		{name: "address", typ: cty.String, deflt: str(""), example: `"100.64.10.40"`},
+	}
+}
+
+// bodySchema is the schema of a block with the given attributes and
+// nested blocks.
+func bodySchema(specs []attrSpec, blocks ...hcl.BlockHeaderSchema) *hcl.BodySchema {
+	s := &hcl.BodySchema{Blocks: blocks}
+	for _, a := range specs {
+		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: a.name, Required: a.required})
+	}
+	return s
+}

@@ -1,0 +1,363 @@
+package lang
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// limits of settings
+const (
+	minVNI, maxVNI = 1, 1<<24 - 1
+	minPort        = 1
+	maxPort        = 65535
+	minMTU, maxMTU = 576, 9000
+)
+
+// subnetDecl is a subnet some declaration claims, for overlap checks.
+type subnetDecl struct {
+	prefix netip.Prefix
+	owner  string // `server "s1"`
+	rng    hcl.Range
+}
+
+// validator holds what the checks of single declarations learn for the
+// checks across declarations.
+type validator struct {
+	subnets   []subnetDecl
+	addresses map[netip.Addr]*serverDecl
+}
+
+// validate checks the assembled cluster, reporting every problem at the
+// attribute that causes it.
+func (l *loader) validate(c *Cluster) {
+	v := &validator{addresses: map[netip.Addr]*serverDecl{}}
+	l.validateSSH()
+	for _, d := range l.servers {
+		l.validateServer(v, d)
+	}
+	for i, d := range l.networks {
+		l.validateVXLAN(v, d, c.Networks[i])
+	}
+	l.checkOverlaps(v.subnets)
+	l.checkVXLANConflicts(c)
+}
+
+// report adds a problem at a node's expression.
+func (l *loader) report(n *node, p problem) {
+	if !p.ok() {
+		l.errorf(n.rng, n.ctxRange, p.summary, "%s", p.detail)
+	}
+}
+
+func (l *loader) validateSSH() {
+	if l.ssh == nil {
+		return
+	}
+	a := l.ssh.attrs
+	l.checkUser(a["user"])
+	l.checkPort(a["port"], "22")
+	if jump, ok := l.stringOf(a["jump"]); ok && jump != "" {
+		l.report(a["jump"], jumpProblem(jump))
+	}
+}
+
+func (l *loader) checkUser(n *node) {
+	if user, ok := l.stringOf(n); ok {
+		l.report(n, userProblem(user))
+	}
+}
+
+func (l *loader) checkPort(n *node, example string) {
+	if port, ok := l.intOf(n); ok {
+		l.report(n, inRange(port, minPort, maxPort, "Port out of range", n.attrName(), example))
+	}
+}
+
+func (l *loader) validateServer(v *validator, d *serverDecl) {
+	a := d.attrs
+	if s, ok := l.stringOf(a["address"]); ok {
+		addr, p := parseAddress(s)
+		l.report(a["address"], p)
+		if p.ok() {
+			l.checkUniqueAddress(v, d, addr)
+		}
+	}
+	l.checkIfname(a["interface"], false, `"eth0"`)
+	l.checkIfname(a["bridge"], true, `"cbr0"`)
+	if s, ok := l.stringOf(a["subnet"]); ok && s != "" {
+		l.collectSubnet(v, a["subnet"], s, fmt.Sprintf("server %q", d.name))
+	}
+	l.checkDomain(a["domain"], `"app"`)
+	if d.sshUser != nil {
+		l.checkUser(d.sshUser)
+		l.checkPort(d.sshPort, "2222")
+	}
+}
+
+func (l *loader) checkUniqueAddress(v *validator, d *serverDecl, addr netip.Addr) {
+	first := v.addresses[addr]
+	if first == nil {
+		v.addresses[addr] = d
+		return
+	}
+	l.report(d.attrs["address"], problem{"Duplicate server address",
+		fmt.Sprintf("Servers %q and %q both have address %s (server %q is at %s). Give each server its own address.",
+			first.name, d.name, addr, first.name, shortPos(first.block.DefRange))})
+}
+
+// checkIfname checks an interface or bridge name; an empty optional name
+// means "not set".
+func (l *loader) checkIfname(n *node, required bool, example string) {
+	s, ok := l.stringOf(n)
+	if !ok || (s == "" && !required) {
+		return
+	}
+	l.report(n, ifnameProblem(s, n.attrName(), example))
+}
+
+func (l *loader) checkDomain(n *node, example string) {
+	if s, ok := l.stringOf(n); ok {
+		l.report(n, domainProblem(s, n.attrName(), example))
+	}
+}
+
+// collectSubnet checks a CIDR and remembers it for the overlap check.
+func (l *loader) collectSubnet(v *validator, n *node, s, owner string) (netip.Prefix, bool) {
+	prefix, p := parseCIDR(s)
+	l.report(n, p)
+	if !p.ok() {
+		return netip.Prefix{}, false
+	}
+	v.subnets = append(v.subnets, subnetDecl{prefix: prefix, owner: owner, rng: n.rng})
+	return prefix, true
+}
+
+// checkOverlaps reports each subnet that overlaps one declared before it.
+func (l *loader) checkOverlaps(subnets []subnetDecl) {
+	for j, b := range subnets {
+		for _, a := range subnets[:j] {
+			if !a.prefix.Overlaps(b.prefix) {
+				continue
+			}
+			l.errorf(b.rng, nil, "Overlapping subnets",
+				"%s of %s overlaps %s of %s (%s). Containers and overlays need separate address ranges: give each its own subnet.",
+				b.prefix, b.owner, a.prefix, a.owner, shortPos(a.rng))
+			break
+		}
+	}
+}
+
+func (l *loader) validateVXLAN(v *validator, d *networkDecl, net *Network) {
+	a := d.attrs
+	var subnet netip.Prefix
+	var subnetOK bool
+	if s, ok := l.stringOf(a["subnet"]); ok {
+		subnet, subnetOK = l.collectSubnet(v, a["subnet"], s, fmt.Sprintf("network %q", d.name))
+	}
+	l.checkIfname(a["bridge"], true, `"vxl0"`)
+	if vni, ok := l.intOf(a["vni"]); ok {
+		l.report(a["vni"], inRange(vni, minVNI, maxVNI, "VNI out of range", "vni", "42"))
+	}
+	l.checkPort(a["port"], "4789")
+	l.checkGroup(a["group"])
+	if mtu, ok := l.intOf(a["mtu"]); ok && mtu != 0 {
+		l.report(a["mtu"], inRange(mtu, minMTU, maxMTU, "MTU out of range", "mtu", "1450"))
+	}
+	l.checkDomain(a["domain"], `"vxapp"`)
+	l.checkMembers(d, net.VXLAN.Members, subnet, subnetOK)
+	l.checkDHCPHost(d, net.VXLAN)
+}
+
+func (l *loader) checkGroup(n *node) {
+	s, ok := l.stringOf(n)
+	if !ok || s == "" {
+		return
+	}
+	addr, p := parseAddress(s)
+	if p.ok() && !(addr.Is4() && addr.IsMulticast()) {
+		p = problem{"Group is not multicast",
+			fmt.Sprintf("%s is not an IPv4 multicast address (224.0.0.0/4). Write for example group = \"239.1.1.1\", or leave group out for unicast.", addr)}
+	}
+	l.report(n, p)
+}
+
+// checkMembers checks each member of a network: a known server, listed
+// once, with a valid interface and an address inside the overlay subnet.
+func (l *loader) checkMembers(d *networkDecl, members []Member, subnet netip.Prefix, subnetOK bool) {
+	if len(members) == 0 && l.membersKnown(d) {
+		l.errorf(d.block.DefRange, nil, "Network has no servers",
+			"Network %q lists no servers. Add them, for example servers = [\"s1\", \"s2\"], or remove the network.", d.name)
+	}
+	seen := map[string]int{}
+	addrs := map[netip.Addr]string{}
+	for i, m := range members {
+		r := d.ranges[i]
+		if !l.checkMemberServer(d, m, r.server, seen, i) {
+			continue
+		}
+		if m.Interface != "" {
+			l.reportAt(r.iface, ifnameProblem(m.Interface, "interface", "eth1"))
+		}
+		if m.Address != "" {
+			l.checkMemberAddress(d, m, r.addr, subnet, subnetOK, addrs)
+		}
+	}
+}
+
+// membersKnown tells whether the servers list evaluated (so an empty
+// member list is real, not the result of an earlier error).
+func (l *loader) membersKnown(d *networkDecl) bool {
+	return d.attrs[attrServers].value.IsWhollyKnown()
+}
+
+func (l *loader) checkMemberServer(d *networkDecl, m Member, rng hcl.Range, seen map[string]int, i int) bool {
+	if m.Server == "" {
+		l.reportAt(rng, problem{"Invalid member", fmt.Sprintf(
+			"A member of network %q has an empty server name. Write NAME or NAME:INTERFACE, for example \"s1\" or \"s2:eth1\".", d.name)})
+		return false
+	}
+	if m.Server != LocalServer && l.syms.servers[m.Server] == nil {
+		detail := fmt.Sprintf("Network %q lists server %q, which is not declared.", d.name, m.Server)
+		if s := suggest(m.Server, l.syms.srvOrder); s != "" {
+			detail += fmt.Sprintf(" Did you mean %q?", s)
+		} else {
+			detail += fmt.Sprintf(" Declare it with server %q { address = ... }, or use \"local\" for this machine.", m.Server)
+		}
+		l.reportAt(rng, problem{"Unknown server", detail})
+		return false
+	}
+	if first, dup := seen[m.Server]; dup {
+		l.reportAt(rng, problem{"Server listed twice", fmt.Sprintf(
+			"Server %q is already a member of network %q (%s). List each server once.",
+			m.Server, d.name, shortPos(d.ranges[first].server))})
+		return false
+	}
+	seen[m.Server] = i
+	return true
+}
+
+func (l *loader) checkMemberAddress(d *networkDecl, m Member, rng hcl.Range, subnet netip.Prefix, subnetOK bool, addrs map[netip.Addr]string) {
+	addr, p := parseAddress(m.Address)
+	if !p.ok() {
+		l.reportAt(rng, p)
+		return
+	}
+	if subnetOK {
+		l.reportAt(rng, hostProblem(addr, subnet))
+	}
+	if other, dup := addrs[addr]; dup {
+		l.reportAt(rng, problem{"Duplicate member address", fmt.Sprintf(
+			"Members %q and %q of network %q both have address %s. Give each its own address.", other, m.Server, d.name, addr)})
+		return
+	}
+	addrs[addr] = m.Server
+}
+
+// hostProblem checks that addr is a usable host address of subnet.
+func hostProblem(addr netip.Addr, subnet netip.Prefix) problem {
+	example := subnet.Addr().Next()
+	switch {
+	case !subnet.Contains(addr):
+		return problem{"Address outside the network's subnet", fmt.Sprintf(
+			"%s is not inside the network's subnet %s. Write an address of that subnet, for example address = %q.", addr, subnet, example)}
+	case addr == subnet.Addr() && subnet.Bits() < subnet.Addr().BitLen()-1:
+		return problem{"Address is the network address", fmt.Sprintf(
+			"%s is the network address of %s. Write a host address, for example address = %q.", addr, subnet, example)}
+	case addr.Is4() && subnet.Bits() < 31 && addr == lastAddr(subnet):
+		return problem{"Address is the broadcast address", fmt.Sprintf(
+			"%s is the broadcast address of %s. Write a host address, for example address = %q.", addr, subnet, example)}
+	}
+	return problem{}
+}
+
+// lastAddr is the highest address of an IPv4 prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Addr().As4()
+	host := uint32(1)<<(32-p.Bits()) - 1
+	v := (uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])) | host
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func (l *loader) reportAt(rng hcl.Range, p problem) {
+	if !p.ok() {
+		l.errorf(rng, nil, p.summary, "%s", p.detail)
+	}
+}
+
+func (l *loader) checkDHCPHost(d *networkDecl, v *VXLAN) {
+	n := d.attrs[attrDHCPHost]
+	host, ok := l.stringOf(n)
+	names := memberNames(v.Members)
+	if n.expr == nil || !ok || len(names) == 0 || slices.Contains(names, host) {
+		return
+	}
+	detail := fmt.Sprintf("dhcp_host = %q is not a member of network %q (members: %s).", host, d.name, strings.Join(names, ", "))
+	if s := suggest(host, names); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	} else {
+		detail += " Name one of the members, or add the server to servers."
+	}
+	l.report(n, problem{"DHCP host is not a member", detail})
+}
+
+func memberNames(members []Member) []string {
+	names := make([]string, len(members))
+	for i, m := range members {
+		names[i] = m.Server
+	}
+	return names
+}
+
+// checkVXLANConflicts reports two VXLAN networks sharing a server that
+// would use the same bridge or the same (VNI, port), and a network bridge
+// that is a member server's container bridge.
+func (l *loader) checkVXLANConflicts(c *Cluster) {
+	for j, b := range c.Networks {
+		for i, a := range c.Networks[:j] {
+			common := commonServers(a.VXLAN.Members, b.VXLAN.Members)
+			if len(common) == 0 {
+				continue
+			}
+			on := strings.Join(common, ", ")
+			bd, ad := l.networks[j], l.networks[i]
+			if a.VXLAN.Bridge == b.VXLAN.Bridge && a.VXLAN.Bridge != "" {
+				l.report(bd.attrs["bridge"], problem{"Bridge used by two networks", fmt.Sprintf(
+					"Networks %q and %q (%s) both use bridge %q on %s. Give this network another bridge, for example bridge = %q.",
+					a.Name, b.Name, shortPos(ad.block.DefRange), b.VXLAN.Bridge, on, "vxl1")})
+			}
+			if a.VXLAN.VNI == b.VXLAN.VNI && a.VXLAN.Port == b.VXLAN.Port {
+				l.report(bd.attrs["vni"], problem{"VNI used by two networks", fmt.Sprintf(
+					"Networks %q and %q (%s) both use VNI %d on UDP port %d on %s. Give this network another vni, for example vni = %d.",
+					a.Name, b.Name, shortPos(ad.block.DefRange), b.VXLAN.VNI, b.VXLAN.Port, on, b.VXLAN.VNI+1)})
+			}
+		}
+		l.checkBridgeVsContainers(l.networks[j], b, c)
+	}
+}
+
+func (l *loader) checkBridgeVsContainers(d *networkDecl, n *Network, c *Cluster) {
+	for _, m := range n.VXLAN.Members {
+		s := c.Server(m.Server)
+		if s == nil || s.Local || s.Subnet == "" || s.Bridge != n.VXLAN.Bridge {
+			continue
+		}
+		l.report(d.attrs["bridge"], problem{"Bridge used twice", fmt.Sprintf(
+			"Network %q uses bridge %q, which is also the container bridge of server %q (%s). Give the network another bridge, for example bridge = \"vxl0\".",
+			n.Name, n.VXLAN.Bridge, s.Name, shortPos(s.DeclRange))})
+		return
+	}
+}
+
+func commonServers(a, b []Member) []string {
+	var common []string
+	for _, m := range b {
+		if m.Server != "" && slices.ContainsFunc(a, func(o Member) bool { return o.Server == m.Server }) && !slices.Contains(common, m.Server) {
+			common = append(common, m.Server)
+		}
+	}
+	return common
+}
