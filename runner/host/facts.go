@@ -2,6 +2,7 @@ package host
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -11,14 +12,14 @@ import (
 	"syscall"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
 )
 
 // FactCommands are the programs whose paths Facts.Commands reports.
 var FactCommands = []string{"ping", "nft", "dnsmasq", "bird", "haproxy", "nginx", "keepalived", "wg", "wireguard-go", "systemctl"}
 
-// probeLinkName is the throwaway link LinkKinds probing creates and
-// deletes (with drvprobe1 as the veth peer and drvprobe2 as a macvlan or
-// vlan on top of it).
+// probeLinkName is the throwaway link ProbeLinkKinds creates and deletes
+// when it cannot probe in a private namespace.
 const probeLinkName = "drvprobe0"
 
 // GatherFacts collects the host's facts in-process: interfaces through
@@ -125,42 +126,81 @@ func defaultIface() string {
 }
 
 // ProbeLinkKinds reports which link kinds the kernel can create, by
-// creating and deleting a throwaway link of each kind (the only reliable
-// test: a kernel may have a kind built in or as a loadable module).
+// creating a throwaway link of each kind (the only reliable test: a kernel
+// may have a kind built in or as a loadable module, which the attempt
+// loads). The links are made in a private network namespace, made for the
+// probe and dropped with it, so the host's namespace never sees them and
+// no link deletion (~20 ms each) is waited for. Where no namespace can be
+// made, the probe creates and deletes drvprobe0 in place.
 func ProbeLinkKinds() []string {
+	result := make(chan []string, 1)
+	go func() {
+		// The thread is never unlocked: Go discards it, with its
+		// namespace, when this goroutine ends.
+		runtime.LockOSThread()
+		ns, err := netns.New()
+		if err == nil {
+			ns.Close()
+		}
+		result <- probeLinkKindsHere(err == nil)
+	}()
+	return <-result
+}
+
+// probeLinkKindsHere probes in the calling thread's network namespace;
+// private says nobody else sees it, so links need not be deleted.
+func probeLinkKindsHere(private bool) []string {
 	var kinds []string
-	la := func(name string) netlink.LinkAttrs {
+	n := 0
+	name := func() netlink.LinkAttrs {
 		a := netlink.NewLinkAttrs()
-		a.Name = name
+		a.Name = probeLinkName
+		if private {
+			a.Name = fmt.Sprintf("drvprobe%d", n)
+			n++
+		}
 		return a
 	}
 	probe := func(kind string, l netlink.Link) {
 		if err := netlink.LinkAdd(l); err == nil {
 			kinds = append(kinds, kind)
-			netlink.LinkDel(l)
+			if !private {
+				netlink.LinkDel(l)
+			}
 		}
 	}
-	probe("bridge", &netlink.Bridge{LinkAttrs: la(probeLinkName)})
-	probe("vxlan", &netlink.Vxlan{LinkAttrs: la(probeLinkName), VxlanId: 4242, Port: 4789})
-	probe("wireguard", &netlink.Wireguard{LinkAttrs: la(probeLinkName)})
-	probe("gre", &netlink.Gretun{LinkAttrs: la(probeLinkName), Local: net.IPv4(203, 0, 113, 250), Remote: net.IPv4(203, 0, 113, 251)})
-	probe("ipip", &netlink.Iptun{LinkAttrs: la(probeLinkName), Local: net.IPv4(203, 0, 113, 250), Remote: net.IPv4(203, 0, 113, 251)})
-	probe("dummy", &netlink.Dummy{LinkAttrs: la(probeLinkName)})
-	// The veth is kept while macvlan and vlan are probed on top of it.
-	veth := &netlink.Veth{LinkAttrs: la(probeLinkName), PeerName: "drvprobe1"}
+	local, remote := net.IPv4(203, 0, 113, 250), net.IPv4(203, 0, 113, 251)
+	probe("bridge", &netlink.Bridge{LinkAttrs: name()})
+	probe("vxlan", &netlink.Vxlan{LinkAttrs: name(), VxlanId: 4242, Port: 4789})
+	probe("wireguard", &netlink.Wireguard{LinkAttrs: name()})
+	probe("gre", &netlink.Gretun{LinkAttrs: name(), Local: local, Remote: remote})
+	probe("ipip", &netlink.Iptun{LinkAttrs: name(), Local: local, Remote: remote})
+	probe("dummy", &netlink.Dummy{LinkAttrs: name()})
+	// The veth stays while macvlan and vlan are probed on top of it.
+	veth := &netlink.Veth{LinkAttrs: name(), PeerName: "drvprobe-peer"}
 	if err := netlink.LinkAdd(veth); err != nil {
 		return kinds
 	}
-	defer netlink.LinkDel(veth)
+	if !private {
+		defer netlink.LinkDel(veth)
+	}
 	kinds = append(kinds, "veth")
-	parent, err := netlink.LinkByName(probeLinkName)
+	parent, err := netlink.LinkByName(veth.Name)
 	if err != nil {
 		return kinds
 	}
-	child := la("drvprobe2")
-	child.ParentIndex = parent.Attrs().Index
-	probe("macvlan", &netlink.Macvlan{LinkAttrs: child, Mode: netlink.MACVLAN_MODE_BRIDGE})
-	probe("vlan", &netlink.Vlan{LinkAttrs: child, VlanId: 42})
+	for _, kind := range []string{"macvlan", "vlan"} {
+		child := name()
+		if !private {
+			child.Name = "drvprobe-child"
+		}
+		child.ParentIndex = parent.Attrs().Index
+		if kind == "macvlan" {
+			probe(kind, &netlink.Macvlan{LinkAttrs: child, Mode: netlink.MACVLAN_MODE_BRIDGE})
+		} else {
+			probe(kind, &netlink.Vlan{LinkAttrs: child, VlanId: 42})
+		}
+	}
 	return kinds
 }
 

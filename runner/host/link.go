@@ -83,7 +83,7 @@ func readVxlan(l *netlink.Vxlan, actual map[string]string) {
 }
 
 func (linkKind) Apply(r Resource, exists bool, _ map[string]string) (map[string]string, error) {
-	if !exists {
+	if !exists && !existsAs(r.Attrs["name"], r.Attrs["type"]) {
 		l, err := newLink(r.Attrs)
 		if err != nil {
 			return nil, err
@@ -97,6 +97,13 @@ func (linkKind) Apply(r Resource, exists bool, _ map[string]string) (map[string]
 		return nil, err
 	}
 	return nil, configureLink(l, r.Attrs)
+}
+
+// existsAs reports whether link name exists with type typ: a veth's peer
+// declared as a resource of its own appears when the first end is created.
+func existsAs(name, typ string) bool {
+	l, err := netlink.LinkByName(name)
+	return err == nil && l.Type() == typ
 }
 
 func newLink(attrs map[string]string) (netlink.Link, error) {

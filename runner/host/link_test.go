@@ -1,0 +1,69 @@
+package host
+
+import (
+	"strings"
+	"testing"
+)
+
+func linkRes(name string, attrs map[string]string) Resource {
+	return Resource{Kind: "link", Name: name, Attrs: attrs, Owners: []string{"network.t"}}
+}
+
+func TestLinkLifecycle(t *testing.T) {
+	enterNetns(t, "link")
+	kinds := testKinds(t.TempDir())
+	m := &Manifest{Path: t.TempDir() + "/manifest.json", Version: manifestVersion}
+	desired := func(mtu, up, vni string) []Resource {
+		return []Resource{
+			linkRes("h2ve0", map[string]string{"type": "veth", "peer": "h2ve1", "mtu": "1500"}),
+			linkRes("h2br0", map[string]string{"type": "bridge", "mtu": mtu, "up": up}),
+			linkRes("h2vx0", map[string]string{"type": "vxlan", "vni": vni, "dev": "h2ve0", "local": "198.51.100.1",
+				"learning": "false", "master": "h2br0", "mtu": "1450"}),
+		}
+	}
+	mustRun(t, "ip", "addr", "add", "198.51.100.1/24", "dev", "lo")
+	converge(t, kinds, m, desired("1450", "true", "42"), Create, Create, Create)
+	out := mustRun(t, "ip", "-d", "link", "show", "h2vx0")
+	for _, want := range []string{"vxlan id 42", "local 198.51.100.1", "dev h2ve0", "dstport 4789", "nolearning", "master h2br0", "mtu 1450"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("h2vx0 lacks %q:\n%s", want, out)
+		}
+	}
+	if out := mustRun(t, "ip", "link", "show", "h2br0"); !strings.Contains(out, ",UP") {
+		t.Errorf("empty bridge not up: %s", out)
+	}
+
+	changes := converge(t, kinds, m, desired("1400", "false", "42"), NoOp, Update, NoOp)
+	if f := changes[1].Fields; len(f) != 2 || f[0].Name != "mtu" || f[0].Old != "1450" || f[0].New != "1400" || f[1].Name != "up" {
+		t.Errorf("update fields = %+v", f)
+	}
+	changes = converge(t, kinds, m, desired("1400", "false", "43"), NoOp, NoOp, Replace)
+	if f := changes[2].Fields; len(f) != 1 || f[0].Name != "vni" || !f[0].ForcesReplace {
+		t.Errorf("replace fields = %+v", f)
+	}
+	if out := mustRun(t, "ip", "-d", "link", "show", "h2vx0"); !strings.Contains(out, "vxlan id 43") || !strings.Contains(out, "master h2br0") {
+		t.Errorf("replaced vxlan: %s", out)
+	}
+
+	converge(t, kinds, m, nil, Delete, Delete, Delete)
+	if out := mustRun(t, "ip", "-o", "link"); strings.Contains(out, "h2") {
+		t.Errorf("links left after delete:\n%s", out)
+	}
+	if len(m.Entries) != 0 {
+		t.Errorf("manifest not empty: %+v", m.Entries)
+	}
+}
+
+func TestLinkBadType(t *testing.T) {
+	enterNetns(t, "linkbad")
+	kinds := testKinds(t.TempDir())
+	m := &Manifest{Path: t.TempDir() + "/manifest.json", Version: manifestVersion}
+	changes, _, err := Plan(kinds, []Resource{linkRes("h2x0", map[string]string{"type": "wireguardish"})}, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ApplyChange(kinds, changes[0], m)
+	if err == nil || !strings.Contains(err.Error(), "link/h2x0") || !strings.Contains(err.Error(), "wireguardish") {
+		t.Errorf("error = %v", err)
+	}
+}
