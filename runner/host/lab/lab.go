@@ -1,0 +1,429 @@
+// Package lab builds, on this machine and as root, a disposable replica of
+// a cluster's servers that drover reaches over real SSH exactly like
+// production servers (`drover lab up|down|status|exec`).
+//
+// Layout. Every lab lives in its own outer network namespace "drv-ID" (ID:
+// the first 8 hex digits of the SHA-256 of the absolute state directory),
+// which holds the bridge "labbr" with a gateway address in each /24 the
+// servers use (the highest free host address, normally .254). Each server
+// is a network namespace "drv-ID-NAME" whose "eth0" is a veth on that
+// bridge (bridge side "v-NAME") with the server's address/24, lo up and a
+// default route via the gateway. Nothing but the named namespaces is added
+// to the machine's own namespaces, so several labs with the same addresses
+// coexist; the machine reaches a lab only through State.Dial.
+//
+// Each host runs host-init.sh as PID 1 of new mount, UTS, IPC and PID
+// namespaces: private overlays over /etc, /var/lib, /var/log, /root and
+// /usr/local, tmpfs /run, /tmp and /dev/shm, its own /proc and /sys, the
+// machine's cgroup hierarchies below a tmpfs /sys/fs/cgroup, hostname =
+// server name; then it becomes sshd (/etc/ssh/lab_sshd_config: the server
+// address, a stable host key, root login by key only).
+//
+// State directory (the CLI uses DIR/.drover/lab):
+//
+//	state.json            the lab (State), written by Up, removed by Down
+//	ssh/id_ed25519[.pub]  client key, generated once (mode 0600)
+//	ssh/host_NAME[.pub]   each host's key, generated once, kept by Down
+//	ssh/known_hosts       every host's key under its address
+//	hosts/NAME/sshd.log   the host init's and sshd's output
+//	hosts/NAME/ovl/DIR/{upper,work}  the host's private layers
+//
+// When the state directory's file system cannot hold overlay upper
+// directories (overlayfs, NFS, FUSE, ...) or lies inside a directory the
+// hosts overlay (such as /root), Up mounts a tmpfs on STATE/hosts and Down
+// unmounts it; the hosts' files then live in memory.
+//
+// Up, Down and Purge take a lock on the state directory; they need root.
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Server is one server to replicate. Port is sshd's port, 0 meaning 22.
+type Server struct {
+	Name    string
+	Address string // IPv4
+	Port    int
+}
+
+// Time limits.
+const (
+	// SSHTimeout bounds how long Up waits for every sshd to answer.
+	SSHTimeout = 15 * time.Second
+	// killTimeout bounds how long Down waits for killed processes to end.
+	killTimeout = 5 * time.Second
+)
+
+// Up builds the lab of servers in stateDir, or brings an existing one in
+// line: hosts that run and match are left alone (so a second Up changes
+// nothing), dead hosts are restarted, hosts no longer listed are removed,
+// a host whose address or port changed is rebuilt (its files are kept).
+// It returns when every host's sshd answers. Progress goes to log (may be
+// nil).
+func Up(ctx context.Context, stateDir string, servers []Server, log io.Writer) (*State, error) {
+	start := time.Now()
+	log = orDiscard(log)
+	p, err := newLabPaths(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	servers, err = checkServers(servers)
+	if err != nil {
+		return nil, err
+	}
+	gws, err := gateways(servers)
+	if err != nil {
+		return nil, err
+	}
+	if os.Geteuid() != 0 {
+		return nil, errors.New("lab: up needs root (network and mount namespaces)")
+	}
+	if err := os.MkdirAll(p.ssh(), 0o700); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	unlock, err := lockDir(p)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	prev, err := readState(p.state())
+	if err != nil {
+		fmt.Fprintf(log, "lab %s: ignoring unreadable state: %v\n", p.outerNetns(), err)
+		prev = nil
+	}
+	st := &State{
+		ID: p.id, Dir: p.dir, Netns: p.outerNetns(), Bridge: bridgeName,
+		IdentityFile: p.identity(), KnownHosts: p.knownHosts(), User: loginUser,
+	}
+	for _, gw := range gws {
+		st.Gateways = append(st.Gateways, gw.String())
+	}
+	if st.HostsTmpfs, err = ensureHostsDir(p, log); err != nil {
+		return nil, err
+	}
+	if err := removeStaleHosts(p, prev, servers, log); err != nil {
+		return nil, err
+	}
+	if _, err := ensureNetns(st.Netns); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	if err := ensureOuterNet(st.Netns, gws); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	started, err := upHosts(p, st, servers, gws, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.waitSSH(ctx, SSHTimeout); err != nil {
+		return st, err
+	}
+	fmt.Fprintf(log, "lab %s: %d hosts up (%d started) in %s\n",
+		st.Netns, len(st.Hosts), started, time.Since(start).Round(time.Millisecond))
+	return st, nil
+}
+
+// upHosts makes every server's namespace and network right and starts the
+// hosts that do not run; then it records the state and known_hosts. It
+// returns how many hosts it started.
+func upHosts(p labPaths, st *State, servers []Server, gws []netip.Prefix, log io.Writer) (int, error) {
+	client, err := loadOrCreateKey(p.identity(), "drover-lab")
+	if err != nil {
+		return 0, err
+	}
+	names := make([]string, len(servers))
+	for i, s := range servers {
+		names[i] = p.hostNetns(s.Name)
+	}
+	inits := hostInits(names)
+	keys := map[string]keyPair{}
+	var cgroups []string
+	started := 0
+	for _, s := range servers {
+		hs := HostState{
+			Name: s.Name, Address: s.Address, Port: s.Port,
+			Netns: p.hostNetns(s.Name), Veth: vethName(s.Name), Log: p.hostLog(s.Name),
+		}
+		if keys[s.Name], err = loadOrCreateKey(p.hostKey(s.Name), "root@"+s.Name); err != nil {
+			return 0, err
+		}
+		if _, err := ensureNetns(hs.Netns); err != nil {
+			return 0, fmt.Errorf("lab host %s: %w", s.Name, err)
+		}
+		gw, err := gatewayFor(s.Address, gws)
+		if err != nil {
+			return 0, fmt.Errorf("lab host %s: %w", s.Name, err)
+		}
+		if err := ensureHostNet(st.Netns, hs, gw); err != nil {
+			return 0, fmt.Errorf("lab: %w", err)
+		}
+		hs.PID = inits[hs.Netns]
+		if hs.PID == 0 {
+			if cgroups == nil {
+				ms, _ := readMountinfo()
+				cgroups = cgroupSpecs(ms, enabledControllers())
+			}
+			if err := prepareHost(p, hs, keys[s.Name], client); err != nil {
+				return 0, err
+			}
+			if hs.PID, err = startHost(p, hs, cgroups); err != nil {
+				return 0, err
+			}
+			started++
+			fmt.Fprintf(log, "lab %s: host %s (%s) started, pid %d\n", st.Netns, hs.Name, hs.Address, hs.PID)
+		}
+		st.Hosts = append(st.Hosts, hs)
+	}
+	if err := writeFileIfChanged(p.knownHosts(), knownHostsFile(st.Hosts, keys), 0o644); err != nil {
+		return 0, err
+	}
+	return started, writeState(p.state(), st)
+}
+
+// ensureHostsDir makes STATE/hosts, mounting a tmpfs on it when the state
+// directory cannot hold overlay layers, and reports whether it is a mount.
+func ensureHostsDir(p labPaths, log io.Writer) (bool, error) {
+	hosts := p.hosts()
+	if err := os.MkdirAll(hosts, 0o755); err != nil {
+		return false, fmt.Errorf("lab: %w", err)
+	}
+	mounted, err := isMountPoint(hosts)
+	if err != nil {
+		return false, fmt.Errorf("lab: %w", err)
+	}
+	if mounted {
+		return true, nil
+	}
+	why, err := needsHostsTmpfs(hosts)
+	if err != nil || why == "" {
+		return false, err
+	}
+	if err := unix.Mount("tmpfs", hosts, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=755"); err != nil {
+		return false, fmt.Errorf("lab: mount tmpfs on %s (%s): %w", hosts, why, err)
+	}
+	fmt.Fprintf(log, "lab %s: mounted a tmpfs on %s: %s\n", p.outerNetns(), hosts, why)
+	return true, nil
+}
+
+// removeStaleHosts removes the hosts that are no longer declared (with
+// their files) and tears down the running hosts whose address or port
+// changed (keeping their files), so that Up builds them again.
+func removeStaleHosts(p labPaths, prev *State, servers []Server, log io.Writer) error {
+	want := map[string]Server{}
+	for _, s := range servers {
+		want[s.Name] = s
+	}
+	existing, err := listNetns(p.hostNetnsPrefix())
+	if err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	for _, ns := range existing {
+		name := strings.TrimPrefix(ns, p.hostNetnsPrefix())
+		s, declared := want[name]
+		var why string
+		switch {
+		case !declared:
+			why = "no longer declared"
+		case prev != nil && changedHost(prev, s):
+			why = "address or port changed"
+		default:
+			continue
+		}
+		if err := removeHost(p, ns); err != nil {
+			return err
+		}
+		if !declared {
+			if err := os.RemoveAll(p.host(name)); err != nil {
+				return fmt.Errorf("lab: %w", err)
+			}
+		}
+		fmt.Fprintf(log, "lab %s: host %s removed (%s)\n", p.outerNetns(), name, why)
+	}
+	return nil
+}
+
+func changedHost(prev *State, s Server) bool {
+	h, ok := prev.Host(s.Name)
+	return ok && (h.Address != s.Address || h.Port != s.Port)
+}
+
+// removeHost kills a host's processes and deletes its network namespace.
+func removeHost(p labPaths, ns string) error {
+	if _, err := killNetnsProcesses([]string{ns}, killTimeout); err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	return wrapErr(deleteNetns(ns), "lab")
+}
+
+// Down removes the lab of stateDir: it kills every process in the lab's
+// namespaces (each host's init first; the kernel ends the rest of its PID
+// namespace, and with it the host's mounts), deletes the namespaces,
+// unmounts STATE/hosts if the lab mounted it and removes STATE/hosts and
+// state.json. The keys in STATE/ssh stay, so a rebuilt lab has the same
+// host keys. It needs no state.json (it finds the lab by its namespace
+// names), and a lab that is not up is no error.
+func Down(stateDir string, log io.Writer) error {
+	start := time.Now()
+	log = orDiscard(log)
+	p, err := newLabPaths(stateDir)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(p.dir); err == nil {
+		unlock, err := lockDir(p)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	names, err := listNetns(p.outerNetns())
+	if err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	killed, err := killNetnsProcesses(names, killTimeout)
+	if err != nil {
+		return fmt.Errorf("lab %s: %w", p.outerNetns(), err)
+	}
+	// Host namespaces first, the outer one (with the bridge) last.
+	for i := len(names) - 1; i >= 0; i-- {
+		if err := deleteNetns(names[i]); err != nil {
+			return fmt.Errorf("lab: %w", err)
+		}
+	}
+	if err := removeHostsDir(p); err != nil {
+		return err
+	}
+	if err := os.Remove(p.state()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("lab: %w", err)
+	}
+	if len(names) > 0 || killed > 0 {
+		fmt.Fprintf(log, "lab %s: down (%d namespaces, %d processes) in %s\n",
+			p.outerNetns(), len(names), killed, time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// removeHostsDir unmounts STATE/hosts when it is a mount and removes it.
+func removeHostsDir(p labPaths) error {
+	hosts := p.hosts()
+	if real, err := filepath.EvalSymlinks(hosts); err == nil {
+		hosts = real
+	}
+	if mounted, err := isMountPoint(hosts); err == nil && mounted {
+		if err := unix.Unmount(hosts, unix.MNT_DETACH); err != nil {
+			return fmt.Errorf("lab: unmount %s: %w", hosts, err)
+		}
+	}
+	return wrapErr(os.RemoveAll(p.hosts()), "lab")
+}
+
+// Purge is Down followed by removing the whole state directory, keys
+// included: the next Up makes new keys.
+func Purge(stateDir string, log io.Writer) error {
+	if err := Down(stateDir, log); err != nil {
+		return err
+	}
+	p, err := newLabPaths(stateDir)
+	if err != nil {
+		return err
+	}
+	return wrapErr(os.RemoveAll(p.dir), "lab")
+}
+
+// Status reads the lab of stateDir and checks each host: its init must run
+// and its sshd must answer. It returns (nil, nil) when there is no lab.
+func Status(stateDir string) (*State, error) {
+	p, err := newLabPaths(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := readState(p.state())
+	if st == nil || err != nil {
+		return nil, err
+	}
+	names := make([]string, len(st.Hosts))
+	for i, h := range st.Hosts {
+		names[i] = h.Netns
+	}
+	inits := hostInits(names)
+	var wg sync.WaitGroup
+	for i := range st.Hosts {
+		h := &st.Hosts[i]
+		if pid := inits[h.Netns]; pid != 0 {
+			h.PID = pid
+		} else {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := st.sshBanner(context.Background(), *h, sshProbeTimeout)
+			h.Up = err == nil
+		}()
+	}
+	wg.Wait()
+	return st, nil
+}
+
+// serverName is what a lab accepts as a server name: it becomes a
+// hostname, part of a namespace name and a directory name.
+var serverName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
+
+// checkServers validates the servers and returns them with default ports.
+func checkServers(servers []Server) ([]Server, error) {
+	if len(servers) == 0 {
+		return nil, errors.New("lab: no servers to build")
+	}
+	out := make([]Server, len(servers))
+	names, addrs := map[string]bool{}, map[netip.Addr]string{}
+	for i, s := range servers {
+		if !serverName.MatchString(s.Name) {
+			return nil, fmt.Errorf("lab: server name %q: use letters, digits, '-' and '_' (at most 63, starting with a letter or digit)", s.Name)
+		}
+		if names[s.Name] {
+			return nil, fmt.Errorf("lab: server %s is listed twice", s.Name)
+		}
+		names[s.Name] = true
+		a, err := netip.ParseAddr(s.Address)
+		if err != nil || !a.Is4() {
+			return nil, fmt.Errorf("lab: server %s: address %q is not an IPv4 address (the lab supports IPv4 only)", s.Name, s.Address)
+		}
+		if last := a.As4()[3]; last == 0 || last == 255 || a.IsLoopback() || a.IsMulticast() || a.IsUnspecified() {
+			return nil, fmt.Errorf("lab: server %s: %s cannot be a host address in its /24", s.Name, s.Address)
+		}
+		if other, dup := addrs[a]; dup {
+			return nil, fmt.Errorf("lab: servers %s and %s have the same address %s", other, s.Name, s.Address)
+		}
+		addrs[a] = s.Name
+		if s.Port == 0 {
+			s.Port = 22
+		}
+		if s.Port < 1 || s.Port > 65535 {
+			return nil, fmt.Errorf("lab: server %s: port %d out of range", s.Name, s.Port)
+		}
+		s.Address = a.String()
+		out[i] = s
+	}
+	return out, nil
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
