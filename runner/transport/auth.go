@@ -1,0 +1,164 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+)
+
+// authenticator holds the keys offered to one server and remembers what it
+// tried, so that a failure can say so.
+type authenticator struct {
+	keyFile string       // identity file as shown to people
+	keys    []ssh.Signer // from the identity file (certificate first)
+	agent   agent.ExtendedAgent
+	conn    net.Conn // to the agent
+	note    string   // why the agent is not used, when asked for
+
+	mu         sync.Mutex
+	agentCount int // keys the agent offered; -1 before it was asked
+}
+
+// newAuth loads the identity file and connects to the agent. A key that
+// cannot be used is an error; so is having no key at all.
+func newAuth(cfg Config) (*authenticator, error) {
+	a := &authenticator{agentCount: -1}
+	if cfg.IdentityFile != "" {
+		if err := a.loadKey(cfg.IdentityFile); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Agent {
+		a.connectAgent()
+	}
+	if len(a.keys) == 0 && a.agent == nil {
+		msg := "no SSH key to log in as " + cfg.User + ": set identity_file, or agent = true with a running ssh-agent"
+		if a.note != "" {
+			msg += " (" + a.note + ")"
+		}
+		return nil, errors.New(msg)
+	}
+	return a, nil
+}
+
+func (a *authenticator) loadKey(path string) error {
+	a.keyFile = shortenHome(path)
+	pem, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("identity file %s does not exist", a.keyFile)
+	}
+	if err != nil {
+		return fmt.Errorf("identity file: %w", err)
+	}
+	signer, err := ssh.ParsePrivateKey(pem)
+	var needPass *ssh.PassphraseMissingError
+	if errors.As(err, &needPass) {
+		return fmt.Errorf("identity file %s is protected by a passphrase: add it to ssh-agent (ssh-add %s) and set agent = true", a.keyFile, a.keyFile)
+	}
+	if err != nil {
+		return fmt.Errorf("identity file %s: %w", a.keyFile, err)
+	}
+	if cert, ok := loadCertificate(path + "-cert.pub"); ok {
+		if cs, err := ssh.NewCertSigner(cert, signer); err == nil {
+			a.keys = append(a.keys, cs)
+		}
+	}
+	a.keys = append(a.keys, signer)
+	return nil
+}
+
+// loadCertificate reads an OpenSSH certificate next to the key, as ssh does.
+func loadCertificate(path string) (*ssh.Certificate, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false
+	}
+	pub, _, _, _, err := ssh.ParseAuthorizedKey(data)
+	if err != nil {
+		return nil, false
+	}
+	cert, ok := pub.(*ssh.Certificate)
+	return cert, ok
+}
+
+func (a *authenticator) connectAgent() {
+	sock := os.Getenv("SSH_AUTH_SOCK")
+	if sock == "" {
+		a.note = "SSH_AUTH_SOCK is not set"
+		return
+	}
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		a.note = "cannot reach the agent at " + sock + ": " + err.Error()
+		return
+	}
+	a.conn = conn
+	a.agent = agent.NewClient(conn)
+}
+
+// methods are the ssh auth methods: one public-key method offering the
+// identity file's key, then the agent's keys (the ssh package tries each
+// method kind only once).
+func (a *authenticator) methods() []ssh.AuthMethod {
+	return []ssh.AuthMethod{ssh.PublicKeysCallback(a.signers)}
+}
+
+func (a *authenticator) signers() ([]ssh.Signer, error) {
+	signers := append([]ssh.Signer(nil), a.keys...)
+	if a.agent != nil {
+		fromAgent, err := a.agent.Signers()
+		a.mu.Lock()
+		a.agentCount = len(fromAgent)
+		a.mu.Unlock()
+		if err == nil {
+			signers = append(signers, fromAgent...)
+		}
+	}
+	return signers, nil
+}
+
+// describe says what was tried: "key ~/.ssh/id, agent (2 keys)".
+func (a *authenticator) describe() string {
+	var tried []string
+	if a.keyFile != "" {
+		tried = append(tried, "key "+a.keyFile)
+	}
+	switch {
+	case a.agent != nil:
+		a.mu.Lock()
+		n := a.agentCount
+		a.mu.Unlock()
+		switch n {
+		case -1:
+			tried = append(tried, "agent")
+		case 1:
+			tried = append(tried, "agent (1 key)")
+		default:
+			tried = append(tried, fmt.Sprintf("agent (%d keys)", n))
+		}
+	case a.note != "":
+		tried = append(tried, "not the agent: "+a.note)
+	}
+	return strings.Join(tried, ", ")
+}
+
+// Close ends the agent connection.
+func (a *authenticator) Close() error {
+	if a.conn != nil {
+		return a.conn.Close()
+	}
+	return nil
+}
+
+// isAuthFailure reports whether a handshake error means the server refused
+// every key.
+func isAuthFailure(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "unable to authenticate")
+}

@@ -1,0 +1,173 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/drover/drover/runner/helper"
+)
+
+// needHelperMarker is what the bootstrap snippet prints, followed by the
+// server's `uname -m`, when the helper binary is missing or different.
+const needHelperMarker = "DROVER-NEED-HELPER"
+
+// magicPrefix is helper.Magic without its version: "\x00DROVER-HELPER/".
+var magicPrefix = helper.Magic[:strings.LastIndex(helper.Magic, "/")+1]
+
+// helperSetup is where and how helpers run on one server.
+type helperSetup struct {
+	dir   string
+	sudo  bool
+	stats *Stats
+}
+
+// helperPath is the server path of bin: DIR/drover-helper-<16 hex>.
+func (s helperSetup) helperPath(bin Binary) string {
+	return strings.TrimRight(s.dir, "/") + "/drover-helper-" + bin.Hash()[:16]
+}
+
+// wrap runs a shell script as root through sudo when needed.
+func (s helperSetup) wrap(script string) string {
+	if s.sudo {
+		return "sudo -n sh -c " + shellQuote(script)
+	}
+	return script
+}
+
+// startScript execs the helper when the server has this exact build, owned
+// by the user it runs as (root), and otherwise prints the marker and the
+// machine type.
+func (s helperSetup) startScript(bin Binary) string {
+	return fmt.Sprintf(`f=%s
+if [ -f "$f" ] && [ -O "$f" ] && h=$(sha256sum "$f" 2>/dev/null) && [ "${h%%%% *}" = %s ]; then exec "$f" serve; fi
+echo "%s $(uname -m)"
+`, shellQuote(s.helperPath(bin)), bin.Hash(), needHelperMarker)
+}
+
+// uploadScript writes stdin to a temporary file next to the helper, checks
+// its hash, makes it executable and renames it into place; then it removes
+// helpers of other builds.
+func (s helperSetup) uploadScript(bin Binary) string {
+	return fmt.Sprintf(`set -e
+d=%s
+f=%s
+t="$f.tmp.$$"
+mkdir -p "$d"
+trap 'rm -f "$t"' EXIT
+cat > "$t"
+h=$(sha256sum "$t")
+h=${h%%%% *}
+if [ "$h" != %s ]; then echo "the uploaded helper is corrupt: sha256 $h, want %s" >&2; exit 1; fi
+chmod 755 "$t"
+mv -f "$t" "$f"
+trap - EXIT
+for o in "$d"/drover-helper-????????????????; do [ "$o" = "$f" ] || rm -f "$o"; done
+`, shellQuote(s.dir), shellQuote(s.helperPath(bin)), bin.Hash(), bin.Hash())
+}
+
+// helperCache serialises helper starts on one connection, so that
+// concurrent starts upload a missing binary once.
+type helperCache struct {
+	mu sync.Mutex
+}
+
+// start starts bin on the server of s, uploading it first if the server
+// does not have it.
+func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, bin Binary) (*HelperClient, error) {
+	if len(bin.Data) == 0 {
+		return nil, fmt.Errorf("%s: no helper binary to start (arch %q)", s.label(), bin.Arch)
+	}
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		client, machine, err := launch(ctx, s, setup, bin)
+		if err != nil {
+			return nil, err
+		}
+		if client != nil {
+			setup.stats.addHelperStart()
+			return client, nil
+		}
+		if attempt > 0 {
+			return nil, fmt.Errorf("%s: the helper is still missing from %s right after uploading it", s.label(), setup.dir)
+		}
+		if err := checkArch(s.label(), bin, machine); err != nil {
+			return nil, err
+		}
+		if _, _, err := run(ctx, s, setup.wrap(setup.uploadScript(bin)), bytes.NewReader(bin.Data)); err != nil {
+			return nil, fmt.Errorf("uploading the helper: %w", err)
+		}
+		setup.stats.addUpload()
+	}
+}
+
+// launch runs the start script. It returns a client when the helper
+// answered with the magic line, or the server's machine type when the
+// helper must be uploaded first.
+func launch(ctx context.Context, s starter, setup helperSetup, bin Binary) (*HelperClient, string, error) {
+	stderr := &tailBuffer{max: 8 << 10}
+	p, err := s.start(setup.wrap(setup.startScript(bin)), stderr)
+	if err != nil {
+		return nil, "", err
+	}
+	c := newHelperClient(s.label(), p, stderr)
+	stop := context.AfterFunc(ctx, c.kill)
+	defer stop()
+	machine, err := c.awaitMagic()
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%s: starting the helper: %w", s.label(), context.Cause(ctx))
+		}
+		c.kill()
+		return nil, "", err
+	}
+	if machine != "" {
+		c.Close()
+		return nil, machine, nil
+	}
+	return c, "", nil
+}
+
+// checkArch refuses to upload a helper built for another machine type.
+func checkArch(server string, bin Binary, machine string) error {
+	if bin.Arch == "" || machine == "" {
+		return nil
+	}
+	if goarch := GOARCH(machine); goarch != bin.Arch {
+		return fmt.Errorf("%s: the helper binary is built for %s but the server is %s (uname -m: %s)", server, bin.Arch, goarch, machine)
+	}
+	return nil
+}
+
+// GOARCH maps a `uname -m` machine type to Go's name for it ("x86_64" ->
+// "amd64"); unknown names are returned unchanged.
+func GOARCH(machine string) string {
+	switch machine {
+	case "x86_64", "amd64":
+		return "amd64"
+	case "aarch64", "arm64", "armv8l":
+		return "arm64"
+	case "i386", "i486", "i586", "i686":
+		return "386"
+	case "armv5l", "armv6l", "armv7l":
+		return "arm"
+	case "ppc64le":
+		return "ppc64le"
+	case "loongarch64":
+		return "loong64"
+	}
+	return machine
+}
+
+// Arch returns the server's architecture as a GOARCH ("amd64"), to pick
+// the helper Binary to start.
+func Arch(ctx context.Context, c Conn) (string, error) {
+	out, _, err := c.Run(ctx, "uname -m", nil)
+	if err != nil {
+		return "", err
+	}
+	return GOARCH(strings.TrimSpace(string(out))), nil
+}

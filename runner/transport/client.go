@@ -1,0 +1,252 @@
+package transport
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/drover/drover/runner/helper"
+)
+
+// How long Close waits for the helper to exit after closing its stdin, and
+// then after killing it.
+const (
+	closeGrace = 10 * time.Second
+	killGrace  = 2 * time.Second
+)
+
+// HelperClient talks to one running drover-helper. Calls are serialised:
+// the protocol answers one request at a time.
+type HelperClient struct {
+	server string
+	proc   *process
+	stderr *tailBuffer
+
+	lines    chan []byte   // stdout lines; closed at EOF
+	stopRead chan struct{} // closed by Close: discard further output
+	exited   chan struct{} // closed once the helper has exited
+	waitErr  error         // the helper's exit, valid after exited
+
+	mu     sync.Mutex // one Call at a time
+	broken error      // set once the helper cannot be used any more
+
+	killOnce  sync.Once
+	killed    atomic.Bool // stopped by us, not by itself
+	closeOnce sync.Once
+	closeErr  error
+}
+
+func newHelperClient(server string, p *process, stderr *tailBuffer) *HelperClient {
+	c := &HelperClient{
+		server:   server,
+		proc:     p,
+		stderr:   stderr,
+		lines:    make(chan []byte, 16),
+		stopRead: make(chan struct{}),
+		exited:   make(chan struct{}),
+	}
+	go c.read()
+	return c
+}
+
+// read forwards stdout lines until EOF, then waits for the exit.
+func (c *HelperClient) read() {
+	br := bufio.NewReaderSize(c.proc.stdout, 64<<10)
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			select {
+			case c.lines <- line:
+			case <-c.stopRead:
+				_, _ = io.Copy(io.Discard, br)
+				err = io.EOF
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	close(c.lines)
+	c.waitErr = c.proc.wait()
+	close(c.exited)
+}
+
+// awaitMagic skips login-shell noise up to the helper's magic line. It
+// returns the server's machine type instead when the bootstrap snippet
+// reports that the helper must be uploaded.
+func (c *HelperClient) awaitMagic() (string, error) {
+	var noise []string
+	for line := range c.lines {
+		text := strings.TrimRight(string(line), "\r\n")
+		if i := strings.Index(text, magicPrefix); i >= 0 {
+			return "", c.checkMagic(text[i:])
+		}
+		if _, machine, ok := strings.Cut(text, needHelperMarker); ok {
+			return strings.TrimSpace(machine), nil
+		}
+		if len(noise) < 5 {
+			noise = append(noise, text)
+		}
+	}
+	<-c.exited
+	msg := fmt.Sprintf("%s: the helper did not start (%s)", c.server, exitStatus(c.waitErr))
+	if tail := c.stderr.String(); tail != "" {
+		msg += ": " + tail
+		if strings.Contains(tail, "sudo") && strings.Contains(tail, "password") {
+			msg += " (become = true needs passwordless sudo: NOPASSWD in sudoers)"
+		}
+	}
+	if len(noise) > 0 {
+		msg += "; its output began: " + strings.Join(noise, " | ")
+	}
+	return "", errors.New(msg)
+}
+
+func (c *HelperClient) checkMagic(magic string) error {
+	if magic == helper.Magic {
+		return nil
+	}
+	theirs := strings.TrimPrefix(magic, magicPrefix)
+	return fmt.Errorf("%s: the helper speaks protocol %s, this drover speaks %d; the helper binary does not belong to this drover",
+		c.server, theirs, helper.Version)
+}
+
+// Call sends req and reads the answer: Event lines go to onEvent (which may
+// be nil), the Response ends the call. A Response with OK false is returned
+// together with an error carrying its message. When ctx ends during the
+// call the helper is stopped and the client cannot be used again.
+func (c *HelperClient) Call(ctx context.Context, req helper.Request, onEvent func(helper.Event)) (helper.Response, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken != nil {
+		return helper.Response{}, c.broken
+	}
+	line, err := json.Marshal(req)
+	if err != nil {
+		return helper.Response{}, fmt.Errorf("%s: encoding the %q request: %w", c.server, req.Op, err)
+	}
+	stop := context.AfterFunc(ctx, c.kill)
+	defer stop()
+	if _, err := c.proc.stdin.Write(append(line, '\n')); err != nil {
+		return helper.Response{}, c.fail(ctx, req.Op)
+	}
+	for line := range c.lines {
+		var env helper.Envelope
+		if err := json.Unmarshal(line, &env); err != nil {
+			return helper.Response{}, c.protocolError(req.Op, line)
+		}
+		if env.Event != "" {
+			var ev helper.Event
+			if err := json.Unmarshal(line, &ev); err != nil {
+				return helper.Response{}, c.protocolError(req.Op, line)
+			}
+			if onEvent != nil {
+				onEvent(ev)
+			}
+			continue
+		}
+		var resp helper.Response
+		if err := json.Unmarshal(line, &resp); err != nil {
+			return helper.Response{}, c.protocolError(req.Op, line)
+		}
+		if !stop() { // ctx ended just now, and the helper with it
+			c.broken = fmt.Errorf("%s: the helper was stopped when a %q request was cancelled", c.server, req.Op)
+		}
+		if !resp.OK {
+			return resp, fmt.Errorf("%s: %s failed: %s", c.server, req.Op, resp.Error)
+		}
+		return resp, nil
+	}
+	return helper.Response{}, c.fail(ctx, req.Op)
+}
+
+// fail explains why the helper stopped answering during op and marks the
+// client unusable.
+func (c *HelperClient) fail(ctx context.Context, op string) error {
+	if ctx.Err() != nil {
+		c.kill()
+		c.broken = fmt.Errorf("%s: the helper was stopped when a %q request was cancelled", c.server, op)
+		return fmt.Errorf("%s: %s: %w", c.server, op, context.Cause(ctx))
+	}
+	c.kill() // the helper closed stdout or stdin: make sure it is gone
+	select {
+	case <-c.exited:
+	case <-time.After(killGrace):
+	}
+	msg := fmt.Sprintf("%s: the helper died during %q (%s)", c.server, op, exitStatus(c.waitErr))
+	if tail := c.stderr.String(); tail != "" {
+		msg += ": " + tail
+	}
+	c.broken = errors.New(msg)
+	return c.broken
+}
+
+func (c *HelperClient) protocolError(op string, line []byte) error {
+	c.kill()
+	shown := bytes.TrimSpace(line)
+	if len(shown) > 200 {
+		shown = append(shown[:200:200], "..."...)
+	}
+	c.broken = fmt.Errorf("%s: the helper answered %q with a line that is not protocol JSON: %q", c.server, op, shown)
+	return c.broken
+}
+
+// kill stops the helper at once.
+func (c *HelperClient) kill() {
+	c.killOnce.Do(func() {
+		c.killed.Store(true)
+		c.proc.kill()
+	})
+}
+
+// Close closes the helper's stdin, which ends it, and waits for it to exit
+// (killing it if it does not within 10s). It returns an error when the
+// helper exited abnormally on its own.
+func (c *HelperClient) Close() error {
+	c.closeOnce.Do(func() {
+		close(c.stopRead)
+		_ = c.proc.stdin.Close()
+		select {
+		case <-c.exited:
+		case <-time.After(closeGrace):
+			c.kill()
+			select {
+			case <-c.exited:
+			case <-time.After(killGrace):
+				c.closeErr = fmt.Errorf("%s: the helper did not exit", c.server)
+				return
+			}
+		}
+		if c.waitErr != nil && !c.killed.Load() {
+			msg := fmt.Sprintf("%s: the helper exited abnormally (%s)", c.server, exitStatus(c.waitErr))
+			if tail := c.stderr.String(); tail != "" {
+				msg += ": " + tail
+			}
+			c.closeErr = errors.New(msg)
+		}
+	})
+	return c.closeErr
+}
+
+// exitStatus describes how a command ended: "status 2".
+func exitStatus(err error) string {
+	if err == nil {
+		return "status 0"
+	}
+	code, ok := exitCode(err)
+	switch {
+	case !ok:
+		return err.Error()
+	case code < 0:
+		return "killed"
+	}
+	return fmt.Sprintf("status %d", code)
+}

@@ -1,0 +1,189 @@
+package transport
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"syscall"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// hostKeyChecker verifies a server's host key against known_hosts, records
+// new keys when trusting on first use, and keeps the failure it reported so
+// that the handshake error can be explained.
+type hostKeyChecker struct {
+	cfg   Config
+	known ssh.HostKeyCallback // nil when the file does not exist
+	types []string            // key types known_hosts has for this server
+
+	mu   sync.Mutex
+	fail error
+}
+
+func newHostKeyChecker(cfg Config) (*hostKeyChecker, error) {
+	h := &hostKeyChecker{cfg: cfg}
+	cb, err := knownhosts.New(cfg.KnownHosts)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return h, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading known_hosts: %w", err)
+	}
+	h.known = cb
+	h.types = h.knownTypes()
+	return h, nil
+}
+
+// knownTypes asks known_hosts which key types it has for the server, by
+// checking a key that cannot match and reading the keys it wanted instead.
+func (h *hostKeyChecker) knownTypes() []string {
+	probe, err := ssh.NewPublicKey(ed25519.PublicKey(make([]byte, ed25519.PublicKeySize)))
+	if err != nil {
+		return nil
+	}
+	remote := &net.TCPAddr{IP: net.IPv4zero, Port: h.cfg.Port}
+	var keyErr *knownhosts.KeyError
+	if !errors.As(h.known(h.cfg.addr(), remote, probe), &keyErr) {
+		return nil
+	}
+	var types []string
+	for _, k := range keyErr.Want {
+		if !slices.Contains(types, k.Key.Type()) {
+			types = append(types, k.Key.Type())
+		}
+	}
+	return types
+}
+
+// algorithms lists host key algorithms with the ones known_hosts has for
+// this server first, so that the server presents the key we can verify
+// (as OpenSSH does); nil keeps the defaults.
+func (h *hostKeyChecker) algorithms() []string {
+	if len(h.types) == 0 {
+		return nil
+	}
+	var algos []string
+	for _, t := range h.types {
+		if t == ssh.KeyAlgoRSA {
+			algos = append(algos, ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256)
+			continue
+		}
+		algos = append(algos, t)
+	}
+	for _, a := range ssh.SupportedAlgorithms().HostKeys {
+		if !slices.Contains(algos, a) {
+			algos = append(algos, a)
+		}
+	}
+	return algos
+}
+
+// check is the ssh.HostKeyCallback.
+func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicKey) error {
+	err := h.verify(hostname, remote, key)
+	if err != nil {
+		h.mu.Lock()
+		h.fail = err
+		h.mu.Unlock()
+	}
+	return err
+}
+
+// failure is the host key error of the last check, if any.
+func (h *hostKeyChecker) failure() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.fail
+}
+
+func (h *hostKeyChecker) verify(hostname string, remote net.Addr, key ssh.PublicKey) error {
+	if h.known != nil {
+		err := h.known(hostname, remote, key)
+		if err == nil {
+			return nil
+		}
+		var keyErr *knownhosts.KeyError
+		var revoked *knownhosts.RevokedError
+		switch {
+		case errors.As(err, &keyErr) && len(keyErr.Want) > 0:
+			return h.mismatch(keyErr.Want, key)
+		case errors.As(err, &revoked):
+			return fmt.Errorf("host key %s %s is marked @revoked in %s line %d",
+				key.Type(), ssh.FingerprintSHA256(key), revoked.Revoked.Filename, revoked.Revoked.Line)
+		case !errors.As(err, &keyErr):
+			return fmt.Errorf("checking the host key: %w", err)
+		}
+	}
+	if !h.cfg.TrustOnFirstUse {
+		return fmt.Errorf("unknown host key %s %s (not in %s); set trust_on_first_use = true in the ssh block to accept it, or add it to that file",
+			key.Type(), ssh.FingerprintSHA256(key), shortenHome(h.cfg.KnownHosts))
+	}
+	if err := h.record(key); err != nil {
+		return fmt.Errorf("trusting the host key on first use: %w", err)
+	}
+	return nil
+}
+
+// mismatch explains a changed host key, naming the known_hosts line to
+// remove, preferring a line with the type the server offered.
+func (h *hostKeyChecker) mismatch(want []knownhosts.KnownKey, got ssh.PublicKey) error {
+	k := want[0]
+	for _, w := range want {
+		if w.Key.Type() == got.Type() {
+			k = w
+			break
+		}
+	}
+	return fmt.Errorf("host key mismatch: %s line %d has %s %s, server offered %s %s; "+
+		"if the server was reinstalled, remove that line (ssh-keygen -R %s -f %s)",
+		shortenHome(k.Filename), k.Line, k.Key.Type(), ssh.FingerprintSHA256(k.Key),
+		got.Type(), ssh.FingerprintSHA256(got),
+		shellQuote(knownhosts.Normalize(h.cfg.addr())), shellQuote(k.Filename))
+}
+
+// record appends the server's key to known_hosts, creating the file (and
+// its directory) if needed. The file is locked so that concurrent dials to
+// several new servers do not interleave their lines.
+func (h *hostKeyChecker) record(key ssh.PublicKey) error {
+	path := h.cfg.KnownHosts
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("locking %s: %w", path, err)
+	}
+	line := knownhosts.Line([]string{knownhosts.Normalize(h.cfg.addr())}, key) + "\n"
+	if needsNewline(f) {
+		line = "\n" + line
+	}
+	if _, err := f.WriteString(line); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// needsNewline reports whether f is non-empty and lacks a final newline.
+func needsNewline(f *os.File) bool {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return false
+	}
+	last := make([]byte, 1)
+	if _, err := f.ReadAt(last, st.Size()-1); err != nil {
+		return false
+	}
+	return last[0] != '\n'
+}

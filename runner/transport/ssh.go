@@ -1,0 +1,253 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// sshConn is a Conn over one SSH client connection.
+type sshConn struct {
+	cfg    Config
+	client *ssh.Client
+	jump   *sshConn  // bastion we go through, closed with us
+	auth   io.Closer // ssh-agent connection, if any
+	helper helperCache
+
+	closeOnce sync.Once
+	closeErr  error
+	done      chan struct{}
+}
+
+// DialSSH connects and authenticates to the server of cfg, through cfg.Jump
+// when set. The connection is meant to be reused for the whole run.
+func DialSSH(ctx context.Context, cfg Config) (Conn, error) {
+	c, err := dialSSH(ctx, cfg.withDefaults())
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func dialSSH(ctx context.Context, cfg Config) (*sshConn, error) {
+	var jump *sshConn
+	if cfg.Jump != nil {
+		j, err := dialSSH(ctx, cfg.Jump.withDefaults())
+		if err != nil {
+			return nil, fmt.Errorf("%s: via jump host: %w", cfg.label(), err)
+		}
+		jump = j
+	}
+	c, err := handshake(ctx, cfg, jump)
+	if err != nil {
+		if jump != nil {
+			jump.Close()
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// handshake dials the TCP connection (through jump when set) and runs the
+// SSH handshake, both bounded by cfg.Timeout.
+func handshake(ctx context.Context, cfg Config, jump *sshConn) (*sshConn, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, cfg.Timeout, errTimeout)
+	defer cancel()
+	auth, err := newAuth(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.label(), err)
+	}
+	hostKeys, err := newHostKeyChecker(cfg)
+	if err != nil {
+		auth.Close()
+		return nil, fmt.Errorf("%s: %w", cfg.label(), err)
+	}
+	raw, err := dialTCP(ctx, cfg, jump)
+	if err != nil {
+		auth.Close()
+		return nil, dialError(cfg, ctx, err)
+	}
+	clientCfg := &ssh.ClientConfig{
+		User:              cfg.User,
+		Auth:              auth.methods(),
+		HostKeyCallback:   hostKeys.check,
+		HostKeyAlgorithms: hostKeys.algorithms(),
+	}
+	// NewClientConn takes no context: closing the connection aborts it.
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	sc, chans, reqs, err := ssh.NewClientConn(raw, cfg.addr(), clientCfg)
+	interrupted := !stop()
+	if err != nil {
+		auth.Close()
+		return nil, handshakeError(cfg, ctx, interrupted, err, auth, hostKeys)
+	}
+	if interrupted { // the handshake won the race but its connection is closed
+		sc.Close()
+		auth.Close()
+		return nil, dialError(cfg, ctx, context.Cause(ctx))
+	}
+	cfg.Stats.addDial()
+	c := &sshConn{cfg: cfg, client: ssh.NewClient(sc, chans, reqs), jump: jump, auth: auth, done: make(chan struct{})}
+	if cfg.KeepAlive > 0 {
+		go c.keepAlive(cfg.KeepAlive)
+	}
+	return c, nil
+}
+
+var errTimeout = errors.New("timed out")
+
+func dialTCP(ctx context.Context, cfg Config, jump *sshConn) (net.Conn, error) {
+	if jump != nil {
+		return jump.client.DialContext(ctx, "tcp", cfg.addr())
+	}
+	if cfg.Dial != nil {
+		return cfg.Dial(ctx, "tcp", cfg.addr())
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", cfg.addr())
+}
+
+// dialError explains why the TCP connection failed.
+func dialError(cfg Config, ctx context.Context, err error) error {
+	switch {
+	case errors.Is(context.Cause(ctx), errTimeout):
+		return fmt.Errorf("%s: connection timed out after %s", cfg.label(), cfg.Timeout)
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s: connecting: %w", cfg.label(), context.Cause(ctx))
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("%s: connection refused (is sshd running and listening on port %d?)", cfg.label(), cfg.Port)
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return fmt.Errorf("%s: no route to host", cfg.label())
+	}
+	var open *ssh.OpenChannelError
+	if errors.As(err, &open) {
+		return fmt.Errorf("%s: the jump host could not connect: %s", cfg.label(), open.Message)
+	}
+	return fmt.Errorf("%s: %w", cfg.label(), err)
+}
+
+// handshakeError explains why the SSH handshake failed: a host key problem,
+// failed authentication, a timeout, or the server hanging up.
+func handshakeError(cfg Config, ctx context.Context, interrupted bool, err error, a *authenticator, hk *hostKeyChecker) error {
+	if hkErr := hk.failure(); hkErr != nil {
+		return fmt.Errorf("%s: %w", cfg.label(), hkErr)
+	}
+	if interrupted {
+		if errors.Is(context.Cause(ctx), errTimeout) {
+			return fmt.Errorf("%s: SSH handshake timed out after %s (is this an SSH server?)", cfg.label(), cfg.Timeout)
+		}
+		return fmt.Errorf("%s: SSH handshake: %w", cfg.label(), context.Cause(ctx))
+	}
+	if isAuthFailure(err) {
+		return fmt.Errorf("%s: authentication failed for %s (tried: %s)", cfg.label(), cfg.User, a.describe())
+	}
+	if errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: the server closed the connection during the SSH handshake", cfg.label())
+	}
+	return fmt.Errorf("%s: %w", cfg.label(), err)
+}
+
+// keepAlive sends keepalive requests and closes the connection when three
+// intervals pass without an answer, so that calls on a dead server fail
+// instead of hanging.
+func (c *sshConn) keepAlive(every time.Duration) {
+	answered := make(chan struct{}, 1)
+	for {
+		go func() {
+			if _, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil); err == nil {
+				answered <- struct{}{}
+			}
+		}()
+		deadline := time.NewTimer(3 * every)
+		select {
+		case <-c.done:
+			deadline.Stop()
+			return
+		case <-deadline.C:
+			c.Close()
+			return
+		case <-answered:
+			deadline.Stop()
+		}
+		select {
+		case <-c.done:
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+func (c *sshConn) label() string { return c.cfg.label() }
+
+// start opens a session running cmd.
+func (c *sshConn) start(cmd string, stderr io.Writer) (*process, error) {
+	s, err := c.client.NewSession()
+	if err != nil {
+		return nil, fmt.Errorf("%s: opening an SSH session: %w", c.label(), err)
+	}
+	stdin, err := s.StdinPipe()
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	stdout, err := s.StdoutPipe()
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Stderr = stderr
+	if err := s.Start(cmd); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("%s: starting %s: %w", c.label(), summarize(cmd), err)
+	}
+	kill := sync.OnceFunc(func() {
+		_ = s.Signal(ssh.SIGKILL)
+		_ = s.Close()
+	})
+	return &process{
+		stdin:  stdin,
+		stdout: stdout,
+		wait: func() error {
+			err := s.Wait()
+			s.Close()
+			return err
+		},
+		kill: kill,
+	}, nil
+}
+
+// Run implements Conn.
+func (c *sshConn) Run(ctx context.Context, cmd string, stdin io.Reader) ([]byte, []byte, error) {
+	return run(ctx, c, cmd, stdin)
+}
+
+// StartHelper implements Conn.
+func (c *sshConn) StartHelper(ctx context.Context, bin Binary) (*HelperClient, error) {
+	return c.helper.start(ctx, c, helperSetup{dir: c.cfg.HelperDir, sudo: c.cfg.needsSudo(), stats: c.cfg.Stats}, bin)
+}
+
+// Close implements Conn; it also closes the jump connection.
+func (c *sshConn) Close() error {
+	c.closeOnce.Do(func() {
+		close(c.done)
+		c.closeErr = c.client.Close()
+		if c.auth != nil {
+			c.auth.Close()
+		}
+		if c.jump != nil {
+			c.jump.Close()
+		}
+		if errors.Is(c.closeErr, net.ErrClosed) || errors.Is(c.closeErr, os.ErrClosed) {
+			c.closeErr = nil
+		}
+	})
+	return c.closeErr
+}
