@@ -116,11 +116,8 @@ func launch(ctx context.Context, s starter, setup helperSetup, bin Binary) (*Hel
 	c := newHelperClient(s.label(), p, stderr)
 	stop := context.AfterFunc(ctx, c.kill)
 	defer stop()
-	machine, err := c.awaitMagic()
+	machine, err := c.awaitMagic(ctx)
 	if err != nil {
-		if ctx.Err() != nil {
-			err = fmt.Errorf("%s: starting the helper: %w", s.label(), context.Cause(ctx))
-		}
 		c.kill()
 		return nil, "", err
 	}

@@ -82,9 +82,19 @@ func (c *HelperClient) read() {
 // awaitMagic skips login-shell noise up to the helper's magic line. It
 // returns the server's machine type instead when the bootstrap snippet
 // reports that the helper must be uploaded.
-func (c *HelperClient) awaitMagic() (string, error) {
+func (c *HelperClient) awaitMagic(ctx context.Context) (string, error) {
 	var noise []string
-	for line := range c.lines {
+	for {
+		var line []byte
+		var ok bool
+		select {
+		case line, ok = <-c.lines:
+		case <-ctx.Done():
+			return "", fmt.Errorf("%s: starting the helper: %w", c.server, context.Cause(ctx))
+		}
+		if !ok {
+			break
+		}
 		text := strings.TrimRight(string(line), "\r\n")
 		if i := strings.Index(text, magicPrefix); i >= 0 {
 			return "", c.checkMagic(text[i:])
@@ -96,7 +106,11 @@ func (c *HelperClient) awaitMagic() (string, error) {
 			noise = append(noise, text)
 		}
 	}
-	<-c.exited
+	select {
+	case <-c.exited:
+	case <-ctx.Done():
+		return "", fmt.Errorf("%s: starting the helper: %w", c.server, context.Cause(ctx))
+	}
 	msg := fmt.Sprintf("%s: the helper did not start (%s)", c.server, exitStatus(c.waitErr))
 	if tail := c.stderr.String(); tail != "" {
 		msg += ": " + tail
@@ -135,10 +149,30 @@ func (c *HelperClient) Call(ctx context.Context, req helper.Request, onEvent fun
 	}
 	stop := context.AfterFunc(ctx, c.kill)
 	defer stop()
-	if _, err := c.proc.stdin.Write(append(line, '\n')); err != nil {
-		return helper.Response{}, c.fail(ctx, req.Op)
-	}
-	for line := range c.lines {
+	// Write in the background: a helper that stopped reading must not
+	// block a cancelled call.
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := c.proc.stdin.Write(append(line, '\n'))
+		wrote <- err
+	}()
+	for {
+		var line []byte
+		var ok bool
+		select {
+		case err := <-wrote:
+			if err != nil {
+				return helper.Response{}, c.fail(ctx, req.Op)
+			}
+			wrote = nil
+			continue
+		case <-ctx.Done():
+			return helper.Response{}, c.fail(ctx, req.Op)
+		case line, ok = <-c.lines:
+		}
+		if !ok {
+			return helper.Response{}, c.fail(ctx, req.Op)
+		}
 		var env helper.Envelope
 		if err := json.Unmarshal(line, &env); err != nil {
 			return helper.Response{}, c.protocolError(req.Op, line)
@@ -165,7 +199,6 @@ func (c *HelperClient) Call(ctx context.Context, req helper.Request, onEvent fun
 		}
 		return resp, nil
 	}
-	return helper.Response{}, c.fail(ctx, req.Op)
 }
 
 // fail explains why the helper stopped answering during op and marks the

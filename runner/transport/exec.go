@@ -48,8 +48,10 @@ func (e *ExitError) Error() string {
 	return msg
 }
 
-// run runs cmd on s, feeding it stdin, and collects its output. It kills
-// the command when ctx ends.
+// run runs cmd on s, feeding it stdin, and collects its output. When ctx
+// ends it stops the command and returns at once: it does not wait for the
+// server to confirm, since OpenSSH ignores signals in root sessions and
+// keeps them open until the command ends.
 func run(ctx context.Context, s starter, cmd string, stdin io.Reader) ([]byte, []byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, fmt.Errorf("%s: %s: %w", s.label(), summarize(cmd), err)
@@ -59,22 +61,33 @@ func run(ctx context.Context, s starter, cmd string, stdin io.Reader) ([]byte, [
 	if err != nil {
 		return nil, nil, err
 	}
-	stop := context.AfterFunc(ctx, p.kill)
-	defer stop()
 	go feed(p.stdin, stdin)
-	stdout, readErr := io.ReadAll(p.stdout)
-	waitErr := p.wait()
+	type result struct {
+		stdout           []byte
+		readErr, waitErr error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		r.stdout, r.readErr = io.ReadAll(p.stdout)
+		r.waitErr = p.wait()
+		done <- r
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		p.kill()
+		return nil, stderr.Bytes(), fmt.Errorf("%s: %s: %w", s.label(), summarize(cmd), context.Cause(ctx))
+	}
 	errOut := stderr.Bytes()
-	if ctx.Err() != nil {
-		return stdout, errOut, fmt.Errorf("%s: %s: %w", s.label(), summarize(cmd), context.Cause(ctx))
+	if r.waitErr != nil {
+		return r.stdout, errOut, exitError(s.label(), cmd, r.waitErr, errOut)
 	}
-	if waitErr != nil {
-		return stdout, errOut, exitError(s.label(), cmd, waitErr, errOut)
+	if r.readErr != nil {
+		return r.stdout, errOut, fmt.Errorf("%s: %s: reading output: %w", s.label(), summarize(cmd), r.readErr)
 	}
-	if readErr != nil {
-		return stdout, errOut, fmt.Errorf("%s: %s: reading output: %w", s.label(), summarize(cmd), readErr)
-	}
-	return stdout, errOut, nil
+	return r.stdout, errOut, nil
 }
 
 // feed copies r (nil for nothing) into the command's stdin and closes it.
