@@ -90,9 +90,10 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 		return err
 	})
 	for id, err := range errs {
-		hr := byHost[nodes[id].host]
+		// The change that failed explains its host; what it skipped doesn't.
 		var skipped *graph.SkippedError
-		if hr.Error == "" || !errors.As(err, &skipped) {
+		if err != nil && !errors.As(err, &skipped) {
+			hr := byHost[nodes[id].host]
 			hr.Error = joinErr(hr.Error, err.Error())
 		}
 	}
@@ -100,11 +101,12 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 	return res
 }
 
-// node is one change of one host in the apply graph.
+// node is one change of one host in the apply graph. Within one run the
+// plan was made under the hosts' locks, so it cannot be stale; a saved plan
+// is compared with a fresh one before Apply is called.
 type node struct {
-	host        string
-	change      host.Change
-	fingerprint string // sent with a host's first change: refuses a stale plan
+	host   string
+	change host.Change
 }
 
 func (s *Session) applyGraph(p *Plan) (*graph.Graph, map[string]node) {
@@ -120,11 +122,7 @@ func (s *Session) applyGraph(p *Plan) (*graph.Graph, map[string]node) {
 				continue
 			}
 			id := hp.Host + ":" + c.Resource.ID()
-			n := node{host: hp.Host, change: c}
-			if prev == "" {
-				n.fingerprint = hp.Fingerprint
-			}
-			nodes[id] = n
+			nodes[id] = node{host: hp.Host, change: c}
 			g.AddNode(id)
 			if prev != "" {
 				g.AddEdge(prev, id)
@@ -147,7 +145,7 @@ func (s *Session) applyOne(ctx context.Context, h *Host, n node) (host.Change, e
 		return n.change, fmt.Errorf("host not connected")
 	}
 	start := time.Now()
-	req := helper.Request{Op: helper.OpApply, Changes: []host.Change{n.change}, Fingerprint: n.fingerprint}
+	req := helper.Request{Op: helper.OpApply, Changes: []host.Change{n.change}}
 	_, err := h.call(ctx, req, nil)
 	r := n.change.Resource
 	if err != nil {

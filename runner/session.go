@@ -50,6 +50,8 @@ type Session struct {
 	Cluster *lang.Cluster
 	opts    Options
 	hosts   []*Host
+	// Stats counts SSH connections and helper uploads of the run.
+	Stats transport.Stats
 }
 
 // Host is one server's connection, helper and facts. Err is set when the
@@ -63,7 +65,6 @@ type Host struct {
 	conn    transport.Conn
 	helper  *transport.HelperClient
 	mu      sync.Mutex // one request at a time on the helper
-	Stats   transport.Stats
 }
 
 // Open connects to every (limited) server in parallel, starts its helper
@@ -110,13 +111,7 @@ func (s *Session) connect(ctx context.Context, h *Host) error {
 		return err
 	}
 	h.conn = conn
-	// The helper's architecture is the host's: ask uname once, cheaply,
-	// only when it is not amd64 do we need to know before the upload.
-	bin, err := s.opts.Helper(arch(ctx, conn))
-	if err != nil {
-		return err
-	}
-	hc, err := conn.StartHelper(ctx, bin)
+	hc, err := s.startHelper(ctx, conn)
 	if err != nil {
 		return err
 	}
@@ -132,28 +127,37 @@ func (s *Session) connect(ctx context.Context, h *Host) error {
 	return nil
 }
 
-// arch asks the host for its machine type; amd64 when it cannot tell.
-func arch(ctx context.Context, conn transport.Conn) string {
-	out, _, err := conn.Run(ctx, "uname -m", nil)
+// startHelper starts the amd64 helper, the common case, in one round trip;
+// a host of another architecture refuses it, and then gets its own build.
+func (s *Session) startHelper(ctx context.Context, conn transport.Conn) (*transport.HelperClient, error) {
+	bin, err := s.opts.Helper("amd64")
 	if err != nil {
-		return "amd64"
+		return nil, err
 	}
-	switch string(trimSpace(out)) {
-	case "aarch64", "arm64":
-		return "arm64"
+	hc, err := conn.StartHelper(ctx, bin)
+	if err == nil {
+		return hc, nil
 	}
-	return "amd64"
+	arch, aerr := transport.Arch(ctx, conn)
+	if aerr != nil || arch == "amd64" {
+		return nil, err
+	}
+	if bin, err = s.opts.Helper(arch); err != nil {
+		return nil, err
+	}
+	return conn.StartHelper(ctx, bin)
 }
 
 func (s *Session) dial(ctx context.Context, srv *lang.Server) (transport.Conn, error) {
 	cfg := s.Cluster.SSH
 	if srv.Local {
-		return transport.Local(cfg.Become), nil
+		return &transport.LocalConn{Name: srv.Name, Become: cfg.Become, Stats: &s.Stats}, nil
 	}
 	tc := transport.Config{
 		Host: srv.Name, Address: srv.Address, Port: srv.Port, User: srv.User,
 		IdentityFile: cfg.IdentityFile, Agent: cfg.Agent, KnownHosts: cfg.KnownHosts,
 		TrustOnFirstUse: cfg.TrustOnFirst, Become: cfg.Become, Timeout: cfg.Timeout,
+		Stats: &s.Stats,
 	}
 	o := s.opts.SSH
 	if o.User != "" {
@@ -223,7 +227,6 @@ func (s *Session) Close() {
 			h.helper.Close()
 		}
 		if h.conn != nil {
-			h.Stats = h.conn.Stats()
 			h.conn.Close()
 		}
 	}
@@ -237,13 +240,6 @@ func (s *Session) progress(hostName, format string, args ...any) {
 }
 
 func since(t time.Time) string { return time.Since(t).Round(time.Millisecond).String() }
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
 
 // DefaultHolder describes this process for host locks.
 func DefaultHolder() string {

@@ -96,7 +96,11 @@ func (d DHCP) AddTo(s *Set, after ...string) error {
 	if err != nil {
 		return err
 	}
+	name := "dnsmasq-" + d.Interface
+	path := "/etc/drover/" + name + ".conf"
+	pidfile := "/run/drover/" + name + ".pid"
 	conf, err := templates.Render("dnsmasq.conf.tmpl", map[string]any{
+		"PIDFile": pidfile,
 		"Owner": d.Owner, "Interface": d.Interface, "Subnet": d.Subnet.String(),
 		"Domain": d.Domain, "RangeStart": start.String(), "RangeEnd": end.String(),
 		"Netmask": Netmask(d.Subnet), "Router": d.Router, "Address": d.Address.String(),
@@ -105,8 +109,6 @@ func (d DHCP) AddTo(s *Set, after ...string) error {
 	if err != nil {
 		return err
 	}
-	name := "dnsmasq-" + d.Interface
-	path := "/etc/drover/" + name + ".conf"
 	pkg := s.Add("package", "dnsmasq", map[string]string{"name": "dnsmasq"})
 	file := s.Add("file", path, map[string]string{
 		"path": path, "content": conf, "mode": "0644", "check": "dnsmasq --test -C {}",
@@ -114,7 +116,7 @@ func (d DHCP) AddTo(s *Set, after ...string) error {
 	deps := append([]string{file}, after...)
 	s.Add("service", name, map[string]string{
 		"command":     "dnsmasq --keep-in-foreground -C " + path,
-		"pidfile":     "/run/drover/" + name + ".pid",
+		"pidfile":     pidfile,
 		"reload":      "restart",
 		"restart_key": Hash(conf),
 	}, deps...)
