@@ -119,4 +119,3 @@ func joinComma(s []string) string {
 	}
 	return out
 }
-

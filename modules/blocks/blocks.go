@@ -101,7 +101,7 @@ func (d DHCP) AddTo(s *Set, after ...string) error {
 	pidfile := "/run/drover/" + name + ".pid"
 	conf, err := templates.Render("dnsmasq.conf.tmpl", map[string]any{
 		"PIDFile": pidfile,
-		"Owner": d.Owner, "Interface": d.Interface, "Subnet": d.Subnet.String(),
+		"Owner":   d.Owner, "Interface": d.Interface, "Subnet": d.Subnet.String(),
 		"Domain": d.Domain, "RangeStart": start.String(), "RangeEnd": end.String(),
 		"Netmask": Netmask(d.Subnet), "Router": d.Router, "Address": d.Address.String(),
 		"MTU": d.MTU, "Hostname": d.Hostname,
