@@ -2,7 +2,6 @@ package lang
 
 import (
 	"fmt"
-	"math"
 	"math/big"
 	"strings"
 	"time"
@@ -113,7 +112,7 @@ func (l *loader) members(d *networkDecl) ([]Member, []memberRanges) {
 	var ranges []memberRanges
 	list := d.attrs[attrServers]
 	elems := elementRanges(list)
-	for _, entry := range l.stringList(list, "server name") {
+	for _, entry := range l.stringList(list, elems, "server name") {
 		rng := elems[entry.index]
 		name, iface, _ := strings.Cut(entry.value, ":")
 		members = append(members, Member{Server: name, Interface: iface, DeclRange: rng})
@@ -166,22 +165,16 @@ func boolOf(n *node) (bool, bool) {
 	return v.True(), true
 }
 
-// intOf is a number node's value as an int, reporting a fraction; values
-// beyond the int range are clamped so that range checks report them.
+// intOf is a number node's value as an int; evaluation made sure it is a
+// whole number within the int32 range.
 func (l *loader) intOf(n *node) (int, bool) {
 	v := n.value
 	if !v.IsKnown() || v.IsNull() || !v.Type().Equals(cty.Number) {
 		return 0, false
 	}
-	f := v.AsBigFloat()
-	if !f.IsInt() {
-		l.errorf(n.rng, n.ctxRange, "Invalid number",
-			"%q must be a whole number, not %s. Write for example %s = %s.", n.attrName(), f.Text('g', 10), n.attrName(), n.example)
+	i, acc := v.AsBigFloat().Int64()
+	if acc != big.Exact || i > maxWhole || i < -maxWhole {
 		return 0, false
-	}
-	i, acc := f.Int64()
-	if acc != big.Exact || i > math.MaxInt32 || i < math.MinInt32 {
-		i = max(min(i, math.MaxInt32), math.MinInt32)
 	}
 	return int(i), true
 }
@@ -226,8 +219,9 @@ type listEntry struct {
 	value string
 }
 
-// stringList is a list(string) node's elements, reporting null ones.
-func (l *loader) stringList(n *node, what string) []listEntry {
+// stringList is a list(string) node's elements, reporting null ones at
+// their ranges.
+func (l *loader) stringList(n *node, ranges []hcl.Range, what string) []listEntry {
 	v := n.value
 	if !v.IsWhollyKnown() || v.IsNull() || !v.Type().IsListType() {
 		return nil
@@ -237,7 +231,7 @@ func (l *loader) stringList(n *node, what string) []listEntry {
 		k, e := it.Element()
 		i, _ := k.AsBigFloat().Int64()
 		if e.IsNull() {
-			l.errorf(n.rng, n.ctxRange, "Invalid list element",
+			l.errorf(ranges[i], n.ctxRange, "Invalid list element",
 				"Every element of %q must be a %s, not null. Write for example %s = %s.", n.attrName(), what, n.attrName(), n.example)
 			continue
 		}

@@ -54,8 +54,7 @@ type memberDecl struct {
 
 // collectFile registers the declarations of one file.
 func (l *loader) collectFile(f *hcl.File) {
-	content, diags := f.Body.Content(topSchema())
-	l.diags = append(l.diags, diags...)
+	content := l.content(f.Body, topSchema(), "A drover file")
 	for _, b := range content.Blocks {
 		switch b.Type {
 		case blockVariable:
@@ -118,11 +117,13 @@ func (l *loader) collectVariable(b *hcl.Block) {
 	if !l.checkName(blockVariable, name, b.LabelRanges[0]) {
 		return
 	}
-	content, diags := b.Body.Content(variableSchema())
-	l.diags = append(l.diags, diags...)
+	content := l.content(b.Body, variableSchema(), "A variable block")
 	v := &variableDecl{name: name, block: b, typ: cty.DynamicPseudoType}
 	if a := content.Attributes["type"]; a != nil {
 		ty, diags := typeexpr.TypeConstraint(a.Expr)
+		for _, d := range diags {
+			d.Detail += " Write a type such as string, number, bool, list(string), map(string) or any."
+		}
 		l.diags = append(l.diags, diags...)
 		if !diags.HasErrors() {
 			v.typ, v.hasType = ty, true
@@ -178,8 +179,7 @@ func (l *loader) collectSSH(b *hcl.Block) {
 			shortPos(l.ssh.block.DefRange))
 		return
 	}
-	content, diags := b.Body.Content(bodySchema(sshSpecs()))
-	l.diags = append(l.diags, diags...)
+	content := l.content(b.Body, bodySchema(sshSpecs()), "The ssh block")
 	l.ssh = &sshDecl{block: b, attrs: map[string]*node{}}
 	for _, spec := range sshSpecs() {
 		l.ssh.attrs[spec.name] = l.attrNode([]string{blockSSH, spec.name}, spec, content.Attributes[spec.name], b.DefRange)
@@ -196,8 +196,7 @@ func (l *loader) collectServer(b *hcl.Block) {
 	if !l.checkName(blockServer, name, b.LabelRanges[0]) {
 		return
 	}
-	content, diags := b.Body.Content(bodySchema(serverSpecs(), hcl.BlockHeaderSchema{Type: blockSSH}))
-	l.diags = append(l.diags, diags...)
+	content := l.content(b.Body, bodySchema(serverSpecs(), hcl.BlockHeaderSchema{Type: blockSSH}), "A server block")
 	s := &serverDecl{name: name, block: b, attrs: map[string]*node{}}
 	e := newEntity()
 	e.add(l.register(&node{path: []string{rootServer, name, "name"}, rng: b.LabelRanges[0], want: cty.String, deflt: str(name)}))
@@ -219,8 +218,7 @@ func (l *loader) collectServerSSH(s *serverDecl, blocks hcl.Blocks) {
 				"Server %q already has an ssh block at %s. Merge the two.", s.name, shortPos(blocks[0].DefRange))
 			continue
 		}
-		content, diags := b.Body.Content(bodySchema(serverSSHSpecs()))
-		l.diags = append(l.diags, diags...)
+		content := l.content(b.Body, bodySchema(serverSSHSpecs()), "A server's ssh block")
 		path := []string{rootServer, s.name, blockSSH}
 		specs := serverSSHSpecs()
 		s.sshUser = l.attrNode(child(path, "user"), specs[0], content.Attributes["user"], b.DefRange)
@@ -241,8 +239,7 @@ func (l *loader) collectNetwork(b *hcl.Block) {
 	if !l.checkName(blockNetwork, name, b.LabelRanges[1]) {
 		return
 	}
-	content, diags := b.Body.Content(bodySchema(vxlanSpecs(), hcl.BlockHeaderSchema{Type: blockMember, LabelNames: []string{"server"}}))
-	l.diags = append(l.diags, diags...)
+	content := l.content(b.Body, bodySchema(vxlanSpecs(), hcl.BlockHeaderSchema{Type: blockMember, LabelNames: []string{"server"}}), "A vxlan network")
 	nd := &networkDecl{name: name, kind: kind, block: b, attrs: map[string]*node{}}
 	e := newEntity()
 	e.add(l.register(&node{path: []string{rootNetwork, name, "name"}, rng: b.LabelRanges[1], want: cty.String, deflt: str(name)}))
@@ -262,8 +259,7 @@ func (l *loader) collectNetwork(b *hcl.Block) {
 }
 
 func (l *loader) collectMember(network string, b *hcl.Block) *memberDecl {
-	content, diags := b.Body.Content(bodySchema(memberSpecs()))
-	l.diags = append(l.diags, diags...)
+	content := l.content(b.Body, bodySchema(memberSpecs()), "A member block")
 	m := &memberDecl{server: b.Labels[0], block: b}
 	path := []string{rootNetwork, network, blockMember, m.server}
 	specs := memberSpecs()
@@ -300,7 +296,7 @@ func (l *loader) deriveDHCPHost(nd *networkDecl) {
 // attrNode registers the node of one attribute; attr is nil when the
 // attribute is not set, and fallback is then the range diagnostics use.
 func (l *loader) attrNode(path []string, spec attrSpec, attr *hcl.Attribute, fallback hcl.Range) *node {
-	n := &node{path: path, want: spec.typ, deflt: spec.deflt, example: spec.example, rng: fallback}
+	n := &node{path: path, want: spec.typ, deflt: spec.deflt, example: spec.example, rng: fallback, required: spec.required}
 	if attr != nil {
 		n.expr = attr.Expr
 		n.rng = attr.Expr.Range()
@@ -350,4 +346,40 @@ func child(path []string, name string) []string {
 // shortPos is "file:line" of a range, for pointing at another declaration.
 func shortPos(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line)
+}
+
+// content decodes a block body against its schema and makes hcl's
+// "Unsupported argument/block type" errors list what the block takes.
+func (l *loader) content(body hcl.Body, schema *hcl.BodySchema, what string) *hcl.BodyContent {
+	content, diags := body.Content(schema)
+	for _, d := range diags {
+		if d.Summary == "Unsupported argument" || d.Summary == "Unsupported block type" {
+			d.Detail += " " + schemaSummary(schema, what)
+		}
+	}
+	l.diags = append(l.diags, diags...)
+	return content
+}
+
+// schemaSummary says what a block takes: "A server block takes address,
+// interface, ... and ssh blocks."
+func schemaSummary(schema *hcl.BodySchema, what string) string {
+	var attrs, blocks []string
+	for _, a := range schema.Attributes {
+		attrs = append(attrs, a.Name)
+	}
+	for _, b := range schema.Blocks {
+		blocks = append(blocks, b.Type)
+	}
+	s := fmt.Sprintf("%s takes", what)
+	if len(attrs) > 0 {
+		s += " the arguments " + strings.Join(attrs, ", ")
+		if len(blocks) > 0 {
+			s += " and"
+		}
+	}
+	if len(blocks) > 0 {
+		s += " the blocks " + strings.Join(blocks, ", ")
+	}
+	return s + "."
 }

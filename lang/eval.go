@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"math/big"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -145,6 +146,10 @@ func (l *loader) evalNode(n *node) {
 		v, _ = val.UnmarkDeep()
 	}
 	if v.IsNull() {
+		if n.required && n.expr != nil {
+			l.errorf(n.rng, n.ctxRange, "Required argument is null",
+				"%q is required and cannot be null. Write for example %s = %s.", n.attrName(), n.attrName(), n.example)
+		}
 		n.value = l.defaultValue(n)
 		return
 	}
@@ -167,6 +172,9 @@ func (l *loader) convert(n *node, v cty.Value) cty.Value {
 		return v
 	}
 	out, err := convert.Convert(v, n.want)
+	if err == nil && n.want == cty.Number {
+		return l.checkWhole(n, out)
+	}
 	if err == nil {
 		return out
 	}
@@ -177,6 +185,35 @@ func (l *loader) convert(n *node, v cty.Value) cty.Value {
 	rng := n.rng
 	l.diags = append(l.diags, &hcl.Diagnostic{
 		Severity: hcl.DiagError, Summary: "Incorrect attribute value type", Detail: detail,
+		Subject: &rng, Context: n.ctxRange,
+	})
+	return cty.UnknownVal(n.want)
+}
+
+// maxWhole bounds the numbers drover settings take (ports, VNIs, MTUs).
+const maxWhole = 1<<31 - 1
+
+// checkWhole reports a number setting that is not a whole number of a
+// sensible size, leaving it unknown.
+func (l *loader) checkWhole(n *node, v cty.Value) cty.Value {
+	if !v.IsKnown() || v.IsNull() {
+		return v
+	}
+	f := v.AsBigFloat()
+	problem := ""
+	switch {
+	case !f.IsInt():
+		problem = "must be a whole number"
+	case f.Cmp(big.NewFloat(maxWhole)) > 0 || f.Cmp(big.NewFloat(-maxWhole)) < 0:
+		problem = "is far out of range"
+	default:
+		return v
+	}
+	rng := n.rng
+	l.diags = append(l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError, Summary: "Invalid number",
+		Detail: fmt.Sprintf("%s = %s %s. Write for example %s = %s.",
+			n.attrName(), f.Text('g', 10), problem, n.attrName(), n.example),
 		Subject: &rng, Context: n.ctxRange,
 	})
 	return cty.UnknownVal(n.want)

@@ -20,6 +20,7 @@ type node struct {
 	want     cty.Type  // expr's value is converted to it; DynamicPseudoType keeps it
 	deflt    cty.Value // value when expr is nil or null
 	example  string    // a valid value, for "write this instead" details
+	required bool      // null is an error
 	// derive computes the value instead of deflt (variables, dhcp_host).
 	derive func() (cty.Value, hcl.Diagnostics)
 	deps   []*node // nodes referenced by expr, plus derive's inputs

@@ -73,7 +73,7 @@ func ifnameProblem(s, attr, example string) problem {
 		return problem{}
 	}
 	return problem{fmt.Sprintf("Invalid %s name", attr),
-		fmt.Sprintf("%q %s; Linux interface names have 1 to %d characters and no '/', ':' or spaces. Write for example %s = %q.",
+		fmt.Sprintf("%q %s; Linux interface names have 1 to %d characters and no '/', ':' or spaces. Write for example %s = %s.",
 			s, why, maxIfname, attr, example)}
 }
 
@@ -85,7 +85,7 @@ func badIfnameRune(r rune) bool {
 // digits and '-', each 1..63 characters, 253 in all.
 func domainProblem(s, attr, example string) problem {
 	bad := problem{"Invalid domain",
-		fmt.Sprintf("%q is not a DNS domain; write labels of letters, digits and '-' separated by dots, for example %s = %q.", s, attr, example)}
+		fmt.Sprintf("%q is not a DNS domain; write labels of letters, digits and '-' separated by dots, for example %s = %s.", s, attr, example)}
 	if s == "" || len(s) > 253 {
 		return bad
 	}

@@ -200,7 +200,7 @@ func (l *loader) checkMembers(d *networkDecl, members []Member, subnet netip.Pre
 			continue
 		}
 		if m.Interface != "" {
-			l.reportAt(r.iface, ifnameProblem(m.Interface, "interface", "eth1"))
+			l.reportAt(r.iface, ifnameProblem(m.Interface, "interface", `"eth1"`))
 		}
 		if m.Address != "" {
 			l.checkMemberAddress(d, m, r.addr, subnet, subnetOK, addrs)

@@ -3,6 +3,7 @@ package lang
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
@@ -27,6 +28,15 @@ func (l *loader) variableValue(v *variableDecl) (cty.Value, hcl.Diagnostics) {
 		}}
 	}
 	// A default is a constant: functions, but no references.
+	if refs := v.deflt.Variables(); len(refs) > 0 {
+		return cty.DynamicVal, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Reference in a variable default",
+			Detail: fmt.Sprintf("The default of variable %q must be a constant, so it cannot refer to %s. Write a literal value, or move the expression into a locals block.",
+				v.name, traversalString(refs[0])),
+			Subject: refs[0].SourceRange().Ptr(),
+		}}
+	}
 	val, diags := v.deflt.Value(&hcl.EvalContext{Functions: l.functions()})
 	if diags.HasErrors() {
 		return cty.DynamicVal, diags
@@ -78,6 +88,22 @@ func parseSetting(raw, name string) cty.Value {
 		return cty.StringVal(raw)
 	}
 	return val
+}
+
+// traversalString renders a static reference such as local.x or a["b"].
+func traversalString(t hcl.Traversal) string {
+	var b strings.Builder
+	for _, step := range t {
+		switch s := step.(type) {
+		case hcl.TraverseRoot:
+			b.WriteString(s.Name)
+		case hcl.TraverseAttr:
+			b.WriteString("." + s.Name)
+		default:
+			b.WriteString("[...]")
+		}
+	}
+	return b.String()
 }
 
 // checkUndeclaredVars reports -var settings for variables no file declares.
