@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // fdbKind manages appended forwarding-database entries, as
@@ -69,6 +70,24 @@ func (fdbKind) Delete(r Resource, _ map[string]string) error {
 	err = netlink.NeighDel(want)
 	if err != nil && !errors.Is(err, syscall.ENOENT) {
 		return fmt.Errorf("fdb del %s dev %s dst %s: %w", r.Attrs["mac"], r.Attrs["dev"], r.Attrs["dst"], err)
+	}
+	return flushLearned(want)
+}
+
+// flushLearned removes the entries the device learned from a peer that is
+// going away, so no frame is sent to it until they would have aged out.
+func flushLearned(peer *netlink.Neigh) error {
+	entries, err := netlink.NeighList(peer.LinkIndex, unix.AF_BRIDGE)
+	if err != nil {
+		return fmt.Errorf("fdb list: %w", err)
+	}
+	for i := range entries {
+		e := &entries[i]
+		if e.IP.Equal(peer.IP) && e.State&netlink.NUD_PERMANENT == 0 {
+			if err := netlink.NeighDel(e); err != nil && !errors.Is(err, syscall.ENOENT) {
+				return fmt.Errorf("fdb del learned %s dst %s: %w", e.HardwareAddr, e.IP, err)
+			}
+		}
 	}
 	return nil
 }
