@@ -1,7 +1,6 @@
 package lang
 
 import (
-	"fmt"
 	"math/big"
 	"strings"
 	"time"
@@ -238,10 +237,4 @@ func (l *loader) stringList(n *node, ranges []hcl.Range, what string) []listEntr
 		out = append(out, listEntry{index: int(i), value: e.AsString()})
 	}
 	return out
-}
-
-// describe names a declaration and where it is, for messages that point
-// at two places.
-func describe(kind, name string, r hcl.Range) string {
-	return fmt.Sprintf("%s %q (%s)", kind, name, shortPos(r))
 }

@@ -14,11 +14,15 @@ import (
 
 // Options are inputs from outside the files.
 type Options struct {
-	// Vars are `-var name=value` settings (the caller merges DROVER_VAR_name
-	// from the environment in). A value is parsed as an HCL expression when
-	// it is a valid constant one (42, true, ["a","b"]), else taken as a
-	// string; a variable of type string always takes the raw text.
+	// Vars are `-var name=value` settings; a setting for a variable no
+	// file declares is an error. A value is parsed as an HCL expression
+	// when it is a valid constant one (42, true, ["a","b"]), else taken as
+	// a string; a variable of type string always takes the raw text.
 	Vars map[string]string
+	// EnvVars are DROVER_VAR_name settings from the environment: read
+	// like Vars, overridden by them, and ignored for variables no file
+	// declares (a stray environment variable must not break a run).
+	EnvVars map[string]string
 }
 
 // FileExt is the extension of drover configuration files.

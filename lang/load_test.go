@@ -429,3 +429,22 @@ network "vxlan" "vx1" {
 		t.Errorf("members = %v", got)
 	}
 }
+
+func TestEnvVars(t *testing.T) {
+	src := map[string]string{"a.hcl": `
+variable "vni" { default = 1 }
+server "s1" { address = "198.51.100.1" }
+network "vxlan" "vx1" {
+  subnet  = "100.64.10.0/24"
+  vni     = var.vni
+  servers = ["s1"]
+}`}
+	c := load(t, Options{EnvVars: map[string]string{"vni": "5", "unrelated": "x"}}, src)
+	if c.Networks[0].VXLAN.VNI != 5 {
+		t.Errorf("environment value not used: vni %d", c.Networks[0].VXLAN.VNI)
+	}
+	c = load(t, Options{Vars: map[string]string{"vni": "6"}, EnvVars: map[string]string{"vni": "5"}}, src)
+	if c.Networks[0].VXLAN.VNI != 6 {
+		t.Errorf("-var must override the environment: vni %d", c.Networks[0].VXLAN.VNI)
+	}
+}

@@ -16,7 +16,10 @@ import (
 // default, converted to the declared type.
 func (l *loader) variableValue(v *variableDecl) (cty.Value, hcl.Diagnostics) {
 	if raw, ok := l.opts.Vars[v.name]; ok {
-		return v.convertSetting(raw)
+		return v.convertSetting(raw, "-var "+v.name)
+	}
+	if raw, ok := l.opts.EnvVars[v.name]; ok {
+		return v.convertSetting(raw, "DROVER_VAR_"+v.name)
 	}
 	if v.deflt == nil {
 		return cty.DynamicVal, hcl.Diagnostics{{
@@ -55,10 +58,10 @@ func (l *loader) variableValue(v *variableDecl) (cty.Value, hcl.Diagnostics) {
 	return out, nil
 }
 
-// convertSetting converts a -var text to the variable's type: strings are
+// convertSetting converts a -var or environment text to the variable's type: strings are
 // taken as written, anything else is parsed as a constant HCL expression
 // when it is one.
-func (v *variableDecl) convertSetting(raw string) (cty.Value, hcl.Diagnostics) {
+func (v *variableDecl) convertSetting(raw, source string) (cty.Value, hcl.Diagnostics) {
 	val := cty.StringVal(raw)
 	if !v.typ.Equals(cty.String) {
 		val = parseSetting(raw, v.name)
@@ -68,8 +71,8 @@ func (v *variableDecl) convertSetting(raw string) (cty.Value, hcl.Diagnostics) {
 		return cty.DynamicVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid value for variable",
-			Detail: fmt.Sprintf("The value given with -var %s=%s does not fit the variable's type %s: %s. Give a value of that type.",
-				v.name, raw, typeexpr.TypeString(v.typ), err),
+			Detail: fmt.Sprintf("The value given with %s=%s does not fit the variable's type %s: %s. Give a value of that type.",
+				source, raw, typeexpr.TypeString(v.typ), err),
 			Subject: v.block.DefRange.Ptr(),
 		}}
 	}
