@@ -17,12 +17,20 @@ say() { echo "drover lab host $name: $*" >&2; }
 # Nothing this host mounts may leak back into the machine's namespace.
 mount --make-rprivate /
 
-# Private writable layers over the machine's directories.
+# Private writable layers over the machine's directories. The layers are
+# named relative to OVL: once /root (say) is overlaid, an OVL below /root
+# cannot be reached by its path any more, but still as the working
+# directory.
+cd "$ovl"
 for d in etc var/lib var/log root usr/local; do
 	[ -d "/$d" ] || continue
-	mount -t overlay drover-lab \
-		-o "lowerdir=/$d,upperdir=$ovl/$d/upper,workdir=$ovl/$d/work" "/$d"
+	if ! [ -d "$d/upper" ] || ! [ -d "$d/work" ]; then
+		say "missing $ovl/$d/upper or work"
+		exit 1
+	fi
+	mount -t overlay drover-lab -o "lowerdir=/$d,upperdir=$d/upper,workdir=$d/work" "/$d"
 done
+cd /
 
 # Detach the copies of mounts below /run and /tmp that this namespace
 # inherited (other labs' namespace files and tmpfs): this host must not

@@ -26,27 +26,28 @@ func (k keyPair) authorizedLine() string {
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k.public)))
 }
 
-// loadOrCreateKey reads the key pair at path, generating it the first time.
-// A key is never regenerated while its file exists: host keys must stay
-// stable so that known_hosts stays right across lab rebuilds.
-func loadOrCreateKey(path, comment string) (keyPair, error) {
+// loadOrCreateKey reads the key pair at path, generating it the first time
+// (and then reporting created). A key is never regenerated while its file
+// exists: host keys must stay stable so that known_hosts stays right
+// across lab rebuilds.
+func loadOrCreateKey(path, comment string) (k keyPair, created bool, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return createKey(path, comment)
+		k, err := createKey(path, comment)
+		return k, err == nil, err
 	}
 	if err != nil {
-		return keyPair{}, fmt.Errorf("lab: read key: %w", err)
+		return keyPair{}, false, fmt.Errorf("lab: read key: %w", err)
 	}
 	signer, err := ssh.ParsePrivateKey(data)
 	if err != nil {
-		return keyPair{}, fmt.Errorf("lab: key %s: %w (remove it to generate a new one)", path, err)
+		return keyPair{}, false, fmt.Errorf("lab: key %s: %w (remove it to generate a new one)", path, err)
 	}
-	pub := signer.PublicKey()
-	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))) + " " + comment + "\n"
-	if err := writeFileIfChanged(path+".pub", []byte(line), 0o644); err != nil {
-		return keyPair{}, err
+	k = keyPair{private: data, public: signer.PublicKey()}
+	if err := writeFileIfChanged(path+".pub", []byte(k.authorizedLine()+" "+comment+"\n"), 0o644); err != nil {
+		return keyPair{}, false, err
 	}
-	return keyPair{private: data, public: pub}, nil
+	return k, false, nil
 }
 
 func createKey(path, comment string) (keyPair, error) {

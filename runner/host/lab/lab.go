@@ -71,7 +71,8 @@ const (
 // Up builds the lab of servers in stateDir, or brings an existing one in
 // line: hosts that run and match are left alone (so a second Up changes
 // nothing), dead hosts are restarted, hosts no longer listed are removed,
-// a host whose address or port changed is rebuilt (its files are kept).
+// a host whose address or port changed is rebuilt (its files are kept),
+// and so is a host whose keys were lost from STATE/ssh.
 // It returns when every host's sshd answers. Progress goes to log (may be
 // nil).
 func Up(ctx context.Context, stateDir string, servers []Server, log io.Writer) (*State, error) {
@@ -101,11 +102,6 @@ func Up(ctx context.Context, stateDir string, servers []Server, log io.Writer) (
 	}
 	defer unlock()
 
-	prev, err := readState(p.state())
-	if err != nil {
-		fmt.Fprintf(log, "lab %s: ignoring unreadable state: %v\n", p.outerNetns(), err)
-		prev = nil
-	}
 	st := &State{
 		ID: p.id, Dir: p.dir, Netns: p.outerNetns(), Bridge: bridgeName,
 		IdentityFile: p.identity(), KnownHosts: p.knownHosts(), User: loginUser,
@@ -116,7 +112,7 @@ func Up(ctx context.Context, stateDir string, servers []Server, log io.Writer) (
 	if st.HostsTmpfs, err = ensureHostsDir(p, log); err != nil {
 		return nil, err
 	}
-	if err := removeStaleHosts(p, prev, servers, log); err != nil {
+	if err := removeStaleHosts(p, servers, log); err != nil {
 		return nil, err
 	}
 	if _, err := ensureNetns(st.Netns); err != nil {
@@ -141,7 +137,7 @@ func Up(ctx context.Context, stateDir string, servers []Server, log io.Writer) (
 // hosts that do not run; then it records the state and known_hosts. It
 // returns how many hosts it started.
 func upHosts(p labPaths, st *State, servers []Server, gws []netip.Prefix, log io.Writer) (int, error) {
-	client, err := loadOrCreateKey(p.identity(), "drover-lab")
+	client, newClient, err := loadOrCreateKey(p.identity(), "drover-lab")
 	if err != nil {
 		return 0, err
 	}
@@ -158,9 +154,11 @@ func upHosts(p labPaths, st *State, servers []Server, gws []netip.Prefix, log io
 			Name: s.Name, Address: s.Address, Port: s.Port,
 			Netns: p.hostNetns(s.Name), Veth: vethName(s.Name), Log: p.hostLog(s.Name),
 		}
-		if keys[s.Name], err = loadOrCreateKey(p.hostKey(s.Name), "root@"+s.Name); err != nil {
+		key, newKey, err := loadOrCreateKey(p.hostKey(s.Name), "root@"+s.Name)
+		if err != nil {
 			return 0, err
 		}
+		keys[s.Name] = key
 		if _, err := ensureNetns(hs.Netns); err != nil {
 			return 0, fmt.Errorf("lab host %s: %w", s.Name, err)
 		}
@@ -172,12 +170,20 @@ func upHosts(p labPaths, st *State, servers []Server, gws []netip.Prefix, log io
 			return 0, fmt.Errorf("lab: %w", err)
 		}
 		hs.PID = inits[hs.Netns]
+		if hs.PID != 0 && (newKey || newClient) {
+			// Its sshd has the keys that were lost from STATE/ssh.
+			fmt.Fprintf(log, "lab %s: host %s restarts with new keys\n", st.Netns, hs.Name)
+			if _, err := killNetnsProcesses([]string{hs.Netns}, killTimeout); err != nil {
+				return 0, fmt.Errorf("lab host %s: %w", s.Name, err)
+			}
+			hs.PID = 0
+		}
 		if hs.PID == 0 {
 			if cgroups == nil {
 				ms, _ := readMountinfo()
 				cgroups = cgroupSpecs(ms, enabledControllers())
 			}
-			if err := prepareHost(p, hs, keys[s.Name], client); err != nil {
+			if err := prepareHost(p, hs, key, client); err != nil {
 				return 0, err
 			}
 			if hs.PID, err = startHost(p, hs, cgroups); err != nil {
@@ -220,9 +226,11 @@ func ensureHostsDir(p labPaths, log io.Writer) (bool, error) {
 }
 
 // removeStaleHosts removes the hosts that are no longer declared (with
-// their files) and tears down the running hosts whose address or port
-// changed (keeping their files), so that Up builds them again.
-func removeStaleHosts(p labPaths, prev *State, servers []Server, log io.Writer) error {
+// their files) and tears down the hosts whose sshd configuration differs
+// from the declared one: a changed address or port, or a host whose files
+// were lost (they keep their files, and Up builds them again). The running
+// hosts themselves are the truth here, not state.json.
+func removeStaleHosts(p labPaths, servers []Server, log io.Writer) error {
 	want := map[string]Server{}
 	for _, s := range servers {
 		want[s.Name] = s
@@ -238,8 +246,8 @@ func removeStaleHosts(p labPaths, prev *State, servers []Server, log io.Writer) 
 		switch {
 		case !declared:
 			why = "no longer declared"
-		case prev != nil && changedHost(prev, s):
-			why = "address or port changed"
+		case sshdConfigStale(p, s):
+			why = "address, port or files changed"
 		default:
 			continue
 		}
@@ -256,9 +264,12 @@ func removeStaleHosts(p labPaths, prev *State, servers []Server, log io.Writer) 
 	return nil
 }
 
-func changedHost(prev *State, s Server) bool {
-	h, ok := prev.Host(s.Name)
-	return ok && (h.Address != s.Address || h.Port != s.Port)
+// sshdConfigStale reports whether the sshd configuration a host was last
+// started with differs from the one server s needs (or is missing).
+func sshdConfigStale(p labPaths, s Server) bool {
+	have, err := os.ReadFile(filepath.Join(p.hostOvl(s.Name), "etc", "upper", sshdConfigPath))
+	want := sshdConfig(HostState{Name: s.Name, Address: s.Address, Port: s.Port})
+	return err != nil || string(have) != want
 }
 
 // removeHost kills a host's processes and deletes its network namespace.

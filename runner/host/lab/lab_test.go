@@ -475,3 +475,21 @@ func TestStateOnOverlay(t *testing.T) {
 		t.Errorf("hostname %q", got)
 	}
 }
+
+func TestUpAfterKeysLost(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	st, dir := upLab(t, []Server{{Name: "k1", Address: "198.51.100.21"}, {Name: "k2", Address: "198.51.100.22"}})
+	old := hostPIDs(st)
+	if err := os.RemoveAll(filepath.Join(dir, sshDir)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Up(context.Background(), dir, []Server{{Name: "k1", Address: "198.51.100.21"}, {Name: "k2", Address: "198.51.100.22"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now := hostPIDs(st); now["k1"] == old["k1"] || now["k2"] == old["k2"] {
+		t.Errorf("hosts kept their lost keys: %v -> %v", old, now)
+	}
+	mustSSH(t, st, "k2", "true")
+}

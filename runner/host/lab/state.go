@@ -102,11 +102,28 @@ func newLabPaths(stateDir string) (labPaths, error) {
 	if err != nil {
 		return labPaths{}, fmt.Errorf("lab: state directory %s: %w", stateDir, err)
 	}
+	dir = resolveExisting(dir)
 	return labPaths{dir: dir, id: NamespaceID(dir)}, nil
 }
 
-// NamespaceID is the lab ID of an absolute state directory: the first 8
-// hex digits of its SHA-256.
+// resolveExisting resolves the symbolic links of the longest existing
+// ancestor of the absolute path abs, so that a lab has one ID however its
+// directory is named, before and after the directory exists.
+func resolveExisting(abs string) string {
+	rest := ""
+	for p := abs; ; p = filepath.Dir(p) {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(real, rest)
+		}
+		if p == filepath.Dir(p) {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+	}
+}
+
+// NamespaceID is the lab ID of an absolute state directory (with symbolic
+// links resolved): the first 8 hex digits of its SHA-256.
 func NamespaceID(absStateDir string) string {
 	sum := sha256.Sum256([]byte(absStateDir))
 	return hex.EncodeToString(sum[:4])

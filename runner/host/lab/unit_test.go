@@ -1,0 +1,187 @@
+package lab
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// Tests of the pure parts; they need no root.
+
+func TestCheckServers(t *testing.T) {
+	ok, err := checkServers([]Server{{Name: "s1", Address: "198.51.100.1"}, {Name: "web_2", Address: "203.0.113.2", Port: 2222}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok[0].Port != 22 || ok[1].Port != 2222 {
+		t.Errorf("ports: %+v", ok)
+	}
+	bad := []struct {
+		servers []Server
+		want    string
+	}{
+		{nil, "no servers"},
+		{[]Server{{Name: "", Address: "198.51.100.1"}}, "server name"},
+		{[]Server{{Name: "a/b", Address: "198.51.100.1"}}, "server name"},
+		{[]Server{{Name: strings.Repeat("x", 64), Address: "198.51.100.1"}}, "server name"},
+		{[]Server{{Name: "a", Address: "198.51.100.1"}, {Name: "a", Address: "198.51.100.2"}}, "listed twice"},
+		{[]Server{{Name: "a", Address: "198.51.100.1"}, {Name: "b", Address: "198.51.100.1"}}, "same address"},
+		{[]Server{{Name: "a", Address: "2001:db8::1"}}, "IPv4 only"},
+		{[]Server{{Name: "a", Address: "s1.example"}}, "not an IPv4"},
+		{[]Server{{Name: "a", Address: "198.51.100.0"}}, "cannot be a host address"},
+		{[]Server{{Name: "a", Address: "198.51.100.255"}}, "cannot be a host address"},
+		{[]Server{{Name: "a", Address: "198.51.100.1", Port: 70000}}, "port"},
+	}
+	for _, c := range bad {
+		_, err := checkServers(c.servers)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: got %v, want an error with %q", c.servers, err, c.want)
+		}
+	}
+}
+
+func TestGateways(t *testing.T) {
+	gws, err := gateways([]Server{
+		{Name: "a", Address: "198.51.100.1"},
+		{Name: "b", Address: "203.0.113.9"},
+		{Name: "c", Address: "198.51.100.254"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(gws); got != "[198.51.100.253/24 203.0.113.254/24]" {
+		t.Errorf("gateways %s", got)
+	}
+	gw, err := gatewayFor("203.0.113.9", gws)
+	if err != nil || gw.String() != "203.0.113.254" {
+		t.Errorf("gatewayFor: %v %v", gw, err)
+	}
+	var full []Server
+	for i := 1; i <= 254; i++ {
+		full = append(full, Server{Name: fmt.Sprint("h", i), Address: fmt.Sprint("198.51.100.", i)})
+	}
+	if _, err := gateways(full); err == nil || !strings.Contains(err.Error(), "no free address") {
+		t.Errorf("full /24: %v", err)
+	}
+}
+
+func TestNames(t *testing.T) {
+	if got := vethName("s1"); got != "v-s1" {
+		t.Errorf("vethName(s1) = %q", got)
+	}
+	long := vethName("a-very-long-server-name")
+	if len(long) > 15 || !strings.HasPrefix(long, "v-") || long == vethName("a-very-long-server-namf") {
+		t.Errorf("vethName(long) = %q", long)
+	}
+	p, err := newLabPaths("/tmp/x/.drover/lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.id) != 8 || p.outerNetns() != "drv-"+p.id || p.hostNetns("s1") != "drv-"+p.id+"-s1" {
+		t.Errorf("names: %s %s", p.outerNetns(), p.hostNetns("s1"))
+	}
+	if NamespaceID("/a") == NamespaceID("/b") {
+		t.Errorf("IDs collide")
+	}
+	real := t.TempDir()
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, mk := range []bool{false, true} {
+		if mk {
+			os.Mkdir(filepath.Join(real, "state"), 0o755)
+		}
+		a, _ := newLabPaths(filepath.Join(link, "state"))
+		b, _ := newLabPaths(filepath.Join(real, "state"))
+		if a != b {
+			t.Errorf("symlinked state dir (exists %v): %+v != %+v", mk, a, b)
+		}
+	}
+	if _, err := newLabPaths(""); err == nil {
+		t.Errorf("empty state dir accepted")
+	}
+}
+
+func TestParseMountinfo(t *testing.T) {
+	line := `36 35 98:0 / /mnt/with\040space rw,noatime master:1 - ext4 /dev/root rw,errors=continue`
+	m, ok := parseMountinfoLine(line)
+	if !ok || m.point != "/mnt/with space" || m.fstype != "ext4" || m.super != "rw,errors=continue" {
+		t.Errorf("parsed %+v %v", m, ok)
+	}
+	if _, ok := parseMountinfoLine("garbage"); ok {
+		t.Errorf("garbage parsed")
+	}
+}
+
+func TestCgroupSpecs(t *testing.T) {
+	enabled := []string{"cpuset", "cpu", "cpuacct", "memory", "pids"}
+	hybrid := []mountEntry{
+		{point: "/sys/fs/cgroup", fstype: "tmpfs", super: "rw"},
+		{point: "/sys/fs/cgroup/cpu,cpuacct", fstype: "cgroup", super: "rw,cpu,cpuacct"},
+		{point: "/sys/fs/cgroup/memory", fstype: "cgroup", super: "rw,memory"},
+		{point: "/sys/fs/cgroup/systemd", fstype: "cgroup", super: "rw,xattr,name=systemd"},
+		{point: "/sys/fs/cgroup/unified", fstype: "cgroup2", super: "rw,nsdelegate"},
+		{point: "/sys/fs/cgroup/memory/deep", fstype: "cgroup", super: "rw,memory"},
+	}
+	want := []string{"cpu,cpuacct:cgroup:cpu,cpuacct", "memory:cgroup:memory", "systemd:cgroup:none,name=systemd", "unified:cgroup2:rw"}
+	if got := cgroupSpecs(hybrid, enabled); !reflect.DeepEqual(got, want) {
+		t.Errorf("hybrid: %q", got)
+	}
+	unified := []mountEntry{{point: "/sys/fs/cgroup", fstype: "cgroup2", super: "rw"}}
+	want = []string{".:cgroup2:rw", "systemd:cgroup:none,name=systemd"}
+	if got := cgroupSpecs(unified, enabled); !reflect.DeepEqual(got, want) {
+		t.Errorf("unified: %q", got)
+	}
+	want = []string{"cpuset:cgroup:cpuset", "cpu:cgroup:cpu", "cpuacct:cgroup:cpuacct", "memory:cgroup:memory", "pids:cgroup:pids", "systemd:cgroup:none,name=systemd"}
+	if got := cgroupSpecs(nil, enabled); !reflect.DeepEqual(got, want) {
+		t.Errorf("none: %q", got)
+	}
+}
+
+func TestNeedsHostsTmpfs(t *testing.T) {
+	dir := t.TempDir()
+	why, err := needsHostsTmpfs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %q", dir, why) // depends on the machine's /tmp
+	if home, err := os.UserHomeDir(); err == nil && home == "/root" {
+		if why, _ := needsHostsTmpfs("/root"); !strings.Contains(why, "inside /root") {
+			t.Errorf("/root: %q", why)
+		}
+	}
+}
+
+func TestKeysAndKnownHosts(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "host_s1")
+	k1, created1, err := loadOrCreateKey(path, "root@s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, created2, err := loadOrCreateKey(path, "root@s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k1.authorizedLine() != k2.authorizedLine() || !created1 || created2 {
+		t.Errorf("key regenerated (created %v, %v)", created1, created2)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("key mode %v", fi.Mode())
+	}
+	hosts := []HostState{{Name: "s1", Address: "198.51.100.1", Port: 22}, {Name: "s2", Address: "198.51.100.2", Port: 2222}}
+	kh := string(knownHostsFile(hosts, map[string]keyPair{"s1": k1, "s2": k1}))
+	if !strings.HasPrefix(kh, "198.51.100.1 ssh-ed25519 ") || !strings.Contains(kh, "\n[198.51.100.2]:2222 ssh-ed25519 ") {
+		t.Errorf("known_hosts:\n%s", kh)
+	}
+	cfg := sshdConfig(hosts[1])
+	for _, want := range []string{"ListenAddress 198.51.100.2:2222", "PermitRootLogin prohibit-password", "UsePAM no", "PidFile /run/sshd.pid"} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("sshd config lacks %q", want)
+		}
+	}
+}
