@@ -15,8 +15,10 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// FactCommands are the programs whose paths Facts.Commands reports.
-var FactCommands = []string{"ping", "nft", "dnsmasq", "bird", "haproxy", "nginx", "keepalived", "wg", "wireguard-go", "systemctl"}
+// factCommands are the programs whose paths Facts.Commands reports.
+func factCommands() []string {
+	return []string{"ping", "nft", "dnsmasq", "bird", "haproxy", "nginx", "keepalived", "wg", "wireguard-go", "systemctl"}
+}
 
 // probeLinkName is the throwaway link ProbeLinkKinds creates and deletes
 // when it cannot probe in a private namespace.
@@ -49,7 +51,7 @@ func GatherFactsWith(linkKinds []string) (Facts, error) {
 	if f.LinkKinds == nil {
 		f.LinkKinds = ProbeLinkKinds()
 	}
-	f.Commands = findCommands(FactCommands)
+	f.Commands = findCommands(factCommands())
 	return f, nil
 }
 
