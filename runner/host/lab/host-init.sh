@@ -42,7 +42,7 @@ sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .*/\1/p' /proc/self/mountinfo |
 done
 mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
-if [ -d /dev/shm ]; then
+if [ -d /dev/shm ] && ! [ -L /dev/shm ]; then
 	mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
 fi
 mkdir -p /run/sshd /run/lock
@@ -72,5 +72,5 @@ for spec in "$@"; do
 	fi
 done
 
-hostname "$name"
+echo "$name" >/proc/sys/kernel/hostname
 exec /usr/sbin/sshd -D -e -f /etc/ssh/lab_sshd_config

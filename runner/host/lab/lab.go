@@ -145,59 +145,84 @@ func upHosts(p labPaths, st *State, servers []Server, gws []netip.Prefix, log io
 	for i, s := range servers {
 		names[i] = p.hostNetns(s.Name)
 	}
-	inits := hostInits(names)
+	b := &hostBuilder{p: p, outer: st.Netns, gws: gws, client: client, newClient: newClient,
+		inits: hostInits(names), log: log}
 	keys := map[string]keyPair{}
-	var cgroups []string
 	started := 0
 	for _, s := range servers {
-		hs := HostState{
-			Name: s.Name, Address: s.Address, Port: s.Port,
-			Netns: p.hostNetns(s.Name), Veth: vethName(s.Name), Log: p.hostLog(s.Name),
-		}
-		key, newKey, err := loadOrCreateKey(p.hostKey(s.Name), "root@"+s.Name)
+		hs, key, didStart, err := b.up(s)
 		if err != nil {
 			return 0, err
 		}
-		keys[s.Name] = key
-		if _, err := ensureNetns(hs.Netns); err != nil {
-			return 0, fmt.Errorf("lab host %s: %w", s.Name, err)
-		}
-		gw, err := gatewayFor(s.Address, gws)
-		if err != nil {
-			return 0, fmt.Errorf("lab host %s: %w", s.Name, err)
-		}
-		if err := ensureHostNet(st.Netns, hs, gw); err != nil {
-			return 0, fmt.Errorf("lab: %w", err)
-		}
-		hs.PID = inits[hs.Netns]
-		if hs.PID != 0 && (newKey || newClient) {
-			// Its sshd has the keys that were lost from STATE/ssh.
-			fmt.Fprintf(log, "lab %s: host %s restarts with new keys\n", st.Netns, hs.Name)
-			if _, err := killNetnsProcesses([]string{hs.Netns}, killTimeout); err != nil {
-				return 0, fmt.Errorf("lab host %s: %w", s.Name, err)
-			}
-			hs.PID = 0
-		}
-		if hs.PID == 0 {
-			if cgroups == nil {
-				ms, _ := readMountinfo()
-				cgroups = cgroupSpecs(ms, enabledControllers())
-			}
-			if err := prepareHost(p, hs, key, client); err != nil {
-				return 0, err
-			}
-			if hs.PID, err = startHost(p, hs, cgroups); err != nil {
-				return 0, err
-			}
+		if didStart {
 			started++
-			fmt.Fprintf(log, "lab %s: host %s (%s) started, pid %d\n", st.Netns, hs.Name, hs.Address, hs.PID)
 		}
+		keys[s.Name] = key
 		st.Hosts = append(st.Hosts, hs)
 	}
 	if err := writeFileIfChanged(p.knownHosts(), knownHostsFile(st.Hosts, keys), 0o644); err != nil {
 		return 0, err
 	}
 	return started, writeState(p.state(), st)
+}
+
+// hostBuilder holds what building the hosts of one Up shares.
+type hostBuilder struct {
+	p         labPaths
+	outer     string
+	gws       []netip.Prefix
+	client    keyPair
+	newClient bool           // the client key was just made
+	inits     map[string]int // running host inits by namespace
+	cgroups   []string       // for host-init.sh, read on the first start
+	log       io.Writer
+}
+
+// up makes one host's key, namespace and network right and starts the
+// host unless it runs with the current keys.
+func (b *hostBuilder) up(s Server) (HostState, keyPair, bool, error) {
+	hs := HostState{
+		Name: s.Name, Address: s.Address, Port: s.Port,
+		Netns: b.p.hostNetns(s.Name), Veth: vethName(s.Name), Log: b.p.hostLog(s.Name),
+	}
+	key, newKey, err := loadOrCreateKey(b.p.hostKey(s.Name), "root@"+s.Name)
+	if err != nil {
+		return hs, key, false, err
+	}
+	if _, err := ensureNetns(hs.Netns); err != nil {
+		return hs, key, false, fmt.Errorf("lab host %s: %w", s.Name, err)
+	}
+	gw, err := gatewayFor(s.Address, b.gws)
+	if err != nil {
+		return hs, key, false, fmt.Errorf("lab host %s: %w", s.Name, err)
+	}
+	if err := ensureHostNet(b.outer, hs, gw); err != nil {
+		return hs, key, false, fmt.Errorf("lab: %w", err)
+	}
+	hs.PID = b.inits[hs.Netns]
+	if hs.PID != 0 && (newKey || b.newClient) {
+		// Its sshd has the keys that were lost from STATE/ssh.
+		fmt.Fprintf(b.log, "lab %s: host %s restarts with new keys\n", b.outer, hs.Name)
+		if _, err := killNetnsProcesses([]string{hs.Netns}, killTimeout); err != nil {
+			return hs, key, false, fmt.Errorf("lab host %s: %w", s.Name, err)
+		}
+		hs.PID = 0
+	}
+	if hs.PID != 0 {
+		return hs, key, false, nil
+	}
+	if b.cgroups == nil {
+		ms, _ := readMountinfo()
+		b.cgroups = cgroupSpecs(ms, enabledControllers())
+	}
+	if err := prepareHost(b.p, hs, key, b.client); err != nil {
+		return hs, key, false, err
+	}
+	if hs.PID, err = startHost(b.p, hs, b.cgroups); err != nil {
+		return hs, key, false, err
+	}
+	fmt.Fprintf(b.log, "lab %s: host %s (%s) started, pid %d\n", b.outer, hs.Name, hs.Address, hs.PID)
+	return hs, key, true, nil
 }
 
 // ensureHostsDir makes STATE/hosts, mounting a tmpfs on it when the state
