@@ -222,7 +222,8 @@ func (l *loader) checkMemberServer(d *networkDecl, m Member, rng hcl.Range, seen
 	}
 	if m.Server != LocalServer && l.syms.servers[m.Server] == nil {
 		detail := fmt.Sprintf("Network %q lists server %q, which is not declared.", d.name, m.Server)
-		if s := suggest(m.Server, l.syms.srvOrder); s != "" {
+		unlisted := slices.DeleteFunc(slices.Clone(l.syms.srvOrder), func(name string) bool { _, listed := seen[name]; return listed })
+		if s := suggest(m.Server, unlisted); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
 		} else {
 			detail += fmt.Sprintf(" Declare it with server %q { address = ... }, or use \"local\" for this machine.", m.Server)
