@@ -31,6 +31,13 @@ const DefaultStateDir = "/var/lib/drover"
 // line of in with zero or more Event lines and one Response line on out. It
 // returns when in is exhausted (nil) or out fails. A lock taken with OpLock
 // is held until Serve returns.
+//
+// OpApply writes one Event per change given, no-ops included (a no-op
+// only records the resource in the manifest, so that drover deletes it
+// once it is no longer declared). Its Fingerprint is recomputed over the
+// resources of the changes given, so a client must send all of the plan's
+// changes, no-ops included, for a fingerprint to match. Without OpLock
+// first, OpApply takes the lock for its own duration.
 func Serve(in io.Reader, out io.Writer, opts ServerOptions) error {
 	s := newSession(out, opts)
 	defer s.close()
