@@ -64,10 +64,8 @@ func (linkKind) Read(r Resource, _ map[string]string) (map[string]string, bool, 
 	case *netlink.Vxlan:
 		readVxlan(l, actual)
 	case *netlink.Veth:
-		if idx, err := netlink.VethPeerIndex(l); err == nil {
-			if peer := linkName(idx); peer != "" {
-				actual["peer"] = peer
-			}
+		if peer := vethPeer(l); peer != "" {
+			actual["peer"] = peer
 		}
 	}
 	return keepKeys(actual, r.Attrs), true, nil
@@ -80,6 +78,28 @@ func readVxlan(l *netlink.Vxlan, actual map[string]string) {
 	actual["dev"] = linkName(l.VtepDevIndex)
 	actual["local"] = ipString(l.SrcAddr)
 	actual["group"] = ipString(l.Group)
+}
+
+// vethPeer is the name of l's peer when the peer is in this namespace, else
+// "". A peer index may name an unrelated link here when the peer lives in
+// another namespace, so the candidate must point back at l.
+func vethPeer(l *netlink.Veth) string {
+	idx, err := netlink.VethPeerIndex(l)
+	if err != nil {
+		return ""
+	}
+	peer, err := netlink.LinkByIndex(idx)
+	if err != nil {
+		return ""
+	}
+	pv, ok := peer.(*netlink.Veth)
+	if !ok {
+		return ""
+	}
+	if back, err := netlink.VethPeerIndex(pv); err != nil || back != l.Attrs().Index {
+		return ""
+	}
+	return pv.Attrs().Name
 }
 
 func (linkKind) Apply(r Resource, exists bool, _ map[string]string) (map[string]string, error) {

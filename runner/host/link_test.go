@@ -67,3 +67,21 @@ func TestLinkBadType(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+func TestLinkVethPeer(t *testing.T) {
+	enterNetns(t, "veth")
+	kinds := testKinds(t.TempDir())
+	m := newTestManifest(t)
+	veth := func(peer string) []Resource {
+		return []Resource{res("link", "h2p0", map[string]string{"type": "veth", "peer": peer})}
+	}
+	converge(t, kinds, m, veth("h2p1"), Create)
+	changes := converge(t, kinds, m, veth("h2p2"), Replace)
+	if f := changes[0].Fields; len(f) != 1 || f[0].Old != "h2p1" || !f[0].ForcesReplace {
+		t.Errorf("fields = %+v", f)
+	}
+	if out := mustRun(t, "ip", "-o", "link"); strings.Contains(out, "h2p1") || !strings.Contains(out, "h2p2@h2p0") {
+		t.Errorf("links after replace:\n%s", out)
+	}
+	converge(t, kinds, m, nil, Delete)
+}
