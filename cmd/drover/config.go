@@ -68,15 +68,26 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-// vars gathers DROVER_VAR_name from the environment, then -var flags.
-func (f *flags) varMap() (map[string]string, error) {
-	out := map[string]string{}
+// options gathers -var flags and DROVER_VAR_name from the environment
+// (a -var wins; an environment variable no file declares is ignored).
+func (f *flags) options() (lang.Options, error) {
+	vars, err := f.varMap()
+	if err != nil {
+		return lang.Options{}, err
+	}
+	env := map[string]string{}
 	for _, kv := range os.Environ() {
 		if rest, ok := strings.CutPrefix(kv, "DROVER_VAR_"); ok {
 			k, v, _ := strings.Cut(rest, "=")
-			out[k] = v
+			env[k] = v
 		}
 	}
+	return lang.Options{Vars: vars, EnvVars: env}, nil
+}
+
+// varMap parses the -var flags.
+func (f *flags) varMap() (map[string]string, error) {
+	out := map[string]string{}
 	for _, kv := range f.vars {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
@@ -90,12 +101,12 @@ func (f *flags) varMap() (map[string]string, error) {
 // load reads and validates DIR, printing diagnostics (human or JSON).
 // It returns nil when the configuration has errors.
 func load(e *env, dir string, f *flags, asJSON bool) *lang.Cluster {
-	vars, err := f.varMap()
+	lo, err := f.options()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		return nil
 	}
-	c, diags := lang.Load(dir, lang.Options{Vars: vars})
+	c, diags := lang.Load(dir, lo)
 	if len(diags) > 0 && !asJSON {
 		files := map[string]*hcl.File{}
 		if c != nil {

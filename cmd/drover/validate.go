@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/drover/drover/lang"
 )
 
@@ -19,16 +21,16 @@ func cmdValidate(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		return 1
 	}
-	vars, err := f.varMap()
+	lo, err := f.options()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		return 1
 	}
-	c, diags := lang.Load(dir, lang.Options{Vars: vars})
+	c, diags := lang.Load(dir, lo)
 	if *asJSON {
 		errs, warns := 0, 0
 		for _, d := range diags {
-			if d.Severity == 1 {
+			if d.Severity == hcl.DiagError {
 				errs++
 			} else {
 				warns++
@@ -40,11 +42,7 @@ func cmdValidate(e *env, args []string) int {
 			"diagnostics": lang.DiagnosticsJSON(diags),
 		})
 	} else {
-		if c != nil {
-			lang.WriteDiagnostics(e.stderr, c.Files, diags, false)
-		} else {
-			lang.WriteDiagnostics(e.stderr, nil, diags, false)
-		}
+		lang.WriteDiagnostics(e.stderr, c.Files, diags, false)
 		if !diags.HasErrors() {
 			abs, _ := filepath.Abs(dir)
 			fmt.Fprintf(e.stdout, "Success! The configuration in %s is valid: %d servers, %d networks.\n",

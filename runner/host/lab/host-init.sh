@@ -72,5 +72,12 @@ for spec in "$@"; do
 	fi
 done
 
+# A lab host is a fresh server: root gets Debian's default dotfiles, not
+# those of whoever runs the lab (a .bashrc that runs tools on every ssh
+# command makes each session slow and noisy).
+for f in .bashrc .profile; do
+	if [ -f "/etc/skel/$f" ]; then cp "/etc/skel/$f" "/root/$f"; else : >"/root/$f"; fi
+done
+
 echo "$name" >/proc/sys/kernel/hostname
 exec /usr/sbin/sshd -D -e -f /etc/ssh/lab_sshd_config
