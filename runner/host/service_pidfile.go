@@ -95,7 +95,17 @@ func (b pidfileBackend) start(r Resource) error {
 	if daemonPidfile == "" {
 		return b.settleForeground(r, cmd.Process.Pid, exited)
 	}
-	return waitForPidfile(r, daemonPidfile, logPath, exited)
+	err = waitForPidfile(r, daemonPidfile, logPath, exited)
+	if err != nil {
+		// Nothing half-started is left behind: a daemon that never
+		// became healthy is stopped, so the next apply starts it afresh.
+		syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+		if pid := readPidfile(daemonPidfile); pid > 0 && cmdlineMatches(pid, r.Attrs["command"]) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		os.Remove(daemonPidfile)
+	}
+	return err
 }
 
 func (b pidfileBackend) settleForeground(r Resource, pid int, exited <-chan error) error {
