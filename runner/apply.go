@@ -22,7 +22,9 @@ type HostResult struct {
 	Host    string             `json:"host"`
 	Applied []host.Change      `json:"applied"`
 	Checks  []host.CheckResult `json:"checks,omitempty"`
-	Error   string             `json:"error,omitempty"`
+	// Skipped are checks not run because the server they need failed.
+	Skipped []string `json:"skipped_checks,omitempty"`
+	Error   string   `json:"error,omitempty"`
 }
 
 // Status is the recap word: failed, changed or ok.
@@ -162,12 +164,27 @@ func (s *Session) verify(ctx context.Context, p *Plan, byHost map[string]*HostRe
 	for _, hp := range p.Hosts {
 		checks[hp.Host] = hp.Checks
 	}
+	failed := map[string]bool{}
+	for name, hr := range byHost {
+		failed[name] = hr.Error != ""
+	}
 	s.each(ctx, func(ctx context.Context, h *Host) error {
 		hr := byHost[h.Name]
-		if hr == nil || hr.Error != "" || len(checks[h.Name]) == 0 {
+		if hr == nil || hr.Error != "" {
 			return nil
 		}
-		resp, err := h.call(ctx, helper.Request{Op: helper.OpCheck, Checks: checks[h.Name]}, nil)
+		var run []host.Check
+		for _, c := range checks[h.Name] {
+			if c.Peer != "" && failed[c.Peer] {
+				hr.Skipped = append(hr.Skipped, c.Title+" (skipped: "+c.Peer+" failed)")
+				continue
+			}
+			run = append(run, c)
+		}
+		if len(run) == 0 {
+			return nil
+		}
+		resp, err := h.call(ctx, helper.Request{Op: helper.OpCheck, Checks: run}, nil)
 		if err != nil {
 			hr.Error = "verify: " + err.Error()
 			return nil

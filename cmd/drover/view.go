@@ -112,6 +112,9 @@ func printRecap(w io.Writer, res *runner.Result) {
 			}
 			line += fmt.Sprintf(" verified=%d/%d", ok, n)
 		}
+		if n := len(h.Skipped); n > 0 {
+			line += fmt.Sprintf(" skipped=%d", n)
+		}
 		if h.Error != "" {
 			line += "\n      " + h.Error
 		}

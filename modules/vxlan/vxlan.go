@@ -183,6 +183,7 @@ func addPingCheck(set *blocks.Set, n *lang.Network, from, to endpoint, mtu strin
 	}
 	set.Check("ping", fmt.Sprintf("%s reaches %s over %s with %s-byte frames", from.server.Name, to.server.Name, n.Name, mtu),
 		map[string]string{"dst": to.overlay, "size": size, "df": "true", "count": "1", "timeout_ms": "3000"})
+	set.Checks[len(set.Checks)-1].Peer = to.server.Name
 }
 
 func firstNonEmpty(s ...string) string {

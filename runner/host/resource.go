@@ -165,6 +165,9 @@ type Check struct {
 	// Title says what is being proven, for people: "s1 reaches s2 over
 	// vx1 with 1450-byte frames".
 	Title string `json:"title"`
+	// Peer names the other server the check depends on, if any: when that
+	// server failed, the check is skipped rather than blamed on this one.
+	Peer string `json:"peer,omitempty"`
 }
 
 // CheckResult is the outcome of one Check.
