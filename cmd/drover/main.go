@@ -50,9 +50,13 @@ func main() {
 
 func run(args []string, e *env) int {
 	cmds := commands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(e.stderr, cmds)
 		return 1
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stdout, cmds) // asked for: stdout and success, so that `drover -h | less` works
+		return 0
 	}
 	c, ok := cmds[args[0]]
 	if !ok {

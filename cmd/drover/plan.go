@@ -14,7 +14,7 @@ func cmdPlan(e *env, args []string) int {
 	rf := addRunFlags(f)
 	offline := f.Bool("offline", false, "plan from the configuration alone, without connecting")
 	detailed := f.Bool("detailed-exitcode", false, "exit 0 when nothing changes, 2 when something would, 1 on error")
-	out := f.String("out", "", "save the plan to FILE for `drover apply FILE`")
+	out := f.String("out", "", "save the plan to `FILE` for drover apply FILE")
 	destroy := f.Bool("destroy", false, "plan the removal of everything drover made")
 	pos, err := f.parse(args)
 	if err != nil {
@@ -23,6 +23,10 @@ func cmdPlan(e *env, args []string) int {
 	dir, err := dirArg(pos)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return 1
+	}
+	if *offline && *out != "" {
+		fmt.Fprintln(e.stderr, "Error: -out cannot be used with -offline: an offline plan has not read the hosts, so apply could not check it. Drop -offline to save a plan.")
 		return 1
 	}
 	c := load(e, dir, f, *rf.asJSON)

@@ -141,7 +141,7 @@ func toJSONChange(c host.Change) jsonChange {
 		switch {
 		case r.IsSensitive(k):
 			v = host.Sensitive
-		case v == host.Unknown:
+		case strings.Contains(v, host.Unknown):
 			jc.Attrs[k] = nil
 			jc.Unknown = append(jc.Unknown, k)
 			continue

@@ -70,7 +70,8 @@ func cmdFmt(e *env, args []string) int {
 	}
 	results, diags := lang.FormatDir(dir)
 	if diags.HasErrors() {
-		lang.WriteDiagnostics(e.stderr, nil, diags, false)
+		c, _ := lang.Load(dir, lang.Options{}) // only for its Files: snippets in the diagnostics
+		lang.WriteDiagnostics(e.stderr, c.Files, diags, false)
 		return 1
 	}
 	unformatted := 0
