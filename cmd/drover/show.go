@@ -63,7 +63,7 @@ type networkRow struct {
 	State   string `json:"state"` // up, down, absent, unreachable
 	MTU     int    `json:"mtu,omitempty"`
 	Address string `json:"address,omitempty"`
-	Device  string `json:"device"`
+	Device  string `json:"device,omitempty"`
 	Error   string `json:"error,omitempty"`
 }
 
@@ -73,6 +73,14 @@ func networkRows(c *lang.Cluster, s *runner.Session) []networkRow {
 		hosts[h.Name] = h
 	}
 	var rows []networkRow
+	for _, srv := range c.Servers {
+		if srv.Subnet == "" {
+			continue
+		}
+		row := networkRow{Network: "containers", Kind: "subnet", Subnet: srv.Subnet, Server: srv.Name, Bridge: srv.Bridge}
+		liveState(&row, hosts[srv.Name])
+		rows = append(rows, row)
+	}
 	for _, n := range c.Networks {
 		if n.VXLAN == nil {
 			continue
@@ -97,7 +105,10 @@ func liveState(row *networkRow, h *runner.Host) {
 		return
 	}
 	br, ok := h.Facts.Interface(row.Bridge)
-	_, devOK := h.Facts.Interface(row.Device)
+	devOK := true
+	if row.Device != "" {
+		_, devOK = h.Facts.Interface(row.Device)
+	}
 	switch {
 	case !ok || !devOK:
 		row.State = "absent"
