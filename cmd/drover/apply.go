@@ -21,20 +21,15 @@ func applyOrDestroy(e *env, name string, args []string) int {
 	f := newFlags(e, name).withVars()
 	rf := addRunFlags(f)
 	auto := f.Bool("auto-approve", false, "do not ask for confirmation")
-	pos, err := f.parse(args)
-	if err != nil {
-		return 1
-	}
-	dir, err := dirArg(pos)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+	dir, ok := f.parseDir(e, args)
+	if !ok {
 		return 1
 	}
 	var saved *savedPlan
+	var err error
 	if name == "apply" && isPlanFile(dir) {
 		if saved, err = readSavedPlan(dir); err != nil {
-			fmt.Fprintf(e.stderr, "Error: %v\n", err)
-			return 1
+			return fail(e, err)
 		}
 		dir, *rf.limit = saved.Dir, joinComma(saved.Limit)
 		*auto = true // the saved plan was the review
@@ -44,13 +39,11 @@ func applyOrDestroy(e *env, name string, args []string) int {
 		return 1
 	}
 	if err := checkLimit(c, rf.limits()); err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return 1
+		return fail(e, err)
 	}
 	opts, err := options(e, dir, rf)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return 1
+		return fail(e, err)
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
@@ -59,13 +52,11 @@ func applyOrDestroy(e *env, name string, args []string) int {
 	s.Lock(ctx)
 	p, err := s.Plan(ctx, name == "destroy")
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return 1
+		return fail(e, err)
 	}
 	if saved != nil {
 		if err := checkStale(dir, saved, p); err != nil {
-			fmt.Fprintf(e.stderr, "Error: %v\n", err)
-			return 1
+			return fail(e, err)
 		}
 	}
 	if !*rf.asJSON {

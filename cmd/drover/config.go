@@ -52,6 +52,26 @@ func (f *flags) parse(args []string) ([]string, error) {
 	}
 }
 
+// parseDir parses flags and the optional DIR; on a mistake it says why.
+func (f *flags) parseDir(e *env, args []string) (string, bool) {
+	pos, err := f.parse(args)
+	if err != nil {
+		return "", false
+	}
+	dir, err := dirArg(pos)
+	if err != nil {
+		fail(e, err)
+		return "", false
+	}
+	return dir, true
+}
+
+// fail prints an error for people and returns the exit code 1.
+func fail(e *env, err error) int {
+	fmt.Fprintf(e.stderr, "Error: %v\n", err)
+	return 1
+}
+
 // dirArg returns the single DIR argument, default ".".
 func dirArg(pos []string) (string, error) {
 	switch len(pos) {

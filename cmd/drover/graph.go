@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/drover/drover/runner"
@@ -9,13 +8,8 @@ import (
 
 func cmdGraph(e *env, args []string) int {
 	f := newFlags(e, "graph").withVars()
-	pos, err := f.parse(args)
-	if err != nil {
-		return 1
-	}
-	dir, err := dirArg(pos)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+	dir, ok := f.parseDir(e, args)
+	if !ok {
 		return 1
 	}
 	c := load(e, dir, f, false)
@@ -24,14 +18,12 @@ func cmdGraph(e *env, args []string) int {
 	}
 	g, err := runner.DesiredGraph(c)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return 1
+		return fail(e, err)
 	}
 	hostOf := func(id string) string { h, _, _ := strings.Cut(id, ":"); return h }
 	label := func(id string) string { _, r, _ := strings.Cut(id, ":"); return display(r) }
 	if err := g.DOT(e.stdout, label, hostOf); err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return 1
+		return fail(e, err)
 	}
 	return 0
 }

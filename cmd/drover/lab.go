@@ -34,13 +34,8 @@ func cmdLab(e *env, args []string) int {
 
 func labUp(e *env, args []string) int {
 	f := newFlags(e, "lab up").withVars()
-	pos, err := f.parse(args)
-	if err != nil {
-		return 1
-	}
-	dir, err := dirArg(pos)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+	dir, ok := f.parseDir(e, args)
+	if !ok {
 		return 1
 	}
 	c := load(e, dir, f, false)
@@ -129,8 +124,7 @@ func labExec(e *env, args []string) int {
 		if code, ok := exitCode(err); ok {
 			return code
 		}
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return 1
+		return fail(e, err)
 	}
 	return 0
 }

@@ -16,13 +16,8 @@ func cmdPlan(e *env, args []string) int {
 	detailed := f.Bool("detailed-exitcode", false, "exit 0 when nothing changes, 2 when something would, 1 on error")
 	out := f.String("out", "", "save the plan to `FILE` for drover apply FILE")
 	destroy := f.Bool("destroy", false, "plan the removal of everything drover made")
-	pos, err := f.parse(args)
-	if err != nil {
-		return 1
-	}
-	dir, err := dirArg(pos)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+	dir, ok := f.parseDir(e, args)
+	if !ok {
 		return 1
 	}
 	if *offline && *out != "" {
@@ -34,33 +29,29 @@ func cmdPlan(e *env, args []string) int {
 		return 1
 	}
 	if err := checkLimit(c, rf.limits()); err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return 1
+		return fail(e, err)
 	}
 	var p *runner.Plan
+	var err error
 	if *offline {
 		if p, err = runner.OfflinePlan(c, rf.limits()); err != nil {
-			fmt.Fprintf(e.stderr, "Error: %v\n", err)
-			return 1
+			return fail(e, err)
 		}
 	} else {
 		opts, err := options(e, dir, rf)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "Error: %v\n", err)
-			return 1
+			return fail(e, err)
 		}
 		ctx, cancel := signalContext()
 		defer cancel()
 		s := runner.Open(ctx, c, opts)
 		defer s.Close()
 		if p, err = s.Plan(ctx, *destroy); err != nil {
-			fmt.Fprintf(e.stderr, "Error: %v\n", err)
-			return 1
+			return fail(e, err)
 		}
 	}
 	if p.ConfigHash, err = configHash(dir); err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return 1
+		return fail(e, err)
 	}
 	if *rf.asJSON {
 		writeJSON(e, toJSONPlan(p))
@@ -69,8 +60,7 @@ func cmdPlan(e *env, args []string) int {
 	}
 	if *out != "" {
 		if err := savePlan(*out, dir, rf.limits(), p); err != nil {
-			fmt.Fprintf(e.stderr, "Error: %v\n", err)
-			return 1
+			return fail(e, err)
 		}
 		if !*rf.asJSON {
 			fmt.Fprintf(e.stdout, "\nSaved the plan to %s. To make exactly these changes, run: drover apply %s\n", *out, *out)

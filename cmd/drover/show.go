@@ -23,8 +23,7 @@ func cmdShow(e *env, args []string) int {
 	kind := pos[0]
 	dir, err := dirArg(pos[1:])
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return 1
+		return fail(e, err)
 	}
 	if kind != "networks" {
 		fmt.Fprintf(e.stderr, "Error: drover show knows: networks (got %q)\n", kind)
@@ -36,8 +35,7 @@ func cmdShow(e *env, args []string) int {
 	}
 	opts, err := options(e, dir, rf)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return 1
+		return fail(e, err)
 	}
 	opts.Progress = nil
 	ctx, cancel := signalContext()

@@ -12,19 +12,13 @@ import (
 func cmdValidate(e *env, args []string) int {
 	f := newFlags(e, "validate").withVars()
 	asJSON := f.Bool("json", false, "print the result as JSON")
-	pos, err := f.parse(args)
-	if err != nil {
-		return 1
-	}
-	dir, err := dirArg(pos)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+	dir, ok := f.parseDir(e, args)
+	if !ok {
 		return 1
 	}
 	lo, err := f.options()
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return 1
+		return fail(e, err)
 	}
 	c, diags := lang.Load(dir, lo)
 	if *asJSON {
@@ -59,13 +53,8 @@ func cmdFmt(e *env, args []string) int {
 	f := newFlags(e, "fmt")
 	check := f.Bool("check", false, "only check: exit 3 when a file is not formatted")
 	diff := f.Bool("diff", false, "print the changes as a unified diff")
-	pos, err := f.parse(args)
-	if err != nil {
-		return 1
-	}
-	dir, err := dirArg(pos)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+	dir, ok := f.parseDir(e, args)
+	if !ok {
 		return 1
 	}
 	results, diags := lang.FormatDir(dir)
