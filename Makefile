@@ -8,7 +8,7 @@ HELPER_FLAGS := -trimpath -ldflags "-s -w"
 PACKAGES := openssh-server openssh-client iproute2 iputils-ping util-linux procps \
             dnsmasq nftables isc-dhcp-client tcpdump busybox-static
 
-.PHONY: all build deps test unit e2e demo demo-down bench fmt vet clean
+.PHONY: all build deps test fuzz unit demo demo-down bench fmt vet clean
 
 all: build
 
@@ -31,6 +31,13 @@ deps:
 # end-to-end lab suites.
 test: deps build
 	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) fuzz FUZZTIME=20s
+
+# fuzz runs the HCL loader's fuzz target from its committed corpus for a
+# bounded time: no input may make lang panic.
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test ./lang -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 unit:
 	$(GO) test -short ./...
