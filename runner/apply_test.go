@@ -1,0 +1,82 @@
+package runner
+
+import (
+	"testing"
+
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/transport"
+)
+
+func change(a host.Action, kind, name string, after ...string) host.Change {
+	return host.Change{Action: a, Resource: host.Resource{Kind: kind, Name: name, After: after}}
+}
+
+func TestApplyGraphChainsEachHostAndSkipsNoOps(t *testing.T) {
+	p := &Plan{Hosts: []*HostPlan{
+		{Host: "s1", Changes: []host.Change{
+			change(host.Delete, "fdb", "vx42/198.51.100.3"),
+			change(host.NoOp, "link", "vxl0"),
+			change(host.Create, "link", "vx42"),
+		}},
+		{Host: "s2", Changes: []host.Change{
+			change(host.Create, "wireguard", "wg0", "s1:link/vx42"),
+		}},
+		{Host: "s3", Error: "unreachable", Changes: []host.Change{change(host.Create, "link", "x")}},
+	}}
+	g, nodes := (&Session{}).applyGraph(p)
+	order, err := g.Sort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"s1:fdb/vx42/198.51.100.3", "s1:link/vx42", "s2:wireguard/wg0"}
+	if len(order) != len(want) {
+		t.Fatalf("order %v, want %v", order, want)
+	}
+	for i := range want {
+		if order[i] != want[i] {
+			t.Fatalf("order %v, want %v", order, want)
+		}
+	}
+	if deps := g.Dependencies("s2:wireguard/wg0"); len(deps) != 1 || deps[0] != "s1:link/vx42" {
+		t.Errorf("cross-host edge missing: %v", deps)
+	}
+	if _, ok := nodes["s3:link/x"]; ok {
+		t.Error("an unreachable host's changes must not be applied")
+	}
+}
+
+func TestPlanCounts(t *testing.T) {
+	p := &Plan{Hosts: []*HostPlan{{Host: "s1", Changes: []host.Change{
+		change(host.Create, "a", "1"), change(host.Update, "a", "2"), change(host.Replace, "a", "3"),
+		change(host.Delete, "a", "4"), change(host.NoOp, "a", "5"),
+	}}}}
+	add, chg, del := p.Counts()
+	if add != 1 || chg != 2 || del != 1 || !p.HasChanges() {
+		t.Fatalf("counts %d %d %d", add, chg, del)
+	}
+	empty := &Plan{Hosts: []*HostPlan{{Host: "s1", Changes: []host.Change{change(host.NoOp, "a", "1")}}}}
+	if empty.HasChanges() {
+		t.Fatal("no-op plan has changes")
+	}
+}
+
+func TestJumpConfig(t *testing.T) {
+	cfg, err := jumpConfig("admin@203.0.113.9:2222", transportConfigForTest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.User != "admin" || cfg.Address != "203.0.113.9" || cfg.Port != 2222 || cfg.Jump != nil {
+		t.Fatalf("%+v", cfg)
+	}
+	cfg, err = jumpConfig("203.0.113.9", transportConfigForTest())
+	if err != nil || cfg.Port != 22 || cfg.User != "root" {
+		t.Fatalf("%+v %v", cfg, err)
+	}
+	if _, err := jumpConfig("203.0.113.9:ssh", transportConfigForTest()); err == nil {
+		t.Fatal("a port that is not a number is an error")
+	}
+}
+
+func transportConfigForTest() transport.Config {
+	return transport.Config{Host: "s1", Address: "198.51.100.1", Port: 22, User: "root", KnownHosts: "/tmp/kh"}
+}
