@@ -78,6 +78,7 @@ func NewKinds(env Env) Kinds {
 		"nft":     nftKind{},
 		"package": packageKind{},
 		"service": newServiceKind(env),
+		"line":    lineKind{},
 	}
 }
 

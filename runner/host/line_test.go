@@ -1,0 +1,71 @@
+package host
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestLineLifecycle(t *testing.T) {
+	dir := t.TempDir()
+	kinds := testKinds(dir)
+	m := newTestManifest(t)
+	path := filepath.Join(dir, "sshd_config")
+	if err := os.WriteFile(path, []byte("# sshd\nPermitRootLogin yes\nPort 22\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	line := func(name string, attrs map[string]string) Resource {
+		attrs["path"] = path
+		return res("line", path+"#"+name, attrs)
+	}
+	root := func(v string) Resource {
+		return line("root", map[string]string{"line": "PermitRootLogin " + v, "regexp": "^PermitRootLogin "})
+	}
+	added := line("banner", map[string]string{"line": "Banner /etc/issue", "insert_after": "^# sshd"})
+	gone := line("port", map[string]string{"regexp": "^Port ", "state": "absent"})
+
+	changes := converge(t, kinds, m, []Resource{root("no"), added, gone}, Update, Create, Update)
+	if f := changes[0].Fields; len(f) != 1 || f[0].Old != "PermitRootLogin yes" || f[0].New != "PermitRootLogin no" {
+		t.Errorf("fields = %+v", f)
+	}
+	want := "# sshd\nBanner /etc/issue\nPermitRootLogin no\n"
+	if data, _ := os.ReadFile(path); string(data) != want {
+		t.Errorf("file = %q, want %q", data, want)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode changed: %v", fi.Mode())
+	}
+	converge(t, kinds, m, []Resource{root("prohibit-password"), added, gone}, Update, NoOp, NoOp)
+
+	// Removing the declarations restores the replaced line, removes the
+	// added one and leaves removed lines removed.
+	converge(t, kinds, m, nil, Delete, Delete, Delete)
+	want = "# sshd\nPermitRootLogin yes\n"
+	if data, _ := os.ReadFile(path); string(data) != want {
+		t.Errorf("after delete file = %q, want %q", data, want)
+	}
+}
+
+func TestLineCreatesFile(t *testing.T) {
+	dir := t.TempDir()
+	kinds := testKinds(dir)
+	m := newTestManifest(t)
+	path := filepath.Join(dir, "sub", "hosts")
+	r := res("line", path+"#a", map[string]string{"path": path, "line": "100.64.0.1 a"})
+	converge(t, kinds, m, []Resource{r}, Create)
+	if data, _ := os.ReadFile(path); string(data) != "100.64.0.1 a\n" {
+		t.Errorf("file = %q", data)
+	}
+	converge(t, kinds, m, nil, Delete)
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("file drover created is still there: %v", err)
+	}
+	r.Attrs["create"] = "false"
+	changes, _, err := Plan(kinds, []Resource{r}, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ApplyChange(kinds, changes[0], m); err == nil {
+		t.Error("create = false on a missing file should fail")
+	}
+}
