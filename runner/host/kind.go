@@ -69,16 +69,22 @@ type Kinds map[string]Kind
 // NewKinds returns every kind, configured for env.
 func NewKinds(env Env) Kinds {
 	return Kinds{
-		"link":    linkKind{},
-		"addr":    addrKind{},
-		"route":   routeKind{},
-		"fdb":     fdbKind{},
-		"sysctl":  sysctlKind{procDir: "/proc/sys"},
-		"file":    fileKind{},
-		"nft":     nftKind{},
-		"package": packageKind{},
-		"service": newServiceKind(env),
-		"line":    lineKind{},
+		"link":       linkKind{},
+		"addr":       addrKind{},
+		"route":      routeKind{},
+		"fdb":        fdbKind{},
+		"sysctl":     sysctlKind{procDir: "/proc/sys"},
+		"file":       fileKind{},
+		"nft":        nftKind{},
+		"package":    packageKind{},
+		"service":    newServiceKind(env),
+		"line":       lineKind{},
+		"directory":  directoryKind{},
+		"symlink":    symlinkKind{},
+		"exec":       execKind{},
+		"user":       userKind{},
+		"group":      groupKind{},
+		"sysservice": newSysserviceKind(env),
 	}
 }
 

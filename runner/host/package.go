@@ -1,25 +1,39 @@
 package host
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 )
 
-// packageKind makes sure an OS package is installed. Packages are shared
-// with everything else on the host, so Delete leaves them installed.
+// packageKind makes sure an OS package is installed, or removed. Packages
+// are shared with everything else on the host, so by default Delete leaves
+// an installed package installed.
 //
 // Name: the package. Attributes:
 //   - name: the package (default: the resource name)
 //   - manager: "apt" or "dnf" (default: apt where dpkg-query exists,
 //     else dnf where rpm exists)
-type packageKind struct{}
+//   - state: "present" (default) or "absent" (removed when installed)
+//   - remove_on_delete: "true" makes Delete remove the package, when
+//     drover installed it. Not compared.
+//
+// apt packages are read from dpkg's status file (no process spawned);
+// dnf ones with rpm -q. A missing package plans a create; state absent
+// reads back state ("present" while installed) and plans an update.
+//
+// Saved: "installed" ("true" when drover installed the package).
+type packageKind struct {
+	dpkgStatus string // default /var/lib/dpkg/status
+}
 
 func (packageKind) ReplaceOn() []string { return nil }
 
 func (packageKind) Defaults(r Resource) Resource {
 	setDefault(r.Attrs, "name", r.Name)
+	setDefault(r.Attrs, "state", "present")
 	if r.Attrs["manager"] == "" || r.Attrs["manager"] == "auto" {
 		r.Attrs["manager"] = detectPackageManager()
 	}
@@ -36,35 +50,85 @@ func detectPackageManager() string {
 	return "unknown"
 }
 
-func (packageKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
-	name := r.Attrs["name"]
-	var installed bool
-	switch r.Attrs["manager"] {
+func (k packageKind) installed(name, manager string) (bool, error) {
+	switch manager {
 	case "apt":
-		out, err := runCommand("", "dpkg-query", "-W", "-f=${Status}", name)
-		installed = err == nil && strings.HasSuffix(strings.TrimSpace(out), " installed")
+		status := k.dpkgStatus
+		if status == "" {
+			status = "/var/lib/dpkg/status"
+		}
+		return dpkgInstalled(status, name)
 	case "dnf":
 		_, err := runCommand("", "rpm", "-q", name)
-		installed = err == nil
-	default:
-		return nil, false, fmt.Errorf("package %s: no known package manager (apt or dnf) on this host", name)
+		return err == nil, nil
+	}
+	return false, fmt.Errorf("package %s: no known package manager (apt or dnf) on this host", name)
+}
+
+// dpkgInstalled reads dpkg's status file: the package's stanza must say
+// "Status: install ok installed" (any architecture).
+func dpkgInstalled(statusFile, name string) (bool, error) {
+	f, err := os.Open(statusFile)
+	if err != nil {
+		return false, fmt.Errorf("package %s: %w", name, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	current := false
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			current = false
+		case strings.HasPrefix(line, "Package: "):
+			current = strings.TrimPrefix(line, "Package: ") == name
+		case current && strings.HasPrefix(line, "Status: "):
+			if strings.HasSuffix(line, " installed") && !strings.HasSuffix(line, "not-installed") {
+				return true, nil
+			}
+		}
+	}
+	return false, sc.Err()
+}
+
+func (k packageKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+	name := r.Attrs["name"]
+	installed, err := k.installed(name, r.Attrs["manager"])
+	if err != nil {
+		return nil, false, err
+	}
+	actual := map[string]string{"name": name, "manager": r.Attrs["manager"]}
+	if r.Attrs["state"] == "absent" {
+		actual["state"] = "absent"
+		if installed {
+			actual["state"] = "present"
+		}
+		return actual, true, nil
 	}
 	if !installed {
 		return nil, false, nil
 	}
-	return map[string]string{"name": name, "manager": r.Attrs["manager"]}, true, nil
+	return actual, true, nil
 }
 
-func (packageKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string, error) {
-	name := r.Attrs["name"]
-	switch r.Attrs["manager"] {
+func (k packageKind) Apply(r Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
+	name, manager := r.Attrs["name"], r.Attrs["manager"]
+	if r.Attrs["state"] == "absent" {
+		return nil, removePackage(name, manager)
+	}
+	out := copyAttrs(saved)
+	if !actualExists {
+		out["installed"] = "true"
+	}
+	switch manager {
 	case "apt":
-		return nil, aptInstall(name)
+		return out, aptInstall(name)
 	case "dnf":
 		_, err := runCommand("", "dnf", "install", "-y", name)
-		return nil, err
+		return out, err
 	}
-	return nil, fmt.Errorf("package %s: unknown manager %q", name, r.Attrs["manager"])
+	return nil, fmt.Errorf("package %s: unknown manager %q", name, manager)
 }
 
 // aptInstall installs name, refreshing the package lists once when apt
@@ -89,4 +153,37 @@ func aptInstall(name string) error {
 	return install()
 }
 
-func (packageKind) Delete(Resource, map[string]string) error { return nil }
+func removePackage(name, manager string) error {
+	switch manager {
+	case "apt":
+		cmd := exec.Command("apt-get", "remove", "-y", name)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return commandError(cmd, err, string(out))
+		}
+		return nil
+	case "dnf":
+		_, err := runCommand("", "dnf", "remove", "-y", name)
+		return err
+	}
+	return fmt.Errorf("package %s: unknown manager %q", name, manager)
+}
+
+func (k packageKind) Delete(r Resource, saved map[string]string) error {
+	if r.Attrs["remove_on_delete"] != "true" || saved["installed"] != "true" || r.Attrs["state"] == "absent" {
+		return nil
+	}
+	manager := r.Attrs["manager"]
+	if manager == "" {
+		manager = detectPackageManager()
+	}
+	name := r.Attrs["name"]
+	if name == "" {
+		name = r.Name
+	}
+	installed, err := k.installed(name, manager)
+	if err != nil || !installed {
+		return err
+	}
+	return removePackage(name, manager)
+}

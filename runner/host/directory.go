@@ -1,0 +1,99 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+)
+
+// directoryKind makes sure a directory exists with mode and owner.
+//
+// Name: the absolute path. Attributes:
+//   - path: the absolute path (default: the resource name)
+//   - mode: octal permissions (default "0755")
+//   - owner: "user[:group]" (default "root:root")
+//   - purge: "true" makes Delete remove the directory with everything in
+//     it; by default Delete removes it only when it is empty (what others
+//     put there is not drover's to delete). Not compared.
+//
+// Saved: "created" ("true" when drover made the directory; Delete
+// removes only those).
+type directoryKind struct{}
+
+func (directoryKind) ReplaceOn() []string { return []string{"path"} }
+
+func (directoryKind) Defaults(r Resource) Resource {
+	setDefault(r.Attrs, "path", r.Name)
+	setDefault(r.Attrs, "mode", "0755")
+	r = fileKind{}.Defaults(r) // normalises mode and owner
+	return r
+}
+
+func (directoryKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+	path := r.Attrs["path"]
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if !fi.IsDir() {
+		return nil, false, fmt.Errorf("%s exists and is not a directory (%s)", path, fi.Mode().Type())
+	}
+	actual := map[string]string{"path": path, "mode": fmt.Sprintf("%04o", unixMode(fi.Mode()))}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		actual["owner"] = ownerName(st.Uid, st.Gid)
+	}
+	return keepKeys(actual, r.Attrs), true, nil
+}
+
+func (directoryKind) Apply(r Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
+	path := r.Attrs["path"]
+	if !filepath.IsAbs(path) {
+		return nil, fmt.Errorf("path %q is not absolute", path)
+	}
+	mode, err := strconv.ParseUint(r.Attrs["mode"], 8, 32)
+	if err != nil || mode > 0o7777 {
+		return nil, fmt.Errorf("attribute mode=%q is not an octal mode", r.Attrs["mode"])
+	}
+	uid, gid, err := lookupOwner(r.Attrs["owner"])
+	if err != nil {
+		return nil, err
+	}
+	out := copyAttrs(saved)
+	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+		out["created"] = "true"
+	}
+	if err := os.MkdirAll(path, goMode(uint32(mode))); err != nil {
+		return nil, err
+	}
+	if err := os.Chown(path, uid, gid); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(path, goMode(uint32(mode))); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (directoryKind) Delete(r Resource, saved map[string]string) error {
+	if saved["created"] != "true" {
+		return nil
+	}
+	path := r.Attrs["path"]
+	if path == "" {
+		path = r.Name
+	}
+	if r.Attrs["purge"] == "true" {
+		return os.RemoveAll(path)
+	}
+	err := os.Remove(path)
+	if err == nil || errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
+		return nil
+	}
+	return err
+}
