@@ -1,0 +1,109 @@
+package bench
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules"
+)
+
+func TestLargeLoadsAndExpands(t *testing.T) {
+	dir := t.TempDir()
+	if err := Write(dir, Large); err != nil {
+		t.Fatal(err)
+	}
+	c, diags := lang.Load(dir, lang.Options{})
+	if len(diags) > 0 {
+		t.Fatalf("generated cluster has diagnostics:\n%s", diags.Error())
+	}
+	if len(c.Servers) != Large.Servers || len(c.Networks) != Large.Networks {
+		t.Fatalf("%d servers, %d networks; want %d, %d", len(c.Servers), len(c.Networks), Large.Servers, Large.Networks)
+	}
+	for _, n := range c.Networks {
+		if len(n.VXLAN.Members) != Large.Members {
+			t.Errorf("network %s has %d members, want %d", n.Name, len(n.VXLAN.Members), Large.Members)
+		}
+	}
+	if s := c.Server("s1000"); s == nil || s.Subnet != "100.83.231.0/24" || s.Labels["rack"] != "r19" {
+		t.Errorf("s1000 = %+v", s)
+	}
+	d, err := modules.Expand(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Hosts) != Large.Servers {
+		t.Fatalf("expanded %d hosts, want %d", len(d.Hosts), Large.Servers)
+	}
+	// s0041 is in vx1 and vx2: a peer entry in each network's device.
+	fdbs := 0
+	for _, r := range d.Hosts["s0041"].Resources {
+		if r.Kind == "fdb" {
+			fdbs++
+		}
+	}
+	if want := 2 * (Large.Members - 1); fdbs != want {
+		t.Errorf("s0041 has %d fdb entries, want %d", fdbs, want)
+	}
+}
+
+func TestFilesAreCanonical(t *testing.T) {
+	files, err := Files(Spec{Servers: 600, Networks: 3, Members: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range files {
+		out, diags := lang.Format(src, name)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %s", name, diags.Error())
+		}
+		if string(out) != string(src) {
+			t.Errorf("%s is not in canonical style (drover fmt would rewrite it)", name)
+		}
+	}
+}
+
+func TestFilesAreSplit(t *testing.T) {
+	files, err := Files(Spec{Servers: 250, Networks: 1, Members: 3, PerFile: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"variables.hcl", "servers-00.hcl", "servers-01.hcl", "servers-02.hcl", "networks.hcl"} {
+		if _, ok := files[name]; !ok {
+			t.Errorf("no %s among %d files", name, len(files))
+		}
+	}
+	if len(files) != 5 {
+		t.Errorf("%d files, want 5", len(files))
+	}
+}
+
+func TestAddresses(t *testing.T) {
+	for i, want := range map[int]string{
+		0: "198.51.100.1", 253: "198.51.100.254", 254: "203.0.113.1", 507: "203.0.113.254",
+		508: "2001:db8::1", 999: "2001:db8::1ec",
+	} {
+		if got := ServerAddress(i); got != want {
+			t.Errorf("ServerAddress(%d) = %s, want %s", i, got, want)
+		}
+	}
+}
+
+func TestCheckRefusesImpossibleSpecs(t *testing.T) {
+	for _, s := range []Spec{
+		{Servers: 0},
+		{Servers: 5000},
+		{Servers: 10, Networks: 1, Members: 11},
+		{Servers: 1000, Networks: 1, Members: 300},
+		{Servers: 10, Networks: 1, Members: 1},
+		{Servers: 10, Networks: -1},
+	} {
+		if err := s.Check(); err == nil {
+			t.Errorf("Check(%+v) = nil, want an error", s)
+		}
+		if err := Write(filepath.Join(os.TempDir(), "never-written"), s); err == nil {
+			t.Errorf("Write(%+v) = nil, want an error", s)
+		}
+	}
+}
