@@ -1,21 +1,34 @@
 package lang
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 
 	"github.com/hashicorp/hcl/v2"
 )
 
 // WriteDiagnostics prints diagnostics the way hcl does, with a snippet of
-// the source from files. Colored output (a terminal) wraps at 78 columns;
-// plain output does not wrap, so that logs and CI keep whole lines.
-// Write errors are ignored: diagnostics go to a terminal or a log.
+// the source from files, but with the position as FILE:LINE:COL so that
+// editors and terminals can jump to it. Colored output (a terminal) wraps
+// at 78 columns; plain output does not wrap, so that logs and CI keep whole
+// lines. Write errors are ignored: diagnostics go to a terminal or a log.
 func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) {
 	width := uint(0)
 	if color {
 		width = 78
 	}
-	_ = hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags)
+	for _, d := range diags {
+		var buf bytes.Buffer
+		_ = hcl.NewDiagnosticTextWriter(&buf, files, width, color).WriteDiagnostic(d)
+		out := buf.Bytes()
+		if r := d.Subject; r != nil {
+			hclPos := fmt.Sprintf("on %s line %d", r.Filename, r.Start.Line)
+			ours := fmt.Sprintf("on %s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+			out = bytes.Replace(out, []byte(hclPos), []byte(ours), 1)
+		}
+		_, _ = w.Write(out)
+	}
 }
 
 // JSONDiagnostic is a diagnostic in the shape of `terraform validate
