@@ -379,7 +379,7 @@ func TestFilesReturnedWithErrors(t *testing.T) {
 	var b bytes.Buffer
 	WriteDiagnostics(&b, c.Files, diags, false)
 	out := b.String()
-	for _, want := range []string{"Error: Invalid IP address", "on a.hcl line 1", `server "s1" { address = "x" }`} {
+	for _, want := range []string{"Error: Invalid IP address", "on a.hcl:1:25", `server "s1" { address = "x" }`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("diagnostic text lacks %q:\n%s", want, out)
 		}
