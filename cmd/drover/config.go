@@ -127,7 +127,12 @@ func load(e *env, dir string, f *flags, asJSON bool) *lang.Cluster {
 		return nil
 	}
 	c, diags := lang.Load(dir, lo)
-	if len(diags) > 0 && !asJSON {
+	switch {
+	case diags.HasErrors() && asJSON:
+		// Scripts asked for JSON: they get the diagnostics as JSON too.
+		writeJSON(e, map[string]any{"format_version": "1.0", "valid": false,
+			"diagnostics": lang.DiagnosticsJSON(diags)})
+	case len(diags) > 0 && !asJSON:
 		files := map[string]*hcl.File{}
 		if c != nil {
 			files = c.Files

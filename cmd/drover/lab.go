@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 
 	"github.com/drover/drover/runner/host/lab"
 )
@@ -83,7 +84,8 @@ func labStatus(e *env, dir string) error {
 		return err
 	}
 	if st == nil {
-		fmt.Fprintf(e.stdout, "No lab is up for %s.\n", dir)
+		abs, _ := filepath.Abs(dir)
+		fmt.Fprintf(e.stdout, "No lab is up for %s.\n", abs)
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "Lab %s (namespace %s):\n", st.ID, st.Netns)

@@ -39,8 +39,8 @@ func cmdValidate(e *env, args []string) int {
 		lang.WriteDiagnostics(e.stderr, c.Files, diags, false)
 		if !diags.HasErrors() {
 			abs, _ := filepath.Abs(dir)
-			fmt.Fprintf(e.stdout, "Success! The configuration in %s is valid: %d servers, %d networks.\n",
-				abs, len(c.Servers), len(c.Networks))
+			fmt.Fprintf(e.stdout, "Success! The configuration in %s is valid: %s, %s.\n",
+				abs, plural(len(c.Servers), "server"), plural(len(c.Networks), "network"))
 		}
 	}
 	if diags.HasErrors() {
@@ -84,4 +84,12 @@ func cmdFmt(e *env, args []string) int {
 		return 3
 	}
 	return 0
+}
+
+// plural writes "1 server", "3 servers".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
