@@ -95,11 +95,13 @@ func TestLoadFullExample(t *testing.T) {
 		Networks: []*Network{
 			{Name: "vx1", Kind: "vxlan", VXLAN: &VXLAN{Subnet: "100.64.10.0/24", Bridge: "vxl0", VNI: 42, Port: 4789,
 				Group: "239.1.1.1", MTU: 1450, DHCP: true, DHCPHost: "s1", Domain: "vxapp", Masquerade: true,
-				Members: []Member{{Server: "s1"}, {Server: "s2", Interface: "eth1"}, {Server: "s3"}, {Server: "local"},
+				// Addresses not given are derived from the servers' ("local" has none yet).
+				Members: []Member{{Server: "s1", Address: "100.64.10.1"}, {Server: "s2", Interface: "eth1", Address: "100.64.10.2"},
+					{Server: "s3", Address: "100.64.10.3"}, {Server: "local"},
 					{Server: "s4", Interface: "eth1", Address: "100.64.10.40"}}}},
 			{Name: "vx2", Kind: "vxlan", VXLAN: &VXLAN{Subnet: "100.64.11.0/24", Bridge: "vxl1", VNI: 43, Port: 4789,
 				DHCP: true, DHCPHost: "s1", Domain: "vxapp", Masquerade: true,
-				Members: []Member{{Server: "s1"}, {Server: "s2"}}}},
+				Members: []Member{{Server: "s1", Address: "100.64.11.1"}, {Server: "s2", Address: "100.64.11.2"}}}},
 		},
 	}
 	if got := withoutRanges(c); !reflect.DeepEqual(got, want) {

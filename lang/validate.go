@@ -89,7 +89,9 @@ func (l *loader) validateServer(v *validator, d *serverDecl) {
 	l.checkIfname(a["interface"], false, `"eth0"`)
 	l.checkIfname(a["bridge"], true, `"cbr0"`)
 	if s, ok := l.stringOf(a["subnet"]); ok && s != "" {
-		l.collectSubnet(v, a["subnet"], s, fmt.Sprintf("server %q", d.name))
+		if subnet, ok := l.collectSubnet(v, a["subnet"], s, fmt.Sprintf("server %q", d.name)); ok {
+			l.checkIPv4Subnet(a["subnet"], subnet, a["dhcp"], `"100.65.1.0/24"`)
+		}
 	}
 	l.checkDomain(a["domain"], `"app"`)
 	if d.sshUser != nil {
@@ -157,6 +159,7 @@ func (l *loader) validateVXLAN(v *validator, d *networkDecl, net *Network) {
 	var subnetOK bool
 	if s, ok := l.stringOf(a["subnet"]); ok {
 		subnet, subnetOK = l.collectSubnet(v, a["subnet"], s, fmt.Sprintf("network %q", d.name))
+		subnetOK = subnetOK && l.checkIPv4Subnet(a["subnet"], subnet, a["dhcp"], `"100.64.10.0/24"`)
 	}
 	l.checkIfname(a["bridge"], true, `"vxl0"`)
 	if vni, ok := l.intOf(a["vni"]); ok {
@@ -204,8 +207,45 @@ func (l *loader) checkMembers(d *networkDecl, members []Member, subnet netip.Pre
 		}
 		if m.Address != "" {
 			l.checkMemberAddress(d, m, r.addr, subnet, subnetOK, addrs)
+		} else if subnetOK {
+			l.deriveMemberAddress(d, &members[i], r.server, subnet, addrs)
 		}
 	}
+}
+
+// deriveMemberAddress gives a member without an address the overlay host
+// with the same low bits as its server's address (198.51.100.3 in
+// 100.64.10.0/24 is 100.64.10.3), stable whatever else is declared, and
+// reports when that is not a usable, unique address.
+func (l *loader) deriveMemberAddress(d *networkDecl, m *Member, rng hcl.Range, subnet netip.Prefix, addrs map[netip.Addr]string) {
+	decl := l.syms.servers[m.Server]
+	if decl == nil || !subnet.Addr().Is4() {
+		return // "local": its address is known at apply
+	}
+	s, ok := l.stringOf(decl.attrs["address"])
+	server, err := netip.ParseAddr(s)
+	if !ok || err != nil {
+		return // reported at the server
+	}
+	if !server.Is4() {
+		l.reportAt(rng, problem{"Member needs an overlay address", fmt.Sprintf(
+			"Server %q has the IPv6 address %s, so no IPv4 overlay address can be taken from it. Set one: member %q { address = %q }.",
+			m.Server, server, m.Server, subnet.Addr().Next())})
+		return
+	}
+	addr := derivedAddress(subnet, server)
+	hint := fmt.Sprintf("Server %q (%s) would get %s on network %q, taken from the last bits of its address. Set one explicitly: member %q { address = %q }.",
+		m.Server, server, addr, d.name, m.Server, subnet.Addr().Next().Next())
+	if p := hostProblem(addr, subnet); !p.ok() {
+		l.reportAt(rng, problem{p.summary, hint})
+		return
+	}
+	if other, dup := addrs[addr]; dup {
+		l.reportAt(rng, problem{"Duplicate member address", fmt.Sprintf("Members %q and %q of network %q both get %s. %s", other, m.Server, d.name, addr, hint)})
+		return
+	}
+	addrs[addr] = m.Server
+	m.Address = addr.String()
 }
 
 // membersKnown tells whether the servers list evaluated (so an empty
@@ -361,4 +401,32 @@ func commonServers(a, b []Member) []string {
 		}
 	}
 	return common
+}
+
+// checkIPv4Subnet reports a subnet drover cannot build a bridge network
+// on: IPv6 (not supported yet), or too small for its DHCP pool.
+func (l *loader) checkIPv4Subnet(n *node, subnet netip.Prefix, dhcp *node, example string) bool {
+	if !subnet.Addr().Is4() {
+		l.report(n, problem{"IPv6 subnet not supported", fmt.Sprintf(
+			"%s is an IPv6 subnet; bridges, DHCP and NAT are IPv4 for now. Write an IPv4 subnet, for example subnet = %s.", subnet, example)})
+		return false
+	}
+	if on, ok := boolOf(dhcp); ok && on && subnet.Bits() > maxDHCPBits {
+		l.report(n, problem{"Subnet too small for DHCP", fmt.Sprintf(
+			"%s has too few addresses for a DHCP pool (the upper half of the subnet); use a /%d or larger, or set dhcp = false.", subnet, maxDHCPBits)})
+		return false
+	}
+	return true
+}
+
+// maxDHCPBits is the longest prefix that leaves a DHCP pool: a /29.
+const maxDHCPBits = 29
+
+// derivedAddress is the host of subnet with the low bits of server.
+func derivedAddress(subnet netip.Prefix, server netip.Addr) netip.Addr {
+	s, b := subnet.Masked().Addr().As4(), server.As4()
+	host := uint32(1)<<(32-subnet.Bits()) - 1
+	v := (uint32(s[0])<<24 | uint32(s[1])<<16 | uint32(s[2])<<8 | uint32(s[3])) |
+		(uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3]))&host
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }

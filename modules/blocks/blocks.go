@@ -50,14 +50,6 @@ func Host(prefix netip.Prefix, n uint64) (netip.Addr, error) {
 // Size is the number of addresses in an IPv4 prefix.
 func Size(prefix netip.Prefix) uint64 { return 1 << uint(32-prefix.Bits()) }
 
-// HostNumber is addr's offset inside prefix, taken from its low bits: the
-// host number 198.51.100.3 gives in 100.64.10.0/24 is 3.
-func HostNumber(prefix netip.Prefix, addr netip.Addr) uint64 {
-	b := addr.As4()
-	v := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
-	return v % Size(prefix)
-}
-
 // Netmask is the dotted netmask of an IPv4 prefix.
 func Netmask(prefix netip.Prefix) string {
 	m := ^uint32(0) << uint(32-prefix.Bits())

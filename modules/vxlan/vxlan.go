@@ -46,7 +46,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 	}
 	eps := make([]endpoint, 0, len(v.Members))
 	for _, m := range v.Members {
-		ep, err := resolve(n, subnet, m, c.Server(m.Server), facts[m.Server])
+		ep, err := resolve(n, m, c.Server(m.Server), facts[m.Server])
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +63,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 	return out, nil
 }
 
-func resolve(n *lang.Network, subnet netip.Prefix, m lang.Member, s *lang.Server, f *host.Facts) (endpoint, error) {
+func resolve(n *lang.Network, m lang.Member, s *lang.Server, f *host.Facts) (endpoint, error) {
 	if s == nil {
 		return endpoint{}, fmt.Errorf("network %s: unknown server %q", n.Name, m.Server)
 	}
@@ -87,14 +87,7 @@ func resolve(n *lang.Network, subnet netip.Prefix, m lang.Member, s *lang.Server
 		ep.iface = host.Unknown
 	}
 	if ep.overlay == "" {
-		ep.overlay = host.Unknown
-		if a, err := netip.ParseAddr(s.Address); err == nil && a.Is4() {
-			h, err := blocks.Host(subnet, blocks.HostNumber(subnet, a))
-			if err != nil {
-				return endpoint{}, err
-			}
-			ep.overlay = h.String()
-		}
+		ep.overlay = host.Unknown // lang derives it from the server's address; "local" has none yet
 	}
 	return ep, nil
 }

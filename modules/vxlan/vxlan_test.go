@@ -16,7 +16,8 @@ func cluster(group string) (*lang.Cluster, *lang.Network) {
 	n := &lang.Network{Name: "vx1", Kind: "vxlan", VXLAN: &lang.VXLAN{
 		Subnet: "100.64.10.0/24", Bridge: "vxl0", VNI: 42, Port: 4789, Group: group,
 		DHCP: true, DHCPHost: "s1", Domain: "vxapp", Masquerade: true,
-		Members: []lang.Member{{Server: "s1"}, {Server: "s2"}, {Server: "s3", Interface: "eth1"}},
+		Members: []lang.Member{{Server: "s1", Address: "100.64.10.1"}, {Server: "s2", Address: "100.64.10.2"},
+			{Server: "s3", Interface: "eth1", Address: "100.64.10.3"}},
 	}}
 	c.Networks = []*lang.Network{n}
 	return c, n
