@@ -31,6 +31,7 @@ func (l *loader) assemble() *Cluster {
 			Labels: map[string]string{}, User: c.SSH.User, Port: c.SSH.Port,
 		})
 	}
+	c.Items = l.assembleGeneric(c) // generic_assemble.go
 	return c
 }
 

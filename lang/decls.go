@@ -67,6 +67,10 @@ func (l *loader) collectFile(f *hcl.File) {
 			l.collectServer(b)
 		case blockNetwork:
 			l.collectNetwork(b)
+		default:
+			if isGenericKind(b.Type) {
+				l.collectGeneric(b) // generic.go
+			}
 		}
 	}
 }

@@ -25,6 +25,9 @@ func (l *loader) resolve(t hcl.Traversal) ([]*node, *hcl.Diagnostic) {
 	case rootNetwork:
 		return resolveEntity(t, steps, rootNetwork, l.syms.networks, l.syms.netOrder)
 	}
+	if nodes, diag, ok := l.resolveGeneric(t, steps); ok {
+		return nodes, diag // file.motd, service.nginx, ... (generic.go)
+	}
 	detail := fmt.Sprintf("There is nothing named %q. References start with var., local., server. or network.", t.RootName())
 	if s := suggest(t.RootName(), referenceRoots); s != "" {
 		detail += fmt.Sprintf(" Did you mean %s?", s)

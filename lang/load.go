@@ -105,10 +105,14 @@ type loader struct {
 	ssh      *sshDecl
 	servers  []*serverDecl
 	networks []*networkDecl
+	generic  genericDecls // generic.go
+	// sources are the non-HCL files given to LoadFiles (templates and
+	// file sources), by name.
+	sources map[string][]byte
 }
 
 func newLoader(opts Options) *loader {
-	return &loader{opts: opts, files: map[string]*hcl.File{}, syms: newSymbols()}
+	return &loader{opts: opts, files: map[string]*hcl.File{}, syms: newSymbols(), sources: map[string][]byte{}}
 }
 
 // parse parses every source in sorted name order; a file with syntax
@@ -120,6 +124,10 @@ func (l *loader) parse(files map[string][]byte) {
 	}
 	sort.Strings(l.order)
 	for _, name := range l.order {
+		if !strings.HasSuffix(name, FileExt) {
+			l.sources[name] = files[name] // a template or file source
+			continue
+		}
 		f, diags := parser.ParseHCL(files[name], name)
 		l.diags = append(l.diags, diags...)
 		if f != nil {

@@ -14,6 +14,9 @@ type Cluster struct {
 	SSH      SSH
 	Servers  []*Server
 	Networks []*Network
+	// Items are the host declarations (file, template, package, ...),
+	// instances expanded (model_generic.go).
+	Items []*Item
 	// Files are the parsed sources, by file name, for printing diagnostics
 	// with snippets (hcl.NewDiagnosticTextWriter).
 	Files map[string]*hcl.File

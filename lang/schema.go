@@ -37,13 +37,15 @@ func str(s string) cty.Value { return cty.StringVal(s) }
 func num(n int64) cty.Value  { return cty.NumberIntVal(n) }
 
 func topSchema() *hcl.BodySchema {
-	return &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+	s := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 		{Type: blockVariable, LabelNames: []string{"name"}},
 		{Type: blockLocals},
 		{Type: blockSSH},
 		{Type: blockServer, LabelNames: []string{"name"}},
 		{Type: blockNetwork, LabelNames: []string{"kind", "name"}},
 	}}
+	s.Blocks = append(s.Blocks, genericBlockSchemas()...)
+	return s
 }
 
 func variableSchema() *hcl.BodySchema {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/modules/generic"
 	"github.com/drover/drover/modules/server"
 	"github.com/drover/drover/modules/vxlan"
 	"github.com/drover/drover/runner/host"
@@ -59,6 +60,15 @@ func Expand(c *lang.Cluster, facts map[string]*host.Facts) (*Desired, error) {
 		}
 		for _, name := range slices.Sorted(maps.Keys(sets)) {
 			add(name, sets[name])
+		}
+	}
+	if items, err := generic.Expand(c, facts); err != nil {
+		errs = append(errs, err.Error())
+	} else {
+		for _, name := range slices.Sorted(maps.Keys(items)) {
+			for _, set := range items[name] {
+				add(name, set)
+			}
 		}
 	}
 	if len(errs) > 0 {

@@ -1,0 +1,457 @@
+package lang
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+// assembleGeneric builds the items of every host declaration, in
+// declaration order, reporting problems of targeting, sources and
+// settings. Servers must be assembled already.
+func (l *loader) assembleGeneric(c *Cluster) []*Item {
+	l.generic.cluster = c
+	var items []*Item
+	itemDecl := map[*Item]*genericDecl{}
+	itemInst := map[*Item]*genericInstance{}
+	for _, d := range l.generic.order {
+		after := l.declAfter(d)
+		for _, inst := range d.instances {
+			it := &Item{Kind: d.kind, Name: d.name, Key: inst.key.key, Keyed: inst.key.keyed, Count: inst.key.count,
+				Settings: map[string]string{}, After: slices.Clone(after), DeclRange: d.block.DefRange}
+			if !l.fillItem(c, d, inst, it) {
+				continue
+			}
+			items = append(items, it)
+			itemDecl[it], itemInst[it] = d, inst
+		}
+	}
+	l.linkWatches(items)
+	l.checkDuplicateIdentities(items, itemInst)
+	l.checkOrderCycles(items)
+	return items
+}
+
+// fillItem converts one instance into an item; false when something it
+// needs did not evaluate (already reported).
+func (l *loader) fillItem(c *Cluster, d *genericDecl, inst *genericInstance, it *Item) bool {
+	for _, spec := range genericSpecs(d.kind) {
+		v := inst.values[spec.name]
+		if !v.IsWhollyKnown() {
+			return false
+		}
+		if spec.name == "vars" {
+			it.Vars = l.varsOf(v, inst.ranges[spec.name])
+			continue
+		}
+		it.Settings[spec.name] = settingString(v)
+	}
+	servers, ok := l.targets(c, d, inst)
+	if !ok {
+		return false
+	}
+	it.Servers = servers
+	return l.checkItem(d, inst, it)
+}
+
+// settingString renders a setting as the string the model keeps.
+func settingString(v cty.Value) string {
+	if v.IsNull() {
+		return ""
+	}
+	switch {
+	case v.Type() == cty.String:
+		return v.AsString()
+	case v.Type() == cty.Bool:
+		return fmt.Sprint(v.True())
+	case v.Type() == cty.Number:
+		return v.AsBigFloat().Text('f', -1)
+	case v.Type().IsListType():
+		var parts []string
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			if !e.IsNull() {
+				parts = append(parts, e.AsString())
+			}
+		}
+		return strings.Join(parts, ",")
+	}
+	return ""
+}
+
+// varsOf turns template variables into plain Go values.
+func (l *loader) varsOf(v cty.Value, rng hcl.Range) map[string]any {
+	out := map[string]any{}
+	if v.IsNull() {
+		return out
+	}
+	if !v.Type().IsObjectType() && !v.Type().IsMapType() {
+		l.errorf(rng, nil, "Invalid template vars", "vars is an object of values the template reads as .vars.NAME, for example vars = { domain = \"lab\" }.")
+		return out
+	}
+	data, err := ctyjson.Marshal(v, v.Type())
+	if err == nil {
+		err = json.Unmarshal(data, &out)
+	}
+	if err != nil {
+		l.errorf(rng, nil, "Invalid template vars", "vars cannot be passed to a template: %s.", err)
+	}
+	return out
+}
+
+// targets resolves servers and where into server names.
+func (l *loader) targets(c *Cluster, d *genericDecl, inst *genericInstance) ([]string, bool) {
+	listV, whereV := inst.values[metaServers], inst.values[metaWhere]
+	if !listV.IsWhollyKnown() || !whereV.IsWhollyKnown() {
+		return nil, false
+	}
+	var names []string
+	for _, s := range c.Servers {
+		names = append(names, s.Name)
+	}
+	picked := names
+	if inst.set[metaServers] && !listV.IsNull() {
+		picked = nil
+		ok := true
+		a := d.content.Attributes[metaServers]
+		ranges := exprElementRanges(a.Expr, listV.LengthInt())
+		i := 0
+		for it := listV.ElementIterator(); it.Next(); i++ {
+			_, e := it.Element()
+			if e.IsNull() || !slices.Contains(names, e.AsString()) {
+				l.unknownTarget(ranges[i], &a.Range, e, names, picked)
+				ok = false
+				continue
+			}
+			if !slices.Contains(picked, e.AsString()) {
+				picked = append(picked, e.AsString())
+			}
+		}
+		if !ok {
+			return nil, false
+		}
+		sort.SliceStable(picked, func(i, j int) bool { return slices.Index(names, picked[i]) < slices.Index(names, picked[j]) })
+	}
+	if inst.set[metaWhere] && !whereV.IsNull() {
+		return l.selectByLabels(c, d, whereV, picked)
+	}
+	return picked, true
+}
+
+func (l *loader) unknownTarget(rng hcl.Range, ctx *hcl.Range, e cty.Value, names, picked []string) {
+	if e.IsNull() {
+		l.errorf(rng, ctx, "Invalid list element", "Every element of servers must be a server name, not null.")
+		return
+	}
+	detail := fmt.Sprintf("No server named %q is declared.", e.AsString())
+	unlisted := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return slices.Contains(picked, n) })
+	if s := suggest(e.AsString(), unlisted); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	} else if len(names) > 0 {
+		detail += fmt.Sprintf(" Declared: %s.", strings.Join(names, ", "))
+	}
+	l.errorf(rng, ctx, "Unknown server", "%s", detail)
+}
+
+// selectByLabels keeps the servers whose labels hold every pair of where;
+// a label no server has, or a selector matching nothing, is an error.
+func (l *loader) selectByLabels(c *Cluster, d *genericDecl, where cty.Value, from []string) ([]string, bool) {
+	a := d.content.Attributes[metaWhere]
+	want := map[string]string{}
+	for it := where.ElementIterator(); it.Next(); {
+		k, v := it.Element()
+		if v.IsNull() {
+			l.errorf(a.Expr.Range(), &a.Range, "Invalid label selector", "Label %q is null in where; write for example where = { role = \"web\" }.", k.AsString())
+			return nil, false
+		}
+		want[k.AsString()] = v.AsString()
+	}
+	known := map[string][]string{}
+	for _, s := range c.Servers {
+		for k, v := range s.Labels {
+			known[k] = append(known[k], v)
+		}
+	}
+	for _, k := range slices.Sorted(mapsKeys(want)) {
+		if _, ok := known[k]; !ok {
+			detail := fmt.Sprintf("No server has the label %q.", k)
+			if s := suggest(k, slices.Sorted(mapsKeys(known))); s != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", s)
+			} else if len(known) > 0 {
+				detail += fmt.Sprintf(" Labels in use: %s.", strings.Join(slices.Sorted(mapsKeys(known)), ", "))
+			} else {
+				detail += ` Give servers labels, for example labels = { role = "web" } in a server block.`
+			}
+			l.errorf(a.Expr.Range(), &a.Range, "Unknown label", "%s", detail)
+			return nil, false
+		}
+	}
+	var out []string
+	for _, name := range from {
+		if s := c.Server(name); s != nil && labelsMatch(s.Labels, want) {
+			out = append(out, name)
+		}
+	}
+	if len(out) == 0 {
+		l.errorf(a.Expr.Range(), &a.Range, "No server matches",
+			"No server (of those targeted) has every label of where %s. Check the values, or remove the declaration.", describeLabels(want))
+		return nil, false
+	}
+	return out, true
+}
+
+func labelsMatch(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func describeLabels(m map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(mapsKeys(m)) {
+		parts = append(parts, fmt.Sprintf("%s = %q", k, m[k]))
+	}
+	return "{ " + strings.Join(parts, ", ") + " }"
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// exprElementRanges are the ranges of a list literal's elements, else
+// the whole expression's.
+func exprElementRanges(expr hcl.Expression, n int) []hcl.Range {
+	out := make([]hcl.Range, n)
+	tuple, literal := expr.(*hclsyntax.TupleConsExpr)
+	for i := range out {
+		out[i] = expr.Range()
+		if literal && len(tuple.Exprs) == n {
+			out[i] = tuple.Exprs[i].Range()
+		}
+	}
+	return out
+}
+
+// declAfter lists the declarations d comes after: depends_on, watch, and
+// host declarations its attributes refer to.
+func (l *loader) declAfter(d *genericDecl) []string {
+	var after []string
+	add := func(decl string) {
+		if decl != d.kind+"."+d.name && !slices.Contains(after, decl) {
+			after = append(after, decl)
+		}
+	}
+	for _, attr := range []string{metaDependsOn, metaWatch} {
+		for _, r := range d.refs[attr] {
+			add(r.decl())
+		}
+	}
+	for name, a := range d.content.Attributes {
+		if isStaticRefAttr(name) {
+			continue
+		}
+		for _, t := range a.Expr.Variables() {
+			if steps := staticSteps(t); isGenericKind(t.RootName()) && len(steps) > 0 {
+				add(t.RootName() + "." + steps[0])
+			}
+		}
+	}
+	sort.Strings(after)
+	return after
+}
+
+// linkWatches turns notify into watches: a file notifying service.nginx
+// makes nginx watch the file (and come after it). A notify target must be
+// a declared service.
+func (l *loader) linkWatches(items []*Item) {
+	byDecl := map[string][]*Item{}
+	for _, it := range items {
+		byDecl[it.Decl()] = append(byDecl[it.Decl()], it)
+	}
+	for _, it := range items {
+		if it.Kind != KindService {
+			continue
+		}
+		for _, r := range l.generic.lookup(it.Kind, it.Name).refs[metaWatch] {
+			it.Watch = appendNew(it.Watch, r.decl())
+		}
+	}
+	for _, d := range l.generic.order {
+		for _, r := range d.refs[metaNotify] {
+			if r.kind != KindService || l.generic.lookup(r.kind, r.name) == nil {
+				l.badNotify(d, r)
+				continue
+			}
+			for _, svc := range byDecl[r.decl()] {
+				svc.Watch = appendNew(svc.Watch, d.kind+"."+d.name)
+				svc.After = appendNew(svc.After, d.kind+"."+d.name)
+			}
+		}
+	}
+	for _, d := range l.generic.order {
+		for _, r := range d.refs[metaWatch] {
+			if l.generic.lookup(r.kind, r.name) == nil {
+				l.errorf(r.rng, nil, "Reference to undeclared "+r.kind,
+					"watch names %s, which is not declared. Declared %s declarations: %s.", r.decl(), r.kind, strings.Join(l.generic.names(r.kind), ", "))
+			}
+		}
+	}
+}
+
+func (l *loader) badNotify(d *genericDecl, r declRef) {
+	if r.kind != KindService {
+		l.errorf(r.rng, nil, "Invalid notify target",
+			"notify names services to restart or reload when this %s changes; %s is a %s. Write for example notify = [service.nginx].", d.kind, r.decl(), r.kind)
+		return
+	}
+	detail := fmt.Sprintf("notify names service.%s, which is not declared.", r.name)
+	if s := suggest(r.name, l.generic.names(KindService)); s != "" {
+		detail += fmt.Sprintf(" Did you mean service.%s?", s)
+	}
+	l.errorf(r.rng, nil, "Reference to undeclared service", "%s", detail)
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+// checkOrderCycles reports a loop in the apply order of declarations
+// (reference cycles were reported by evaluation; what is left comes from
+// notify).
+func (l *loader) checkOrderCycles(items []*Item) {
+	after := map[string][]string{}
+	var decls []string
+	for _, it := range items {
+		if _, seen := after[it.Decl()]; !seen {
+			decls = append(decls, it.Decl())
+		}
+		for _, a := range it.After {
+			after[it.Decl()] = appendNew(after[it.Decl()], a)
+		}
+		if after[it.Decl()] == nil {
+			after[it.Decl()] = []string{}
+		}
+	}
+	state := map[string]int{} // 0 new, 1 on path, 2 done
+	var path []string
+	var visit func(string) bool
+	visit = func(n string) bool {
+		state[n] = 1
+		path = append(path, n)
+		for _, m := range after[n] {
+			if state[m] == 1 {
+				loop := append(slices.Clone(path[slices.Index(path, m):]), m)
+				d := l.declByName(n)
+				l.errorf(d.block.DefRange, nil, "Dependency cycle",
+					"These declarations must each be applied before the next: %s. Remove one depends_on, watch or notify of the loop.", strings.Join(loop, " -> "))
+				return true
+			}
+			if state[m] == 0 && visit(m) {
+				return true
+			}
+		}
+		state[n] = 2
+		path = path[:len(path)-1]
+		return false
+	}
+	for _, n := range decls {
+		if state[n] == 0 && visit(n) {
+			return
+		}
+	}
+}
+
+func (l *loader) declByName(decl string) *genericDecl {
+	kind, name, _ := strings.Cut(decl, ".")
+	return l.generic.lookup(kind, name)
+}
+
+// identity is what a host resource of the item is known by on a server:
+// two items with the same identity on one server would fight.
+func itemIdentity(it *Item) (key, what, attr string) {
+	s := it.Settings
+	switch it.Kind {
+	case KindFile, KindTemplate, KindDirectory, KindSymlink:
+		return "path " + s["path"], "path " + s["path"], "path"
+	case KindLine:
+		sel := s["regexp"]
+		if sel == "" {
+			sel = s["line"]
+		}
+		return "line " + s["path"] + "#" + sel, fmt.Sprintf("the line %q of %s", sel, s["path"]), "path"
+	case KindPackage, KindService, KindUser, KindGroup:
+		return it.Kind + " " + s["name"], it.Kind + " " + s["name"], "name"
+	case KindSysctl:
+		return "sysctl " + s["key"], "sysctl " + s["key"], "key"
+	}
+	return "", "", ""
+}
+
+// checkDuplicateIdentities reports two items that would manage the same
+// thing on one server.
+func (l *loader) checkDuplicateIdentities(items []*Item, insts map[*Item]*genericInstance) {
+	first := map[string]*Item{}
+	for _, it := range items {
+		key, what, attr := itemIdentity(it)
+		if key == "" {
+			continue
+		}
+		for _, srv := range it.Servers {
+			k := srv + " " + key
+			prev, dup := first[k]
+			if !dup {
+				first[k] = it
+				continue
+			}
+			l.errorf(insts[it].ranges[attr], nil, "Duplicate "+it.Kind,
+				"%s and %s (%s) both manage %s on server %q. Each thing on a server is declared once: remove one, or target them at different servers.",
+				it.Address(), prev.Address(), shortPos(prev.DeclRange), what, srv)
+			break
+		}
+	}
+}
+
+// readSource reads a file named relative to the declaring file's folder:
+// from the sources given to LoadFiles, else from disk.
+func (l *loader) readSource(declFile, rel string) (string, []byte, error) {
+	path := rel
+	if !filepath.IsAbs(rel) {
+		path = filepath.Join(filepath.Dir(declFile), rel)
+	}
+	if data, ok := l.sources[path]; ok {
+		return path, data, nil
+	}
+	data, err := os.ReadFile(path)
+	return path, data, err
+}
+
+// wholeNumber reports whether a setting is a non-negative whole number.
+func wholeNumber(v cty.Value) bool {
+	if v.IsNull() || !v.IsKnown() || v.Type() != cty.Number {
+		return true
+	}
+	f := v.AsBigFloat()
+	return f.IsInt() && f.Sign() >= 0 && f.Cmp(big.NewFloat(maxWhole)) <= 0
+}

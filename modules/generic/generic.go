@@ -1,0 +1,325 @@
+// Package generic expands host declarations (file, template, directory,
+// symlink, line, package, service, sysctl, user, group, command) into the
+// host resources of every server they target, in apply order: declaration
+// order, moved only where depends_on, references, watch or notify say one
+// declaration comes after another. Services watching files get a
+// restart_key hashed from what they watch, so a changed file restarts or
+// reloads them (the handler). Pure: no host is touched here.
+package generic
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/runner/host"
+)
+
+// Owner is the declaration name an item's resources belong to:
+// `file.motd`, `directory.app["/opt/app"]`.
+func Owner(it *lang.Item) string { return it.Address() }
+
+// Expand returns, per server name, one set per item in apply order.
+// facts[name] is nil for a server whose facts are not known (offline):
+// templates then render as host.Unknown.
+func Expand(c *lang.Cluster, facts map[string]*host.Facts) (map[string][]*blocks.Set, error) {
+	items := Order(c.Items)
+	out := map[string][]*blocks.Set{}
+	made := built{} // server -> item -> resources
+	var errs []string
+	for _, srv := range c.Servers {
+		made[srv.Name] = map[*lang.Item][]host.Resource{}
+		for _, it := range items {
+			if !it.Targets(srv.Name) {
+				continue
+			}
+			set, err := expandItem(c, it, srv.Name, facts[srv.Name], made)
+			if err != nil {
+				errs = append(errs, err.Error())
+				continue
+			}
+			made[srv.Name][it] = set.Resources
+			out[srv.Name] = append(out[srv.Name], set)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	addCrossHost(c, out, made)
+	return out, nil
+}
+
+// addCrossHost makes the resources of an item come after those of the
+// declarations it depends on that do not target its server, on their
+// servers ("HOST:KIND/NAME").
+func addCrossHost(c *lang.Cluster, out map[string][]*blocks.Set, made built) {
+	for server, sets := range out {
+		for it := range made[server] {
+			var after []string
+			for _, dep := range it.After {
+				for _, other := range c.Items {
+					if other.Decl() != dep || other.Targets(server) {
+						continue
+					}
+					for _, srv := range other.Servers {
+						for _, r := range made[srv][other] {
+							after = append(after, srv+":"+r.ID())
+						}
+					}
+				}
+			}
+			if len(after) == 0 {
+				continue
+			}
+			for _, set := range sets {
+				if set.Owner != Owner(it) {
+					continue
+				}
+				for i := range set.Resources {
+					set.Resources[i].After = append(set.Resources[i].After, after...)
+				}
+			}
+		}
+	}
+}
+
+// built are the resources made so far, by server and item.
+type built map[string]map[*lang.Item][]host.Resource
+
+// Order sorts items so that each comes after the declarations in its
+// After, keeping declaration order otherwise. lang rejects cycles; any
+// left are broken in declaration order.
+func Order(items []*lang.Item) []*lang.Item {
+	byDecl := map[string][]int{}
+	for i, it := range items {
+		byDecl[it.Decl()] = append(byDecl[it.Decl()], i)
+	}
+	done := make([]bool, len(items))
+	visiting := make([]bool, len(items))
+	var out []*lang.Item
+	var visit func(i int)
+	visit = func(i int) {
+		if done[i] || visiting[i] {
+			return
+		}
+		visiting[i] = true
+		for _, dep := range items[i].After {
+			for _, j := range byDecl[dep] {
+				visit(j)
+			}
+		}
+		visiting[i] = false
+		done[i] = true
+		out = append(out, items[i])
+	}
+	for i := range items {
+		visit(i)
+	}
+	return out
+}
+
+// expandItem builds one item's resources on one server.
+func expandItem(c *lang.Cluster, it *lang.Item, server string, f *host.Facts, made built) (*blocks.Set, error) {
+	set := &blocks.Set{Owner: Owner(it)}
+	after := dependencies(c, it, server, made)
+	s := it.Settings
+	switch it.Kind {
+	case lang.KindFile:
+		set.Add("file", s["path"], fileAttrs(s, s["content"]), after...)
+	case lang.KindTemplate:
+		content, err := render(c, it, server, f)
+		if err != nil {
+			return nil, err
+		}
+		set.Add("file", s["path"], fileAttrs(s, content), after...)
+	case lang.KindDirectory:
+		attrs := pick(s, "path", "mode", "owner")
+		if s["purge"] == "true" {
+			attrs["purge"] = "true"
+		}
+		set.Add("directory", s["path"], attrs, after...)
+	case lang.KindSymlink:
+		set.Add("symlink", s["path"], pick(s, "path", "target"), after...)
+	case lang.KindLine:
+		set.Add("line", LineName(s), pick(s, "path", "line", "regexp", "state", "insert_after", "create"), after...)
+	case lang.KindPackage:
+		set.Add("package", s["name"], packageAttrs(s), after...)
+	case lang.KindService:
+		addService(c, it, server, set, after, made)
+	case lang.KindSysctl:
+		addSysctl(s, set, after)
+	case lang.KindUser:
+		set.Add("user", s["name"], pick(s, "name", "uid", "group", "groups", "home", "shell", "system", "create_home"), after...)
+	case lang.KindGroup:
+		set.Add("group", s["name"], pick(s, "name", "gid", "system"), after...)
+	case lang.KindCommand:
+		set.Add("exec", strings.TrimPrefix(it.Address(), it.Kind+"."), pick(s, "command", "creates", "unless", "dir", "undo"), after...)
+	default:
+		return nil, fmt.Errorf("%s: unknown declaration kind %q", it.Address(), it.Kind)
+	}
+	return set, nil
+}
+
+// dependencies are the resource IDs, on this server, an item's resources
+// come after: those of its After declarations.
+func dependencies(c *lang.Cluster, it *lang.Item, server string, made built) []string {
+	var after []string
+	for _, dep := range it.After {
+		for _, other := range c.Items {
+			if other.Decl() == dep && other.Targets(server) {
+				for _, r := range made[server][other] {
+					after = append(after, r.ID())
+				}
+			}
+		}
+	}
+	return after
+}
+
+// pick copies the non-empty settings named.
+func pick(s map[string]string, keys ...string) map[string]string {
+	out := map[string]string{}
+	for _, k := range keys {
+		if v := s[k]; v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func fileAttrs(s map[string]string, content string) map[string]string {
+	attrs := pick(s, "path", "mode", "owner")
+	attrs["content"] = content
+	if v := s["validate"]; v != "" {
+		attrs["check"] = v
+	}
+	return attrs
+}
+
+// LineName is a line resource's name: its path and what selects the line.
+func LineName(s map[string]string) string {
+	sel := s["regexp"]
+	if sel == "" {
+		sel = s["line"]
+	}
+	return s["path"] + "#" + sel
+}
+
+// packageAttrs are a package's attributes; a plain installed package is
+// just its name, so that other modules wanting it merge with it.
+func packageAttrs(s map[string]string) map[string]string {
+	attrs := map[string]string{"name": s["name"]}
+	if s["state"] == "absent" {
+		attrs["state"] = "absent"
+	}
+	if s["remove_on_delete"] == "true" {
+		attrs["remove_on_delete"] = "true"
+	}
+	return attrs
+}
+
+// addService adds a daemon drover runs (command set) or drives a service
+// the system has, with a restart_key hashed from what it watches.
+func addService(c *lang.Cluster, it *lang.Item, server string, set *blocks.Set, after []string, made built) {
+	s := it.Settings
+	key := watchKey(c, it, server, made)
+	if s["command"] != "" {
+		reload := "restart"
+		if s["reload"] == "reload" {
+			reload = "SIGHUP"
+		}
+		attrs := map[string]string{"command": s["command"], "reload": reload, "restart_key": key}
+		if s["pidfile"] != "" {
+			attrs["pidfile"] = s["pidfile"]
+		}
+		set.Add("service", s["name"], attrs, after...)
+		set.Check("service", fmt.Sprintf("%s runs on %s", it.Address(), server), map[string]string{"name": s["name"]})
+		return
+	}
+	attrs := pick(s, "name", "state", "enabled", "reload", "pidfile")
+	attrs["restart_key"] = key
+	set.Add("sysservice", s["name"], attrs, after...)
+}
+
+// watchKey hashes the resources, on this server, of the declarations a
+// service watches; host.Unknown while any of them is not known.
+func watchKey(c *lang.Cluster, it *lang.Item, server string, made built) string {
+	if len(it.Watch) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, w := range it.Watch {
+		for _, other := range c.Items {
+			if other.Decl() != w || !other.Targets(server) {
+				continue
+			}
+			for _, r := range made[server][other] {
+				parts = append(parts, r.ID())
+				for _, k := range host.SortedKeys(r.Attrs) {
+					if r.Attrs[k] == host.Unknown {
+						return host.Unknown
+					}
+					parts = append(parts, k+"="+r.Attrs[k])
+				}
+			}
+		}
+	}
+	return blocks.Hash(parts...)
+}
+
+func addSysctl(s map[string]string, set *blocks.Set, after []string) {
+	id := set.Add("sysctl", s["key"], map[string]string{"key": s["key"], "value": s["value"]}, after...)
+	if s["persist"] != "true" {
+		return
+	}
+	path := "/etc/sysctl.d/90-drover-" + s["key"] + ".conf"
+	set.Add("file", path, map[string]string{"path": path, "content": s["key"] + " = " + s["value"] + "\n", "mode": "0644"}, id)
+}
+
+// render renders a template for one server with its facts.
+func render(c *lang.Cluster, it *lang.Item, server string, f *host.Facts) (string, error) {
+	if f == nil {
+		return host.Unknown, nil
+	}
+	facts, err := TemplateFacts(f)
+	if err != nil {
+		return "", err
+	}
+	data := lang.TemplateData(c, server, it.Vars, facts)
+	out, err := lang.RenderTemplate(it.Source, it.Settings["text"], data)
+	if err != nil {
+		return "", fmt.Errorf("%s on server %s: %w", it.Address(), server, err)
+	}
+	return out, nil
+}
+
+// TemplateFacts is a host's facts as templates see them (.facts): the
+// JSON form of host.Facts, every key of lang.TemplateFactKeys present.
+func TemplateFacts(f *host.Facts) (map[string]any, error) {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, err
+	}
+	for _, k := range lang.TemplateFactKeys {
+		if _, ok := out[k]; !ok {
+			out[k] = emptyFact(k)
+		}
+	}
+	return out, nil
+}
+
+func emptyFact(key string) any {
+	switch key {
+	case "interfaces", "link_kinds":
+		return []any{}
+	case "commands":
+		return map[string]any{}
+	}
+	return ""
+}
