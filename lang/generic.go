@@ -101,8 +101,11 @@ func (l *loader) staticRefs(a *hcl.Attribute) []declRef {
 	var refs []declRef
 	for _, e := range exprs {
 		t, diags := hcl.AbsTraversalForExpr(e)
-		steps := staticSteps(t)
-		if diags.HasErrors() || !isGenericKind(t.RootName()) || len(steps) == 0 {
+		var steps []string
+		if !diags.HasErrors() && len(t) > 0 {
+			steps = staticSteps(t)
+		}
+		if len(steps) == 0 || !isGenericKind(t.RootName()) {
 			l.errorf(e.Range(), &a.Range, "Invalid "+a.Name+" reference",
 				"%s lists declarations by reference: KIND.NAME with KIND one of %s, for example %s = [file.app_conf]. Write the reference without quotes.",
 				a.Name, strings.Join(genericKinds, ", "), a.Name)

@@ -1,0 +1,154 @@
+package generic
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/runner/host"
+)
+
+func load(t *testing.T, src string, extra map[string]string) *lang.Cluster {
+	t.Helper()
+	files := map[string][]byte{"a.hcl": []byte(`
+server "s1" { address = "198.51.100.1" }
+server "s2" { address = "198.51.100.2" }
+` + src)}
+	for k, v := range extra {
+		files[k] = []byte(v)
+	}
+	c, diags := lang.LoadFiles(files, lang.Options{})
+	if diags.HasErrors() {
+		t.Fatalf("load: %v", diags)
+	}
+	return c
+}
+
+func flatten(sets []*blocks.Set) []host.Resource {
+	var out []host.Resource
+	for _, s := range sets {
+		out = append(out, s.Resources...)
+	}
+	return out
+}
+
+func facts(name string) *host.Facts {
+	return &host.Facts{Hostname: name, Arch: "amd64", Init: "none", Interfaces: []host.Interface{{Name: "eth0", MTU: 1500, Up: true}}}
+}
+
+const app = `
+file "conf" {
+  path    = "/etc/app.conf"
+  content = var.conf
+  servers = ["s1"]
+}
+variable "conf" { default = "a=1\n" }
+
+service "app" {
+  command = "sleep 1000"
+  watch   = [file.conf]
+  servers = ["s1"]
+}
+
+directory "data" {
+  path = "/var/lib/app"
+}
+
+command "init" {
+  command    = "touch /var/lib/app/.init"
+  creates    = "/var/lib/app/.init"
+  depends_on = [directory.data, file.conf]
+}
+
+template "hosts" {
+  path   = "/etc/hosts.app"
+  source = "hosts.tmpl"
+}
+
+sysctl "fwd" {
+  key   = "net.ipv4.ip_forward"
+  value = "1"
+}
+`
+
+func TestExpand(t *testing.T) {
+	c := load(t, app, map[string]string{"hosts.tmpl": "{{ .facts.hostname }} {{ (index .facts.interfaces 0).mtu }}\n"})
+	out, err := Expand(c, map[string]*host.Facts{"s1": facts("s1"), "s2": facts("s2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range flatten(out["s2"]) {
+		got = append(got, r.ID()+" after="+strings.Join(r.After, ","))
+	}
+	want := []string{
+		"directory//var/lib/app after=",
+		"exec/init after=directory//var/lib/app,s1:file//etc/app.conf",
+		"file//etc/hosts.app after=",
+		"sysctl/net.ipv4.ip_forward after=",
+		"file//etc/sysctl.d/90-drover-net.ipv4.ip_forward.conf after=sysctl/net.ipv4.ip_forward",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("s2 resources:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	s2 := flatten(out["s2"])
+	if c := s2[2].Attrs["content"]; c != "s2 1500\n" {
+		t.Errorf("template rendered %q", c)
+	}
+	key := func(conf string) string {
+		c := load(t, app+fmt.Sprintf("\nlocals { x = %q }\n", conf), map[string]string{"hosts.tmpl": "x\n"})
+		c.Items[0].Settings["content"] = conf
+		out, err := Expand(c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range flatten(out["s1"]) {
+			if r.Kind == "service" {
+				return r.Attrs["restart_key"]
+			}
+		}
+		t.Fatal("no service")
+		return ""
+	}
+	if k1, k2 := key("a=1\n"), key("a=2\n"); k1 == k2 || k1 == "" {
+		t.Errorf("restart keys %q and %q: a changed file must change it", k1, k2)
+	}
+}
+
+func TestOfflineTemplateUnknown(t *testing.T) {
+	c := load(t, app, map[string]string{"hosts.tmpl": "x\n"})
+	out, err := Expand(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range flatten(out["s1"]) {
+		if r.ID() == "file//etc/hosts.app" && r.Attrs["content"] != host.Unknown {
+			t.Errorf("offline template content = %q", r.Attrs["content"])
+		}
+	}
+}
+
+func TestTemplateFactKeys(t *testing.T) {
+	m, err := TemplateFacts(&host.Facts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if !slices.Equal(keys, lang.TemplateFactKeys) {
+		t.Errorf("facts keys %v, lang documents %v", keys, lang.TemplateFactKeys)
+	}
+	ph := lang.PlaceholderFacts(nil)
+	for _, k := range lang.TemplateFactKeys {
+		if _, ok := ph[k]; !ok {
+			t.Errorf("placeholder facts lack %q", k)
+		}
+	}
+}
