@@ -89,6 +89,9 @@ func (l *loader) assembleServer(d *serverDecl, ssh SSH) *Server {
 }
 
 func (l *loader) assembleNetwork(d *networkDecl) *Network {
+	if d.kind != KindVXLAN {
+		return l.assembleOtherNetwork(d)
+	}
 	a := d.attrs
 	v := &VXLAN{}
 	v.Subnet, _ = l.stringOf(a["subnet"])

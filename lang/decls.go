@@ -50,6 +50,7 @@ type memberDecl struct {
 	block  *hcl.Block
 	iface  *node
 	addr   *node
+	extra  map[string]*node // the kind's own member settings, by name
 }
 
 // collectFile registers the declarations of one file.
@@ -232,7 +233,8 @@ func (l *loader) collectServerSSH(s *serverDecl, blocks hcl.Blocks) {
 
 func (l *loader) collectNetwork(b *hcl.Block) {
 	kind, name := b.Labels[0], b.Labels[1]
-	if kind != KindVXLAN {
+	nk, known := networkKindTable()[kind]
+	if !known {
 		detail := fmt.Sprintf("drover has no network kind %q.", kind)
 		if s := suggest(kind, networkKinds); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
@@ -243,32 +245,40 @@ func (l *loader) collectNetwork(b *hcl.Block) {
 	if !l.checkName(blockNetwork, name, b.LabelRanges[1]) {
 		return
 	}
-	content := l.content(b.Body, bodySchema(vxlanSpecs(), hcl.BlockHeaderSchema{Type: blockMember, LabelNames: []string{"server"}}), "A vxlan network")
+	specs := nk.specs()
+	content := l.content(b.Body, bodySchema(specs, hcl.BlockHeaderSchema{Type: blockMember, LabelNames: []string{"server"}}), "A "+kind+" network")
 	nd := &networkDecl{name: name, kind: kind, block: b, attrs: map[string]*node{}}
 	e := newEntity()
 	e.add(l.register(&node{path: []string{rootNetwork, name, "name"}, rng: b.LabelRanges[1], want: cty.String, deflt: str(name)}))
 	e.add(l.register(&node{path: []string{rootNetwork, name, "kind"}, rng: b.LabelRanges[0], want: cty.String, deflt: str(kind)}))
-	for _, spec := range vxlanSpecs() {
+	for _, spec := range specs {
 		n := l.attrNode([]string{rootNetwork, name, spec.name}, spec, content.Attributes[spec.name], b.DefRange)
 		nd.attrs[spec.name] = n
 		e.add(n)
 	}
 	for _, mb := range content.Blocks {
-		nd.members = append(nd.members, l.collectMember(name, mb))
+		nd.members = append(nd.members, l.collectMember(name, mb, nk.memberSpecs()))
 	}
-	l.deriveDHCPHost(nd)
+	if kind == KindVXLAN {
+		l.deriveDHCPHost(nd)
+	}
 	l.syms.networks[name] = e
 	l.syms.netOrder = append(l.syms.netOrder, name)
 	l.networks = append(l.networks, nd)
 }
 
-func (l *loader) collectMember(network string, b *hcl.Block) *memberDecl {
-	content := l.content(b.Body, bodySchema(memberSpecs()), "A member block")
-	m := &memberDecl{server: b.Labels[0], block: b}
+// collectMember collects a member block: interface and address, which
+// every kind's members have, and the kind's own member settings (extra).
+func (l *loader) collectMember(network string, b *hcl.Block, extra []attrSpec) *memberDecl {
+	specs := append(memberSpecs(), extra...)
+	content := l.content(b.Body, bodySchema(specs), "A member block")
+	m := &memberDecl{server: b.Labels[0], block: b, extra: map[string]*node{}}
 	path := []string{rootNetwork, network, blockMember, m.server}
-	specs := memberSpecs()
 	m.iface = l.attrNode(child(path, specs[0].name), specs[0], content.Attributes[specs[0].name], b.DefRange)
 	m.addr = l.attrNode(child(path, specs[1].name), specs[1], content.Attributes[specs[1].name], b.DefRange)
+	for _, spec := range extra {
+		m.extra[spec.name] = l.attrNode(child(path, spec.name), spec, content.Attributes[spec.name], b.DefRange)
+	}
 	return m
 }
 

@@ -74,8 +74,14 @@ type Server struct {
 // kind fields is set.
 type Network struct {
 	Name  string
-	Kind  string // "vxlan"
+	Kind  string // "vxlan", "bgp", "wireguard", "l2vpn", "gre", "ipip", "bridge"
 	VXLAN *VXLAN
+	// The other kinds, each in its own file (model_<kind>.go).
+	BGP       *BGP
+	WireGuard *WireGuard
+	L2VPN     *L2VPN
+	Tunnel    *Tunnel // kinds "gre" and "ipip"
+	Bridge    *PlainBridge
 
 	DeclRange hcl.Range
 }

@@ -30,8 +30,9 @@ const (
 // KindVXLAN is the network kind of a VXLAN overlay.
 const KindVXLAN = "vxlan"
 
-// networkKinds are the supported `network "KIND" "NAME"` kinds.
-var networkKinds = []string{KindVXLAN}
+// networkKinds are the supported `network "KIND" "NAME"` kinds (the
+// others are declared in netkinds.go).
+var networkKinds = []string{KindVXLAN, KindBGP, KindWireGuard, KindL2VPN, KindGRE, KindIPIP, KindBridge}
 
 func str(s string) cty.Value { return cty.StringVal(s) }
 func num(n int64) cty.Value  { return cty.NumberIntVal(n) }

@@ -40,10 +40,15 @@ func (l *loader) validate(c *Cluster) {
 		l.validateServer(v, d)
 	}
 	for i, d := range l.networks {
+		if d.kind != KindVXLAN {
+			l.validateOtherNetwork(v, d, c.Networks[i])
+			continue
+		}
 		l.validateVXLAN(v, d, c.Networks[i])
 	}
 	l.checkOverlaps(v.subnets)
 	l.checkVXLANConflicts(c)
+	l.checkOtherNetworkConflicts(c)
 }
 
 // report adds a problem at a node's expression.
@@ -358,7 +363,13 @@ func memberNames(members []Member) []string {
 // that is a member server's container bridge.
 func (l *loader) checkVXLANConflicts(c *Cluster) {
 	for j, b := range c.Networks {
+		if b.VXLAN == nil {
+			continue
+		}
 		for i, a := range c.Networks[:j] {
+			if a.VXLAN == nil {
+				continue
+			}
 			common := commonServers(a.VXLAN.Members, b.VXLAN.Members)
 			if len(common) == 0 {
 				continue

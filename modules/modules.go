@@ -15,7 +15,6 @@ import (
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/modules/generic"
 	"github.com/drover/drover/modules/server"
-	"github.com/drover/drover/modules/vxlan"
 	"github.com/drover/drover/runner/host"
 )
 
@@ -50,10 +49,7 @@ func Expand(c *lang.Cluster, facts map[string]*host.Facts) (*Desired, error) {
 		add(s.Name, set)
 	}
 	for _, n := range c.Networks {
-		if n.VXLAN == nil {
-			continue
-		}
-		sets, err := vxlan.Expand(n, c, facts)
+		sets, err := expandNetwork(n, c, facts)
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue

@@ -82,11 +82,17 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 		res.Hosts = append(res.Hosts, hr)
 	}
 	g, nodes := s.applyGraph(p)
+	refs := newRefResolver(s)
 	errs := g.Walk(ctx, s.opts.Parallel, func(ctx context.Context, id string) error {
 		n := nodes[id]
 		h := s.host(n.host)
+		var err error
+		if n.change, err = refs.resolve(ctx, n.change); err != nil {
+			return err
+		}
 		change, err := s.applyOne(ctx, h, n)
 		if err == nil {
+			refs.applied(n.host)
 			byHost[n.host].Applied = append(byHost[n.host].Applied, change)
 		}
 		return err

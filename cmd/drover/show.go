@@ -21,6 +21,9 @@ func cmdShow(e *env, args []string) int {
 		return 1
 	}
 	kind := pos[0]
+	if kind == "bgp" {
+		return cmdShowBGP(e, f, rf, pos[1:])
+	}
 	dir, err := dirArg(pos[1:])
 	if err != nil {
 		return fail(e, err)

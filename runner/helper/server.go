@@ -134,6 +134,9 @@ func (s *session) facts() Response {
 		return fail(fmt.Errorf("facts: %w", err))
 	}
 	s.linkKinds = f.LinkKinds
+	if m, err := host.LoadManifest(s.manifestPath()); err == nil {
+		f.Outputs = host.ManifestOutputs(s.kinds, m)
+	}
 	return Response{OK: true, Facts: &f}
 }
 

@@ -29,6 +29,10 @@ func runCheckOne(kinds Kinds, m *Manifest, c Check) (bool, string) {
 		return checkService(kinds, m, c.Attrs["name"])
 	case "link":
 		return checkLink(c.Attrs["name"])
+	case "bgp":
+		return checkBGP(c.Attrs)
+	case "wireguard":
+		return checkWireGuard(m, c.Attrs)
 	}
 	return false, fmt.Sprintf("unknown check kind %q (known: ping, service, link)", c.Kind)
 }

@@ -78,6 +78,8 @@ func NewKinds(env Env) Kinds {
 		"nft":        nftKind{},
 		"package":    packageKind{},
 		"service":    newServiceKind(env),
+		"wireguard":  newWireguardKind(env),
+		"wgpeer":     wgpeerKind{},
 		"line":       lineKind{},
 		"directory":  directoryKind{},
 		"symlink":    symlinkKind{},

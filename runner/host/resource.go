@@ -35,6 +35,13 @@ type Resource struct {
 	After []string `json:"after,omitempty"`
 	// Sensitive names attributes whose values are never printed.
 	Sensitive []string `json:"sensitive,omitempty"`
+	// Refs maps an attribute whose value is Unknown at plan time to the
+	// output of another resource that will provide it,
+	// "HOST:KIND/NAME#OUTPUT" (a WireGuard peer's public_key is
+	// "s1:wireguard/wg0#public_key"). The runner fills the attribute in
+	// once that resource has applied (see Facts.Outputs); list the
+	// resource in After too, so that it applies first.
+	Refs map[string]string `json:"refs,omitempty"`
 }
 
 // ID is the resource's stable identity on its host: "link/vxl0",
@@ -112,6 +119,11 @@ type Facts struct {
 	// Commands maps a program drover may use (ping, nft, dnsmasq, ...) to
 	// its path, for those present.
 	Commands map[string]string `json:"commands,omitempty"`
+	// Outputs are the values resources drover made on this host expose
+	// to other hosts, by resource ID: {"wireguard/wg0": {"public_key":
+	// "...", "rotation": "0"}}. Kinds that implement Outputter provide
+	// them; the helper reads them from its manifest.
+	Outputs map[string]map[string]string `json:"outputs,omitempty"`
 }
 
 // Interface is one network interface of a host.

@@ -1,0 +1,256 @@
+package lang
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// The network kinds besides vxlan. Each has its specs, assembly and
+// validation in its own file (bgp.go, wireguard.go, l2vpn.go, tunnel.go,
+// bridge.go) and its model in model_<kind>.go.
+const (
+	KindBGP       = "bgp"
+	KindWireGuard = "wireguard"
+	KindL2VPN     = "l2vpn"
+	KindGRE       = "gre"
+	KindIPIP      = "ipip"
+	KindBridge    = "bridge"
+)
+
+// networkKind is what lang knows of one network kind.
+type networkKind struct {
+	specs func() []attrSpec
+	// memberSpecs are a member block's settings besides interface and
+	// address.
+	memberSpecs func() []attrSpec
+	assemble    func(l *loader, d *networkDecl, n *Network)
+	validate    func(l *loader, v *validator, d *networkDecl, n *Network)
+}
+
+func networkKindTable() map[string]networkKind {
+	none := func() []attrSpec { return nil }
+	return map[string]networkKind{
+		KindVXLAN:     {specs: vxlanSpecs, memberSpecs: none},
+		KindBGP:       {specs: bgpSpecs, memberSpecs: bgpMemberSpecs, assemble: assembleBGP, validate: validateBGP},
+		KindWireGuard: {specs: wireguardSpecs, memberSpecs: wireguardMemberSpecs, assemble: assembleWireGuard, validate: validateWireGuard},
+		KindL2VPN:     {specs: l2vpnSpecs, memberSpecs: l2vpnMemberSpecs, assemble: assembleL2VPN, validate: validateL2VPN},
+		KindGRE:       {specs: tunnelSpecs, memberSpecs: tunnelMemberSpecs, assemble: assembleTunnel, validate: validateTunnel},
+		KindIPIP:      {specs: tunnelSpecs, memberSpecs: tunnelMemberSpecs, assemble: assembleTunnel, validate: validateTunnel},
+		KindBridge:    {specs: bridgeSpecs, memberSpecs: none, assemble: assembleBridge, validate: validateBridge},
+	}
+}
+
+// assembleOtherNetwork builds a network of a kind other than vxlan.
+func (l *loader) assembleOtherNetwork(d *networkDecl) *Network {
+	n := &Network{Name: d.name, Kind: d.kind, DeclRange: d.block.DefRange}
+	networkKindTable()[d.kind].assemble(l, d, n)
+	return n
+}
+
+func (l *loader) validateOtherNetwork(v *validator, d *networkDecl, n *Network) {
+	networkKindTable()[d.kind].validate(l, v, d, n)
+}
+
+// membersOf returns a network's members (the servers list, then member
+// blocks) and remembers where each was written, for validation.
+func (l *loader) membersOf(d *networkDecl) []Member {
+	members, ranges := l.members(d)
+	d.ranges = ranges
+	return members
+}
+
+// memberStrings is a string member setting of every member block that
+// sets it to something other than "".
+func (l *loader) memberStrings(d *networkDecl, attr string) map[string]string {
+	out := map[string]string{}
+	for _, m := range d.members {
+		if s, ok := l.stringOf(m.extra[attr]); ok && s != "" {
+			out[m.server] = s
+		}
+	}
+	return out
+}
+
+// memberInts is a number member setting of every member block that sets
+// it to something other than 0.
+func (l *loader) memberInts(d *networkDecl, attr string) map[string]int {
+	out := map[string]int{}
+	for _, m := range d.members {
+		if i, ok := l.intOf(m.extra[attr]); ok && i != 0 {
+			out[m.server] = i
+		}
+	}
+	return out
+}
+
+// memberLists is a list(string) member setting of every member block that
+// sets it to a non-empty list.
+func (l *loader) memberLists(d *networkDecl, attr, what string) map[string][]string {
+	out := map[string][]string{}
+	for _, m := range d.members {
+		n := m.extra[attr]
+		for _, e := range l.stringList(n, elementRanges(n), what) {
+			out[m.server] = append(out[m.server], e.value)
+		}
+	}
+	return out
+}
+
+// checkCIDRList checks every element of a list of subnets.
+func (l *loader) checkCIDRList(n *node) {
+	ranges := elementRanges(n)
+	for _, e := range l.stringList(n, ranges, "subnet") {
+		_, p := parseCIDR(e.value)
+		l.reportAt(ranges[e.index], p)
+	}
+}
+
+// checkMemberCIDRLists checks a list(string) of subnets in every member
+// block.
+func (l *loader) checkMemberCIDRLists(d *networkDecl, attr string) {
+	for _, m := range d.members {
+		l.checkCIDRList(m.extra[attr])
+	}
+}
+
+// checkEndpoints checks each member's endpoint = "ADDRESS:PORT".
+func (l *loader) checkEndpoints(d *networkDecl) {
+	for _, m := range d.members {
+		n := m.extra["endpoint"]
+		s, ok := l.stringOf(n)
+		if !ok || s == "" {
+			continue
+		}
+		if _, err := netip.ParseAddrPort(s); err != nil {
+			l.report(n, problem{"Invalid endpoint", fmt.Sprintf(
+				"%q is not ADDRESS:PORT; write the address and UDP port peers dial to reach %s, for example endpoint = \"203.0.113.7:51820\".", s, m.server)})
+		}
+	}
+}
+
+// checkInt checks an integer setting against its limits.
+func (l *loader) checkInt(n *node, lo, hi int, summary, example string) (int, bool) {
+	i, ok := l.intOf(n)
+	if ok {
+		l.report(n, inRange(i, lo, hi, summary, n.attrName(), example))
+	}
+	return i, ok && i >= lo && i <= hi
+}
+
+// checkMTU checks an optional MTU (0 = derived).
+func (l *loader) checkMTU(n *node, example string) {
+	if mtu, ok := l.intOf(n); ok && mtu != 0 {
+		l.report(n, inRange(mtu, minMTU, maxMTU, "MTU out of range", n.attrName(), example))
+	}
+}
+
+// networkSubnet checks a network's CIDR attribute and remembers it for the
+// overlap check.
+func (l *loader) networkSubnet(v *validator, d *networkDecl, attr string) (netip.Prefix, bool) {
+	s, ok := l.stringOf(d.attrs[attr])
+	if !ok || s == "" {
+		return netip.Prefix{}, false
+	}
+	return l.collectSubnet(v, d.attrs[attr], s, fmt.Sprintf("network %q", d.name))
+}
+
+// checkOtherNetworkConflicts reports what two networks of the new kinds
+// may not share on one server: a bird instance (one BGP network per
+// server), a WireGuard interface or port, a bridge.
+func (l *loader) checkOtherNetworkConflicts(c *Cluster) {
+	type claim struct {
+		what, value string
+		network     int
+		attr        string
+	}
+	seen := map[string]claim{} // "server\x00what\x00value"
+	for j, n := range c.Networks {
+		reported := false
+		for _, cl := range networkClaims(n) {
+			for _, server := range slices.Compact(slices.Sorted(slices.Values(memberNames(networkMembers(n))))) {
+				key := server + "\x00" + cl.what + "\x00" + cl.value
+				first, dup := seen[key]
+				if !dup {
+					seen[key] = claim{cl.what, cl.value, j, cl.attr}
+					continue
+				}
+				a := c.Networks[first.network]
+				if reported || first.network == j || (a.VXLAN != nil && n.VXLAN != nil) {
+					continue // one report per network; vxlan pairs are checkVXLANConflicts'
+				}
+				reported = true
+				rng := l.networks[j].block.DefRange
+				if node := l.networks[j].attrs[cl.attr]; node != nil && cl.attr != "" && node.expr != nil {
+					rng = node.rng
+				}
+				l.reportAt(rng, problem{"Networks conflict on " + server, fmt.Sprintf(
+					"Networks %q (%s) and %q both use %s %s on server %q. %s",
+					a.Name, shortPos(a.DeclRange), n.Name, cl.what, cl.value, server, cl.hint)})
+			}
+		}
+	}
+}
+
+type networkClaim struct{ what, value, attr, hint string }
+
+// networkClaims are the host-wide things a network takes on each member.
+func networkClaims(n *Network) []networkClaim {
+	switch {
+	case n.VXLAN != nil:
+		return []networkClaim{{what: "interface", value: n.VXLAN.Bridge, attr: "bridge", hint: "Give one of them another bridge."}}
+	case n.BGP != nil:
+		return []networkClaim{{what: "the BGP daemon", value: "(bird)", hint: "A server is a member of one BGP network; announce more subnets with member \"NAME\" { announce = [...] } instead."}}
+	case n.WireGuard != nil:
+		w := n.WireGuard
+		return []networkClaim{
+			{what: "interface", value: w.Interface, attr: "interface", hint: "Give one of them another interface, for example interface = \"wg1\"."},
+			{what: "UDP port", value: strconv.Itoa(w.Port), attr: "port", hint: "Give one of them another port, for example port = 51830."},
+		}
+	case n.L2VPN != nil:
+		v := n.L2VPN
+		return []networkClaim{
+			{what: "interface", value: v.Bridge, attr: "bridge", hint: "Give one of them another bridge, for example bridge = \"vpl1\"."},
+			{what: "interface", value: v.Interface, attr: "interface", hint: "Give one of them another interface, for example interface = \"peer1\"."},
+			{what: "UDP port", value: strconv.Itoa(v.Port), attr: "port", hint: "Give one of them another port, for example port = 51831."},
+		}
+	case n.Tunnel != nil:
+		return []networkClaim{{what: "interface", value: n.Tunnel.Device, attr: "device", hint: "Give one of them another device name."}}
+	case n.Bridge != nil:
+		return []networkClaim{{what: "interface", value: n.Bridge.Bridge, attr: "bridge", hint: "Give one of them another bridge, for example bridge = \"br1\"."}}
+	}
+	return nil
+}
+
+// networkMembers returns the members of a network of any kind.
+func networkMembers(n *Network) []Member {
+	switch {
+	case n.VXLAN != nil:
+		return n.VXLAN.Members
+	case n.BGP != nil:
+		return n.BGP.Members
+	case n.WireGuard != nil:
+		return n.WireGuard.Members
+	case n.L2VPN != nil:
+		return n.L2VPN.Members
+	case n.Tunnel != nil:
+		return n.Tunnel.Members
+	case n.Bridge != nil:
+		return n.Bridge.Members
+	}
+	return nil
+}
+
+// Members returns the members of a network of any kind.
+func (n *Network) Members() []Member { return networkMembers(n) }
+
+// memberRange is where member i of d was written.
+func memberRange(d *networkDecl, i int) hcl.Range {
+	if i < len(d.ranges) {
+		return d.ranges[i].server
+	}
+	return d.block.DefRange
+}
