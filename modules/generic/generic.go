@@ -192,6 +192,7 @@ func pick(s map[string]string, keys ...string) map[string]string {
 func fileAttrs(s map[string]string, content string) map[string]string {
 	attrs := pick(s, "path", "mode", "owner")
 	attrs["content"] = content
+	attrs["restore"] = "true" // a file drover replaced comes back on removal
 	if v := s["validate"]; v != "" {
 		attrs["check"] = v
 	}

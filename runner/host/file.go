@@ -24,6 +24,12 @@ import (
 //     "{}" is replaced by the path of the new file before it replaces the
 //     old one ("dnsmasq --test -C {}"). When it fails, the old file stays
 //     and the error carries the validator's output. Never read back.
+//   - restore: "true" keeps the file drover first replaced (content, mode,
+//     owner) in the manifest, and Delete puts it back instead of removing
+//     the file (a package's default config). Not compared.
+//
+// Saved (with restore): "previous", "previous_mode", "previous_owner", or
+// "created" when there was no file before.
 type fileKind struct{}
 
 func (fileKind) ReplaceOn() []string { return []string{"path"} }
@@ -70,7 +76,7 @@ func (fileKind) Read(r Resource, _ map[string]string) (map[string]string, bool, 
 	return keepKeys(actual, r.Attrs), true, nil
 }
 
-func (fileKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string, error) {
+func (fileKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
 	path := r.Attrs["path"]
 	if !filepath.IsAbs(path) {
 		return nil, fmt.Errorf("path %q is not absolute", path)
@@ -95,16 +101,48 @@ func (fileKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]strin
 		}
 		return runCheck(r.Attrs["check"], tmp)
 	}
+	keep := keepPrevious(r, path, saved)
 	if err := writeFileAtomic(path, []byte(r.Attrs["content"]), goMode(uint32(mode)), prepare); err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	return nil, nil
+	return keep, nil
 }
 
-func (fileKind) Delete(r Resource, _ map[string]string) error {
+// keepPrevious returns what a file with restore = "true" saves: the file
+// it first replaced (kept from saved on later applies), else nil.
+func keepPrevious(r Resource, path string, saved map[string]string) map[string]string {
+	if r.Attrs["restore"] != "true" {
+		return nil
+	}
+	if _, ok := saved["previous"]; ok || saved["created"] == "true" {
+		return saved
+	}
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return map[string]string{"created": "true"}
+	}
+	content, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	keep := map[string]string{"previous": string(content), "previous_mode": fmt.Sprintf("%04o", unixMode(fi.Mode()))}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		keep["previous_owner"] = ownerName(st.Uid, st.Gid)
+	}
+	return keep
+}
+
+func (fileKind) Delete(r Resource, saved map[string]string) error {
 	path := r.Attrs["path"]
 	if path == "" {
 		path = r.Name
+	}
+	if previous, ok := saved["previous"]; ok {
+		back := Resource{Kind: r.Kind, Name: r.Name, Attrs: map[string]string{
+			"path": path, "content": previous, "mode": saved["previous_mode"], "owner": saved["previous_owner"]}}
+		back = fileKind{}.Defaults(back)
+		_, err := fileKind{}.Apply(back, true, nil)
+		return err
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err

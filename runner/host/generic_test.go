@@ -169,3 +169,34 @@ func filterLines(s, drop string) []string {
 	}
 	return out
 }
+
+func TestFileRestore(t *testing.T) {
+	requireRoot(t)
+	dir := t.TempDir()
+	kinds := testKinds(dir)
+	m := newTestManifest(t)
+	path := filepath.Join(dir, "nginx.conf")
+	os.WriteFile(path, []byte("package default\n"), 0o600)
+	conf := func(content string) []Resource {
+		return []Resource{res("file", path, map[string]string{"content": content, "restore": "true"})}
+	}
+	converge(t, kinds, m, conf("v1\n"), Update)
+	converge(t, kinds, m, conf("v2\n"), Update)
+	converge(t, kinds, m, nil, Delete)
+	data, _ := os.ReadFile(path)
+	fi, _ := os.Stat(path)
+	if string(data) != "package default\n" || fi.Mode().Perm() != 0o600 {
+		t.Errorf("restored %q %v", data, fi.Mode())
+	}
+	// A file drover created is removed, however often it changed.
+	fresh := filepath.Join(dir, "fresh.conf")
+	mk := func(content string) []Resource {
+		return []Resource{res("file", fresh, map[string]string{"content": content, "restore": "true"})}
+	}
+	converge(t, kinds, m, mk("v1\n"), Create)
+	converge(t, kinds, m, mk("v2\n"), Update)
+	converge(t, kinds, m, nil, Delete)
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Errorf("created file left: %v", err)
+	}
+}
