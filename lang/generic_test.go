@@ -155,3 +155,19 @@ directory "d" {
 		t.Errorf("before %v, after %v", before, after)
 	}
 }
+
+// The generic playbooks load without diagnostics, every declaration with
+// its instances.
+func TestPlaybooksGeneric(t *testing.T) {
+	for dir, want := range map[string]int{"../playbooks/generic": 19, "../playbooks/generic/handlers": 6} {
+		c, diags := Load(dir, Options{})
+		if diags.HasErrors() {
+			var b bytes.Buffer
+			WriteDiagnostics(&b, c.Files, diags, false)
+			t.Fatalf("%s:\n%s", dir, b.String())
+		}
+		if len(c.Items) != want {
+			t.Errorf("%s: %d items, want %d", dir, len(c.Items), want)
+		}
+	}
+}
