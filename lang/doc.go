@@ -72,4 +72,74 @@
 // out read as their defaults. Functions are the go-cty standard library
 // Terraform offers plus cidrhost, cidrnetmask, cidrsubnet and cidrsubnets;
 // the table is in functions.go.
+//
+// # Host declarations
+//
+// The everyday things a playbook does on servers, one block type each,
+// labelled with a name that references use (file.motd, service.nginx):
+//
+//	file "motd" {
+//	  path     = "/etc/motd"         # required, absolute
+//	  content  = "hello\n"           # or source = "files/motd" (relative to this file's folder)
+//	  mode     = "0644"              # default "0644"
+//	  owner    = "root:root"         # default "root:root"
+//	  validate = "nginx -t -c {}"    # optional check of the new file before it replaces the old
+//	}
+//	template "hosts" {               # a Go text/template rendered per server
+//	  path   = "/etc/hosts.app"
+//	  source = "templates/hosts.tmpl"  # reads .vars, .server, .servers, .facts
+//	  vars   = { domain = "lab" }    # mode, owner, validate as for file
+//	}
+//	directory "app" { path = "/var/lib/app"  mode = "0755"  owner = "root:root"  purge = false }
+//	symlink "current" { path = "/var/lib/app/current"  target = "/var/lib/app/releases/3" }
+//	line "root_login" {              # one line of a file (lineinfile)
+//	  path         = "/etc/ssh/sshd_config"
+//	  line         = "PermitRootLogin no"
+//	  regexp       = "^#?PermitRootLogin "  # optional: the line to replace (the last match)
+//	  state        = "present"       # or "absent": remove every matching line
+//	  insert_after = "^# Auth"       # optional; default the end of the file
+//	  create       = true            # create a missing file, default true
+//	}
+//	package "nginx" { name = "nginx-light"  state = "present"  remove_on_delete = false }
+//	service "nginx" {                # a service the system has (systemctl, else /etc/init.d)
+//	  state   = "started"            # or "stopped"
+//	  enabled = true                 # at boot (systemd only)
+//	  reload  = "reload"             # what a watched change does: "restart" (default) or "reload"
+//	  pidfile = "/run/nginx.pid"     # optional: read liveness without running a status command
+//	  watch   = [template.nginx_conf]  # handlers: a change to these restarts or reloads it
+//	}
+//	service "api" { command = "busybox httpd -f -p 8081 -h /srv"  watch = [file.page] }  # a daemon drover runs
+//	sysctl "forwarding" { key = "net.ipv4.ip_forward"  value = "1"  persist = true }  # persist: /etc/sysctl.d drop-in
+//	group "app" { gid = 991  system = true }
+//	user "app" { uid = 990  group = "app"  groups = ["adm"]  home = "/var/lib/app"  shell = "/usr/sbin/nologin"  system = true  create_home = false }
+//	command "init_db" {              # the rare imperative step; the plan says it will run, nothing more
+//	  command = "/opt/app/bin/init-db"  # run with sh -c as root
+//	  creates = "/var/lib/app/db"    # guard: does not run while this path exists
+//	  unless  = "test -s /var/lib/app/db/ok"  # guard: does not run while this exits 0
+//	  dir     = "/"                  # working directory
+//	  undo    = "rm -rf /var/lib/app/db"  # run when the declaration is removed
+//	}
+//
+// Every host declaration also takes these meta-arguments:
+//
+//	servers    = ["s1", "s2"]         # target these servers (default: all)
+//	where      = { role = "web" }     # ... those whose labels match (with servers: both)
+//	for_each   = ["/a", "/b"]         # one instance per string (each.key = each.value), or
+//	for_each   = { web = 80 }         # per map entry (each.key, each.value)
+//	count      = 3                    # instances numbered by count.index
+//	depends_on = [directory.app]      # apply after these declarations (on the same server; on
+//	                                  # their servers when they do not target this one)
+//	notify     = [service.nginx]      # not on services: restart/reload these when this changes
+//
+// Instances are identified by key (`file.data["a"]`), so removing one element
+// of a for_each list or map removes only its instance; prefer for_each to
+// count for things that come and go. Within a server, declarations apply in
+// declaration order, moved where depends_on, watch, notify or a reference
+// to another declaration (`path = "${directory.app.path}/app.conf"`) says
+// otherwise; a loop is an error. A reference to a declaration reads its
+// settings (an object, a map of objects with for_each, a list with count).
+// Two declarations managing the same path, package, service, user, group or
+// sysctl key on one server are an error. Removing a declaration removes what
+// it made (a file it replaced comes back; a package stays unless
+// remove_on_delete = true; a command runs its undo).
 package lang
