@@ -25,6 +25,7 @@ func (l *loader) assemble() *Cluster {
 	for _, nd := range l.networks {
 		c.Networks = append(c.Networks, l.assembleNetwork(nd))
 	}
+	l.assembleServices(c)
 	if usesLocal(c) {
 		c.Servers = append(c.Servers, &Server{
 			Name: LocalServer, Local: true, Bridge: "cbr0", DHCP: true, Domain: "app",

@@ -105,6 +105,7 @@ type loader struct {
 	ssh      *sshDecl
 	servers  []*serverDecl
 	networks []*networkDecl
+	svc      serviceDecls // services.go
 	generic  genericDecls // generic.go
 	// sources are the non-HCL files given to LoadFiles (templates and
 	// file sources), by name.

@@ -14,6 +14,11 @@ type Cluster struct {
 	SSH      SSH
 	Servers  []*Server
 	Networks []*Network
+	// Cluster services (model_services.go), in declaration order.
+	LoadBalancers []*LoadBalancer
+	WebServers    []*WebServer
+	VIPs          []*VIP
+	Databases     []*Database
 	// Items are the host declarations (file, template, package, ...),
 	// instances expanded (model_generic.go).
 	Items []*Item

@@ -46,6 +46,7 @@ func topSchema() *hcl.BodySchema {
 		{Type: blockNetwork, LabelNames: []string{"kind", "name"}},
 	}}
 	s.Blocks = append(s.Blocks, genericBlockSchemas()...)
+	s.Blocks = append(s.Blocks, serviceBlockSchemas()...)
 	return s
 }
 

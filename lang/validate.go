@@ -47,6 +47,7 @@ func (l *loader) validate(c *Cluster) {
 		l.validateVXLAN(v, d, c.Networks[i])
 	}
 	l.checkOverlaps(v.subnets)
+	l.validateServices(c)
 	l.checkVXLANConflicts(c)
 	l.checkOtherNetworkConflicts(c)
 }

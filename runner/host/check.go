@@ -29,12 +29,14 @@ func runCheckOne(kinds Kinds, m *Manifest, c Check) (bool, string) {
 		return checkService(kinds, m, c.Attrs["name"])
 	case "link":
 		return checkLink(c.Attrs["name"])
+	case "http":
+		return checkHTTP(c.Attrs)
 	case "bgp":
 		return checkBGP(c.Attrs)
 	case "wireguard":
 		return checkWireGuard(m, c.Attrs)
 	}
-	return false, fmt.Sprintf("unknown check kind %q (known: ping, service, link)", c.Kind)
+	return false, fmt.Sprintf("unknown check kind %q (known: ping, service, link, http)", c.Kind)
 }
 
 // checkPing runs `ping -c COUNT -W SECONDS -s SIZE [-M do] DST`; attrs

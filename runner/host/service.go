@@ -3,7 +3,13 @@ package host
 import (
 	"fmt"
 	"strings"
+	"syscall"
 )
+
+// reloadSignals are the signals a service may be reloaded with.
+var reloadSignals = map[string]syscall.Signal{
+	"SIGHUP": syscall.SIGHUP, "SIGUSR1": syscall.SIGUSR1, "SIGUSR2": syscall.SIGUSR2,
+}
 
 // serviceKind keeps a daemon running, and reloads or restarts it when its
 // restart_key changes (the controller passes a hash of the daemon's config
@@ -15,8 +21,11 @@ import (
 //   - pidfile: the pidfile the daemon writes itself (optional; set it for
 //     forking daemons). Without it the daemon must stay in the foreground
 //     and drover writes the pidfile. Not compared.
-//   - reload: "restart" (default) or "SIGHUP", what to do when
-//     restart_key changes. Not compared.
+//   - reload: "restart" (default), or the signal that makes the daemon
+//     reload its configuration ("SIGHUP", "SIGUSR1", "SIGUSR2"), what to
+//     do when restart_key changes. Not compared.
+//   - user: run the daemon as this user, with its primary group (default:
+//     root); for daemons that refuse to start as root (postgres)
 //   - restart_key: any string; a change reloads or restarts the daemon
 //   - running: "true" (always; read back "false" when the daemon died, so
 //     the plan shows an update that starts it again)
@@ -93,8 +102,8 @@ func (k serviceKind) Apply(r Resource, _ bool, saved map[string]string) (map[str
 	if len(strings.Fields(r.Attrs["command"])) == 0 {
 		return nil, fmt.Errorf("service %s: attribute command is empty", r.Name)
 	}
-	if r.Attrs["reload"] != "restart" && r.Attrs["reload"] != "SIGHUP" {
-		return nil, fmt.Errorf("service %s: reload=%q is neither restart nor SIGHUP", r.Name, r.Attrs["reload"])
+	if _, ok := reloadSignals[r.Attrs["reload"]]; !ok && r.Attrs["reload"] != "restart" {
+		return nil, fmt.Errorf("service %s: reload=%q is none of restart, SIGHUP, SIGUSR1, SIGUSR2", r.Name, r.Attrs["reload"])
 	}
 	st, err := k.backend.status(r, saved)
 	if err != nil {

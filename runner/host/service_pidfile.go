@@ -87,6 +87,13 @@ func (b pidfileBackend) start(r Resource) error {
 	cmd.Dir = "/"
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if u := r.Attrs["user"]; u != "" && u != "root" {
+		uid, gid, err := lookupOwner(u)
+		if err != nil {
+			return err
+		}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", r.Attrs["command"], err)
 	}
@@ -156,8 +163,12 @@ func (b pidfileBackend) stop(r Resource, saved map[string]string) error {
 }
 
 func (b pidfileBackend) reload(r Resource, st serviceStatus) error {
-	if err := syscall.Kill(st.pid, syscall.SIGHUP); err != nil {
-		return fmt.Errorf("SIGHUP to PID %d: %w", st.pid, err)
+	sig, ok := reloadSignals[r.Attrs["reload"]]
+	if !ok {
+		sig = syscall.SIGHUP
+	}
+	if err := syscall.Kill(st.pid, sig); err != nil {
+		return fmt.Errorf("%s to PID %d: %w", r.Attrs["reload"], st.pid, err)
 	}
 	return nil
 }

@@ -32,8 +32,15 @@ func renderUnit(r Resource) string {
 	} else {
 		buf.WriteString("Type=simple\n")
 	}
-	fmt.Fprintf(&buf, "ExecStart=%s\nExecReload=/bin/kill -HUP $MAINPID\nRestart=on-failure\n\n[Install]\nWantedBy=multi-user.target\n",
-		strings.Join(strings.Fields(r.Attrs["command"]), " "))
+	if u := r.Attrs["user"]; u != "" && u != "root" {
+		fmt.Fprintf(&buf, "User=%s\n", u)
+	}
+	sig := "HUP"
+	if _, ok := reloadSignals[r.Attrs["reload"]]; ok {
+		sig = strings.TrimPrefix(r.Attrs["reload"], "SIG")
+	}
+	fmt.Fprintf(&buf, "ExecStart=%s\nExecReload=/bin/kill -%s $MAINPID\nRestart=on-failure\n\n[Install]\nWantedBy=multi-user.target\n",
+		strings.Join(strings.Fields(r.Attrs["command"]), " "), sig)
 	return buf.String()
 }
 

@@ -1,0 +1,153 @@
+package lang
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Load balancer kinds: `loadbalancer "KIND" { ... }`.
+const (
+	LBHAProxy = "haproxy"
+	LBNginx   = "nginx"
+)
+
+// Database engines: `database "ENGINE" { ... }`.
+const (
+	DBMariaDB    = "mariadb"
+	DBPostgreSQL = "postgresql"
+)
+
+// LoadBalancer is one `loadbalancer "haproxy"|"nginx" { ... }` block (the
+// seed's addlb/addbackends/setlb/pub): a daemon on Server that spreads
+// connections to Port over Backends.
+type LoadBalancer struct {
+	// Name is the given name, else generated and stable: KIND-SERVER-PORT.
+	Name   string
+	Kind   string // LBHAProxy or LBNginx
+	Server string
+	// Address is where the balancer listens; "" = the server's container
+	// bridge address when it has a subnet, else the server's address.
+	Address string
+	Port    int // default 80
+	// Mode: haproxy roundrobin (default), leastconn, source; nginx
+	// round_robin (default), least_conn, ip_hash.
+	Mode     string
+	Backends []Backend
+	// HealthCheck is the HTTP path backends are checked with; "" = a TCP
+	// connect (haproxy) or passive checks only (nginx).
+	HealthCheck   string
+	CheckInterval time.Duration // default 2s
+	URL           string        // host name served (nginx server_name, haproxy check Host); "" = any
+	TLS           *TLS          // nil = plain HTTP only
+	Workers       int           // haproxy threads / nginx worker processes; 0 = auto
+	Resolvers     []string      // DNS servers for backends given by name
+	Publish       []Publish     // ports of the server's address forwarded to the balancer
+
+	DeclRange hcl.Range
+}
+
+// Backend is one upstream, from "[NAME:]ADDRESS:PORT"; Address may be a
+// host name (resolved through Resolvers). Name is generated from the
+// address when not given.
+type Backend struct {
+	Name    string
+	Address string
+	Port    int
+}
+
+// Publish forwards ServerPort of the server's address to Port of the
+// balancer's (the seed's pub), from "PORT" or "SERVERPORT:PORT".
+type Publish struct {
+	ServerPort int
+	Port       int
+}
+
+// TLS is a `tls { ... }` block: serve HTTPS on Port with the certificate
+// and key files already on the server, or with a self-signed pair generated
+// on the server when Certificate is "".
+type TLS struct {
+	Port        int    // default 443
+	Certificate string // path on the server, "" = self-signed
+	Key         string // path on the server
+	// Names are the names a self-signed certificate is for; default the
+	// balancer's url or app's host, else the server's address.
+	Names []string
+}
+
+// WebServer is one `webserver { ... }` block (addws/pubapp/delapp/
+// addhosts): nginx on Server publishing Apps by host name.
+type WebServer struct {
+	Name      string // given, else "web-SERVER-PORT"
+	Server    string
+	Address   string // "" = as for load balancers
+	Port      int    // default 80
+	TLSPort   int    // default 443, for apps with tls
+	Workers   int
+	Resolvers []string
+	Publish   []Publish
+	// HostsOn are servers whose /etc/hosts map every app's host name to
+	// this web server (the server's address when published, else Address).
+	HostsOn []string
+	Apps    []App
+
+	DeclRange hcl.Range
+}
+
+// App is one `app "HOST" { upstream = "ADDRESS:PORT" }` of a web server.
+type App struct {
+	Host     string
+	Upstream string // "ADDRESS:PORT" or "NAME:PORT"
+	TLS      *TLS   // Port unused: the web server's TLSPort
+
+	DeclRange hcl.Range
+}
+
+// VIP is one `vip { ... }` block (addvip/delvip): a floating address held by
+// exactly one of Servers at a time, moved by keepalived (VRRP).
+type VIP struct {
+	Name    string // given, else "vip-A-B-C-D"
+	Address string // IPv4 address
+	Prefix  int    // prefix length on the interface, default 32
+	Servers []VIPMember
+	// RouterID is the VRRP virtual router id, 1..255; default derived
+	// from the address's last byte.
+	RouterID  int
+	Multicast bool // VRRP multicast; default unicast to the peers
+	// Track is a command whose failure takes the holder out (keepalived
+	// track script), "" = none.
+	Track          string
+	AdvertInterval time.Duration // default 1s
+	Interface      string        // "" = the interface holding each server's address
+
+	DeclRange hcl.Range
+}
+
+// VIPMember is one server of a VIP with its VRRP priority (the highest
+// holds the address): `priorities`, else 150 for the first server, then 10
+// less for each next.
+type VIPMember struct {
+	Server   string
+	Priority int
+}
+
+// Database is one `database "mariadb"|"postgresql" { ... }` block (adddb):
+// a database and its user on the server's instance of Engine.
+type Database struct {
+	Engine string
+	Server string
+	// Instance names the engine's server process on Server: ENGINE-SERVER.
+	Instance string
+	Name     string // the database
+	User     string // default: Name
+	// Password is the user's password; "" = generated on the host and
+	// kept there in a root-only file (PasswordFile), never printed.
+	Password string
+	// Allow is the client address range (CIDR); default the server's
+	// container subnet.
+	Allow  string
+	Port   int    // default 3306 / 5432
+	Listen string // listen address, default "0.0.0.0"
+
+	DeclRange hcl.Range
+}

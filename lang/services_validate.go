@@ -1,0 +1,439 @@
+package lang
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Limits of service settings.
+const (
+	maxWorkers  = 64
+	minPriority = 1
+	maxPriority = 254
+	minRouterID = 1
+	maxRouterID = 255
+)
+
+var lbModes = map[string][]string{
+	LBHAProxy: {"roundrobin", "leastconn", "source"},
+	LBNginx:   {"round_robin", "least_conn", "ip_hash"},
+}
+
+// svcNames tracks names across service blocks: they name files, services
+// and nftables tables on the hosts, so they are unique cluster-wide.
+type svcNames map[string]hcl.Range
+
+// validateServices checks every service block.
+func (l *loader) validateServices(c *Cluster) {
+	names := svcNames{}
+	ports := map[string]hcl.Range{} // "server:port" published or listened on
+	for i, d := range l.svc.lbs {
+		l.validateLB(d, c.LoadBalancers[i], c, names, ports)
+	}
+	for i, d := range l.svc.webs {
+		l.validateWeb(d, c.WebServers[i], c, names, ports)
+	}
+	for i, d := range l.svc.vips {
+		l.validateVIP(d, c.VIPs[i], c, names)
+	}
+	l.checkRouterIDs(c)
+	seen := map[string]*Database{}
+	for i, d := range l.svc.dbs {
+		l.validateDB(d, c.Databases[i], c, seen)
+	}
+}
+
+// checkServiceName checks a given or generated name.
+func (l *loader) checkServiceName(n *node, name, what string, names svcNames, decl hcl.Range) {
+	if name == "" {
+		return
+	}
+	given, _ := l.stringOf(n)
+	rng := n.rng
+	if given == "" {
+		rng = decl
+	}
+	if !validName(blockServer, name) {
+		l.reportAt(rng, problem{"Invalid " + what + " name", fmt.Sprintf(
+			"%q cannot be used as a name: names start with a letter and hold only letters, digits, '_' and '-' (at most 63 characters). Write for example name = %q.",
+			name, suggestIdentifier(name))})
+		return
+	}
+	if first, dup := names[name]; dup {
+		detail := fmt.Sprintf("The name %q is already used by the block at %s; names of load balancers, web servers and VIPs are unique.", name, shortPos(first))
+		if given == "" {
+			detail += " This name was generated: set name = \"...\" on one of them."
+		} else {
+			detail += " Rename one of them."
+		}
+		l.reportAt(rng, problem{"Duplicate " + what + " name", detail})
+		return
+	}
+	names[name] = rng
+}
+
+// checkServer checks a server attribute names a declared server.
+func (l *loader) checkServer(n *node, name string) bool {
+	if name == "" || !n.value.IsKnown() {
+		return false
+	}
+	if l.syms.servers[name] != nil {
+		return true
+	}
+	l.report(n, unknownServer(name, l.syms.srvOrder))
+	return false
+}
+
+func unknownServer(name string, declared []string) problem {
+	detail := fmt.Sprintf("Server %q is not declared.", name)
+	if s := suggest(name, declared); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	} else {
+		detail += fmt.Sprintf(" Declare it with server %q { address = ... }.", name)
+	}
+	return problem{"Unknown server", detail}
+}
+
+func (l *loader) validateLB(d *svcDecl, lb *LoadBalancer, c *Cluster, names svcNames, ports map[string]hcl.Range) {
+	a := d.attrs
+	l.checkServiceName(a["name"], lb.Name, "load balancer", names, d.block.DefRange)
+	serverOK := l.checkServer(a["server"], lb.Server)
+	l.checkListenAddress(a["address"])
+	l.checkPort(a["port"], "80")
+	if mode, ok := l.stringOf(a["mode"]); ok && mode != "" && !slices.Contains(lbModes[lb.Kind], mode) {
+		detail := fmt.Sprintf("%s balances with one of %s.", lb.Kind, strings.Join(lbModes[lb.Kind], ", "))
+		if s := suggest(mode, lbModes[lb.Kind]); s != "" {
+			detail += fmt.Sprintf(" Did you mean %q?", s)
+		}
+		l.report(a["mode"], problem{"Unsupported balancing mode", detail})
+	}
+	l.checkBackends(a["backends"], lb.Kind)
+	if hc, ok := l.stringOf(a["health_check"]); ok && hc != "" && !strings.HasPrefix(hc, "/") {
+		l.report(a["health_check"], problem{"Invalid health check", fmt.Sprintf(
+			"health_check is the HTTP path backends are checked with and starts with '/'; write for example health_check = %q, or leave it out for TCP checks.", "/"+hc)})
+	}
+	l.checkWorkers(a["workers"])
+	l.checkResolvers(a["resolvers"])
+	if serverOK {
+		l.checkPublish(a["publish"], lb.Server, ports)
+		l.claimPort(ports, lb.Server, lb.Address, lb.Port, a["port"])
+		if lb.TLS != nil {
+			l.claimPort(ports, lb.Server, lb.Address, lb.TLS.Port, d.tls.attrs["port"])
+		}
+	}
+	l.validateTLS(d.tls, lb.TLS)
+}
+
+// claimPort reports two balancers or web servers listening on the same
+// port of the same address of one server.
+func (l *loader) claimPort(ports map[string]hcl.Range, server, address string, port int, n *node) {
+	if port == 0 {
+		return
+	}
+	key := fmt.Sprintf("listen %s %s:%d", server, address, port)
+	if first, dup := ports[key]; dup {
+		l.report(n, problem{"Port used twice", fmt.Sprintf(
+			"Port %d on server %q is already listened on by the block at %s. Give one of them another port.", port, server, shortPos(first))})
+		return
+	}
+	ports[key] = n.rng
+}
+
+func (l *loader) checkListenAddress(n *node) {
+	if s, ok := l.stringOf(n); ok && s != "" {
+		addr, p := parseAddress(s)
+		if p.ok() && !addr.Is4() {
+			p = problem{"Invalid IP address", fmt.Sprintf("%s is not an IPv4 address; write for example %s = %s.", addr, n.attrName(), n.example)}
+		}
+		l.report(n, p)
+	}
+}
+
+func (l *loader) checkBackends(n *node, kind string) {
+	elems := elementRanges(n)
+	entries := l.stringList(n, elems, "backend")
+	if len(entries) == 0 && n.value.IsWhollyKnown() && !n.value.IsNull() {
+		l.report(n, problem{"No backends", `A load balancer needs at least one backend, for example backends = ["web1:100.64.10.2:8080"].`})
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		rng := elems[e.index]
+		b, ok := parseBackend(e.value)
+		if !ok {
+			l.reportAt(rng, problem{"Invalid backend", fmt.Sprintf(
+				"%q is not a backend: write ADDRESS:PORT or NAME:ADDRESS:PORT (the port 1..65535), for example \"web1:100.64.10.2:8080\".", e.value)})
+			continue
+		}
+		if strings.Contains(e.value, ":") && strings.Count(e.value, ":") == 2 && !validName(blockServer, b.Name) {
+			l.reportAt(rng, problem{"Invalid backend name", fmt.Sprintf(
+				"Backend name %q must start with a letter and hold only letters, digits, '_' and '-'; write for example %q.", b.Name, suggestIdentifier(b.Name)+":"+b.Address+fmt.Sprintf(":%d", b.Port))})
+			continue
+		}
+		if seen[b.Name] {
+			l.reportAt(rng, problem{"Duplicate backend", fmt.Sprintf(
+				"Backend %q is listed twice in this %s load balancer. List each backend once, with its own name.", b.Name, kind)})
+		}
+		seen[b.Name] = true
+	}
+}
+
+func (l *loader) checkWorkers(n *node) {
+	if w, ok := l.intOf(n); ok {
+		l.report(n, inRange(w, 0, maxWorkers, "Workers out of range", "workers", "2"))
+	}
+}
+
+func (l *loader) checkResolvers(n *node) {
+	elems := elementRanges(n)
+	for _, e := range l.stringList(n, elems, "DNS server address") {
+		addr, p := parseAddress(e.value)
+		_ = addr
+		l.reportAt(elems[e.index], p)
+	}
+}
+
+func (l *loader) checkPublish(n *node, server string, ports map[string]hcl.Range) {
+	elems := elementRanges(n)
+	for _, e := range l.stringList(n, elems, "port") {
+		rng := elems[e.index]
+		p, ok := parsePublish(e.value)
+		if !ok {
+			l.reportAt(rng, problem{"Invalid published port", fmt.Sprintf(
+				"%q is not a port to publish: write PORT or SERVERPORT:PORT (1..65535), for example \"80\" or \"8080:80\".", e.value)})
+			continue
+		}
+		key := fmt.Sprintf("publish %s:%d", server, p.ServerPort)
+		if first, dup := ports[key]; dup {
+			l.reportAt(rng, problem{"Port published twice", fmt.Sprintf(
+				"Port %d of server %q is already published at %s. Publish each server port once.", p.ServerPort, server, shortPos(first))})
+			continue
+		}
+		ports[key] = rng
+	}
+}
+
+func (l *loader) validateTLS(d *nestedDecl, t *TLS) {
+	if d == nil || t == nil {
+		return
+	}
+	l.checkPort(d.attrs["port"], "443")
+	cert, key := d.attrs["certificate"], d.attrs["key"]
+	for _, n := range []*node{cert, key} {
+		if s, ok := l.stringOf(n); ok && s != "" && !strings.HasPrefix(s, "/") {
+			l.report(n, problem{"Path is not absolute", fmt.Sprintf(
+				"%s is a file on the server and needs an absolute path, for example %s = %s.", n.attrName(), n.attrName(), n.example)})
+		}
+	}
+	switch {
+	case t.Certificate != "" && t.Key == "":
+		l.reportAt(d.block.DefRange, problem{"Certificate without key", "A tls block with a certificate also needs its key: add key = \"/etc/ssl/private/NAME.key\", or leave both out for a self-signed certificate."})
+	case t.Certificate == "" && t.Key != "":
+		l.report(key, problem{"Key without certificate", "A tls block with a key also needs its certificate: add certificate = \"/etc/ssl/certs/NAME.pem\", or leave both out for a self-signed certificate."})
+	}
+}
+
+func (l *loader) validateWeb(d *svcDecl, w *WebServer, c *Cluster, names svcNames, ports map[string]hcl.Range) {
+	a := d.attrs
+	l.checkServiceName(a["name"], w.Name, "web server", names, d.block.DefRange)
+	serverOK := l.checkServer(a["server"], w.Server)
+	l.checkListenAddress(a["address"])
+	l.checkPort(a["port"], "80")
+	l.checkPort(a["tls_port"], "443")
+	l.checkWorkers(a["workers"])
+	l.checkResolvers(a["resolvers"])
+	if serverOK {
+		l.checkPublish(a["publish"], w.Server, ports)
+		l.claimPort(ports, w.Server, w.Address, w.Port, a["port"])
+		if slices.ContainsFunc(w.Apps, func(app App) bool { return app.TLS != nil }) {
+			l.claimPort(ports, w.Server, w.Address, w.TLSPort, a["tls_port"])
+		}
+	}
+	elems := elementRanges(a["hosts_on"])
+	for _, e := range l.stringList(a["hosts_on"], elems, "server name") {
+		if l.syms.servers[e.value] == nil {
+			l.reportAt(elems[e.index], unknownServer(e.value, l.syms.srvOrder))
+		}
+	}
+	hosts := map[string]hcl.Range{}
+	for i, ad := range d.apps {
+		l.validateApp(ad, w.Apps[i], hosts)
+	}
+}
+
+func (l *loader) validateApp(d *nestedDecl, app App, hosts map[string]hcl.Range) {
+	rng := d.block.LabelRanges[0]
+	if p := domainProblem(app.Host, "app", `"myminio.org"`); !p.ok() || !strings.Contains(app.Host, ".") {
+		l.reportAt(rng, problem{"Invalid app host name", fmt.Sprintf(
+			"%q is not a host name; an app is published under a DNS name such as app \"myminio.org\" { ... }.", app.Host)})
+	} else if first, dup := hosts[app.Host]; dup {
+		l.reportAt(rng, problem{"Duplicate app", fmt.Sprintf(
+			"App %q is already published on this web server at %s. Publish each host name once.", app.Host, shortPos(first))})
+	} else {
+		hosts[app.Host] = rng
+	}
+	if up, ok := l.stringOf(d.attrs["upstream"]); ok {
+		if _, ok := parseBackend(up); !ok || strings.Count(up, ":") != 1 {
+			l.report(d.attrs["upstream"], problem{"Invalid upstream", fmt.Sprintf(
+				"%q is not an upstream: write ADDRESS:PORT or NAME:PORT, for example upstream = \"100.64.10.2:9000\".", up)})
+		}
+	}
+	l.validateTLS(d.tls, app.TLS)
+}
+
+func (l *loader) validateVIP(d *svcDecl, v *VIP, c *Cluster, names svcNames) {
+	a := d.attrs
+	l.checkServiceName(a["name"], v.Name, "VIP", names, d.block.DefRange)
+	if s, ok := l.stringOf(a["address"]); ok {
+		l.report(a["address"], vipAddressProblem(s))
+	}
+	elems := elementRanges(a["servers"])
+	entries := l.stringList(a["servers"], elems, "server name")
+	if len(entries) == 0 && a["servers"].value.IsWhollyKnown() {
+		l.report(a["servers"], problem{"VIP has no servers", `A VIP floats over servers: list them, for example servers = ["s1", "s2"].`})
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		rng := elems[e.index]
+		switch {
+		case l.syms.servers[e.value] == nil:
+			l.reportAt(rng, unknownServer(e.value, l.syms.srvOrder))
+		case seen[e.value]:
+			l.reportAt(rng, problem{"Server listed twice", fmt.Sprintf("Server %q is listed twice in this VIP. List each server once.", e.value)})
+		}
+		seen[e.value] = true
+	}
+	for name, prio := range l.numberMap(a["priorities"]) {
+		if !seen[name] {
+			l.report(a["priorities"], problem{"Priority for a server not in the VIP", fmt.Sprintf(
+				"priorities names %q, which is not in servers. Name only servers of this VIP.", name)})
+		}
+		l.report(a["priorities"], inRange(prio, minPriority, maxPriority, "Priority out of range", "priorities", "{ s1 = 150 }"))
+	}
+	if id, ok := l.intOf(a["router_id"]); ok && id != 0 {
+		l.report(a["router_id"], inRange(id, minRouterID, maxRouterID, "Router id out of range", "router_id", "51"))
+	}
+	if v.AdvertInterval != 0 && (v.AdvertInterval < minAdvert || v.AdvertInterval%minAdvert != 0 || v.AdvertInterval > 40*time.Second) {
+		l.report(a["advert_interval"], problem{"Invalid advert interval", fmt.Sprintf(
+			"VRRP advertises every 10ms to 40s, in steps of 10ms; %s is not one of those. Write for example advert_interval = \"1s\".", v.AdvertInterval)})
+	}
+	l.checkIfname(a["interface"], false, `"eth0"`)
+}
+
+func vipAddressProblem(s string) problem {
+	addr := s
+	if p, err := netip.ParsePrefix(s); err == nil {
+		addr = p.Addr().String()
+	}
+	a, p := parseAddress(addr)
+	if !p.ok() {
+		return problem{"Invalid VIP address", fmt.Sprintf("%q is not an IPv4 address (optionally with a prefix length); write for example address = \"198.51.100.100\" or \"198.51.100.100/24\".", s)}
+	}
+	if !a.Is4() {
+		return problem{"Invalid VIP address", fmt.Sprintf("%s is not IPv4; drover's VIPs are IPv4 (VRRPv2/3), for example address = \"198.51.100.100\".", a)}
+	}
+	return problem{}
+}
+
+// checkRouterIDs reports two VIPs with the same VRRP router id on a
+// common server: their advertisements would be taken for each other's.
+func (l *loader) checkRouterIDs(c *Cluster) {
+	for j, b := range c.VIPs {
+		for _, a := range c.VIPs[:j] {
+			if a.RouterID != b.RouterID || a.RouterID == 0 || !shareServer(a.Servers, b.Servers) {
+				continue
+			}
+			d := l.svc.vips[j]
+			rng := d.attrs["router_id"].rng
+			if d.attrs["router_id"].expr == nil {
+				rng = d.attrs["address"].rng
+			}
+			l.reportAt(rng, problem{"Router id used twice", fmt.Sprintf(
+				"VIPs %q and %q (%s) share a server and both use VRRP router id %d (derived from the address's last byte unless set). Set router_id = %d on this one.",
+				a.Name, b.Name, shortPos(a.DeclRange), b.RouterID, b.RouterID%maxRouterID+1)})
+		}
+	}
+}
+
+func shareServer(a, b []VIPMember) bool {
+	for _, m := range a {
+		if slices.ContainsFunc(b, func(o VIPMember) bool { return o.Server == m.Server }) {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *loader) validateDB(d *svcDecl, db *Database, c *Cluster, seen map[string]*Database) {
+	a := d.attrs
+	serverOK := l.checkServer(a["server"], db.Server)
+	for _, key := range []string{"name", "user"} {
+		s, ok := l.stringOf(a[key])
+		if ok && s != "" && !sqlName(s) {
+			l.report(a[key], problem{"Invalid " + key, fmt.Sprintf(
+				"%q is not a plain SQL name: use letters, digits and '_', starting with a letter or '_' (at most 63 characters), for example %s = %q.", s, key, suggestIdentifier(s))})
+		}
+	}
+	if s, ok := l.stringOf(a["allow"]); ok && s != "" {
+		if p, prob := parseCIDR(s); !prob.ok() {
+			l.report(a["allow"], prob)
+		} else if !p.Addr().Is4() {
+			l.report(a["allow"], problem{"Invalid allow", fmt.Sprintf("%s is not IPv4; write for example allow = \"100.65.1.0/24\".", p)})
+		}
+	} else if ok && serverOK && db.Allow == "" {
+		l.reportAt(d.block.DefRange, problem{"No client range", fmt.Sprintf(
+			"Server %q has no container subnet, so there is no default range of clients for this database. Set allow, for example allow = \"198.51.100.0/24\".", db.Server)})
+	}
+	if db.Port != 0 {
+		l.checkPort(a["port"], "3306")
+	}
+	if s, ok := l.stringOf(a["listen"]); ok {
+		addr, p := parseAddress(s)
+		if p.ok() && !addr.Is4() {
+			p = problem{"Invalid IP address", fmt.Sprintf("%s is not an IPv4 address; write for example listen = \"0.0.0.0\".", addr)}
+		}
+		l.report(a["listen"], p)
+	}
+	l.checkDBClash(d, db, seen)
+}
+
+// checkDBClash reports a database or user declared twice on one instance,
+// and two declarations of one instance that disagree on its port.
+func (l *loader) checkDBClash(d *svcDecl, db *Database, seen map[string]*Database) {
+	if db.Server == "" || db.Name == "" {
+		return
+	}
+	for _, other := range seen {
+		if other.Instance != db.Instance {
+			continue
+		}
+		switch {
+		case other.Name == db.Name:
+			l.report(d.attrs["name"], problem{"Duplicate database", fmt.Sprintf(
+				"Database %q on %s is already declared at %s. Declare each database once.", db.Name, db.Instance, shortPos(other.DeclRange))})
+		case other.User == db.User:
+			l.reportAt(d.block.DefRange, problem{"User shared by two databases", fmt.Sprintf(
+				"User %q on %s already belongs to database %q (%s); drover gives each database its own user. Set user = %q.", db.User, db.Instance, other.Name, shortPos(other.DeclRange), db.Name)})
+		case other.Port != db.Port || other.Listen != db.Listen:
+			l.reportAt(d.block.DefRange, problem{"Conflicting instance settings", fmt.Sprintf(
+				"The databases of %s share one server process, and %s sets port %d listen %s: write the same port and listen here as there.", db.Instance, shortPos(other.DeclRange), other.Port, other.Listen)})
+		}
+	}
+	seen[db.Instance+"/"+db.Name] = db
+}
+
+func sqlName(s string) bool {
+	if len(s) > 63 || s == "" || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}

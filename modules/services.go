@@ -1,0 +1,59 @@
+package modules
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/modules/database"
+	"github.com/drover/drover/modules/lb"
+	"github.com/drover/drover/modules/vip"
+	"github.com/drover/drover/modules/web"
+	"github.com/drover/drover/runner/host"
+)
+
+// expandServices runs the cluster service modules (load balancers, web
+// servers, VIPs, databases), handing each host's set to add, and returns
+// their errors.
+func expandServices(c *lang.Cluster, facts map[string]*host.Facts, add func(string, *blocks.Set)) []string {
+	var errs []string
+	addAll := func(sets map[string]*blocks.Set) {
+		for _, name := range slices.Sorted(maps.Keys(sets)) {
+			add(name, sets[name])
+		}
+	}
+	for _, b := range c.LoadBalancers {
+		set, err := lb.Expand(b, c)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		add(b.Server, set)
+	}
+	for _, w := range c.WebServers {
+		sets, err := web.Expand(w, c)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		addAll(sets)
+	}
+	for _, v := range c.VIPs {
+		sets, err := vip.Expand(v, c, facts)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		addAll(sets)
+	}
+	for _, d := range c.Databases {
+		set, err := database.Expand(d, c.Databases)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		add(d.Server, set)
+	}
+	return errs
+}

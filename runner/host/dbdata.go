@@ -1,0 +1,205 @@
+package host
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// dbdataKind initialises a database server's data directory (mariadb-
+// install-db, initdb), the run directory its socket and pidfile live in,
+// and for PostgreSQL a stable link to the installed version's programs, so
+// that services can name them without knowing the version.
+//
+// Name: the data directory. Attributes:
+//   - engine: "mariadb" or "postgresql" (replace)
+//   - path: the data directory (default: the resource name; replace)
+//   - user: the OS user that owns it (default "mysql" / "postgres")
+//   - rundir: a directory owned by user for the socket and pidfile
+//   - bin: PostgreSQL only: a symlink to make to the newest installed
+//     /usr/lib/postgresql/VERSION/bin (or the folder of postgres in PATH)
+//
+// Read: exists once the data directory is initialised; rundir and bin
+// read back only while they are right. Delete removes the data directory
+// (the databases in it), the run directory and the link: a database server
+// drover made is removed whole.
+type dbdataKind struct{}
+
+func (dbdataKind) ReplaceOn() []string { return []string{"engine", "path"} }
+
+func (dbdataKind) Defaults(r Resource) Resource {
+	setDefault(r.Attrs, "path", r.Name)
+	if r.Attrs["engine"] == "postgresql" {
+		setDefault(r.Attrs, "user", "postgres")
+	} else {
+		setDefault(r.Attrs, "user", "mysql")
+	}
+	return r
+}
+
+// initMarker is a file that exists once a data directory is initialised.
+func initMarker(engine, path string) string {
+	if engine == "postgresql" {
+		return filepath.Join(path, "PG_VERSION")
+	}
+	return filepath.Join(path, "mysql", "db.frm")
+}
+
+func (dbdataKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+	if _, err := os.Stat(initMarker(r.Attrs["engine"], r.Attrs["path"])); err != nil {
+		return nil, false, nil
+	}
+	actual := map[string]string{"engine": r.Attrs["engine"], "path": r.Attrs["path"], "user": r.Attrs["user"]}
+	if dir := r.Attrs["rundir"]; dir != "" {
+		actual["rundir"] = ""
+		if ownedDir(dir, r.Attrs["user"]) {
+			actual["rundir"] = dir
+		}
+	}
+	if link := r.Attrs["bin"]; link != "" {
+		actual["bin"] = ""
+		if want, err := postgresBin(); err == nil {
+			if have, err := os.Readlink(link); err == nil && have == want {
+				actual["bin"] = link
+			}
+		}
+	}
+	return keepKeys(actual, r.Attrs), true, nil
+}
+
+func (dbdataKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
+	engine, path, user := r.Attrs["engine"], r.Attrs["path"], r.Attrs["user"]
+	if engine != "mariadb" && engine != "postgresql" {
+		return nil, fmt.Errorf("engine %q is neither mariadb nor postgresql", engine)
+	}
+	if !filepath.IsAbs(path) {
+		return nil, fmt.Errorf("path %q is not absolute", path)
+	}
+	out := map[string]string{"created": saved["created"]}
+	if link := r.Attrs["bin"]; link != "" {
+		if err := linkPostgresBin(link); err != nil {
+			return nil, err
+		}
+	}
+	if dir := r.Attrs["rundir"]; dir != "" {
+		if err := makeOwnedDir(dir, user, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := os.Stat(initMarker(engine, path)); err == nil {
+		return out, nil
+	}
+	if err := makeOwnedDir(path, user, 0o700); err != nil {
+		return nil, err
+	}
+	out["created"] = "true"
+	if engine == "mariadb" {
+		_, err := runCommand("", "mariadb-install-db", "--datadir="+path, "--user="+user,
+			"--auth-root-authentication-method=socket", "--skip-test-db")
+		return out, err
+	}
+	bin, err := postgresBin()
+	if err != nil {
+		return nil, err
+	}
+	_, err = runAs(user, "", filepath.Join(bin, "initdb"), "-D", path, "-U", "postgres",
+		"--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8")
+	return out, err
+}
+
+func (dbdataKind) Delete(r Resource, saved map[string]string) error {
+	for _, p := range []string{r.Attrs["bin"], r.Attrs["rundir"]} {
+		if p != "" {
+			if err := os.RemoveAll(p); err != nil {
+				return err
+			}
+		}
+	}
+	if saved["created"] != "true" {
+		return nil
+	}
+	return os.RemoveAll(r.Attrs["path"])
+}
+
+// postgresBin is the folder of the newest installed PostgreSQL server.
+func postgresBin() (string, error) {
+	if p, err := exec.LookPath("postgres"); err == nil {
+		return filepath.Dir(p), nil
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
+	slices.SortFunc(matches, func(a, b string) int { return versionOf(a) - versionOf(b) })
+	if len(matches) == 0 {
+		return "", fmt.Errorf("no PostgreSQL server installed (no postgres in PATH or /usr/lib/postgresql/*/bin)")
+	}
+	return filepath.Dir(matches[len(matches)-1]), nil
+}
+
+func versionOf(path string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(path))))
+	return v
+}
+
+func linkPostgresBin(link string) error {
+	bin, err := postgresBin()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		return err
+	}
+	if have, err := os.Readlink(link); err == nil && have == bin {
+		return nil
+	}
+	os.Remove(link)
+	return os.Symlink(bin, link)
+}
+
+func ownedDir(dir, user string) bool {
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	uid, _, err := lookupOwner(user)
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return err == nil && ok && int(st.Uid) == uid
+}
+
+func makeOwnedDir(dir, user string, mode os.FileMode) error {
+	uid, gid, err := lookupOwner(user)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, mode); err != nil {
+		return err
+	}
+	if err := os.Chmod(dir, mode); err != nil {
+		return err
+	}
+	return os.Chown(dir, uid, gid)
+}
+
+// runAs runs a program as user (with its primary group) and returns its
+// stdout; a failure carries the command line and its stderr.
+func runAs(user, stdin, name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = "/"
+	if user != "" && user != "root" {
+		uid, gid, err := lookupOwner(user)
+		if err != nil {
+			return "", err
+		}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	}
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), commandError(cmd, err, stderr.String())
+	}
+	return stdout.String(), nil
+}
