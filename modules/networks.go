@@ -5,6 +5,7 @@ import (
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/modules/vxlan"
+	"github.com/drover/drover/modules/wireguard"
 	"github.com/drover/drover/runner/host"
 )
 
@@ -16,6 +17,8 @@ func expandNetwork(n *lang.Network, c *lang.Cluster, facts map[string]*host.Fact
 		return vxlan.Expand(n, c, facts)
 	case n.BGP != nil:
 		return bgp.Expand(n, c, facts)
+	case n.WireGuard != nil:
+		return wireguard.Expand(n, c, facts)
 	}
 	return nil, nil
 }

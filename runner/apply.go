@@ -140,7 +140,16 @@ func (s *Session) applyGraph(p *Plan) (*graph.Graph, map[string]node) {
 	}
 	for id, n := range nodes {
 		for _, dep := range n.change.Resource.After {
-			if strings.Contains(dep, ":") && g.Has(dep) {
+			if !strings.Contains(dep, ":") || !g.Has(dep) {
+				continue
+			}
+			// Deletes go the other way: what refers to another host's
+			// resource goes first. A delete and a non-delete are not
+			// ordered.
+			switch del, depDel := n.change.Action == host.Delete, nodes[dep].change.Action == host.Delete; {
+			case del && depDel:
+				g.AddEdge(id, dep)
+			case !del && !depDel:
 				g.AddEdge(dep, id)
 			}
 		}

@@ -130,6 +130,7 @@ func (k wireguardKind) Delete(r Resource, saved map[string]string) error {
 	if err := os.Remove(k.keyPath(r.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
+	os.Remove(k.keyDir) // when it holds no other key
 	return nil
 }
 
