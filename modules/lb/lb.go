@@ -240,7 +240,8 @@ type NginxServer struct {
 // reloaded with SIGHUP (new workers, old ones finish their requests).
 func (n Nginx) AddTo(set *blocks.Set, deps []string) error {
 	path := ConfigDir + "/" + n.Name + ".nginx.conf"
-	pidfile := RunDir + "/" + n.Name + ".pid"
+	// In /run itself: nginx -t opens it, and RunDir may not exist yet.
+	pidfile := "/run/" + n.Name + ".nginx.pid"
 	conf, err := templates.Render("nginx.conf.tmpl", map[string]any{
 		"Owner": n.Owner, "Workers": n.Workers, "PIDFile": pidfile, "ErrorLog": "/var/log/nginx/" + n.Name + ".error.log",
 		"Resolvers": n.Resolvers, "Upstreams": n.Upstreams, "FailTimeout": n.FailTimeout,
