@@ -24,6 +24,9 @@ func cmdShow(e *env, args []string) int {
 	if kind == "bgp" {
 		return cmdShowBGP(e, f, rf, pos[1:])
 	}
+	if kind == "items" {
+		return cmdShowItems(e, f, rf, pos[1:]) // show_items.go
+	}
 	dir, err := dirArg(pos[1:])
 	if err != nil {
 		return fail(e, err)
