@@ -4,6 +4,8 @@ import (
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/modules/l2vpn"
+	"github.com/drover/drover/modules/tunnel"
 	"github.com/drover/drover/modules/vxlan"
 	"github.com/drover/drover/modules/wireguard"
 	"github.com/drover/drover/runner/host"
@@ -19,6 +21,10 @@ func expandNetwork(n *lang.Network, c *lang.Cluster, facts map[string]*host.Fact
 		return bgp.Expand(n, c, facts)
 	case n.WireGuard != nil:
 		return wireguard.Expand(n, c, facts)
+	case n.L2VPN != nil:
+		return l2vpn.Expand(n, c, facts)
+	case n.Tunnel != nil:
+		return tunnel.Expand(n, c, facts)
 	}
 	return nil, nil
 }
