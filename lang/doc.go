@@ -59,6 +59,60 @@
 //	  member "s4" { interface = "eth1"  address = "100.64.10.40" }
 //	}
 //
+// # Layer-3 networks, the encrypted L2 VPN, tunnels, plain bridges
+//
+// Every network kind takes servers = ["NAME", "NAME:IFACE"] and member
+// "NAME" { interface  address  ... } blocks; a member's address means the
+// kind's own address (BGP: peering address; wireguard, l2vpn: address in
+// the subnet, derived from the server's address when left out; gre/ipip:
+// the endpoint inside the tunnel). The files are bgp.go, wireguard.go,
+// l2vpn.go, tunnel.go, bridge.go, with models in model_<kind>.go.
+//
+//	network "bgp" "bnet" {               # bird2 on every member, full mesh of sessions
+//	  asn               = 0              # 0: a private ASN per server (65000 + last octet
+//	                                     # of its peering address); else iBGP with this one
+//	  container_subnets = true           # announce each member's container subnet
+//	  hold_time = 6  keepalive_time = 2  connect_retry = 2   # seconds (the defaults)
+//	  servers           = ["s1", "s2"]
+//	  member "s3" { address = "203.0.113.3"  asn = 65103  announce = ["100.66.3.0/24"] }
+//	}
+//
+//	network "wireguard" "wirex" {        # keys made on each host, never leaving it
+//	  subnet      = "100.64.20.0/24"     # required: tunnel addresses
+//	  topology    = "hub"                # "mesh" (default) or "hub": clients peer with hub
+//	  hub         = "s1"                 # the main server; must stay a member while
+//	                                     # clients remain (plan-time error otherwise)
+//	  interface = "wg0"  port = 51820  keepalive = 25  mtu = 1420   # defaults
+//	  rotate_keys = 0                    # raise it to make every member a new key pair
+//	  container_subnets = true           # route each member's container subnet to it
+//	  servers     = ["s1", "s2", "s3"]
+//	  member "s4" { subnets = ["100.66.4.0/24"]  endpoint = "203.0.113.4:51820" }
+//	}
+//
+//	network "l2vpn" "vpx" {              # the seed's PeerVPN: VXLAN inside a WireGuard mesh
+//	  subnet        = "100.64.30.0/24"   # required: addresses on the bridges
+//	  bridge = "vpl0"  interface = "peer0"  port = 51821  vni = 1   # defaults
+//	  tunnel_subnet = "100.127.255.0/24" # the WireGuard mesh (default)
+//	  mtu           = 0                  # 0: 1500 - 80 (WireGuard) - 50 (VXLAN) = 1370
+//	  servers       = ["s1", "s2", "s3"]
+//	}
+//
+//	network "gre" "gre1" {               # or "ipip": exactly two servers
+//	  pool    = "100.127.250.0/30"       # endpoint addresses .1 and .2 (or member address)
+//	  device  = "gre1"                   # default: the network's name
+//	  mtu     = 0                        # 0: underlay MTU - 24 (GRE) or - 20 (IPIP)
+//	  servers = ["s1", "s2"]
+//	  member "s2" { underlay = "203.0.113.2"  subnets = ["100.66.2.0/24"] }  # seed -r; routes
+//	}
+//
+//	network "bridge" "lan" {             # plain bridging over a physical interface (model
+//	  bridge  = "br0"                    # and validation only: no module yet)
+//	  servers = ["s1:eth1", "s2:eth1"]
+//	}
+//
+// Across networks: a server is in at most one BGP network, and two
+// networks on one server may not share an interface, bridge or UDP port.
+//
 // The server name "local" is reserved for the machine drover runs on: it
 // may be a network member without a server block (it then appears last in
 // Cluster.Servers with Local set), and declaring `server "local"` is an
