@@ -24,6 +24,9 @@ func cmdShow(e *env, args []string) int {
 	if kind == "bgp" {
 		return cmdShowBGP(e, f, rf, pos[1:])
 	}
+	if isServiceKind(kind) {
+		return cmdShowServices(e, f, rf, kind, pos[1:]) // show_services.go
+	}
 	if kind == "items" {
 		return cmdShowItems(e, f, rf, pos[1:]) // show_items.go
 	}

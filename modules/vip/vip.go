@@ -108,12 +108,12 @@ func member(v *lang.VIP, srv *lang.Server, m lang.VIPMember, iface string, peers
 	file := set.Add("file", path, map[string]string{"path": path, "content": conf, "mode": "0644", "check": "keepalived -t -f {}"}, pkg)
 	run := "/run/drover/" + v.Name
 	set.Add("service", v.Name, map[string]string{
-		"command": fmt.Sprintf("keepalived -n -l -D -f %s -p %s.pid -r %s.vrrp.pid -c %s.checkers.pid", path, run, run, run),
+		"command": fmt.Sprintf("keepalived -n -l -D -f %s -p %s.keepalived.pid -r %s.vrrp.pid -c %s.checkers.pid", path, run, run, run),
 		"reload":  "SIGHUP", "restart_key": blocks.Hash(conf),
 	}, file)
 	set.Check("service", v.Name+" (keepalived) is running", map[string]string{"name": v.Name})
 	set.Check("ping", fmt.Sprintf("%s reaches VIP %s", srv.Name, v.Address), map[string]string{
-		"dst": v.Address, "count": "10", "timeout_ms": "1000",
+		"dst": v.Address, "count": "5", "timeout_ms": "1000",
 	})
 	return set, nil
 }
