@@ -388,8 +388,8 @@ func (l *loader) validateDB(d *svcDecl, db *Database, c *Cluster, seen map[strin
 		l.reportAt(d.block.DefRange, problem{"No client range", fmt.Sprintf(
 			"Server %q has no container subnet, so there is no default range of clients for this database. Set allow, for example allow = \"198.51.100.0/24\".", db.Server)})
 	}
-	if db.Port != 0 {
-		l.checkPort(a["port"], "3306")
+	if p, ok := l.intOf(a["port"]); ok && (p != 0 || a["port"].expr != nil) {
+		l.checkPort(a["port"], map[string]string{DBMariaDB: "3306", DBPostgreSQL: "5432"}[db.Engine])
 	}
 	if s, ok := l.stringOf(a["listen"]); ok {
 		addr, p := parseAddress(s)

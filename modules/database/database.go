@@ -83,10 +83,10 @@ func Expand(d *lang.Database, all []*lang.Database) (*blocks.Set, error) {
 	} else {
 		attrs["port"], attrs["bin"] = strconv.Itoa(d.Port), PostgresBin
 	}
-	if d.Password != "" {
-		attrs["password"] = d.Password
-	} else {
-		attrs["password_file"] = PasswordFile(d)
+	attrs["password"] = d.Password
+	if d.Password == "" {
+		// Generated on the host; plans show only that there is one.
+		attrs["password"], attrs["password_file"] = "(generated)", PasswordFile(d)
 	}
 	set.Add("sql", d.Engine+"/"+d.Name, attrs, service)
 	set.Resources[len(set.Resources)-1].Sensitive = []string{"password"}

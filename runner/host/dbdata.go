@@ -99,8 +99,10 @@ func (dbdataKind) Apply(r Resource, _ bool, saved map[string]string) (map[string
 	}
 	out["created"] = "true"
 	if engine == "mariadb" {
+		// --force: no resolveip of the host name, which waits for DNS
+		// timeouts where the name does not resolve.
 		_, err := runCommand("", "mariadb-install-db", "--datadir="+path, "--user="+user,
-			"--auth-root-authentication-method=socket", "--skip-test-db")
+			"--auth-root-authentication-method=socket", "--skip-test-db", "--force")
 		return out, err
 	}
 	bin, err := postgresBin()
@@ -128,15 +130,17 @@ func (dbdataKind) Delete(r Resource, saved map[string]string) error {
 
 // postgresBin is the folder of the newest installed PostgreSQL server.
 func postgresBin() (string, error) {
-	if p, err := exec.LookPath("postgres"); err == nil {
-		return filepath.Dir(p), nil
-	}
 	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
 	slices.SortFunc(matches, func(a, b string) int { return versionOf(a) - versionOf(b) })
-	if len(matches) == 0 {
-		return "", fmt.Errorf("no PostgreSQL server installed (no postgres in PATH or /usr/lib/postgresql/*/bin)")
+	if len(matches) > 0 {
+		return filepath.Dir(matches[len(matches)-1]), nil
 	}
-	return filepath.Dir(matches[len(matches)-1]), nil
+	if p, err := exec.LookPath("postgres"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Dir(real), nil
+		}
+	}
+	return "", fmt.Errorf("no PostgreSQL server installed (no /usr/lib/postgresql/*/bin/postgres, no postgres in PATH)")
 }
 
 func versionOf(path string) int {

@@ -30,9 +30,10 @@ import (
 //   - grant: "all" (read back "" while the user lacks it)
 //   - allow: MariaDB only: the client address range, CIDR; "0.0.0.0/0" is
 //     any host (PostgreSQL's client ranges are in pg_hba.conf)
-//   - password: the user's password (mark it sensitive); "" = generated
-//   - password_file: with a generated password, the root-only file
-//     (0600) on this host it is kept in; read back "" while missing, and
+//   - password: the user's password (mark it sensitive)
+//   - password_file: when set, the password is generated on this host
+//     and kept in this root-only file (0600), and password is only a
+//     placeholder for plans; read back "" while the file is missing, and
 //     then a new password is generated and set
 //
 // The server must be running (the service comes first): Apply waits up to
@@ -84,9 +85,10 @@ func (k sqlKind) Read(r Resource, saved map[string]string) (map[string]string, b
 	if st.granted {
 		actual["grant"] = "all"
 	}
-	if pw := r.Attrs["password"]; pw != "" && saved["password_sha256"] == sha256Hex(pw) {
+	pw := r.Attrs["password"]
+	if r.Attrs["password_file"] != "" || saved["password_sha256"] == sha256Hex(pw) {
 		actual["password"] = pw
-	} else if pw != "" {
+	} else {
 		actual["password"] = ""
 	}
 	if path := r.Attrs["password_file"]; path != "" {
@@ -113,7 +115,8 @@ func (k sqlKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	setPassword := fresh || (r.Attrs["password"] != "" && saved["password_sha256"] != sha256Hex(pw))
+	given := r.Attrs["password_file"] == ""
+	setPassword := fresh || (given && saved["password_sha256"] != sha256Hex(pw))
 	var script string
 	if r.Attrs["engine"] == "mariadb" {
 		script, err = mariadbScript(r, st, pw, setPassword)
@@ -129,7 +132,7 @@ func (k sqlKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]
 		}
 	}
 	out := map[string]string{}
-	if r.Attrs["password"] != "" {
+	if given {
 		out["password_sha256"] = sha256Hex(pw)
 	}
 	return out, nil
@@ -271,12 +274,12 @@ SELECT 'host', rolname FROM pg_catalog.pg_roles WHERE rolname='%s' AND rolcanlog
 // sqlPassword returns the password to use: the given one, else the one in
 // password_file, else a new one written there (fresh).
 func sqlPassword(r Resource) (pw string, fresh bool, err error) {
-	if pw := r.Attrs["password"]; pw != "" {
-		return pw, false, nil
-	}
 	path := r.Attrs["password_file"]
 	if path == "" {
-		return "", false, fmt.Errorf("neither password nor password_file is set")
+		if r.Attrs["password"] == "" {
+			return "", false, fmt.Errorf("neither password nor password_file is set")
+		}
+		return r.Attrs["password"], false, nil
 	}
 	if data, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(data)) != "" {
 		return strings.TrimSpace(string(data)), false, nil
