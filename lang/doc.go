@@ -105,9 +105,9 @@
 //	  member "s2" { underlay = "203.0.113.2"  subnets = ["100.66.2.0/24"] }  # seed -r; routes
 //	}
 //
-//	network "bridge" "lan" {             # plain bridging over a physical interface (model
-//	  bridge  = "br0"                    # and validation only: no module yet)
-//	  servers = ["s1:eth1", "s2:eth1"]
+//	network "bridge" "lan" {             # plain bridging: IFACE becomes a port of the bridge,
+//	  bridge  = "br0"                    # the server's addresses and routes move to the bridge
+//	  servers = ["s1:eth1", "s2"]        # default IFACE: the one holding the server's address
 //	}
 //
 // Across networks: a server is in at most one BGP network, and two

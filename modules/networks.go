@@ -4,6 +4,7 @@ import (
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/modules/bridge"
 	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/tunnel"
 	"github.com/drover/drover/modules/vxlan"
@@ -25,6 +26,8 @@ func expandNetwork(n *lang.Network, c *lang.Cluster, facts map[string]*host.Fact
 		return l2vpn.Expand(n, c, facts)
 	case n.Tunnel != nil:
 		return tunnel.Expand(n, c, facts)
+	case n.Bridge != nil:
+		return bridge.Expand(n, c, facts)
 	}
 	return nil, nil
 }

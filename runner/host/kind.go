@@ -73,6 +73,7 @@ func NewKinds(env Env) Kinds {
 		"addr":       addrKind{},
 		"route":      routeKind{},
 		"fdb":        fdbKind{},
+		"bridgeport": bridgeportKind{}, // bridgeport.go
 		"sysctl":     sysctlKind{procDir: "/proc/sys"},
 		"file":       fileKind{},
 		"nft":        nftKind{},

@@ -13,7 +13,7 @@ import (
 //
 // Name: the link's name. Attributes:
 //   - name: the link's name (default: the resource name)
-//   - type: bridge, vxlan or veth (replace)
+//   - type: bridge, vxlan, veth, gre or ipip (replace)
 //   - mtu: the MTU (optional: unset leaves the kernel's choice)
 //   - up: "true" (default) or "false"
 //   - master: the bridge to enslave the link to (optional; "" when the
@@ -24,10 +24,13 @@ import (
 //     "false", replace)
 //   - veth only: peer (the peer's name, replace; read back only while the
 //     peer is in the same network namespace)
+//   - gre and ipip (link_tunnel.go): local and remote (the outer IPv4
+//     addresses, replace), ttl (outer TTL, default 64, replace), key (gre
+//     only: the GRE key both ways, optional, replace)
 type linkKind struct{}
 
 func (linkKind) ReplaceOn() []string {
-	return []string{"type", "vni", "port", "local", "dev", "group", "learning", "peer"}
+	return []string{"type", "vni", "port", "local", "dev", "group", "learning", "peer", "remote", "ttl", "key"}
 }
 
 func (linkKind) Defaults(r Resource) Resource {
@@ -36,6 +39,9 @@ func (linkKind) Defaults(r Resource) Resource {
 	if r.Attrs["type"] == "vxlan" {
 		setDefault(r.Attrs, "port", "4789")
 		setDefault(r.Attrs, "learning", "true")
+	}
+	if isTunnelType(r.Attrs["type"]) {
+		setDefault(r.Attrs, "ttl", "64")
 	}
 	return r
 }
@@ -67,6 +73,8 @@ func (linkKind) Read(r Resource, _ map[string]string) (map[string]string, bool, 
 		if peer := vethPeer(l); peer != "" {
 			actual["peer"] = peer
 		}
+	case *netlink.Gretun, *netlink.Iptun:
+		readTunnel(l, actual)
 	}
 	return keepKeys(actual, r.Attrs), true, nil
 }
@@ -146,8 +154,10 @@ func newLink(attrs map[string]string) (netlink.Link, error) {
 		return &netlink.Veth{LinkAttrs: la, PeerName: attrs["peer"]}, nil
 	case "vxlan":
 		return newVxlan(la, attrs)
+	case "gre", "ipip":
+		return newTunnel(la, attrs)
 	}
-	return nil, fmt.Errorf("link %s: type %q is not bridge, vxlan or veth", la.Name, attrs["type"])
+	return nil, fmt.Errorf("link %s: type %q is not bridge, vxlan, veth, gre or ipip", la.Name, attrs["type"])
 }
 
 func newVxlan(la netlink.LinkAttrs, attrs map[string]string) (netlink.Link, error) {
