@@ -3,6 +3,7 @@ package lang
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -443,8 +444,35 @@ func (l *loader) readSource(declFile, rel string) (string, []byte, error) {
 	if data, ok := l.sources[path]; ok {
 		return path, data, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := readRegularFile(path)
 	return path, data, err
+}
+
+// maxSourceSize bounds a file or template read for a declaration: they end
+// up in the plan and on every targeted server.
+const maxSourceSize = 16 << 20
+
+// readRegularFile reads path when it is a regular file of at most
+// maxSourceSize bytes, so that a source naming a device (/dev/zero), a
+// FIFO or a huge file is an error rather than a hang.
+func readRegularFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil, err
+	case info.IsDir():
+		return nil, fmt.Errorf("read %s: is a directory", path)
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file but a device, pipe or socket", path)
+	case info.Size() > maxSourceSize:
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d MiB a source may have", path, info.Size(), maxSourceSize>>20)
+	}
+	return io.ReadAll(io.LimitReader(f, maxSourceSize+1))
 }
 
 // wholeNumber reports whether a setting is a non-negative whole number.

@@ -157,7 +157,7 @@ func (s *Session) dial(ctx context.Context, srv *lang.Server) (transport.Conn, e
 		Host: srv.Name, Address: srv.Address, Port: srv.Port, User: srv.User,
 		IdentityFile: cfg.IdentityFile, Agent: cfg.Agent, KnownHosts: cfg.KnownHosts,
 		TrustOnFirstUse: cfg.TrustOnFirst, Become: cfg.Become, Timeout: cfg.Timeout,
-		Stats: &s.Stats,
+		KeepAlive: keepAlive(cfg.Timeout), Stats: &s.Stats,
 	}
 	o := s.opts.SSH
 	if o.User != "" {
@@ -181,6 +181,16 @@ func (s *Session) dial(ctx context.Context, srv *lang.Server) (transport.Conn, e
 		tc.Jump = jump
 	}
 	return transport.DialSSH(ctx, tc)
+}
+
+// keepAlive is the interval of SSH keepalives: the connect timeout, at
+// most 15s, so that a server that stops answering mid-apply fails its
+// host after three times the timeout rather than hanging the run.
+func keepAlive(timeout time.Duration) time.Duration {
+	if timeout <= 0 || timeout > 15*time.Second {
+		return 15 * time.Second
+	}
+	return timeout
 }
 
 // call sends one request to the host's helper.

@@ -8,10 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/sys/unix"
 
 	"github.com/drover/drover/runner/helper"
 )
@@ -215,6 +220,9 @@ func (c *HelperClient) fail(ctx context.Context, op string) error {
 	case <-time.After(killGrace):
 	}
 	msg := fmt.Sprintf("%s: the helper died during %q (%s)", c.server, op, exitStatus(c.waitErr))
+	if lost := c.proc.lostConnection(); lost != nil {
+		msg = fmt.Sprintf("%s: %v during %q; what the helper was doing may still finish on the server (the next plan shows it)", c.server, lost, op)
+	}
 	if tail := c.stderr.String(); tail != "" {
 		msg += ": " + tail
 	}
@@ -269,10 +277,25 @@ func (c *HelperClient) Close() error {
 	return c.closeErr
 }
 
-// exitStatus describes how a command ended: "status 2".
+// exitStatus describes how a command ended: "status 2", "killed by
+// signal KILL", or that the SSH session closed without saying.
 func exitStatus(err error) string {
 	if err == nil {
 		return "status 0"
+	}
+	var sshExit *ssh.ExitError
+	var localExit *exec.ExitError
+	var missing *ssh.ExitMissingError
+	switch {
+	case errors.As(err, &sshExit) && sshExit.Signal() != "":
+		return "killed by signal " + sshExit.Signal()
+	case errors.As(err, &localExit) && localExit.ExitCode() < 0:
+		if ws, ok := localExit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return "killed by signal " + strings.TrimPrefix(unix.SignalName(ws.Signal()), "SIG")
+		}
+		return "killed"
+	case errors.As(err, &missing):
+		return "its SSH session closed without an exit status: the connection dropped or sshd ended the session"
 	}
 	code, ok := exitCode(err)
 	switch {

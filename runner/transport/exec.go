@@ -19,6 +19,17 @@ type process struct {
 	stdout io.Reader
 	wait   func() error // waits for the exit; call once, after stdout is drained
 	kill   func()       // ends the command early; safe to call more than once
+	// lost, when set, says why the connection under the command was
+	// given up (no answer to keepalives), or returns nil.
+	lost func() error
+}
+
+// lostConnection is why p's connection was given up, or nil.
+func (p *process) lostConnection() error {
+	if p.lost == nil {
+		return nil
+	}
+	return p.lost()
 }
 
 // starter starts shell commands on one server; sshConn and LocalConn are

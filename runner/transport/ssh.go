@@ -25,6 +25,9 @@ type sshConn struct {
 	closeOnce sync.Once
 	closeErr  error
 	done      chan struct{}
+
+	mu      sync.Mutex
+	lostErr error // why keepAlive gave the connection up
 }
 
 // DialSSH connects and authenticates to the server of cfg, through cfg.Jump
@@ -172,6 +175,9 @@ func (c *sshConn) keepAlive(every time.Duration) {
 			deadline.Stop()
 			return
 		case <-deadline.C:
+			c.mu.Lock()
+			c.lostErr = fmt.Errorf("the connection was lost: no answer from the server for %s", 3*every)
+			c.mu.Unlock()
 			c.Close()
 			return
 		case <-answered:
@@ -186,6 +192,13 @@ func (c *sshConn) keepAlive(every time.Duration) {
 }
 
 func (c *sshConn) label() string { return c.cfg.label() }
+
+// lost is why keepAlive gave the connection up, or nil.
+func (c *sshConn) lost() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lostErr
+}
 
 // start opens a session running cmd.
 func (c *sshConn) start(cmd string, stderr io.Writer) (*process, error) {
@@ -221,6 +234,7 @@ func (c *sshConn) start(cmd string, stderr io.Writer) (*process, error) {
 			return err
 		},
 		kill: kill,
+		lost: c.lost,
 	}, nil
 }
 
