@@ -1,0 +1,69 @@
+package runner
+
+import (
+	"encoding/json"
+
+	"github.com/drover/drover/runner/host"
+)
+
+// Plans and results are written as JSON (plan -json, apply -json, the
+// plan file of plan -out), and a resource's sensitive attributes (a given
+// database password) must not reach any of them. Their JSON forms
+// therefore carry host.Sensitive in place of those values. Nothing reads
+// them back: apply of a saved plan makes a fresh plan and only compares
+// fingerprints and the configuration's hash with the saved one.
+
+// MarshalJSON writes the host's plan with sensitive values replaced.
+func (h *HostPlan) MarshalJSON() ([]byte, error) {
+	type plain HostPlan // without this method
+	out := plain(*h)
+	out.Changes = redactChanges(h.Changes)
+	return json.Marshal(out)
+}
+
+// MarshalJSON writes the host's recap with sensitive values replaced.
+func (r *HostResult) MarshalJSON() ([]byte, error) {
+	type plain HostResult
+	out := plain(*r)
+	out.Applied = redactChanges(r.Applied)
+	return json.Marshal(out)
+}
+
+// redactChanges returns copies of changes whose sensitive attributes and
+// field changes read host.Sensitive.
+func redactChanges(changes []host.Change) []host.Change {
+	if changes == nil {
+		return nil
+	}
+	out := make([]host.Change, len(changes))
+	for i, c := range changes {
+		out[i] = redactChange(c)
+	}
+	return out
+}
+
+func redactChange(c host.Change) host.Change {
+	r := c.Resource
+	if len(r.Sensitive) == 0 {
+		return c
+	}
+	attrs := make(map[string]string, len(r.Attrs))
+	for k, v := range r.Attrs {
+		if r.IsSensitive(k) && v != "" {
+			v = host.Sensitive
+		}
+		attrs[k] = v
+	}
+	c.Resource.Attrs = attrs
+	fields := make([]host.FieldChange, len(c.Fields))
+	for i, f := range c.Fields {
+		if r.IsSensitive(f.Name) {
+			f.Old, f.New = host.Sensitive, host.Sensitive
+		}
+		fields[i] = f
+	}
+	if c.Fields != nil {
+		c.Fields = fields
+	}
+	return c
+}

@@ -1,0 +1,44 @@
+package runner
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/drover/drover/runner/host"
+)
+
+// A sensitive value never reaches the JSON of a plan (plan -json, the plan
+// file) or of an apply's result, and the values in memory stay intact.
+func TestJSONLeavesOutSensitiveValues(t *testing.T) {
+	const secret = "s3cr3t-Passw0rd"
+	change := host.Change{
+		Action: host.Update,
+		Resource: host.Resource{Kind: "sql", Name: "wp", Sensitive: []string{"password"},
+			Attrs: map[string]string{"password": secret, "user": "wp"}},
+		Fields: []host.FieldChange{{Name: "password", Old: "old-" + secret, New: secret}, {Name: "user", Old: "a", New: "wp"}},
+	}
+	plan := &Plan{Hosts: []*HostPlan{{Host: "s1", Changes: []host.Change{change}}}}
+	result := &Result{Hosts: []*HostResult{{Host: "s1", Applied: []host.Change{change}}}}
+	for name, v := range map[string]any{"plan": plan, "result": result} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), secret) {
+			t.Errorf("%s JSON holds the secret: %s", name, b)
+		}
+		if !strings.Contains(string(b), `"user":"wp"`) || !strings.Contains(string(b), host.Sensitive) {
+			t.Errorf("%s JSON lost what it should keep: %s", name, b)
+		}
+		var back Plan
+		if name == "plan" {
+			if err := json.Unmarshal(b, &back); err != nil || len(back.Hosts) != 1 {
+				t.Errorf("the plan does not read back: %v", err)
+			}
+		}
+	}
+	if change.Resource.Attrs["password"] != secret || plan.Hosts[0].Changes[0].Fields[0].New != secret {
+		t.Error("redacting changed the plan in memory")
+	}
+}
