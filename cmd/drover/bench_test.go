@@ -25,6 +25,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -58,6 +59,7 @@ func BenchmarkApplyNoop(b *testing.B) {
 
 	var dials, starts, uploads int64
 	var phases phaseTimes
+	cpu := startCPU()
 	for b.Loop() {
 		r, err := applyOnce(ctx, dir)
 		if err != nil {
@@ -73,6 +75,7 @@ func BenchmarkApplyNoop(b *testing.B) {
 		dials, starts, uploads = dials+r.dials, starts+r.starts, uploads+r.uploads
 		phases.add(r.phases)
 	}
+	cpu.report(b)
 	// Metrics reported before b.Loop would be reset by it.
 	b.ReportMetric(ms(labUp), "lab-up-ms")
 	b.ReportMetric(ms(firstApply), "first-apply-ms")
@@ -111,6 +114,7 @@ func BenchmarkApplyNoopCLI(b *testing.B) {
 	}
 
 	var logins, probes int64
+	cpu := startCPU()
 	for b.Loop() {
 		out, err := runCLI("apply", "-auto-approve", dir)
 		if err != nil {
@@ -125,6 +129,7 @@ func BenchmarkApplyNoopCLI(b *testing.B) {
 		}
 		logins, probes = logins+n, probes+pre
 	}
+	cpu.report(b)
 	if after := helperFiles(b, st); after != helpers {
 		b.Fatalf("the helpers on the hosts changed during no-op applies:\nbefore:\n%s\nafter:\n%s", helpers, after)
 	}
@@ -150,6 +155,7 @@ func BenchmarkPlanOffline1000(b *testing.B) {
 	runtime.GC()
 	heap := watchHeap(time.Millisecond)
 	var stderr bytes.Buffer
+	cpu := startCPU()
 	for b.Loop() {
 		stderr.Reset()
 		e := &env{stdin: strings.NewReader(""), stdout: devNull, stderr: &stderr}
@@ -157,6 +163,7 @@ func BenchmarkPlanOffline1000(b *testing.B) {
 			b.Fatalf("plan -offline exited %d:\n%s", code, stderr.String())
 		}
 	}
+	cpu.report(b)
 	heap.report(b)
 }
 
@@ -167,12 +174,14 @@ func BenchmarkLoad1000(b *testing.B) {
 	b.ReportAllocs()
 	runtime.GC()
 	heap := watchHeap(time.Millisecond)
+	cpu := startCPU()
 	for b.Loop() {
 		c, diags := lang.Load(dir, lang.Options{})
 		if diags.HasErrors() || len(c.Servers) != bench.Large.Servers {
 			b.Fatalf("load: %d servers, %s", len(c.Servers), diags.Error())
 		}
 	}
+	cpu.report(b)
 	heap.report(b)
 }
 
@@ -475,6 +484,26 @@ func (w *heapWatch) report(b *testing.B) {
 	<-w.done
 	b.ReportMetric(float64(w.peak)/1e6, "peak-heap-MB")
 	b.ReportMetric(float64(w.live)/1e6, "peak-live-MB")
+}
+
+// cpuMeter measures the CPU time (user and system, all threads) this
+// process spends, which other load on the machine disturbs less than the
+// wall time.
+type cpuMeter struct{ start time.Duration }
+
+func startCPU() cpuMeter { return cpuMeter{processCPU()} }
+
+// report reports the CPU time per op since startCPU, in ms.
+func (c cpuMeter) report(b *testing.B) {
+	b.ReportMetric(ms(processCPU()-c.start)/float64(b.N), "cpu-ms/op")
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
