@@ -26,6 +26,7 @@ func (l *loader) assemble() *Cluster {
 		c.Networks = append(c.Networks, l.assembleNetwork(nd))
 	}
 	l.assembleServices(c)
+	l.assembleAttachments(c)
 	if usesLocal(c) {
 		c.Servers = append(c.Servers, &Server{
 			Name: LocalServer, Local: true, Bridge: "cbr0", DHCP: true, Domain: "app",

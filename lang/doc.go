@@ -113,6 +113,20 @@
 // Across networks: a server is in at most one BGP network, and two
 // networks on one server may not share an interface, bridge or UDP port.
 //
+// Attachments (the seed's setnet/addnet; `drover show attachments` is
+// listnet) are container-like network namespaces on a server, NAME in
+// `ip netns`, with one interface eth0 on a network's bridge (its MTU too).
+// Names have at most 12 characters (the host's veth is at-NAME).
+//
+//	attachment "web1" {
+//	  server  = "s1"                     # required; a member of the network
+//	  network = "vx1"                    # a vxlan, l2vpn or bridge network; default "subnet":
+//	                                     # the server's container bridge (cbr0)
+//	  address = "100.64.10.50/24"        # static, in the network's subnet; or
+//	  dhcp    = true                     # a lease (busybox udhcpc keeps renewing it)
+//	  gateway = "100.64.10.1"            # static only; default none ("subnet": the bridge's .1)
+//	}
+//
 // The server name "local" is reserved for the machine drover runs on: it
 // may be a network member without a server block (it then appears last in
 // Cluster.Servers with Local set), and declaring `server "local"` is an

@@ -110,6 +110,9 @@ type loader struct {
 	// sources are the non-HCL files given to LoadFiles (templates and
 	// file sources), by name.
 	sources map[string][]byte
+
+	// attachments are the attachment blocks (attachment.go).
+	attachments []*attachDecl
 }
 
 func newLoader(opts Options) *loader {

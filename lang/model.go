@@ -19,6 +19,9 @@ type Cluster struct {
 	WebServers    []*WebServer
 	VIPs          []*VIP
 	Databases     []*Database
+	// Attachments are container-like namespaces on networks
+	// (model_attachment.go), in declaration order.
+	Attachments []*Attachment
 	// Items are the host declarations (file, template, package, ...),
 	// instances expanded (model_generic.go).
 	Items []*Item

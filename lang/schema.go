@@ -44,6 +44,7 @@ func topSchema() *hcl.BodySchema {
 		{Type: blockSSH},
 		{Type: blockServer, LabelNames: []string{"name"}},
 		{Type: blockNetwork, LabelNames: []string{"kind", "name"}},
+		attachmentBlockSchema(), // attachment.go
 	}}
 	s.Blocks = append(s.Blocks, genericBlockSchemas()...)
 	s.Blocks = append(s.Blocks, serviceBlockSchemas()...)

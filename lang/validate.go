@@ -48,6 +48,7 @@ func (l *loader) validate(c *Cluster) {
 	}
 	l.checkOverlaps(v.subnets)
 	l.validateServices(c)
+	l.validateAttachments(c)
 	l.checkVXLANConflicts(c)
 	l.checkOtherNetworkConflicts(c)
 }

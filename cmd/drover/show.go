@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/drover/drover/lang"
@@ -23,6 +22,9 @@ func cmdShow(e *env, args []string) int {
 	kind := pos[0]
 	if kind == "bgp" {
 		return cmdShowBGP(e, f, rf, pos[1:])
+	}
+	if kind == "attachments" {
+		return cmdShowAttachments(e, f, rf, pos[1:]) // show_attachments.go
 	}
 	if isServiceKind(kind) {
 		return cmdShowServices(e, f, rf, kind, pos[1:]) // show_services.go
@@ -90,6 +92,7 @@ func networkRows(c *lang.Cluster, s *runner.Session) []networkRow {
 	}
 	for _, n := range c.Networks {
 		if n.VXLAN == nil {
+			rows = append(rows, otherNetworkRows(n, c, s, hosts)...) // show_networks.go
 			continue
 		}
 		for _, m := range n.VXLAN.Members {
@@ -126,15 +129,4 @@ func liveState(row *networkRow, h *runner.Host) {
 	}
 	row.MTU = br.MTU
 	row.Address = strings.Join(br.Addrs, " ")
-}
-
-func printNetworks(w io.Writer, rows []networkRow) {
-	if len(rows) == 0 {
-		fmt.Fprintln(w, "No networks are declared.")
-		return
-	}
-	fmt.Fprintf(w, "%-10s %-6s %-18s %-10s %-8s %-6s %-5s %s\n", "NETWORK", "KIND", "SUBNET", "SERVER", "BRIDGE", "STATE", "MTU", "ADDRESS")
-	for _, r := range rows {
-		fmt.Fprintf(w, "%-10s %-6s %-18s %-10s %-8s %-6s %-5d %s\n", r.Network, r.Kind, r.Subnet, r.Server, r.Bridge, r.State, r.MTU, r.Address)
-	}
 }

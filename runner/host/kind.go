@@ -74,6 +74,7 @@ func NewKinds(env Env) Kinds {
 		"route":      routeKind{},
 		"fdb":        fdbKind{},
 		"bridgeport": bridgeportKind{}, // bridgeport.go
+		"netns":      newNetnsKind(env),
 		"sysctl":     sysctlKind{procDir: "/proc/sys"},
 		"file":       fileKind{},
 		"nft":        nftKind{},

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/bgp"
+	"github.com/drover/drover/modules/bridge"
+	"github.com/drover/drover/modules/l2vpn"
+	"github.com/drover/drover/runner"
+	"github.com/drover/drover/runner/host"
+)
+
+// otherNetworkRows are the rows of a network of a kind other than vxlan
+// (bgp, wireguard, l2vpn, gre/ipip, bridge): one per member, with the
+// member's live state read from its facts (and, for BGP, from bird).
+func otherNetworkRows(n *lang.Network, c *lang.Cluster, s *runner.Session, hosts map[string]*runner.Host) []networkRow {
+	var rows []networkRow
+	for _, m := range n.Members() {
+		row := networkRow{Network: n.Name, Kind: n.Kind, Server: m.Server}
+		h := hosts[m.Server]
+		switch {
+		case n.BGP != nil:
+			bgpRow(&row, n, c, s, h)
+		case n.WireGuard != nil:
+			row.Subnet, row.Device = n.WireGuard.Subnet, n.WireGuard.Interface
+			deviceState(&row, h, row.Device)
+		case n.L2VPN != nil:
+			row.Subnet, row.Bridge, row.Device = n.L2VPN.Subnet, n.L2VPN.Bridge, n.L2VPN.Interface+","+l2vpn.Device(n.L2VPN)
+			deviceState(&row, h, row.Bridge, n.L2VPN.Interface, l2vpn.Device(n.L2VPN))
+		case n.Tunnel != nil:
+			row.Subnet, row.Device = n.Tunnel.Pool, n.Tunnel.Device
+			deviceState(&row, h, row.Device)
+		case n.Bridge != nil:
+			bridgeRow(&row, n, m, c, h)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// deviceState sets the row's state from the first device (up, down) when
+// every device exists, with its MTU and addresses.
+func deviceState(row *networkRow, h *runner.Host, devices ...string) {
+	if !reachable(row, h) {
+		return
+	}
+	row.State = "up"
+	for i, name := range devices {
+		ifc, ok := h.Facts.Interface(name)
+		if !ok {
+			row.State, row.MTU, row.Address = "absent", 0, ""
+			return
+		}
+		if i > 0 {
+			continue
+		}
+		if !ifc.Up {
+			row.State = "down"
+		}
+		row.MTU, row.Address = ifc.MTU, strings.Join(ifc.Addrs, " ")
+	}
+}
+
+func reachable(row *networkRow, h *runner.Host) bool {
+	switch {
+	case h == nil:
+		row.State = "not in --limit"
+	case h.Err != nil || h.Facts == nil:
+		row.State, row.Error = "unreachable", fmt.Sprint(h.Err)
+	default:
+		return true
+	}
+	return false
+}
+
+// bridgeRow: the bridge holds the server's address and has the port.
+func bridgeRow(row *networkRow, n *lang.Network, m lang.Member, c *lang.Cluster, h *runner.Host) {
+	row.Bridge = n.Bridge.Bridge
+	srv := c.Server(m.Server)
+	if srv == nil || !reachable(row, h) {
+		return
+	}
+	row.Device, _ = bridge.Port(n.Bridge.Bridge, m, srv, h.Facts)
+	deviceState(row, h, row.Bridge)
+	if row.State == "up" && !strings.Contains(" "+row.Address, " "+srv.Address+"/") {
+		row.State = "up, address not moved"
+	}
+	if len(srv.Address) > 0 && row.Subnet == "" {
+		if ifc, ok := h.Facts.InterfaceWithIP(srv.Address); ok {
+			for _, a := range ifc.Addrs {
+				if strings.HasPrefix(a, srv.Address+"/") {
+					row.Subnet = a
+				}
+			}
+		}
+	}
+}
+
+// bgpRow asks the member's bird for its sessions: "up" when every one is
+// Established, else how many are.
+func bgpRow(row *networkRow, n *lang.Network, c *lang.Cluster, s *runner.Session, h *runner.Host) {
+	row.Device = "bird"
+	if srv := c.Server(row.Server); srv != nil && srv.Subnet != "" && n.BGP.ContainerSubnets {
+		row.Subnet, row.Bridge = srv.Subnet, srv.Bridge
+	}
+	if extra := n.BGP.Announce[row.Server]; len(extra) > 0 {
+		row.Subnet = strings.TrimPrefix(row.Subnet+","+strings.Join(extra, ","), ",")
+	}
+	if !reachable(row, h) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	results, err := s.Check(ctx, row.Server, []host.Check{{Kind: "bgp", Title: "show networks " + row.Server,
+		Attrs: map[string]string{"socket": bgp.Socket, "report": "true"}}})
+	if err != nil || len(results) != 1 || !results[0].OK {
+		row.State = "absent"
+		return
+	}
+	protocols, _, _ := strings.Cut(results[0].Detail, "\x00")
+	states := birdStates(protocols)
+	up := 0
+	for _, st := range states {
+		if st.state == "Established" {
+			up++
+		}
+	}
+	row.State = fmt.Sprintf("%d/%d established", up, len(states))
+	if up == len(states) && up == len(n.Members())-1 {
+		row.State = "up"
+	}
+	if ifc, ok := h.Facts.Interface(row.Bridge); ok {
+		row.MTU, row.Address = ifc.MTU, strings.Join(ifc.Addrs, " ")
+	}
+}
+
+// printNetworks prints the rows as a table sized to its contents.
+func printNetworks(w io.Writer, rows []networkRow) {
+	if len(rows) == 0 {
+		fmt.Fprintln(w, "No networks are declared.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	fmt.Fprintln(tw, "NETWORK\tKIND\tSUBNET\tSERVER\tBRIDGE\tSTATE\tMTU\tADDRESS\tDEVICE")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", dash(r.Network), dash(r.Kind), dash(r.Subnet), dash(r.Server),
+			dash(r.Bridge), dash(r.State), r.MTU, dash(r.Address), dash(r.Device))
+	}
+	tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
