@@ -7,7 +7,8 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 HELPER_FLAGS := -trimpath -ldflags "-s -w"
 PACKAGES := openssh-server openssh-client iproute2 iputils-ping util-linux procps \
             dnsmasq nftables isc-dhcp-client tcpdump busybox-static \
-            bird2 wireguard-go wireguard-tools nginx-light curl
+            bird2 wireguard-go wireguard-tools nginx-light curl \
+            haproxy keepalived mariadb-server postgresql openssl
 
 .PHONY: all build deps test fuzz unit demo demo-down bench fmt vet clean
 

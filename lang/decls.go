@@ -68,6 +68,8 @@ func (l *loader) collectFile(f *hcl.File) {
 			l.collectServer(b)
 		case blockNetwork:
 			l.collectNetwork(b)
+		case blockLoadBalancer, blockWebServer, blockVIP, blockDatabase:
+			l.collectService(b)
 		case blockAttachment:
 			l.collectAttachment(b) // attachment.go
 		case blockLoadBalancer, blockWebServer, blockVIP, blockDatabase:

@@ -141,6 +141,78 @@
 // Terraform offers plus cidrhost, cidrnetmask, cidrsubnet and cidrsubnets;
 // the table is in functions.go.
 //
+// # Cluster services
+//
+// Load balancers, web servers, floating addresses and databases (the
+// seed's addlb, addws, addvip and adddb). Their names are optional: a name
+// left out is generated from the settings that identify the service, so it
+// stays the same from apply to apply; `drover show lbs|ws|vips|dbs` lists
+// them. Names are unique across load balancers, web servers and VIPs.
+//
+//	loadbalancer "haproxy" {           # or "nginx"
+//	  name           = "ha1"           # default KIND-SERVER-PORT: "haproxy-s1-80"
+//	  server         = "s1"            # required
+//	  address        = "100.65.1.1"    # listen address; default the server's container
+//	                                   # bridge address, else its address (another
+//	                                   # address, such as a VIP, sets ip_nonlocal_bind)
+//	  port           = 80              # default 80
+//	  backends       = ["web1:100.64.10.2:8080", "100.64.10.3:8080"]  # [NAME:]ADDRESS:PORT, required
+//	  mode           = "leastconn"     # haproxy: roundrobin (default), leastconn, source;
+//	                                   # nginx: round_robin (default), least_conn, ip_hash
+//	  health_check   = "/"             # HTTP path backends are checked with; default a TCP
+//	                                   # check (haproxy), passive checks (nginx)
+//	  check_interval = "2s"            # default "2s"
+//	  url            = "mywordpress.org"  # host name served (nginx server_name, check Host)
+//	  workers        = 2               # haproxy threads / nginx workers; default automatic
+//	  resolvers      = ["100.64.10.1"] # DNS servers for backends given by name
+//	  publish        = ["80:8080", "443"]  # SERVERPORT:PORT or PORT: DNAT from the server's address
+//	  tls {                            # HTTPS too; without certificate and key, a
+//	    port        = 443              # self-signed pair is generated on the server
+//	    certificate = "/etc/ssl/certs/web.pem"   # files already on the server
+//	    key         = "/etc/ssl/private/web.key"
+//	    names       = ["mywordpress.org"]  # self-signed: default url, else the server's address
+//	  }
+//	}
+//
+//	webserver {                        # nginx publishing apps by host name
+//	  name     = "nginx11"             # default "web-SERVER-PORT"
+//	  server   = "s1"                  # required
+//	  address  = "100.65.1.1"          # as for load balancers
+//	  port     = 80                    # default 80
+//	  tls_port = 443                   # default 443, for apps with tls
+//	  workers  = 2
+//	  resolvers = ["100.64.10.1"]
+//	  publish  = ["80", "443"]
+//	  hosts_on = ["s2", "s3"]          # /etc/hosts entries for every app on these servers
+//	  app "myminio.org" {              # one per host name
+//	    upstream = "100.64.10.2:9000"  # ADDRESS:PORT or NAME:PORT, required
+//	    tls {}                         # as above (port unused)
+//	  }
+//	}
+//
+//	vip {                              # a floating address, keepalived (VRRP)
+//	  name            = "front"        # default "vip-A-B-C-D"
+//	  address         = "198.51.100.100/24"  # required, IPv4, prefix default /32
+//	  servers         = ["s1", "s2"]   # required; the first gets priority 150, then 140, ...
+//	  priorities      = { s2 = 200 }   # override priorities, 1..254 (highest holds it)
+//	  router_id       = 51             # VRRP id 1..255, default the address's last byte
+//	  multicast       = false          # default unicast to the other servers
+//	  track           = "/usr/bin/pgrep -x haproxy"  # while it fails, the server lets go
+//	  advert_interval = "1s"           # 10ms..40s; below 1s uses VRRPv3
+//	  interface       = "eth0"         # default the interface holding each server's address
+//	}
+//
+//	database "mariadb" {               # or "postgresql"; one instance ENGINE-SERVER per server
+//	  server   = "s1"                  # required
+//	  name     = "wordpress"           # the database, required (a plain SQL name)
+//	  user     = "wordpress"           # default name
+//	  password = var.wp_password       # default: generated on the server, kept there in a
+//	                                   # root-only file (drover show dbs says where)
+//	  allow    = "100.65.1.0/24"       # client range; default the server's container subnet
+//	  port     = 3306                  # default 3306 / 5432 (the same for an instance's databases)
+//	  listen   = "0.0.0.0"             # default "0.0.0.0"
+//	}
+//
 // # Host declarations
 //
 // The everyday things a playbook does on servers, one block type each,

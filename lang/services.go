@@ -177,6 +177,11 @@ func (l *loader) collectService(b *hcl.Block) {
 	}
 }
 
+// labelAliases are other names people use for a kind drover has.
+var labelAliases = map[string]string{
+	"mysql": DBMariaDB, "postgres": DBPostgreSQL, "pg": DBPostgreSQL, "pgsql": DBPostgreSQL,
+}
+
 // knownLabel reports an unsupported kind label; false skips the block.
 func (l *loader) knownLabel(b *hcl.Block, what string, known []string) bool {
 	for _, k := range known {
@@ -185,7 +190,9 @@ func (l *loader) knownLabel(b *hcl.Block, what string, known []string) bool {
 		}
 	}
 	detail := fmt.Sprintf("drover has no %s %q.", what, b.Labels[0])
-	if s := suggest(b.Labels[0], known); s != "" {
+	if alias, ok := labelAliases[strings.ToLower(b.Labels[0])]; ok {
+		detail += fmt.Sprintf(" Did you mean %q?", alias)
+	} else if s := suggest(b.Labels[0], known); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	}
 	l.errorf(b.LabelRanges[0], nil, "Unsupported "+what, "%s Supported: %s.", detail, strings.Join(known, ", "))

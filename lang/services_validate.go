@@ -119,8 +119,8 @@ func (l *loader) validateLB(d *svcDecl, lb *LoadBalancer, c *Cluster, names svcN
 	}
 	l.checkWorkers(a["workers"])
 	l.checkResolvers(a["resolvers"])
+	l.checkPublish(a["publish"], lb.Server, serverOK, ports)
 	if serverOK {
-		l.checkPublish(a["publish"], lb.Server, ports)
 		l.claimPort(ports, lb.Server, lb.Address, lb.Port, a["port"])
 		if lb.TLS != nil {
 			l.claimPort(ports, lb.Server, lb.Address, lb.TLS.Port, d.tls.attrs["port"])
@@ -197,7 +197,9 @@ func (l *loader) checkResolvers(n *node) {
 	}
 }
 
-func (l *loader) checkPublish(n *node, server string, ports map[string]hcl.Range) {
+// checkPublish checks published ports; across declarations too when the
+// server is known.
+func (l *loader) checkPublish(n *node, server string, serverOK bool, ports map[string]hcl.Range) {
 	elems := elementRanges(n)
 	for _, e := range l.stringList(n, elems, "port") {
 		rng := elems[e.index]
@@ -208,6 +210,9 @@ func (l *loader) checkPublish(n *node, server string, ports map[string]hcl.Range
 			continue
 		}
 		key := fmt.Sprintf("publish %s:%d", server, p.ServerPort)
+		if !serverOK {
+			continue
+		}
 		if first, dup := ports[key]; dup {
 			l.reportAt(rng, problem{"Port published twice", fmt.Sprintf(
 				"Port %d of server %q is already published at %s. Publish each server port once.", p.ServerPort, server, shortPos(first))})
@@ -246,8 +251,8 @@ func (l *loader) validateWeb(d *svcDecl, w *WebServer, c *Cluster, names svcName
 	l.checkPort(a["tls_port"], "443")
 	l.checkWorkers(a["workers"])
 	l.checkResolvers(a["resolvers"])
+	l.checkPublish(a["publish"], w.Server, serverOK, ports)
 	if serverOK {
-		l.checkPublish(a["publish"], w.Server, ports)
 		l.claimPort(ports, w.Server, w.Address, w.Port, a["port"])
 		if slices.ContainsFunc(w.Apps, func(app App) bool { return app.TLS != nil }) {
 			l.claimPort(ports, w.Server, w.Address, w.TLSPort, a["tls_port"])
@@ -312,7 +317,11 @@ func (l *loader) validateVIP(d *svcDecl, v *VIP, c *Cluster, names svcNames) {
 			l.report(a["priorities"], problem{"Priority for a server not in the VIP", fmt.Sprintf(
 				"priorities names %q, which is not in servers. Name only servers of this VIP.", name)})
 		}
-		l.report(a["priorities"], inRange(prio, minPriority, maxPriority, "Priority out of range", "priorities", "{ s1 = 150 }"))
+		if prio < minPriority || prio > maxPriority {
+			l.report(a["priorities"], problem{"Priority out of range", fmt.Sprintf(
+				"The priority of %q is %d; VRRP priorities are %d..%d, the highest holding the VIP. Write for example priorities = { %s = 200 }.",
+				name, prio, minPriority, maxPriority, name)})
+		}
 	}
 	if id, ok := l.intOf(a["router_id"]); ok && id != 0 {
 		l.report(a["router_id"], inRange(id, minRouterID, maxRouterID, "Router id out of range", "router_id", "51"))
@@ -375,7 +384,7 @@ func (l *loader) validateDB(d *svcDecl, db *Database, c *Cluster, seen map[strin
 		s, ok := l.stringOf(a[key])
 		if ok && s != "" && !sqlName(s) {
 			l.report(a[key], problem{"Invalid " + key, fmt.Sprintf(
-				"%q is not a plain SQL name: use letters, digits and '_', starting with a letter or '_' (at most 63 characters), for example %s = %q.", s, key, suggestIdentifier(s))})
+				"%q is not a plain SQL name: use letters, digits and '_', starting with a letter or '_' (at most 63 characters), for example %s = %q.", s, key, sqlSuggest(s))})
 		}
 	}
 	if s, ok := l.stringOf(a["allow"]); ok && s != "" {
@@ -424,6 +433,23 @@ func (l *loader) checkDBClash(d *svcDecl, db *Database, seen map[string]*Databas
 		}
 	}
 	seen[db.Instance+"/"+db.Name] = db
+}
+
+// sqlSuggest turns s into a plain SQL name.
+func sqlSuggest(s string) string {
+	out := strings.Map(func(r rune) rune {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, s)
+	if out == "" || out[0] >= '0' && out[0] <= '9' {
+		out = "db_" + out
+	}
+	if len(out) > 63 {
+		out = out[:63]
+	}
+	return out
 }
 
 func sqlName(s string) bool {

@@ -1,0 +1,76 @@
+package database
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/runner/host"
+)
+
+func TestDatabases(t *testing.T) {
+	c, diags := lang.LoadFiles(map[string][]byte{"c.hcl": []byte(`
+server "s1" {
+  address = "198.51.100.1"
+  subnet  = "100.65.1.0/24"
+}
+database "mariadb" {
+  server = "s1"
+  name   = "wp"
+}
+database "postgresql" {
+  server   = "s1"
+  name     = "a"
+  password = "secret"
+}
+database "postgresql" {
+  server = "s1"
+  name   = "b"
+  allow  = "198.51.100.0/24"
+}
+`)}, lang.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	byID := func(d *lang.Database) map[string]host.Resource {
+		set, err := Expand(d, c.Databases)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]host.Resource{}
+		for _, r := range set.Resources {
+			out[r.ID()] = r
+		}
+		return out
+	}
+	m := byID(c.Databases[0])
+	sql := m["sql/mariadb/wp"]
+	if sql.Attrs["allow"] != "100.65.1.0/24" || sql.Attrs["password_file"] != "/etc/drover/mariadb-s1-wp.password" ||
+		sql.Attrs["password"] != "(generated)" || !sql.IsSensitive("password") || sql.Attrs["socket"] != "/run/drover/mariadb-s1/mysqld.sock" {
+		t.Errorf("mariadb sql = %v", sql)
+	}
+	if svc := m["service/mariadb-s1"]; svc.Attrs["command"] != "mariadbd --defaults-file=/etc/drover/mariadb-s1.cnf" {
+		t.Errorf("mariadb service = %v", svc.Attrs)
+	}
+
+	a, b := byID(c.Databases[1]), byID(c.Databases[2])
+	if a["sql/postgresql/a"].Attrs["password"] != "secret" || a["sql/postgresql/a"].Attrs["password_file"] != "" {
+		t.Errorf("given password: %v", a["sql/postgresql/a"].Attrs)
+	}
+	hba := a["file//etc/drover/postgresql-s1.hba.conf"]
+	if hba.Attrs["content"] != b["file//etc/drover/postgresql-s1.hba.conf"].Attrs["content"] {
+		t.Error("the instance's pg_hba.conf differs between its databases")
+	}
+	for _, want := range []string{"host\ta\ta\t100.65.1.0/24\tscram-sha-256", "host\tb\tb\t198.51.100.0/24\tscram-sha-256"} {
+		if !strings.Contains(hba.Attrs["content"], want) {
+			t.Errorf("pg_hba.conf lacks %q:\n%s", want, hba.Attrs["content"])
+		}
+	}
+	svc := a["service/postgresql-s1"]
+	if strings.Join(svc.Owners, " ") != "database.postgresql-s1.a database.postgresql-s1.b" || svc.Attrs["user"] != "postgres" {
+		t.Errorf("postgres service = %v", svc)
+	}
+	if _, ok := a["sql/postgresql/b"]; ok {
+		t.Error("database a's set holds database b")
+	}
+}

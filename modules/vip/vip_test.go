@@ -1,0 +1,73 @@
+package vip
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/runner/host"
+)
+
+func TestVIP(t *testing.T) {
+	c, diags := lang.LoadFiles(map[string][]byte{"c.hcl": []byte(`
+server "s1" { address = "198.51.100.1" }
+server "s2" { address = "198.51.100.2" }
+server "s3" { address = "198.51.100.3" }
+vip {
+  address         = "198.51.100.100/24"
+  servers         = ["s1", "s2", "s3"]
+  priorities      = { s3 = 200 }
+  track           = "/usr/bin/pgrep -x haproxy"
+  advert_interval = "100ms"
+}
+`)}, lang.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	facts := map[string]*host.Facts{
+		"s1": {Interfaces: []host.Interface{{Name: "eth0", Addrs: []string{"198.51.100.1/24"}}}},
+		"s2": {Interfaces: []host.Interface{{Name: "ens3", Addrs: []string{"198.51.100.2/24"}}}},
+	}
+	sets, err := Expand(c.VIPs[0], c, facts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := func(server string) string {
+		for _, r := range sets[server].Resources {
+			if r.Kind == "file" {
+				return r.Attrs["content"]
+			}
+		}
+		t.Fatalf("no config on %s", server)
+		return ""
+	}
+	for _, want := range []string{"state BACKUP", "interface eth0", "priority 150", "virtual_router_id 100", "advert_int 0.1", "vrrp_version 3",
+		"unicast_src_ip 198.51.100.1", "\t\t198.51.100.2\n\t\t198.51.100.3\n", "198.51.100.100/24 dev eth0", `script "/usr/bin/pgrep -x haproxy"`} {
+		if !strings.Contains(conf("s1"), want) {
+			t.Errorf("s1 config lacks %q:\n%s", want, conf("s1"))
+		}
+	}
+	if !strings.Contains(conf("s2"), "interface ens3") || !strings.Contains(conf("s2"), "priority 140") {
+		t.Errorf("s2 config:\n%s", conf("s2"))
+	}
+	if !strings.Contains(conf("s3"), "state MASTER") || !strings.Contains(conf("s3"), "interface "+host.Unknown) {
+		t.Errorf("s3 (highest priority, no facts) config:\n%s", conf("s3"))
+	}
+}
+
+func TestAdvert(t *testing.T) {
+	for in, want := range map[string]string{"1s": "1", "250ms": "0.25", "100ms": "0.1", "3s": "3"} {
+		c, diags := lang.LoadFiles(map[string][]byte{"c.hcl": []byte(`server "s1" { address = "198.51.100.1" }
+vip {
+  address = "198.51.100.9"
+  servers = ["s1"]
+  advert_interval = "` + in + `"
+}`)}, lang.Options{})
+		if diags.HasErrors() {
+			t.Fatal(diags.Error())
+		}
+		if got := advert(c.VIPs[0].AdvertInterval); got != want {
+			t.Errorf("advert(%s) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,61 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/drover/drover/lang"
+)
+
+func TestWebServer(t *testing.T) {
+	c, diags := lang.LoadFiles(map[string][]byte{"c.hcl": []byte(`
+server "s1" { address = "198.51.100.1" }
+server "s2" { address = "198.51.100.2" }
+webserver {
+  server   = "s1"
+  publish  = ["80"]
+  hosts_on = ["s2"]
+  app "a.example.test" { upstream = "100.64.10.2:9000" }
+  app "b.example.test" {
+    upstream = "100.64.10.3:80"
+    tls {}
+  }
+}
+`)}, lang.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	sets, err := Expand(c.WebServers[0], c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]map[string]string{}
+	for _, r := range sets["s1"].Resources {
+		ids[r.ID()] = r.Attrs
+	}
+	conf := ids["file//etc/drover/web-s1-80.nginx.conf"]["content"]
+	for _, want := range []string{
+		"listen 198.51.100.1:80 default_server;", "server_name a.example.test;", "proxy_pass http://app1_a_example_test;",
+		"listen 198.51.100.1:443 ssl;", "ssl_certificate /etc/drover/web-s1-80-b.example.test.crt;",
+	} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("nginx config lacks %q:\n%s", want, conf)
+		}
+	}
+	if tls := ids["tls/web-s1-80-b.example.test"]; tls["names"] != "b.example.test" {
+		t.Errorf("tls = %v", tls)
+	}
+	if _, ok := ids["nft/drover_pub_web_s1_80"]; ok {
+		t.Error("publishing port 80 on the address nginx listens on needs no DNAT")
+	}
+	if len(sets["s2"].Resources) != 2 {
+		t.Fatalf("s2 wants %v", sets["s2"].Resources)
+	}
+	line := sets["s2"].Resources[0].Attrs
+	if line["path"] != "/etc/hosts" || line["line"] != "198.51.100.1\ta.example.test\t# drover webserver.web-s1-80" {
+		t.Errorf("hosts line = %v", line)
+	}
+	if len(sets["s1"].Checks) != 4 { // http per app, https for b, service
+		t.Errorf("checks = %v", sets["s1"].Checks)
+	}
+}
