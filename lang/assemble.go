@@ -27,7 +27,6 @@ func (l *loader) assemble() *Cluster {
 	}
 	l.assembleServices(c)
 	l.assembleAttachments(c)
-	l.assembleServices(c)
 	if usesLocal(c) {
 		c.Servers = append(c.Servers, &Server{
 			Name: LocalServer, Local: true, Bridge: "cbr0", DHCP: true, Domain: "app",

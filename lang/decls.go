@@ -72,8 +72,6 @@ func (l *loader) collectFile(f *hcl.File) {
 			l.collectService(b)
 		case blockAttachment:
 			l.collectAttachment(b) // attachment.go
-		case blockLoadBalancer, blockWebServer, blockVIP, blockDatabase:
-			l.collectService(b)
 		default:
 			if isGenericKind(b.Type) {
 				l.collectGeneric(b) // generic.go
