@@ -127,7 +127,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 	}
 	out := make(map[string]*blocks.Set, len(peers))
 	for i := range peers {
-		set, err := member(n, peers, i)
+		set, err := member(n, peers, i, facts[peers[i].Server])
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +136,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 	return out, nil
 }
 
-func member(n *lang.Network, peers []Peer, i int) (*blocks.Set, error) {
+func member(n *lang.Network, peers []Peer, i int, f *host.Facts) (*blocks.Set, error) {
 	b, me := n.BGP, peers[i]
 	set := &blocks.Set{Owner: Owner(n)}
 	var others []Peer
@@ -165,11 +165,15 @@ func member(n *lang.Network, peers []Peer, i int) (*blocks.Set, error) {
 	file := set.Add("file", ConfigPath, map[string]string{
 		"path": ConfigPath, "content": conf, "mode": "0644", "check": "bird -p -c {}",
 	}, pkg)
+	deps := []string{file, fwd}
+	if off := blocks.SystemServiceOff(set, "bird", pkg, f); off != "" {
+		deps = append(deps, off) // Debian's bird.service would hold bird's socket and port 179
+	}
 	set.Add("service", Service, map[string]string{
 		"command":     "bird -f -c " + ConfigPath + " -s " + Socket,
 		"reload":      "SIGHUP",
 		"restart_key": blocks.Hash(conf),
-	}, file, fwd)
+	}, deps...)
 	for _, p := range others {
 		set.Check("bgp", fmt.Sprintf("%s has an Established BGP session with %s and its routes (%s)", me.Server, p.Server, strings.Join(p.Announce, ", ")),
 			map[string]string{"socket": Socket, "peers": p.Protocol, "routes": strings.Join(p.Announce, ","), "timeout_ms": "20000"})

@@ -108,3 +108,41 @@ func TestPeeringAddressFromInterface(t *testing.T) {
 		t.Errorf("s3 does not peer with s1's eth1 address:\n%s", conf)
 	}
 }
+
+// On systemd hosts Debian's bird.service is stopped and disabled before
+// drover's bird starts; elsewhere (and offline) nothing is declared.
+func TestSystemBirdOff(t *testing.T) {
+	c, n := cluster(0)
+	sets, err := Expand(n, c, map[string]*host.Facts{"s1": {Init: "systemd"}, "s2": {Init: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var off *host.Resource
+	for i, r := range sets["s1"].Resources {
+		if r.ID() == "sysservice/bird" {
+			off = &sets["s1"].Resources[i]
+		}
+	}
+	if off == nil || off.Attrs["state"] != "stopped" || off.Attrs["enabled"] != "false" {
+		t.Fatalf("s1: sysservice/bird = %+v", off)
+	}
+	for _, r := range sets["s1"].Resources {
+		if r.ID() == "service/"+Service && !contains(r.After, "sysservice/bird") {
+			t.Errorf("drover's bird does not come after stopping bird.service: %v", r.After)
+		}
+	}
+	for _, r := range sets["s2"].Resources {
+		if r.Kind == "sysservice" {
+			t.Errorf("s2 (no systemd) got %s", r.ID())
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -66,6 +66,9 @@ type DHCP struct {
 	Domain    string
 	Hostname  string // this server's name, published in DNS
 	MTU       string // "" = leave to the client
+	// Facts of the host, nil when unknown: on systemd hosts Debian's own
+	// dnsmasq.service is stopped and disabled (see SystemServiceOff).
+	Facts *host.Facts
 }
 
 // Range is the DHCP pool: the upper half of the subnet, without the
@@ -106,6 +109,9 @@ func (d DHCP) AddTo(s *Set, after ...string) error {
 		"path": path, "content": conf, "mode": "0644", "check": "dnsmasq --test -C {}",
 	}, pkg)
 	deps := append([]string{file}, after...)
+	if off := SystemServiceOff(s, "dnsmasq", pkg, d.Facts); off != "" {
+		deps = append(deps, off)
+	}
 	s.Add("service", name, map[string]string{
 		"command":     "dnsmasq --keep-in-foreground -C " + path,
 		"pidfile":     pidfile,
@@ -114,6 +120,20 @@ func (d DHCP) AddTo(s *Set, after ...string) error {
 	}, deps...)
 	s.Check("service", name+" serves DHCP on "+d.Interface, map[string]string{"name": name})
 	return nil
+}
+
+// SystemServiceOff stops and disables the operating system's own unit of
+// a daemon drover runs itself (Debian starts bird.service and
+// dnsmasq.service when their packages are installed, and they would take
+// the ports and sockets drover's instances need), on hosts whose facts say
+// they run systemd. It returns the resource ID drover's service must come
+// after, or "" when there is nothing to stop (no systemd, or facts
+// unknown).
+func SystemServiceOff(s *Set, name, pkg string, f *host.Facts) string {
+	if f == nil || f.Init != "systemd" {
+		return ""
+	}
+	return s.Add("sysservice", name, map[string]string{"name": name, "state": "stopped", "enabled": "false"}, pkg)
 }
 
 // Masquerade adds IP forwarding and an nftables table of its own that

@@ -44,7 +44,7 @@ func Expand(s *lang.Server, facts *host.Facts) (*blocks.Set, error) {
 	}
 	dhcp := blocks.DHCP{
 		Owner: Owner(s), Interface: s.Bridge, Subnet: subnet, Address: gw,
-		Router: gw.String(), Domain: s.Domain, Hostname: s.Name,
+		Router: gw.String(), Domain: s.Domain, Hostname: s.Name, Facts: facts,
 	}
 	if err := dhcp.AddTo(set, addr); err != nil {
 		return nil, fmt.Errorf("server %s: %w", s.Name, err)

@@ -26,6 +26,7 @@ type endpoint struct {
 	iface   string // underlay interface
 	local   string // underlay address peers send to
 	linkMTU int    // 0 = unknown
+	facts   *host.Facts
 	overlay string // address on the bridge, without prefix
 }
 
@@ -67,7 +68,7 @@ func resolve(n *lang.Network, m lang.Member, s *lang.Server, f *host.Facts) (end
 	if s == nil {
 		return endpoint{}, fmt.Errorf("network %s: unknown server %q", n.Name, m.Server)
 	}
-	ep := endpoint{server: s, iface: host.Unknown, local: s.Address, overlay: m.Address}
+	ep := endpoint{server: s, iface: host.Unknown, local: s.Address, overlay: m.Address, facts: f}
 	if s.Local {
 		ep.local = host.Unknown
 	}
@@ -153,7 +154,7 @@ func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, ep endpoint, mt
 	}
 	d := blocks.DHCP{
 		Owner: Owner(n), Interface: v.Bridge, Subnet: subnet, Address: gw,
-		Domain: v.Domain, Hostname: ep.server.Name,
+		Domain: v.Domain, Hostname: ep.server.Name, Facts: ep.facts,
 	}
 	if mtu != host.Unknown {
 		d.MTU = mtu

@@ -134,3 +134,22 @@ func TestExpandMissingInterface(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// The DHCP host stops Debian's dnsmasq.service on systemd hosts.
+func TestSystemDnsmasqOff(t *testing.T) {
+	c, n := cluster("")
+	f := facts(map[string]string{"eth0": "198.51.100.1/24"})
+	f.Init = "systemd"
+	sets, err := Expand(n, c, map[string]*host.Facts{"s1": f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := find(t, sets["s1"].Resources, "sysservice/dnsmasq")
+	if off.Attrs["state"] != "stopped" || off.Attrs["enabled"] != "false" {
+		t.Errorf("sysservice/dnsmasq = %v", off.Attrs)
+	}
+	svc := find(t, sets["s1"].Resources, "service/dnsmasq-vxl0")
+	if !strings.Contains(strings.Join(svc.After, " "), "sysservice/dnsmasq") {
+		t.Errorf("dnsmasq-vxl0 after %v", svc.After)
+	}
+}
