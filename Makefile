@@ -7,7 +7,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 HELPER_FLAGS := -trimpath -ldflags "-s -w"
 PACKAGES := openssh-server openssh-client iproute2 iputils-ping util-linux procps \
             dnsmasq nftables isc-dhcp-client tcpdump busybox-static \
-            bird2 wireguard-go wireguard-tools nginx-light curl \
+            bird2 wireguard-go wireguard-tools lxc lxc-templates rsync nginx-light curl \
             haproxy keepalived mariadb-server postgresql openssl
 
 .PHONY: all build deps test fuzz unit demo demo-down bench fmt vet clean
@@ -60,7 +60,7 @@ demo-down: build
 # metrics), plan -offline and lang alone on a generated 1,000-server cluster
 # (runner/bench). Each lab benchmark builds and removes its own lab.
 bench: deps build
-	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench . -benchtime 20x -count 1 -timeout 10m ./runner/... ./cmd/...
+	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench . -benchtime 20x -count 1 -timeout 10m ./runner/... ./cmd/... ./modules/job/placement
 
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')

@@ -27,6 +27,7 @@ func (l *loader) assemble() *Cluster {
 	}
 	l.assembleServices(c)
 	l.assembleAttachments(c)
+	l.assembleContainers(c) // container.go
 	if usesLocal(c) {
 		c.Servers = append(c.Servers, &Server{
 			Name: LocalServer, Local: true, Bridge: "cbr0", DHCP: true, Domain: "app",
@@ -79,6 +80,7 @@ func (l *loader) assembleServer(d *serverDecl, ssh SSH) *Server {
 	s.DHCP, _ = boolOf(a["dhcp"])
 	s.Domain, _ = l.stringOf(a["domain"])
 	s.Labels = l.labelsOf(a["labels"])
+	l.assembleServerCapacity(s, d) // server_capacity.go
 	if d.sshUser != nil {
 		if user, ok := l.stringOf(d.sshUser); ok {
 			s.User = user

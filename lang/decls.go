@@ -68,10 +68,12 @@ func (l *loader) collectFile(f *hcl.File) {
 			l.collectServer(b)
 		case blockNetwork:
 			l.collectNetwork(b)
-		case blockLoadBalancer, blockWebServer, blockVIP, blockDatabase:
-			l.collectService(b)
 		case blockAttachment:
 			l.collectAttachment(b) // attachment.go
+		case blockLoadBalancer, blockWebServer, blockVIP, blockDatabase:
+			l.collectService(b)
+		case blockContainer, blockJob:
+			l.collectContainer(b) // container.go
 		default:
 			if isGenericKind(b.Type) {
 				l.collectGeneric(b) // generic.go

@@ -25,6 +25,9 @@ func (l *loader) resolve(t hcl.Traversal) ([]*node, *hcl.Diagnostic) {
 	case rootNetwork:
 		return resolveEntity(t, steps, rootNetwork, l.syms.networks, l.syms.netOrder)
 	}
+	if nodes, diag, ok := l.resolveJob(t, steps); ok {
+		return nodes, diag // job.web.backends (container.go)
+	}
 	if nodes, diag, ok := l.resolveGeneric(t, steps); ok {
 		return nodes, diag // file.motd, service.nginx, ... (generic.go)
 	}

@@ -105,8 +105,9 @@ type loader struct {
 	ssh      *sshDecl
 	servers  []*serverDecl
 	networks []*networkDecl
-	svc      serviceDecls // services.go
-	generic  genericDecls // generic.go
+	svc      serviceDecls   // services.go
+	generic  genericDecls   // generic.go
+	ctr      containerDecls // container.go
 	// sources are the non-HCL files given to LoadFiles (templates and
 	// file sources), by name.
 	sources map[string][]byte

@@ -22,6 +22,9 @@ type Cluster struct {
 	// Attachments are container-like namespaces on networks
 	// (model_attachment.go), in declaration order.
 	Attachments []*Attachment
+	// Containers and jobs (model_container.go), in declaration order.
+	Containers []*Container
+	Jobs       []*Job
 	// Items are the host declarations (file, template, package, ...),
 	// instances expanded (model_generic.go).
 	Items []*Item
@@ -69,6 +72,8 @@ type Server struct {
 	DHCP   bool   // dnsmasq on Bridge for the container subnet, default true
 	Domain string // DNS domain of the container subnet, default "app"
 	Labels map[string]string
+	// Capacity is how many job instances the server holds, 0 = no limit.
+	Capacity int
 	// Local is true for the reserved server "local": the machine drover
 	// runs on, reached without SSH. Its Address comes from facts.
 	Local bool

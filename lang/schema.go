@@ -46,8 +46,9 @@ func topSchema() *hcl.BodySchema {
 		{Type: blockNetwork, LabelNames: []string{"kind", "name"}},
 		attachmentBlockSchema(), // attachment.go
 	}}
-	s.Blocks = append(s.Blocks, genericBlockSchemas()...)
 	s.Blocks = append(s.Blocks, serviceBlockSchemas()...)
+	s.Blocks = append(s.Blocks, genericBlockSchemas()...)
+	s.Blocks = append(s.Blocks, containerBlockSchemas()...)
 	return s
 }
 
@@ -81,7 +82,7 @@ func serverSSHSpecs() []attrSpec {
 }
 
 func serverSpecs() []attrSpec {
-	return []attrSpec{
+	return append([]attrSpec{
 		{name: "address", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"198.51.100.1"`, required: true},
 		{name: "interface", typ: cty.String, deflt: str(""), example: `"eth0"`},
 		{name: "subnet", typ: cty.String, deflt: str(""), example: `"100.65.1.0/24"`},
@@ -89,7 +90,7 @@ func serverSpecs() []attrSpec {
 		{name: "dhcp", typ: cty.Bool, deflt: cty.True, example: "true"},
 		{name: "domain", typ: cty.String, deflt: str("app"), example: `"app"`},
 		{name: "labels", typ: cty.Map(cty.String), deflt: cty.MapValEmpty(cty.String), example: `{ role = "web" }`},
-	}
+	}, serverCapacitySpecs()...) // server_capacity.go
 }
 
 // attrDHCPHost and attrServers are the vxlan attributes with behaviour of

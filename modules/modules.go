@@ -69,6 +69,7 @@ func Expand(c *lang.Cluster, facts map[string]*host.Facts) (*Desired, error) {
 	}
 	errs = append(errs, expandServices(c, facts, add)...)
 	errs = append(errs, expandAttachments(c, facts, add)...)
+	errs = append(errs, expandContainers(c, facts, add)...) // containers.go
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}

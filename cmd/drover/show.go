@@ -32,6 +32,9 @@ func cmdShow(e *env, args []string) int {
 	if kind == "items" {
 		return cmdShowItems(e, f, rf, pos[1:]) // show_items.go
 	}
+	if kind == "jobs" {
+		return cmdShowJobs(e, f, rf, pos[1:]) // show_jobs.go
+	}
 	dir, err := dirArg(pos[1:])
 	if err != nil {
 		return fail(e, err)

@@ -29,12 +29,14 @@ func runCheckOne(kinds Kinds, m *Manifest, c Check) (bool, string) {
 		return checkService(kinds, m, c.Attrs["name"])
 	case "link":
 		return checkLink(c.Attrs["name"])
-	case "http":
-		return checkHTTP(c.Attrs)
 	case "bgp":
 		return checkBGP(c.Attrs)
 	case "wireguard":
 		return checkWireGuard(m, c.Attrs)
+	case "http":
+		return checkHTTP(c.Attrs)
+	case "tcp", "container":
+		return checkContainerKinds(kinds, c) // container_check.go
 	}
 	return false, fmt.Sprintf("unknown check kind %q (known: ping, service, link, http)", c.Kind)
 }

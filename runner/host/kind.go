@@ -92,6 +92,7 @@ func NewKinds(env Env) Kinds {
 		"user":       userKind{},
 		"group":      groupKind{},
 		"sysservice": newSysserviceKind(env),
+		"container":  containerKind{driver: newLXCDriver()},
 	}
 }
 

@@ -1,0 +1,175 @@
+package lang
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// SubnetNetwork is the network name a container interface or a job uses for
+// the container subnet of the server it runs on (bridge cbr0).
+const SubnetNetwork = "subnet"
+
+// Job placement strategies.
+const (
+	StrategySpread  = "spread"
+	StrategyBinpack = "binpack"
+)
+
+// Check kinds of container services.
+const (
+	CheckTCP  = "tcp"
+	CheckHTTP = "http"
+	CheckNone = "none"
+)
+
+// Container is one `container "NAME" { ... }` block: a base container,
+// created from an LXC template or a rootfs tarball, run on Servers itself
+// and used by jobs as the image of their instances.
+type Container struct {
+	Name    string
+	Servers []string // servers that run it; empty = only a base for jobs
+	// Template is the LXC template (default "busybox"); "" when Rootfs is
+	// set.
+	Template string
+	Rootfs   string // path on the server of a rootfs tarball, "" = none
+	// Command is the application the container runs as its first
+	// process; "" = the image's init.
+	Command string
+	// Files are written into the rootfs before start, by absolute path;
+	// "{{name}}" in a content is replaced by the container's name.
+	Files map[string]string
+	// Version names the definition; "" = derived from it by the modules.
+	// A new version rolls out to the jobs built on the container.
+	Version    string
+	Memory     string // cgroup memory limit ("64M"), "" = none
+	Interfaces []ContainerInterface
+	Services   []ContainerService
+
+	DeclRange hcl.Range
+}
+
+// ContainerInterface is an `interface "NETWORK" { ... }` block: an
+// interface on a declared network's bridge or, for SubnetNetwork, on the
+// server's container bridge.
+type ContainerInterface struct {
+	Network string
+	Address string // static IPv4 address without prefix, "" = DHCP
+	// Gateway is the default route; "" = the container bridge's address
+	// for a static address on the subnet, else no default route.
+	Gateway   string
+	DeclRange hcl.Range
+}
+
+// ContainerService is a `service "NAME" { ... }` block of a container or a
+// job: published in DNS (NAME.<domain> on drover's dnsmasq) and checked.
+type ContainerService struct {
+	Name  string
+	Port  int
+	Check string // CheckTCP (default), CheckHTTP or CheckNone
+	Path  string // HTTP check path, default "/"
+
+	DeclRange hcl.Range
+}
+
+// Job is one `job "NAME" { ... }` block (the seed's addjob): Count
+// instances of the base Container placed by drover over the servers.
+type Job struct {
+	Name      string
+	Container string
+	Count     int
+	// Network the instances attach to: a declared network or
+	// SubnetNetwork (the default).
+	Network string
+	// Addresses is a CIDR range inside the network's subnet: instance i
+	// (1-based) gets its i-th address. "" = DHCP.
+	Addresses string
+	// Servers are the candidates; empty = every server that can take
+	// the network (its members, or servers with a subnet).
+	Servers     []string
+	Constraints map[string]string // labels a server must carry
+	Strategy    string            // StrategySpread (default) or StrategyBinpack
+	Replicas    int               // most instances per server, 0 = no limit
+	Group       string            // jobs of one group share their servers
+	MaxParallel int               // instances replaced at once, default 1
+	Interval    time.Duration     // wait after each replaced batch
+	// HealthTimeout bounds the wait for a new instance to pass its check
+	// before it is rolled back, default 30s.
+	HealthTimeout time.Duration
+	Services      []ContainerService
+
+	DeclRange hcl.Range
+}
+
+// InstanceName is the name of instance i (1-based) of a job: "web-3".
+func InstanceName(job string, i int) string { return job + "-" + strconv.Itoa(i) }
+
+// Container returns the container named name, or nil.
+func (c *Cluster) Container(name string) *Container {
+	for _, k := range c.Containers {
+		if k.Name == name {
+			return k
+		}
+	}
+	return nil
+}
+
+// NetworkNamed returns the network named name, or nil.
+func (c *Cluster) NetworkNamed(name string) *Network {
+	for _, n := range c.Networks {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// ContainerBridge is the bridge and subnet a container interface on
+// network name attaches to on server s. ok is false for an unknown
+// network or one that carries no containers.
+func (c *Cluster) ContainerBridge(name string, s *Server) (bridge, subnet string, ok bool) {
+	if name == SubnetNetwork {
+		if s == nil || s.Subnet == "" {
+			return "", "", false
+		}
+		return s.Bridge, s.Subnet, true
+	}
+	n := c.NetworkNamed(name)
+	switch {
+	case n == nil:
+		return "", "", false
+	case n.VXLAN != nil:
+		return n.VXLAN.Bridge, n.VXLAN.Subnet, true
+	case n.L2VPN != nil:
+		return n.L2VPN.Bridge, n.L2VPN.Subnet, true
+	}
+	return "", "", false
+}
+
+// NetworkServers are the servers a container network reaches: the
+// members of a declared network, or every server with a container subnet.
+func (c *Cluster) NetworkServers(name string) []string {
+	var out []string
+	if name == SubnetNetwork {
+		for _, s := range c.Servers {
+			if s.Subnet != "" {
+				out = append(out, s.Name)
+			}
+		}
+		return out
+	}
+	n := c.NetworkNamed(name)
+	var members []Member
+	switch {
+	case n == nil:
+	case n.VXLAN != nil:
+		members = n.VXLAN.Members
+	case n.L2VPN != nil:
+		members = n.L2VPN.Members
+	}
+	for _, m := range members {
+		out = append(out, m.Server)
+	}
+	return out
+}

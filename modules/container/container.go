@@ -1,0 +1,244 @@
+// Package container expands `container` declarations into host resources:
+// on each of the container's servers a `container` resource (LXC, see
+// runner/host/container.go) with its interfaces on drover's bridges, the
+// packages LXC needs, and a post-condition that it runs and passes its
+// health check. Instance builds the same resource for job instances
+// (modules/job), so that a base container and its job instances are made
+// alike.
+package container
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/blocks"
+)
+
+// Owner is the declaration name resources of k belong to.
+func Owner(k *lang.Container) string { return "container." + k.Name }
+
+// NamePlaceholder in a file's content is replaced by the container's name.
+const NamePlaceholder = "{{name}}"
+
+// Interface is one interface of a container to build: a network (a
+// declared one or lang.SubnetNetwork) and a static address ("" = DHCP).
+type Interface struct {
+	Network string
+	Address string
+	Gateway string
+}
+
+// Instance is one container to run on one server.
+type Instance struct {
+	Name       string
+	Base       *lang.Container
+	Server     *lang.Server
+	Interfaces []Interface
+	Services   []lang.ContainerService
+	// Job and Index name the job instance it is, "" and 0 for a plain
+	// container.
+	Job   string
+	Index int
+	// HealthTimeout and Interval steer replacement (0 = the kind's
+	// defaults).
+	HealthTimeout time.Duration
+	Interval      time.Duration
+}
+
+// Version is the base container's version: the declared one, else a hash
+// of its definition.
+func Version(k *lang.Container) string {
+	if k.Version != "" {
+		return k.Version
+	}
+	parts := []string{k.Template, k.Rootfs, k.Command, k.Memory}
+	for _, p := range sortedKeys(k.Files) {
+		parts = append(parts, p, k.Files[p])
+	}
+	return blocks.Hash(parts...)[:8]
+}
+
+// Expand returns, per server name, what container k wants there.
+func Expand(k *lang.Container, c *lang.Cluster) (map[string]*blocks.Set, error) {
+	out := map[string]*blocks.Set{}
+	var ifaces []Interface
+	for _, i := range k.Interfaces {
+		ifaces = append(ifaces, Interface{Network: i.Network, Address: i.Address, Gateway: i.Gateway})
+	}
+	for _, name := range k.Servers {
+		s := c.Server(name)
+		if s == nil {
+			return nil, fmt.Errorf("container %s: unknown server %q", k.Name, name)
+		}
+		set := &blocks.Set{Owner: Owner(k)}
+		in := Instance{Name: k.Name, Base: k, Server: s, Interfaces: ifaces, Services: k.Services}
+		if err := Add(set, c, in); err != nil {
+			return nil, err
+		}
+		out[name] = set
+	}
+	return out, nil
+}
+
+// Add adds instance in's container resource (after the packages LXC needs
+// and the bridges it attaches to) and its post-condition to set, and
+// returns its resource ID.
+func Add(set *blocks.Set, c *lang.Cluster, in Instance, after ...string) error {
+	attrs, bridges, err := Attrs(c, in)
+	if err != nil {
+		return err
+	}
+	deps := Packages(set, in.Base)
+	for _, br := range bridges {
+		deps = append(deps, "link/"+br)
+	}
+	set.Add("container", in.Name, attrs, append(deps, after...)...)
+	set.Check("container", fmt.Sprintf("container %s runs on %s (version %s)", in.Name, in.Server.Name, attrs["version"]),
+		map[string]string{"name": in.Name, "check": attrs["check"], "retry_ms": "5000"})
+	return nil
+}
+
+// Packages adds the packages LXC and the container's template need and
+// returns their IDs.
+func Packages(set *blocks.Set, k *lang.Container) []string {
+	names := []string{"lxc", "rsync"}
+	if k.Template != "" {
+		names = append(names, "lxc-templates")
+	}
+	if k.Template == "busybox" {
+		names = append(names, "busybox-static")
+	}
+	var ids []string
+	for _, n := range names {
+		ids = append(ids, set.Add("package", n, map[string]string{"name": n}))
+	}
+	return ids
+}
+
+// Attrs are the container resource's attributes for in, and the bridges
+// its interfaces attach to.
+func Attrs(c *lang.Cluster, in Instance) (map[string]string, []string, error) {
+	k := in.Base
+	attrs := map[string]string{
+		"version": Version(k), "command": k.Command, "memory": k.Memory,
+	}
+	if k.Rootfs != "" {
+		attrs["rootfs"] = k.Rootfs
+	} else {
+		attrs["template"] = k.Template
+	}
+	for path, content := range k.Files {
+		attrs["file:"+path] = strings.ReplaceAll(content, NamePlaceholder, in.Name)
+	}
+	var bridges []string
+	for i, iface := range in.Interfaces {
+		net, ns, err := netAttr(c, in, iface)
+		if err != nil {
+			return nil, nil, err
+		}
+		attrs["net."+strconv.Itoa(i)] = net
+		bridges = append(bridges, strings.Fields(net)[0])
+		if i == 0 && ns != "" && iface.Address != "" {
+			attrs["nameserver"] = ns
+		}
+	}
+	if check := HealthCheck(in.Services); check != "" {
+		attrs["check"] = check
+	}
+	if in.Job != "" {
+		attrs["job"], attrs["instance"] = in.Job, strconv.Itoa(in.Index)
+	}
+	if in.HealthTimeout > 0 {
+		attrs["health_timeout"] = in.HealthTimeout.String()
+	}
+	if in.Interval > 0 {
+		attrs["interval"] = in.Interval.String()
+	}
+	return attrs, bridges, nil
+}
+
+// HealthCheck is the container kind's check for the first checked
+// service: "http:PORT:PATH" or "tcp:PORT"; "" = running is enough.
+func HealthCheck(services []lang.ContainerService) string {
+	for _, s := range services {
+		switch s.Check {
+		case lang.CheckHTTP:
+			path := s.Path
+			if path == "" {
+				path = "/"
+			}
+			return fmt.Sprintf("http:%d:%s", s.Port, path)
+		case lang.CheckTCP, "":
+			return fmt.Sprintf("tcp:%d", s.Port)
+		}
+	}
+	return ""
+}
+
+// netAttr is the net.N attribute ("BRIDGE CIDR|dhcp [GATEWAY]") of an
+// interface and the resolver it should use (drover's dnsmasq on that
+// network, "" = none).
+func netAttr(c *lang.Cluster, in Instance, iface Interface) (string, string, error) {
+	bridge, subnet, ok := c.ContainerBridge(iface.Network, in.Server)
+	if !ok {
+		return "", "", fmt.Errorf("container %s: network %q has no bridge on server %s", in.Name, iface.Network, in.Server.Name)
+	}
+	if !slices.Contains(c.NetworkServers(iface.Network), in.Server.Name) {
+		return "", "", fmt.Errorf("container %s: network %q does not reach server %s", in.Name, iface.Network, in.Server.Name)
+	}
+	prefix, err := netip.ParsePrefix(subnet)
+	if err != nil {
+		return "", "", fmt.Errorf("container %s: network %s: %w", in.Name, iface.Network, err)
+	}
+	ns := resolver(c, iface.Network, in.Server, prefix)
+	if iface.Address == "" {
+		return bridge + " dhcp", ns, nil
+	}
+	net := bridge + " " + iface.Address + "/" + strconv.Itoa(prefix.Bits())
+	gw := iface.Gateway
+	if gw == "" && iface.Network == lang.SubnetNetwork {
+		first, _ := blocks.Host(prefix, 1)
+		gw = first.String()
+	}
+	if gw != "" {
+		net += " " + gw
+	}
+	return net, ns, nil
+}
+
+// resolver is the address of drover's dnsmasq on a container network:
+// the server's bridge address on its subnet, the DHCP host's overlay
+// address on a vxlan network.
+func resolver(c *lang.Cluster, network string, s *lang.Server, prefix netip.Prefix) string {
+	if network == lang.SubnetNetwork {
+		if !s.DHCP {
+			return ""
+		}
+		first, _ := blocks.Host(prefix, 1)
+		return first.String()
+	}
+	n := c.NetworkNamed(network)
+	if n == nil || n.VXLAN == nil || !n.VXLAN.DHCP {
+		return ""
+	}
+	for _, m := range n.VXLAN.Members {
+		if m.Server == n.VXLAN.DHCPHost {
+			return m.Address
+		}
+	}
+	return ""
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,38 @@
+package modules
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/modules/container"
+	"github.com/drover/drover/modules/job"
+	"github.com/drover/drover/runner/host"
+)
+
+// expandContainers runs the container and job modules, handing each
+// host's sets to add, and returns their errors.
+func expandContainers(c *lang.Cluster, facts map[string]*host.Facts, add func(string, *blocks.Set)) []string {
+	var errs []string
+	for _, k := range c.Containers {
+		sets, err := container.Expand(k, c)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		for _, name := range slices.Sorted(maps.Keys(sets)) {
+			add(name, sets[name])
+		}
+	}
+	sets, err := job.Expand(c, facts)
+	if err != nil {
+		return append(errs, err.Error())
+	}
+	for _, name := range slices.Sorted(maps.Keys(sets)) {
+		for _, set := range sets[name] {
+			add(name, set)
+		}
+	}
+	return errs
+}
