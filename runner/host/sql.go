@@ -37,8 +37,10 @@ import (
 //     then a new password is generated and set
 //
 // The server must be running (the service comes first): Apply waits up to
-// sqlWait for it; Read reports a server that is not up yet as "nothing
-// exists". Saved: "password_sha256" of a given password, so that a new one
+// sqlWait for it. Read reports a server that is not up as "nothing exists"
+// before the first apply, and as "as desired" after it (the plan then
+// starts the server, and the next plan reads the catalog again). Saved:
+// "applied", and "password_sha256" of a given password, so that a new one
 // is set while an unchanged one is never set again. Delete drops the
 // database and the user, and removes the password file.
 type sqlKind struct{}
@@ -65,6 +67,11 @@ type sqlState struct {
 
 func (k sqlKind) Read(r Resource, saved map[string]string) (map[string]string, bool, error) {
 	if !sqlServerUp(r) {
+		if saved["applied"] == "true" {
+			// Applied before, and its server is down now: the plan
+			// starts the server; what it holds is taken as it was.
+			return keepKeys(r.Attrs, r.Attrs), true, nil
+		}
 		return nil, false, nil
 	}
 	st, err := readSQL(r)
@@ -131,7 +138,7 @@ func (k sqlKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]
 			return nil, err
 		}
 	}
-	out := map[string]string{}
+	out := map[string]string{"applied": "true"}
 	if given {
 		out["password_sha256"] = sha256Hex(pw)
 	}
