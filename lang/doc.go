@@ -282,4 +282,50 @@
 // sysctl key on one server are an error. Removing a declaration removes what
 // it made (a file it replaced comes back; a package stays unless
 // remove_on_delete = true; a command runs its undo).
+//
+// # Containers and jobs
+//
+// Containers are LXC containers (runner/host/container.go). A container
+// block is a base: it runs on its servers, if any, and jobs build their
+// instances from it. Servers take `capacity = 8` (job instances the server
+// holds, 0 = no limit) for placement.
+//
+//	container "web" {
+//	  servers  = []                   # run it on these servers too (default: a base only)
+//	  template = "busybox"            # LXC template (the default), or
+//	  rootfs   = "/srv/web.tar.gz"    # a rootfs tarball already on the servers (with /bin/sh)
+//	  command  = "/bin/busybox httpd -f -p 80 -h /www"  # "" = the image's init
+//	  files    = { "/www/index.html" = "hello from {{name}}" }  # {{name}}: the container's name
+//	  version  = "2"                  # default: a hash of template, rootfs, command, files, memory
+//	  memory   = "64M"                # cgroup limit, optional
+//	  interface "subnet" {            # "subnet" = the server's container bridge, or a vxlan/l2vpn network
+//	    address = "100.65.1.10"       # static (one server only); absent = DHCP
+//	    gateway = "100.65.1.1"        # default: the bridge for a static subnet address
+//	  }
+//	  service "web" {                 # published in DNS as web.<domain>, checked
+//	    port  = 80                    # required
+//	    check = "http"                # "tcp" (default), "http" or "none"
+//	    path  = "/"                   # http check path
+//	  }
+//	}
+//
+//	job "web" {                       # the seed's addjob
+//	  container      = "web"          # required: the base container
+//	  count          = 4              # default 1
+//	  network        = "vx1"          # default "subnet"
+//	  addresses      = "100.64.10.32/28"  # instance i gets the i-th address; absent = DHCP
+//	  servers        = ["s1", "s2"]   # candidates; default every server the network reaches
+//	  constraints    = { role = "web" }   # labels a server must carry
+//	  strategy       = "spread"       # or "binpack"
+//	  replicas       = 0              # most instances per server, 0 = no limit
+//	  group          = "front"        # jobs of one group share servers
+//	  max_parallel   = 1              # instances replaced at once when the base changes
+//	  interval       = "20s"          # wait after each replaced batch (the seed's -i 20)
+//	  health_timeout = "30s"          # a new instance failing its check this long is rolled back
+//	  service "web" { port = 80  check = "http" }
+//	}
+//
+// Instances are named JOB-N. References: job.NAME.ATTR (the settings, plus
+// instance_addresses and backends: ["web-1:100.64.10.33:80", ...] for a
+// load balancer's backends, from the first service's port).
 package lang

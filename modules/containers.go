@@ -7,12 +7,14 @@ import (
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/modules/container"
+	"github.com/drover/drover/modules/discovery"
 	"github.com/drover/drover/modules/job"
 	"github.com/drover/drover/runner/host"
 )
 
-// expandContainers runs the container and job modules, handing each
-// host's sets to add, and returns their errors.
+// expandContainers runs the container and job modules and publishes their
+// services in DNS (discovery), handing each host's sets to add, and returns
+// their errors.
 func expandContainers(c *lang.Cluster, facts map[string]*host.Facts, add func(string, *blocks.Set)) []string {
 	var errs []string
 	for _, k := range c.Containers {
@@ -31,6 +33,12 @@ func expandContainers(c *lang.Cluster, facts map[string]*host.Facts, add func(st
 	}
 	for _, name := range slices.Sorted(maps.Keys(sets)) {
 		for _, set := range sets[name] {
+			add(name, set)
+		}
+	}
+	names := discovery.Expand(c)
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		for _, set := range names[name] {
 			add(name, set)
 		}
 	}

@@ -71,6 +71,11 @@ type DHCP struct {
 	Facts *host.Facts
 }
 
+// HostsDir holds hosts files every dnsmasq of drover's serves (hostsdir:
+// read again when they change), one per declaration that publishes names
+// (modules/discovery). Names without a dot get the instance's domain.
+const HostsDir = "/etc/drover/hosts.d"
+
 // Range is the DHCP pool: the upper half of the subnet, without the
 // broadcast address, so that the lower half stays free for static addresses.
 func (d DHCP) Range() (start, end netip.Addr, err error) {
@@ -99,15 +104,16 @@ func (d DHCP) AddTo(s *Set, after ...string) error {
 		"Owner":   d.Owner, "Interface": d.Interface, "Subnet": d.Subnet.String(),
 		"Domain": d.Domain, "RangeStart": start.String(), "RangeEnd": end.String(),
 		"Netmask": Netmask(d.Subnet), "Router": d.Router, "Address": d.Address.String(),
-		"MTU": d.MTU, "Hostname": d.Hostname,
+		"MTU": d.MTU, "Hostname": d.Hostname, "HostsDir": HostsDir,
 	})
 	if err != nil {
 		return err
 	}
 	pkg := s.Add("package", "dnsmasq", map[string]string{"name": "dnsmasq"})
+	hosts := s.Add("directory", HostsDir, map[string]string{"path": HostsDir})
 	file := s.Add("file", path, map[string]string{
 		"path": path, "content": conf, "mode": "0644", "check": "dnsmasq --test -C {}",
-	}, pkg)
+	}, pkg, hosts)
 	deps := append([]string{file}, after...)
 	if off := SystemServiceOff(s, "dnsmasq", pkg, d.Facts); off != "" {
 		deps = append(deps, off)

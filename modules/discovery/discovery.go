@@ -1,0 +1,144 @@
+// Package discovery publishes the services of containers and jobs in DNS
+// with no discovery daemon: every declaration's names go into one hosts
+// file in blocks.HostsDir on every server that runs one of drover's dnsmasq
+// instances (a server's container subnet, a vxlan network's DHCP host).
+// dnsmasq watches that folder and answers NAME.<domain> on each of its
+// networks: a service with several instances gets one A record per
+// instance (clients rotate through them: round robin), and each instance
+// is found by its own name too. Only static addresses are published; a
+// DHCP instance is found by its name through the dnsmasq that leased it.
+package discovery
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/blocks"
+)
+
+// Record is one name and its addresses.
+type Record struct {
+	Name      string
+	Addresses []string
+}
+
+// Expand returns, per server name, the hosts files of every container and
+// job with static addresses.
+func Expand(c *lang.Cluster) map[string][]*blocks.Set {
+	servers := dnsServers(c)
+	out := map[string][]*blocks.Set{}
+	publish := func(owner, file string, records []Record) {
+		if len(records) == 0 {
+			return
+		}
+		content := render(owner, records)
+		for _, s := range servers {
+			set := &blocks.Set{Owner: owner}
+			p := path.Join(blocks.HostsDir, file)
+			set.Add("file", p, map[string]string{"path": p, "content": content, "mode": "0644"}, "directory/"+blocks.HostsDir)
+			out[s] = append(out[s], set)
+		}
+	}
+	for _, k := range c.Containers {
+		publish("container."+k.Name, "container-"+k.Name, containerRecords(k))
+	}
+	for _, j := range c.Jobs {
+		publish("job."+j.Name, "job-"+j.Name, JobRecords(c, j))
+	}
+	return out
+}
+
+// JobRecords are a job's names: each service with every instance's
+// address, and each instance.
+func JobRecords(c *lang.Cluster, j *lang.Job) []Record {
+	if j.Addresses == "" {
+		return nil
+	}
+	addrs, err := lang.InstanceAddresses(j.Addresses, j.Count)
+	if err != nil || len(addrs) == 0 {
+		return nil
+	}
+	var records []Record
+	for _, s := range services(c.Container(j.Container), j.Services) {
+		records = append(records, Record{Name: s, Addresses: addrs})
+	}
+	for i, a := range addrs {
+		records = append(records, Record{Name: lang.InstanceName(j.Name, i+1), Addresses: []string{a}})
+	}
+	return records
+}
+
+// containerRecords are a container's names, when it has a static address
+// (it then runs on one server).
+func containerRecords(k *lang.Container) []Record {
+	addr := ""
+	for _, i := range k.Interfaces {
+		if i.Address != "" {
+			addr = i.Address
+			break
+		}
+	}
+	if addr == "" || len(k.Servers) != 1 {
+		return nil
+	}
+	var records []Record
+	for _, s := range services(k, nil) {
+		records = append(records, Record{Name: s, Addresses: []string{addr}})
+	}
+	return append(records, Record{Name: k.Name, Addresses: []string{addr}})
+}
+
+// services are the service names of a base container and a job, once
+// each.
+func services(base *lang.Container, own []lang.ContainerService) []string {
+	var all []lang.ContainerService
+	if base != nil {
+		all = append(all, base.Services...)
+	}
+	all = append(all, own...)
+	var names []string
+	seen := map[string]bool{}
+	for _, s := range all {
+		if !seen[s.Name] {
+			seen[s.Name] = true
+			names = append(names, s.Name)
+		}
+	}
+	return names
+}
+
+// dnsServers are the servers running one of drover's dnsmasq instances.
+func dnsServers(c *lang.Cluster) []string {
+	want := map[string]bool{}
+	for _, s := range c.Servers {
+		if s.Subnet != "" && s.DHCP {
+			want[s.Name] = true
+		}
+	}
+	for _, n := range c.Networks {
+		if n.VXLAN != nil && n.VXLAN.DHCP && n.VXLAN.DHCPHost != "" {
+			want[n.VXLAN.DHCPHost] = true
+		}
+	}
+	var out []string
+	for _, s := range c.Servers {
+		if want[s.Name] {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+// render writes records as a hosts file.
+func render(owner string, records []Record) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Written by drover for %s; changes here are overwritten.\n", owner)
+	for _, r := range records {
+		for _, a := range r.Addresses {
+			fmt.Fprintf(&b, "%s %s\n", a, r.Name)
+		}
+	}
+	return b.String()
+}
