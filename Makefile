@@ -10,7 +10,7 @@ PACKAGES := openssh-server openssh-client iproute2 iputils-ping util-linux procp
             bird2 wireguard-go wireguard-tools lxc lxc-templates rsync nginx-light curl \
             haproxy keepalived mariadb-server postgresql openssl
 
-.PHONY: all build deps test fuzz unit demo demo-down bench fmt vet clean
+.PHONY: all build deps deps-vm test test-vm fuzz unit demo demo-down bench fmt vet clean
 
 all: build
 
@@ -28,6 +28,19 @@ deps:
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+
+# deps-vm installs what the VM lab tier (`drover lab up -vm`) needs: qemu,
+# and debootstrap and friends to build its image.
+VM_PACKAGES := qemu-system-x86 qemu-utils debootstrap busybox-static kmod cpio socat e2fsprogs
+deps-vm:
+	@$(MAKE) --no-print-directory deps PACKAGES="$(VM_PACKAGES)"
+
+# test-vm runs the VM lab suites (testscripts/lab-vm, root): the playbooks on
+# qemu VMs with Debian's kernel and systemd. It builds the VM image first
+# when the cache (/var/cache/drover/lab-vm) has no current one.
+test-vm: deps deps-vm build
+	$(BIN)/drover lab image
+	DROVER_TEST_VM=1 DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -run '^TestLabVM$$' ./cmd/drover
 
 # test runs everything: unit tests, testscript suites, and (as root) the
 # end-to-end lab suites.

@@ -15,13 +15,15 @@ import (
 // which plan/apply/destroy of DIR then reach with no extra flags.
 func cmdLab(e *env, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "Usage: drover lab up|down|status [DIR] | drover lab exec [DIR] SERVER -- COMMAND...")
+		fmt.Fprintln(e.stderr, "Usage: drover lab up [-vm] [DIR] | drover lab down|status [DIR] | drover lab exec [DIR] SERVER -- COMMAND... | drover lab image [-rebuild]")
 		return 1
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
 	case "up":
 		return labUp(e, rest)
+	case "image":
+		return labImage(e, rest)
 	case "down":
 		return labSimple(e, "down", rest, func(dir string) error { return lab.Down(labDir(dir), e.stderr) })
 	case "status":
@@ -29,12 +31,14 @@ func cmdLab(e *env, args []string) int {
 	case "exec":
 		return labExec(e, rest)
 	}
-	fmt.Fprintf(e.stderr, "drover lab: unknown subcommand %q (up, down, status, exec)\n", sub)
+	fmt.Fprintf(e.stderr, "drover lab: unknown subcommand %q (up, down, status, exec, image)\n", sub)
 	return 1
 }
 
 func labUp(e *env, args []string) int {
 	f := newFlags(e, "lab up").withVars()
+	vm := f.Bool("vm", false, "one qemu VM per server (Debian kernel and systemd) instead of network namespaces")
+	rebuild := f.Bool("rebuild-image", false, "with -vm: rebuild the VM image even when the cached one is current")
 	dir, ok := f.parseDir(e, args)
 	if !ok {
 		return 1
@@ -51,13 +55,39 @@ func labUp(e *env, args []string) int {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	st, err := lab.Up(ctx, labDir(dir), servers, e.stderr)
+	var st *lab.State
+	var err error
+	if *vm {
+		st, err = lab.UpVM(ctx, labDir(dir), servers, lab.VMOptions{Rebuild: *rebuild}, e.stderr)
+	} else {
+		st, err = lab.Up(ctx, labDir(dir), servers, e.stderr)
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: lab up: %v\n", err)
 		return 1
 	}
 	fmt.Fprintf(e.stdout, "Lab %s is up: %d servers. `drover plan %s` and `drover apply %s` now reach them.\n",
 		st.ID, len(st.Hosts), dir, dir)
+	return 0
+}
+
+// labImage builds the VM lab's image unless the cached one is current
+// (-rebuild: always) and prints where it is.
+func labImage(e *env, args []string) int {
+	f := newFlags(e, "lab image")
+	rebuild := f.Bool("rebuild", false, "rebuild even when the cached image is current")
+	if pos, err := f.parse(args); err != nil || len(pos) > 0 {
+		fmt.Fprintln(e.stderr, "Usage: drover lab image [-rebuild]")
+		return 1
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	img, err := lab.EnsureImage(ctx, lab.ImageCacheDir(), *rebuild, e.stderr)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: lab image: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(e.stdout, "VM image %s in %s (kernel %s).\n", img.Hash, img.Dir, img.Kernel)
 	return 0
 }
 
@@ -88,7 +118,11 @@ func labStatus(e *env, dir string) error {
 		fmt.Fprintf(e.stdout, "No lab is up for %s.\n", abs)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "Lab %s (namespace %s):\n", st.ID, st.Netns)
+	if st.VM != nil {
+		fmt.Fprintf(e.stdout, "Lab %s (namespace %s; VMs: %s, image %s):\n", st.ID, st.Netns, st.VM.Accel, st.VM.Image.Hash)
+	} else {
+		fmt.Fprintf(e.stdout, "Lab %s (namespace %s):\n", st.ID, st.Netns)
+	}
 	for _, h := range st.Hosts {
 		state := "down"
 		if h.Up {

@@ -35,6 +35,9 @@ func cmdShow(e *env, args []string) int {
 	if kind == "jobs" {
 		return cmdShowJobs(e, f, rf, pos[1:]) // show_jobs.go
 	}
+	if kind == "services" {
+		return cmdShowDaemons(e, f, rf, pos[1:]) // show_daemons.go
+	}
 	dir, err := dirArg(pos[1:])
 	if err != nil {
 		return fail(e, err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -83,4 +85,28 @@ func TestLab(t *testing.T) {
 		t.Skip("the lab suites need root and are skipped with -short")
 	}
 	testscript.Run(t, params(t, "lab"))
+}
+
+// TestLabVM runs the VM lab suites (testscripts/lab-vm): the playbooks on
+// qemu VMs with Debian's kernel and systemd (`drover lab up -vm`). They
+// take minutes, so they run only when asked (DROVER_TEST_VM=1, as
+// `make test-vm` does), as root, with qemu installed, and not with -short.
+// The image is built (or found in the cache) once before the suites start.
+func TestLabVM(t *testing.T) {
+	switch {
+	case os.Geteuid() != 0 || testing.Short():
+		t.Skip("the VM lab suites need root and are skipped with -short")
+	case os.Getenv("DROVER_TEST_VM") != "1":
+		t.Skip("the VM lab suites run with DROVER_TEST_VM=1 (make test-vm)")
+	}
+	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
+		t.Skip("the VM lab suites need qemu-system-x86 (make deps-vm)")
+	}
+	start := time.Now()
+	img, err := lab.EnsureImage(context.Background(), lab.ImageCacheDir(), false, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("VM image %s ready in %s", img.Hash, time.Since(start).Round(time.Second))
+	testscript.Run(t, params(t, "lab-vm"))
 }

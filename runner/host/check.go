@@ -88,15 +88,19 @@ func checkService(kinds Kinds, m *Manifest, name string) (bool, string) {
 		r = e.Resource
 	}
 	st, err := k.backend.status(r, e.Saved)
+	how := ""
+	if d, ok := k.backend.(interface{ describe(Resource) string }); ok && st.exists {
+		how = "; " + d.describe(r) // service_systemd.go
+	}
 	switch {
 	case err != nil:
 		return false, err.Error()
 	case st.running:
-		return true, fmt.Sprintf("service %s is running (PID %d)", name, st.pid)
+		return true, fmt.Sprintf("service %s is running (PID %d)%s", name, st.pid, how)
 	case !found:
-		return false, fmt.Sprintf("service %s is not running (drover never started it here)", name)
+		return false, fmt.Sprintf("service %s is not running (drover never started it here)%s", name, how)
 	}
-	return false, fmt.Sprintf("service %s is not running", name)
+	return false, fmt.Sprintf("service %s is not running%s", name, how)
 }
 
 func checkLink(name string) (bool, string) {

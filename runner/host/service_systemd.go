@@ -22,13 +22,25 @@ func (b systemdBackend) unitPath(name string) string {
 	return filepath.Join(b.unitDir, b.unit(name))
 }
 
+// forkWrapper starts a daemon that writes its own pidfile: it forks, so
+// that systemd sees every such daemon as forking (Type=forking with
+// PIDFile) whether it stays in the foreground (dnsmasq
+// --keep-in-foreground) or daemonizes itself (haproxy -D, nginx); systemd
+// then supervises the PID the pidfile names.
+const forkWrapper = "/usr/bin/setsid -f "
+
 // renderUnit is the unit file of r: Type=forking with PIDFile when the
-// daemon writes a pidfile, else Type=simple.
+// daemon writes a pidfile (started through forkWrapper, the pidfile's
+// directory made and a stale pidfile removed first), else Type=simple.
+// Restart=on-failure restarts a daemon that dies.
 func renderUnit(r Resource) string {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# Written by drover; changes are overwritten.\n[Unit]\nDescription=drover service %s\nAfter=network-online.target\n\n[Service]\n", r.Name)
-	if r.Attrs["pidfile"] != "" {
-		fmt.Fprintf(&buf, "Type=forking\nPIDFile=%s\n", r.Attrs["pidfile"])
+	command := strings.Join(strings.Fields(r.Attrs["command"]), " ")
+	if pf := r.Attrs["pidfile"]; pf != "" {
+		// "+": as root even when User= is set.
+		fmt.Fprintf(&buf, "Type=forking\nPIDFile=%s\nExecStartPre=+/bin/mkdir -p %s\nExecStartPre=+/bin/rm -f %s\n", pf, filepath.Dir(pf), pf)
+		command = forkWrapper + command
 	} else {
 		buf.WriteString("Type=simple\n")
 	}
@@ -39,8 +51,8 @@ func renderUnit(r Resource) string {
 	if _, ok := reloadSignals[r.Attrs["reload"]]; ok {
 		sig = strings.TrimPrefix(r.Attrs["reload"], "SIG")
 	}
-	fmt.Fprintf(&buf, "ExecStart=%s\nExecReload=/bin/kill -%s $MAINPID\nRestart=on-failure\n\n[Install]\nWantedBy=multi-user.target\n",
-		strings.Join(strings.Fields(r.Attrs["command"]), " "), sig)
+	fmt.Fprintf(&buf, "ExecStart=%s\nExecReload=/bin/kill -%s $MAINPID\nRestart=on-failure\nRestartSec=1\n\n[Install]\nWantedBy=multi-user.target\n",
+		command, sig)
 	return buf.String()
 }
 
@@ -65,10 +77,11 @@ func (b systemdBackend) status(r Resource, saved map[string]string) (serviceStat
 	return st, nil
 }
 
+// unitExecStart is the daemon's command in a unit renderUnit wrote.
 func unitExecStart(unit string) string {
 	for _, line := range strings.Split(unit, "\n") {
 		if v, ok := strings.CutPrefix(line, "ExecStart="); ok {
-			return v
+			return strings.TrimPrefix(v, forkWrapper)
 		}
 	}
 	return ""
@@ -91,7 +104,11 @@ func (b systemdBackend) install(r Resource) (bool, error) {
 	return true, nil
 }
 
+// start enables and starts the unit, clearing first a failed state left
+// by a daemon that kept dying (systemd refuses to start a unit that hit
+// its start limit until then).
 func (b systemdBackend) start(r Resource) error {
+	_, _ = b.systemctlRun("reset-failed", b.unit(r.Name))
 	_, err := b.systemctlRun("enable", "--now", b.unit(r.Name))
 	return err
 }
@@ -122,4 +139,22 @@ func (b systemdBackend) uninstall(r Resource) error {
 	}
 	_, err := b.systemctlRun("daemon-reload")
 	return err
+}
+
+// describe is the unit as systemd reports it, for the service check's
+// detail and `drover show services`: "systemd drover-NAME.service
+// active/running, enabled, 0 restarts".
+func (b systemdBackend) describe(r Resource) string {
+	unit := b.unit(r.Name)
+	out, err := b.systemctlRun("show", "-p", "ActiveState", "-p", "SubState", "-p", "UnitFileState", "-p", "NRestarts", unit)
+	if err != nil {
+		return "systemd " + unit + ": " + err.Error()
+	}
+	v := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if key, val, ok := strings.Cut(line, "="); ok {
+			v[key] = strings.TrimSpace(val)
+		}
+	}
+	return fmt.Sprintf("systemd %s %s/%s, %s, %s restarts", unit, v["ActiveState"], v["SubState"], v["UnitFileState"], v["NRestarts"])
 }

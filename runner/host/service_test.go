@@ -152,7 +152,8 @@ esac
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Type=forking", "PIDFile=/run/nginx.pid", "ExecStart=nginx -c /etc/nginx/nginx.conf", "ExecReload=/bin/kill -HUP $MAINPID"} {
+	for _, want := range []string{"Type=forking", "PIDFile=/run/nginx.pid", "ExecStartPre=+/bin/rm -f /run/nginx.pid",
+		"ExecStart=/usr/bin/setsid -f nginx -c /etc/nginx/nginx.conf", "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID"} {
 		if !strings.Contains(string(unit), want) {
 			t.Errorf("unit lacks %q:\n%s", want, unit)
 		}
@@ -167,8 +168,8 @@ esac
 			got = append(got, line)
 		}
 	}
-	want := []string{"daemon-reload", "enable --now drover-web.service", "reload drover-web.service",
-		"daemon-reload", "stop drover-web.service", "enable --now drover-web.service",
+	want := []string{"daemon-reload", "reset-failed drover-web.service", "enable --now drover-web.service", "reload drover-web.service",
+		"daemon-reload", "stop drover-web.service", "reset-failed drover-web.service", "enable --now drover-web.service",
 		"stop drover-web.service", "disable drover-web.service", "daemon-reload"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("systemctl calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

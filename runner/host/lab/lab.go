@@ -33,6 +33,9 @@
 // hosts overlay (such as /root), Up mounts a tmpfs on STATE/hosts and Down
 // unmounts it; the hosts' files then live in memory.
 //
+// The VM tier (UpVM, vm.go and vm_image.go) builds the same lab with a qemu
+// VM per server, running Debian's kernel and systemd.
+//
 // Up, Down and Purge take a lock on the state directory; they need root.
 package lab
 
@@ -101,6 +104,9 @@ func Up(ctx context.Context, stateDir string, servers []Server, log io.Writer) (
 		return nil, err
 	}
 	defer unlock()
+	if len(vmProcs(p)) > 0 {
+		return nil, fmt.Errorf("lab: a VM lab is up in %s: drover lab down first", p.dir)
+	}
 
 	st := &State{
 		ID: p.id, Dir: p.dir, Netns: p.outerNetns(), Bridge: bridgeName,
@@ -307,9 +313,10 @@ func removeHost(p labPaths, ns string) error {
 
 // Down removes the lab of stateDir: it kills every process in the lab's
 // namespaces (each host's init first; the kernel ends the rest of its PID
-// namespace, and with it the host's mounts), deletes the namespaces,
-// unmounts STATE/hosts if the lab mounted it and removes STATE/hosts and
-// state.json. The keys in STATE/ssh stay, so a rebuilt lab has the same
+// namespace, and with it the host's mounts; a VM's qemu, which runs in the
+// outer namespace), deletes the namespaces (and with them the VMs' taps),
+// unmounts STATE/hosts if the lab mounted it and removes STATE/hosts,
+// STATE/vms (the VMs' disks) and state.json. The keys in STATE/ssh stay, so a rebuilt lab has the same
 // host keys. It needs no state.json (it finds the lab by its namespace
 // names), and a lab that is not up is no error.
 func Down(stateDir string, log io.Writer) error {
@@ -342,6 +349,9 @@ func Down(stateDir string, log io.Writer) error {
 	}
 	if err := removeHostsDir(p); err != nil {
 		return err
+	}
+	if err := os.RemoveAll(p.vms()); err != nil {
+		return fmt.Errorf("lab: %w", err)
 	}
 	if err := os.Remove(p.state()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("lab: %w", err)
@@ -391,15 +401,11 @@ func Status(stateDir string) (*State, error) {
 	if st == nil || err != nil {
 		return nil, err
 	}
-	names := make([]string, len(st.Hosts))
-	for i, h := range st.Hosts {
-		names[i] = h.Netns
-	}
-	inits := hostInits(names)
+	pids := st.hostPIDs(p)
 	var wg sync.WaitGroup
 	for i := range st.Hosts {
 		h := &st.Hosts[i]
-		if pid := inits[h.Netns]; pid != 0 {
+		if pid := pids[h.Name]; pid != 0 {
 			h.PID = pid
 		} else {
 			continue
@@ -407,12 +413,33 @@ func Status(stateDir string) (*State, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := st.sshBanner(context.Background(), *h, sshProbeTimeout)
+			_, probe := st.sshPolling()
+			_, err := st.sshBanner(context.Background(), *h, probe)
 			h.Up = err == nil
 		}()
 	}
 	wg.Wait()
 	return st, nil
+}
+
+// hostPIDs maps the name of each running host to its init's PID (a VM's
+// qemu).
+func (s *State) hostPIDs(p labPaths) map[string]int {
+	if s.VM != nil {
+		return vmProcs(p)
+	}
+	names := make([]string, len(s.Hosts))
+	for i, h := range s.Hosts {
+		names[i] = h.Netns
+	}
+	inits := hostInits(names)
+	pids := map[string]int{}
+	for _, h := range s.Hosts {
+		if pid := inits[h.Netns]; pid != 0 {
+			pids[h.Name] = pid
+		}
+	}
+	return pids
 }
 
 // serverName is what a lab accepts as a server name: it becomes a

@@ -45,6 +45,9 @@ func (s *State) Exec(ctx context.Context, host string, argv []string, stdin io.R
 	if len(argv) == 0 {
 		return fmt.Errorf("lab host %s: exec: no command", host)
 	}
+	if s.VM != nil {
+		return s.execSSH(ctx, h, argv, stdin, stdout, stderr)
+	}
 	pid := h.PID
 	if !isHostInit(pid, h.Netns) {
 		pid = hostInits([]string{h.Netns})[h.Netns]
@@ -124,22 +127,42 @@ func (s *State) waitSSH(ctx context.Context, timeout time.Duration) error {
 	return errors.Join(errs...)
 }
 
+// sshPolling is how often waitHost probes sshd and how long one probe
+// waits for the banner. An emulated VM's sshd takes about a second to
+// answer each connection (it re-executes itself): probes that give up
+// sooner pile up unanswered connections until sshd drops them all.
+func (s *State) sshPolling() (interval, probe time.Duration) {
+	if s.VM != nil {
+		return vmSSHPollInterval, vmSSHProbeTimeout
+	}
+	return sshPollInterval, sshProbeTimeout
+}
+
+// alive reports whether a host's init (a VM's qemu) runs.
+func (s *State) alive(h HostState) bool {
+	if s.VM != nil {
+		return s.isVM(h)
+	}
+	return isHostInit(h.PID, h.Netns)
+}
+
 func (s *State) waitHost(ctx context.Context, h *HostState, timeout time.Duration) error {
 	for {
-		if !isHostInit(h.PID, h.Netns) {
+		if !s.alive(*h) {
 			return fmt.Errorf("lab host %s (%s): its init (pid %d) exited; %s:\n%s",
 				h.Name, h.Address, h.PID, h.Log, logTail(h.Log, logTailLines))
 		}
-		_, err := s.sshBanner(ctx, *h, sshProbeTimeout)
+		poll, probe := s.sshPolling()
+		_, err := s.sshBanner(ctx, *h, probe)
 		if err == nil {
-			h.Up = true
+			h.Up, h.readyAt = true, time.Now()
 			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("lab host %s: sshd on %s does not answer after %s (%v); %s:\n%s",
 				h.Name, h.SSHAddr(), timeout, err, h.Log, logTail(h.Log, logTailLines))
-		case <-time.After(sshPollInterval):
+		case <-time.After(poll):
 		}
 	}
 }

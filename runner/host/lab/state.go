@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 // State is what state.json records about an up lab.
@@ -38,6 +39,8 @@ type State struct {
 	// HostsTmpfs is true when the lab mounted a tmpfs on STATE/hosts
 	// because STATE's file system cannot hold overlay upper directories.
 	HostsTmpfs bool `json:"hosts_tmpfs,omitempty"`
+	// VM is set for a VM lab (UpVM): every host is a qemu VM.
+	VM *VMInfo `json:"vm,omitempty"`
 }
 
 // HostState is one lab host.
@@ -46,17 +49,21 @@ type HostState struct {
 	Address string `json:"address"`
 	Port    int    `json:"port"`
 	// Netns is the host's network namespace ("drv-ID-NAME"), Veth the
-	// bridge side of its eth0 in the outer namespace.
+	// bridge side of its eth0 in the outer namespace. For a VM, Netns is
+	// the outer namespace (where qemu runs) and Veth its tap.
 	Netns string `json:"netns"`
 	Veth  string `json:"veth"`
 	// PID is the host's init (PID 1 of its PID namespace, later sshd) as
-	// seen from the machine.
+	// seen from the machine; for a VM, its qemu.
 	PID int `json:"pid"`
-	// Log is the host init's and sshd's output (STATE/hosts/NAME/sshd.log).
+	// Log is the host init's and sshd's output (STATE/hosts/NAME/sshd.log);
+	// for a VM its serial console (STATE/vms/NAME/console.log).
 	Log string `json:"log"`
 	// Up is true when the init runs and sshd accepts connections. It is
 	// computed by Up and Status, never stored.
 	Up bool `json:"-"`
+	// readyAt is when waitSSH saw sshd answer.
+	readyAt time.Time
 }
 
 // SSHAddr is the host's "address:port" for SSH.
