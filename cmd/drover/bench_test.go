@@ -177,7 +177,7 @@ func BenchmarkLoad1000(b *testing.B) {
 	cpu := startCPU()
 	for b.Loop() {
 		c, diags := lang.Load(dir, lang.Options{})
-		if diags.HasErrors() || len(c.Servers) != bench.Large.Servers {
+		if diags.HasErrors() || len(c.Servers) != bench.Large().Servers {
 			b.Fatalf("load: %d servers, %s", len(c.Servers), diags.Error())
 		}
 	}
@@ -441,10 +441,10 @@ func (sc *sshdCounter) count() (logins, preauth int64, err error) {
 	return logins, preauth, nil
 }
 
-// largeCluster writes bench.Large into a temporary folder.
+// largeCluster writes bench.Large() into a temporary folder.
 func largeCluster(tb testing.TB) string {
 	dir := tb.TempDir()
-	if err := bench.Write(dir, bench.Large); err != nil {
+	if err := bench.Write(dir, bench.Large()); err != nil {
 		tb.Fatal(err)
 	}
 	return dir

@@ -30,7 +30,7 @@ type Spec struct {
 
 // Large is the benchmarks' cluster: 1,000 servers and 8 VXLAN networks of
 // 50 members each (neighbouring networks share 10 members).
-var Large = Spec{Servers: 1000, Networks: 8, Members: 50}
+func Large() Spec { return Spec{Servers: 1000, Networks: 8, Members: 50} }
 
 // ipv4Servers is how many servers the two IPv4 documentation /24s hold.
 const ipv4Servers = 2 * 254

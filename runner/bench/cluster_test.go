@@ -11,19 +11,19 @@ import (
 
 func TestLargeLoadsAndExpands(t *testing.T) {
 	dir := t.TempDir()
-	if err := Write(dir, Large); err != nil {
+	if err := Write(dir, Large()); err != nil {
 		t.Fatal(err)
 	}
 	c, diags := lang.Load(dir, lang.Options{})
 	if len(diags) > 0 {
 		t.Fatalf("generated cluster has diagnostics:\n%s", diags.Error())
 	}
-	if len(c.Servers) != Large.Servers || len(c.Networks) != Large.Networks {
-		t.Fatalf("%d servers, %d networks; want %d, %d", len(c.Servers), len(c.Networks), Large.Servers, Large.Networks)
+	if len(c.Servers) != Large().Servers || len(c.Networks) != Large().Networks {
+		t.Fatalf("%d servers, %d networks; want %d, %d", len(c.Servers), len(c.Networks), Large().Servers, Large().Networks)
 	}
 	for _, n := range c.Networks {
-		if len(n.VXLAN.Members) != Large.Members {
-			t.Errorf("network %s has %d members, want %d", n.Name, len(n.VXLAN.Members), Large.Members)
+		if len(n.VXLAN.Members) != Large().Members {
+			t.Errorf("network %s has %d members, want %d", n.Name, len(n.VXLAN.Members), Large().Members)
 		}
 	}
 	if s := c.Server("s1000"); s == nil || s.Subnet != "100.83.231.0/24" || s.Labels["rack"] != "r19" {
@@ -33,8 +33,8 @@ func TestLargeLoadsAndExpands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Hosts) != Large.Servers {
-		t.Fatalf("expanded %d hosts, want %d", len(d.Hosts), Large.Servers)
+	if len(d.Hosts) != Large().Servers {
+		t.Fatalf("expanded %d hosts, want %d", len(d.Hosts), Large().Servers)
 	}
 	// s0041 is in vx1 and vx2: a peer entry in each network's device.
 	fdbs := 0
@@ -43,7 +43,7 @@ func TestLargeLoadsAndExpands(t *testing.T) {
 			fdbs++
 		}
 	}
-	if want := 2 * (Large.Members - 1); fdbs != want {
+	if want := 2 * (Large().Members - 1); fdbs != want {
 		t.Errorf("s0041 has %d fdb entries, want %d", fdbs, want)
 	}
 }
