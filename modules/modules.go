@@ -27,6 +27,7 @@ type Desired struct {
 type HostDesired struct {
 	Resources []host.Resource
 	Checks    []host.Check
+	index     map[string]int // resource ID -> position in Resources
 }
 
 // Expand runs every module. facts maps server names to their facts; a
@@ -89,15 +90,20 @@ func (d *Desired) host(name string) *HostDesired {
 // already wants with the same attributes gains an owner; with different
 // attributes it is a conflict naming both declarations.
 func (h *HostDesired) merge(set *blocks.Set) error {
+	if h.index == nil {
+		h.index = map[string]int{}
+	}
 	for _, r := range set.Resources {
-		i := slices.IndexFunc(h.Resources, func(have host.Resource) bool { return have.ID() == r.ID() })
-		if i < 0 {
+		id := r.ID()
+		i, ok := h.index[id]
+		if !ok {
+			h.index[id] = len(h.Resources)
 			h.Resources = append(h.Resources, r)
 			continue
 		}
 		have := &h.Resources[i]
 		if !maps.Equal(have.Attrs, r.Attrs) {
-			return fmt.Errorf("%s is wanted differently by %s and %s", r.ID(), strings.Join(have.Owners, ", "), set.Owner)
+			return fmt.Errorf("%s is wanted differently by %s and %s", id, strings.Join(have.Owners, ", "), set.Owner)
 		}
 		for _, o := range r.Owners {
 			if !slices.Contains(have.Owners, o) {

@@ -52,11 +52,11 @@ func checkLimit(c *lang.Cluster, limit []string) error {
 // options builds the runner's options; when a lab of dir is up, its key,
 // known_hosts and dialer are used so that the HCL applies unchanged.
 func options(e *env, dir string, r runFlags) (runner.Options, error) {
-	opts := runner.Options{Parallel: *r.parallel, Limit: r.limits(), Helper: helperBinary}
+	opts := runner.Options{Parallel: *r.parallel, Limit: r.limits(), Helper: helperBinary()}
 	if !*r.asJSON {
 		opts.Progress = e.stderr
 	}
-	st, err := lab.Status(labDir(dir))
+	st, err := lab.Load(labDir(dir))
 	if err != nil {
 		return opts, fmt.Errorf("lab state in %s: %w", labDir(dir), err)
 	}

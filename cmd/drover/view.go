@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -17,7 +18,9 @@ import (
 // printPlan writes the human view of a plan: host by host, one line per
 // change with the declaration that wants it, the fields that change, and a
 // unified diff for files.
-func printPlan(w io.Writer, p *runner.Plan) {
+func printPlan(out io.Writer, p *runner.Plan) {
+	w := bufio.NewWriterSize(out, 64<<10) // a 1,000-server plan is megabytes
+	defer w.Flush()
 	for _, hp := range p.Hosts {
 		fmt.Fprintf(w, "\nHost %s (%s)\n", hp.Host, orUnknown(hp.Address))
 		if hp.Error != "" {

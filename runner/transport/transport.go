@@ -106,10 +106,16 @@ func (s *Stats) addHelperStart() {
 type Binary struct {
 	Arch string // GOARCH: amd64, arm64; "" skips the architecture check
 	Data []byte
+	// SHA256 is the hex SHA-256 of Data when the caller already knows it
+	// (a binary shared by many hosts is hashed once); "" = compute it.
+	SHA256 string
 }
 
 // Hash is the hex SHA-256 of Data.
 func (b Binary) Hash() string {
+	if b.SHA256 != "" {
+		return b.SHA256
+	}
 	sum := sha256.Sum256(b.Data)
 	return hex.EncodeToString(sum[:])
 }
