@@ -62,6 +62,11 @@ demo: deps build
 	$(BIN)/drover apply -auto-approve playbooks/demo
 	$(BIN)/drover apply -auto-approve playbooks/demo
 	$(BIN)/drover show networks playbooks/demo
+	$(BIN)/drover show lbs playbooks/demo
+	$(BIN)/drover show vips playbooks/demo
+	$(BIN)/drover show dbs playbooks/demo
+	@echo "== through the VIP, from s3:"
+	@for i in 1 2 3 4; do $(BIN)/drover lab exec playbooks/demo s3 -- curl -s --max-time 2 http://198.51.100.100/; done
 	@echo "The lab stays up: try '$(BIN)/drover lab exec playbooks/demo s1 -- ip -br addr'; 'make demo-down' removes it."
 
 demo-down: build

@@ -314,7 +314,7 @@ func runCLI(args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
-// benchLab brings up the lab of a temporary copy of playbooks/demo and
+// benchLab brings up the lab of a temporary copy of playbooks/vxlan and
 // returns the copy's folder, the number of hosts and how long `drover lab
 // up` took. The lab goes down when the benchmark ends.
 func benchLab(b *testing.B) (string, int64, time.Duration) {
@@ -327,11 +327,11 @@ func benchLab(b *testing.B) (string, int64, time.Duration) {
 		}
 	}
 	b.Setenv("DROVER_HELPER_DIR", benchHelperDir(b))
-	dir := filepath.Join(b.TempDir(), "demo")
+	dir := filepath.Join(b.TempDir(), "vxlan")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	copyHCL(b, filepath.Join("..", "..", "playbooks", "demo"), dir)
+	copyHCL(b, filepath.Join("..", "..", "playbooks", "vxlan"), dir)
 	b.Cleanup(func() {
 		if err := lab.Down(labDir(dir), nil); err != nil {
 			b.Errorf("lab down: %v", err)
