@@ -72,7 +72,7 @@ func (l *loader) collectFile(f *hcl.File) {
 			l.collectAttachment(b) // attachment.go
 		case blockLoadBalancer, blockWebServer, blockVIP, blockDatabase:
 			l.collectService(b)
-		case blockContainer, blockJob:
+		case blockContainer, blockJob, blockConsul, blockEndpoint, blockConsulService, blockConsulCheck:
 			l.collectContainer(b) // container.go
 		default:
 			if isGenericKind(b.Type) {

@@ -25,6 +25,12 @@ type Cluster struct {
 	// Containers and jobs (model_container.go), in declaration order.
 	Containers []*Container
 	Jobs       []*Job
+	// Consul service discovery (model_consul.go): nil and empty when not
+	// declared.
+	Consul         *Consul
+	Endpoints      []*Endpoint
+	ConsulServices []*ConsulService
+	ConsulChecks   []*ConsulCheck
 	// Items are the host declarations (file, template, package, ...),
 	// instances expanded (model_generic.go).
 	Items []*Item

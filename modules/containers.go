@@ -6,6 +6,7 @@ import (
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/modules/consul"
 	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/discovery"
 	"github.com/drover/drover/modules/job"
@@ -36,9 +37,18 @@ func expandContainers(c *lang.Cluster, facts map[string]*host.Facts, add func(st
 			add(name, set)
 		}
 	}
-	names := discovery.Expand(c)
+	names := discovery.Expand(c, facts)
 	for _, name := range slices.Sorted(maps.Keys(names)) {
 		for _, set := range names[name] {
+			add(name, set)
+		}
+	}
+	agents, err := consul.Expand(c, facts)
+	if err != nil {
+		return append(errs, err.Error())
+	}
+	for _, name := range slices.Sorted(maps.Keys(agents)) {
+		for _, set := range agents[name] {
 			add(name, set)
 		}
 	}

@@ -66,6 +66,10 @@ type DHCP struct {
 	Domain    string
 	Hostname  string // this server's name, published in DNS
 	MTU       string // "" = leave to the client
+	// Forward are dnsmasq server= values, "/DOMAIN/ADDRESS#PORT": names
+	// of DOMAIN are asked there (the .consul domain of a local Consul
+	// agent, lang.Cluster.DNSForwards).
+	Forward []string
 	// Facts of the host, nil when unknown: on systemd hosts Debian's own
 	// dnsmasq.service is stopped and disabled (see SystemServiceOff).
 	Facts *host.Facts
@@ -105,6 +109,7 @@ func (d DHCP) AddTo(s *Set, after ...string) error {
 		"Domain": d.Domain, "RangeStart": start.String(), "RangeEnd": end.String(),
 		"Netmask": Netmask(d.Subnet), "Router": d.Router, "Address": d.Address.String(),
 		"MTU": d.MTU, "Hostname": d.Hostname, "HostsDir": HostsDir,
+		"Forward": d.Forward,
 	})
 	if err != nil {
 		return err

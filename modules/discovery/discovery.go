@@ -5,8 +5,10 @@
 // dnsmasq watches that folder and answers NAME.<domain> on each of its
 // networks: a service with several instances gets one A record per
 // instance (clients rotate through them: round robin), and each instance
-// is found by its own name too. Only static addresses are published; a
-// DHCP instance is found by its name through the dnsmasq that leased it.
+// is found by its own name too. Static addresses go into plain hosts
+// files; DHCP instances into one rendered file per declaration whose
+// addresses are the leases their servers report (host outputs), filled
+// in during the apply that creates them.
 package discovery
 
 import (
@@ -16,6 +18,7 @@ import (
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/runner/host"
 )
 
 // Record is one name and its addresses.
@@ -26,7 +29,7 @@ type Record struct {
 
 // Expand returns, per server name, the hosts files of every container and
 // job with static addresses.
-func Expand(c *lang.Cluster) map[string][]*blocks.Set {
+func Expand(c *lang.Cluster, facts map[string]*host.Facts) map[string][]*blocks.Set {
 	servers := dnsServers(c)
 	out := map[string][]*blocks.Set{}
 	publish := func(owner, file string, records []Record) {
@@ -47,7 +50,80 @@ func Expand(c *lang.Cluster) map[string][]*blocks.Set {
 	for _, j := range c.Jobs {
 		publish("job."+j.Name, "job-"+j.Name, JobRecords(c, j))
 	}
+	dhcp := leased(c, facts)
+	for _, owner := range dhcp.owners {
+		for _, s := range servers {
+			set := &blocks.Set{Owner: owner}
+			addLeaseFile(set, s, owner, dhcp.byOwner[owner])
+			out[s] = append(out[s], set)
+		}
+	}
 	return out
+}
+
+// leasedInstances are the instances with DHCP addresses, by owner.
+type leasedInstances struct {
+	owners  []string
+	byOwner map[string][]Instance
+}
+
+// leased are the job and container instances with services and
+// DHCP addresses.
+func leased(c *lang.Cluster, facts map[string]*host.Facts) leasedInstances {
+	out := leasedInstances{byOwner: map[string][]Instance{}}
+	all, err := Instances(c, facts)
+	if err != nil {
+		return out // the job module reports placement errors
+	}
+	for _, in := range all {
+		if !in.DHCP {
+			continue
+		}
+		if out.byOwner[in.Owner] == nil {
+			out.owners = append(out.owners, in.Owner)
+		}
+		out.byOwner[in.Owner] = append(out.byOwner[in.Owner], in)
+	}
+	return out
+}
+
+// addLeaseFile publishes DHCP instances' names on DNS server server: a
+// rendered hosts file whose addresses are the leases the instances'
+// servers report, filled in during the apply for new instances.
+func addLeaseFile(set *blocks.Set, server, owner string, instances []Instance) {
+	p := path.Join(blocks.HostsDir, strings.Replace(owner, ".", "-", 1)+"-dhcp")
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Written by drover for %s (DHCP leases); changes here are overwritten.\n", owner)
+	attrs := map[string]string{"path": p, "mode": "0644"}
+	refs := map[string]string{}
+	after := []string{"directory/" + blocks.HostsDir}
+	for _, in := range instances {
+		v := "${" + in.Name + "}"
+		for _, svc := range in.Services {
+			fmt.Fprintf(&b, "%s %s\n", v, svc.Name)
+		}
+		fmt.Fprintf(&b, "%s %s\n", v, in.Name)
+		key := "var." + in.Name
+		attrs[key] = in.Address
+		if in.Address == "" {
+			attrs[key], refs[key] = host.Unknown, in.AddressRef()
+			after = append(after, dependency(server, in))
+		}
+	}
+	attrs["template"] = b.String()
+	set.Add("rendered", p, attrs, after...)
+	if len(refs) > 0 {
+		set.Resources[len(set.Resources)-1].Refs = refs
+	}
+}
+
+// dependency is the After entry that orders a resource on server after
+// the instance's container resource.
+func dependency(server string, in Instance) string {
+	if in.Server == server {
+		return in.ResourceID()
+	}
+	return in.Server + ":" + in.ResourceID()
 }
 
 // JobRecords are a job's names: each service with every instance's

@@ -13,7 +13,7 @@ func TestJobServicePublishedOnEveryDNSServer(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	out := Expand(c)
+	out := Expand(c, nil)
 	if len(out) != 3 {
 		t.Fatalf("hosts files on %d servers, want 3 (every server has a subnet with DHCP)", len(out))
 	}

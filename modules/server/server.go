@@ -17,8 +17,9 @@ import (
 func Owner(s *lang.Server) string { return "server." + s.Name }
 
 // Expand returns what server s itself wants on its host. facts may be nil
-// (offline); nothing here depends on them.
-func Expand(s *lang.Server, facts *host.Facts) (*blocks.Set, error) {
+// (offline); nothing here depends on them. forward are the DNS domains its
+// dnsmasq forwards (blocks.DHCP.Forward).
+func Expand(s *lang.Server, facts *host.Facts, forward ...string) (*blocks.Set, error) {
 	set := &blocks.Set{Owner: Owner(s)}
 	if s.Subnet == "" {
 		return set, nil
@@ -45,6 +46,7 @@ func Expand(s *lang.Server, facts *host.Facts) (*blocks.Set, error) {
 	dhcp := blocks.DHCP{
 		Owner: Owner(s), Interface: s.Bridge, Subnet: subnet, Address: gw,
 		Router: gw.String(), Domain: s.Domain, Hostname: s.Name, Facts: facts,
+		Forward: forward,
 	}
 	if err := dhcp.AddTo(set, addr); err != nil {
 		return nil, fmt.Errorf("server %s: %w", s.Name, err)

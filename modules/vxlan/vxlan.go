@@ -55,7 +55,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 	}
 	out := make(map[string]*blocks.Set, len(eps))
 	for i, ep := range eps {
-		set, err := member(n, subnet, eps, i)
+		set, err := member(n, subnet, eps, i, c.DNSForwards())
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +105,7 @@ func linkInterface(f *host.Facts, name, address string) (host.Interface, bool) {
 	return f.Interface(f.DefaultIface)
 }
 
-func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int) (*blocks.Set, error) {
+func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward []string) (*blocks.Set, error) {
 	v, ep := n.VXLAN, eps[i]
 	set := &blocks.Set{Owner: Owner(n)}
 	mtu := host.Unknown
@@ -139,14 +139,14 @@ func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int) (*block
 		addPingCheck(set, n, ep, peer, mtu)
 	}
 	if v.DHCP && ep.server.Name == v.DHCPHost {
-		if err := dhcp(set, n, subnet, ep, mtu, addr); err != nil {
+		if err := dhcp(set, n, subnet, ep, mtu, addr, forward); err != nil {
 			return nil, err
 		}
 	}
 	return set, nil
 }
 
-func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, ep endpoint, mtu, after string) error {
+func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, ep endpoint, mtu, after string, forward []string) error {
 	v := n.VXLAN
 	gw, err := netip.ParseAddr(ep.overlay)
 	if err != nil {
@@ -154,7 +154,7 @@ func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, ep endpoint, mt
 	}
 	d := blocks.DHCP{
 		Owner: Owner(n), Interface: v.Bridge, Subnet: subnet, Address: gw,
-		Domain: v.Domain, Hostname: ep.server.Name, Facts: ep.facts,
+		Domain: v.Domain, Hostname: ep.server.Name, Facts: ep.facts, Forward: forward,
 	}
 	if mtu != host.Unknown {
 		d.MTU = mtu

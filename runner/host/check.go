@@ -37,6 +37,8 @@ func runCheckOne(kinds Kinds, m *Manifest, c Check) (bool, string) {
 		return checkHTTP(c.Attrs)
 	case "tcp", "container":
 		return checkContainerKinds(kinds, c) // container_check.go
+	case "consul":
+		return checkConsul(c.Attrs) // consul_check.go
 	}
 	return false, fmt.Sprintf("unknown check kind %q (known: ping, service, link, http)", c.Kind)
 }

@@ -39,7 +39,8 @@ import (
 //   - job, instance: the job and instance the container belongs to
 //     (outputs, for placement and `drover show jobs`)
 //
-// Outputs: job, instance, version, address (static ones).
+// Outputs: job, instance, version, address (static, or the DHCP lease
+// the container had when it was last applied).
 type containerKind struct {
 	driver containerDriver
 }
@@ -140,7 +141,32 @@ func (k containerKind) Apply(r Resource, actualExists bool, saved map[string]str
 	if err != nil {
 		return nil, err
 	}
-	return map[string]string{"version": r.Attrs["version"]}, nil
+	keep := map[string]string{"version": r.Attrs["version"]}
+	if a := k.leasedAddress(r); a != "" {
+		keep["address"] = a
+	}
+	return keep, nil
+}
+
+// leasedAddress is the address a running container without a static one
+// took by DHCP, waited for up to its health timeout; "" when it has a
+// static address, is stopped or got none.
+func (k containerKind) leasedAddress(r Resource) string {
+	if staticAddress(r.Attrs) != "" || r.Attrs["running"] == "false" || len(netKeys(r.Attrs)) == 0 {
+		return ""
+	}
+	timeout, err := time.ParseDuration(r.Attrs["health_timeout"])
+	if err != nil {
+		timeout = 30 * time.Second
+	}
+	for deadline := time.Now().Add(timeout); ; time.Sleep(100 * time.Millisecond) {
+		if a, err := k.driver.Address(r.Name); err == nil && a != "" {
+			return a
+		}
+		if time.Now().After(deadline) {
+			return ""
+		}
+	}
 }
 
 // create builds and starts r; a container that fails its check is
@@ -323,6 +349,8 @@ func (containerKind) Outputs(r Resource, saved map[string]string) map[string]str
 	}
 	if a := staticAddress(r.Attrs); a != "" {
 		out["address"] = a
+	} else if a := saved["address"]; a != "" {
+		out["address"] = a // leased by DHCP
 	}
 	return out
 }

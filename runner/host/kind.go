@@ -77,6 +77,7 @@ func NewKinds(env Env) Kinds {
 		"netns":      newNetnsKind(env),
 		"sysctl":     sysctlKind{procDir: "/proc/sys"},
 		"file":       fileKind{},
+		"rendered":   renderedKind{}, // rendered.go
 		"nft":        nftKind{},
 		"package":    packageKind{},
 		"service":    newServiceKind(env),

@@ -255,6 +255,10 @@ func cmdlineMatches(pid int, command string) bool {
 	if strings.Join(have, " ") == strings.Join(want, " ") {
 		return true
 	}
+	// A script runs as its #! interpreter with the script's path first.
+	if len(have) > 1 && strings.Join(have[1:], " ") == strings.Join(want, " ") {
+		return true
+	}
 	if len(have) == 0 || have[0] == "" {
 		return false
 	}

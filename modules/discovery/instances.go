@@ -1,0 +1,98 @@
+package discovery
+
+import (
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/job"
+	"github.com/drover/drover/runner/host"
+)
+
+// Instance is one running copy of a container or job instance that
+// offers services: where it runs and at which address.
+type Instance struct {
+	Owner  string // "container.NAME" or "job.NAME"
+	Server string
+	Name   string
+	// Address is the static address, or the DHCP lease its server
+	// reported; "" while a DHCP instance has not been applied yet
+	// (AddressRef then names the output that will tell it).
+	Address  string
+	DHCP     bool
+	Services []lang.ContainerService
+}
+
+// ResourceID is the instance's container resource on its server.
+func (i Instance) ResourceID() string { return "container/" + i.Name }
+
+// AddressRef is the reference (host.Resource.Refs) to the address the
+// instance's container resource reports.
+func (i Instance) AddressRef() string { return host.RefTo(i.Server, i.ResourceID(), "address") }
+
+// Instances lists every container and job instance that has services, in
+// declaration and instance order. facts give the servers jobs run on now
+// and the DHCP leases; they may be nil (offline).
+func Instances(c *lang.Cluster, facts map[string]*host.Facts) ([]Instance, error) {
+	var out []Instance
+	for _, k := range c.Containers {
+		if len(k.Services) == 0 || len(k.Interfaces) == 0 {
+			continue
+		}
+		for _, s := range k.Servers {
+			in := Instance{Owner: "container." + k.Name, Server: s, Name: k.Name, Services: k.Services,
+				Address: k.Interfaces[0].Address}
+			if in.Address == "" {
+				in.DHCP, in.Address = true, lease(facts, s, in.ResourceID())
+			}
+			out = append(out, in)
+		}
+	}
+	placed, err := job.Place(c, facts)
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range c.Jobs {
+		services := ownServices(c.Container(j.Container), j.Services)
+		if len(services) == 0 {
+			continue
+		}
+		var addrs []string
+		if j.Addresses != "" {
+			addrs, _ = lang.InstanceAddresses(j.Addresses, j.Count)
+		}
+		for i, s := range placed[j.Name] {
+			in := Instance{Owner: "job." + j.Name, Server: s, Name: lang.InstanceName(j.Name, i+1), Services: services}
+			if i < len(addrs) {
+				in.Address = addrs[i]
+			} else {
+				in.DHCP, in.Address = true, lease(facts, s, in.ResourceID())
+			}
+			out = append(out, in)
+		}
+	}
+	return out, nil
+}
+
+// lease is the address a server reports for a container resource.
+func lease(facts map[string]*host.Facts, server, id string) string {
+	if f := facts[server]; f != nil {
+		return f.Outputs[id]["address"]
+	}
+	return ""
+}
+
+// ownServices are a base container's and a job's services, the job's
+// replacing the base's of the same name.
+func ownServices(base *lang.Container, own []lang.ContainerService) []lang.ContainerService {
+	var out []lang.ContainerService
+	seen := map[string]bool{}
+	for _, s := range own {
+		seen[s.Name] = true
+	}
+	if base != nil {
+		for _, s := range base.Services {
+			if !seen[s.Name] {
+				out = append(out, s)
+			}
+		}
+	}
+	return append(out, own...)
+}
