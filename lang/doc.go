@@ -328,4 +328,35 @@
 // Instances are named JOB-N. References: job.NAME.ATTR (the settings, plus
 // instance_addresses and backends: ["web-1:100.64.10.33:80", ...] for a
 // load balancer's backends, from the first service's port).
+//
+// # Service discovery with Consul
+//
+// The services of containers and jobs are always published by drover's
+// dnsmasq (SERVICE.<domain>, round robin). With a consul block and at least
+// one endpoint they are also registered with Consul (the seed's addep,
+// addservice, addcheck, pubservice, pubcheck, services):
+//
+//	consul {
+//	  binary     = "/usr/local/bin/consul" # consul on the servers (default; /usr/bin/consul with package)
+//	  source     = "files/consul"          # a text file drover copies to binary (a script), or
+//	  package    = "consul"                # an apt package from a source you configured
+//	  datacenter = "dc1"
+//	  servers    = ["s1", "s2"]            # client agents; default every server
+//	}
+//	endpoint "consul-1" {                  # a Consul server (the seed's addep)
+//	  server  = "s1"
+//	  network = "vx1"                      # default "subnet": the server's container subnet
+//	  address = "100.64.10.5"              # static, added to the network's bridge as a /32
+//	}
+//	consul_service "minio" { address = "100.65.1.20"  port = 9000  check = "tcp" }  # pubservice
+//	consul_check "minio-up" { service = "minio"  tcp = "100.65.1.20:9000" }         # pubcheck
+//
+// Declare one endpoint, or three and more (two cannot survive a failure).
+// Every server runs a client agent joining the endpoints; each instance's
+// services (with a tcp or http check) are registered with the agent of
+// the server it runs on, and deregistered when it goes. Ad hoc services
+// and checks go to the agent of server (default: the first endpoint's).
+// drover's dnsmasq forwards the consul domain to the local agent, so
+// containers resolve SERVICE.service.consul; a load balancer or web
+// server may name one as a backend with resolvers = [its dnsmasq].
 package lang
