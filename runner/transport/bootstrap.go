@@ -37,23 +37,49 @@ func (s helperSetup) wrap(script string) string {
 	return script
 }
 
+// stampPath is the server path of the stamp that records the identity of
+// bin's file when its hash was last verified: DIR/.verified-<16 hex>.
+func (s helperSetup) stampPath(bin Binary) string {
+	return strings.TrimRight(s.dir, "/") + "/.verified-" + bin.Hash()[:16]
+}
+
+// fileIdentity is the shell command that prints a file's identity: device,
+// inode, size, and modification and change times to the nanosecond. Any
+// write, truncation, chmod, chown or replacement changes it, and user space
+// cannot set a change time back.
+const fileIdentity = `stat -c '%d %i %s %y %z'`
+
 // startScript execs the helper when the server has this exact build, owned
 // by the user it runs as (root), and otherwise prints the marker and the
-// machine type.
+// machine type. Hashing a multi-megabyte helper costs tens of milliseconds
+// of server CPU on every run, so the hash is checked only when the file's
+// identity differs from the one recorded, root-owned, in its stamp after
+// the last check that passed (or after the upload).
 func (s helperSetup) startScript(bin Binary) string {
 	return fmt.Sprintf(`f=%s
-if [ -f "$f" ] && [ -O "$f" ] && h=$(sha256sum "$f" 2>/dev/null) && [ "${h%%%% *}" = %s ]; then exec "$f" serve; fi
+s=%s
+if [ -f "$f" ] && [ -O "$f" ]; then
+id=$(%s "$f" 2>/dev/null)
+if [ -n "$id" ] && [ -f "$s" ] && [ -O "$s" ] && read -r v < "$s" && [ "$v" = "$id" ]; then exec "$f" serve; fi
+if h=$(sha256sum "$f" 2>/dev/null) && [ "${h%%%% *}" = %s ]; then
+[ -z "$id" ] || { printf '%%s\n' "$id" > "$s.$$" && mv -f "$s.$$" "$s"; } 2>/dev/null
+exec "$f" serve
+fi
+fi
 echo "%s $(uname -m)"
-`, shellQuote(s.helperPath(bin)), bin.Hash(), needHelperMarker)
+`, shellQuote(s.helperPath(bin)), shellQuote(s.stampPath(bin)), fileIdentity, bin.Hash(), needHelperMarker)
 }
 
 // uploadScript writes stdin to a temporary file next to the helper, checks
-// its hash, makes it executable and renames it into place; then it removes
-// helpers of other builds.
+// its hash, makes it executable, renames it into place and records its
+// identity in the stamp; then it removes helpers (and stamps) of other
+// builds.
 func (s helperSetup) uploadScript(bin Binary) string {
+	hash := bin.Hash()
 	return fmt.Sprintf(`set -e
 d=%s
 f=%s
+s=%s
 t="$f.tmp.$$"
 mkdir -p "$d"
 trap 'rm -f "$t"' EXIT
@@ -64,8 +90,10 @@ if [ "$h" != %s ]; then echo "the uploaded helper is corrupt: sha256 $h, want %s
 chmod 755 "$t"
 mv -f "$t" "$f"
 trap - EXIT
-for o in "$d"/drover-helper-????????????????; do [ "$o" = "$f" ] || rm -f "$o"; done
-`, shellQuote(s.dir), shellQuote(s.helperPath(bin)), bin.Hash(), bin.Hash())
+rm -f "$s"
+{ id=$(%s "$f") && printf '%%s\n' "$id" > "$s.$$" && mv -f "$s.$$" "$s"; } 2>/dev/null || rm -f "$s.$$"
+for o in "$d"/drover-helper-???????????????? "$d"/.verified-????????????????; do [ "$o" = "$f" ] || [ "$o" = "$s" ] || rm -f "$o"; done
+`, shellQuote(s.dir), shellQuote(s.helperPath(bin)), shellQuote(s.stampPath(bin)), hash, hash, fileIdentity)
 }
 
 // helperCache serialises helper starts on one connection, so that

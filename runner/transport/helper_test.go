@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -63,8 +64,13 @@ func TestHelperUploadOnceThenReuse(t *testing.T) {
 		t.Fatalf("uploads = %d after a new build, want 2", up)
 	}
 	entries, _ := os.ReadDir(cfg.HelperDir)
-	if len(entries) != 1 || entries[0].Name() != "drover-helper-"+newer.Hash()[:16] {
-		t.Fatalf("helper dir holds %v, want only the new build", entries)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := []string{".verified-" + newer.Hash()[:16], "drover-helper-" + newer.Hash()[:16]}
+	if !slices.Equal(names, want) {
+		t.Fatalf("helper dir holds %v, want only the new build and its stamp %v", names, want)
 	}
 }
 
