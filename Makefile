@@ -10,7 +10,7 @@ PACKAGES := openssh-server openssh-client iproute2 iputils-ping util-linux procp
             bird2 wireguard-go wireguard-tools lxc lxc-templates rsync nginx-light curl \
             haproxy keepalived mariadb-server postgresql openssl
 
-.PHONY: all build deps deps-vm test test-vm fuzz unit demo demo-down bench fmt vet clean
+.PHONY: all build deps deps-vm test test-vm fuzz unit demo demo-down bench deps-bench fmt vet clean
 
 all: build
 
@@ -79,6 +79,15 @@ demo-down: build
 # (runner/bench). Each lab benchmark builds and removes its own lab.
 bench: deps build
 	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench . -benchtime 20x -count 1 -timeout 10m ./runner/... ./cmd/... ./modules/job/placement
+	@$(MAKE) --no-print-directory deps-bench
+	@# drover vs Ansible on the same work, and drover on 3, 10 and 50 hosts
+	@# (cmd/drover/bench_ansible_test.go): tables of wall times and ratios.
+	DROVER_BENCH=1 DROVER_BIN=$(CURDIR)/$(BIN)/drover DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count 1 -timeout 15m -v -run '^TestBench(VsAnsible|Scale)$$' ./cmd/drover
+
+# deps-bench installs what `make bench` compares drover with: Debian's
+# ansible-core.
+deps-bench:
+	@$(MAKE) --no-print-directory deps PACKAGES="ansible-core"
 
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')
