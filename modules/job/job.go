@@ -12,7 +12,9 @@
 // version aside the old one's stopped copy, starting it and waiting for its
 // health check (the first checked service, health_timeout); a new version
 // that does not pass is removed and the previous one is put back, and its
-// Apply fails. After a passing replacement the kind waits `interval`.
+// Apply fails. The first instance of each batch after the first (on each
+// server) waits `interval` before it is replaced: batches are interval
+// apart, and nothing waits after the last one.
 //
 // Batches are ordered across hosts with the apply graph: instance i is in
 // batch (i-1)/max_parallel, and every instance of batch b lists every
@@ -29,6 +31,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
@@ -160,7 +163,7 @@ func expandJob(c *lang.Cluster, j *lang.Job, servers []string, running []Running
 		in := container.Instance{
 			Name: lang.InstanceName(j.Name, i+1), Base: base, Server: s, Services: services,
 			Interfaces: []container.Interface{{Network: j.Network}},
-			Job:        j.Name, Index: i + 1, HealthTimeout: j.HealthTimeout, Interval: j.Interval,
+			Job:        j.Name, Index: i + 1, HealthTimeout: j.HealthTimeout, Interval: batchPause(j, servers, i),
 		}
 		if addrs != nil {
 			in.Interfaces[0].Address = addrs[i]
@@ -180,6 +183,23 @@ func Batch(j *lang.Job, i int) int {
 		return i
 	}
 	return i / j.MaxParallel
+}
+
+// batchPause is the interval instance i waits before it is replaced: the
+// job's interval for the first instance of a batch after the first on its
+// server (instances of one batch on other servers wait in parallel), so
+// that batches are interval apart; 0 for the others.
+func batchPause(j *lang.Job, servers []string, i int) time.Duration {
+	b := Batch(j, i)
+	if b == 0 {
+		return 0
+	}
+	for k := 0; k < i; k++ {
+		if Batch(j, k) == b && servers[k] == servers[i] {
+			return 0
+		}
+	}
+	return j.Interval
 }
 
 // batchAfter lists the instances of the previous batch on other servers

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/runner/host"
@@ -85,5 +86,21 @@ func TestSpreadBatchesAndStability(t *testing.T) {
 	}
 	if !slices.Contains(byName["web-1"].After, "s3:container/web-1") {
 		t.Errorf("a moved instance waits for its removal: %v", byName["web-1"].After)
+	}
+}
+
+// TestBatchPause: only the first instance of each later batch on a server
+// waits the interval, so batches are interval apart and nothing waits
+// after the last one.
+func TestBatchPause(t *testing.T) {
+	j := &lang.Job{Name: "web", MaxParallel: 2, Interval: 3 * time.Second}
+	servers := []string{"s1", "s2", "s1", "s1", "s3"}
+	var got []time.Duration
+	for i := range servers {
+		got = append(got, batchPause(j, servers, i))
+	}
+	want := []time.Duration{0, 0, 3 * time.Second, 0, 3 * time.Second}
+	if !slices.Equal(got, want) {
+		t.Errorf("pauses %v, want %v", got, want)
 	}
 }

@@ -35,7 +35,8 @@ import (
 //   - health_timeout: how long a new container may take to pass its
 //     check (default "30s"); one that does not is removed, and on an
 //     update the previous container is put back and Apply fails
-//   - interval: wait after a successful update (rolling upgrades)
+//   - interval: wait before an update (the pause between two batches of a
+//     rolling upgrade; set on the first instance of each later batch)
 //   - job, instance: the job and instance the container belongs to
 //     (outputs, for placement and `drover show jobs`)
 //
@@ -209,6 +210,11 @@ func (k containerKind) adjust(r Resource, running bool) error {
 // MAC addresses, so neighbours need not learn anything). A new one that
 // does not pass its check is removed and the old one is put back.
 func (k containerKind) upgrade(r Resource, old map[string]string, wasRunning bool) error {
+	// The pause between rollout batches: the job module sets interval on
+	// the first instance of each batch but the first.
+	if d, err := time.ParseDuration(r.Attrs["interval"]); err == nil && d > 0 {
+		time.Sleep(d)
+	}
 	next, prev := r.Name+"-next", r.Name+"-prev"
 	k.driver.Destroy(next) // leftovers of an interrupted upgrade
 	k.driver.Destroy(prev)
@@ -227,9 +233,6 @@ func (k containerKind) upgrade(r Resource, old map[string]string, wasRunning boo
 	}
 	if err == nil {
 		k.driver.Destroy(prev)
-		if d, perr := time.ParseDuration(r.Attrs["interval"]); perr == nil && d > 0 {
-			time.Sleep(d)
-		}
 		return nil
 	}
 	k.driver.Destroy(r.Name)
