@@ -35,6 +35,9 @@ func cmdShow(e *env, args []string) int {
 	if kind == "jobs" {
 		return cmdShowJobs(e, f, rf, pos[1:]) // show_jobs.go
 	}
+	if kind == "discovery" {
+		return cmdShowDiscovery(e, f, rf, pos[1:]) // show_discovery.go
+	}
 	if kind == "services" {
 		return cmdShowDaemons(e, f, rf, pos[1:]) // show_daemons.go
 	}
