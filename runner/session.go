@@ -230,16 +230,21 @@ func (s *Session) each(ctx context.Context, fn func(context.Context, *Host) erro
 	wg.Wait()
 }
 
-// Close stops every helper and closes every connection.
+// Close stops every helper and closes every connection, all hosts at once:
+// stopping a helper waits for it to exit, a round trip per host.
 func (s *Session) Close() {
+	var wg sync.WaitGroup
 	for _, h := range s.hosts {
-		if h.helper != nil {
-			h.helper.Close()
-		}
-		if h.conn != nil {
-			h.conn.Close()
-		}
+		wg.Go(func() {
+			if h.helper != nil {
+				h.helper.Close()
+			}
+			if h.conn != nil {
+				h.conn.Close()
+			}
+		})
 	}
+	wg.Wait()
 }
 
 func (s *Session) progress(hostName, format string, args ...any) {
