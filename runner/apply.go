@@ -24,7 +24,10 @@ type HostResult struct {
 	Checks  []host.CheckResult `json:"checks,omitempty"`
 	// Skipped are checks not run because the server they need failed.
 	Skipped []string `json:"skipped_checks,omitempty"`
-	Error   string   `json:"error,omitempty"`
+	// RolledBack are the resources put back to their previous attributes
+	// because their group failed elsewhere.
+	RolledBack []string `json:"rolled_back,omitempty"`
+	Error      string   `json:"error,omitempty"`
 }
 
 // Status is the recap word: failed, changed or ok.
@@ -83,6 +86,7 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 	}
 	g, nodes := s.applyGraph(p)
 	refs := newRefResolver(s)
+	done := &appliedLog{}
 	errs := g.Walk(ctx, s.opts.Parallel, func(ctx context.Context, id string) error {
 		n := nodes[id]
 		h := s.host(n.host)
@@ -94,6 +98,7 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 		if err == nil {
 			refs.applied(n.host)
 			byHost[n.host].Applied = append(byHost[n.host].Applied, change)
+			done.add(node{host: n.host, change: change})
 		}
 		return err
 	})
@@ -105,6 +110,7 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 			hr.Error = joinErr(hr.Error, err.Error())
 		}
 	}
+	s.rollbackGroups(ctx, done.nodes, failedGroups(errs, nodes), byHost)
 	s.verify(ctx, p, byHost)
 	return res
 }

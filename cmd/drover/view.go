@@ -118,6 +118,9 @@ func printRecap(w io.Writer, res *runner.Result) {
 		if n := len(h.Skipped); n > 0 {
 			line += fmt.Sprintf(" skipped=%d", n)
 		}
+		if n := len(h.RolledBack); n > 0 {
+			line += fmt.Sprintf(" rolled_back=%d", n)
+		}
 		if h.Error != "" {
 			line += "\n      " + h.Error
 		}

@@ -173,6 +173,9 @@ func expandJob(c *lang.Cluster, j *lang.Job, servers []string, running []Running
 		if err := container.Add(set, c, in, after...); err != nil {
 			return nil, fmt.Errorf("job %s: %w", j.Name, err)
 		}
+		// A rollout is all or nothing: a failed batch puts back the
+		// instances earlier batches already upgraded.
+		set.Resources[len(set.Resources)-1].Group = Owner(j)
 	}
 	return sets, nil
 }

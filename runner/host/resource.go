@@ -35,6 +35,11 @@ type Resource struct {
 	After []string `json:"after,omitempty"`
 	// Sensitive names attributes whose values are never printed.
 	Sensitive []string `json:"sensitive,omitempty"`
+	// Group names changes that succeed or are undone together ("job.web":
+	// a rolling upgrade). When one change of a group fails, apply puts the
+	// group's updates that were already applied back to their previous
+	// attributes, newest first.
+	Group string `json:"group,omitempty"`
 	// Refs maps an attribute whose value is Unknown at plan time to the
 	// output of another resource that will provide it,
 	// "HOST:KIND/NAME#OUTPUT" (a WireGuard peer's public_key is
