@@ -69,7 +69,7 @@ func newServiceKind(env Env) serviceKind {
 		if systemctl == "" {
 			systemctl = "systemctl"
 		}
-		return serviceKind{backend: systemdBackend{unitDir: env.UnitDir, systemctl: systemctl}}
+		return serviceKind{backend: systemdBackend{unitDir: env.UnitDir, systemctl: systemctl, runDir: env.RunDir}}
 	}
 	return serviceKind{backend: pidfileBackend{runDir: env.RunDir, logDir: env.LogDir}}
 }

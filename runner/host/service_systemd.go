@@ -6,14 +6,20 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // systemdBackend runs each service as the unit drover-NAME.service.
 type systemdBackend struct {
 	unitDir   string
 	systemctl string
+	// runDir is drover's runtime directory (/run/drover), where daemons
+	// put pidfiles and sockets; every unit makes it before starting (it
+	// is a tmpfs, empty after each boot).
+	runDir string
 }
 
 func (b systemdBackend) unit(name string) string { return "drover-" + name + ".service" }
@@ -30,19 +36,33 @@ func (b systemdBackend) unitPath(name string) string {
 const forkWrapper = "/usr/bin/setsid -f "
 
 // renderUnit is the unit file of r: Type=forking with PIDFile when the
-// daemon writes a pidfile (started through forkWrapper, the pidfile's
-// directory made and a stale pidfile removed first), else Type=simple.
-// Restart=on-failure restarts a daemon that dies.
-func renderUnit(r Resource) string {
+// daemon writes a pidfile (started through forkWrapper, a stale pidfile
+// removed first), else Type=simple. Before each start the unit makes
+// drover's runtime directory and the pidfile's (daemons write pidfiles and
+// sockets there). Restart=on-failure restarts a daemon that dies.
+func (b systemdBackend) renderUnit(r Resource) string {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# Written by drover; changes are overwritten.\n[Unit]\nDescription=drover service %s\nAfter=network-online.target\n\n[Service]\n", r.Name)
 	command := strings.Join(strings.Fields(r.Attrs["command"]), " ")
-	if pf := r.Attrs["pidfile"]; pf != "" {
-		// "+": as root even when User= is set.
-		fmt.Fprintf(&buf, "Type=forking\nPIDFile=%s\nExecStartPre=+/bin/mkdir -p %s\nExecStartPre=+/bin/rm -f %s\n", pf, filepath.Dir(pf), pf)
+	pf := r.Attrs["pidfile"]
+	if pf != "" {
+		fmt.Fprintf(&buf, "Type=forking\nPIDFile=%s\n", pf)
 		command = forkWrapper + command
 	} else {
 		buf.WriteString("Type=simple\n")
+	}
+	var dirs []string
+	for _, d := range []string{b.runDir, filepath.Dir(pf)} {
+		if d != "" && d != "." && !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	// "+": as root even when User= is set.
+	if len(dirs) > 0 {
+		fmt.Fprintf(&buf, "ExecStartPre=+/bin/mkdir -p %s\n", strings.Join(dirs, " "))
+	}
+	if pf != "" {
+		fmt.Fprintf(&buf, "ExecStartPre=+/bin/rm -f %s\n", pf)
 	}
 	if u := r.Attrs["user"]; u != "" && u != "root" {
 		fmt.Fprintf(&buf, "User=%s\n", u)
@@ -88,7 +108,7 @@ func unitExecStart(unit string) string {
 }
 
 func (b systemdBackend) install(r Resource) (bool, error) {
-	want := renderUnit(r)
+	want := b.renderUnit(r)
 	if have, err := os.ReadFile(b.unitPath(r.Name)); err == nil && string(have) == want {
 		return false, nil
 	}
@@ -108,9 +128,20 @@ func (b systemdBackend) install(r Resource) (bool, error) {
 // by a daemon that kept dying (systemd refuses to start a unit that hit
 // its start limit until then).
 func (b systemdBackend) start(r Resource) error {
-	_, _ = b.systemctlRun("reset-failed", b.unit(r.Name))
-	_, err := b.systemctlRun("enable", "--now", b.unit(r.Name))
-	return err
+	unit := b.unit(r.Name)
+	_, _ = b.systemctlRun("reset-failed", unit)
+	if _, err := b.systemctlRun("enable", "--now", unit); err != nil {
+		return err
+	}
+	// systemctl returns once a Type=simple daemon is forked: one that
+	// exits at once (even with status 0, which Restart=on-failure
+	// ignores) must fail the apply, as with the pidfile backend.
+	time.Sleep(startSettle)
+	if _, err := b.systemctlRun("is-active", "--quiet", unit); err != nil {
+		journal, _ := runCommand("", "journalctl", "-u", unit, "-n", "8", "--no-pager", "-o", "cat")
+		return fmt.Errorf("%s exited at once; %s; journal:\n%s", r.Attrs["command"], b.describe(r), strings.TrimSpace(journal))
+	}
+	return nil
 }
 
 func (b systemdBackend) stop(r Resource, _ map[string]string) error {

@@ -142,7 +142,7 @@ esac
 	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	kinds := NewKinds(Env{UnitDir: filepath.Join(dir, "units"), Systemd: true, Systemctl: fake})
+	kinds := NewKinds(Env{UnitDir: filepath.Join(dir, "units"), RunDir: "/run/drover", Systemd: true, Systemctl: fake})
 	m := newTestManifest(t)
 	svc := func(cmd, key string) []Resource {
 		return []Resource{res("service", "web", map[string]string{"command": cmd, "pidfile": "/run/nginx.pid", "reload": "SIGHUP", "restart_key": key})}
@@ -152,7 +152,7 @@ esac
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Type=forking", "PIDFile=/run/nginx.pid", "ExecStartPre=+/bin/rm -f /run/nginx.pid",
+	for _, want := range []string{"Type=forking", "PIDFile=/run/nginx.pid", "ExecStartPre=+/bin/mkdir -p /run/drover /run\n", "ExecStartPre=+/bin/rm -f /run/nginx.pid",
 		"ExecStart=/usr/bin/setsid -f nginx -c /etc/nginx/nginx.conf", "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID"} {
 		if !strings.Contains(string(unit), want) {
 			t.Errorf("unit lacks %q:\n%s", want, unit)
