@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/drover/drover/lang"
@@ -9,45 +11,79 @@ import (
 	"github.com/drover/drover/runner"
 )
 
-// cmdShow prints declared and live state, like the seeds' list commands:
-// `drover show networks` is listnetworks.
+// showFunc prints one kind of `drover show`; pos is what follows the kind.
+type showFunc func(e *env, f *flags, rf runFlags, pos []string) int
+
+// showKinds are the kinds of `drover show KIND [DIR]`, the seeds' list and
+// show commands, each with what it prints.
+func showKinds() map[string]struct {
+	summary string
+	run     showFunc
+} {
+	type kind = struct {
+		summary string
+		run     showFunc
+	}
+	kinds := map[string]kind{
+		"networks":    {"networks and container subnets, members and live state (listnetworks)", cmdShowNetworks},
+		"bgp":         {"SERVER: BGP peers with state and the routes it knows (showbgp)", cmdShowBGP},
+		"attachments": {"namespaces attached to networks, with live addresses (listnet)", cmdShowAttachments},
+		"items":       {"host declarations per server: in sync or what apply would do", cmdShowItems},
+		"jobs":        {"job instances: servers, addresses, versions, health (listjobs)", cmdShowJobs},
+		"discovery":   {"declared services, their instances and health (services)", cmdShowDiscovery},
+		"services":    {"daemons drover runs, with their status", cmdShowDaemons},
+	}
+	summaries := map[string]string{
+		"lbs":  "load balancers: listen address, mode, backends and their health (listlbs)",
+		"ws":   "web servers and their apps (listws)",
+		"vips": "floating VIPs and which server holds each (listvips)",
+		"dbs":  "databases, users, allowed clients, where a generated password is (listdbs)",
+	}
+	for _, k := range serviceKinds {
+		kinds[k] = kind{summaries[k],
+			func(e *env, f *flags, rf runFlags, pos []string) int { return cmdShowServices(e, f, rf, k, pos) }}
+	}
+	return kinds
+}
+
+// cmdShow prints declared and live state, like the seeds' list commands.
 func cmdShow(e *env, args []string) int {
 	f := newFlags(e, "show").withVars()
 	rf := addRunFlags(f)
 	pos, err := f.parse(args)
-	if err != nil || len(pos) == 0 {
-		fmt.Fprintln(e.stderr, "Usage: drover show networks [DIR]")
+	if err != nil {
 		return 1
 	}
-	kind := pos[0]
-	if kind == "bgp" {
-		return cmdShowBGP(e, f, rf, pos[1:])
+	kinds := showKinds()
+	if len(pos) == 0 {
+		showUsage(e, kinds)
+		return 1
 	}
-	if kind == "attachments" {
-		return cmdShowAttachments(e, f, rf, pos[1:]) // show_attachments.go
+	k, ok := kinds[pos[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "Error: drover show does not know %q.\n\n", pos[0])
+		showUsage(e, kinds)
+		return 1
 	}
-	if isServiceKind(kind) {
-		return cmdShowServices(e, f, rf, kind, pos[1:]) // show_services.go
+	return k.run(e, f, rf, pos[1:])
+}
+
+func showUsage(e *env, kinds map[string]struct {
+	summary string
+	run     showFunc
+}) {
+	fmt.Fprintln(e.stderr, "Usage: drover show KIND [DIR]")
+	fmt.Fprintln(e.stderr, "\nKinds:")
+	for _, name := range slices.Sorted(maps.Keys(kinds)) {
+		fmt.Fprintf(e.stderr, "  %-12s %s\n", name, kinds[name].summary)
 	}
-	if kind == "items" {
-		return cmdShowItems(e, f, rf, pos[1:]) // show_items.go
-	}
-	if kind == "jobs" {
-		return cmdShowJobs(e, f, rf, pos[1:]) // show_jobs.go
-	}
-	if kind == "discovery" {
-		return cmdShowDiscovery(e, f, rf, pos[1:]) // show_discovery.go
-	}
-	if kind == "services" {
-		return cmdShowDaemons(e, f, rf, pos[1:]) // show_daemons.go
-	}
-	dir, err := dirArg(pos[1:])
+}
+
+// cmdShowNetworks is `drover show networks [DIR]`.
+func cmdShowNetworks(e *env, f *flags, rf runFlags, pos []string) int {
+	dir, err := dirArg(pos)
 	if err != nil {
 		return fail(e, err)
-	}
-	if kind != "networks" {
-		fmt.Fprintf(e.stderr, "Error: drover show knows: networks (got %q)\n", kind)
-		return 1
 	}
 	c := load(e, dir, f, *rf.asJSON)
 	if c == nil {
