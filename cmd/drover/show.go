@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -85,19 +86,11 @@ func cmdShowNetworks(e *env, f *flags, rf runFlags, pos []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	c := load(e, dir, f, *rf.asJSON)
-	if c == nil {
+	c, s, _, done, ok := openLive(e, f, rf, dir)
+	if !ok {
 		return 1
 	}
-	opts, err := options(e, dir, rf)
-	if err != nil {
-		return fail(e, err)
-	}
-	opts.Progress = nil
-	ctx, cancel := signalContext()
-	defer cancel()
-	s := runner.Open(ctx, c, opts)
-	defer s.Close()
+	defer done()
 	rows := networkRows(c, s)
 	if *rf.asJSON {
 		writeJSON(e, map[string]any{"format_version": runner.FormatVersion, "networks": rows})
@@ -174,4 +167,22 @@ func liveState(row *networkRow, h *runner.Host) {
 	}
 	row.MTU = br.MTU
 	row.Address = strings.Join(br.Addrs, " ")
+}
+
+// openLive loads DIR and opens a quiet session to its servers for a show
+// command; done closes it. ok is false when it already said why not.
+func openLive(e *env, f *flags, rf runFlags, dir string) (*lang.Cluster, *runner.Session, context.Context, func(), bool) {
+	c := load(e, dir, f, *rf.asJSON)
+	if c == nil {
+		return nil, nil, nil, nil, false
+	}
+	opts, err := options(e, dir, rf)
+	if err != nil {
+		fail(e, err)
+		return nil, nil, nil, nil, false
+	}
+	opts.Progress = nil
+	ctx, cancel := signalContext()
+	s := runner.Open(ctx, c, opts)
+	return c, s, ctx, func() { s.Close(); cancel() }, true
 }

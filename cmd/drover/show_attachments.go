@@ -28,19 +28,11 @@ func cmdShowAttachments(e *env, f *flags, rf runFlags, pos []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	c := load(e, dir, f, *rf.asJSON)
-	if c == nil {
+	c, s, _, done, ok := openLive(e, f, rf, dir)
+	if !ok {
 		return 1
 	}
-	opts, err := options(e, dir, rf)
-	if err != nil {
-		return fail(e, err)
-	}
-	opts.Progress = nil
-	ctx, cancel := signalContext()
-	defer cancel()
-	s := runner.Open(ctx, c, opts)
-	defer s.Close()
+	defer done()
 	rows := attachmentRows(c, s)
 	if *rf.asJSON {
 		writeJSON(e, map[string]any{"format_version": runner.FormatVersion, "attachments": rows})

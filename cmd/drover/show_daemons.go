@@ -20,19 +20,11 @@ func cmdShowDaemons(e *env, f *flags, rf runFlags, pos []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	c := load(e, dir, f, *rf.asJSON)
-	if c == nil {
+	_, s, ctx, done, ok := openLive(e, f, rf, dir)
+	if !ok {
 		return 1
 	}
-	opts, err := options(e, dir, rf)
-	if err != nil {
-		return fail(e, err)
-	}
-	opts.Progress = nil
-	ctx, cancel := signalContext()
-	defer cancel()
-	s := runner.Open(ctx, c, opts)
-	defer s.Close()
+	defer done()
 	p, err := s.Plan(ctx, false)
 	if err != nil {
 		return fail(e, err)

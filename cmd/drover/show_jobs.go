@@ -33,19 +33,11 @@ func cmdShowJobs(e *env, f *flags, rf runFlags, pos []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	c := load(e, dir, f, *rf.asJSON)
-	if c == nil {
+	c, s, ctx, done, ok := openLive(e, f, rf, dir)
+	if !ok {
 		return 1
 	}
-	opts, err := options(e, dir, rf)
-	if err != nil {
-		return fail(e, err)
-	}
-	opts.Progress = nil
-	ctx, cancel := signalContext()
-	defer cancel()
-	s := runner.Open(ctx, c, opts)
-	defer s.Close()
+	defer done()
 	rows, err := jobRows(c, s.Facts())
 	if err != nil {
 		return fail(e, err)

@@ -30,19 +30,11 @@ func cmdShowServices(e *env, f *flags, rf runFlags, kind string, pos []string) i
 	if err != nil {
 		return fail(e, err)
 	}
-	c := load(e, dir, f, *rf.asJSON)
-	if c == nil {
+	c, s, ctx, done, ok := openLive(e, f, rf, dir)
+	if !ok {
 		return 1
 	}
-	opts, err := options(e, dir, rf)
-	if err != nil {
-		return fail(e, err)
-	}
-	opts.Progress = nil
-	ctx, cancel := signalContext()
-	defer cancel()
-	s := runner.Open(ctx, c, opts)
-	defer s.Close()
+	defer done()
 	q := liveQuery{ctx: ctx, s: s}
 	var rows any
 	switch kind {
