@@ -181,44 +181,61 @@ func (s *Session) applyOne(ctx context.Context, h *Host, n node) (host.Change, e
 
 // verify runs each host's post-conditions; a failed check fails the host.
 func (s *Session) verify(ctx context.Context, p *Plan, byHost map[string]*HostResult) {
-	checks := map[string][]host.Check{}
-	for _, hp := range p.Hosts {
-		checks[hp.Host] = hp.Checks
-	}
 	failed := map[string]bool{}
 	for name, hr := range byHost {
 		failed[name] = hr.Error != ""
 	}
+	exclusive, regular := map[string][]host.Check{}, map[string][]host.Check{}
+	for _, hp := range p.Hosts {
+		hr := byHost[hp.Host]
+		for _, c := range hp.Checks {
+			switch {
+			case c.Peer != "" && failed[c.Peer]:
+				hr.Skipped = append(hr.Skipped, c.Title+" (skipped: "+c.Peer+" failed)")
+			case c.Exclusive != "":
+				exclusive[hp.Host] = append(exclusive[hp.Host], c)
+			default:
+				regular[hp.Host] = append(regular[hp.Host], c)
+			}
+		}
+	}
+	// What only one server may hold (a VIP) settles first: the other
+	// checks may need it (reaching the VIP).
+	s.runChecks(ctx, exclusive, byHost)
+	s.verifyExclusive(ctx, byHost)
+	s.runChecks(ctx, regular, byHost)
+	for _, h := range s.hosts {
+		if hr := byHost[h.Name]; hr != nil && len(hr.Checks) > 0 {
+			ok := 0
+			for _, r := range hr.Checks {
+				if r.OK {
+					ok++
+				}
+			}
+			s.progress(h.Name, "verified %d of %d checks", ok, len(hr.Checks))
+		}
+	}
+}
+
+// runChecks runs each healthy host's checks and records the results; a
+// failed check that is not exclusive fails its host.
+func (s *Session) runChecks(ctx context.Context, checks map[string][]host.Check, byHost map[string]*HostResult) {
 	s.each(ctx, func(ctx context.Context, h *Host) error {
 		hr := byHost[h.Name]
-		if hr == nil || hr.Error != "" {
+		if hr == nil || hr.Error != "" || len(checks[h.Name]) == 0 {
 			return nil
 		}
-		var run []host.Check
-		for _, c := range checks[h.Name] {
-			if c.Peer != "" && failed[c.Peer] {
-				hr.Skipped = append(hr.Skipped, c.Title+" (skipped: "+c.Peer+" failed)")
-				continue
-			}
-			run = append(run, c)
-		}
-		if len(run) == 0 {
-			return nil
-		}
-		resp, err := h.call(ctx, helper.Request{Op: helper.OpCheck, Checks: run}, nil)
+		resp, err := h.call(ctx, helper.Request{Op: helper.OpCheck, Checks: checks[h.Name]}, nil)
 		if err != nil {
 			hr.Error = "verify: " + err.Error()
 			return nil
 		}
-		hr.Checks = resp.Results
-		failed := 0
+		hr.Checks = append(hr.Checks, resp.Results...)
 		for _, r := range resp.Results {
-			if !r.OK {
-				failed++
+			if !r.OK && r.Check.Exclusive == "" {
 				hr.Error = joinErr(hr.Error, fmt.Sprintf("verify failed: %s (%s): %s", r.Check.Title, r.Check.Owner, r.Detail))
 			}
 		}
-		s.progress(h.Name, "verified %d of %d checks", len(resp.Results)-failed, len(resp.Results))
 		return nil
 	})
 }

@@ -115,6 +115,9 @@ func member(v *lang.VIP, srv *lang.Server, m lang.VIPMember, iface string, peers
 	set.Check("ping", fmt.Sprintf("%s reaches VIP %s", srv.Name, v.Address), map[string]string{
 		"dst": v.Address, "count": "5", "timeout_ms": "1000",
 	})
+	// Exactly one member holds the VIP: no split brain, no orphan.
+	set.Check("addr", fmt.Sprintf("exactly one server holds VIP %s", v.Address), map[string]string{"address": v.Address})
+	set.Checks[len(set.Checks)-1].Exclusive = Owner(v)
 	return set, nil
 }
 

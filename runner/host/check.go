@@ -39,6 +39,8 @@ func runCheckOne(kinds Kinds, m *Manifest, c Check) (bool, string) {
 		return checkContainerKinds(kinds, c) // container_check.go
 	case "consul":
 		return checkConsul(c.Attrs) // consul_check.go
+	case "addr":
+		return checkAddr(c.Attrs["address"])
 	}
 	return false, fmt.Sprintf("unknown check kind %q (known: ping, service, link, http)", c.Kind)
 }
@@ -122,4 +124,27 @@ func tailLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// checkAddr reports whether an interface of this host carries address (an
+// IP without prefix): who holds a floating VIP.
+func checkAddr(address string) (bool, string) {
+	ip := net.ParseIP(address)
+	if ip == nil {
+		return false, fmt.Sprintf("addr check: %q is not an IP address", address)
+	}
+	addrs, err := netlink.AddrList(nil, netlink.FAMILY_ALL)
+	if err != nil {
+		return false, "listing addresses: " + err.Error()
+	}
+	for _, a := range addrs {
+		if a.IP.Equal(ip) {
+			name := ""
+			if l, err := netlink.LinkByIndex(a.LinkIndex); err == nil {
+				name = " on " + l.Attrs().Name
+			}
+			return true, "holds " + address + name
+		}
+	}
+	return false, "does not hold " + address
 }

@@ -185,6 +185,11 @@ type Check struct {
 	// Peer names the other server the check depends on, if any: when that
 	// server failed, the check is skipped rather than blamed on this one.
 	Peer string `json:"peer,omitempty"`
+	// Exclusive names a property exactly one server may have at a time
+	// ("vip.front" holds 198.51.100.100): the checks of every server that
+	// share the key pass together when exactly one of them is OK, and no
+	// single server's result fails it alone.
+	Exclusive string `json:"exclusive,omitempty"`
 }
 
 // CheckResult is the outcome of one Check.
