@@ -84,8 +84,9 @@ func daemonRows(hp *runner.HostPlan, check func([]host.Check) ([]host.CheckResul
 		}
 		rows = append(rows, row)
 	}
-	if hp.Error == "" && len(rows) == 0 {
-		return nil
+	if hp.Error != "" && len(rows) == 0 {
+		// Its plan could not be made: what it should run is unknown.
+		return []daemonRow{{Server: hp.Host, Service: "-", State: "unreachable", Detail: hp.Error}}
 	}
 	if len(checks) == 0 {
 		return rows
