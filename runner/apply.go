@@ -70,6 +70,31 @@ func (s *Session) Lock(ctx context.Context) {
 		_, err := h.call(ctx, helper.Request{Op: helper.OpLock, Holder: holder}, nil)
 		return err
 	})
+	hb, stop := context.WithCancel(ctx)
+	s.stopHeartbeat = stop
+	go s.heartbeat(hb)
+}
+
+// heartbeat pings every locked host's helper while the session lives (a
+// person may take minutes to confirm): a helper that stops hearing from
+// its controller releases the host lock (helper.IdleTimeout).
+func (s *Session) heartbeat(ctx context.Context) {
+	t := time.NewTicker(helper.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, h := range s.hosts {
+			if h.helper != nil {
+				// One at a time per host (h.call serialises), all hosts
+				// at once: a dead one does not starve the others.
+				go h.call(ctx, helper.Request{Op: helper.OpPing}, nil)
+			}
+		}
+	}
 }
 
 // Apply carries out the plan: a graph of (host, change) nodes, each host's

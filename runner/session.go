@@ -52,6 +52,8 @@ type Session struct {
 	hosts   []*Host
 	// Stats counts SSH connections and helper uploads of the run.
 	Stats transport.Stats
+	// stopHeartbeat ends the pings that keep held host locks alive.
+	stopHeartbeat context.CancelFunc
 }
 
 // Host is one server's connection, helper and facts. Err is set when the
@@ -233,6 +235,9 @@ func (s *Session) each(ctx context.Context, fn func(context.Context, *Host) erro
 // Close stops every helper and closes every connection, all hosts at once:
 // stopping a helper waits for it to exit, a round trip per host.
 func (s *Session) Close() {
+	if s.stopHeartbeat != nil {
+		s.stopHeartbeat()
+	}
 	var wg sync.WaitGroup
 	for _, h := range s.hosts {
 		wg.Go(func() {

@@ -9,10 +9,21 @@
 // The helper exits when stdin closes.
 package helper
 
-import "github.com/drover/drover/runner/host"
+import (
+	"time"
+
+	"github.com/drover/drover/runner/host"
+)
 
 // Version is the protocol version. Client and helper must agree exactly.
 const Version = 1
+
+// IdleTimeout is how long a helper holding the host lock waits for a
+// request; the controller pings every HeartbeatInterval while it holds it.
+const (
+	IdleTimeout       = 45 * time.Second
+	HeartbeatInterval = 10 * time.Second
+)
 
 // Magic is the first line the helper writes; it carries the version.
 const Magic = "\x00DROVER-HELPER/1"
@@ -40,6 +51,11 @@ const (
 	// the helper exits); Holder names who takes it. Fails, naming the
 	// current holder, if another session holds it.
 	OpLock = "lock"
+	// OpPing does nothing but show that the controller is still there. A
+	// helper that holds the host lock and hears nothing for IdleTimeout
+	// (its controller vanished with a cut network, say) releases the lock
+	// and exits, so the next apply is not locked out.
+	OpPing = "ping"
 )
 
 // Request is one line from the client.

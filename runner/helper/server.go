@@ -22,6 +22,9 @@ type ServerOptions struct {
 	// Env is where services keep pidfiles and logs and which service
 	// backend runs; the zero value means host.DefaultEnv().
 	Env host.Env
+	// IdleTimeout overrides the protocol's IdleTimeout (tests); negative
+	// means never.
+	IdleTimeout time.Duration
 }
 
 // DefaultStateDir is where a helper keeps its manifest and lock.
@@ -44,21 +47,62 @@ func Serve(in io.Reader, out io.Writer, opts ServerOptions) error {
 	if _, err := io.WriteString(out, Magic+"\n"); err != nil {
 		return err
 	}
-	r := bufio.NewReader(in)
+	lines := readLines(in)
+	idle := opts.IdleTimeout
+	if idle == 0 {
+		idle = IdleTimeout
+	}
 	for {
-		line, readErr := r.ReadBytes('\n')
-		if len(bytes.TrimSpace(line)) > 0 {
-			if err := s.handleLine(line); err != nil {
+		var l line
+		select {
+		case l = <-lines:
+		case <-s.idleTimer(idle):
+			return fmt.Errorf("no word from the controller for %s while holding the host lock: released it", idle)
+		}
+		if len(bytes.TrimSpace(l.data)) > 0 {
+			if err := s.handleLine(l.data); err != nil {
 				return err
 			}
 		}
-		if errors.Is(readErr, io.EOF) {
+		if errors.Is(l.err, io.EOF) {
 			return nil
 		}
-		if readErr != nil {
-			return readErr
+		if l.err != nil {
+			return l.err
 		}
 	}
+}
+
+// line is one request line read from the controller, or the read's end.
+type line struct {
+	data []byte
+	err  error
+}
+
+// readLines reads request lines in the background, so that Serve can also
+// notice a controller that went silent.
+func readLines(in io.Reader) <-chan line {
+	out := make(chan line)
+	go func() {
+		r := bufio.NewReader(in)
+		for {
+			data, err := r.ReadBytes('\n')
+			out <- line{data, err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// idleTimer fires after d when this session holds the host lock; without
+// the lock a silent controller harms nobody, and it never fires.
+func (s *session) idleTimer(d time.Duration) <-chan time.Time {
+	if s.lock == nil || d < 0 {
+		return nil
+	}
+	return time.After(d)
 }
 
 // session is one helper process's conversation with its controller.
@@ -122,6 +166,8 @@ func (s *session) handle(req Request) (resp Response, writeErr error) {
 		return s.manifest(), nil
 	case OpLock:
 		return s.takeLock(req), nil
+	case OpPing:
+		return Response{OK: true}, nil
 	}
 	return fail(fmt.Errorf("unknown op %q (this helper speaks protocol %d)", req.Op, Version)), nil
 }
