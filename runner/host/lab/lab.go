@@ -81,15 +81,7 @@ const (
 func Up(ctx context.Context, stateDir string, servers []Server, log io.Writer) (*State, error) {
 	start := time.Now()
 	log = orDiscard(log)
-	p, err := newLabPaths(stateDir)
-	if err != nil {
-		return nil, err
-	}
-	servers, err = checkServers(servers)
-	if err != nil {
-		return nil, err
-	}
-	gws, err := gateways(servers)
+	p, servers, gws, err := prepare(stateDir, servers)
 	if err != nil {
 		return nil, err
 	}
@@ -489,4 +481,21 @@ func orDiscard(w io.Writer) io.Writer {
 		return io.Discard
 	}
 	return w
+}
+
+// prepare checks what Up and UpVM are asked for: the state directory's
+// paths, the servers (validated, in order) and the lab's gateway prefixes.
+func prepare(stateDir string, servers []Server) (labPaths, []Server, []netip.Prefix, error) {
+	p, err := newLabPaths(stateDir)
+	if err != nil {
+		return labPaths{}, nil, nil, err
+	}
+	if servers, err = checkServers(servers); err != nil {
+		return labPaths{}, nil, nil, err
+	}
+	gws, err := gateways(servers)
+	if err != nil {
+		return labPaths{}, nil, nil, err
+	}
+	return p, servers, gws, nil
 }

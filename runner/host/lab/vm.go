@@ -129,15 +129,7 @@ func detectAccel() string {
 func UpVM(ctx context.Context, stateDir string, servers []Server, opts VMOptions, log io.Writer) (*State, error) {
 	start := time.Now()
 	log = orDiscard(log)
-	p, err := newLabPaths(stateDir)
-	if err != nil {
-		return nil, err
-	}
-	servers, err = checkServers(servers)
-	if err != nil {
-		return nil, err
-	}
-	gws, err := gateways(servers)
+	p, servers, gws, err := prepare(stateDir, servers)
 	if err != nil {
 		return nil, err
 	}
