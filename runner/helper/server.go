@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/safefs"
 )
 
 // ServerOptions configure the helper's side of the protocol.
@@ -271,9 +272,11 @@ func (s *session) takeLock(req Request) Response {
 }
 
 func (s *session) acquire(holder string) error {
-	if err := os.MkdirAll(s.stateDir, 0o700); err != nil {
+	dir, err := safefs.PrivateDir(s.stateDir, 0o700)
+	if err != nil {
 		return fmt.Errorf("state dir: %w", err)
 	}
+	dir.Close()
 	l, err := host.AcquireLock(s.lockPath(), holder)
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/drover/drover/runner/host/safefs/safefstest"
 )
 
 // A helper that holds the host lock and hears nothing releases it and
@@ -16,7 +18,7 @@ func TestIdleHelperReleasesTheLock(t *testing.T) {
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(inR, outW, ServerOptions{StateDir: t.TempDir(), IdleTimeout: 200 * time.Millisecond})
+		done <- Serve(inR, outW, ServerOptions{StateDir: safefstest.TempDir(t), IdleTimeout: 200 * time.Millisecond})
 		outW.Close()
 	}()
 	out := bufio.NewReader(outR)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/safefs/safefstest"
 )
 
 // TestMain turns the test binary into a helper when H2T_HELPER_SERVE is
@@ -119,7 +120,7 @@ func TestServeProtocol(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root (files owned by root)")
 	}
-	dir := t.TempDir()
+	dir := safefstest.TempDir(t)
 	opts := ServerOptions{StateDir: filepath.Join(dir, "state"), Env: host.Env{RunDir: dir, LogDir: dir, UnitDir: dir}}
 	c := servePipe(t, opts)
 
@@ -167,7 +168,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if out, err := exec.Command("ip", "-n", ns, "link", "set", "lo", "up").CombinedOutput(); err != nil {
 		t.Fatalf("lo up: %v: %s", err, out)
 	}
-	dir := t.TempDir()
+	dir := safefstest.TempDir(t)
 	state, run := filepath.Join(dir, "state"), filepath.Join(dir, "run")
 	start := func() *client {
 		cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^$")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -394,11 +393,11 @@ func writeContainerSpec(dir string, attrs map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, containerSpecFile), data, 0o600, nil)
+	return writeFileAtomic(filepath.Join(dir, containerSpecFile), data, rootFile(0o600))
 }
 
 func readContainerSpec(dir string) map[string]string {
-	data, err := os.ReadFile(filepath.Join(dir, containerSpecFile))
+	data, err := readFile(filepath.Join(dir, containerSpecFile))
 	if err != nil {
 		return nil
 	}

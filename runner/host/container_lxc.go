@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/drover/drover/runner/host/safefs"
 	"github.com/vishvananda/netlink"
 )
 
@@ -72,7 +73,7 @@ func (d lxcDriver) buildFromTemplate(name, template, conf string) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
+	defer safefs.Remove(tmp.Name())
 	if _, err := tmp.WriteString(conf); err != nil {
 		tmp.Close()
 		return err
@@ -87,7 +88,7 @@ func (d lxcDriver) buildFromTarball(name, tarball, conf string) error {
 		return fmt.Errorf("container %s: rootfs tarball: %w", name, err)
 	}
 	rootfs := filepath.Join(d.path(name), "rootfs")
-	if err := os.MkdirAll(rootfs, 0o755); err != nil {
+	if err := mkdirs(rootfs, 0o755); err != nil {
 		return err
 	}
 	if _, err := runCommand("", "tar", "-xf", tarball, "-C", rootfs); err != nil {
@@ -100,7 +101,7 @@ func (d lxcDriver) buildFromTarball(name, tarball, conf string) error {
 		"lxc.mount.auto = cgroup:mixed proc:mixed sys:ro",
 		"lxc.cap.drop = sys_module mac_admin mac_override sys_time",
 	}, "\n") + "\n"
-	return os.WriteFile(filepath.Join(d.path(name), "config"), []byte(base+conf), 0o644)
+	return writeFileAtomic(filepath.Join(d.path(name), "config"), []byte(base+conf), rootFile(0o644))
 }
 
 // Start starts the container detached. lxc-start's monitor keeps the
@@ -108,10 +109,10 @@ func (d lxcDriver) buildFromTarball(name, tarball, conf string) error {
 // log file that a failure quotes.
 func (d lxcDriver) Start(name string) error {
 	log := filepath.Join(d.path(name), "drover-start.log")
-	os.Remove(log)
+	safefs.Remove(log)
 	cmd := exec.Command("lxc-start", "-n", name, "-l", "ERROR", "-o", log)
 	if err := cmd.Run(); err != nil {
-		out, _ := os.ReadFile(log)
+		out, _ := readFile(log)
 		return commandError(cmd, err, string(out))
 	}
 	return nil
@@ -143,12 +144,12 @@ func (d lxcDriver) Rename(from, to string) error {
 		return fmt.Errorf("rename container %s to %s: %s exists", from, to, d.path(to))
 	}
 	confPath := filepath.Join(d.path(from), "config")
-	conf, err := os.ReadFile(confPath)
+	conf, err := readFile(confPath)
 	if err != nil {
 		return fmt.Errorf("rename container %s: %w", from, err)
 	}
 	text := strings.ReplaceAll(string(conf), d.path(from)+"/", d.path(to)+"/")
-	if err := os.WriteFile(confPath, []byte(text), 0o644); err != nil {
+	if err := writeFileAtomic(confPath, []byte(text), rootFile(0o644)); err != nil {
 		return err
 	}
 	return os.Rename(d.path(from), d.path(to))
@@ -243,15 +244,14 @@ func isFile(path string) bool {
 // the declared files into a fresh rootfs, and takes udhcpc out of the
 // busybox template's rcS (it would wipe static addresses).
 func prepareRootfs(rootfs, name string, spec map[string]string) error {
-	rcS := filepath.Join(rootfs, "etc/init.d/rcS")
-	if data, err := os.ReadFile(rcS); err == nil {
+	if data, err := readFromRootfs(rootfs, "/etc/init.d/rcS"); err == nil {
 		var kept []string
 		for _, line := range strings.Split(string(data), "\n") {
 			if !strings.Contains(line, "udhcpc") {
 				kept = append(kept, line)
 			}
 		}
-		if err := os.WriteFile(rcS, []byte(strings.Join(kept, "\n")), 0o755); err != nil {
+		if err := writeIntoRootfs(rootfs, "/etc/init.d/rcS", strings.Join(kept, "\n")); err != nil {
 			return err
 		}
 	}
@@ -280,18 +280,44 @@ func prepareRootfs(rootfs, name string, spec map[string]string) error {
 	return nil
 }
 
+// writeIntoRootfs writes path (relative to the container's root file
+// system) without following any link inside the rootfs: the rootfs
+// belongs to the container, and a link there must never redirect a write
+// to the server's own files.
 func writeIntoRootfs(rootfs, path, content string) error {
 	clean := filepath.Clean("/" + path)
-	full := filepath.Join(rootfs, clean)
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+	dir, err := openInRootfs(rootfs, filepath.Dir(clean), true)
+	if err != nil {
 		return err
 	}
-	os.Remove(full) // a template's symlink must not redirect the write
-	mode := os.FileMode(0o644)
-	if strings.HasPrefix(clean, "/drover-") {
+	defer dir.Close()
+	mode := uint32(0o644)
+	if strings.HasPrefix(clean, "/drover-") || clean == "/etc/init.d/rcS" {
 		mode = 0o755
 	}
-	return os.WriteFile(full, []byte(content), mode)
+	return dir.WriteFile(filepath.Base(clean), []byte(content), rootFile(mode))
+}
+
+// readFromRootfs reads path of a container's root file system without
+// following any link inside it.
+func readFromRootfs(rootfs, path string) ([]byte, error) {
+	clean := filepath.Clean("/" + path)
+	dir, err := openInRootfs(rootfs, filepath.Dir(clean), false)
+	if err != nil {
+		return nil, err
+	}
+	defer dir.Close()
+	data, _, err := dir.ReadFile(filepath.Base(clean))
+	return data, err
+}
+
+func openInRootfs(rootfs, dir string, create bool) (*safefs.Dir, error) {
+	root, err := safefs.OpenDir(rootfs)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.Sub(strings.TrimPrefix(dir, "/"), create, 0o755)
 }
 
 func initScript(name string, spec map[string]string) string {

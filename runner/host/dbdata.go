@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/drover/drover/runner/host/safefs"
+	"golang.org/x/sys/unix"
 )
 
 // dbdataKind initialises a database server's data directory (mariadb-
@@ -117,7 +120,7 @@ func (dbdataKind) Apply(r Resource, _ bool, saved map[string]string) (map[string
 func (dbdataKind) Delete(r Resource, saved map[string]string) error {
 	for _, p := range []string{r.Attrs["bin"], r.Attrs["rundir"]} {
 		if p != "" {
-			if err := os.RemoveAll(p); err != nil {
+			if err := safefs.RemoveAll(p); err != nil {
 				return err
 			}
 		}
@@ -125,7 +128,7 @@ func (dbdataKind) Delete(r Resource, saved map[string]string) error {
 	if saved["created"] != "true" {
 		return nil
 	}
-	return os.RemoveAll(r.Attrs["path"])
+	return safefs.RemoveAll(r.Attrs["path"])
 }
 
 // postgresBin is the folder of the newest installed PostgreSQL server.
@@ -153,24 +156,19 @@ func linkPostgresBin(link string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
-		return err
-	}
-	if have, err := os.Readlink(link); err == nil && have == bin {
+	if have, err := safefs.Readlink(link); err == nil && have == bin {
 		return nil
 	}
-	os.Remove(link)
-	return os.Symlink(bin, link)
+	return safefs.Symlink(bin, link)
 }
 
 func ownedDir(dir, user string) bool {
-	fi, err := os.Stat(dir)
-	if err != nil || !fi.IsDir() {
+	st, err := safefs.Lstat(dir)
+	if err != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
 		return false
 	}
 	uid, _, err := lookupOwner(user)
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return err == nil && ok && int(st.Uid) == uid
+	return err == nil && int(st.Uid) == uid
 }
 
 func makeOwnedDir(dir, user string, mode os.FileMode) error {
@@ -178,13 +176,8 @@ func makeOwnedDir(dir, user string, mode os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, mode); err != nil {
-		return err
-	}
-	if err := os.Chmod(dir, mode); err != nil {
-		return err
-	}
-	return os.Chown(dir, uid, gid)
+	_, err = safefs.Mkdir(dir, uint32(mode.Perm()), uid, gid)
+	return err
 }
 
 // runAs runs a program as user (with its primary group) and returns its

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/rogpeppe/go-internal/diff"
+	"golang.org/x/sys/unix"
 )
 
 // Diff compares desired attributes with actual ones. Only keys of desired
@@ -32,7 +33,7 @@ func describeChange(c *Change, fields []FieldChange, replaceOn []string) {
 	for _, f := range fields {
 		f.ForcesReplace = c.Action != Create && contains(replaceOn, f.Name)
 		if r.IsSensitive(f.Name) {
-			f.Old, f.New = maskIfSet(f.Old), maskIfSet(f.New)
+			f.Old, f.New = maskField(f.Name, f.Old), maskField(f.Name, f.New)
 		} else if f.Name == contentKey && f.New != Unknown {
 			c.Diff = unifiedDiff(r.ID(), f.Old, f.New, c.Action == Create)
 			f.Old, f.New = summarize(f.Old, c.Action == Create), summarize(f.New, false)
@@ -72,6 +73,50 @@ func maskIfSet(s string) string {
 		return ""
 	}
 	return Sensitive
+}
+
+// maskField masks a sensitive field's value; a file's content keeps its
+// size, as Terraform shows a sensitive file's diff.
+func maskField(name, s string) string {
+	if name == contentKey && s != "" && s != Unknown {
+		return fmt.Sprintf("(sensitive, %d bytes)", len(s))
+	}
+	return maskIfSet(s)
+}
+
+// privateKey is the key under which Read reports which of its attributes
+// came from a file other users cannot read (see markPrivate). Plan takes it
+// out of the actual state and treats those attributes as sensitive, so
+// that drover never shows what only root could read on the host.
+const privateKey = "\x00private"
+
+// markPrivate records in actual (already cut to the desired keys) that
+// its content-bearing attributes come from a file that is not readable by
+// everyone (st), and returns actual.
+func markPrivate(actual map[string]string, st unix.Stat_t, keys ...string) map[string]string {
+	if st.Mode&0o004 != 0 {
+		return actual
+	}
+	if len(keys) == 0 {
+		keys = []string{contentKey}
+	}
+	actual[privateKey] = strings.Join(keys, ",")
+	return actual
+}
+
+// takePrivate removes the privacy mark from actual and makes the marked
+// attributes of r sensitive.
+func takePrivate(r *Resource, actual map[string]string) {
+	keys, ok := actual[privateKey]
+	if !ok {
+		return
+	}
+	delete(actual, privateKey)
+	for _, k := range strings.Split(keys, ",") {
+		if !r.IsSensitive(k) {
+			r.Sensitive = append(append([]string(nil), r.Sensitive...), k)
+		}
+	}
 }
 
 func boolInt(b bool) int {

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+
+	"github.com/drover/drover/runner/host/safefs"
+	"golang.org/x/sys/unix"
 )
 
 // directoryKind makes sure a directory exists with mode and owner.
@@ -34,20 +37,17 @@ func (directoryKind) Defaults(r Resource) Resource {
 
 func (directoryKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
 	path := r.Attrs["path"]
-	fi, err := os.Lstat(path)
+	st, err := safefs.Lstat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	if !fi.IsDir() {
-		return nil, false, fmt.Errorf("%s exists and is not a directory (%s)", path, fi.Mode().Type())
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return nil, false, fmt.Errorf("%s exists and is not a directory (%s)", path, describeType(st.Mode))
 	}
-	actual := map[string]string{"path": path, "mode": fmt.Sprintf("%04o", unixMode(fi.Mode()))}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		actual["owner"] = ownerName(st.Uid, st.Gid)
-	}
+	actual := map[string]string{"path": path, "mode": fmt.Sprintf("%04o", st.Mode&0o7777), "owner": ownerName(st.Uid, st.Gid)}
 	return keepKeys(actual, r.Attrs), true, nil
 }
 
@@ -65,16 +65,11 @@ func (directoryKind) Apply(r Resource, actualExists bool, saved map[string]strin
 		return nil, err
 	}
 	out := copyAttrs(saved)
-	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+	created, err := safefs.Mkdir(path, uint32(mode), uid, gid)
+	if created {
 		out["created"] = "true"
 	}
-	if err := os.MkdirAll(path, goMode(uint32(mode))); err != nil {
-		return nil, err
-	}
-	if err := os.Chown(path, uid, gid); err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(path, goMode(uint32(mode))); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -89,10 +84,10 @@ func (directoryKind) Delete(r Resource, saved map[string]string) error {
 		path = r.Name
 	}
 	if r.Attrs["purge"] == "true" {
-		return os.RemoveAll(path)
+		return safefs.RemoveAll(path)
 	}
-	err := os.Remove(path)
-	if err == nil || errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
+	err := safefs.Remove(path)
+	if err == nil || errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
 		return nil
 	}
 	return err

@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/drover/drover/runner/host/safefs"
+	"golang.org/x/sys/unix"
 )
 
 // fileKind manages whole text files, written atomically (temporary file in
@@ -51,29 +54,34 @@ func (fileKind) Defaults(r Resource) Resource {
 
 func (fileKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
 	path := r.Attrs["path"]
-	fi, err := os.Lstat(path)
+	content, st, err := readRegular(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, false, fmt.Errorf("%s exists and is not a regular file (%s)", path, fi.Mode().Type())
-	}
-	content, err := os.ReadFile(path)
-	if err != nil {
-		return nil, false, err
-	}
 	actual := map[string]string{
 		"path":    path,
 		"content": string(content),
-		"mode":    fmt.Sprintf("%04o", unixMode(fi.Mode())),
+		"mode":    fmt.Sprintf("%04o", st.Mode&0o7777),
+		"owner":   ownerName(st.Uid, st.Gid),
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		actual["owner"] = ownerName(st.Uid, st.Gid)
+	return markPrivate(keepKeys(actual, r.Attrs), st), true, nil
+}
+
+// readRegular reads the regular file at path without following a link at
+// it (nor an unsafe one before it); anything else at path is an error
+// that names what is there.
+func readRegular(path string) ([]byte, unix.Stat_t, error) {
+	st, err := safefs.Lstat(path)
+	if err != nil {
+		return nil, st, err
 	}
-	return keepKeys(actual, r.Attrs), true, nil
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, st, fmt.Errorf("%s exists and is not a regular file (%s)", path, describeType(st.Mode))
+	}
+	return safefs.ReadFile(path)
 }
 
 func (fileKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
@@ -89,20 +97,10 @@ func (fileKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]s
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
-	prepare := func(tmp string) error {
-		if err := os.Chown(tmp, uid, gid); err != nil {
-			return err
-		}
-		if err := os.Chmod(tmp, goMode(uint32(mode))); err != nil {
-			return err
-		}
-		return runCheck(r.Attrs["check"], tmp)
-	}
 	keep := keepPrevious(r, path, saved)
-	if err := writeFileAtomic(path, []byte(r.Attrs["content"]), goMode(uint32(mode)), prepare); err != nil {
+	o := safefs.WriteOptions{Mode: uint32(mode), UID: uid, GID: gid,
+		Check: func(tmp string) error { return runCheck(r.Attrs["check"], tmp) }}
+	if err := writeFileAtomic(path, []byte(r.Attrs["content"]), o); err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	return keep, nil
@@ -117,19 +115,15 @@ func keepPrevious(r Resource, path string, saved map[string]string) map[string]s
 	if _, ok := saved["previous"]; ok || saved["created"] == "true" {
 		return saved
 	}
-	fi, err := os.Lstat(path)
-	if err != nil || !fi.Mode().IsRegular() {
+	content, st, err := readRegular(path)
+	if errors.Is(err, os.ErrNotExist) {
 		return map[string]string{"created": "true"}
 	}
-	content, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
-	keep := map[string]string{"previous": string(content), "previous_mode": fmt.Sprintf("%04o", unixMode(fi.Mode()))}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		keep["previous_owner"] = ownerName(st.Uid, st.Gid)
-	}
-	return keep
+	return map[string]string{"previous": string(content), "previous_mode": fmt.Sprintf("%04o", st.Mode&0o7777),
+		"previous_owner": ownerName(st.Uid, st.Gid)}
 }
 
 func (fileKind) Delete(r Resource, saved map[string]string) error {
@@ -144,10 +138,7 @@ func (fileKind) Delete(r Resource, saved map[string]string) error {
 		_, err := fileKind{}.Apply(back, true, nil)
 		return err
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return nil
+	return safefs.Remove(path)
 }
 
 func runCheck(check, tmp string) error {
@@ -159,6 +150,23 @@ func runCheck(check, tmp string) error {
 		return fmt.Errorf("check failed, old file left in place: %w", err)
 	}
 	return nil
+}
+
+// describeType names the type of a file from its stat mode.
+func describeType(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		return "a directory"
+	case unix.S_IFLNK:
+		return "a symbolic link"
+	case unix.S_IFIFO:
+		return "a FIFO"
+	case unix.S_IFSOCK:
+		return "a socket"
+	case unix.S_IFCHR, unix.S_IFBLK:
+		return "a device"
+	}
+	return "a regular file"
 }
 
 // goMode converts Unix permission bits, setuid/setgid/sticky included, to

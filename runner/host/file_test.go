@@ -20,18 +20,24 @@ func TestFileLifecycle(t *testing.T) {
 		}
 		return []Resource{res("file", path, attrs)}
 	}
-	converge(t, kinds, m, file("a\nb\n", "640"), Create)
+	converge(t, kinds, m, file("a\nb\n", "644"), Create)
 	fi, err := os.Stat(path)
-	if err != nil || fi.Mode().Perm() != 0o640 {
+	if err != nil || fi.Mode().Perm() != 0o644 {
 		t.Fatalf("stat = %v, %v", fi, err)
 	}
-	changes := converge(t, kinds, m, file("a\nc\n", "0640"), Update)
+	changes := converge(t, kinds, m, file("a\nc\n", "0644"), Update)
 	c := changes[0]
 	if !strings.Contains(c.Diff, "-b\n") || !strings.Contains(c.Diff, "+c\n") {
 		t.Errorf("diff = %q", c.Diff)
 	}
 	if len(c.Fields) != 1 || c.Fields[0].Name != "content" || strings.Contains(c.Fields[0].New, "c\n") {
 		t.Errorf("content field should be summarised: %+v", c.Fields)
+	}
+	// Once the file is 0640, its current content is no longer shown.
+	converge(t, kinds, m, file("a\nc\n", "0640"), Update)
+	changes = converge(t, kinds, m, file("a\nd\n", "0640"), Update)
+	if c := changes[0]; c.Diff != "" || strings.Contains(c.Fields[0].Old, "c") || c.Fields[0].Old != "(sensitive, 4 bytes)" {
+		t.Errorf("content of a file others cannot read was printed: %+v", c)
 	}
 	converge(t, kinds, m, file("a\nc\n", "0600"), Update)
 
@@ -56,7 +62,7 @@ func TestFileLifecycle(t *testing.T) {
 	secret[0].Attrs["content"] = "key=2\n"
 	secret[0].Sensitive = []string{"content"}
 	changes = converge(t, kinds, m, secret, Update)
-	if c := changes[0]; c.Diff != "" || c.Fields[0].New != Sensitive {
+	if c := changes[0]; c.Diff != "" || c.Fields[0].New != "(sensitive, 6 bytes)" || strings.Contains(c.Fields[0].Old, "key") {
 		t.Errorf("sensitive change printed: %+v", c)
 	}
 

@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
+
+	"github.com/drover/drover/runner/host/safefs"
+	"golang.org/x/sys/unix"
 )
 
 // lineKind keeps one line of a text file present or absent, leaving the
@@ -90,6 +92,7 @@ func (m lineMatcher) last(lines []string) int {
 type textFile struct {
 	lines      []string
 	noFinalEOL bool
+	stat       unix.Stat_t
 }
 
 func splitLines(data string) textFile {
@@ -112,16 +115,20 @@ func (t textFile) String() string {
 	return s
 }
 
-// readTextFile reads path; a missing file is reported by exists=false.
+// readTextFile reads the regular file at path (never through a link at
+// it); a missing file is reported by exists=false. The file's status
+// comes with its text.
 func readTextFile(path string) (textFile, bool, error) {
-	data, err := os.ReadFile(path)
+	data, st, err := readRegular(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return textFile{}, false, nil
 	}
 	if err != nil {
 		return textFile{}, false, err
 	}
-	return splitLines(string(data)), true, nil
+	t := splitLines(string(data))
+	t.stat = st
+	return t, true, nil
 }
 
 func (lineKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
@@ -152,7 +159,7 @@ func (lineKind) Read(r Resource, _ map[string]string) (map[string]string, bool, 
 	if i < 0 {
 		return nil, false, nil
 	}
-	return map[string]string{"path": path, "line": t.lines[i]}, true, nil
+	return markPrivate(map[string]string{"path": path, "line": t.lines[i]}, t.stat, "line"), true, nil
 }
 
 func (lineKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
@@ -256,10 +263,7 @@ func (lineKind) Delete(r Resource, saved map[string]string) error {
 		t.lines = append(t.lines[:i], t.lines[i+1:]...)
 	}
 	if len(t.lines) == 0 && saved["created"] == "true" {
-		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		return nil
+		return safefs.Remove(path)
 	}
 	return writeKeepingMode(path, t.String())
 }
@@ -267,25 +271,11 @@ func (lineKind) Delete(r Resource, saved map[string]string) error {
 // writeKeepingMode replaces path atomically with content, keeping the
 // mode and owner of the file it replaces (0644 root:root for a new one).
 func writeKeepingMode(path, content string) error {
-	mode := os.FileMode(0o644)
-	uid, gid := -1, -1
-	if fi, err := os.Stat(path); err == nil {
-		mode = fi.Mode() & (os.ModePerm | os.ModeSetuid | os.ModeSetgid | os.ModeSticky)
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			uid, gid = int(st.Uid), int(st.Gid)
-		}
-	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+	o := rootFile(0o644)
+	if st, err := safefs.Lstat(path); err == nil {
+		o = safefs.WriteOptions{Mode: st.Mode & 0o7777, UID: int(st.Uid), GID: int(st.Gid)}
 	}
-	prepare := func(tmp string) error {
-		if uid >= 0 {
-			if err := os.Chown(tmp, uid, gid); err != nil {
-				return err
-			}
-		}
-		return os.Chmod(tmp, mode)
-	}
-	if err := writeFileAtomic(path, []byte(content), mode, prepare); err != nil {
+	if err := writeFileAtomic(path, []byte(content), o); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package host
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -11,7 +12,7 @@ func TestLineLifecycle(t *testing.T) {
 	kinds := testKinds(dir)
 	m := newTestManifest(t)
 	path := filepath.Join(dir, "sshd_config")
-	if err := os.WriteFile(path, []byte("# sshd\nPermitRootLogin yes\nPort 22\n"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte("# sshd\nPermitRootLogin yes\nPort 22\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	line := func(name string, attrs map[string]string) Resource {
@@ -32,7 +33,7 @@ func TestLineLifecycle(t *testing.T) {
 	if data, _ := os.ReadFile(path); string(data) != want {
 		t.Errorf("file = %q, want %q", data, want)
 	}
-	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
 		t.Errorf("mode changed: %v", fi.Mode())
 	}
 	converge(t, kinds, m, []Resource{root("prohibit-password"), added, gone}, Update, NoOp, NoOp)
@@ -43,6 +44,26 @@ func TestLineLifecycle(t *testing.T) {
 	want = "# sshd\nPermitRootLogin yes\n"
 	if data, _ := os.ReadFile(path); string(data) != want {
 		t.Errorf("after delete file = %q, want %q", data, want)
+	}
+}
+
+// TestLinePrivateFile: the current line of a file others cannot read is
+// never shown.
+func TestLinePrivateFile(t *testing.T) {
+	dir := t.TempDir()
+	kinds := testKinds(dir)
+	m := newTestManifest(t)
+	path := filepath.Join(dir, "shadow")
+	if err := os.WriteFile(path, []byte("root:SECRETHASH:1\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	r := res("line", path+"#root", map[string]string{"path": path, "line": "root:x:1", "regexp": "^root:"})
+	changes, _, err := Plan(kinds, []Resource{r}, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := changes[0].Fields; len(f) != 1 || strings.Contains(f[0].Old, "SECRET") || f[0].Old != Sensitive {
+		t.Errorf("fields = %+v", f)
 	}
 }
 

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/drover/drover/runner/host/safefs"
+	"golang.org/x/sys/unix"
 )
 
 // Lock is a host's apply lock: an flock on a file that names its holder.
@@ -18,7 +21,7 @@ type Lock struct {
 // AcquireLock takes the lock at path for holder, without waiting. When
 // another process holds it, the error names that holder and since when.
 func AcquireLock(path, holder string) (*Lock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := safefs.OpenFile(path, unix.O_RDWR|unix.O_CREAT, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
@@ -58,7 +61,7 @@ func writeHolder(f *os.File, text string) error {
 }
 
 func lockedError(path string) error {
-	data, _ := os.ReadFile(path)
+	data, _ := readFile(path)
 	lines := strings.SplitN(strings.TrimSpace(string(data)), "\n", 2)
 	holder, since := "another session", "an unknown time"
 	if len(lines) > 0 && lines[0] != "" {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/drover/drover/runner/host/safefs"
 )
 
 // ManifestEntry is one resource drover applied on this host, with the data
@@ -31,7 +33,7 @@ const manifestVersion = 1
 // manifest.
 func LoadManifest(path string) (*Manifest, error) {
 	m := &Manifest{Path: path, Version: manifestVersion}
-	data, err := os.ReadFile(path)
+	data, _, err := safefs.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return m, nil
 	}
@@ -53,10 +55,12 @@ func (m *Manifest) Save() error {
 	if err != nil {
 		return fmt.Errorf("manifest %s: %w", m.Path, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(m.Path), 0o700); err != nil {
+	dir, err := safefs.PrivateDir(filepath.Dir(m.Path), 0o700)
+	if err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
-	if err := writeFileAtomic(m.Path, append(data, '\n'), 0o600, nil); err != nil {
+	defer dir.Close()
+	if err := dir.WriteFile(filepath.Base(m.Path), append(data, '\n'), rootFile(0o600)); err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
 	return nil
@@ -106,49 +110,33 @@ func (m *Manifest) index(id string) int {
 	return -1
 }
 
-// writeFileAtomic writes data to a temporary file next to path, lets
-// prepare (may be nil) act on it (chown, validate), fsyncs it and renames
-// it over path, so that readers see the old or the new file, never a part.
-// On any failure the temporary file is removed and path is untouched.
-func writeFileAtomic(path string, data []byte, mode os.FileMode, prepare func(tmp string) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".drover-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err == nil {
-		err = f.Chmod(mode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if prepare != nil {
-		if err = prepare(tmp); err != nil {
-			return err
-		}
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
+// writeFileAtomic replaces path with data through its parent directory's
+// descriptor (safefs.Dir.WriteFile): a fresh temporary file, created
+// without following links, owned, moded, fsynced and checked through its
+// own descriptor, then renamed over path. Missing parent directories are
+// made root-owned 0755. On any failure path is untouched.
+func writeFileAtomic(path string, data []byte, o safefs.WriteOptions) error {
+	return safefs.WriteFile(path, data, o)
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+// rootFile is how drover writes its own files: root-owned with mode.
+func rootFile(mode uint32) safefs.WriteOptions {
+	return safefs.WriteOptions{Mode: mode, UID: -1, GID: -1}
+}
+
+// mkdirs makes sure the directory path exists, reached by a safe chase;
+// the directories it creates are root-owned with mode perm.
+func mkdirs(path string, perm uint32) error {
+	d, err := safefs.MkdirAll(path, perm)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	return d.Sync()
+	return d.Close()
+}
+
+// readFile reads the regular file at path without following a link at it
+// or an unsafe one before it (safefs).
+func readFile(path string) ([]byte, error) {
+	data, _, err := safefs.ReadFile(path)
+	return data, err
 }

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/drover/drover/runner/host/safefs"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // netnsKind manages a container-like named network namespace (the seed's
@@ -279,14 +281,14 @@ func (k netnsKind) lease(name string) error {
 	}
 	script, pidfile, logfile := k.paths(name)
 	for _, dir := range []string{k.runDir, k.logDir} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := mkdirs(dir, 0o755); err != nil {
 			return err
 		}
 	}
-	if err := os.WriteFile(script, []byte(fmt.Sprintf(udhcpcScript, name)), 0o755); err != nil {
+	if err := writeFileAtomic(script, []byte(fmt.Sprintf(udhcpcScript, name)), rootFile(0o755)); err != nil {
 		return err
 	}
-	log, err := os.OpenFile(logfile, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	log, err := safefs.OpenFile(logfile, unix.O_CREAT|unix.O_WRONLY|unix.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
@@ -296,7 +298,7 @@ func (k netnsKind) lease(name string) error {
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Run(); err != nil {
-		out, _ := os.ReadFile(logfile)
+		out, _ := readFile(logfile)
 		return fmt.Errorf("namespace %s: no DHCP lease on %s: %v\n%s", name, nsIface, err, strings.TrimSpace(string(out)))
 	}
 	return nil
@@ -305,7 +307,7 @@ func (k netnsKind) lease(name string) error {
 // udhcpcPID is the pid of the namespace's DHCP client, or 0.
 func (k netnsKind) udhcpcPID(name string) int {
 	_, pidfile, _ := k.paths(name)
-	b, err := os.ReadFile(pidfile)
+	b, err := readFile(pidfile)
 	if err != nil {
 		return 0
 	}
@@ -343,11 +345,11 @@ func (k netnsKind) Delete(r Resource, _ map[string]string) error {
 		}
 	}
 	for _, p := range []string{script, pidfile, filepath.Join("/etc/netns", name)} {
-		if err := os.RemoveAll(p); err != nil {
+		if err := safefs.RemoveAll(p); err != nil {
 			return err
 		}
 	}
-	os.Remove("/etc/netns") // only when empty: the lease script made it
+	safefs.Remove("/etc/netns") // only when empty: the lease script made it
 	return nil
 }
 

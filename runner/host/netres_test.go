@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/runner/host/safefs/safefstest"
 )
 
 func res(kind, name string, attrs map[string]string) Resource {
@@ -14,7 +16,7 @@ func res(kind, name string, attrs map[string]string) Resource {
 }
 
 func newTestManifest(t *testing.T) *Manifest {
-	return &Manifest{Path: t.TempDir() + "/manifest.json", Version: manifestVersion}
+	return &Manifest{Path: safefstest.TempDir(t) + "/manifest.json", Version: manifestVersion}
 }
 
 // TestAddrRouteFDB covers addr, route and fdb: create, idempotent re-plan,

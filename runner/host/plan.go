@@ -92,6 +92,7 @@ func planOne(hash io.Writer, kinds Kinds, r Resource, m *Manifest) (Change, erro
 	if err != nil {
 		return Change{}, fmt.Errorf("%s: read: %w", r.ID(), err)
 	}
+	takePrivate(&r, actual)
 	writeObserved(hash, r.ID(), actual, exists)
 	c := Change{Action: NoOp, Resource: r}
 	if !exists {
@@ -122,6 +123,7 @@ func observe(hash io.Writer, kinds Kinds, r Resource, saved map[string]string) e
 	if err != nil {
 		return fmt.Errorf("%s: read: %w", r.ID(), err)
 	}
+	takePrivate(&r, actual)
 	writeObserved(hash, r.ID(), actual, exists)
 	return nil
 }

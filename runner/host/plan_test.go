@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/runner/host/safefs/safefstest"
 )
 
 // memKind is a kind kept in memory, for plan and manifest tests.
@@ -170,7 +172,7 @@ func TestApplyFailureNamesResource(t *testing.T) {
 }
 
 func TestManifestAtomicSave(t *testing.T) {
-	dir := t.TempDir()
+	dir := safefstest.TempDir(t)
 	m, err := LoadManifest(filepath.Join(dir, "state", "manifest.json"))
 	if err != nil || len(m.Entries) != 0 {
 		t.Fatalf("missing manifest: %v %v", m, err)

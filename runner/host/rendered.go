@@ -70,6 +70,9 @@ func (k renderedKind) Read(r Resource, saved map[string]string) (map[string]stri
 		actual["template"] = actual["content"]
 	}
 	delete(actual, "content")
+	if _, private := actual[privateKey]; private {
+		actual[privateKey] = "template"
+	}
 	return actual, true, nil
 }
 

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/drover/drover/runner/host/safefs"
+	"golang.org/x/sys/unix"
 )
 
 // pidfileBackend runs daemons without an init system: started in their own
@@ -69,19 +72,19 @@ func (b pidfileBackend) status(r Resource, saved map[string]string) (serviceStat
 func (b pidfileBackend) start(r Resource) error {
 	argv := strings.Fields(r.Attrs["command"])
 	for _, dir := range []string{b.runDir, b.logDir} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := mkdirs(dir, 0o755); err != nil {
 			return err
 		}
 	}
 	logPath := b.logFile(r.Name)
-	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	logFile, err := safefs.OpenFile(logPath, unix.O_WRONLY|unix.O_CREAT|unix.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
 	defer logFile.Close()
 	daemonPidfile := r.Attrs["pidfile"]
 	if daemonPidfile != "" {
-		os.Remove(daemonPidfile) // stale: the daemon is not running
+		safefs.Remove(daemonPidfile) // stale: the daemon is not running
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = "/"
@@ -110,14 +113,14 @@ func (b pidfileBackend) start(r Resource) error {
 		if pid := readPidfile(daemonPidfile); pid > 0 && cmdlineMatches(pid, r.Attrs["command"]) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
-		os.Remove(daemonPidfile)
+		safefs.Remove(daemonPidfile)
 	}
 	return err
 }
 
 func (b pidfileBackend) settleForeground(r Resource, pid int, exited <-chan error) error {
 	data := []byte(strconv.Itoa(pid) + "\n")
-	if err := writeFileAtomic(b.ownPidfile(r.Name), data, 0o644, nil); err != nil {
+	if err := writeFileAtomic(b.ownPidfile(r.Name), data, rootFile(0o644)); err != nil {
 		syscall.Kill(pid, syscall.SIGKILL)
 		return err
 	}
@@ -158,7 +161,7 @@ func (b pidfileBackend) stop(r Resource, saved map[string]string) error {
 			return err
 		}
 	}
-	os.Remove(b.ownPidfile(r.Name))
+	safefs.Remove(b.ownPidfile(r.Name))
 	return nil
 }
 
@@ -176,7 +179,7 @@ func (b pidfileBackend) reload(r Resource, st serviceStatus) error {
 func (pidfileBackend) install(Resource) (bool, error) { return false, nil }
 
 func (b pidfileBackend) uninstall(r Resource) error {
-	err := os.Remove(b.ownPidfile(r.Name))
+	err := safefs.Remove(b.ownPidfile(r.Name))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
@@ -211,7 +214,7 @@ func waitGone(pid int, timeout time.Duration) bool {
 }
 
 func readPidfile(path string) int {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return 0
 	}
@@ -268,7 +271,7 @@ func cmdlineMatches(pid int, command string) bool {
 
 // logTail returns the last lines of a daemon's log, for error messages.
 func logTail(path string) string {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return "(no log)"
 	}

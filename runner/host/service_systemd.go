@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drover/drover/runner/host/safefs"
 )
 
 // systemdBackend runs each service as the unit drover-NAME.service.
@@ -81,7 +83,7 @@ func (b systemdBackend) systemctlRun(args ...string) (string, error) {
 }
 
 func (b systemdBackend) status(r Resource, saved map[string]string) (serviceStatus, error) {
-	data, err := os.ReadFile(b.unitPath(r.Name))
+	data, err := readFile(b.unitPath(r.Name))
 	if errors.Is(err, os.ErrNotExist) {
 		return serviceStatus{}, nil
 	}
@@ -109,13 +111,13 @@ func unitExecStart(unit string) string {
 
 func (b systemdBackend) install(r Resource) (bool, error) {
 	want := b.renderUnit(r)
-	if have, err := os.ReadFile(b.unitPath(r.Name)); err == nil && string(have) == want {
+	if have, err := readFile(b.unitPath(r.Name)); err == nil && string(have) == want {
 		return false, nil
 	}
-	if err := os.MkdirAll(b.unitDir, 0o755); err != nil {
+	if err := mkdirs(b.unitDir, 0o755); err != nil {
 		return false, err
 	}
-	if err := writeFileAtomic(b.unitPath(r.Name), []byte(want), 0o644, nil); err != nil {
+	if err := writeFileAtomic(b.unitPath(r.Name), []byte(want), rootFile(0o644)); err != nil {
 		return false, err
 	}
 	if _, err := b.systemctlRun("daemon-reload"); err != nil {
@@ -165,7 +167,7 @@ func (b systemdBackend) uninstall(r Resource) error {
 	if _, err := b.systemctlRun("disable", b.unit(r.Name)); err != nil {
 		return err
 	}
-	if err := os.Remove(path); err != nil {
+	if err := safefs.Remove(path); err != nil {
 		return err
 	}
 	_, err := b.systemctlRun("daemon-reload")

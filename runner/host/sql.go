@@ -3,7 +3,6 @@ package host
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drover/drover/runner/host/safefs"
 )
 
 // sqlKind keeps one database, its user and the user's rights on a MariaDB
@@ -100,7 +101,7 @@ func (k sqlKind) Read(r Resource, saved map[string]string) (map[string]string, b
 	}
 	if path := r.Attrs["password_file"]; path != "" {
 		actual["password_file"] = ""
-		if data, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(data))) > 0 {
+		if data, err := readFile(path); err == nil && len(strings.TrimSpace(string(data))) > 0 {
 			actual["password_file"] = path
 		}
 	}
@@ -147,7 +148,7 @@ func (k sqlKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]
 
 func (k sqlKind) Delete(r Resource, _ map[string]string) error {
 	if path := r.Attrs["password_file"]; path != "" {
-		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := safefs.Remove(path); err != nil {
 			return err
 		}
 	}
@@ -288,7 +289,7 @@ func sqlPassword(r Resource) (pw string, fresh bool, err error) {
 		}
 		return r.Attrs["password"], false, nil
 	}
-	if data, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(data)) != "" {
+	if data, err := readFile(path); err == nil && strings.TrimSpace(string(data)) != "" {
 		return strings.TrimSpace(string(data)), false, nil
 	}
 	buf := make([]byte, 18)
@@ -296,10 +297,10 @@ func sqlPassword(r Resource) (pw string, fresh bool, err error) {
 		return "", false, err
 	}
 	pw = base64.RawURLEncoding.EncodeToString(buf)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := mkdirs(filepath.Dir(path), 0o700); err != nil {
 		return "", false, err
 	}
-	if err := writeFileAtomic(path, []byte(pw+"\n"), 0o600, nil); err != nil {
+	if err := writeFileAtomic(path, []byte(pw+"\n"), rootFile(0o600)); err != nil {
 		return "", false, fmt.Errorf("password file %s: %w", path, err)
 	}
 	return pw, true, nil

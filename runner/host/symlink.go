@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/drover/drover/runner/host/safefs"
+	"golang.org/x/sys/unix"
 )
 
 // symlinkKind makes sure a symbolic link points at a target.
@@ -27,31 +30,21 @@ func (symlinkKind) Defaults(r Resource) Resource {
 
 func (symlinkKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
 	path := r.Attrs["path"]
-	fi, err := os.Lstat(path)
+	st, err := safefs.Lstat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	if fi.Mode()&os.ModeSymlink == 0 {
-		return nil, false, fmt.Errorf("%s exists and is not a symbolic link (%s); move it away first", path, describeMode(fi.Mode()))
+	if st.Mode&unix.S_IFMT != unix.S_IFLNK {
+		return nil, false, fmt.Errorf("%s exists and is not a symbolic link (%s); move it away first", path, describeType(st.Mode))
 	}
-	target, err := os.Readlink(path)
+	target, err := safefs.Readlink(path)
 	if err != nil {
 		return nil, false, err
 	}
 	return map[string]string{"path": path, "target": target}, true, nil
-}
-
-func describeMode(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m.IsRegular():
-		return "a regular file"
-	}
-	return m.Type().String()
 }
 
 func (symlinkKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string, error) {
@@ -62,19 +55,7 @@ func (symlinkKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]st
 	if target == "" {
 		return nil, fmt.Errorf("symlink %s: attribute target is empty", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".drover-link")
-	os.Remove(tmp)
-	if err := os.Symlink(target, tmp); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return nil, err
-	}
-	return nil, nil
+	return nil, safefs.Symlink(target, path)
 }
 
 func (symlinkKind) Delete(r Resource, _ map[string]string) error {
@@ -82,15 +63,15 @@ func (symlinkKind) Delete(r Resource, _ map[string]string) error {
 	if path == "" {
 		path = r.Name
 	}
-	fi, err := os.Lstat(path)
+	st, err := safefs.Lstat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if fi.Mode()&os.ModeSymlink == 0 {
+	if st.Mode&unix.S_IFMT != unix.S_IFLNK {
 		return nil // something else took its place; not drover's
 	}
-	return os.Remove(path)
+	return safefs.Remove(path)
 }

@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/drover/drover/runner/host/safefs"
 )
 
 // tlsKind provides a TLS certificate and key on the host for a daemon:
@@ -51,14 +53,14 @@ func (tlsKind) Defaults(r Resource) Resource {
 }
 
 func (tlsKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
-	certPEM, err := os.ReadFile(r.Attrs["cert"])
+	certPEM, err := readFile(r.Attrs["cert"])
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	keyPEM, err := os.ReadFile(r.Attrs["key"])
+	keyPEM, err := readFile(r.Attrs["key"])
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -74,7 +76,7 @@ func (tlsKind) Read(r Resource, _ map[string]string) (map[string]string, bool, e
 		actual["names"] = names
 	}
 	if path := r.Attrs["bundle"]; path != "" {
-		have, err := os.ReadFile(path)
+		have, err := readFile(path)
 		if err == nil && bytes.Equal(have, bundleOf(certPEM, keyPEM)) {
 			actual["bundle"] = path
 		} else {
@@ -94,19 +96,19 @@ func (tlsKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string
 			return nil, err
 		}
 	}
-	certPEM, err := os.ReadFile(certPath)
+	certPEM, err := readFile(certPath)
 	if err != nil {
 		return nil, fmt.Errorf("certificate: %w", err)
 	}
-	keyPEM, err := os.ReadFile(keyPath)
+	keyPEM, err := readFile(keyPath)
 	if err != nil {
 		return nil, fmt.Errorf("key: %w", err)
 	}
 	if path := r.Attrs["bundle"]; path != "" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		if err := mkdirs(filepath.Dir(path), 0o755); err != nil {
 			return nil, err
 		}
-		if err := writeFileAtomic(path, bundleOf(certPEM, keyPEM), 0o600, nil); err != nil {
+		if err := writeFileAtomic(path, bundleOf(certPEM, keyPEM), rootFile(0o600)); err != nil {
 			return nil, fmt.Errorf("bundle %s: %w", path, err)
 		}
 	}
@@ -122,7 +124,7 @@ func (tlsKind) Delete(r Resource, _ map[string]string) error {
 		if p == "" {
 			continue
 		}
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := safefs.Remove(p); err != nil {
 			return err
 		}
 	}
@@ -135,7 +137,7 @@ func ensureSelfSigned(certPath, keyPath string, names []string) error {
 	if len(names) == 0 {
 		return fmt.Errorf("a self-signed certificate needs at least one name")
 	}
-	if certPEM, err := os.ReadFile(certPath); err == nil {
+	if certPEM, err := readFile(certPath); err == nil {
 		if have, err := certNames(certPEM); err == nil && have == strings.Join(names, ",") {
 			if _, err := os.Stat(keyPath); err == nil {
 				return nil
@@ -174,14 +176,14 @@ func ensureSelfSigned(certPath, keyPath string, names []string) error {
 		return err
 	}
 	for _, dir := range []string{filepath.Dir(certPath), filepath.Dir(keyPath)} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := mkdirs(dir, 0o755); err != nil {
 			return err
 		}
 	}
-	if err := writeFileAtomic(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600, nil); err != nil {
+	if err := writeFileAtomic(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), rootFile(0o600)); err != nil {
 		return fmt.Errorf("key %s: %w", keyPath, err)
 	}
-	if err := writeFileAtomic(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644, nil); err != nil {
+	if err := writeFileAtomic(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), rootFile(0o644)); err != nil {
 		return fmt.Errorf("certificate %s: %w", certPath, err)
 	}
 	return nil

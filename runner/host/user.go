@@ -237,7 +237,7 @@ type groupEntry struct {
 }
 
 func readGroupFile(path string) ([]groupEntry, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}

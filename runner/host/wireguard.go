@@ -13,7 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/drover/drover/runner/host/safefs"
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 	"golang.zx2c4.com/wireguard/wgctrl"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
@@ -127,10 +129,10 @@ func (k wireguardKind) Delete(r Resource, saved map[string]string) error {
 	}
 	// wireguard-go ends when its interface goes; wait for its socket.
 	waitFor(func() bool { _, err := os.Stat(wgSocket(r.Name)); return err != nil }, 3*time.Second)
-	if err := os.Remove(k.keyPath(r.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := safefs.Remove(k.keyPath(r.Name)); err != nil {
 		return err
 	}
-	os.Remove(k.keyDir) // when it holds no other key
+	safefs.Remove(k.keyDir) // when it holds no other key
 	return nil
 }
 
@@ -145,7 +147,7 @@ func (k wireguardKind) Outputs(r Resource, saved map[string]string) map[string]s
 }
 
 func (k wireguardKind) readKey(name string) (wgtypes.Key, error) {
-	data, err := os.ReadFile(k.keyPath(name))
+	data, err := readFile(k.keyPath(name))
 	if err != nil {
 		return wgtypes.Key{}, err
 	}
@@ -166,10 +168,10 @@ func (k wireguardKind) ensureKey(name string, rotate bool) (wgtypes.Key, error) 
 	if err != nil {
 		return key, err
 	}
-	if err := os.MkdirAll(k.keyDir, 0o700); err != nil {
+	if err := mkdirs(k.keyDir, 0o700); err != nil {
 		return key, err
 	}
-	if err := writeFileAtomic(k.keyPath(name), []byte(key.String()+"\n"), 0o600, nil); err != nil {
+	if err := writeFileAtomic(k.keyPath(name), []byte(key.String()+"\n"), rootFile(0o600)); err != nil {
 		return key, fmt.Errorf("private key %s: %w", k.keyPath(name), err)
 	}
 	return key, nil
@@ -201,11 +203,11 @@ func (k wireguardKind) startUserspace(name string) error {
 	if err != nil {
 		return fmt.Errorf("the kernel has no WireGuard and wireguard-go is not installed (install the wireguard-go package): %w", err)
 	}
-	if err := os.MkdirAll(k.logDir, 0o755); err != nil {
+	if err := mkdirs(k.logDir, 0o755); err != nil {
 		return err
 	}
 	logPath := filepath.Join(k.logDir, "wireguard-go-"+name+".log")
-	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	logFile, err := safefs.OpenFile(logPath, unix.O_WRONLY|unix.O_CREAT|unix.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
