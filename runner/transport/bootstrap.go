@@ -56,9 +56,9 @@ const fileIdentity = `stat -c '%d %i %s %y %z'`
 // identity differs from the one recorded, root-owned, in its stamp after
 // the last check that passed (or after the upload).
 func (s helperSetup) startScript(bin Binary) string {
-	return fmt.Sprintf(`f=%s
+	return verifyChainScript(s.dir, "echo \""+needHelperMarker+" $(uname -m)\"; exit 0") + fmt.Sprintf(`f=%s
 s=%s
-if [ -f "$f" ] && [ -O "$f" ]; then
+if [ -f "$f" ] && [ ! -L "$f" ] && [ -O "$f" ]; then
 id=$(%s "$f" 2>/dev/null)
 if [ -n "$id" ] && [ -f "$s" ] && [ -O "$s" ] && read -r v < "$s" && [ "$v" = "$id" ]; then exec "$f" serve; fi
 if h=$(sha256sum "$f" 2>/dev/null) && [ "${h%%%% *}" = %s ]; then
@@ -76,14 +76,15 @@ echo "%s $(uname -m)"
 // builds.
 func (s helperSetup) uploadScript(bin Binary) string {
 	hash := bin.Hash()
-	return fmt.Sprintf(`set -e
-d=%s
+	return "set -e\n" + makeChainScript(s.dir) + fmt.Sprintf(`d=%s
 f=%s
 s=%s
 t="$f.tmp.$$"
-mkdir -p "$d"
+rm -f "$t"
 trap 'rm -f "$t"' EXIT
+set -C
 cat > "$t"
+set +C
 h=$(sha256sum "$t")
 h=${h%%%% *}
 if [ "$h" != %s ]; then echo "the uploaded helper is corrupt: sha256 $h, want %s" >&2; exit 1; fi
@@ -107,6 +108,9 @@ type helperCache struct {
 func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, bin Binary) (*HelperClient, error) {
 	if len(bin.Data) == 0 {
 		return nil, fmt.Errorf("%s: no helper binary to start (arch %q)", s.label(), bin.Arch)
+	}
+	if err := checkHelperDir(setup.dir); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.label(), err)
 	}
 	hc.mu.Lock()
 	defer hc.mu.Unlock()

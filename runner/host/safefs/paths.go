@@ -149,8 +149,10 @@ func Mkdir(p string, perm uint32, uid, gid int) (bool, error) {
 
 // PrivateDir opens (creating it when missing) a directory that only root
 // may change, such as drover's own state directory: it and every
-// directory before it must be real directories (no links), root-owned
-// and not writable by group or others. Anything else is refused with the
+// directory before it must be real directories (no links), owned by root
+// (or by the user drover runs as) and not writable by group or others
+// unless sticky (as /tmp, where nobody else can replace the next
+// directory, whose owner is checked in turn). Anything else is refused with the
 // commands that fix it, because another user could otherwise replace the
 // files drover keeps and runs there.
 func PrivateDir(p string, perm uint32) (*Dir, error) {
@@ -197,8 +199,10 @@ func (d *Dir) checkPrivate() error {
 	if err := unix.Fstat(d.fd, &st); err != nil {
 		return err
 	}
-	if !safeOwner(st) {
-		return fmt.Errorf("%w: %s is owned by uid %d with mode %04o; drover keeps its helper and state there and needs it root-owned and not writable by group or others: run `chown root:root %s && chmod go-w %s` after checking its content",
+	mine := st.Uid == 0 || int(st.Uid) == os.Geteuid()
+	shared := st.Mode&0o022 != 0 && st.Mode&unix.S_ISVTX == 0
+	if !mine || shared {
+		return fmt.Errorf("%w: %s is owned by uid %d with mode %04o; drover keeps its helper and state beneath it and needs it owned by root and not writable by group or others (unless sticky, as /tmp): check its content, then run `chown root:root %s && chmod go-w %s`",
 			ErrUnsafe, d.path, st.Uid, st.Mode&0o7777, d.path, d.path)
 	}
 	return nil
