@@ -75,10 +75,17 @@ func (m *Manifest) Find(id string) (ManifestEntry, bool) {
 }
 
 // Record adds r with its saved data, or replaces the entry of the same ID
-// in place (keeping its position, which is the order of creation).
+// in place (keeping its position, which is the order of creation). The
+// values of r's sensitive attributes are recorded only as salted digests
+// (sealSecret).
 func (m *Manifest) Record(r Resource, saved map[string]string) {
-	e := ManifestEntry{Resource: r, Saved: saved}
-	if i := m.index(r.ID()); i >= 0 {
+	i := m.index(r.ID())
+	var prev Resource
+	if i >= 0 {
+		prev = m.Entries[i].Resource
+	}
+	e := ManifestEntry{Resource: sealed(r, prev), Saved: saved}
+	if i >= 0 {
 		m.Entries[i] = e
 		return
 	}

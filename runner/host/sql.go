@@ -41,7 +41,7 @@ import (
 // sqlWait for it. Read reports a server that is not up as "nothing exists"
 // before the first apply, and as "as desired" after it (the plan then
 // starts the server, and the next plan reads the catalog again). Saved:
-// "applied", and "password_sha256" of a given password, so that a new one
+// "applied", and "password_digest", a salted PBKDF2 digest of a given password (never the password itself), so that a new one
 // is set while an unchanged one is never set again. Delete drops the
 // database and the user, and removes the password file.
 type sqlKind struct{}
@@ -94,7 +94,7 @@ func (k sqlKind) Read(r Resource, saved map[string]string) (map[string]string, b
 		actual["grant"] = "all"
 	}
 	pw := r.Attrs["password"]
-	if r.Attrs["password_file"] != "" || saved["password_sha256"] == sha256Hex(pw) {
+	if r.Attrs["password_file"] != "" || passwordApplied(saved, pw) {
 		actual["password"] = pw
 	} else {
 		actual["password"] = ""
@@ -124,7 +124,7 @@ func (k sqlKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]
 		return nil, err
 	}
 	given := r.Attrs["password_file"] == ""
-	setPassword := fresh || (given && saved["password_sha256"] != sha256Hex(pw))
+	setPassword := fresh || (given && !passwordApplied(saved, pw))
 	var script string
 	if r.Attrs["engine"] == "mariadb" {
 		script, err = mariadbScript(r, st, pw, setPassword)
@@ -141,7 +141,7 @@ func (k sqlKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]
 	}
 	out := map[string]string{"applied": "true"}
 	if given {
-		out["password_sha256"] = sha256Hex(pw)
+		out["password_digest"] = resealSecret(saved["password_digest"], pw)
 	}
 	return out, nil
 }
@@ -400,4 +400,14 @@ func hostToCIDR(host string) string {
 		v <<= 1
 	}
 	return a.String() + "/" + strconv.Itoa(bits)
+}
+
+// passwordApplied reports whether saved records that pw is the password
+// drover set: as a salted digest, or as the unsalted SHA-256 that older
+// helpers saved (replaced by a digest at the next apply).
+func passwordApplied(saved map[string]string, pw string) bool {
+	if d, ok := saved["password_digest"]; ok {
+		return secretMatches(d, pw)
+	}
+	return saved["password_sha256"] != "" && saved["password_sha256"] == sha256Hex(pw)
 }
