@@ -58,7 +58,7 @@ func redactChange(c host.Change) host.Change {
 	fields := make([]host.FieldChange, len(c.Fields))
 	for i, f := range c.Fields {
 		if r.IsSensitive(f.Name) {
-			f.Old, f.New = host.Sensitive, host.Sensitive
+			f.Old, f.New = host.MaskedValue(f.Old), host.MaskedValue(f.New)
 		}
 		fields[i] = f
 	}

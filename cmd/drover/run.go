@@ -150,7 +150,7 @@ func toJSONChange(c host.Change) jsonChange {
 	}
 	for _, f := range c.Fields {
 		if r.IsSensitive(f.Name) {
-			f.Old, f.New = host.Sensitive, host.Sensitive
+			f.Old, f.New = host.MaskedValue(f.Old), host.MaskedValue(f.New)
 		}
 		jc.Fields = append(jc.Fields, f)
 	}

@@ -79,7 +79,7 @@ func printChange(w io.Writer, c host.Change) {
 func value(r host.Resource, key, v string) string {
 	switch {
 	case r.IsSensitive(key):
-		return host.Sensitive
+		return host.MaskedValue(v)
 	case strings.Contains(v, host.Unknown):
 		if v == host.Unknown {
 			return "(known after apply)"

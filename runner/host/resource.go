@@ -208,3 +208,13 @@ func SortedKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// MaskedValue is what people see of a sensitive value: Sensitive, or the
+// size the helper already put in its place for a file's content
+// ("(sensitive, 120 bytes)", as Terraform shows a sensitive file's diff).
+func MaskedValue(v string) string {
+	if strings.HasPrefix(v, "(sensitive, ") && strings.HasSuffix(v, " bytes)") {
+		return v
+	}
+	return Sensitive
+}
