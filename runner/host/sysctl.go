@@ -34,6 +34,9 @@ func (k sysctlKind) path(key string) string {
 }
 
 func (k sysctlKind) read(key string) (string, bool, error) {
+	if err := checkSysctlKey(key); err != nil {
+		return "", false, err
+	}
 	data, err := os.ReadFile(k.path(key))
 	if errors.Is(err, os.ErrNotExist) {
 		return "", false, nil
