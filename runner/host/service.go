@@ -2,7 +2,6 @@ package host
 
 import (
 	"fmt"
-	"strings"
 	"syscall"
 )
 
@@ -16,8 +15,9 @@ var reloadSignals = map[string]syscall.Signal{
 // files, so a changed config notifies the daemon).
 //
 // Name: the service name (used in unit, pidfile and log names). Attributes:
-//   - command: the daemon's argv, split on spaces (no shell); foreground
-//     or forking
+//   - command: the daemon's argv as shell words (splitCommand: quotes and
+//     backslashes group and escape, nothing is expanded, no shell runs);
+//     foreground or forking
 //   - pidfile: the pidfile the daemon writes itself (optional; set it for
 //     forking daemons). Without it the daemon must stay in the foreground
 //     and drover writes the pidfile. Not compared.
@@ -59,7 +59,8 @@ type serviceStatus struct {
 	exists     bool
 	running    bool
 	pid        int
-	command    string // as last started by drover, "" when unknown
+	identity   processIdentity // of the running daemon (pidfile backend)
+	command    string          // as last started by drover, "" when unknown
 	restartKey string
 }
 
@@ -92,6 +93,9 @@ func (k serviceKind) Read(r Resource, saved map[string]string) (map[string]strin
 		"restart_key": st.restartKey,
 		"command":     st.command,
 	}
+	if st.running && configStale(r, saved) {
+		actual["restart_key"] += staleNote
+	}
 	if st.command == "" {
 		delete(actual, "command")
 	}
@@ -99,8 +103,8 @@ func (k serviceKind) Read(r Resource, saved map[string]string) (map[string]strin
 }
 
 func (k serviceKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
-	if len(strings.Fields(r.Attrs["command"])) == 0 {
-		return nil, fmt.Errorf("service %s: attribute command is empty", r.Name)
+	if argv, err := splitCommand(r.Attrs["command"]); err != nil || len(argv) == 0 {
+		return nil, fmt.Errorf("service %s: attribute command is empty or does not split into words: %v", r.Name, err)
 	}
 	if _, ok := reloadSignals[r.Attrs["reload"]]; !ok && r.Attrs["reload"] != "restart" {
 		return nil, fmt.Errorf("service %s: reload=%q is none of restart, SIGHUP, SIGUSR1, SIGUSR2", r.Name, r.Attrs["reload"])
@@ -114,20 +118,29 @@ func (k serviceKind) Apply(r Resource, _ bool, saved map[string]string) (map[str
 		return nil, err
 	}
 	commandChanged := changed || (st.command != "" && st.command != r.Attrs["command"])
+	reconfigure := st.restartKey != r.Attrs["restart_key"] || configStale(r, saved)
+	loadedAt := saved["loaded_at"]
 	switch {
 	case !st.running:
 		err = k.backend.start(r)
-	case commandChanged || (st.restartKey != r.Attrs["restart_key"] && r.Attrs["reload"] == "restart"):
+		loadedAt = loadedNow()
+	case commandChanged || (reconfigure && r.Attrs["reload"] == "restart"):
 		if err = k.backend.stop(r, saved); err == nil {
 			err = k.backend.start(r)
 		}
-	case st.restartKey != r.Attrs["restart_key"]:
+		loadedAt = loadedNow()
+	case reconfigure:
 		err = k.backend.reload(r, st)
+		loadedAt = loadedNow()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("service %s: %w", r.Name, err)
 	}
-	return map[string]string{"command": r.Attrs["command"], "restart_key": r.Attrs["restart_key"], "pidfile": r.Attrs["pidfile"]}, nil
+	out := map[string]string{"command": r.Attrs["command"], "restart_key": r.Attrs["restart_key"], "pidfile": r.Attrs["pidfile"]}
+	if loadedAt != "" {
+		out["loaded_at"] = loadedAt
+	}
+	return out, nil
 }
 
 func (k serviceKind) Delete(r Resource, saved map[string]string) error {

@@ -37,6 +37,12 @@ func (b pidfileBackend) ownPidfile(name string) string {
 	return filepath.Join(b.runDir, name+".pid")
 }
 
+// idFile records the identity of the daemon drover started (see
+// processIdentity).
+func (b pidfileBackend) idFile(name string) string {
+	return filepath.Join(b.runDir, name+".id")
+}
+
 func (b pidfileBackend) logFile(name string) string {
 	return filepath.Join(b.logDir, name+".log")
 }
@@ -52,16 +58,27 @@ func (b pidfileBackend) pidfile(r Resource, saved map[string]string) string {
 	return b.ownPidfile(r.Name)
 }
 
+// status finds the daemon by the identity recorded when drover started
+// it; without a live record (a daemon started by an older helper, or
+// restarted by hand) it falls back to the pidfile and the command line.
 func (b pidfileBackend) status(r Resource, saved map[string]string) (serviceStatus, error) {
+	st := serviceStatus{restartKey: saved["restart_key"], command: saved["command"]}
+	if id, ok := readIdentity(b.idFile(r.Name)); ok && id.alive() {
+		st.exists, st.running, st.pid, st.identity = true, true, id.PID, id
+		return st, nil
+	}
 	command := r.Attrs["command"]
 	if command == "" {
 		command = saved["command"]
 	}
 	path := b.pidfile(r, saved)
 	pid := readPidfile(path)
-	st := serviceStatus{pid: pid, restartKey: saved["restart_key"], command: saved["command"]}
+	st.pid = pid
 	st.running = pid > 0 && processAlive(pid) && cmdlineMatches(pid, command)
-	_, statErr := os.Stat(path)
+	if st.running {
+		st.identity, _ = identify(pid)
+	}
+	_, statErr := safefs.Lstat(path)
 	st.exists = st.running || saved != nil || statErr == nil
 	if saved == nil && st.running {
 		st.command = command
@@ -70,7 +87,13 @@ func (b pidfileBackend) status(r Resource, saved map[string]string) (serviceStat
 }
 
 func (b pidfileBackend) start(r Resource) error {
-	argv := strings.Fields(r.Attrs["command"])
+	argv, err := splitCommand(r.Attrs["command"])
+	if err != nil {
+		return err
+	}
+	if len(argv) == 0 {
+		return fmt.Errorf("attribute command is empty")
+	}
 	for _, dir := range []string{b.runDir, b.logDir} {
 		if err := mkdirs(dir, 0o755); err != nil {
 			return err
@@ -103,19 +126,34 @@ func (b pidfileBackend) start(r Resource) error {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	if daemonPidfile == "" {
-		return b.settleForeground(r, cmd.Process.Pid, exited)
+		if err := b.settleForeground(r, cmd.Process.Pid, exited); err != nil {
+			return err
+		}
+		return b.record(r, cmd.Process.Pid)
 	}
 	err = waitForPidfile(r, daemonPidfile, logPath, exited)
-	if err != nil {
-		// Nothing half-started is left behind: a daemon that never
-		// became healthy is stopped, so the next apply starts it afresh.
-		syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
-		if pid := readPidfile(daemonPidfile); pid > 0 && cmdlineMatches(pid, r.Attrs["command"]) {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-		safefs.Remove(daemonPidfile)
+	if err == nil {
+		return b.record(r, readPidfile(daemonPidfile))
 	}
+	// Nothing half-started is left behind: a daemon that never became
+	// healthy is stopped with its group, so the next apply starts it
+	// afresh.
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+	if pid := readPidfile(daemonPidfile); pid > 0 && cmdlineMatches(pid, r.Attrs["command"]) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	safefs.Remove(daemonPidfile)
 	return err
+}
+
+// record writes the identity of the daemon just started.
+func (b pidfileBackend) record(r Resource, pid int) error {
+	id, ok := identify(pid)
+	if !ok {
+		return fmt.Errorf("%s: PID %d is gone right after it started: %s", r.Attrs["command"], pid, logTail(b.logFile(r.Name)))
+	}
+	return writeFileAtomic(b.idFile(r.Name), []byte(id.String()), rootFile(0o644))
 }
 
 func (b pidfileBackend) settleForeground(r Resource, pid int, exited <-chan error) error {
@@ -151,16 +189,19 @@ func waitForPidfile(r Resource, path, logPath string, exited <-chan error) error
 	return fmt.Errorf("%s did not write a live PID to %s within %s: %s", r.Attrs["command"], path, pidfileTimeout, logTail(logPath))
 }
 
+// stop ends the daemon and its whole process group (its workers and
+// children), found by identity whatever its command line says now.
 func (b pidfileBackend) stop(r Resource, saved map[string]string) error {
 	st, err := b.status(r, saved)
 	if err != nil {
 		return err
 	}
 	if st.running {
-		if err := terminate(st.pid); err != nil {
+		if err := stopProcess(st.identity, stopTimeout); err != nil {
 			return err
 		}
 	}
+	safefs.Remove(b.idFile(r.Name))
 	safefs.Remove(b.ownPidfile(r.Name))
 	return nil
 }
@@ -179,6 +220,7 @@ func (b pidfileBackend) reload(r Resource, st serviceStatus) error {
 func (pidfileBackend) install(Resource) (bool, error) { return false, nil }
 
 func (b pidfileBackend) uninstall(r Resource) error {
+	safefs.Remove(b.idFile(r.Name))
 	err := safefs.Remove(b.ownPidfile(r.Name))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
@@ -246,7 +288,10 @@ func processAlive(pid int) bool {
 // or (for daemons that rewrite their title, like "nginx: master process")
 // an argv[0] naming the same program.
 func cmdlineMatches(pid int, command string) bool {
-	want := strings.Fields(command)
+	want, err := splitCommand(command)
+	if err != nil {
+		return false
+	}
 	if len(want) == 0 {
 		return true
 	}

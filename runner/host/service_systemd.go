@@ -44,8 +44,9 @@ const forkWrapper = "/usr/bin/setsid -f "
 // sockets there). Restart=on-failure restarts a daemon that dies.
 func (b systemdBackend) renderUnit(r Resource) string {
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "# Written by drover; changes are overwritten.\n[Unit]\nDescription=drover service %s\nAfter=network-online.target\n\n[Service]\n", r.Name)
-	command := strings.Join(strings.Fields(r.Attrs["command"]), " ")
+	fmt.Fprintf(&buf, "# Written by drover; changes are overwritten.\n%s%s\n[Unit]\nDescription=drover service %s\nAfter=network-online.target\n\n[Service]\n",
+		commandComment, strconv.Quote(r.Attrs["command"]), r.Name)
+	command := execStartArgs(r.Attrs["command"])
 	pf := r.Attrs["pidfile"]
 	if pf != "" {
 		fmt.Fprintf(&buf, "Type=forking\nPIDFile=%s\n", pf)
@@ -99,8 +100,32 @@ func (b systemdBackend) status(r Resource, saved map[string]string) (serviceStat
 	return st, nil
 }
 
-// unitExecStart is the daemon's command in a unit renderUnit wrote.
+// commandComment starts the line of a unit renderUnit wrote that keeps the
+// declared command, quoted as a Go string.
+const commandComment = "# Command: "
+
+// execStartArgs is the command's argv (splitCommand) as ExecStart= words,
+// each quoted so that systemd passes it on exactly (no specifiers, no
+// variables). Apply refuses a command that does not split.
+func execStartArgs(command string) string {
+	argv, _ := splitCommand(command)
+	words := make([]string, len(argv))
+	for i, w := range argv {
+		words[i] = systemdQuote(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// unitExecStart is the declared command of a unit renderUnit wrote (older
+// units: their ExecStart).
 func unitExecStart(unit string) string {
+	for _, line := range strings.Split(unit, "\n") {
+		if v, ok := strings.CutPrefix(line, commandComment); ok {
+			if command, err := strconv.Unquote(v); err == nil {
+				return command
+			}
+		}
+	}
 	for _, line := range strings.Split(unit, "\n") {
 		if v, ok := strings.CutPrefix(line, "ExecStart="); ok {
 			return strings.TrimPrefix(v, forkWrapper)

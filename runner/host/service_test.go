@@ -153,7 +153,7 @@ esac
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Type=forking", "PIDFile=/run/nginx.pid", "ExecStartPre=+/bin/mkdir -p /run/drover /run\n", "ExecStartPre=+/bin/rm -f /run/nginx.pid",
-		"ExecStart=/usr/bin/setsid -f nginx -c /etc/nginx/nginx.conf", "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID"} {
+		`ExecStart=/usr/bin/setsid -f "nginx" "-c" "/etc/nginx/nginx.conf"`, `# Command: "nginx -c /etc/nginx/nginx.conf"`, "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID"} {
 		if !strings.Contains(string(unit), want) {
 			t.Errorf("unit lacks %q:\n%s", want, unit)
 		}
