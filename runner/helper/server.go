@@ -110,11 +110,17 @@ func (s *session) idleTimer(d time.Duration) <-chan time.Time {
 type session struct {
 	enc      *json.Encoder
 	stateDir string
+	env      host.Env
 	kinds    host.Kinds
 	lock     *host.Lock
 	// linkKinds caches the probe of creatable link kinds: it runs once per
 	// helper process.
 	linkKinds []string
+	// steps counts the changes (not no-ops) this session applied, and
+	// fault is the test-only fault plan (fault.go), read at the first
+	// apply.
+	steps int
+	fault *faultPlan
 }
 
 func newSession(out io.Writer, opts ServerOptions) *session {
@@ -125,7 +131,7 @@ func newSession(out io.Writer, opts ServerOptions) *session {
 	if env == (host.Env{}) {
 		env = host.DefaultEnv()
 	}
-	return &session{enc: json.NewEncoder(out), stateDir: opts.StateDir, kinds: host.NewKinds(env)}
+	return &session{enc: json.NewEncoder(out), stateDir: opts.StateDir, env: env, kinds: host.NewKinds(env)}
 }
 
 func (s *session) close() { s.lock.Release() }
@@ -220,11 +226,20 @@ func (s *session) apply(req Request) (Response, error) {
 		}
 	}
 	var applied []host.Change
+	fault := s.faultPlan()
 	for _, c := range req.Changes {
 		start := time.Now()
-		err := host.ApplyChange(s.kinds, c, m)
+		if isStep(c) {
+			s.steps++
+			fault.at("before", s.steps)
+		}
+		n := s.steps
+		err := host.ApplyChangeJournaled(s.kinds, c, m, func(stage string) { fault.at(stage, n) })
 		if err == nil {
 			err = m.Save()
+		}
+		if isStep(c) && err == nil {
+			fault.at("after", n)
 		}
 		ev := Event{Event: "applied", Change: c, Millis: time.Since(start).Milliseconds()}
 		if err != nil {
@@ -237,6 +252,11 @@ func (s *session) apply(req Request) (Response, error) {
 			return Response{Error: err.Error(), Changes: applied}, nil
 		}
 		applied = append(applied, c)
+	}
+	if len(m.Entries) == 0 {
+		if err := s.env.Leftovers(s.stateDir); err != nil {
+			return Response{Error: fmt.Sprintf("removing drover's own leftovers: %v", err), Changes: applied}, nil
+		}
 	}
 	return Response{OK: true, Changes: applied}, nil
 }

@@ -146,8 +146,10 @@ func TestServeProtocol(t *testing.T) {
 	if len(events) != 2 || events[0].Event != "applied" || events[1].Event != "failed" || len(resp.Changes) != 1 {
 		t.Errorf("events = %+v, applied = %d", events, len(resp.Changes))
 	}
+	// The failed create stays recorded (as pending: it may exist in
+	// part); the change never tried is not.
 	_, man := c.mustCall(Request{Op: OpManifest})
-	if len(man.Manifest) != 1 || man.Manifest[0].Name != good {
+	if len(man.Manifest) != 2 || man.Manifest[0].Name != good || man.Manifest[1].Name != filepath.Join(dir, "etc", "bad.conf") {
 		t.Errorf("manifest after a failed apply = %+v", man.Manifest)
 	}
 }

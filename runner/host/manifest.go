@@ -16,6 +16,9 @@ import (
 type ManifestEntry struct {
 	Resource Resource          `json:"resource"`
 	Saved    map[string]string `json:"saved,omitempty"`
+	// Pending is set while a change of the resource is under way (see
+	// journal.go): it may exist on the host in part.
+	Pending bool `json:"pending,omitempty"`
 }
 
 // Manifest is the ordered list of resources drover made on a host, kept in

@@ -140,6 +140,18 @@ func writeObserved(hash io.Writer, id string, actual map[string]string, exists b
 // the manifest entry, so that a resource drover adopted is deleted when it
 // is no longer declared.
 func ApplyChange(kinds Kinds, c Change, m *Manifest) error {
+	return ApplyChangeJournaled(kinds, c, m, nil)
+}
+
+// ApplyChangeJournaled is ApplyChange that first records a create, update
+// or replace in the manifest as pending and saves it (journal.go). hook,
+// when set, is called with "during" right after that record is saved and
+// with "made" once the change is made, before it is recorded as done (the
+// helper's fault injection for tests).
+func ApplyChangeJournaled(kinds Kinds, c Change, m *Manifest, hook func(stage string)) error {
+	if hook == nil {
+		hook = func(string) {}
+	}
 	r := c.Resource
 	k, err := kinds.Lookup(r)
 	if err != nil {
@@ -173,12 +185,35 @@ func ApplyChange(kinds Kinds, c Change, m *Manifest) error {
 	if err := checkKnown(r); err != nil {
 		return err
 	}
-	saved, err := k.Apply(r, c.Action == Update, prev.Saved)
+	pre := snapshot(k, r, prev.Saved)
+	if err := m.journal(r, pre); err != nil {
+		return fmt.Errorf("%s: recording the change before making it: %w", r.ID(), err)
+	}
+	hook("during")
+	saved, err := k.Apply(r, c.Action == Update, pre)
 	if err != nil {
+		keepTrack(m, c.Action, r.ID(), prev, recorded)
 		return fmt.Errorf("%s: %s: %w", r.ID(), c.Action, err)
 	}
+	hook("made")
 	m.Record(r, saved)
 	return nil
+}
+
+// keepTrack decides what the manifest keeps of a change that failed: a
+// create or replace stays recorded as pending (it may have made part of
+// the resource, which the next apply converges and a destroy removes); a
+// failed update of something that existed before goes back to its former
+// entry (or to none, when drover had not recorded it).
+func keepTrack(m *Manifest, action Action, id string, prev ManifestEntry, recorded bool) {
+	if action != Update {
+		return
+	}
+	if !recorded {
+		m.Remove(id)
+		return
+	}
+	m.Entries[m.index(id)] = prev
 }
 
 func checkKnown(r Resource) error {

@@ -166,8 +166,24 @@ func TestApplyFailureNamesResource(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "mem/bad") || !strings.Contains(err.Error(), "stderr of the failing command") {
 		t.Errorf("error = %v", err)
 	}
-	if len(m.Entries) != 0 {
-		t.Errorf("failed change recorded")
+	// A failed create stays recorded, as pending: it may have made part of
+	// the resource, which a destroy must then remove.
+	if len(m.Entries) != 1 || !m.Entries[0].Pending || m.Entries[0].Resource.ID() != "mem/bad" {
+		t.Errorf("failed create not kept as pending: %+v", m.Entries)
+	}
+	// A failed update of a recorded resource goes back to its entry.
+	m2 := newTestManifest(t)
+	ok := Kinds{"mem": memKind{state: map[string]map[string]string{}, log: new([]string)}}
+	changes, _, _ = Plan(ok, []Resource{mem("x", nil, "v", "1")}, m2, nil)
+	applyAll(t, ok, m2, changes)
+	before := m2.Entries[0]
+	failing := Kinds{"mem": memKind{state: map[string]map[string]string{"x": {"v": "1"}}, log: new([]string), fail: "x"}}
+	changes, _, _ = Plan(failing, []Resource{mem("x", nil, "v", "2")}, m2, nil)
+	if err := ApplyChange(failing, changes[0], m2); err == nil {
+		t.Fatal("the failing update succeeded")
+	}
+	if len(m2.Entries) != 1 || m2.Entries[0].Pending || m2.Entries[0].Resource.Attrs["v"] != before.Resource.Attrs["v"] {
+		t.Errorf("failed update left %+v, want %+v", m2.Entries, before)
 	}
 }
 

@@ -221,6 +221,9 @@ func (pidfileBackend) install(Resource) (bool, error) { return false, nil }
 
 func (b pidfileBackend) uninstall(r Resource) error {
 	safefs.Remove(b.idFile(r.Name))
+	if err := safefs.Remove(b.logFile(r.Name)); err != nil {
+		return err
+	}
 	err := safefs.Remove(b.ownPidfile(r.Name))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err

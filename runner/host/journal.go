@@ -1,0 +1,105 @@
+package host
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// The manifest is also a write-ahead journal. Before a change touches the
+// host, the resource is recorded as pending, with what its kind needs to
+// undo it (Snapshotter), and the manifest is saved (fsynced); after the
+// change it is recorded as applied. A helper killed half-way, or a full
+// disk, therefore never leaves something made on the host that the
+// manifest does not know: the next apply reads and converges it, a
+// destroy (or a removed declaration) deletes it, with the snapshot to put
+// back what was there before. The same record is what an automatic revert
+// needs.
+
+// Snapshotter is a Kind that can tell, before Apply changes anything, the
+// saved data its Delete needs to undo the change (whether it creates the
+// thing, the previous content or value), given the data saved so far.
+type Snapshotter interface {
+	Snapshot(r Resource, saved map[string]string) map[string]string
+}
+
+// snapshot merges what k records before a change into saved (a copy).
+func snapshot(k Kind, r Resource, saved map[string]string) map[string]string {
+	s, ok := k.(Snapshotter)
+	if !ok {
+		return saved
+	}
+	out := copyAttrs(saved)
+	for key, v := range s.Snapshot(r, saved) {
+		if _, kept := out[key]; !kept {
+			out[key] = v
+		}
+	}
+	return out
+}
+
+// journal records r as pending with saved and writes the manifest.
+func (m *Manifest) journal(r Resource, saved map[string]string) error {
+	m.Record(r, saved)
+	m.Entries[m.index(r.ID())].Pending = true
+	return m.Save()
+}
+
+func (fileKind) Snapshot(r Resource, saved map[string]string) map[string]string {
+	return keepPrevious(r, r.Attrs["path"], saved)
+}
+
+func (k renderedKind) Snapshot(r Resource, saved map[string]string) map[string]string {
+	return fileKind{}.Snapshot(k.asFile(r), saved)
+}
+
+func (directoryKind) Snapshot(r Resource, _ map[string]string) map[string]string {
+	if _, err := os.Lstat(r.Attrs["path"]); os.IsNotExist(err) {
+		return map[string]string{"created": "true"}
+	}
+	return nil
+}
+
+func (k userKind) Snapshot(r Resource, _ map[string]string) map[string]string {
+	passwdFile, _ := k.files()
+	if _, found, err := findEntry(passwdFile, r.Attrs["name"]); err != nil || found {
+		return nil
+	}
+	out := map[string]string{"created": "true"}
+	if home := r.Attrs["home"]; r.Attrs["create_home"] == "true" && home != "" {
+		if _, err := os.Stat(filepath.Clean(home)); os.IsNotExist(err) {
+			out["created_home"] = "true"
+		}
+	}
+	return out
+}
+
+func (k groupKind) Snapshot(r Resource, _ map[string]string) map[string]string {
+	if _, found, err := findEntry(k.file(), r.Attrs["name"]); err != nil || found {
+		return nil
+	}
+	return map[string]string{"created": "true"}
+}
+
+func (k sysctlKind) Snapshot(r Resource, _ map[string]string) map[string]string {
+	if current, exists, err := k.read(r.Attrs["key"]); err == nil && exists {
+		return map[string]string{"previous": current}
+	}
+	return nil
+}
+
+func (k packageKind) Snapshot(r Resource, _ map[string]string) map[string]string {
+	if r.Attrs["state"] == "absent" {
+		return nil
+	}
+	if installed, err := k.installed(r.Attrs["name"], r.Attrs["manager"]); err == nil && !installed {
+		return map[string]string{"installed": "true"}
+	}
+	return nil
+}
+
+func (dbdataKind) Snapshot(r Resource, _ map[string]string) map[string]string {
+	if _, err := os.Stat(initMarker(r.Attrs["engine"], r.Attrs["path"])); os.IsNotExist(err) {
+		return map[string]string{"created": "true"}
+	}
+	return nil
+}
