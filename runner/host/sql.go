@@ -70,8 +70,9 @@ func (k sqlKind) Read(r Resource, saved map[string]string) (map[string]string, b
 	if !sqlServerUp(r) {
 		if saved["applied"] == "true" {
 			// Applied before, and its server is down now: the plan
-			// starts the server; what it holds is taken as it was.
-			return keepKeys(r.Attrs, r.Attrs), true, nil
+			// starts the server; what it holds is taken as it was
+			// last applied, so a declared change still shows.
+			return lastApplied(r, saved), true, nil
 		}
 		return nil, false, nil
 	}
@@ -140,6 +141,11 @@ func (k sqlKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]
 		}
 	}
 	out := map[string]string{"applied": "true"}
+	for _, key := range sqlRecorded {
+		if v, ok := r.Attrs[key]; ok {
+			out["was."+key] = v
+		}
+	}
 	if given {
 		out["password_digest"] = resealSecret(saved["password_digest"], pw)
 	}
@@ -410,4 +416,26 @@ func passwordApplied(saved map[string]string, pw string) bool {
 		return secretMatches(d, pw)
 	}
 	return saved["password_sha256"] != "" && saved["password_sha256"] == sha256Hex(pw)
+}
+
+// sqlRecorded are the attributes Apply records ("was.KEY" in saved), so
+// that Read can tell what the catalog holds while its server is down.
+var sqlRecorded = []string{"engine", "socket", "port", "bin", "database", "user", "allow", "grant", "password_file"}
+
+// lastApplied is the resource as drover last applied it: the recorded
+// attributes (a manifest from an older helper records none: then the
+// declared ones), and the password only when it is the one applied.
+func lastApplied(r Resource, saved map[string]string) map[string]string {
+	actual := copyAttrs(r.Attrs)
+	for _, key := range sqlRecorded {
+		if v, ok := saved["was."+key]; ok {
+			actual[key] = v
+		} else if _, recorded := saved["was.database"]; recorded {
+			delete(actual, key) // not set when applied
+		}
+	}
+	if r.Attrs["password_file"] == "" && !passwordApplied(saved, r.Attrs["password"]) {
+		actual["password"] = ""
+	}
+	return keepKeys(actual, r.Attrs)
 }

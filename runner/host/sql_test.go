@@ -67,3 +67,30 @@ func TestSQLNames(t *testing.T) {
 		t.Error("a database name with a backquote is accepted")
 	}
 }
+
+// TestSQLReadWhileServerDown: a database whose server is down reads as it
+// was last applied, so a changed allow (or password) is still planned.
+func TestSQLReadWhileServerDown(t *testing.T) {
+	r := Resource{Kind: "sql", Name: "app", Attrs: map[string]string{
+		"engine": "mariadb", "socket": "/nonexistent/mysqld.sock", "database": "app", "user": "app",
+		"allow": "100.65.1.0/24", "grant": "all", "password": "pw1"}}
+	saved := map[string]string{"applied": "true", "password_digest": sealSecret("pw1")}
+	for _, key := range sqlRecorded {
+		if v, ok := r.Attrs[key]; ok {
+			saved["was."+key] = v
+		}
+	}
+	k := sqlKind{}
+	actual, exists, err := k.Read(r, saved)
+	if err != nil || !exists || len(Diff(r.Attrs, actual)) != 0 {
+		t.Fatalf("unchanged: %v %v %v", Diff(r.Attrs, actual), exists, err)
+	}
+	changed := Resource{Kind: "sql", Name: "app", Attrs: copyAttrs(r.Attrs)}
+	changed.Attrs["allow"] = "100.65.2.0/24"
+	changed.Attrs["password"] = "pw2"
+	actual, _, _ = k.Read(changed, saved)
+	fields := Diff(changed.Attrs, actual)
+	if len(fields) != 2 || fields[0].Name != "allow" || fields[0].Old != "100.65.1.0/24" || fields[1].Name != "password" {
+		t.Fatalf("a changed allow and password while the server is down: %+v", fields)
+	}
+}
