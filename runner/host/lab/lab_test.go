@@ -213,10 +213,65 @@ func TestLabLifecycle(t *testing.T) {
 			t.Errorf("s2 sees %s processes", ps)
 		}
 		mounts := mustExec(t, st, "s2", "cat", "/proc/self/mountinfo")
-		for _, want := range []string{" /sys/fs/cgroup rw", " /sys/fs/cgroup/systemd ", " /etc rw", " /run rw", " /tmp rw"} {
+		for _, want := range []string{" / / rw,relatime - overlay drover-lab ", " /sys/fs/cgroup rw", " /sys/fs/cgroup/systemd ",
+			" /run rw", " /tmp rw", " /dev rw", " /dev/pts rw", " /proc/sys ro,", " /proc/sys/net rw,", " /sys ro,"} {
 			if !strings.Contains(mounts, want) {
 				t.Errorf("s2 lacks mount %q", want)
 			}
+		}
+		// Nothing of the machine's mounts but the root's files.
+		if strings.Contains(mounts, netnsDir) || strings.Contains(mounts, dir) {
+			t.Errorf("s2 sees the machine's mounts:\n%s", mounts)
+		}
+	})
+
+	t.Run("sealed", func(t *testing.T) {
+		files := []string{"/opt/drover-lab-test", "/usr/local/bin/drover-lab-test", "/var/tmp/drover-lab-test", "/srv/drover-lab-test"}
+		for _, f := range files {
+			if _, err := os.Stat(f); err == nil {
+				t.Fatalf("%s exists on the machine before the test", f)
+			}
+		}
+		mustSSH(t, st, "s1", "for f in "+strings.Join(files, " ")+"; do echo s1 > $f; done")
+		for _, f := range files {
+			if _, err := os.Stat(f); err == nil {
+				os.Remove(f)
+				t.Errorf("%s leaked to the machine", f)
+			}
+			if out, err := sshRun(t, st, "s2", "test ! -e "+f); err != nil {
+				t.Errorf("s1's %s visible on s2: %v %s", f, err, out)
+			}
+		}
+		// The lab's own files are out of the hosts' sight.
+		if out, err := sshRun(t, st, "s2", "test ! -e "+filepath.Join(dir, hostsDir, "s1", "upper")); err != nil {
+			t.Errorf("s2 sees s1's layer: %v %s", err, out)
+		}
+		// Kernel settings: the host's network namespace's are its own,
+		// the machine's are read-only.
+		mustSSH(t, st, "s1", "echo 1 > /proc/sys/net/ipv4/ip_forward && echo lab > /proc/sys/kernel/domainname")
+		for _, key := range []string{"kernel/core_pattern", "vm/swappiness", "fs/file-max"} {
+			if out, err := sshRun(t, st, "s1", "cat /proc/sys/"+key+" > /tmp/v && cat /tmp/v > /proc/sys/"+key); err == nil || !strings.Contains(out, "Read-only file system") {
+				t.Errorf("s1 could write /proc/sys/%s: %v %s", key, err, out)
+			}
+		}
+		if got := mustSSH(t, st, "s1", "head -1 "+labMarker+"; grep -c tier=namespace "+labMarker); !strings.Contains(got, "namespace lab host s1") || !strings.HasSuffix(got, "\n1") {
+			t.Errorf("marker: %q", got)
+		}
+		if out, err := sshRun(t, st, "s1", "echo 1 > /proc/sysrq-trigger"); err == nil {
+			t.Errorf("s1 could write /proc/sysrq-trigger: %s", out)
+		}
+	})
+
+	t.Run("names", func(t *testing.T) {
+		if got := mustSSH(t, st, "s1", "getent hosts s2 s3.lab"); !strings.Contains(got, "198.51.100.2") || !strings.Contains(got, "198.51.100.3") {
+			t.Errorf("s1 resolves the lab's hosts as %q", got)
+		}
+		start := time.Now()
+		if out, err := sshRun(t, st, "s1", "getent ahosts drover.example.com"); err == nil {
+			t.Errorf("s1 resolves a name outside the lab: %s", out)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("a lookup the lab cannot answer took %s", d)
 		}
 	})
 
