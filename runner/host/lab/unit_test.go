@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/runner/host"
 )
 
 // Tests of the pure parts; they need no root.
@@ -216,6 +218,28 @@ func TestKeysAndKnownHosts(t *testing.T) {
 	for _, want := range []string{"ListenAddress 198.51.100.2:2222", "PermitRootLogin prohibit-password", "UsePAM no", "PidFile /run/sshd.pid"} {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("sshd config lacks %q", want)
+		}
+	}
+}
+
+// The keys a lab host may write are those drover's sysctl kind accepts in
+// a lab, and the lab's marker is the file the kind looks for.
+func TestSysctlsAgreeWithHost(t *testing.T) {
+	if labMarker != host.LabMarker {
+		t.Errorf("lab marker %s, the sysctl kind reads %s", labMarker, host.LabMarker)
+	}
+	for _, k := range hostSysctlRW {
+		key := strings.ReplaceAll(k, "/", ".")
+		if k == "net" || k == "fs/mqueue" {
+			key += ".x"
+		}
+		if !host.PerNamespaceSysctl(key) {
+			t.Errorf("%s is writable in lab hosts but refused by the sysctl kind", key)
+		}
+	}
+	for _, key := range []string{"kernel.core_pattern", "vm.swappiness", "kernel.pid_max"} {
+		if host.PerNamespaceSysctl(key) {
+			t.Errorf("%s accepted by the sysctl kind in a lab", key)
 		}
 	}
 }
