@@ -1,12 +1,16 @@
 package lab
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,6 +28,11 @@ import (
 //     and work directories are STATE/hosts/NAME/{upper,work} on the lab's
 //     own tmpfs (STATE/hosts), so everything the host writes stays there;
 //     the host cannot see the lab's tmpfs, hence no other host's layer;
+//   - an overlay of the same kind on each mount below / of a file system
+//     that holds files (diskSubmounts: a /usr, /var or /home of their own),
+//     its layers in STATE/hosts/NAME/layers/HASH; of the other mounts
+//     (tmpfs such as /dev/shm, other labs' files, nsfs) the host sees only
+//     the directory below them;
 //   - /proc of the host's PID namespace; /proc/sys read-only except the
 //     keys of the host's own namespaces (hostSysctlRW); /proc/sysrq-trigger,
 //     irq, bus, fs, acpi, scsi and driver read-only, /proc/kmsg and
@@ -134,6 +143,15 @@ func buildRoot(name, dir string, cgroups []string) error {
 	if err := mnt("drover-lab", "root", "overlay", 0, "lowerdir=/,upperdir=upper,workdir=work"); err != nil {
 		return err
 	}
+	ms, err := readMountinfo()
+	if err != nil {
+		return err
+	}
+	for _, point := range diskSubmounts(ms) {
+		if err := overlaySubmount(point); err != nil {
+			fmt.Fprintf(os.Stderr, "drover lab host init: %v: the host sees %s of the root file system\n", err, point)
+		}
+	}
 	steps := []func() error{
 		func() error { return mountProc("root/proc") },
 		func() error { return mountSys("root/sys", cgroups) },
@@ -146,6 +164,69 @@ func buildRoot(name, dir string, cgroups []string) error {
 		}
 	}
 	return nil
+}
+
+// diskFS are the file systems that hold the machine's files: a mount of
+// one below / gets an overlay of its own in every host. The others
+// (tmpfs, proc, nsfs...) are not shown: the host sees the directory below
+// them on the root file system.
+var diskFS = map[string]bool{
+	"ext2": true, "ext3": true, "ext4": true, "xfs": true, "btrfs": true, "f2fs": true, "zfs": true,
+	"overlay": true, "nfs": true, "nfs4": true, "9p": true, "virtiofs": true, "vfat": true, "exfat": true,
+}
+
+// replacedDirs are the host's own mounts: nothing of the machine's below
+// them is shown.
+var replacedDirs = []string{"/proc", "/sys", "/dev", "/run", "/tmp"}
+
+// diskSubmounts are the mount points below / of the machine's file
+// systems that hold files (diskFS), parents first, but those below
+// replacedDirs and those whose name an overlay option cannot hold.
+func diskSubmounts(ms []mountEntry) []string {
+	var points []string
+	seen := map[string]bool{}
+	for _, m := range ms {
+		if m.point == "/" || seen[m.point] || !diskFS[m.fstype] || strings.ContainsAny(m.point, ",:\\") {
+			continue
+		}
+		replaced := false
+		for _, d := range replacedDirs {
+			replaced = replaced || m.point == d || strings.HasPrefix(m.point, d+"/")
+		}
+		if !replaced {
+			seen[m.point] = true
+			points = append(points, m.point)
+		}
+	}
+	sort.Slice(points, func(i, j int) bool { return strings.Count(points[i], "/") < strings.Count(points[j], "/") })
+	return points
+}
+
+// overlaySubmount mounts an overlay on root/POINT whose lower layer is the
+// machine's mount at point and whose layers are in layers/NAME (relative
+// to the working directory, the host's directory), NAME derived from
+// point so that a restarted host finds its files again.
+func overlaySubmount(point string) error {
+	fi, err := os.Stat(point)
+	if err != nil || !fi.IsDir() {
+		return fmt.Errorf("%s: not a directory", point)
+	}
+	sum := sha256.Sum256([]byte(point))
+	layer := "layers/" + hex.EncodeToString(sum[:8])
+	for _, d := range []string{layer + "/upper", layer + "/work", "root" + point} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	if err := os.Chown(layer+"/upper", int(st.Uid), int(st.Gid)); err != nil {
+		return err
+	}
+	if err := os.Chmod(layer+"/upper", fi.Mode()&(fs.ModePerm|fs.ModeSticky|fs.ModeSetgid)); err != nil {
+		return err
+	}
+	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", point, layer, layer)
+	return mnt("drover-lab", "root"+point, "overlay", 0, opts)
 }
 
 // mountProc mounts the host's /proc with /proc/sys read-only but for

@@ -548,3 +548,47 @@ func TestUpAfterKeysLost(t *testing.T) {
 	}
 	mustSSH(t, st, "k2", "true")
 }
+
+// A file system mounted below / on the machine (a /var or /home of its
+// own; here a bind mount below /var/tmp) is seen in every host through an
+// overlay of its own: its files are there, what a host writes stays in
+// that host.
+func TestSubmountOverlay(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	base, err := os.MkdirTemp("/var/tmp", "drover-lab-submount-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, mnt := filepath.Join(base, "src"), filepath.Join(base, "mnt")
+	for _, d := range []string{src, mnt} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(src, "file"), []byte("machine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount(src, mnt, "", syscall.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(mnt, syscall.MNT_DETACH); err != nil {
+			t.Errorf("unmount %s: %v", mnt, err)
+		}
+		os.RemoveAll(base)
+	})
+	st, _ := upLab(t, []Server{{Name: "m1", Address: "198.51.100.31"}, {Name: "m2", Address: "198.51.100.32"}})
+	if got := mustSSH(t, st, "m1", "cat "+mnt+"/file && echo m1 > "+mnt+"/file && echo new > "+mnt+"/new && cat "+mnt+"/file"); got != "machine\nm1" {
+		t.Errorf("m1 sees %q", got)
+	}
+	if got := mustSSH(t, st, "m2", "cat "+mnt+"/file; ls "+mnt); got != "machine\nfile" {
+		t.Errorf("m2 sees %q", got)
+	}
+	if got, _ := os.ReadFile(filepath.Join(src, "file")); string(got) != "machine\n" {
+		t.Errorf("the machine's file is now %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(src, "new")); err == nil {
+		t.Errorf("a host's new file landed on the machine")
+	}
+}

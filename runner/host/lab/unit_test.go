@@ -243,3 +243,16 @@ func TestSysctlsAgreeWithHost(t *testing.T) {
 		}
 	}
 }
+
+func TestDiskSubmounts(t *testing.T) {
+	ms := []mountEntry{
+		{point: "/", fstype: "ext4"}, {point: "/proc", fstype: "proc"}, {point: "/var/lib/docker", fstype: "xfs"},
+		{point: "/var", fstype: "ext4"}, {point: "/home", fstype: "btrfs"}, {point: "/dev/shm", fstype: "tmpfs"},
+		{point: "/run/netns", fstype: "ext4"}, {point: "/tmp/x", fstype: "ext4"}, {point: "/srv/a,b", fstype: "ext4"},
+		{point: "/work/lab/hosts", fstype: "tmpfs"}, {point: "/mnt/ro", fstype: "tmpfs"}, {point: "/home", fstype: "btrfs"},
+	}
+	got := diskSubmounts(ms)
+	if want := []string{"/var", "/home", "/var/lib/docker"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
