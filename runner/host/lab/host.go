@@ -53,8 +53,8 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 // on the lab's tmpfs (the upper root and /etc with the mode and owner of
 // the machine's, so the merged view looks the same) and writes the lab's
 // files into its /etc layer: sshd config, host key, authorized key,
-// hostname, and the resolver and hosts files unless the host replaced
-// them. The overlay is not mounted, so writing its upper layer directly is
+// hostname, the resolver file unless the host replaced it, and the hosts
+// file unless the host has one. The overlay is not mounted, so writing its upper layer directly is
 // allowed.
 func prepareHost(p labPaths, hs HostState, gw netip.Addr, hostKey, client keyPair) error {
 	wrap := func(err error) error { return wrapErr(err, "lab host %s", hs.Name) }
@@ -86,14 +86,14 @@ func prepareHost(p labPaths, hs HostState, gw netip.Addr, hostKey, client keyPai
 			return wrap(err)
 		}
 	}
-	for _, f := range []struct{ path, data string }{
-		{"resolv.conf", resolvConf(gw)}, {"hosts", etcHosts(hs.Name)},
-	} {
-		if err := writeLabFile(filepath.Join(etc, f.path), f.data); err != nil {
-			return wrap(err)
-		}
+	if err := writeLabFile(filepath.Join(etc, "resolv.conf"), resolvConf(gw)); err != nil {
+		return wrap(err)
 	}
-	return nil
+	// /etc/hosts once: declarations add lines to it (webserver hosts_on).
+	if _, err := os.Lstat(filepath.Join(etc, "hosts")); err == nil {
+		return nil
+	}
+	return wrap(writeFileIfChanged(filepath.Join(etc, "hosts"), []byte(etcHosts(hs.Name)), 0o644))
 }
 
 // labFileHeader starts every file the lab writes into a host that the

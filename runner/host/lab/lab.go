@@ -40,6 +40,8 @@
 //	hosts/NAME/sshd.log   the host init's and sshd's output
 //	hosts/NAME/{upper,work,root}  the host's layer, overlay work directory
 //	                      and root mount point
+//	hosts/NAME/layers/HASH/{upper,work}  its layers of the machine's other
+//	                      disk file systems mounted below / (hostinit.go)
 //
 // The VM tier (UpVM, vm.go and vm_image.go) builds the same lab with a qemu
 // VM per server, running Debian's kernel and systemd.
