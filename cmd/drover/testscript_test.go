@@ -86,9 +86,11 @@ func TestPlan(t *testing.T)     { testscript.Run(t, params(t, "plan")) }
 // It also proves the lab sealed: it fingerprints the machine (the files of
 // /etc, /opt, /srv, /usr and /var, every kernel setting: fingerprint.Machine)
 // before the suites and again once all of them ended, and fails on any
-// difference. Nothing else may change the machine meanwhile (CI runs one
-// suite at a time); DROVER_LAB_NO_FINGERPRINT=1 skips the check when
-// something must (a shared development machine), but not in CI (CI=true).
+// difference. Nothing else may change the machine meanwhile: `make test`
+// runs TestLab on its own, after the other packages' tests (some of which
+// run daemons on the machine). DROVER_LAB_NO_FINGERPRINT=1 skips the check
+// where something else must (a shared development machine), but not in CI
+// (CI=true).
 func TestLab(t *testing.T) {
 	if os.Geteuid() != 0 || testing.Short() {
 		t.Skip("the lab suites need root and are skipped with -short")
