@@ -592,3 +592,61 @@ func TestSubmountOverlay(t *testing.T) {
 		t.Errorf("a host's new file landed on the machine")
 	}
 }
+
+// A package installed in a host (dpkg -i of a local .deb: the lab has no
+// mirror) is in that host only: its files and its dpkg record. The
+// machine's dpkg database and /usr do not change.
+func TestPackageStaysInHost(t *testing.T) {
+	requireRoot(t)
+	for _, tool := range []string{"dpkg", "dpkg-deb"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s (Debian)", tool)
+		}
+	}
+	t.Parallel()
+	const pkg, bin = "drover-lab-test-pkg", "/usr/bin/drover-lab-test-pkg"
+	if _, err := os.Stat(bin); err == nil {
+		t.Fatalf("%s exists on the machine before the test", bin)
+	}
+	// The .deb in /var/tmp, which the hosts see through their lower layer.
+	base, err := os.MkdirTemp("/var/tmp", "drover-lab-deb-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	root := filepath.Join(base, "pkg")
+	for path, content := range map[string]string{
+		"DEBIAN/control": "Package: " + pkg + "\nVersion: 1.0\nArchitecture: all\nMaintainer: drover <drover@example.test>\nDescription: drover lab test package\n",
+		"usr/bin/" + pkg: "#!/bin/sh\necho installed\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, path), []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deb := filepath.Join(base, pkg+".deb")
+	if out, err := exec.Command("dpkg-deb", "--root-owner-group", "--build", root, deb).CombinedOutput(); err != nil {
+		t.Fatalf("dpkg-deb: %v: %s", err, out)
+	}
+	machineStatus, err := os.ReadFile("/var/lib/dpkg/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	st, _ := upLab(t, []Server{{Name: "p1", Address: "198.51.100.41"}, {Name: "p2", Address: "198.51.100.42"}})
+	mustSSH(t, st, "p1", "dpkg -i "+deb+" >/dev/null")
+	if got := mustSSH(t, st, "p1", pkg+"; dpkg-query -W -f '${Status}' "+pkg); got != "installed\ninstall ok installed" {
+		t.Errorf("p1: %q", got)
+	}
+	if out, err := sshRun(t, st, "p2", "test ! -e "+bin+" && ! dpkg-query -W "+pkg); err != nil {
+		t.Errorf("p1's package visible on p2: %v %s", err, out)
+	}
+	if _, err := os.Stat(bin); err == nil {
+		t.Errorf("%s landed on the machine", bin)
+	}
+	if now, _ := os.ReadFile("/var/lib/dpkg/status"); !bytes.Equal(now, machineStatus) {
+		t.Errorf("the machine's dpkg database changed")
+	}
+}
