@@ -45,6 +45,8 @@ import (
 //     (and fuse when the machine has it), a devpts instance of its own,
 //     /dev/shm and /dev/mqueue of the host's IPC namespace;
 //   - /run and /tmp: tmpfs, /run holding the lab marker (labMarker);
+//   - the lab's state directory, when the host's tree has it: an empty
+//     read-only tmpfs (the hosts do not read the lab's keys);
 //
 // then it pivots into that root, detaches the machine's mounts, sets the
 // hostname and executes sshd.
@@ -157,6 +159,7 @@ func buildRoot(name, dir string, cgroups []string) error {
 		func() error { return mountSys("root/sys", cgroups) },
 		func() error { return mountDev("root/dev") },
 		func() error { return mountRun("root", name) },
+		func() error { return hideStateDir("root", filepath.Dir(filepath.Dir(dir))) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -402,6 +405,17 @@ func mountRun(root, name string) error {
 		}
 	}
 	return os.WriteFile(root+labMarker, []byte(markerText(name)), 0o644)
+}
+
+// hideStateDir covers the lab's state directory (its keys, the hosts'
+// layers) with an empty read-only tmpfs in the host, when the host's tree
+// has it (it does not below /tmp, which is the host's own).
+func hideStateDir(root, state string) error {
+	target := root + state
+	if fi, err := os.Stat(target); err != nil || !fi.IsDir() {
+		return nil
+	}
+	return mnt("drover-lab-state", target, "tmpfs", unix.MS_RDONLY|noSUIDDevExec, "mode=755,size=4k")
 }
 
 // markerText is the content of labMarker.

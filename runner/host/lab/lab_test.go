@@ -650,3 +650,24 @@ func TestPackageStaysInHost(t *testing.T) {
 		t.Errorf("the machine's dpkg database changed")
 	}
 }
+
+// A state directory the hosts' tree has (here below /var/tmp, which they
+// see through their lower layer) is hidden from them: they do not read the
+// lab's keys.
+func TestStateDirHidden(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	base, err := os.MkdirTemp("/var/tmp", "drover-lab-state-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	dir := filepath.Join(base, "state")
+	st := upLabAt(t, dir, []Server{{Name: "h1", Address: "198.51.100.51"}})
+	if _, err := os.Stat(st.IdentityFile); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustSSH(t, st, "h1", "ls -A "+dir+" | wc -l; touch "+dir+"/x 2>&1 || echo read-only"); !strings.HasPrefix(got, "0\n") || !strings.HasSuffix(got, "read-only") {
+		t.Errorf("h1 sees the state directory as %q", got)
+	}
+}
