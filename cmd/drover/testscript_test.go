@@ -8,12 +8,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/drover/drover/runner/host/lab"
+	"github.com/drover/drover/runner/host/lab/fingerprint"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testscripts (cmp with files in the archive)")
@@ -80,11 +82,48 @@ func TestPlan(t *testing.T)     { testscript.Run(t, params(t, "plan")) }
 
 // TestLab runs the end-to-end suites: real lab hosts, real SSH, real
 // kernel state. Root only; skipped with -short.
+//
+// It also proves the lab sealed: it fingerprints the machine (the files of
+// /etc, /opt, /srv, /usr and /var, every kernel setting: fingerprint.Machine)
+// before the suites and again once all of them ended, and fails on any
+// difference. Nothing else may change the machine meanwhile: `make test`
+// runs TestLab on its own, after the other packages' tests (some of which
+// run daemons on the machine). DROVER_LAB_NO_FINGERPRINT=1 skips the check
+// where something else must (a shared development machine), but not in CI
+// (CI=true).
 func TestLab(t *testing.T) {
 	if os.Geteuid() != 0 || testing.Short() {
 		t.Skip("the lab suites need root and are skipped with -short")
 	}
+	if os.Getenv("DROVER_LAB_NO_FINGERPRINT") != "1" || os.Getenv("CI") == "true" {
+		checkSealed(t)
+	}
 	testscript.Run(t, params(t, "lab"))
+}
+
+// checkSealed fingerprints the machine now and, once the test and all its
+// subtests ended, again, and fails the test on any difference.
+func checkSealed(t *testing.T) {
+	start := time.Now()
+	before, err := fingerprint.Take(fingerprint.Machine(), nil)
+	if err != nil {
+		t.Fatalf("fingerprint of the machine: %v", err)
+	}
+	t.Logf("machine fingerprint: %d files, %d kernel settings in %s",
+		len(before.Files), len(before.Sysctl), time.Since(start).Round(time.Millisecond))
+	t.Cleanup(func() {
+		after, err := fingerprint.Take(fingerprint.Machine(), before)
+		if err != nil {
+			t.Fatalf("fingerprint of the machine after the lab suites: %v", err)
+		}
+		if diff := fingerprint.Diff(before, after); len(diff) > 0 {
+			const show = 50
+			if len(diff) > show {
+				diff = append(diff[:show], fmt.Sprintf("... and %d more", len(diff)-show))
+			}
+			t.Errorf("the lab suites changed the machine:\n%s", strings.Join(diff, "\n"))
+		}
+	})
 }
 
 // TestLabVM runs the VM lab suites (testscripts/lab-vm): the playbooks on

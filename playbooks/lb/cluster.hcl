@@ -1,6 +1,7 @@
 # Two load balancers on s1 in front of web backends on s2 and s3 (the
-# seed's addlb, addbackends, setlb and pub). The backends are whatever
-# listens on port 8000 there; the lab suite starts busybox httpd.
+# seed's addlb, addbackends, setlb and pub). The backends are part of the
+# playbook: busybox httpd on port 8000 of s2 and s3, each serving a page
+# that names its server, so it applies and verifies on a fresh lab alone.
 
 server "s1" {
   address = "198.51.100.1"
@@ -10,6 +11,20 @@ server "s1" {
 
 server "s2" { address = "198.51.100.2" }
 server "s3" { address = "198.51.100.3" }
+
+# The backends: a page naming its server, served on port 8000.
+file "page" {
+  for_each = toset(["s2", "s3"])
+  servers  = [each.key]
+  path     = "/var/lib/web/index.html"
+  content  = "hello from ${each.key}\n"
+}
+
+service "web" {
+  servers = ["s2", "s3"]
+  command = "busybox httpd -f -p 8000 -h /var/lib/web"
+  watch   = [file.page]
+}
 
 # haproxy-s1-8080: HTTP on 8080 and HTTPS on 443 with a certificate
 # generated on s1, published on s1's address as ports 80 and 443.

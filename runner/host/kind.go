@@ -75,7 +75,7 @@ func NewKinds(env Env) Kinds {
 		"fdb":        fdbKind{},
 		"bridgeport": bridgeportKind{}, // bridgeport.go
 		"netns":      newNetnsKind(env),
-		"sysctl":     sysctlKind{procDir: "/proc/sys"},
+		"sysctl":     sysctlKind{procDir: "/proc/sys", labMarker: LabMarker},
 		"file":       fileKind{},
 		"rendered":   renderedKind{}, // rendered.go
 		"nft":        nftKind{},

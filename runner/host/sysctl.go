@@ -17,8 +17,57 @@ import (
 //     spaces between them ("32768 60999")
 //
 // Saved: "previous", the value before drover's first apply.
+//
+// In a namespace lab host (`drover lab up`; the lab writes labMarker into
+// the host's private /run) the kernel is the machine's: only the keys of
+// the host's own namespaces are its own (perNamespaceSysctl), and /proc/sys
+// is read-only for the rest. There, a key that is not per namespace is
+// refused when it is read, that is at plan time, with an error naming the
+// key and the VM tier (`drover lab up -vm`), whose hosts have kernels of
+// their own.
 type sysctlKind struct {
 	procDir string
+	// labMarker is the file whose presence says the host is a namespace
+	// lab host ("" never is).
+	labMarker string
+}
+
+// LabMarker is the file a namespace lab host has (runner/host/lab writes
+// it when the host starts).
+const LabMarker = "/run/drover-lab"
+
+// perNamespaceSysctls are the keys, and the prefixes ending in ".", that
+// belong to a namespace of their own in a lab host: the network
+// namespace's net.*, the UTS namespace's names and the IPC namespace's
+// limits. runner/host/lab leaves exactly these writable.
+var perNamespaceSysctls = []string{
+	"net.", "kernel.hostname", "kernel.domainname",
+	"kernel.shmmax", "kernel.shmall", "kernel.shmmni", "kernel.shm_rmid_forced",
+	"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "fs.mqueue.",
+}
+
+// PerNamespaceSysctl reports whether key belongs to a namespace of a lab
+// host (perNamespaceSysctls).
+func PerNamespaceSysctl(key string) bool {
+	for _, k := range perNamespaceSysctls {
+		if key == k || (strings.HasSuffix(k, ".") && strings.HasPrefix(key, k)) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkLab refuses a key that is not per namespace in a namespace lab host.
+func (k sysctlKind) checkLab(key string) error {
+	if k.labMarker == "" || PerNamespaceSysctl(key) {
+		return nil
+	}
+	if _, err := os.Stat(k.labMarker); err != nil {
+		return nil
+	}
+	return fmt.Errorf("sysctl %s is not per namespace: this is a namespace lab host (%s), which shares the machine's kernel, "+
+		"so the key is read-only here; only net.*, the UTS names and the IPC limits are the host's own. "+
+		"Test %s on the VM tier (drover lab up -vm), whose hosts run kernels of their own", key, k.labMarker, key)
 }
 
 func (sysctlKind) ReplaceOn() []string { return []string{"key"} }
@@ -35,6 +84,9 @@ func (k sysctlKind) path(key string) string {
 
 func (k sysctlKind) read(key string) (string, bool, error) {
 	if err := checkSysctlKey(key); err != nil {
+		return "", false, err
+	}
+	if err := k.checkLab(key); err != nil {
 		return "", false, err
 	}
 	data, err := os.ReadFile(k.path(key))
@@ -75,6 +127,9 @@ func (k sysctlKind) Apply(r Resource, _ bool, saved map[string]string) (map[stri
 }
 
 func (k sysctlKind) write(key, value string) error {
+	if err := k.checkLab(key); err != nil {
+		return err
+	}
 	if err := os.WriteFile(k.path(key), []byte(value+"\n"), 0o644); err != nil {
 		return fmt.Errorf("sysctl %s=%s: %w", key, value, err)
 	}

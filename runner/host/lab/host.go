@@ -1,10 +1,10 @@
 package lab
 
 import (
-	_ "embed"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,11 +13,6 @@ import (
 	"syscall"
 	"time"
 )
-
-// hostInitScript is PID 1 of every lab host until it becomes sshd.
-//
-//go:embed host-init.sh
-var hostInitScript string
 
 // hostEnv is the environment of a host's init and of commands Exec runs,
 // close to what an SSH login gets.
@@ -54,25 +49,27 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 `, hs.Name, hs.SSHAddr(), hostKeyPath, authorizedKeysPath)
 }
 
-// prepareHost creates a host's overlay upper/work directories (upper roots
-// with the mode and owner of the machine's directory, so the merged view
-// looks the same) and writes the lab's files into its /etc layer: sshd
-// config, host key, authorized key, hostname. The overlay is not mounted,
-// so writing its upper layer directly is allowed.
-func prepareHost(p labPaths, hs HostState, hostKey, client keyPair) error {
-	ovl := p.hostOvl(hs.Name)
-	for _, d := range privateDirs {
-		if err := os.MkdirAll(filepath.Join(ovl, d, "work"), 0o755); err != nil {
-			return fmt.Errorf("lab host %s: %w", hs.Name, err)
-		}
-		if err := mkdirLike(filepath.Join(ovl, d, "upper"), "/"+d); err != nil {
-			return fmt.Errorf("lab host %s: %w", hs.Name, err)
+// prepareHost creates a host's overlay upper, work and root directories
+// on the lab's tmpfs (the upper root and /etc with the mode and owner of
+// the machine's, so the merged view looks the same) and writes the lab's
+// files into its /etc layer: sshd config, host key, authorized key,
+// hostname, the resolver file unless the host replaced it, and the hosts
+// file unless the host has one. The overlay is not mounted, so writing its upper layer directly is
+// allowed.
+func prepareHost(p labPaths, hs HostState, gw netip.Addr, hostKey, client keyPair) error {
+	wrap := func(err error) error { return wrapErr(err, "lab host %s", hs.Name) }
+	for _, d := range []string{p.hostWork(hs.Name), p.hostRoot(hs.Name)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return wrap(err)
 		}
 	}
-	etc := filepath.Join(ovl, "etc", "upper")
-	if err := mkdirLike(filepath.Join(etc, "ssh"), "/etc/ssh"); err != nil {
-		return fmt.Errorf("lab host %s: %w", hs.Name, err)
+	upper := p.hostUpper(hs.Name)
+	for _, d := range []string{"", "etc", "etc/ssh"} {
+		if err := mkdirLike(filepath.Join(upper, d), "/"+d); err != nil {
+			return wrap(err)
+		}
 	}
+	etc := filepath.Join(upper, "etc")
 	files := []struct {
 		path string
 		data []byte
@@ -86,10 +83,55 @@ func prepareHost(p labPaths, hs HostState, hostKey, client keyPair) error {
 	}
 	for _, f := range files {
 		if err := writeFileIfChanged(filepath.Join(etc, f.path), f.data, f.mode); err != nil {
-			return fmt.Errorf("lab host %s: %w", hs.Name, err)
+			return wrap(err)
 		}
 	}
-	return nil
+	if err := writeLabFile(filepath.Join(etc, "resolv.conf"), resolvConf(gw)); err != nil {
+		return wrap(err)
+	}
+	// /etc/hosts once: declarations add lines to it (webserver hosts_on).
+	if _, err := os.Lstat(filepath.Join(etc, "hosts")); err == nil {
+		return nil
+	}
+	return wrap(writeFileIfChanged(filepath.Join(etc, "hosts"), []byte(etcHosts(hs.Name)), 0o644))
+}
+
+// labFileHeader starts every file the lab writes into a host that the
+// host may replace (resolv.conf, hosts): the lab rewrites such a file only
+// while it still starts with this line.
+const labFileHeader = "# Written by drover lab"
+
+// writeLabFile writes a lab-owned host file unless the host replaced it.
+func writeLabFile(path, data string) error {
+	old, err := os.ReadFile(path)
+	if err == nil && !strings.HasPrefix(string(old), labFileHeader) {
+		return nil
+	}
+	return writeFileIfChanged(path, []byte(data), 0o644)
+}
+
+// resolvConf points a host at the lab's resolver on its gateway, which
+// knows the lab's hosts and nothing else: a name it does not know fails at
+// once (NXDOMAIN, or "connection refused" when the resolver is missing)
+// instead of waiting for a resolver the lab cannot reach.
+func resolvConf(gw netip.Addr) string {
+	return fmt.Sprintf(`%s: the lab's resolver (dnsmasq on the lab gateway) knows
+# the lab's hosts (NAME and NAME.%s) and nothing else; it forwards nothing.
+nameserver %s
+search %s
+options timeout:1 attempts:1
+`, labFileHeader, labDomain, gw, labDomain)
+}
+
+// etcHosts is a host's /etc/hosts: loopback names and its own name.
+func etcHosts(name string) string {
+	return fmt.Sprintf(`%s
+127.0.0.1	localhost
+127.0.1.1	%s.%s %s
+::1	localhost ip6-localhost ip6-loopback
+ff02::1	ip6-allnodes
+ff02::2	ip6-allrouters
+`, labFileHeader, name, labDomain, name)
 }
 
 // mkdirLike makes dir (and its parents) and gives it the mode and owner of
@@ -111,11 +153,11 @@ func mkdirLike(dir, model string) error {
 	return os.Chmod(dir, mode)
 }
 
-// startHost starts a host's init (host-init.sh) in the host's network
-// namespace and in new mount, UTS, IPC and PID namespaces, in a session
-// of its own, writing to the host's log. It returns the init's PID. The
-// host outlives this process; while this process lives, a goroutine reaps
-// the init when it ends.
+// startHost starts a host's init (hostInit, this program executed again
+// as hostInitArg0) in the host's network namespace and in new mount, UTS,
+// IPC and PID namespaces, in a session of its own, writing to the host's
+// log. It returns the init's PID. The host outlives this process; while
+// this process lives, a goroutine reaps the init when it ends.
 func startHost(p labPaths, hs HostState, cgroups []string) (int, error) {
 	logf, err := os.OpenFile(hs.Log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
@@ -123,10 +165,9 @@ func startHost(p labPaths, hs HostState, cgroups []string) (int, error) {
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "--- drover lab: host %s starting at %s ---\n", hs.Name, time.Now().Format(time.RFC3339))
-	args := append([]string{"sh", "-c", hostInitScript, "host-init.sh", hs.Name, p.hostOvl(hs.Name)}, cgroups...)
 	cmd := &exec.Cmd{
-		Path:   "/bin/sh",
-		Args:   args,
+		Path:   "/proc/self/exe",
+		Args:   append([]string{hostInitArg0, hs.Name, p.host(hs.Name)}, cgroups...),
 		Env:    hostEnv,
 		Dir:    "/",
 		Stdout: logf,

@@ -12,12 +12,22 @@
 // to the machine's own namespaces, so several labs with the same addresses
 // coexist; the machine reaches a lab only through State.Dial.
 //
-// Each host runs host-init.sh as PID 1 of new mount, UTS, IPC and PID
-// namespaces: private overlays over /etc, /var/lib, /var/log, /root and
-// /usr/local, tmpfs /run, /tmp and /dev/shm, its own /proc and /sys, the
-// machine's cgroup hierarchies below a tmpfs /sys/fs/cgroup, hostname =
-// server name; then it becomes sshd (/etc/ssh/lab_sshd_config: the server
-// address, a stable host key, root login by key only).
+// Each host is sealed: its init (hostinit.go) runs in new mount, UTS,
+// IPC and PID namespaces and pivots into a copy-on-write view of the whole
+// machine (an overlay with the machine's root file system as its lower
+// layer and the host's upper layer on the lab's tmpfs), with /proc, /sys,
+// /dev, /run and /tmp of its own, /proc/sys read-only except its own
+// namespaces' keys, hostname = server name; then it becomes sshd
+// (/etc/ssh/lab_sshd_config: the server address, a stable host key, root
+// login by key only). A resolver in the outer namespace (dnsmasq on the
+// gateways, resolver.go) answers the hosts' names and nothing else.
+//
+// What a host shares with the machine: the kernel (its modules, the
+// sysctls that are not per namespace, which are read-only in the host),
+// the cgroup tree, and the machine's files as they are when read (the
+// lower layer is live: changing the machine's own files while a lab is up
+// gives undefined results in its hosts). Nothing a host writes lands
+// outside STATE/hosts.
 //
 // State directory (the CLI uses DIR/.drover/lab):
 //
@@ -25,13 +35,13 @@
 //	ssh/id_ed25519[.pub]  client key, generated once (mode 0600)
 //	ssh/host_NAME[.pub]   each host's key, generated once, kept by Down
 //	ssh/known_hosts       every host's key under its address
+//	dns/                  the lab resolver's configuration and log
+//	hosts/                the lab's tmpfs, mounted by Up, unmounted by Down:
 //	hosts/NAME/sshd.log   the host init's and sshd's output
-//	hosts/NAME/ovl/DIR/{upper,work}  the host's private layers
-//
-// When the state directory's file system cannot hold overlay upper
-// directories (overlayfs, NFS, FUSE, ...) or lies inside a directory the
-// hosts overlay (such as /root), Up mounts a tmpfs on STATE/hosts and Down
-// unmounts it; the hosts' files then live in memory.
+//	hosts/NAME/{upper,work,root}  the host's layer, overlay work directory
+//	                      and root mount point
+//	hosts/NAME/layers/HASH/{upper,work}  its layers of the machine's other
+//	                      disk file systems mounted below / (hostinit.go)
 //
 // The VM tier (UpVM, vm.go and vm_image.go) builds the same lab with a qemu
 // VM per server, running Debian's kernel and systemd.
@@ -107,7 +117,7 @@ func Up(ctx context.Context, stateDir string, servers []Server, log io.Writer) (
 	for _, gw := range gws {
 		st.Gateways = append(st.Gateways, gw.String())
 	}
-	if st.HostsTmpfs, err = ensureHostsDir(p, log); err != nil {
+	if st.HostsTmpfs, err = ensureHostsDir(p); err != nil {
 		return nil, err
 	}
 	if err := removeStaleHosts(p, servers, log); err != nil {
@@ -123,6 +133,9 @@ func Up(ctx context.Context, stateDir string, servers []Server, log io.Writer) (
 	if err != nil {
 		return nil, err
 	}
+	if err := ensureResolver(p, st, gws, log); err != nil {
+		return nil, err
+	}
 	if err := st.waitSSH(ctx, SSHTimeout); err != nil {
 		return st, err
 	}
@@ -132,8 +145,8 @@ func Up(ctx context.Context, stateDir string, servers []Server, log io.Writer) (
 }
 
 // upHosts makes every server's namespace and network right and starts the
-// hosts that do not run; then it records the state and known_hosts. It
-// returns how many hosts it started.
+// hosts that do not run, hostWorkers at a time; then it records the state
+// and known_hosts. It returns how many hosts it started.
 func upHosts(p labPaths, st *State, servers []Server, gws []netip.Prefix, log io.Writer) (int, error) {
 	client, newClient, err := loadOrCreateKey(p.identity(), "drover-lab")
 	if err != nil {
@@ -143,25 +156,60 @@ func upHosts(p labPaths, st *State, servers []Server, gws []netip.Prefix, log io
 	for i, s := range servers {
 		names[i] = p.hostNetns(s.Name)
 	}
+	ms, _ := readMountinfo()
 	b := &hostBuilder{p: p, outer: st.Netns, gws: gws, client: client, newClient: newClient,
-		inits: hostInits(names), log: log}
-	keys := map[string]keyPair{}
-	started := 0
-	for _, s := range servers {
-		hs, key, didStart, err := b.up(s)
-		if err != nil {
-			return 0, err
-		}
-		if didStart {
-			started++
-		}
-		keys[s.Name] = key
-		st.Hosts = append(st.Hosts, hs)
+		inits: hostInits(names), cgroups: cgroupSpecs(ms, enabledControllers()), log: &syncWriter{w: log}}
+	hosts := make([]HostState, len(servers))
+	keys := make([]keyPair, len(servers))
+	started := make([]bool, len(servers))
+	errs := make([]error, len(servers))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(hostWorkers, len(servers)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				hosts[i], keys[i], started[i], errs[i] = b.up(servers[i])
+			}
+		}()
 	}
-	if err := writeFileIfChanged(p.knownHosts(), knownHostsFile(st.Hosts, keys), 0o644); err != nil {
+	for i := range servers {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return 0, err
 	}
-	return started, writeState(p.state(), st)
+	n := 0
+	byName := map[string]keyPair{}
+	for i, s := range servers {
+		byName[s.Name] = keys[i]
+		if started[i] {
+			n++
+		}
+	}
+	st.Hosts = hosts
+	if err := writeFileIfChanged(p.knownHosts(), knownHostsFile(st.Hosts, byName), 0o644); err != nil {
+		return 0, err
+	}
+	return n, writeState(p.state(), st)
+}
+
+// hostWorkers is how many hosts Up builds at once.
+const hostWorkers = 8
+
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 // hostBuilder holds what building the hosts of one Up shares.
@@ -172,7 +220,7 @@ type hostBuilder struct {
 	client    keyPair
 	newClient bool           // the client key was just made
 	inits     map[string]int // running host inits by namespace
-	cgroups   []string       // for host-init.sh, read on the first start
+	cgroups   []string       // for the host init (cgroupSpecs)
 	log       io.Writer
 }
 
@@ -209,11 +257,7 @@ func (b *hostBuilder) up(s Server) (HostState, keyPair, bool, error) {
 	if hs.PID != 0 {
 		return hs, key, false, nil
 	}
-	if b.cgroups == nil {
-		ms, _ := readMountinfo()
-		b.cgroups = cgroupSpecs(ms, enabledControllers())
-	}
-	if err := prepareHost(b.p, hs, key, b.client); err != nil {
+	if err := prepareHost(b.p, hs, gw, key, b.client); err != nil {
 		return hs, key, false, err
 	}
 	if hs.PID, err = startHost(b.p, hs, b.cgroups); err != nil {
@@ -223,28 +267,26 @@ func (b *hostBuilder) up(s Server) (HostState, keyPair, bool, error) {
 	return hs, key, true, nil
 }
 
-// ensureHostsDir makes STATE/hosts, mounting a tmpfs on it when the state
-// directory cannot hold overlay layers, and reports whether it is a mount.
-func ensureHostsDir(p labPaths, log io.Writer) (bool, error) {
+// ensureHostsDir makes STATE/hosts and mounts the lab's tmpfs on it
+// unless it is a mount point already. The hosts' layers live there: a
+// mount of its own, which the hosts' lower layer (the machine's root file
+// system without its submounts) does not show, so no host sees another's
+// files; and Down removes all of them by unmounting it.
+func ensureHostsDir(p labPaths) (bool, error) {
 	hosts := p.hosts()
 	if err := os.MkdirAll(hosts, 0o755); err != nil {
 		return false, fmt.Errorf("lab: %w", err)
 	}
+	if real, err := filepath.EvalSymlinks(hosts); err == nil {
+		hosts = real
+	}
 	mounted, err := isMountPoint(hosts)
-	if err != nil {
-		return false, fmt.Errorf("lab: %w", err)
+	if err != nil || mounted {
+		return mounted, wrapErr(err, "lab")
 	}
-	if mounted {
-		return true, nil
+	if err := unix.Mount("drover-lab", hosts, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=755"); err != nil {
+		return false, fmt.Errorf("lab: mount a tmpfs on %s: %w", hosts, err)
 	}
-	why, err := needsHostsTmpfs(hosts)
-	if err != nil || why == "" {
-		return false, err
-	}
-	if err := unix.Mount("tmpfs", hosts, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=755"); err != nil {
-		return false, fmt.Errorf("lab: mount tmpfs on %s (%s): %w", hosts, why, err)
-	}
-	fmt.Fprintf(log, "lab %s: mounted a tmpfs on %s: %s\n", p.outerNetns(), hosts, why)
 	return true, nil
 }
 
@@ -290,7 +332,7 @@ func removeStaleHosts(p labPaths, servers []Server, log io.Writer) error {
 // sshdConfigStale reports whether the sshd configuration a host was last
 // started with differs from the one server s needs (or is missing).
 func sshdConfigStale(p labPaths, s Server) bool {
-	have, err := os.ReadFile(filepath.Join(p.hostOvl(s.Name), "etc", "upper", sshdConfigPath))
+	have, err := os.ReadFile(filepath.Join(p.hostUpper(s.Name), "etc", sshdConfigPath))
 	want := sshdConfig(HostState{Name: s.Name, Address: s.Address, Port: s.Port})
 	return err != nil || string(have) != want
 }
@@ -342,8 +384,10 @@ func Down(stateDir string, log io.Writer) error {
 	if err := removeHostsDir(p); err != nil {
 		return err
 	}
-	if err := os.RemoveAll(p.vms()); err != nil {
-		return fmt.Errorf("lab: %w", err)
+	for _, d := range []string{p.vms(), p.dns()} {
+		if err := os.RemoveAll(d); err != nil {
+			return fmt.Errorf("lab: %w", err)
+		}
 	}
 	if err := os.Remove(p.state()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("lab: %w", err)

@@ -213,10 +213,65 @@ func TestLabLifecycle(t *testing.T) {
 			t.Errorf("s2 sees %s processes", ps)
 		}
 		mounts := mustExec(t, st, "s2", "cat", "/proc/self/mountinfo")
-		for _, want := range []string{" /sys/fs/cgroup rw", " /sys/fs/cgroup/systemd ", " /etc rw", " /run rw", " /tmp rw"} {
+		for _, want := range []string{" / / rw,relatime - overlay drover-lab ", " /sys/fs/cgroup rw", " /sys/fs/cgroup/systemd ",
+			" /run rw", " /tmp rw", " /dev rw", " /dev/pts rw", " /proc/sys ro,", " /proc/sys/net rw,", " /sys ro,"} {
 			if !strings.Contains(mounts, want) {
 				t.Errorf("s2 lacks mount %q", want)
 			}
+		}
+		// Nothing of the machine's mounts but the root's files.
+		if strings.Contains(mounts, netnsDir) || strings.Contains(mounts, dir) {
+			t.Errorf("s2 sees the machine's mounts:\n%s", mounts)
+		}
+	})
+
+	t.Run("sealed", func(t *testing.T) {
+		files := []string{"/opt/drover-lab-test", "/usr/local/bin/drover-lab-test", "/var/tmp/drover-lab-test", "/srv/drover-lab-test"}
+		for _, f := range files {
+			if _, err := os.Stat(f); err == nil {
+				t.Fatalf("%s exists on the machine before the test", f)
+			}
+		}
+		mustSSH(t, st, "s1", "for f in "+strings.Join(files, " ")+"; do echo s1 > $f; done")
+		for _, f := range files {
+			if _, err := os.Stat(f); err == nil {
+				os.Remove(f)
+				t.Errorf("%s leaked to the machine", f)
+			}
+			if out, err := sshRun(t, st, "s2", "test ! -e "+f); err != nil {
+				t.Errorf("s1's %s visible on s2: %v %s", f, err, out)
+			}
+		}
+		// The lab's own files are out of the hosts' sight.
+		if out, err := sshRun(t, st, "s2", "test ! -e "+filepath.Join(dir, hostsDir, "s1", "upper")); err != nil {
+			t.Errorf("s2 sees s1's layer: %v %s", err, out)
+		}
+		// Kernel settings: the host's network namespace's are its own,
+		// the machine's are read-only.
+		mustSSH(t, st, "s1", "echo 1 > /proc/sys/net/ipv4/ip_forward && echo lab > /proc/sys/kernel/domainname")
+		for _, key := range []string{"kernel/core_pattern", "vm/swappiness", "fs/file-max"} {
+			if out, err := sshRun(t, st, "s1", "cat /proc/sys/"+key+" > /tmp/v && cat /tmp/v > /proc/sys/"+key); err == nil || !strings.Contains(out, "Read-only file system") {
+				t.Errorf("s1 could write /proc/sys/%s: %v %s", key, err, out)
+			}
+		}
+		if got := mustSSH(t, st, "s1", "head -1 "+labMarker+"; grep -c tier=namespace "+labMarker); !strings.Contains(got, "namespace lab host s1") || !strings.HasSuffix(got, "\n1") {
+			t.Errorf("marker: %q", got)
+		}
+		if out, err := sshRun(t, st, "s1", "echo 1 > /proc/sysrq-trigger"); err == nil {
+			t.Errorf("s1 could write /proc/sysrq-trigger: %s", out)
+		}
+	})
+
+	t.Run("names", func(t *testing.T) {
+		if got := mustSSH(t, st, "s1", "getent hosts s2 s3.lab"); !strings.Contains(got, "198.51.100.2") || !strings.Contains(got, "198.51.100.3") {
+			t.Errorf("s1 resolves the lab's hosts as %q", got)
+		}
+		start := time.Now()
+		if out, err := sshRun(t, st, "s1", "getent ahosts drover.example.com"); err == nil {
+			t.Errorf("s1 resolves a name outside the lab: %s", out)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("a lookup the lab cannot answer took %s", d)
 		}
 	})
 
@@ -492,4 +547,127 @@ func TestUpAfterKeysLost(t *testing.T) {
 		t.Errorf("hosts kept their lost keys: %v -> %v", old, now)
 	}
 	mustSSH(t, st, "k2", "true")
+}
+
+// A file system mounted below / on the machine (a /var or /home of its
+// own; here a bind mount below /var/tmp) is seen in every host through an
+// overlay of its own: its files are there, what a host writes stays in
+// that host.
+func TestSubmountOverlay(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	base, err := os.MkdirTemp("/var/tmp", "drover-lab-submount-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, mnt := filepath.Join(base, "src"), filepath.Join(base, "mnt")
+	for _, d := range []string{src, mnt} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(src, "file"), []byte("machine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount(src, mnt, "", syscall.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(mnt, syscall.MNT_DETACH); err != nil {
+			t.Errorf("unmount %s: %v", mnt, err)
+		}
+		os.RemoveAll(base)
+	})
+	st, _ := upLab(t, []Server{{Name: "m1", Address: "198.51.100.31"}, {Name: "m2", Address: "198.51.100.32"}})
+	if got := mustSSH(t, st, "m1", "cat "+mnt+"/file && echo m1 > "+mnt+"/file && echo new > "+mnt+"/new && cat "+mnt+"/file"); got != "machine\nm1" {
+		t.Errorf("m1 sees %q", got)
+	}
+	if got := mustSSH(t, st, "m2", "cat "+mnt+"/file; ls "+mnt); got != "machine\nfile" {
+		t.Errorf("m2 sees %q", got)
+	}
+	if got, _ := os.ReadFile(filepath.Join(src, "file")); string(got) != "machine\n" {
+		t.Errorf("the machine's file is now %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(src, "new")); err == nil {
+		t.Errorf("a host's new file landed on the machine")
+	}
+}
+
+// A package installed in a host (dpkg -i of a local .deb: the lab has no
+// mirror) is in that host only: its files and its dpkg record. The
+// machine's dpkg database and /usr do not change.
+func TestPackageStaysInHost(t *testing.T) {
+	requireRoot(t)
+	for _, tool := range []string{"dpkg", "dpkg-deb"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s (Debian)", tool)
+		}
+	}
+	t.Parallel()
+	const pkg, bin = "drover-lab-test-pkg", "/usr/bin/drover-lab-test-pkg"
+	if _, err := os.Stat(bin); err == nil {
+		t.Fatalf("%s exists on the machine before the test", bin)
+	}
+	// The .deb in /var/tmp, which the hosts see through their lower layer.
+	base, err := os.MkdirTemp("/var/tmp", "drover-lab-deb-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	root := filepath.Join(base, "pkg")
+	for path, content := range map[string]string{
+		"DEBIAN/control": "Package: " + pkg + "\nVersion: 1.0\nArchitecture: all\nMaintainer: drover <drover@example.test>\nDescription: drover lab test package\n",
+		"usr/bin/" + pkg: "#!/bin/sh\necho installed\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, path), []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deb := filepath.Join(base, pkg+".deb")
+	if out, err := exec.Command("dpkg-deb", "--root-owner-group", "--build", root, deb).CombinedOutput(); err != nil {
+		t.Fatalf("dpkg-deb: %v: %s", err, out)
+	}
+	machineStatus, err := os.ReadFile("/var/lib/dpkg/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	st, _ := upLab(t, []Server{{Name: "p1", Address: "198.51.100.41"}, {Name: "p2", Address: "198.51.100.42"}})
+	mustSSH(t, st, "p1", "dpkg -i "+deb+" >/dev/null")
+	if got := mustSSH(t, st, "p1", pkg+"; dpkg-query -W -f '${Status}' "+pkg); got != "installed\ninstall ok installed" {
+		t.Errorf("p1: %q", got)
+	}
+	if out, err := sshRun(t, st, "p2", "test ! -e "+bin+" && ! dpkg-query -W "+pkg); err != nil {
+		t.Errorf("p1's package visible on p2: %v %s", err, out)
+	}
+	if _, err := os.Stat(bin); err == nil {
+		t.Errorf("%s landed on the machine", bin)
+	}
+	if now, _ := os.ReadFile("/var/lib/dpkg/status"); !bytes.Equal(now, machineStatus) {
+		t.Errorf("the machine's dpkg database changed")
+	}
+}
+
+// A state directory the hosts' tree has (here below /var/tmp, which they
+// see through their lower layer) is hidden from them: they do not read the
+// lab's keys.
+func TestStateDirHidden(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	base, err := os.MkdirTemp("/var/tmp", "drover-lab-state-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	dir := filepath.Join(base, "state")
+	st := upLabAt(t, dir, []Server{{Name: "h1", Address: "198.51.100.51"}})
+	if _, err := os.Stat(st.IdentityFile); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustSSH(t, st, "h1", "ls -A "+dir+" | wc -l; touch "+dir+"/x 2>&1 || echo read-only"); !strings.HasPrefix(got, "0\n") || !strings.HasSuffix(got, "read-only") {
+		t.Errorf("h1 sees the state directory as %q", got)
+	}
 }

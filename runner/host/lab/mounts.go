@@ -2,12 +2,8 @@ package lab
 
 import (
 	"bufio"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // mountEntry is one line of /proc/self/mountinfo.
@@ -96,48 +92,7 @@ func isMountPoint(path string) (bool, error) {
 	return false, nil
 }
 
-// Filesystems known to hold overlayfs upper and work directories.
-var overlayUpperFS = map[int64]string{
-	unix.EXT4_SUPER_MAGIC:  "ext4",
-	unix.XFS_SUPER_MAGIC:   "xfs",
-	unix.BTRFS_SUPER_MAGIC: "btrfs",
-	unix.TMPFS_MAGIC:       "tmpfs",
-	unix.F2FS_SUPER_MAGIC:  "f2fs",
-}
-
-// The machine directories every lab host overlays with a private layer.
-var privateDirs = []string{"etc", "var/lib", "var/log", "root", "usr/local"}
-
-// needsHostsTmpfs reports why STATE/hosts needs a tmpfs of its own, or ""
-// when the directory can hold the overlay upper/work directories as is:
-// its file system must be one known to support them (not overlayfs, NFS,
-// FUSE...) and it must not lie inside a directory the hosts overlay (the
-// kernel refuses overlapping layers).
-func needsHostsTmpfs(hosts string) (string, error) {
-	var st unix.Statfs_t
-	if err := unix.Statfs(hosts, &st); err != nil {
-		return "", fmt.Errorf("lab: %s: %w", hosts, err)
-	}
-	if _, ok := overlayUpperFS[int64(st.Type)]; !ok {
-		return fmt.Sprintf("its file system (magic %#x) cannot hold overlay upper directories", st.Type), nil
-	}
-	real, err := filepath.EvalSymlinks(hosts)
-	if err != nil {
-		return "", fmt.Errorf("lab: %s: %w", hosts, err)
-	}
-	for _, d := range privateDirs {
-		lower, err := filepath.EvalSymlinks("/" + d)
-		if err != nil {
-			continue
-		}
-		if real == lower || strings.HasPrefix(real, lower+"/") {
-			return fmt.Sprintf("it lies inside %s, which lab hosts overlay", lower), nil
-		}
-	}
-	return "", nil
-}
-
-// cgroupSpecs describes, for host-init.sh, the cgroup hierarchies a lab
+// cgroupSpecs describes, for the host init, the cgroup hierarchies a lab
 // host mounts below /sys/fs/cgroup: "SUBDIR:FSTYPE:OPTIONS". It mirrors
 // the machine's own layout (v1 controllers as co-mounted there, name=systemd,
 // a cgroup2 "unified" or root mount); on a machine without v1 mounts it

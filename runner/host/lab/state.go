@@ -36,8 +36,8 @@ type State struct {
 	IdentityFile string `json:"identity_file"`
 	KnownHosts   string `json:"known_hosts"`
 	User         string `json:"user"`
-	// HostsTmpfs is true when the lab mounted a tmpfs on STATE/hosts
-	// because STATE's file system cannot hold overlay upper directories.
+	// HostsTmpfs is true when STATE/hosts is the lab's tmpfs (always, for
+	// a namespace lab: the hosts' layers live there).
 	HostsTmpfs bool `json:"hosts_tmpfs,omitempty"`
 	// VM is set for a VM lab (UpVM): every host is a qemu VM.
 	VM *VMInfo `json:"vm,omitempty"`
@@ -85,6 +85,7 @@ func (s *State) Host(name string) (HostState, bool) {
 const (
 	nsPrefix     = "drv-"
 	bridgeName   = "labbr"
+	labDomain    = "lab"
 	netnsDir     = "/run/netns"
 	stateFile    = "state.json"
 	lockFile     = ".lock"
@@ -147,7 +148,9 @@ func (p labPaths) hostKey(name string) string   { return filepath.Join(p.ssh(), 
 func (p labPaths) hosts() string                { return filepath.Join(p.dir, hostsDir) }
 func (p labPaths) host(name string) string      { return filepath.Join(p.hosts(), name) }
 func (p labPaths) hostLog(name string) string   { return filepath.Join(p.host(name), "sshd.log") }
-func (p labPaths) hostOvl(name string) string   { return filepath.Join(p.host(name), "ovl") }
+func (p labPaths) hostUpper(name string) string { return filepath.Join(p.host(name), "upper") }
+func (p labPaths) hostWork(name string) string  { return filepath.Join(p.host(name), "work") }
+func (p labPaths) hostRoot(name string) string  { return filepath.Join(p.host(name), "root") }
 
 // readState reads state.json; a missing file is (nil, nil).
 func readState(path string) (*State, error) {

@@ -2,11 +2,14 @@ package lab
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/runner/host"
 )
 
 // Tests of the pure parts; they need no root.
@@ -142,17 +145,50 @@ func TestCgroupSpecs(t *testing.T) {
 	}
 }
 
-func TestNeedsHostsTmpfs(t *testing.T) {
-	dir := t.TempDir()
-	why, err := needsHostsTmpfs(dir)
-	if err != nil {
+func TestResolverConfig(t *testing.T) {
+	gws := []netip.Prefix{netip.MustParsePrefix("198.51.100.254/24"), netip.MustParsePrefix("203.0.113.254/24")}
+	hosts := []HostState{{Name: "s1", Address: "198.51.100.1"}, {Name: "db", Address: "203.0.113.5"}}
+	conf := resolverConfig(hosts, gws)
+	for _, want := range []string{"\nno-resolv\n", "\nno-hosts\n", "\nlocal=/#/\n", "\npid-file=\n",
+		"\nlisten-address=198.51.100.254\n", "\nlisten-address=203.0.113.254\n",
+		"\nhost-record=s1,s1.lab,198.51.100.1\n", "\nhost-record=db,db.lab,203.0.113.5\n"} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("resolver config lacks %q:\n%s", want, conf)
+		}
+	}
+	if rc := resolvConf(gws[1].Addr()); !strings.Contains(rc, "\nnameserver 203.0.113.254\n") || !strings.HasPrefix(rc, labFileHeader) {
+		t.Errorf("resolv.conf:\n%s", rc)
+	}
+}
+
+func TestWriteLabFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "resolv.conf")
+	if err := writeLabFile(path, labFileHeader+"\nnameserver 1\n"); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s: %q", dir, why) // depends on the machine's /tmp
-	if home, err := os.UserHomeDir(); err == nil && home == "/root" {
-		if why, _ := needsHostsTmpfs("/root"); !strings.Contains(why, "inside /root") {
-			t.Errorf("/root: %q", why)
+	if err := writeLabFile(path, labFileHeader+"\nnameserver 2\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); !strings.Contains(string(got), "nameserver 2") {
+		t.Errorf("lab's own file not rewritten: %q", got)
+	}
+	os.WriteFile(path, []byte("nameserver 9\n"), 0o644)
+	if err := writeLabFile(path, labFileHeader+"\nnameserver 3\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "nameserver 9\n" {
+		t.Errorf("the host's own file was replaced: %q", got)
+	}
+}
+
+func TestMountOptions(t *testing.T) {
+	for opts, want := range map[string]string{"rw": "", "rw,cpu": "cpu", "none,name=systemd": "none,name=systemd"} {
+		if flags, data := mountOptions(opts); flags != 0 || data != want {
+			t.Errorf("%q: %d %q", opts, flags, data)
 		}
+	}
+	if flags, _ := mountOptions("ro,cpu"); flags == 0 {
+		t.Errorf("ro lost")
 	}
 }
 
@@ -183,5 +219,40 @@ func TestKeysAndKnownHosts(t *testing.T) {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("sshd config lacks %q", want)
 		}
+	}
+}
+
+// The keys a lab host may write are those drover's sysctl kind accepts in
+// a lab, and the lab's marker is the file the kind looks for.
+func TestSysctlsAgreeWithHost(t *testing.T) {
+	if labMarker != host.LabMarker {
+		t.Errorf("lab marker %s, the sysctl kind reads %s", labMarker, host.LabMarker)
+	}
+	for _, k := range hostSysctlRW {
+		key := strings.ReplaceAll(k, "/", ".")
+		if k == "net" || k == "fs/mqueue" {
+			key += ".x"
+		}
+		if !host.PerNamespaceSysctl(key) {
+			t.Errorf("%s is writable in lab hosts but refused by the sysctl kind", key)
+		}
+	}
+	for _, key := range []string{"kernel.core_pattern", "vm.swappiness", "kernel.pid_max"} {
+		if host.PerNamespaceSysctl(key) {
+			t.Errorf("%s accepted by the sysctl kind in a lab", key)
+		}
+	}
+}
+
+func TestDiskSubmounts(t *testing.T) {
+	ms := []mountEntry{
+		{point: "/", fstype: "ext4"}, {point: "/proc", fstype: "proc"}, {point: "/var/lib/docker", fstype: "xfs"},
+		{point: "/var", fstype: "ext4"}, {point: "/home", fstype: "btrfs"}, {point: "/dev/shm", fstype: "tmpfs"},
+		{point: "/run/netns", fstype: "ext4"}, {point: "/tmp/x", fstype: "ext4"}, {point: "/srv/a,b", fstype: "ext4"},
+		{point: "/work/lab/hosts", fstype: "tmpfs"}, {point: "/mnt/ro", fstype: "tmpfs"}, {point: "/home", fstype: "btrfs"},
+	}
+	got := diskSubmounts(ms)
+	if want := []string{"/var", "/home", "/var/lib/docker"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
