@@ -22,13 +22,13 @@ func attachmentBlockSchema() hcl.BlockHeaderSchema {
 }
 
 func attachmentSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("attachment", []attrSpec{
 		{name: "server", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"s1"`, required: true},
 		{name: "network", typ: cty.String, deflt: str(AttachSubnet), example: `"vx1"`},
 		{name: "address", typ: cty.String, deflt: str(""), example: `"100.64.10.50/24"`},
 		{name: "dhcp", typ: cty.Bool, deflt: cty.False, example: "true"},
 		{name: "gateway", typ: cty.String, deflt: str(""), example: `"100.64.10.1"`},
-	}
+	})
 }
 
 // attachDecl is one attachment block.

@@ -16,21 +16,21 @@ const (
 )
 
 func bgpSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("network.bgp", []attrSpec{
 		{name: "asn", typ: cty.Number, deflt: num(0), example: "65000"},
 		{name: "container_subnets", typ: cty.Bool, deflt: cty.True, example: "true"},
 		{name: "hold_time", typ: cty.Number, deflt: num(6), example: "6"},
 		{name: "keepalive_time", typ: cty.Number, deflt: num(2), example: "2"},
 		{name: "connect_retry", typ: cty.Number, deflt: num(2), example: "2"},
 		{name: attrServers, typ: cty.List(cty.String), deflt: cty.ListValEmpty(cty.String), example: `["s1", "s2", "s3"]`},
-	}
+	})
 }
 
 func bgpMemberSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("network.bgp.member", []attrSpec{
 		{name: "asn", typ: cty.Number, deflt: num(0), example: "65101"},
 		{name: "announce", typ: cty.List(cty.String), deflt: cty.ListValEmpty(cty.String), example: `["100.66.1.0/24"]`},
-	}
+	})
 }
 
 func assembleBGP(l *loader, d *networkDecl, n *Network) {

@@ -7,10 +7,10 @@ import (
 )
 
 func bridgeSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("network.bridge", []attrSpec{
 		{name: "bridge", typ: cty.String, deflt: str("br0"), example: `"br0"`},
 		{name: attrServers, typ: cty.List(cty.String), deflt: cty.ListValEmpty(cty.String), example: `["s1", "s2:eth1"]`},
-	}
+	})
 }
 
 func assembleBridge(l *loader, d *networkDecl, n *Network) {

@@ -43,7 +43,9 @@ func isConsulBlock(typ string) bool {
 	return typ == blockConsul || typ == blockEndpoint || typ == blockConsulService || typ == blockConsulCheck
 }
 
-func consulSpecs(typ string) []attrSpec {
+func consulSpecs(typ string) []attrSpec { return inBlock(typ, consulTypeSpecs(typ)) }
+
+func consulTypeSpecs(typ string) []attrSpec {
 	switch typ {
 	case blockConsul:
 		return []attrSpec{

@@ -38,7 +38,7 @@ func containerBlockSchemas() []hcl.BlockHeaderSchema {
 }
 
 func containerSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("container", []attrSpec{
 		{name: "servers", typ: cty.List(cty.String), deflt: emptyStrings(), example: `["s1"]`},
 		{name: "template", typ: cty.String, deflt: str(""), example: `"busybox"`},
 		{name: "rootfs", typ: cty.String, deflt: str(""), example: `"/srv/images/web.tar.gz"`},
@@ -46,26 +46,26 @@ func containerSpecs() []attrSpec {
 		{name: "files", typ: cty.Map(cty.String), deflt: cty.MapValEmpty(cty.String), example: `{ "/www/index.html" = "hello from {{name}}" }`},
 		{name: "version", typ: cty.String, deflt: str(""), example: `"2"`},
 		{name: "memory", typ: cty.String, deflt: str(""), example: `"64M"`},
-	}
+	})
 }
 
 func interfaceSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("container.interface", []attrSpec{
 		{name: "address", typ: cty.String, deflt: str(""), example: `"100.65.1.10"`},
 		{name: "gateway", typ: cty.String, deflt: str(""), example: `"100.65.1.1"`},
-	}
+	})
 }
 
 func serviceSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("container.service", []attrSpec{
 		{name: "port", typ: cty.Number, deflt: cty.UnknownVal(cty.Number), example: "80", required: true},
 		{name: "check", typ: cty.String, deflt: str(CheckTCP), example: `"http"`},
 		{name: "path", typ: cty.String, deflt: str("/"), example: `"/"`},
-	}
+	})
 }
 
 func jobSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("job", []attrSpec{
 		{name: "container", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"web"`, required: true},
 		{name: "count", typ: cty.Number, deflt: num(1), example: "4"},
 		{name: "network", typ: cty.String, deflt: str(SubnetNetwork), example: `"vx1"`},
@@ -78,7 +78,7 @@ func jobSpecs() []attrSpec {
 		{name: "max_parallel", typ: cty.Number, deflt: num(1), example: "1"},
 		{name: "interval", typ: cty.String, deflt: str("0s"), example: `"20s"`},
 		{name: "health_timeout", typ: cty.String, deflt: str("30s"), example: `"30s"`},
-	}
+	})
 }
 
 // ctrDecl is one container or job block with its nested blocks.

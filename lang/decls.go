@@ -323,6 +323,7 @@ func (l *loader) attrNode(path []string, spec attrSpec, attr *hcl.Attribute, fal
 		rng := attr.Range
 		n.ctxRange = &rng
 	}
+	n.grammar = l.grammarFor(spec, n.rng)
 	return l.register(n)
 }
 

@@ -136,6 +136,7 @@ func (l *loader) functions() map[string]function.Function {
 // converted to the node's type. Any failure leaves the value unknown.
 func (l *loader) evalNode(n *node) {
 	n.evaluated = true
+	defer l.checkNodeGrammar(n)
 	if n.failed {
 		n.value = cty.DynamicVal
 		return
@@ -149,7 +150,9 @@ func (l *loader) evalNode(n *node) {
 			n.value = cty.DynamicVal
 			return
 		}
-		v, _ = val.UnmarkDeep()
+		var marks cty.ValueMarks
+		v, marks = val.UnmarkDeep()
+		n.sensitive = n.sensitive || hasSensitive(marks)
 	}
 	if v.IsNull() {
 		if n.required && n.expr != nil {
@@ -234,6 +237,9 @@ func contextVariables(expr hcl.Expression, deps []*node) map[string]cty.Value {
 		v := d.value
 		if !d.evaluated {
 			v = cty.DynamicVal
+		}
+		if d.sensitive {
+			v = v.Mark(markSensitive)
 		}
 		root.put(d.path, v)
 	}

@@ -309,6 +309,9 @@ type genericInstance struct {
 	values map[string]cty.Value
 	ranges map[string]hcl.Range
 	set    map[string]bool // written in the block (not a default)
+	// sensitive names the settings whose values come from a sensitive
+	// variable.
+	sensitive map[string]bool
 }
 
 // object is what a reference to the instance sees: its settings.
@@ -316,6 +319,9 @@ func (inst *genericInstance) object() cty.Value {
 	attrs := map[string]cty.Value{}
 	for k, v := range inst.values {
 		if k != metaServers && k != metaWhere {
+			if inst.sensitive[k] {
+				v = v.Mark(markSensitive)
+			}
 			attrs[k] = v
 		}
 	}
@@ -326,23 +332,25 @@ func (inst *genericInstance) object() cty.Value {
 func (l *loader) evalInstance(d *genericDecl, k instanceKey, parent *hcl.EvalContext) (*genericInstance, hcl.Diagnostics) {
 	ctx := parent.NewChild()
 	ctx.Variables = k.vars
-	inst := &genericInstance{key: k, values: map[string]cty.Value{}, ranges: map[string]hcl.Range{}, set: map[string]bool{}}
-	specs := append(genericSpecs(d.kind),
-		attrSpec{name: metaServers, typ: cty.List(cty.String), example: `["s1", "s2"]`},
-		attrSpec{name: metaWhere, typ: cty.Map(cty.String), example: `{ role = "web" }`})
+	inst := &genericInstance{key: k, values: map[string]cty.Value{}, ranges: map[string]hcl.Range{}, set: map[string]bool{},
+		sensitive: map[string]bool{}}
+	specs := append(genericSpecs(d.kind), metaSpecs()...)
 	var diags hcl.Diagnostics
 	for _, spec := range specs {
 		a := d.content.Attributes[spec.name]
 		inst.ranges[spec.name] = d.block.DefRange
+		if spec.name == "name" && len(d.block.LabelRanges) > 0 {
+			inst.ranges[spec.name] = d.block.LabelRanges[0] // the default is the label
+		}
 		if a == nil {
-			inst.values[spec.name] = l.genericDefault(d, spec)
+			inst.values[spec.name] = l.genericGrammar(spec, l.genericDefault(d, spec), inst.ranges[spec.name], nil)
 			continue
 		}
 		inst.ranges[spec.name] = a.Expr.Range()
 		inst.set[spec.name] = true
-		v, more := l.evalSetting(d, a, spec, ctx, k)
+		v, more := l.evalSetting(d, a, spec, ctx, k, inst)
 		diags = append(diags, more...)
-		inst.values[spec.name] = v
+		inst.values[spec.name] = l.genericGrammar(spec, v, a.Expr.Range(), a.Expr)
 	}
 	return inst, diags
 }
@@ -359,7 +367,7 @@ func (l *loader) genericDefault(d *genericDecl, spec attrSpec) cty.Value {
 
 // evalSetting evaluates one attribute of one instance and converts it to
 // the setting's type.
-func (l *loader) evalSetting(d *genericDecl, a *hcl.Attribute, spec attrSpec, ctx *hcl.EvalContext, k instanceKey) (cty.Value, hcl.Diagnostics) {
+func (l *loader) evalSetting(d *genericDecl, a *hcl.Attribute, spec attrSpec, ctx *hcl.EvalContext, k instanceKey, inst *genericInstance) (cty.Value, hcl.Diagnostics) {
 	if diag := misplacedInstanceRef(a, k); diag != nil {
 		return cty.UnknownVal(spec.typ), hcl.Diagnostics{diag}
 	}
@@ -367,7 +375,8 @@ func (l *loader) evalSetting(d *genericDecl, a *hcl.Attribute, spec attrSpec, ct
 	if diags.HasErrors() {
 		return cty.UnknownVal(spec.typ), diags
 	}
-	v, _ = v.UnmarkDeep()
+	v, marks := v.UnmarkDeep()
+	inst.sensitive[spec.name] = hasSensitive(marks)
 	if v.IsNull() {
 		if spec.required {
 			return cty.UnknownVal(spec.typ), append(diags, diagAt(a.Expr.Range(), &a.Range, "Required argument is null",

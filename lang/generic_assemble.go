@@ -57,6 +57,7 @@ func (l *loader) fillItem(c *Cluster, d *genericDecl, inst *genericInstance, it 
 		}
 		it.Settings[spec.name] = settingString(v)
 	}
+	it.Sensitive = sensitiveSettings(d.kind, inst, it.Settings)
 	servers, ok := l.targets(c, d, inst)
 	if !ok {
 		return false
@@ -482,4 +483,34 @@ func wholeNumber(v cty.Value) bool {
 	}
 	f := v.AsBigFloat()
 	return f.IsInt() && f.Sign() >= 0 && f.Cmp(big.NewFloat(maxWhole)) <= 0
+}
+
+// sensitiveSettings lists the settings of an instance that must not be
+// printed, in spec order.
+func sensitiveSettings(kind string, inst *genericInstance, settings map[string]string) []string {
+	var out []string
+	add := func(name string) {
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	for _, spec := range genericSpecs(kind) {
+		if !inst.sensitive[spec.name] {
+			continue
+		}
+		if spec.name == "vars" || spec.name == "source" {
+			add("content")
+			continue
+		}
+		add(spec.name)
+	}
+	if settings[attrSensitive] == "true" {
+		switch kind {
+		case KindFile, KindTemplate:
+			add("content")
+		case KindLine:
+			add("line")
+		}
+	}
+	return out
 }

@@ -41,22 +41,25 @@ func isGenericKind(kind string) bool {
 
 // genericSpecs are the settings of each host declaration; attributes
 // named "name" default to the block's label.
-func genericSpecs(kind string) []attrSpec {
+func genericSpecs(kind string) []attrSpec { return inBlock(kind, genericKindSpecs(kind)) }
+
+func genericKindSpecs(kind string) []attrSpec {
 	owner := attrSpec{name: "owner", typ: cty.String, deflt: str("root:root"), example: `"www-data:www-data"`}
 	path := attrSpec{name: "path", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"/etc/motd"`, required: true}
 	validate := attrSpec{name: "validate", typ: cty.String, deflt: str(""), example: `"nginx -t -c {}"`}
 	name := attrSpec{name: "name", typ: cty.String, example: `"nginx"`}
+	sensitive := attrSpec{name: attrSensitive, typ: cty.Bool, deflt: cty.False, example: "true"}
 	switch kind {
 	case KindFile:
 		return []attrSpec{path,
 			{name: "content", typ: cty.String, example: `"hello\n"`},
 			{name: "source", typ: cty.String, example: `"files/motd"`},
-			{name: "mode", typ: cty.String, deflt: str("0644"), example: `"0644"`}, owner, validate}
+			{name: "mode", typ: cty.String, deflt: str("0644"), example: `"0644"`}, owner, validate, sensitive}
 	case KindTemplate:
 		return []attrSpec{path,
 			{name: "source", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"templates/hosts.tmpl"`, required: true},
 			{name: "vars", typ: cty.DynamicPseudoType, deflt: cty.EmptyObjectVal, example: `{ domain = "lab" }`},
-			{name: "mode", typ: cty.String, deflt: str("0644"), example: `"0644"`}, owner, validate}
+			{name: "mode", typ: cty.String, deflt: str("0644"), example: `"0644"`}, owner, validate, sensitive}
 	case KindDirectory:
 		return []attrSpec{path,
 			{name: "mode", typ: cty.String, deflt: str("0755"), example: `"0755"`}, owner,
@@ -70,7 +73,7 @@ func genericSpecs(kind string) []attrSpec {
 			{name: "regexp", typ: cty.String, example: `"^#?PermitRootLogin "`},
 			{name: "state", typ: cty.String, deflt: str("present"), example: `"present"`},
 			{name: "insert_after", typ: cty.String, example: `"^# Authentication"`},
-			{name: "create", typ: cty.Bool, deflt: cty.True, example: "true"}}
+			{name: "create", typ: cty.Bool, deflt: cty.True, example: "true"}, sensitive}
 	case KindPackage:
 		return []attrSpec{name,
 			{name: "state", typ: cty.String, deflt: str("present"), example: `"present"`},

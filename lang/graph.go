@@ -30,6 +30,13 @@ type node struct {
 	failed bool
 	// evaluated is set once value holds the final value.
 	evaluated bool
+	// grammar is what a string value must match (attrgrammar.go); nil for
+	// variables, locals and attributes that are not strings.
+	grammar *grammar
+	// sensitive is set when the value comes from a sensitive variable:
+	// it is marked in the expressions that use it, and what it reaches is
+	// printed as (sensitive).
+	sensitive bool
 }
 
 func (n *node) id() string { return strings.Join(n.path, ".") }

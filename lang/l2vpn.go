@@ -5,7 +5,7 @@ import (
 )
 
 func l2vpnSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("network.l2vpn", []attrSpec{
 		{name: "subnet", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"100.64.30.0/24"`, required: true},
 		{name: "bridge", typ: cty.String, deflt: str("vpl0"), example: `"vpl0"`},
 		{name: "tunnel_subnet", typ: cty.String, deflt: str("100.127.255.0/24"), example: `"100.127.255.0/24"`},
@@ -16,13 +16,13 @@ func l2vpnSpecs() []attrSpec {
 		{name: "rotate_keys", typ: cty.Number, deflt: num(0), example: "1"},
 		{name: "mtu", typ: cty.Number, deflt: num(0), example: "1370"},
 		{name: attrServers, typ: cty.List(cty.String), deflt: cty.ListValEmpty(cty.String), example: `["s1", "s2", "s3"]`},
-	}
+	})
 }
 
 func l2vpnMemberSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("network.l2vpn.member", []attrSpec{
 		{name: "endpoint", typ: cty.String, deflt: str(""), example: `"203.0.113.7:51821"`},
-	}
+	})
 }
 
 func assembleL2VPN(l *loader, d *networkDecl, n *Network) {

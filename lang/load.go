@@ -49,6 +49,7 @@ func LoadFiles(files map[string][]byte, opts Options) (*Cluster, hcl.Diagnostics
 	l := newLoader(opts)
 	l.parse(files)
 	c := l.run()
+	l.reportGrammar() // grammar_check.go
 	return c, sortDiagnostics(l.diags)
 }
 
@@ -97,6 +98,9 @@ type loader struct {
 	files map[string]*hcl.File
 	order []string // file names, sorted
 	diags hcl.Diagnostics
+	// grammarDiags are values that do not match their grammar, reported
+	// after every other check (grammar_check.go).
+	grammarDiags hcl.Diagnostics
 
 	funcs    map[string]function.Function
 	syms     *symbols

@@ -23,6 +23,20 @@ const (
 	KindCommand   = "command"
 )
 
+// attrSensitive is the setting of file, template and line (and variable)
+// blocks that hides their value from plan and apply output.
+const attrSensitive = "sensitive"
+
+// IsSensitive reports whether the item's setting name must not be printed.
+func (i *Item) IsSensitive(name string) bool {
+	for _, s := range i.Sensitive {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
 // Item is one instance of a host declaration (`file "motd" { ... }`), with
 // for_each and count expanded: a declaration with for_each = ["a", "b"]
 // gives the items file.motd["a"] and file.motd["b"]. Items keep
@@ -49,6 +63,11 @@ type Item struct {
 	// Source is the path of the template or file source read, as
 	// written relative to the declaring file's folder ("" when none).
 	Source string
+	// Sensitive names the settings whose values must never be printed:
+	// those computed from a sensitive variable, and the content of a file
+	// or template (the line of a line) declared with sensitive = true. A
+	// template whose vars are sensitive has sensitive content.
+	Sensitive []string
 	// After lists the declarations ("file.motd", "directory.app") whose
 	// items must be applied before this one: from depends_on, from
 	// references in this declaration's attributes, and from notify/watch.

@@ -15,6 +15,9 @@ type attrSpec struct {
 	deflt    cty.Value
 	example  string
 	required bool
+	// block names the block the attribute belongs to (set by inBlock):
+	// with name, the key of its grammar in attrGrammars.
+	block string
 }
 
 // block types
@@ -59,7 +62,7 @@ func variableSchema() *hcl.BodySchema {
 }
 
 func sshSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("ssh", []attrSpec{
 		{name: "user", typ: cty.String, deflt: str("root"), example: `"root"`},
 		{name: "port", typ: cty.Number, deflt: num(22), example: "22"},
 		{name: "identity_file", typ: cty.String, deflt: str(""), example: `"~/.ssh/id_ed25519"`},
@@ -69,20 +72,20 @@ func sshSpecs() []attrSpec {
 		{name: "jump", typ: cty.String, deflt: str(""), example: `"admin@203.0.113.9:22"`},
 		{name: "become", typ: cty.Bool, deflt: cty.True, example: "true"},
 		{name: "timeout", typ: cty.String, deflt: str("10s"), example: `"10s"`},
-	}
+	})
 }
 
 // serverSSHSpecs are the settings a server's own ssh block may override;
 // null means "the cluster's".
 func serverSSHSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("server.ssh", []attrSpec{
 		{name: "user", typ: cty.String, example: `"admin"`},
 		{name: "port", typ: cty.Number, example: "2222"},
-	}
+	})
 }
 
 func serverSpecs() []attrSpec {
-	return append([]attrSpec{
+	return inBlock("server", append([]attrSpec{
 		{name: "address", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"198.51.100.1"`, required: true},
 		{name: "interface", typ: cty.String, deflt: str(""), example: `"eth0"`},
 		{name: "subnet", typ: cty.String, deflt: str(""), example: `"100.65.1.0/24"`},
@@ -90,7 +93,7 @@ func serverSpecs() []attrSpec {
 		{name: "dhcp", typ: cty.Bool, deflt: cty.True, example: "true"},
 		{name: "domain", typ: cty.String, deflt: str("app"), example: `"app"`},
 		{name: "labels", typ: cty.Map(cty.String), deflt: cty.MapValEmpty(cty.String), example: `{ role = "web" }`},
-	}, serverCapacitySpecs()...) // server_capacity.go
+	}, serverCapacitySpecs()...)) // server_capacity.go
 }
 
 // attrDHCPHost and attrServers are the vxlan attributes with behaviour of
@@ -101,7 +104,7 @@ const (
 )
 
 func vxlanSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("network.vxlan", []attrSpec{
 		{name: "subnet", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"100.64.10.0/24"`, required: true},
 		{name: "bridge", typ: cty.String, deflt: str("vxl0"), example: `"vxl0"`},
 		{name: "vni", typ: cty.Number, deflt: num(42), example: "42"},
@@ -113,14 +116,14 @@ func vxlanSpecs() []attrSpec {
 		{name: "domain", typ: cty.String, deflt: str("vxapp"), example: `"vxapp"`},
 		{name: "masquerade", typ: cty.Bool, deflt: cty.True, example: "true"},
 		{name: attrServers, typ: cty.List(cty.String), deflt: cty.ListValEmpty(cty.String), example: `["s1", "s2:eth1"]`},
-	}
+	})
 }
 
 func memberSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("network.member", []attrSpec{
 		{name: "interface", typ: cty.String, deflt: str(""), example: `"eth1"`},
 		{name: "address", typ: cty.String, deflt: str(""), example: `"100.64.10.40"`},
-	}
+	})
 }
 
 // bodySchema is the schema of a block with the given attributes and

@@ -8,9 +8,9 @@ const attrCapacity = "capacity"
 
 // serverCapacitySpecs are the server settings jobs add.
 func serverCapacitySpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("server", []attrSpec{
 		{name: attrCapacity, typ: cty.Number, deflt: num(0), example: "8"},
-	}
+	})
 }
 
 // assembleServerCapacity sets the server's job settings.

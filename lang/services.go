@@ -41,7 +41,7 @@ func serviceBlockSchemas() []hcl.BlockHeaderSchema {
 func emptyStrings() cty.Value { return cty.ListValEmpty(cty.String) }
 
 func lbSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("loadbalancer", []attrSpec{
 		{name: "name", typ: cty.String, deflt: str(""), example: `"ha1"`},
 		{name: "server", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"s1"`, required: true},
 		{name: "address", typ: cty.String, deflt: str(""), example: `"100.65.1.1"`},
@@ -54,20 +54,20 @@ func lbSpecs() []attrSpec {
 		{name: "workers", typ: cty.Number, deflt: num(0), example: "2"},
 		{name: "resolvers", typ: cty.List(cty.String), deflt: emptyStrings(), example: `["100.64.10.1"]`},
 		{name: "publish", typ: cty.List(cty.String), deflt: emptyStrings(), example: `["80"]`},
-	}
+	})
 }
 
 func tlsSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("tls", []attrSpec{
 		{name: "port", typ: cty.Number, deflt: num(443), example: "443"},
 		{name: "certificate", typ: cty.String, deflt: str(""), example: `"/etc/ssl/certs/web.pem"`},
 		{name: "key", typ: cty.String, deflt: str(""), example: `"/etc/ssl/private/web.key"`},
 		{name: "names", typ: cty.List(cty.String), deflt: emptyStrings(), example: `["mywordpress.org"]`},
-	}
+	})
 }
 
 func webSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("webserver", []attrSpec{
 		{name: "name", typ: cty.String, deflt: str(""), example: `"nginx11"`},
 		{name: "server", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"s1"`, required: true},
 		{name: "address", typ: cty.String, deflt: str(""), example: `"100.65.1.1"`},
@@ -77,17 +77,17 @@ func webSpecs() []attrSpec {
 		{name: "resolvers", typ: cty.List(cty.String), deflt: emptyStrings(), example: `["100.64.10.1"]`},
 		{name: "publish", typ: cty.List(cty.String), deflt: emptyStrings(), example: `["80", "443"]`},
 		{name: "hosts_on", typ: cty.List(cty.String), deflt: emptyStrings(), example: `["s2", "s3"]`},
-	}
+	})
 }
 
 func appSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("webserver.app", []attrSpec{
 		{name: "upstream", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"100.64.10.2:9000"`, required: true},
-	}
+	})
 }
 
 func vipSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("vip", []attrSpec{
 		{name: "name", typ: cty.String, deflt: str(""), example: `"vip1"`},
 		{name: "address", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"198.51.100.100"`, required: true},
 		{name: "servers", typ: cty.List(cty.String), deflt: cty.UnknownVal(cty.List(cty.String)), example: `["s1", "s2"]`, required: true},
@@ -97,11 +97,11 @@ func vipSpecs() []attrSpec {
 		{name: "track", typ: cty.String, deflt: str(""), example: `"pidof haproxy"`},
 		{name: "advert_interval", typ: cty.String, deflt: str("1s"), example: `"1s"`},
 		{name: "interface", typ: cty.String, deflt: str(""), example: `"eth0"`},
-	}
+	})
 }
 
 func dbSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("database", []attrSpec{
 		{name: "server", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"s1"`, required: true},
 		{name: "name", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"wordpress"`, required: true},
 		{name: "user", typ: cty.String, deflt: str(""), example: `"wordpress"`},
@@ -109,7 +109,7 @@ func dbSpecs() []attrSpec {
 		{name: "allow", typ: cty.String, deflt: str(""), example: `"100.65.1.0/24"`},
 		{name: "port", typ: cty.Number, deflt: num(0), example: "3306"},
 		{name: "listen", typ: cty.String, deflt: str("0.0.0.0"), example: `"0.0.0.0"`},
-	}
+	})
 }
 
 // svcDecl is one service block, with its nested blocks.

@@ -8,19 +8,19 @@ import (
 )
 
 func tunnelSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("network.tunnel", []attrSpec{
 		{name: "device", typ: cty.String, deflt: str(""), example: `"gre1"`},
 		{name: "pool", typ: cty.String, deflt: str(""), example: `"100.127.250.0/30"`},
 		{name: "mtu", typ: cty.Number, deflt: num(0), example: "1476"},
 		{name: attrServers, typ: cty.List(cty.String), deflt: cty.ListValEmpty(cty.String), example: `["s1", "s2"]`},
-	}
+	})
 }
 
 func tunnelMemberSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("network.tunnel.member", []attrSpec{
 		{name: "underlay", typ: cty.String, deflt: str(""), example: `"198.51.100.1"`},
 		{name: "subnets", typ: cty.List(cty.String), deflt: cty.ListValEmpty(cty.String), example: `["100.66.1.0/24"]`},
-	}
+	})
 }
 
 func assembleTunnel(l *loader, d *networkDecl, n *Network) {

@@ -9,7 +9,7 @@ import (
 )
 
 func wireguardSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("network.wireguard", []attrSpec{
 		{name: "subnet", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"100.64.20.0/24"`, required: true},
 		{name: "interface", typ: cty.String, deflt: str("wg0"), example: `"wg0"`},
 		{name: "port", typ: cty.Number, deflt: num(51820), example: "51820"},
@@ -20,14 +20,14 @@ func wireguardSpecs() []attrSpec {
 		{name: "rotate_keys", typ: cty.Number, deflt: num(0), example: "1"},
 		{name: "container_subnets", typ: cty.Bool, deflt: cty.True, example: "true"},
 		{name: attrServers, typ: cty.List(cty.String), deflt: cty.ListValEmpty(cty.String), example: `["s1", "s2", "s3"]`},
-	}
+	})
 }
 
 func wireguardMemberSpecs() []attrSpec {
-	return []attrSpec{
+	return inBlock("network.wireguard.member", []attrSpec{
 		{name: "subnets", typ: cty.List(cty.String), deflt: cty.ListValEmpty(cty.String), example: `["100.66.1.0/24"]`},
 		{name: "endpoint", typ: cty.String, deflt: str(""), example: `"203.0.113.7:51820"`},
-	}
+	})
 }
 
 func assembleWireGuard(l *loader, d *networkDecl, n *Network) {

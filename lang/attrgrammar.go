@@ -1,0 +1,211 @@
+package lang
+
+import (
+	"path"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// attrGrammars is the one table of what every string attribute accepts:
+// "BLOCK.ATTRIBUTE" (BLOCK as inBlock names it) to its grammar. Lists and
+// maps of strings use the grammar for each element (and a map's keys use
+// grammar.keys). A string attribute missing here cannot be used: loading
+// its block reports an internal error, and TestEveryStringAttributeHasGrammar
+// walks every schema.
+var attrGrammars = map[string]*grammar{
+	"ssh.user": gLogin, "ssh.identity_file": gLocalPath, "ssh.known_hosts": gLocalPath,
+	"ssh.jump": gJump, "ssh.timeout": gDuration,
+	"server.ssh.user": gLogin,
+
+	"server.address": gIP, "server.interface": gIfname, "server.subnet": gCIDR, "server.bridge": gIfname,
+	"server.domain": gDomain, "server.labels": gLabel,
+
+	"network.member.interface": gIfname, "network.member.address": gIP,
+	"network.vxlan.subnet": gCIDR, "network.vxlan.bridge": gIfname, "network.vxlan.group": gIP,
+	"network.vxlan.dhcp_host": gServerRef, "network.vxlan.domain": gDomain, "network.vxlan.servers": gMember,
+	"network.bgp.servers": gMember, "network.bgp.member.announce": gCIDR,
+	"network.bridge.bridge": gIfname, "network.bridge.servers": gMember,
+	"network.l2vpn.subnet": gCIDR, "network.l2vpn.bridge": gIfname, "network.l2vpn.tunnel_subnet": gCIDR,
+	"network.l2vpn.interface": gIfname, "network.l2vpn.servers": gMember, "network.l2vpn.member.endpoint": gHostPort,
+	"network.tunnel.device": gIfname, "network.tunnel.pool": gCIDR, "network.tunnel.servers": gMember,
+	"network.tunnel.member.underlay": gIP, "network.tunnel.member.subnets": gCIDR,
+	"network.wireguard.subnet": gCIDR, "network.wireguard.interface": gIfname, "network.wireguard.topology": gKeyword,
+	"network.wireguard.hub": gServerRef, "network.wireguard.servers": gMember,
+	"network.wireguard.member.subnets": gCIDR, "network.wireguard.member.endpoint": gHostPort,
+
+	"attachment.server": gServerRef, "attachment.network": gIdent, "attachment.address": gIPv4OK,
+	"attachment.gateway": gIP,
+
+	"loadbalancer.name": gIdent, "loadbalancer.server": gServerRef, "loadbalancer.address": gIP,
+	"loadbalancer.mode": gKeyword, "loadbalancer.backends": gBackend, "loadbalancer.health_check": gURLPath,
+	"loadbalancer.check_interval": gDuration, "loadbalancer.url": gHost, "loadbalancer.resolvers": gIP,
+	"loadbalancer.publish": gPublish,
+	"tls.certificate": gStatePath, "tls.key": gStatePath, "tls.names": gHost,
+	"webserver.name": gIdent, "webserver.server": gServerRef, "webserver.address": gIP,
+	"webserver.resolvers": gIP, "webserver.publish": gPublish, "webserver.hosts_on": gServerRef,
+	"webserver.app.upstream": gHostPort,
+	"vip.name": gIdent, "vip.address": gIPv4OK, "vip.servers": gServerRef, "vip.track": gArgv,
+	"vip.advert_interval": gDuration, "vip.interface": gIfname,
+	"database.server": gServerRef, "database.name": gSQLName, "database.user": gSQLName,
+	"database.password": gPassword, "database.allow": gCIDR, "database.listen": gIP,
+
+	"container.servers": gServerRef, "container.template": gIdent, "container.rootfs": gConfigPath,
+	"container.command": gArgv, "container.files": gFiles, "container.version": gVersion, "container.memory": gSize,
+	"container.interface.address": gIP, "container.interface.gateway": gIP,
+	"container.service.check": gKeyword, "container.service.path": gURLPath,
+	"job.container": gIdent, "job.network": gIdent, "job.addresses": gCIDR, "job.servers": gServerRef,
+	"job.constraints": gLabel, "job.strategy": gKeyword, "job.group": gIdent, "job.interval": gDuration,
+	"job.health_timeout": gDuration,
+	"consul.binary": gConfigPath, "consul.source": gLocalPath, "consul.package": gPackage,
+	"consul.datacenter": gIdent, "consul.servers": gServerRef,
+	"endpoint.server": gServerRef, "endpoint.network": gIdent, "endpoint.address": gIP,
+	"consul_service.server": gServerRef, "consul_service.address": gIP, "consul_service.check": gKeyword,
+	"consul_service.path": gURLPath,
+	"consul_check.server": gServerRef, "consul_check.service": gIdent, "consul_check.tcp": gHostPort,
+	"consul_check.http": gHTTPURL, "consul_check.interval": gDuration,
+
+	"file.path": gManagedPath, "file.content": gFreeContent, "file.source": gLocalPath, "file.mode": gMode,
+	"file.owner": gOwner, "file.validate": gShell,
+	"template.path": gManagedPath, "template.source": gLocalPath, "template.vars": gTemplateVar,
+	"template.mode": gMode, "template.owner": gOwner, "template.validate": gShell,
+	"directory.path": gManagedPath, "directory.mode": gMode, "directory.owner": gOwner,
+	"symlink.path": gManagedPath, "symlink.target": gLinkTarget,
+	"line.path": gManagedPath, "line.line": gLine, "line.regexp": gRegex, "line.state": gKeyword,
+	"line.insert_after": gRegex,
+	"package.name": gPackage, "package.state": gKeyword,
+	"service.name": gUnitName, "service.command": gArgv, "service.state": gKeyword, "service.reload": gKeyword,
+	"service.pidfile": gStatePathOK,
+	"sysctl.key": gSysctlKey, "sysctl.value": gSysctlValue,
+	"user.name": gAccount, "user.group": gAccount, "user.groups": gAccount, "user.home": gConfigPath,
+	"user.shell": gConfigPath,
+	"group.name": gAccount,
+	"command.command": gShell, "command.creates": gAbsPath, "command.unless": gShell, "command.dir": gAbsPath,
+	"command.undo": gShell,
+	"meta.servers": gServerRef, "meta.where": gLabel,
+}
+
+// Grammars that combine a path grammar with the rule that drover's own
+// state is never a managed or rendered path.
+var (
+	gStatePath   = &grammar{name: "absolute clean path of plain characters outside drover's state", example: `"/etc/ssl/certs/web.pem"`, check: stateConfigPath}
+	gStatePathOK = &grammar{name: "absolute clean path of plain characters", example: `"/run/nginx.pid"`, check: configPath}
+)
+
+// droverState lists drover's own files and directories on a server:
+// the helper, its stamp, the lock and the manifest (/var/lib/drover), the
+// pidfile backend's run and log directories, drover's rendered configs
+// and secrets (/etc/drover). None of them, nothing under them and none of
+// their parent directories can be declared: a declaration there would
+// overwrite drover's state or a secret, or redirect it.
+var droverState = []string{"/var/lib/drover", "/run/drover", "/var/log/drover", "/etc/drover"}
+
+// droverUnitDir holds drover's systemd units, drover-NAME.service.
+const droverUnitDir = "/etc/systemd/system"
+
+// stateProblem tells why p (clean and absolute) is drover's own state.
+func stateProblem(p string) string {
+	for _, root := range droverState {
+		switch {
+		case p == root || strings.HasPrefix(p, root+"/"):
+			return "it is drover's own state (" + root + " and everything under it are drover's)"
+		case root == "/" || strings.HasPrefix(root, p+"/") || p == "/":
+			return "it is a parent directory of drover's own state (" + root + ")"
+		}
+	}
+	dir, base := path.Split(p)
+	if path.Clean(dir) == droverUnitDir && strings.HasPrefix(base, "drover-") {
+		return "it is one of drover's systemd units (" + droverUnitDir + "/drover-*)"
+	}
+	return ""
+}
+
+func managedPath(s string) string {
+	if why := cleanAbsPath(s); why != "" {
+		return why
+	}
+	return stateProblem(s)
+}
+
+func stateConfigPath(s string) string {
+	if why := configPath(s); why != "" {
+		return why
+	}
+	return stateProblem(s)
+}
+
+// inBlock stamps specs with the block they belong to ("loadbalancer",
+// "network.vxlan", "tls", "file"), the key of attrGrammars.
+func inBlock(block string, specs []attrSpec) []attrSpec {
+	for i := range specs {
+		specs[i].block = block
+	}
+	return specs
+}
+
+// isStringish tells whether values of typ are or hold strings.
+func isStringish(typ cty.Type) bool {
+	switch {
+	case typ == cty.String || typ == cty.DynamicPseudoType:
+		return true
+	case typ.IsListType() || typ.IsMapType() || typ.IsSetType():
+		return isStringish(typ.ElementType())
+	}
+	return false
+}
+
+// grammarOf is the grammar of spec; ok is false for a string attribute the
+// table does not name (a bug: every string attribute needs an entry).
+func grammarOf(spec attrSpec) (g *grammar, ok bool) {
+	if !isStringish(spec.typ) {
+		return nil, true
+	}
+	g, ok = attrGrammars[spec.block+"."+spec.name]
+	return g, ok
+}
+
+// allSchemas lists the attribute specs of every block, by block key, for
+// the table's completeness test and the documentation.
+func allSchemas() map[string][]attrSpec {
+	out := map[string][]attrSpec{}
+	add := func(specs []attrSpec) {
+		for _, s := range specs {
+			out[s.block] = append(out[s.block], s)
+		}
+	}
+	add(sshSpecs())
+	add(serverSSHSpecs())
+	add(serverSpecs())
+	add(memberSpecs())
+	for _, k := range networkKinds {
+		nk := networkKindTable()[k]
+		add(nk.specs())
+		add(nk.memberSpecs())
+	}
+	for _, f := range []func() []attrSpec{lbSpecs, tlsSpecs, webSpecs, appSpecs, vipSpecs, dbSpecs,
+		attachmentSpecs, containerSpecs, interfaceSpecs, serviceSpecs, jobSpecs} {
+		add(f())
+	}
+	for _, t := range []string{blockConsul, blockEndpoint, blockConsulService, blockConsulCheck} {
+		add(consulSpecs(t))
+	}
+	for _, k := range genericKinds {
+		add(genericSpecs(k))
+	}
+	for k, specs := range out { // gre and ipip share their specs
+		out[k] = dedupSpecs(specs)
+	}
+	return out
+}
+
+func dedupSpecs(specs []attrSpec) []attrSpec {
+	seen := map[string]bool{}
+	var out []attrSpec
+	for _, s := range specs {
+		if !seen[s.name] {
+			seen[s.name] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

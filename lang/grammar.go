@@ -1,0 +1,459 @@
+package lang
+
+import (
+	"fmt"
+	"net/netip"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A grammar is the named syntax a string attribute's value must have. Every
+// string attribute of every block has exactly one, given by attrGrammars
+// (attrgrammar.go): whatever reaches a config file, a unit file, a sysctl
+// file, an nftables ruleset, SQL, an argv or a path is checked here, in
+// lang, before any module renders it. A value that does not match is
+// reported at the attribute (file:line:col) with an example of a valid
+// value, and is left unknown so that no later check reports it again.
+type grammar struct {
+	name    string // what the value is: "host name", "absolute clean path"
+	example string // a valid value, quoted as HCL
+	// exempt says why the value is free-form and never checked (a file's
+	// content, a template's variables): it is data, written as bytes.
+	exempt string
+	// check tells why s does not match ("" when it does). The empty
+	// string is never checked: it means "not set".
+	check func(s string) string
+	// full, when set, replaces check with a complete problem (summary and
+	// detail), for grammars whose messages lang had before the table.
+	full func(s, attr, example string) problem
+	// summary is the diagnostic's summary; "Invalid ATTR" when empty.
+	summary string
+	// keys is the grammar of a map attribute's keys (values use the
+	// grammar itself).
+	keys *grammar
+}
+
+// problemOf checks s, returning the problem to report.
+func (g *grammar) problemOf(s, attr, example string) problem {
+	if g == nil || g.exempt != "" || s == "" {
+		return problem{}
+	}
+	if example == "" {
+		example = g.example
+	}
+	if g.full != nil {
+		return g.full(s, attr, example)
+	}
+	why := g.check(s)
+	if why == "" {
+		return problem{}
+	}
+	summary := g.summary
+	if summary == "" {
+		summary = "Invalid " + attr
+	}
+	return problem{summary, fmt.Sprintf("%s = %s is not a valid %s: %s. Write for example %s = %s.",
+		attr, strconv.Quote(s), g.name, why, attr, example)}
+}
+
+// The named grammars. Each is strict enough that no value it accepts can
+// end a directive, open or close a block, start a comment, quote, or
+// (where it names a file) leave its directory in the daemon's grammar it
+// is rendered into.
+var (
+	gFreeContent = &grammar{name: "free-form content", exempt: "file content is written as bytes, never interpreted by drover"}
+	gTemplateVar = &grammar{name: "template data", exempt: "template variables are data for the user's own template"}
+
+	gIP     = &grammar{name: "IP address", example: `"198.51.100.1"`, full: ipProblem}
+	gIPv4OK = &grammar{name: "IP address or CIDR", example: `"198.51.100.100/24"`, check: addrOrPrefix}
+	gCIDR   = &grammar{name: "CIDR", example: `"100.65.1.0/24"`, full: cidrProblem}
+	gIfname = &grammar{name: "interface name", example: `"eth0"`, full: ifnameProblem}
+	gDomain = &grammar{name: "DNS domain", example: `"app"`, full: domainProblem}
+	gHost   = &grammar{name: "host name", example: `"mywordpress.org"`, check: hostName}
+
+	gURLPath = &grammar{name: "URL path", example: `"/healthz"`, check: urlPath}
+	gHTTPURL = &grammar{name: "http URL", example: `"http://100.65.1.20:9000/"`, check: httpURL}
+
+	gAbsPath     = &grammar{name: "absolute clean path", example: `"/var/lib/app"`, check: cleanAbsPath}
+	gManagedPath = &grammar{name: "managed path", example: `"/etc/motd"`, check: managedPath}
+	gConfigPath  = &grammar{name: "absolute clean path of plain characters", example: `"/etc/ssl/certs/web.pem"`, check: configPath}
+	gLocalPath   = &grammar{name: "local file name", example: `"files/motd"`, check: localPath}
+	gLinkTarget  = &grammar{name: "symlink target", example: `"/opt/app/releases/1"`, check: linkTarget}
+
+	gIdent     = &grammar{name: "daemon identifier", example: `"web1"`, check: identifier}
+	gServerRef = &grammar{name: "server name", example: `"s1"`, check: serverRef}
+	gMember    = &grammar{name: "network member (SERVER or SERVER:INTERFACE)", example: `"s2:eth1"`, check: memberRef}
+	gUnitName  = &grammar{name: "service name", example: `"nginx"`, check: unitName}
+	gPackage   = &grammar{name: "package name", example: `"nginx"`, check: packageName}
+	gAccount   = &grammar{name: "user or group name", example: `"www-data"`, check: accountName}
+	gOwner     = &grammar{name: "owner (USER or USER:GROUP)", example: `"www-data:www-data"`, check: ownerSpec, summary: "Invalid owner"}
+	gLogin     = &grammar{name: "login name", full: func(s, _, _ string) problem { return userProblem(s) }}
+	gJump      = &grammar{name: "jump host", full: func(s, _, _ string) problem { return jumpProblem(s) }}
+	gSQLName   = &grammar{name: "SQL name", example: `"wordpress"`, check: sqlIdent}
+	gPassword  = &grammar{name: "password (printable ASCII without quotes or backslashes)", example: `var.db_password`, check: password}
+	gKeyword   = &grammar{name: "keyword", example: `"present"`, check: keyword}
+	gLabel     = &grammar{name: "label value", exempt: "labels are data, only compared with where and constraints or read by the user's templates", keys: gLabelKey}
+	gLabelKey  = &grammar{name: "label name", example: `"role"`, check: identifier}
+	gFiles     = &grammar{name: "file content", exempt: "a container file's content is written as bytes", keys: gAbsPath}
+
+	gSysctlKey   = &grammar{name: "sysctl key", example: `"net.ipv4.ip_forward"`, check: sysctlKey, summary: "Invalid sysctl key"}
+	gSysctlValue = &grammar{name: "sysctl value", example: `"1"`, check: sysctlValue}
+
+	gArgv  = &grammar{name: "shell-free command line", example: `"/usr/bin/pgrep -x haproxy"`, check: argvLine}
+	gShell = &grammar{name: "single-line shell command", example: `"test -e /var/lib/app/db"`, check: shellLine}
+	gLine  = &grammar{name: "single line", example: `"PermitRootLogin no"`, check: singleLine, summary: "Invalid line"}
+	gRegex = &grammar{name: "regular expression", example: `"^#?PermitRootLogin "`, check: regexpLine, summary: "Invalid regular expression"}
+
+	gBackend  = &grammar{name: "backend ([NAME:]ADDRESS:PORT)", example: `"web1:100.64.10.2:8080"`, check: backendAddr}
+	gHostPort = &grammar{name: "backend address (HOST:PORT)", example: `"100.64.10.2:9000"`, check: hostPort}
+	gPublish  = &grammar{name: "published port (PORT or SERVERPORT:PORT)", example: `"8080:80"`, check: portSpec}
+
+	gDuration = &grammar{name: "duration", example: `"10s"`, check: durationWord, summary: "Invalid duration"}
+	gMode     = &grammar{name: "octal mode", example: `"0644"`, check: octalMode, summary: "Invalid mode"}
+	gSize     = &grammar{name: "size (a number with K, M or G)", example: `"64M"`, check: size}
+	gVersion  = &grammar{name: "version", example: `"2"`, check: version}
+)
+
+// Grammars lists every named grammar, for the documentation and tests.
+func grammars() []*grammar {
+	return []*grammar{gFreeContent, gTemplateVar, gIP, gIPv4OK, gCIDR, gIfname, gDomain, gHost, gURLPath, gHTTPURL,
+		gAbsPath, gManagedPath, gConfigPath, gLocalPath, gLinkTarget, gIdent, gServerRef, gMember, gUnitName,
+		gPackage, gAccount, gOwner, gLogin, gJump, gSQLName, gPassword, gKeyword, gLabel, gLabelKey, gFiles,
+		gSysctlKey, gSysctlValue, gArgv, gShell, gLine, gRegex, gBackend, gHostPort, gPublish, gDuration,
+		gMode, gSize, gVersion}
+}
+
+func ipProblem(s, _, _ string) problem { _, p := parseAddress(s); return p }
+
+func cidrProblem(s, _, _ string) problem { _, p := parseCIDR(s); return p }
+
+func addrOrPrefix(s string) string {
+	if _, err := netip.ParsePrefix(s); err == nil {
+		return ""
+	}
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		return ""
+	}
+	return "it is neither an IP address nor an address with a prefix length"
+}
+
+// plain reports the first character of s outside allowed, or a control or
+// non-ASCII character.
+func plain(s string, allowed func(r rune) bool) string {
+	if !utf8.ValidString(s) {
+		return "it is not valid UTF-8"
+	}
+	for _, r := range s {
+		switch {
+		case r == 0:
+			return "it holds a NUL byte"
+		case r == '\n' || r == '\r':
+			return "it holds a line break"
+		case unicode.IsControl(r):
+			return fmt.Sprintf("it holds the control character %q", r)
+		case !allowed(r):
+			return fmt.Sprintf("%q is not allowed here", r)
+		}
+	}
+	return ""
+}
+
+func alnum(r rune) bool {
+	return r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+}
+
+func charsOf(set string) func(r rune) bool {
+	return func(r rune) bool { return alnum(r) || strings.ContainsRune(set, r) }
+}
+
+func hostName(s string) string {
+	if p := domainProblem(s, "", ""); !p.ok() {
+		return "write labels of letters, digits and '-' separated by dots"
+	}
+	return ""
+}
+
+func urlPath(s string) string {
+	if !strings.HasPrefix(s, "/") {
+		return "it does not start with '/'"
+	}
+	if why := plain(s, charsOf("-._~/%!*+,=:@&?")); why != "" {
+		return why
+	}
+	if strings.Contains("/"+s+"/", "/../") || strings.Contains("/"+s+"/", "/./") {
+		return "it has '.' or '..' segments"
+	}
+	return ""
+}
+
+func httpURL(s string) string {
+	rest, ok := strings.CutPrefix(s, "http://")
+	if !ok {
+		rest, ok = strings.CutPrefix(s, "https://")
+	}
+	if !ok {
+		return "it does not start with http:// or https://"
+	}
+	host, p, _ := strings.Cut(rest, "/")
+	if why := hostPort(host); why != "" && hostName(host) != "" && addrOrPrefix(host) != "" {
+		return "its host is not HOST or HOST:PORT"
+	}
+	return urlPath("/" + p)
+}
+
+// cleanAbsPath accepts absolute paths that filepath.Clean leaves as they
+// are: no "//", "/./", "/../" or trailing '/'.
+func cleanAbsPath(s string) string {
+	if !strings.HasPrefix(s, "/") {
+		return "it is not absolute"
+	}
+	if why := plain(s, func(rune) bool { return true }); why != "" {
+		return why
+	}
+	if c := path.Clean(s); c != s {
+		return fmt.Sprintf("it is not clean (\"//\", \"/./\", \"/../\" or a trailing '/'); its clean form is %q", c)
+	}
+	if len(s) > 4095 {
+		return "it is longer than 4095 bytes"
+	}
+	return ""
+}
+
+// configPath is a clean absolute path made of characters that need no
+// quoting in any daemon config: letters, digits and "-._+@/".
+func configPath(s string) string {
+	if why := cleanAbsPath(s); why != "" {
+		return why
+	}
+	return plain(s, charsOf("-._+@/"))
+}
+
+// localPath is a file on the controller, relative to the declaring file's
+// folder (or absolute, or ~/...).
+func localPath(s string) string { return plain(s, func(rune) bool { return true }) }
+
+func linkTarget(s string) string { return plain(s, func(rune) bool { return true }) }
+
+func identifier(s string) string {
+	if !validName(blockServer, s) {
+		return "it must start with a letter and hold only letters, digits, '_' and '-' (at most 63 characters)"
+	}
+	return ""
+}
+
+func serverRef(s string) string {
+	if s == LocalServer {
+		return ""
+	}
+	return identifier(s)
+}
+
+func memberRef(s string) string {
+	srv, iface, has := strings.Cut(s, ":")
+	if why := serverRef(srv); why != "" {
+		return "the server name is not a name: " + why
+	}
+	if has && !ifnameProblem(iface, "interface", "").ok() {
+		return "the part after ':' is not an interface name"
+	}
+	return ""
+}
+
+// unitName is a service name as systemd and the pidfile backend use it:
+// "drover-NAME.service", /run/drover/NAME.pid, /var/log/drover/NAME.log.
+func unitName(s string) string {
+	if !alnum(rune(s[0])) {
+		return "it must start with a letter or digit"
+	}
+	if len(s) > 200 {
+		return "it is longer than 200 characters"
+	}
+	if strings.Contains(s, "..") {
+		return "it holds \"..\""
+	}
+	return plain(s, charsOf("-_.@"))
+}
+
+// packageName is a Debian package name (policy 5.6.7), optionally with
+// ":ARCH".
+func packageName(s string) string {
+	name, arch, has := strings.Cut(s, ":")
+	if name == "" || !(name[0] >= 'a' && name[0] <= 'z' || name[0] >= '0' && name[0] <= '9') {
+		return "it must start with a lower-case letter or digit (a leading '-' would be an option)"
+	}
+	if why := plain(name, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("+-.", r) }); why != "" {
+		return why
+	}
+	if has && identifier(arch) != "" {
+		return "the architecture after ':' is not a name"
+	}
+	return ""
+}
+
+var accountRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}\$?$`)
+
+func accountName(s string) string {
+	if !accountRE.MatchString(s) {
+		return "names are 1 to 32 letters, digits, '_', '.' and '-', not starting with '-' or '.'"
+	}
+	return ""
+}
+
+func ownerSpec(s string) string {
+	user, group, has := strings.Cut(s, ":")
+	if why := accountName(user); why != "" {
+		return "the user: " + why
+	}
+	if has {
+		if why := accountName(group); why != "" {
+			return "the group: " + why
+		}
+	}
+	return ""
+}
+
+func sqlIdent(s string) string {
+	if !sqlName(s) {
+		return "use letters, digits and '_', starting with a letter or '_' (at most 63 characters)"
+	}
+	return ""
+}
+
+func password(s string) string {
+	return plain(s, func(r rune) bool { return r > ' ' && r < 0x7f && r != '\'' && r != '"' && r != '\\' })
+}
+
+func keyword(s string) string {
+	if !(s[0] >= 'a' && s[0] <= 'z') {
+		return "it must start with a lower-case letter"
+	}
+	return plain(s, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' })
+}
+
+func labelValue(s string) string {
+	if strings.HasPrefix(s, "-") {
+		return "it must not start with '-'"
+	}
+	return plain(s, charsOf("-_."))
+}
+
+var sysctlKeyRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*(\.[A-Za-z0-9_][A-Za-z0-9_-]*)+$`)
+
+// sysctlKey is a dotted key; it also names the drop-in file, so '/' (the
+// other separator sysctl accepts) and ".." are not allowed.
+func sysctlKey(s string) string {
+	if !sysctlKeyRE.MatchString(s) || len(s) > 255 {
+		return "write dot-separated words of letters, digits, '_' and '-' (no '/' and no empty word)"
+	}
+	return ""
+}
+
+// sysctlValue is one line of a sysctl.d drop-in's right-hand side: words
+// of plain characters separated by single spaces or tabs.
+func sysctlValue(s string) string {
+	if strings.TrimSpace(s) != s {
+		return "it starts or ends with a space"
+	}
+	return plain(s, charsOf("-_.:,/+ \t"))
+}
+
+// argvLine is a command split on spaces without a shell: every word is
+// plain characters, and the program does not start with '-'.
+func argvLine(s string) string {
+	if strings.HasPrefix(s, "-") {
+		return "the program name starts with '-'"
+	}
+	return plain(s, charsOf("-_./:=@+,~^ \t"))
+}
+
+func shellLine(s string) string { return plain(s, func(rune) bool { return true }) }
+
+func singleLine(s string) string { return plain(s, func(rune) bool { return true }) }
+
+func regexpLine(s string) string {
+	if why := singleLine(s); why != "" {
+		return why
+	}
+	if _, err := regexp.Compile(s); err != nil {
+		return err.Error() + " (drover uses Go's RE2 syntax)"
+	}
+	return ""
+}
+
+// hostPort is HOST:PORT with HOST an IPv4 address or a host name, or
+// [IPv6]:PORT.
+func hostPort(s string) string {
+	if ap, err := netip.ParseAddrPort(s); err == nil && ap.Addr().Zone() == "" && ap.Port() > 0 {
+		return ""
+	}
+	host, port, ok := strings.Cut(s, ":")
+	if !ok || hostName(host) != "" || portWord(port) != "" {
+		return "write HOST:PORT, HOST an address or a host name and PORT 1..65535"
+	}
+	return ""
+}
+
+func portWord(s string) string {
+	p, err := strconv.Atoi(s)
+	if err != nil || p < minPort || p > maxPort || strconv.Itoa(p) != s {
+		return "the port is not 1..65535"
+	}
+	return ""
+}
+
+func backendAddr(s string) string {
+	if strings.Count(s, ":") == 2 {
+		name, rest, _ := strings.Cut(s, ":")
+		if !validName(blockServer, name) {
+			return "the name must start with a letter and hold only letters, digits, '_' and '-'"
+		}
+		s = rest
+	}
+	return hostPort(s)
+}
+
+func portSpec(s string) string {
+	a, b, pair := strings.Cut(s, ":")
+	if portWord(a) != "" || pair && portWord(b) != "" {
+		return "write PORT or SERVERPORT:PORT, each 1..65535"
+	}
+	return ""
+}
+
+func durationWord(s string) string {
+	if why := plain(s, charsOf(".")); why != "" {
+		return why
+	}
+	if _, err := time.ParseDuration(s); err != nil {
+		return "it must be a duration with a unit, such as \"10s\", \"1m30s\" or \"500ms\""
+	}
+	return ""
+}
+
+func octalMode(s string) string {
+	if !validMode(s) {
+		return "write it as a string of octal digits"
+	}
+	return ""
+}
+
+var sizeRE = regexp.MustCompile(`^[0-9]+[KMGkmg]?$`)
+
+func size(s string) string {
+	if !sizeRE.MatchString(s) {
+		return "write a number, optionally followed by K, M or G"
+	}
+	return ""
+}
+
+func version(s string) string {
+	if !alnum(rune(s[0])) {
+		return "it must start with a letter or digit"
+	}
+	return plain(s, charsOf("-_.+~"))
+}

@@ -1,0 +1,144 @@
+package lang
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// markSensitive marks a cty value that comes from a sensitive variable;
+// cty carries it through operators, functions and templates, so whatever
+// is computed from the value is sensitive too.
+const markSensitive = "sensitive"
+
+func hasSensitive(marks cty.ValueMarks) bool {
+	_, ok := marks[markSensitive]
+	return ok
+}
+
+// metaSpecs are the meta-arguments of host declarations that hold
+// strings, with their grammars in attrGrammars under "meta".
+func metaSpecs() []attrSpec {
+	return inBlock("meta", []attrSpec{
+		{name: metaServers, typ: cty.List(cty.String), example: `["s1", "s2"]`},
+		{name: metaWhere, typ: cty.Map(cty.String), example: `{ role = "web" }`},
+	})
+}
+
+// grammarFor looks up a spec's grammar; a string attribute without one is
+// reported (at rng) as the bug it is.
+func (l *loader) grammarFor(spec attrSpec, rng hcl.Range) *grammar {
+	g, ok := grammarOf(spec)
+	if !ok {
+		l.errorf(rng, nil, "Internal error: attribute without validator",
+			"drover has no validator for %s.%s; this is a bug in drover (add it to attrGrammars).", spec.block, spec.name)
+	}
+	return g
+}
+
+// checkNodeGrammar checks an evaluated node against its grammar.
+func (l *loader) checkNodeGrammar(n *node) {
+	if n.grammar == nil || n.grammar.exempt != "" && n.grammar.keys == nil {
+		return
+	}
+	l.checkValue(n.grammar, n.value, n.attrName(), n.example, n.expr, n.rng, l.grammarProblem)
+}
+
+// genericGrammar checks one setting of a host declaration's instance.
+func (l *loader) genericGrammar(spec attrSpec, v cty.Value, rng hcl.Range, expr hcl.Expression) cty.Value {
+	if g := l.grammarFor(spec, rng); g != nil {
+		l.checkValue(g, v, spec.name, spec.example, expr, rng, l.grammarProblem)
+	}
+	return v
+}
+
+// grammarProblem keeps a value's mismatch with its grammar until every
+// other check has run (see reportGrammar).
+func (l *loader) grammarProblem(rng hcl.Range, p problem) {
+	l.grammarDiags = append(l.grammarDiags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: p.summary, Detail: p.detail, Subject: rng.Ptr()})
+}
+
+// reportGrammar reports each grammar mismatch once, unless a more
+// specific check already reported an error where the value is written
+// (an unknown server, an address outside its subnet, ...): the table
+// guarantees that no value escapes a grammar, and the specific checks
+// keep their own words.
+func (l *loader) reportGrammar() {
+	taken := map[string]bool{}
+	pos := func(r *hcl.Range) string { return fmt.Sprintf("%s:%d", r.Filename, r.Start.Byte) }
+	for _, d := range l.diags {
+		if d.Severity == hcl.DiagError && d.Subject != nil {
+			taken[pos(d.Subject)] = true
+		}
+	}
+	for _, d := range l.grammarDiags {
+		if taken[pos(d.Subject)] {
+			continue
+		}
+		taken[pos(d.Subject)] = true
+		l.diags = append(l.diags, d)
+	}
+}
+
+// checkValue checks a string, or each string of a list, set or map, and
+// reports every problem; true when there was one.
+func (l *loader) checkValue(g *grammar, v cty.Value, attr, example string, expr hcl.Expression, rng hcl.Range, report func(hcl.Range, problem)) bool {
+	v, _ = v.UnmarkDeep()
+	if !v.IsWhollyKnown() || v.IsNull() {
+		return false
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		p := g.problemOf(v.AsString(), attr, example)
+		if !p.ok() {
+			report(rng, p)
+		}
+		return !p.ok()
+	case ty.IsListType() || ty.IsSetType():
+		bad := false
+		i := 0
+		for it := v.ElementIterator(); it.Next(); i++ {
+			_, e := it.Element()
+			if e.IsNull() || e.Type() != cty.String {
+				continue
+			}
+			if p := g.problemOf(e.AsString(), attr, g.example); !p.ok() {
+				report(elementRange(expr, i, v.LengthInt(), rng), p)
+				bad = true
+			}
+		}
+		return bad
+	case ty.IsMapType():
+		bad := false
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			if g.keys != nil {
+				if p := g.keys.problemOf(k.AsString(), attr+" key", g.keys.example); !p.ok() {
+					report(rng, p)
+					bad = true
+				}
+			}
+			if e.IsNull() || e.Type() != cty.String {
+				continue
+			}
+			if p := g.problemOf(e.AsString(), fmt.Sprintf("%s[%q]", attr, k.AsString()), g.example); !p.ok() {
+				report(rng, p)
+				bad = true
+			}
+		}
+		return bad
+	}
+	return false
+}
+
+// elementRange is the range of element i of a list written as a literal
+// tuple, else the whole expression's.
+func elementRange(expr hcl.Expression, i, count int, fallback hcl.Range) hcl.Range {
+	if t, ok := expr.(*hclsyntax.TupleConsExpr); ok && len(t.Exprs) == count {
+		return t.Exprs[i].Range()
+	}
+	return fallback
+}
