@@ -72,7 +72,7 @@ var (
 	gIP     = &grammar{name: "IP address", example: `"198.51.100.1"`, full: ipProblem}
 	gIPv4OK = &grammar{name: "IP address or CIDR", example: `"198.51.100.100/24"`, check: addrOrPrefix}
 	gCIDR   = &grammar{name: "CIDR", example: `"100.65.1.0/24"`, full: cidrProblem}
-	gIfname = &grammar{name: "interface name", example: `"eth0"`, full: ifnameProblem}
+	gIfname = &grammar{name: "interface name", example: `"eth0"`, full: plainIfname}
 	gDomain = &grammar{name: "DNS domain", example: `"app"`, full: domainProblem}
 	gHost   = &grammar{name: "host name", example: `"mywordpress.org"`, check: hostName}
 
@@ -93,7 +93,7 @@ var (
 	gAccount   = &grammar{name: "user or group name", example: `"www-data"`, check: accountName}
 	gOwner     = &grammar{name: "owner (USER or USER:GROUP)", example: `"www-data:www-data"`, check: ownerSpec, summary: "Invalid owner"}
 	gLogin     = &grammar{name: "login name", full: func(s, _, _ string) problem { return userProblem(s) }}
-	gJump      = &grammar{name: "jump host", full: func(s, _, _ string) problem { return jumpProblem(s) }}
+	gJump      = &grammar{name: "jump host", example: `"admin@203.0.113.9:22"`, full: plainJump}
 	gSQLName   = &grammar{name: "SQL name", example: `"wordpress"`, check: sqlIdent}
 	gPassword  = &grammar{name: "password (printable ASCII without quotes or backslashes)", example: `var.db_password`, check: password}
 	gKeyword   = &grammar{name: "keyword", example: `"present"`, check: keyword}
@@ -131,6 +131,31 @@ func grammars() []*grammar {
 func ipProblem(s, _, _ string) problem { _, p := parseAddress(s); return p }
 
 func cidrProblem(s, _, _ string) problem { _, p := parseCIDR(s); return p }
+
+// plainIfname is an interface name the kernel takes (ifnameProblem) made
+// of characters no daemon config gives a meaning: letters, digits, "_.-",
+// not starting with '-'.
+func plainIfname(s, attr, example string) problem {
+	if p := ifnameProblem(s, attr, example); !p.ok() {
+		return p
+	}
+	why := plain(s, charsOf("_.-"))
+	if why == "" && s[0] == '-' {
+		why = "it starts with '-'"
+	}
+	if why != "" {
+		return problem{fmt.Sprintf("Invalid %s name", attr), fmt.Sprintf(
+			"%q: %s; drover's interface names hold letters, digits, '_', '.' and '-'. Write for example %s = %s.", s, why, attr, example)}
+	}
+	return problem{}
+}
+
+func plainJump(s, _, _ string) problem {
+	if why := plain(s, func(rune) bool { return true }); why != "" {
+		return problem{"Invalid jump host", fmt.Sprintf("%q: %s; write [user@]host[:port], for example jump = \"admin@203.0.113.9:22\".", s, why)}
+	}
+	return jumpProblem(s)
+}
 
 func addrOrPrefix(s string) string {
 	if _, err := netip.ParsePrefix(s); err == nil {
@@ -258,7 +283,7 @@ func memberRef(s string) string {
 	if why := serverRef(srv); why != "" {
 		return "the server name is not a name: " + why
 	}
-	if has && !ifnameProblem(iface, "interface", "").ok() {
+	if has && !plainIfname(iface, "interface", `"eth1"`).ok() {
 		return "the part after ':' is not an interface name"
 	}
 	return ""
