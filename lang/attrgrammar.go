@@ -122,6 +122,9 @@ func stateProblem(p string) string {
 
 func managedPath(s string) string {
 	if why := cleanAbsPath(s); why != "" {
+		if st := stateProblem(path.Clean(s)); strings.HasPrefix(s, "/") && st != "" {
+			why += ", and " + st
+		}
 		return why
 	}
 	return stateProblem(s)

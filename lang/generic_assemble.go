@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/big"
 	"os"
+	pathpkg "path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -394,21 +395,31 @@ func (l *loader) declByName(decl string) *genericDecl {
 // two items with the same identity on one server would fight.
 func itemIdentity(it *Item) (key, what, attr string) {
 	s := it.Settings
+	p := cleanIdentity(s["path"])
 	switch it.Kind {
 	case KindFile, KindTemplate, KindDirectory, KindSymlink:
-		return "path " + s["path"], "path " + s["path"], "path"
+		return "path " + p, "path " + p, "path"
 	case KindLine:
 		sel := s["regexp"]
 		if sel == "" {
 			sel = s["line"]
 		}
-		return "line " + s["path"] + "#" + sel, fmt.Sprintf("the line %q of %s", sel, s["path"]), "path"
+		return "line " + p + "#" + sel, fmt.Sprintf("the line %q of %s", sel, p), "path"
 	case KindPackage, KindService, KindUser, KindGroup:
 		return it.Kind + " " + s["name"], it.Kind + " " + s["name"], "name"
 	case KindSysctl:
 		return "sysctl " + s["key"], "sysctl " + s["key"], "key"
 	}
 	return "", "", ""
+}
+
+// cleanIdentity is the clean form of an absolute path, so that "/etc//motd"
+// and "/etc/motd" are found to be one file.
+func cleanIdentity(p string) string {
+	if strings.HasPrefix(p, "/") {
+		return pathpkg.Clean(p)
+	}
+	return p
 }
 
 // checkDuplicateIdentities reports two items that would manage the same
@@ -427,9 +438,12 @@ func (l *loader) checkDuplicateIdentities(items []*Item, insts map[*Item]*generi
 				first[k] = it
 				continue
 			}
-			l.errorf(insts[it].ranges[attr], nil, "Duplicate "+it.Kind,
-				"%s and %s (%s) both manage %s on server %q. Each thing on a server is declared once: remove one, or target them at different servers.",
+			detail := fmt.Sprintf("%s and %s (%s) both manage %s on server %q. Each thing on a server is declared once: remove one, or target them at different servers.",
 				it.Address(), prev.Address(), shortPos(prev.DeclRange), what, srv)
+			if raw := it.Settings["path"]; attr == "path" && raw != cleanIdentity(raw) {
+				detail += fmt.Sprintf(" (%q is %q written another way: write paths in their clean form.)", raw, cleanIdentity(raw))
+			}
+			l.errorf(insts[it].ranges[attr], nil, "Duplicate "+it.Kind, "%s", detail)
 			break
 		}
 	}
