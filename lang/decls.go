@@ -147,10 +147,28 @@ func (l *loader) collectVariable(b *hcl.Block) {
 		l.checkDescription(a)
 	}
 	n := l.register(&node{path: []string{rootVar, name}, rng: b.LabelRanges[0], want: cty.DynamicPseudoType})
+	if a := content.Attributes[attrSensitive]; a != nil {
+		n.sensitive = l.constantBool(a)
+	}
 	n.derive = func() (cty.Value, hcl.Diagnostics) { return l.variableValue(v) }
 	l.syms.vars[name] = n
 	l.syms.varOrder = append(l.syms.varOrder, name)
 	l.vars = append(l.vars, v)
+}
+
+// constantBool is a constant bool attribute's value (false, reported,
+// when it is not one).
+func (l *loader) constantBool(a *hcl.Attribute) bool {
+	v, diags := a.Expr.Value(nil)
+	l.diags = append(l.diags, diags...)
+	if !diags.HasErrors() && v.IsKnown() && !v.IsNull() && v.Type() == cty.Bool {
+		return v.True()
+	}
+	if !diags.HasErrors() {
+		l.errorf(a.Expr.Range(), &a.Range, "Invalid "+a.Name,
+			"%s is a constant true or false, for example %s = true.", a.Name, a.Name)
+	}
+	return false
 }
 
 // checkDescription reports a description that is not a constant string.

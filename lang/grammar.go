@@ -311,7 +311,9 @@ func packageName(s string) string {
 	if name == "" || !(name[0] >= 'a' && name[0] <= 'z' || name[0] >= '0' && name[0] <= '9') {
 		return "it must start with a lower-case letter or digit (a leading '-' would be an option)"
 	}
-	if why := plain(name, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("+-.", r) }); why != "" {
+	if why := plain(name, func(r rune) bool {
+		return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("+-.", r)
+	}); why != "" {
 		return why
 	}
 	if has && identifier(arch) != "" {

@@ -13,12 +13,12 @@ import (
 // free-form data, written as bytes or only compared. Adding one here is a
 // decision to review, not a way to make this test pass.
 var exemptAttrs = []string{
-	"container.files",  // values are file contents (the keys are checked paths)
-	"file.content",     // a file's content
-	"job.constraints",  // compared with server labels (keys are checked names)
-	"meta.where",       // compared with server labels (keys are checked names)
-	"server.labels",    // data for where/constraints and templates (keys are checked names)
-	"template.vars",    // data for the user's own template
+	"container.files", // values are file contents (the keys are checked paths)
+	"file.content",    // a file's content
+	"job.constraints", // compared with server labels (keys are checked names)
+	"meta.where",      // compared with server labels (keys are checked names)
+	"server.labels",   // data for where/constraints and templates (keys are checked names)
+	"template.vars",   // data for the user's own template
 }
 
 // TestEveryStringAttributeHasGrammar walks the schema of every block and

@@ -57,7 +57,7 @@ func topSchema() *hcl.BodySchema {
 
 func variableSchema() *hcl.BodySchema {
 	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-		{Name: "default"}, {Name: "type"}, {Name: "description"},
+		{Name: "default"}, {Name: "type"}, {Name: "description"}, {Name: attrSensitive},
 	}}
 }
 

@@ -78,6 +78,8 @@ func printChange(w io.Writer, c host.Change) {
 // ones as (known after apply), file contents summarised.
 func value(r host.Resource, key, v string) string {
 	switch {
+	case r.IsSensitive(key) && key == "content" && v != "" && v != host.Sensitive && !strings.Contains(v, host.Unknown) && host.MaskedValue(v) == host.Sensitive:
+		return fmt.Sprintf("(sensitive, %d bytes)", len(v)) // a desired content: its size
 	case r.IsSensitive(key):
 		return host.MaskedValue(v)
 	case strings.Contains(v, host.Unknown):

@@ -8,6 +8,8 @@
 package generic
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -143,7 +145,7 @@ func expandItem(c *lang.Cluster, it *lang.Item, server string, f *host.Facts, ma
 	case lang.KindSymlink:
 		set.Add("symlink", s["path"], pick(s, "path", "target"), after...)
 	case lang.KindLine:
-		set.Add("line", LineName(s), pick(s, "path", "line", "regexp", "state", "insert_after", "create"), after...)
+		set.Add("line", lineName(it), pick(s, "path", "line", "regexp", "state", "insert_after", "create"), after...)
 	case lang.KindPackage:
 		set.Add("package", s["name"], packageAttrs(s), after...)
 	case lang.KindService:
@@ -159,7 +161,29 @@ func expandItem(c *lang.Cluster, it *lang.Item, server string, f *host.Facts, ma
 	default:
 		return nil, fmt.Errorf("%s: unknown declaration kind %q", it.Address(), it.Kind)
 	}
+	markSensitive(it, set)
 	return set, nil
+}
+
+// resourceAttr is the resource attribute a setting becomes, where the
+// names differ.
+var resourceAttr = map[string]string{"validate": "check"}
+
+// markSensitive names, on each resource of the item, the attributes
+// holding a sensitive setting (sensitive = true, or computed from a
+// sensitive variable), so that plan and apply print (sensitive) for them.
+func markSensitive(it *lang.Item, set *blocks.Set) {
+	for i := range set.Resources {
+		r := &set.Resources[i]
+		for _, name := range it.Sensitive {
+			if a, ok := resourceAttr[name]; ok {
+				name = a
+			}
+			if _, ok := r.Attrs[name]; ok && !r.IsSensitive(name) {
+				r.Sensitive = append(r.Sensitive, name)
+			}
+		}
+	}
 }
 
 // dependencies are the resource IDs, on this server, an item's resources
@@ -206,6 +230,22 @@ func LineName(s map[string]string) string {
 		sel = s["line"]
 	}
 	return s["path"] + "#" + sel
+}
+
+// lineName is LineName, except that a sensitive selector (the line of a
+// sensitive line, without regexp) is replaced by its hash: resource IDs
+// are printed everywhere.
+func lineName(it *lang.Item) string {
+	s := it.Settings
+	if s["regexp"] == "" && it.IsSensitive("line") || s["regexp"] != "" && it.IsSensitive("regexp") {
+		sel := s["regexp"] + s["line"]
+		if s["regexp"] != "" {
+			sel = s["regexp"]
+		}
+		sum := sha256.Sum256([]byte(sel))
+		return s["path"] + "#sha256:" + hex.EncodeToString(sum[:8])
+	}
+	return LineName(s)
 }
 
 // packageAttrs are a package's attributes; a plain installed package is

@@ -1,0 +1,76 @@
+package lang
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestSensitive: sensitive = true on file, template and line hides their
+// content (the line of a line); a setting computed from a sensitive
+// variable (through interpolation, functions, locals, template vars or a
+// reference to another declaration) is sensitive too; nothing else is.
+func TestSensitive(t *testing.T) {
+	c, diags := LoadFiles(map[string][]byte{"a.hcl": []byte(`
+variable "token" {
+  default   = "s3cr3t"
+  sensitive = true
+}
+variable "plain" { default = "hello" }
+locals { header = upper("t=${var.token}") }
+server "s1" { address = "198.51.100.1" }
+file "key" {
+  path      = "/etc/key"
+  content   = "k"
+  sensitive = true
+}
+file "env" {
+  path    = "/etc/env"
+  content = local.header
+}
+file "copy" {
+  path    = "/etc/copy"
+  content = file.env.content
+}
+file "plain" {
+  path    = "/etc/plain"
+  content = var.plain
+}
+template "t" {
+  path   = "/etc/t"
+  source = "t.tmpl"
+  vars   = { v = var.token }
+}
+line "l" {
+  path      = "/etc/l"
+  line      = "x=1"
+  sensitive = true
+}
+command "c" {
+  command = "login ${var.token}"
+}
+`), "t.tmpl": []byte("{{.vars.v}}\n")}, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	want := map[string][]string{
+		"file.key": {"content"}, "file.env": {"content"}, "file.copy": {"content"}, "file.plain": nil,
+		"template.t": {"content"}, "line.l": {"line"}, "command.c": {"command"},
+	}
+	for _, it := range c.Items {
+		if got := it.Sensitive; !slices.Equal(got, want[it.Address()]) {
+			t.Errorf("%s: Sensitive = %v, want %v", it.Address(), got, want[it.Address()])
+		}
+	}
+}
+
+func TestSensitiveMustBeConstantBool(t *testing.T) {
+	_, diags := LoadFiles(map[string][]byte{"a.hcl": []byte(`
+variable "token" {
+  default   = "x"
+  sensitive = "yes"
+}
+`)}, Options{})
+	if !diags.HasErrors() || diags[0].Summary != "Invalid sensitive" {
+		t.Fatalf("diags = %v, want Invalid sensitive", diags)
+	}
+}
