@@ -343,14 +343,14 @@ func (l *loader) evalInstance(d *genericDecl, k instanceKey, parent *hcl.EvalCon
 			inst.ranges[spec.name] = d.block.LabelRanges[0] // the default is the label
 		}
 		if a == nil {
-			inst.values[spec.name] = l.genericGrammar(spec, l.genericDefault(d, spec), inst.ranges[spec.name], nil)
+			inst.values[spec.name] = l.genericGrammar(spec, l.genericDefault(d, spec), inst.ranges[spec.name], nil, false)
 			continue
 		}
 		inst.ranges[spec.name] = a.Expr.Range()
 		inst.set[spec.name] = true
 		v, more := l.evalSetting(d, a, spec, ctx, k, inst)
 		diags = append(diags, more...)
-		inst.values[spec.name] = l.genericGrammar(spec, v, a.Expr.Range(), a.Expr)
+		inst.values[spec.name] = l.genericGrammar(spec, v, a.Expr.Range(), a.Expr, inst.sensitive[spec.name])
 	}
 	return inst, diags
 }

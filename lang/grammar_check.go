@@ -2,6 +2,8 @@ package lang
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -43,15 +45,29 @@ func (l *loader) checkNodeGrammar(n *node) {
 	if n.grammar == nil || n.grammar.exempt != "" && n.grammar.keys == nil {
 		return
 	}
-	l.checkValue(n.grammar, n.value, n.attrName(), n.example, n.expr, n.rng, l.grammarProblem)
+	l.checkValue(n.grammar, n.value, n.attrName(), n.example, n.expr, n.rng, l.grammarReporter(n.sensitive))
 }
 
 // genericGrammar checks one setting of a host declaration's instance.
-func (l *loader) genericGrammar(spec attrSpec, v cty.Value, rng hcl.Range, expr hcl.Expression) cty.Value {
+func (l *loader) genericGrammar(spec attrSpec, v cty.Value, rng hcl.Range, expr hcl.Expression, sensitive bool) cty.Value {
 	if g := l.grammarFor(spec, rng); g != nil {
-		l.checkValue(g, v, spec.name, spec.example, expr, rng, l.grammarProblem)
+		l.checkValue(g, v, spec.name, spec.example, expr, rng, l.grammarReporter(sensitive))
 	}
 	return v
+}
+
+// grammarReporter returns grammarProblem, or for a sensitive value one
+// that does not repeat the value in the message.
+func (l *loader) grammarReporter(sensitive bool) func(hcl.Range, problem, string) {
+	return func(rng hcl.Range, p problem, value string) {
+		if sensitive {
+			p.detail = strings.ReplaceAll(p.detail, strconv.Quote(value), "(sensitive value)")
+			if len(value) >= 4 {
+				p.detail = strings.ReplaceAll(p.detail, value, "(sensitive value)")
+			}
+		}
+		l.grammarProblem(rng, p)
+	}
 }
 
 // grammarProblem keeps a value's mismatch with its grammar until every
@@ -84,7 +100,7 @@ func (l *loader) reportGrammar() {
 
 // checkValue checks a string, or each string of a list, set or map, and
 // reports every problem; true when there was one.
-func (l *loader) checkValue(g *grammar, v cty.Value, attr, example string, expr hcl.Expression, rng hcl.Range, report func(hcl.Range, problem)) bool {
+func (l *loader) checkValue(g *grammar, v cty.Value, attr, example string, expr hcl.Expression, rng hcl.Range, report func(hcl.Range, problem, string)) bool {
 	v, _ = v.UnmarkDeep()
 	if !v.IsWhollyKnown() || v.IsNull() {
 		return false
@@ -94,7 +110,7 @@ func (l *loader) checkValue(g *grammar, v cty.Value, attr, example string, expr 
 	case ty == cty.String:
 		p := g.problemOf(v.AsString(), attr, example)
 		if !p.ok() {
-			report(rng, p)
+			report(rng, p, v.AsString())
 		}
 		return !p.ok()
 	case ty.IsListType() || ty.IsSetType():
@@ -106,7 +122,7 @@ func (l *loader) checkValue(g *grammar, v cty.Value, attr, example string, expr 
 				continue
 			}
 			if p := g.problemOf(e.AsString(), attr, g.example); !p.ok() {
-				report(elementRange(expr, i, v.LengthInt(), rng), p)
+				report(elementRange(expr, i, v.LengthInt(), rng), p, e.AsString())
 				bad = true
 			}
 		}
@@ -117,7 +133,7 @@ func (l *loader) checkValue(g *grammar, v cty.Value, attr, example string, expr 
 			k, e := it.Element()
 			if g.keys != nil {
 				if p := g.keys.problemOf(k.AsString(), attr+" key", g.keys.example); !p.ok() {
-					report(rng, p)
+					report(rng, p, k.AsString())
 					bad = true
 				}
 			}
@@ -125,7 +141,7 @@ func (l *loader) checkValue(g *grammar, v cty.Value, attr, example string, expr 
 				continue
 			}
 			if p := g.problemOf(e.AsString(), fmt.Sprintf("%s[%q]", attr, k.AsString()), g.example); !p.ok() {
-				report(rng, p)
+				report(rng, p, e.AsString())
 				bad = true
 			}
 		}

@@ -2,6 +2,7 @@ package lang
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -72,5 +73,29 @@ variable "token" {
 `)}, Options{})
 	if !diags.HasErrors() || diags[0].Summary != "Invalid sensitive" {
 		t.Fatalf("diags = %v, want Invalid sensitive", diags)
+	}
+}
+
+// TestSensitiveNotInDiagnostics: a sensitive value that fails its grammar
+// is reported without repeating it.
+func TestSensitiveNotInDiagnostics(t *testing.T) {
+	_, diags := LoadFiles(map[string][]byte{"a.hcl": []byte(`
+variable "v" {
+  default   = "1\nkernel.secret = 1"
+  sensitive = true
+}
+server "s1" { address = "198.51.100.1" }
+sysctl "x" {
+  key   = "net.ipv4.ip_forward"
+  value = var.v
+}
+`)}, Options{})
+	if !diags.HasErrors() {
+		t.Fatal("no error")
+	}
+	for _, d := range diags {
+		if strings.Contains(d.Detail, "kernel.secret") {
+			t.Errorf("the detail shows the value: %s", d.Detail)
+		}
 	}
 }
