@@ -2,6 +2,7 @@ package lang
 
 import (
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
@@ -210,5 +211,42 @@ func dedupSpecs(specs []attrSpec) []attrSpec {
 			out = append(out, s)
 		}
 	}
+	return out
+}
+
+// AttributeGrammar describes one string attribute: its block key
+// ("loadbalancer", "network.vxlan.member", "tls"), its name, the name of
+// its grammar and a valid example. Exempt attributes are free-form.
+type AttributeGrammar struct {
+	Block, Name, Grammar, Example string
+	Exempt                        bool
+	Type                          cty.Type
+}
+
+// AttributeGrammars lists every string attribute of every block with its
+// grammar, sorted by block and name (for tests and documentation).
+func AttributeGrammars() []AttributeGrammar {
+	var out []AttributeGrammar
+	schemas := allSchemas()
+	schemas["meta"] = metaSpecs()
+	for block, specs := range schemas {
+		for _, s := range specs {
+			g, _ := grammarOf(s)
+			if g == nil {
+				continue
+			}
+			ex := g.example
+			if s.example != "" && s.typ == cty.String {
+				ex = s.example
+			}
+			out = append(out, AttributeGrammar{Block: block, Name: s.name, Grammar: g.name, Example: ex, Exempt: g.exempt != "" && g.keys == nil, Type: s.typ})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Block != out[j].Block {
+			return out[i].Block < out[j].Block
+		}
+		return out[i].Name < out[j].Name
+	})
 	return out
 }

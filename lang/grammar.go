@@ -395,7 +395,17 @@ func argvLine(s string) string {
 	if strings.HasPrefix(s, "-") {
 		return "the program name starts with '-'"
 	}
-	return plain(s, charsOf("-_./:=@+,~^ \t"))
+	if why := plain(s, charsOf("-_./:=@+,~^ \t")); why != "" {
+		return why
+	}
+	fields := strings.Fields(s)
+	if len(fields) == 0 {
+		return "it is blank"
+	}
+	if prog := fields[0]; strings.Contains(prog, "/") && cleanAbsPath(prog) != "" {
+		return fmt.Sprintf("the program %q is neither a name looked up in PATH nor an absolute clean path", prog)
+	}
+	return ""
 }
 
 func shellLine(s string) string { return plain(s, func(rune) bool { return true }) }
