@@ -25,7 +25,7 @@ var parsed = sync.OnceValues(func() (map[string]*template.Template, error) {
 	}
 	out := make(map[string]*template.Template, len(names))
 	for _, name := range names {
-		t, err := template.New(name).Option("missingkey=error").ParseFS(files, name)
+		t, err := template.New(name).Option("missingkey=error").Funcs(funcs).ParseFS(files, name)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
