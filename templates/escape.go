@@ -58,7 +58,7 @@ func words(v any) (string, error) {
 
 // arg is a whole argument of an nginx or haproxy directive: as it is when
 // plain, else in double quotes with '\' and '"' escaped. A line break, a
-// NUL, '$' (expanded inside quotes by both) or '\” fails.
+// NUL, '$' (expanded inside quotes by both) or a single quote fails.
 func arg(v any) (string, error) {
 	s := fmt.Sprint(v)
 	if isPlain(s) {
