@@ -224,6 +224,7 @@
 //	  mode     = "0644"              # default "0644"
 //	  owner    = "root:root"         # default "root:root"
 //	  validate = "nginx -t -c {}"    # optional check of the new file before it replaces the old
+//	  sensitive = false              # true: plan shows the content's size, never the content
 //	}
 //	template "hosts" {               # a Go text/template rendered per server
 //	  path   = "/etc/hosts.app"
@@ -239,6 +240,7 @@
 //	  state        = "present"       # or "absent": remove every matching line
 //	  insert_after = "^# Auth"       # optional; default the end of the file
 //	  create       = true            # create a missing file, default true
+//	  sensitive    = false           # true: the line prints as (sensitive), in IDs as a hash
 //	}
 //	package "nginx" { name = "nginx-light"  state = "present"  remove_on_delete = false }
 //	service "nginx" {                # a service the system has (systemctl, else /etc/init.d)
@@ -282,6 +284,85 @@
 // sysctl key on one server are an error. Removing a declaration removes what
 // it made (a file it replaced comes back; a package stays unless
 // remove_on_delete = true; a command runs its undo).
+//
+// # Sensitive values
+//
+// sensitive = true has Terraform's meaning on variable, file, template and
+// line blocks: the value prints as (sensitive) everywhere (plan, apply,
+// -json, diagnostics), and a file's changed content as its size in bytes
+// instead of a diff. A value computed from a sensitive variable (through
+// interpolation, functions, locals, a template's vars or a reference to
+// another declaration) is sensitive too:
+//
+//	variable "api_token" {
+//	  default   = "change-me"
+//	  sensitive = true
+//	}
+//	file "token" {
+//	  path    = "/etc/app/token"
+//	  content = "TOKEN=${var.api_token}\n"  # sensitive: it uses var.api_token
+//	  mode    = "0600"
+//	}
+//	file "tls_key" {
+//	  path      = "/etc/app/tls.key"
+//	  source    = "tls.key"
+//	  mode      = "0600"
+//	  sensitive = true
+//	}
+//
+// # What attributes accept
+//
+// Every string attribute of every block has one named grammar (the table
+// attrGrammars in attrgrammar.go), checked at file:line:col with an example
+// of a valid value, so that no value can add a directive to a config file,
+// a unit, a sysctl drop-in, an nftables ruleset or SQL, become an option
+// of a command, or leave a directory:
+//
+//   - IP address, CIDR, interface name (the kernel's rules, and only letters,
+//     digits, '_', '.', '-'), DNS domain and host name (labels of letters,
+//     digits and '-'): addresses, subnets, bridges, devices, domains, url,
+//     tls names.
+//   - URL path ('/' then letters, digits and "-._~/%!*+,=:@&?", no "." or
+//     ".." segment): health_check, service check paths; http URL for
+//     consul_check http.
+//   - managed path: absolute and already clean (no "//", "/./", "/../" or
+//     trailing '/'; the clean form is suggested), never drover's own state
+//     (/var/lib/drover, /run/drover, /var/log/drover, /etc/drover,
+//     /etc/systemd/system/drover-*) nor a parent of it: the path of file,
+//     template, directory, symlink and line. Two spellings of one path are
+//     one path.
+//   - absolute clean path: command creates and dir; absolute clean path of
+//     plain characters (letters, digits, "-._+@/"): tls certificate and key
+//     (outside drover's state), pidfile, user home and shell, consul binary,
+//     container rootfs.
+//   - daemon identifier (a letter, then letters, digits, '_', '-'; at most
+//     63): names of balancers, web servers, VIPs, networks, containers,
+//     groups of jobs; server name (the same, or "local"); network member
+//     (SERVER or SERVER:INTERFACE).
+//   - service name (letters, digits, "-_.@", starting with a letter or
+//     digit, no ".."), package name (Debian's: lower-case letters, digits,
+//     "+-.", never a leading '-'), user or group name, owner (USER or
+//     USER:GROUP), SQL name (database name and user), password (printable
+//     ASCII without quotes or backslashes), keyword (state, mode, check,
+//     strategy, topology, reload).
+//   - sysctl key (dot-separated words of letters, digits, '_', '-': no '/'
+//     and no ".."), sysctl value (words of letters, digits and "-_.:,/+"
+//     separated by spaces or tabs).
+//   - shell-free command line (words of letters, digits and
+//     "-_./:=@+,~^"; the program a name found in PATH or an absolute clean
+//     path, never starting with '-'): service and container command, VIP
+//     track. Single-line shell command (anything but a line break or NUL;
+//     it is code, run by /bin/sh -c): command, unless, undo, validate.
+//   - single line: a line's line; regular expression (RE2, one line):
+//     regexp, insert_after; backend ([NAME:]ADDRESS:PORT), backend address
+//     (HOST:PORT): upstream, endpoint, tcp; published port (PORT or
+//     SERVERPORT:PORT); duration ("10s"); octal mode ("0644"); size
+//     ("64M"); version; local file name (source, identity_file,
+//     known_hosts; read on this machine); symlink target; jump host; login
+//     name.
+//   - free-form, never checked: a file's content, a template's vars, a
+//     container file's content, and label values (server labels, where,
+//     constraints: only compared); their keys are checked.
 //
 // # Containers and jobs
 //

@@ -1,0 +1,76 @@
+package lang
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// docSection returns the example lines (tab-indented) of one "# TITLE"
+// section of doc.go.
+func docSection(t *testing.T, title string) string {
+	t.Helper()
+	data, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "// # "+title+"\n")
+	if !ok {
+		t.Fatalf("doc.go has no section %q", title)
+	}
+	if i := strings.Index(rest, "\n// # "); i >= 0 {
+		rest = rest[:i]
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(rest, "\n") {
+		if code, ok := strings.CutPrefix(line, "//\t"); ok {
+			b.WriteString(code + "\n")
+		}
+	}
+	return b.String()
+}
+
+// TestDocSensitiveExampleParses loads the example of doc.go's "Sensitive
+// values" section and checks what it says.
+func TestDocSensitiveExampleParses(t *testing.T) {
+	src := `server "s1" { address = "198.51.100.1" }` + "\n" + docSection(t, "Sensitive values")
+	c, diags := LoadFiles(map[string][]byte{"a.hcl": []byte(src), "tls.key": []byte("key\n")}, Options{})
+	if diags.HasErrors() {
+		t.Fatalf("%s\n%s", diags.Error(), src)
+	}
+	for _, it := range c.Items {
+		if !it.IsSensitive("content") {
+			t.Errorf("%s is not sensitive", it.Address())
+		}
+	}
+}
+
+// TestDocHostExamplesParse: the multi-line host declaration examples
+// (those that show sensitive among them) are valid HCL syntax.
+func TestDocHostExamplesParse(t *testing.T) {
+	src, _, _ := strings.Cut(docSection(t, "Host declarations"), "servers    = [") // the meta-arguments follow
+	var block []string
+	parsed := 0
+	for _, line := range strings.Split(src, "\n") {
+		code, _, _ := strings.Cut(line, "#")
+		code = strings.TrimSpace(code)
+		switch {
+		case block == nil && strings.HasSuffix(code, "{"):
+			block = []string{line}
+		case block != nil && code == "}":
+			text := strings.Join(append(block, "}"), "\n")
+			if _, diags := hclsyntax.ParseConfig([]byte(text), "doc.hcl", hcl.InitialPos); diags.HasErrors() {
+				t.Errorf("%s\n%s", diags.Error(), text)
+			}
+			block, parsed = nil, parsed+1
+		case block != nil:
+			block = append(block, line)
+		}
+	}
+	if parsed < 4 || !strings.Contains(src, "sensitive") {
+		t.Fatalf("%d examples parsed; sensitive shown: %v", parsed, strings.Contains(src, "sensitive"))
+	}
+}
