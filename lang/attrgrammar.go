@@ -75,7 +75,7 @@ var attrGrammars = map[string]*grammar{
 	"line.path": gManagedPath, "line.line": gLine, "line.regexp": gRegex, "line.state": gKeyword,
 	"line.insert_after": gRegex,
 	"package.name":      gPackage, "package.state": gKeyword,
-	"service.name": gUnitName, "service.command": gArgv, "service.state": gKeyword, "service.reload": gKeyword,
+	"service.name": gUnitName, "service.command": gWords, "service.state": gKeyword, "service.reload": gKeyword,
 	"service.pidfile": gStatePathOK,
 	"sysctl.key":      gSysctlKey, "sysctl.value": gSysctlValue,
 	"user.name": gAccount, "user.group": gAccount, "user.groups": gAccount, "user.home": gConfigPath,

@@ -105,6 +105,7 @@ var (
 	gSysctlValue = &grammar{name: "sysctl value", example: `"1"`, check: sysctlValue}
 
 	gArgv  = &grammar{name: "shell-free command line", example: `"/usr/bin/pgrep -x haproxy"`, check: argvLine}
+	gWords = &grammar{name: "command of shell words (quotes, no expansion)", example: `"sh -c 'exec busybox httpd -f -p 8080'"`, check: wordsLine}
 	gShell = &grammar{name: "single-line shell command", example: `"test -e /var/lib/app/db"`, check: shellLine}
 	gLine  = &grammar{name: "single line", example: `"PermitRootLogin no"`, check: singleLine, summary: "Invalid line"}
 	gRegex = &grammar{name: "regular expression", example: `"^#?PermitRootLogin "`, check: regexpLine, summary: "Invalid regular expression"}
@@ -124,7 +125,7 @@ func grammars() []*grammar {
 	return []*grammar{gFreeContent, gTemplateVar, gIP, gIPv4OK, gCIDR, gIfname, gDomain, gHost, gURLPath, gHTTPURL,
 		gAbsPath, gManagedPath, gConfigPath, gLocalPath, gLinkTarget, gIdent, gServerRef, gMember, gUnitName,
 		gPackage, gAccount, gOwner, gLogin, gJump, gSQLName, gPassword, gKeyword, gLabel, gLabelKey, gFiles,
-		gSysctlKey, gSysctlValue, gArgv, gShell, gLine, gRegex, gBackend, gHostPort, gPublish, gDuration,
+		gSysctlKey, gSysctlValue, gArgv, gWords, gShell, gLine, gRegex, gBackend, gHostPort, gPublish, gDuration,
 		gMode, gSize, gVersion}
 }
 
@@ -406,6 +407,79 @@ func argvLine(s string) string {
 		return fmt.Sprintf("the program %q is neither a name looked up in PATH nor an absolute clean path", prog)
 	}
 	return ""
+}
+
+// wordsLine is a service's command: one line split into words as a POSIX
+// shell splits them, without expansion ('...', "..." and backslashes
+// quote; no shell runs), the program a name found in PATH or an absolute
+// clean path, never starting with '-'. A line break is refused: the words
+// become a unit's ExecStart= line.
+func wordsLine(s string) string {
+	if why := plain(s, func(rune) bool { return true }); why != "" {
+		return why
+	}
+	words, why := shellWords(s)
+	switch {
+	case why != "":
+		return why
+	case len(words) == 0:
+		return "it is blank"
+	case strings.HasPrefix(words[0], "-"):
+		return "the program name starts with '-'"
+	case strings.Contains(words[0], "/") && cleanAbsPath(words[0]) != "":
+		return fmt.Sprintf("the program %q is neither a name looked up in PATH nor an absolute clean path", words[0])
+	}
+	return ""
+}
+
+// shellWords splits s like the helper does (runner/host/argv.go): blanks
+// separate words, '...' keeps everything, "..." keeps everything but a
+// backslash before \ " $ or `, a backslash outside quotes keeps the next
+// character. It returns why s cannot be split (an unterminated quote).
+func shellWords(s string) ([]string, string) {
+	var words []string
+	var cur strings.Builder
+	in := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t':
+			if in {
+				words, in = append(words, cur.String()), false
+				cur.Reset()
+			}
+			continue
+		case c == '\'':
+			end := strings.IndexByte(s[i+1:], '\'')
+			if end < 0 {
+				return nil, "a ' quote is not closed"
+			}
+			cur.WriteString(s[i+1 : i+1+end])
+			i += end + 1
+		case c == '"':
+			j := i + 1
+			for ; j < len(s) && s[j] != '"'; j++ {
+				if s[j] == '\\' && j+1 < len(s) && strings.IndexByte("\\\"$`", s[j+1]) >= 0 {
+					j++
+				}
+				cur.WriteByte(s[j])
+			}
+			if j >= len(s) {
+				return nil, "a \" quote is not closed"
+			}
+			i = j
+		case c == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+		default:
+			cur.WriteByte(c)
+		}
+		in = true
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words, ""
 }
 
 func shellLine(s string) string { return plain(s, func(rune) bool { return true }) }

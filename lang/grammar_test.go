@@ -202,3 +202,23 @@ func TestGrammarTableUsesOnlyKnownGrammars(t *testing.T) {
 	}
 	_ = cty.String
 }
+
+// TestServiceCommandWords: a service's command is shell words (quotes, no
+// expansion) on one line, its program a PATH name or an absolute path.
+func TestServiceCommandWords(t *testing.T) {
+	for _, ok := range []string{"busybox httpd -f -p 8080 -h /var/lib/www1", "sh -c 'exec busybox httpd -f -p 8080'",
+		`sh -c 'load() { cat /etc/demo.conf > /run/demo.loaded; }; load' demo-daemon`, `/usr/bin/env "A=b c" prog`, `echo a\ b`} {
+		if why := wordsLine(ok); why != "" {
+			t.Errorf("wordsLine(%q) = %q", ok, why)
+		}
+	}
+	for _, bad := range []string{"sh -c 'x", `echo "x`, "-x y", "../bin/x", "bin/../x y", "a\nExecStartPre=/tmp/evil", "a\x00", "  "} {
+		if why := wordsLine(bad); why == "" {
+			t.Errorf("wordsLine(%q) accepted", bad)
+		}
+	}
+	words, _ := shellWords(`sh -c 'a b' "c \"d\" \$e" f\ g`)
+	if want := []string{"sh", "-c", "a b", `c "d" $e`, "f g"}; !slices.Equal(words, want) {
+		t.Errorf("shellWords = %q, want %q", words, want)
+	}
+}

@@ -49,17 +49,3 @@ file "plain" {
 		}
 	}
 }
-
-func TestMask(t *testing.T) {
-	for _, tc := range []struct{ key, v, want string }{
-		{"content", "", ""},
-		{"content", "secret\n", "(sensitive, 7 bytes)"},
-		{"content", host.Unknown, host.Sensitive},
-		{"line", "x=1", host.Sensitive},
-		{"content", "(sensitive, 7 bytes)", "(sensitive, 7 bytes)"},
-	} {
-		if got := host.Mask(tc.key, tc.v); got != tc.want {
-			t.Errorf("Mask(%q, %q) = %q, want %q", tc.key, tc.v, got, tc.want)
-		}
-	}
-}
