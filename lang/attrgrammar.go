@@ -250,3 +250,14 @@ func AttributeGrammars() []AttributeGrammar {
 	})
 	return out
 }
+
+// CheckAttribute tells why value is not a valid value of the string
+// attribute name of block (a block key of AttributeGrammars), "" when it
+// is; for tests of what may reach the hosts.
+func CheckAttribute(block, name, value string) string {
+	g, ok := attrGrammars[block+"."+name]
+	if !ok {
+		return "no such attribute"
+	}
+	return g.problemOf(value, name, g.example).detail
+}
