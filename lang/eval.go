@@ -150,10 +150,21 @@ func (l *loader) evalNode(n *node) {
 			n.value = cty.DynamicVal
 			return
 		}
-		var marks cty.ValueMarks
-		v, marks = val.UnmarkDeep()
-		n.sensitive = n.sensitive || hasSensitive(marks)
+		l.addMarkedSecrets(val)
+		var paths []cty.PathValueMarks
+		v, paths = val.UnmarkDeepWithPaths()
+		for _, pm := range paths {
+			n.sensitive = n.sensitive || hasSensitive(pm.Marks)
+		}
+		if n.want == cty.DynamicPseudoType && n.derive == nil {
+			n.markPaths = paths
+		}
 	}
+	defer func() {
+		if n.sensitive && n.expr == nil {
+			l.addSecrets(n.value) // a sensitive variable
+		}
+	}()
 	if v.IsNull() {
 		if n.required && n.expr != nil {
 			l.errorf(n.rng, n.ctxRange, "Required argument is null",
@@ -238,7 +249,10 @@ func contextVariables(expr hcl.Expression, deps []*node) map[string]cty.Value {
 		if !d.evaluated {
 			v = cty.DynamicVal
 		}
-		if d.sensitive {
+		switch {
+		case d.markPaths != nil:
+			v = v.MarkWithPaths(d.markPaths)
+		case d.sensitive:
 			v = v.Mark(markSensitive)
 		}
 		root.put(d.path, v)

@@ -375,6 +375,7 @@ func (l *loader) evalSetting(d *genericDecl, a *hcl.Attribute, spec attrSpec, ct
 	if diags.HasErrors() {
 		return cty.UnknownVal(spec.typ), diags
 	}
+	l.addMarkedSecrets(v)
 	v, marks := v.UnmarkDeep()
 	inst.sensitive[spec.name] = hasSensitive(marks)
 	if v.IsNull() {

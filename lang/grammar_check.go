@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -157,4 +158,54 @@ func elementRange(expr hcl.Expression, i, count int, fallback hcl.Range) hcl.Ran
 		return t.Exprs[i].Range()
 	}
 	return fallback
+}
+
+// MinSecretLen is the shortest sensitive string Cluster.Secrets lists:
+// shorter ones ("1", "on") would mark unrelated attributes sensitive.
+const MinSecretLen = 4
+
+// addSecrets remembers every string in v (a sensitive value).
+func (l *loader) addSecrets(v cty.Value) {
+	if !v.IsKnown() || v.IsNull() {
+		return
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		if s := v.AsString(); len(s) >= MinSecretLen {
+			if l.secrets == nil {
+				l.secrets = map[string]bool{}
+			}
+			l.secrets[s] = true
+		}
+	case ty.IsListType() || ty.IsSetType() || ty.IsMapType() || ty.IsTupleType() || ty.IsObjectType():
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			l.addSecrets(e)
+		}
+	}
+}
+
+// addMarkedSecrets remembers the strings of v marked sensitive (not the
+// rest of an object that holds one).
+func (l *loader) addMarkedSecrets(v cty.Value) {
+	unmarked, paths := v.UnmarkDeepWithPaths()
+	for _, pm := range paths {
+		if !hasSensitive(pm.Marks) {
+			continue
+		}
+		if e, err := pm.Path.Apply(unmarked); err == nil {
+			l.addSecrets(e)
+		}
+	}
+}
+
+// secretList is the sorted list of secrets.
+func (l *loader) secretList() []string {
+	var out []string
+	for s := range l.secrets {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -37,6 +37,10 @@ type node struct {
 	// it is marked in the expressions that use it, and what it reaches is
 	// printed as (sensitive).
 	sensitive bool
+	// markPaths are where the sensitive parts of an unconverted value are
+	// (a declaration's object of settings), so that a reference to one of
+	// its other settings is not sensitive.
+	markPaths []cty.PathValueMarks
 }
 
 func (n *node) id() string { return strings.Join(n.path, ".") }

@@ -98,6 +98,8 @@ type loader struct {
 	files map[string]*hcl.File
 	order []string // file names, sorted
 	diags hcl.Diagnostics
+	// secrets are the strings of sensitive values (Cluster.Secrets).
+	secrets map[string]bool
 	// grammarDiags are values that do not match their grammar, reported
 	// after every other check (grammar_check.go).
 	grammarDiags hcl.Diagnostics
@@ -157,6 +159,7 @@ func (l *loader) run() *Cluster {
 	l.evaluate()
 	c := l.assemble()
 	c.Files = l.files
+	c.Secrets = l.secretList() // grammar_check.go
 	l.validate(c)
 	return c
 }

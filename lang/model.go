@@ -34,6 +34,11 @@ type Cluster struct {
 	// Items are the host declarations (file, template, package, ...),
 	// instances expanded (model_generic.go).
 	Items []*Item
+	// Secrets are the strings of sensitive variables and of every value
+	// computed from one (those of at least MinSecretLen bytes), sorted:
+	// modules mark a resource attribute that holds one as sensitive, so a
+	// secret rendered into a daemon's config is not shown either.
+	Secrets []string
 	// Files are the parsed sources, by file name, for printing diagnostics
 	// with snippets (hcl.NewDiagnosticTextWriter).
 	Files map[string]*hcl.File

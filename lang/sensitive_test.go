@@ -36,6 +36,10 @@ file "plain" {
   path    = "/etc/plain"
   content = var.plain
 }
+file "ref" {
+  path    = "/etc/ref"
+  content = "${file.env.path} ${file.key.mode}"
+}
 template "t" {
   path   = "/etc/t"
   source = "t.tmpl"
@@ -54,8 +58,11 @@ command "c" {
 		t.Fatal(diags)
 	}
 	want := map[string][]string{
-		"file.key": {"content"}, "file.env": {"content"}, "file.copy": {"content"}, "file.plain": nil,
+		"file.key": {"content"}, "file.env": {"content"}, "file.copy": {"content"}, "file.plain": nil, "file.ref": nil,
 		"template.t": {"content"}, "line.l": {"line"}, "command.c": {"command"},
+	}
+	if want := []string{"T=S3CR3T", "login s3cr3t", "s3cr3t"}; !slices.Equal(c.Secrets, want) {
+		t.Errorf("Secrets = %q, want %q", c.Secrets, want)
 	}
 	for _, it := range c.Items {
 		if got := it.Sensitive; !slices.Equal(got, want[it.Address()]) {

@@ -74,7 +74,37 @@ func Expand(c *lang.Cluster, facts map[string]*host.Facts) (*Desired, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
+	markSecrets(d, c.Secrets)
 	return d, nil
+}
+
+// markSecrets makes every resource attribute that holds a secret (a
+// sensitive variable's value, or one computed from it) sensitive, however
+// it got there: rendered into a daemon's config, a unit, a command.
+func markSecrets(d *Desired, secrets []string) {
+	if len(secrets) == 0 {
+		return
+	}
+	for _, h := range d.Hosts {
+		for i := range h.Resources {
+			r := &h.Resources[i]
+			for _, k := range host.SortedKeys(r.Attrs) {
+				if r.IsSensitive(k) || !holdsSecret(r.Attrs[k], secrets) {
+					continue
+				}
+				r.Sensitive = append(slices.Clone(r.Sensitive), k)
+			}
+		}
+	}
+}
+
+func holdsSecret(v string, secrets []string) bool {
+	for _, s := range secrets {
+		if strings.Contains(v, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *Desired) host(name string) *HostDesired {
