@@ -292,7 +292,9 @@
 // -json, diagnostics), and a file's changed content as its size in bytes
 // instead of a diff. A value computed from a sensitive variable (through
 // interpolation, functions, locals, a template's vars or a reference to
-// another declaration) is sensitive too:
+// another declaration) is sensitive too, and so is any attribute a module
+// renders one into (a daemon's config holding it prints as its size;
+// secrets shorter than 4 bytes are not tracked there):
 //
 //	variable "api_token" {
 //	  default   = "change-me"
