@@ -11,7 +11,8 @@ import (
 // file, an nftables ruleset, SQL, an argv or a path is checked here, in
 // lang, before any module renders it. A value that does not match is
 // reported at the attribute (file:line:col) with an example of a valid
-// value, and is left unknown so that no later check reports it again.
+// value, once every other check has run, unless one of those reported an
+// error at the same place already (grammar_check.go).
 type grammar struct {
 	name    string // what the value is: "host name", "absolute clean path"
 	example string // a valid value, quoted as HCL
