@@ -2,6 +2,7 @@ package host
 
 import (
 	"fmt"
+	"strings"
 	"syscall"
 )
 
@@ -103,6 +104,9 @@ func (k serviceKind) Read(r Resource, saved map[string]string) (map[string]strin
 }
 
 func (k serviceKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
+	if strings.ContainsAny(r.Attrs["command"], "\n\r\x00") {
+		return nil, fmt.Errorf("service %s: attribute command holds a line break or a NUL: a unit file or an argv cannot carry it", r.Name)
+	}
 	if argv, err := splitCommand(r.Attrs["command"]); err != nil || len(argv) == 0 {
 		return nil, fmt.Errorf("service %s: attribute command is empty or does not split into words: %v", r.Name, err)
 	}
