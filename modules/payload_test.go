@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/drover/drover/internal/testkit"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
 	"github.com/drover/drover/runner/host"
@@ -407,13 +408,13 @@ func parseWithDaemon(t *testing.T, r host.Resource, prog string) {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s is not installed (make deps installs it)", prog)
 		}
-		t.Skipf("%s not installed", prog)
+		testkit.Skipf(t, "%s not installed", prog)
 	}
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s's check needs root", prog)
 		}
-		t.Skip("daemon checks need root")
+		testkit.Skip(t, "daemon checks need root")
 	}
 	path := filepath.Join(t.TempDir(), "conf")
 	content := r.Attrs["content"]

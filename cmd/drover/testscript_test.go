@@ -54,6 +54,7 @@ func params(t *testing.T, dir string) testscript.Params {
 		Dir:           filepath.Join(root, "testscripts", dir),
 		UpdateScripts: *update,
 		Setup: func(e *testscript.Env) error {
+			e.Values[scriptT{}] = e.T()
 			e.Setenv("DROVER_HELPER_DIR", hd)
 			e.Setenv("PLAYBOOKS", filepath.Join(root, "playbooks"))
 			// Whatever a script leaves up, its lab goes down.
@@ -63,6 +64,9 @@ func params(t *testing.T, dir string) testscript.Params {
 				}
 			})
 			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"need": cmdNeed,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -124,6 +128,18 @@ func checkSealed(t *testing.T) {
 			t.Errorf("the lab suites changed the machine:\n%s", strings.Join(diff, "\n"))
 		}
 	})
+}
+
+// TestLabConsul runs playbooks/consul with a real consul binary
+// (testscripts/lab-consul). Consul is not in Debian, so no machine of this
+// project has one: it runs only when asked (DROVER_TEST_CONSUL=1, with a
+// consul on PATH), and `make test` leaves it out by name rather than
+// skipping it; consul-fake in the lab suites covers the rest.
+func TestLabConsul(t *testing.T) {
+	if os.Getenv("DROVER_TEST_CONSUL") != "1" {
+		t.Skip("runs with DROVER_TEST_CONSUL=1 and a consul binary on PATH")
+	}
+	testscript.Run(t, params(t, "lab-consul"))
 }
 
 // TestLabVM runs the VM lab suites (testscripts/lab-vm): the playbooks on

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/internal/testkit"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/runner/host"
 )
@@ -16,7 +17,7 @@ import (
 // as the file kind does before it replaces the live one.
 func TestConfigPassesKeepalivedCheck(t *testing.T) {
 	if _, err := exec.LookPath("keepalived"); err != nil {
-		t.Skip("keepalived not installed")
+		testkit.Skip(t, "keepalived not installed")
 	}
 	iface := ""
 	ifaces, _ := net.Interfaces()
@@ -27,7 +28,7 @@ func TestConfigPassesKeepalivedCheck(t *testing.T) {
 		}
 	}
 	if iface == "" {
-		t.Skip("keepalived -t wants an existing multicast interface that is not loopback")
+		testkit.Skip(t, "keepalived -t wants an existing multicast interface that is not loopback")
 	}
 	for _, multicast := range []string{"false", "true"} {
 		c, diags := lang.LoadFiles(map[string][]byte{"c.hcl": []byte(`

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/internal/testkit"
 	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs/safefstest"
 )
@@ -118,7 +119,7 @@ func servePipe(t *testing.T, opts ServerOptions) *client {
 
 func TestServeProtocol(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root (files owned by root)")
+		testkit.Skip(t, "needs root (files owned by root)")
 	}
 	dir := safefstest.TempDir(t)
 	opts := ServerOptions{StateDir: filepath.Join(dir, "state"), Env: host.Env{RunDir: dir, LogDir: dir, UnitDir: dir}}
@@ -160,7 +161,7 @@ func TestServeProtocol(t *testing.T) {
 // deletes, and a second session refused by the lock.
 func TestServeEndToEnd(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root")
+		testkit.Skip(t, "needs root")
 	}
 	ns := fmt.Sprintf("h2t-e2e-%d", os.Getpid())
 	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/internal/testkit"
 )
 
 func TestFileLifecycle(t *testing.T) {
@@ -75,7 +77,7 @@ func TestFileLifecycle(t *testing.T) {
 func TestNftTable(t *testing.T) {
 	enterNetns(t, "nft")
 	if _, err := runCommand("", "nft", "--version"); err != nil {
-		t.Skip("nft not installed")
+		testkit.Skip(t, "nft not installed")
 	}
 	kinds := testKinds(t.TempDir())
 	m := newTestManifest(t)
@@ -117,7 +119,7 @@ func TestNftTable(t *testing.T) {
 func TestPackageRead(t *testing.T) {
 	requireRoot(t)
 	if detectPackageManager() != "apt" {
-		t.Skip("no dpkg-query")
+		testkit.Skip(t, "no dpkg-query")
 	}
 	kinds := testKinds(t.TempDir())
 	m := newTestManifest(t)

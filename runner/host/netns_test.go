@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/internal/testkit"
 	"github.com/vishvananda/netns"
 )
 
@@ -15,7 +16,7 @@ import (
 func requireRoot(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root")
+		testkit.Skip(t, "needs root")
 	}
 }
 

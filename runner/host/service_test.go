@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/drover/drover/internal/testkit"
 )
 
 // killOnCleanup kills the process named by pidfile at the end of the test,
@@ -89,7 +91,7 @@ func TestServiceFailsToStart(t *testing.T) {
 func TestServiceForkingDnsmasq(t *testing.T) {
 	enterNetns(t, "svc")
 	if _, err := exec.LookPath("dnsmasq"); err != nil {
-		t.Skip("dnsmasq not installed")
+		testkit.Skip(t, "dnsmasq not installed")
 	}
 	dir := t.TempDir()
 	kinds := testKinds(dir)

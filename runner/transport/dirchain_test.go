@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/internal/testkit"
 )
 
 // helperDirAttack is a helper directory beneath a folder an unprivileged
@@ -18,7 +20,7 @@ type helperDirAttack struct {
 func newHelperDirAttack(t *testing.T, bin Binary) helperDirAttack {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root")
+		testkit.Skip(t, "needs root")
 	}
 	base := t.TempDir()
 	victim := filepath.Join(base, "shadow")

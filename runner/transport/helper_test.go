@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover/drover/internal/testkit"
 	"github.com/drover/drover/runner/helper"
 	"github.com/drover/drover/runner/host"
 )
@@ -278,10 +279,10 @@ func TestLocalConn(t *testing.T) {
 // that the quoting of the wrapped scripts is exercised for real.
 func TestBecomeWrapsInSudo(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root (sudo -n must not ask for a password)")
+		testkit.Skip(t, "needs root (sudo -n must not ask for a password)")
 	}
 	if _, err := exec.LookPath("sudo"); err != nil {
-		t.Skip("sudo is not installed")
+		testkit.Skip(t, "sudo is not installed")
 	}
 	local := &LocalConn{Name: "local"}
 	setup := helperSetup{dir: filepath.Join(t.TempDir(), "it's here"), sudo: true, stats: &Stats{}}

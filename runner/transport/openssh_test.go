@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover/drover/internal/testkit"
 	"github.com/drover/drover/runner/helper"
 	"github.com/drover/drover/runner/host"
 	"golang.org/x/crypto/ssh"
@@ -23,20 +24,20 @@ import (
 func startOpenSSH(t *testing.T) (port int, keyFile string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to run sshd")
+		testkit.Skip(t, "needs root to run sshd")
 	}
 	sshd, err := exec.LookPath("sshd")
 	if err != nil {
 		if sshd, err = exec.LookPath("/usr/sbin/sshd"); err != nil {
-			t.Skip("sshd is not installed")
+			testkit.Skip(t, "sshd is not installed")
 		}
 	}
 	if _, err := exec.LookPath("unshare"); err != nil {
-		t.Skip("unshare is not installed")
+		testkit.Skip(t, "unshare is not installed")
 	}
 	dir := t.TempDir()
 	if err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, "host_key")).Run(); err != nil {
-		t.Skipf("ssh-keygen: %v", err)
+		testkit.Skipf(t, "ssh-keygen: %v", err)
 	}
 	_, pub, keyFile := newClientKey(t, dir, "id_ed25519")
 	os.WriteFile(filepath.Join(dir, "authorized_keys"), ssh.MarshalAuthorizedKey(pub), 0o600)
@@ -59,7 +60,7 @@ PidFile none
 	sshdLog := &lockedBuffer{}
 	cmd.Stderr = sshdLog
 	if err := cmd.Start(); err != nil {
-		t.Skipf("starting sshd: %v", err)
+		testkit.Skipf(t, "starting sshd: %v", err)
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
@@ -75,7 +76,7 @@ PidFile none
 		}
 		select {
 		case <-exited:
-			t.Skipf("sshd exited: %s", sshdLog.Bytes())
+			testkit.Skipf(t, "sshd exited: %s", sshdLog.Bytes())
 		default:
 		}
 		if time.Now().After(deadline) {

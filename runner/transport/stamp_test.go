@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/internal/testkit"
 	"github.com/drover/drover/runner/helper"
 )
 
@@ -17,7 +18,7 @@ func countHashes(t *testing.T) string {
 	t.Helper()
 	real, err := exec.LookPath("sha256sum")
 	if err != nil {
-		t.Skip("no sha256sum")
+		testkit.Skip(t, "no sha256sum")
 	}
 	dir := t.TempDir()
 	log := filepath.Join(dir, "calls")

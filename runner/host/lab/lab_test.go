@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/drover/drover/internal/testkit"
 )
 
 // These tests build real labs and need root; each uses a state directory
@@ -20,11 +22,11 @@ import (
 func requireRoot(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root")
+		testkit.Skip(t, "needs root")
 	}
 	for _, tool := range []string{"/usr/sbin/sshd", "ssh", "nsenter", "ping", "ip"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s", tool)
+			testkit.Skipf(t, "needs %s", tool)
 		}
 	}
 }
@@ -515,7 +517,7 @@ func TestStateOnOverlay(t *testing.T) {
 	merged := filepath.Join(base, "merged")
 	opts := fmt.Sprintf("lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work", base, base, base)
 	if err := syscall.Mount("overlay", merged, "overlay", 0, opts); err != nil {
-		t.Skipf("cannot mount an overlay: %v", err)
+		testkit.Skipf(t, "cannot mount an overlay: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := syscall.Unmount(merged, syscall.MNT_DETACH); err != nil {
@@ -600,7 +602,7 @@ func TestPackageStaysInHost(t *testing.T) {
 	requireRoot(t)
 	for _, tool := range []string{"dpkg", "dpkg-deb"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s (Debian)", tool)
+			testkit.Skipf(t, "needs %s (Debian)", tool)
 		}
 	}
 	t.Parallel()

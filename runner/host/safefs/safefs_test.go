@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/drover/drover/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,7 +20,7 @@ import (
 func trustedTempDir(t *testing.T) string {
 	t.Helper()
 	if os.Getuid() != 0 {
-		t.Skip("needs root (chown)")
+		testkit.Skip(t, "needs root (chown)")
 	}
 	dir, err := os.MkdirTemp("/run", "drover-safefs-test-")
 	if err != nil {
