@@ -28,11 +28,63 @@ type HostResult struct {
 	// because their group failed elsewhere.
 	RolledBack []string `json:"rolled_back,omitempty"`
 	Error      string   `json:"error,omitempty"`
+	// Unreachable is set when drover could not connect to the host.
+	Unreachable bool `json:"unreachable,omitempty"`
+	// InSync counts the resources that needed no change.
+	InSync int `json:"in_sync"`
+	// FailedResources are the resources whose change failed;
+	// SkippedResources those not tried because a change they need failed.
+	FailedResources  []string `json:"failed_resources,omitempty"`
+	SkippedResources []string `json:"skipped_resources,omitempty"`
 }
 
-// Status is the recap word: failed, changed or ok.
+// Recap is a host's outcome in the terms of Ansible's PLAY RECAP: ok counts
+// the resources that are as declared (in sync or changed), changed the
+// changes applied in place (creates, updates, deletes), replaced those
+// applied by replacement, failed the failed changes and checks (or 1 when
+// the host failed otherwise, e.g. it is locked), unreachable 1 when it
+// could not be reached, skipped the changes and checks not tried.
+type Recap struct {
+	OK          int `json:"ok"`
+	Changed     int `json:"changed"`
+	Replaced    int `json:"replaced"`
+	Failed      int `json:"failed"`
+	Unreachable int `json:"unreachable"`
+	Skipped     int `json:"skipped"`
+	RolledBack  int `json:"rolled_back"`
+}
+
+// Recap counts the host's outcome.
+func (r *HostResult) Recap() Recap {
+	c := Recap{OK: r.InSync, Skipped: len(r.SkippedResources) + len(r.Skipped),
+		Failed: len(r.FailedResources), RolledBack: len(r.RolledBack)}
+	for _, a := range r.Applied {
+		if a.Action == host.Replace {
+			c.Replaced++
+		} else {
+			c.Changed++
+		}
+	}
+	c.OK += len(r.Applied) - c.RolledBack
+	for _, ch := range r.Checks {
+		if !ch.OK && ch.Check.Exclusive == "" {
+			c.Failed++
+		}
+	}
+	switch {
+	case r.Unreachable:
+		c.Unreachable = 1
+	case r.Error != "" && c.Failed == 0:
+		c.Failed = 1
+	}
+	return c
+}
+
+// Status is the recap word: unreachable, failed, changed or ok.
 func (r *HostResult) Status() string {
 	switch {
+	case r.Unreachable:
+		return "unreachable"
 	case r.Error != "":
 		return "failed"
 	case len(r.Applied) > 0:
@@ -105,7 +157,12 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 	res := &Result{}
 	byHost := map[string]*HostResult{}
 	for _, hp := range p.Hosts {
-		hr := &HostResult{Host: hp.Host, Error: hp.Error}
+		hr := &HostResult{Host: hp.Host, Error: hp.Error, Unreachable: hp.Unreachable}
+		for _, c := range hp.Changes {
+			if c.Action == host.NoOp {
+				hr.InSync++
+			}
+		}
 		byHost[hp.Host] = hr
 		res.Hosts = append(res.Hosts, hr)
 	}
@@ -130,10 +187,16 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 	for id, err := range errs {
 		// The change that failed explains its host; what it skipped doesn't.
 		var skipped *graph.SkippedError
-		if err != nil && !errors.As(err, &skipped) {
-			hr := byHost[nodes[id].host]
-			hr.Error = joinErr(hr.Error, err.Error())
+		if err == nil {
+			continue
 		}
+		hr, rid := byHost[nodes[id].host], strings.ReplaceAll(nodes[id].change.Resource.ID(), host.Unknown, "(known after apply)")
+		if errors.As(err, &skipped) {
+			hr.SkippedResources = append(hr.SkippedResources, rid)
+			continue
+		}
+		hr.FailedResources = append(hr.FailedResources, rid)
+		hr.Error = joinErr(hr.Error, err.Error())
 	}
 	s.rollbackGroups(ctx, done.nodes, failedGroups(errs, nodes), byHost)
 	s.verify(ctx, p, byHost)

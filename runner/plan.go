@@ -37,6 +37,8 @@ type HostPlan struct {
 	Fingerprint string       `json:"fingerprint,omitempty"`
 	Checks      []host.Check `json:"checks,omitempty"`
 	Error       string       `json:"error,omitempty"`
+	// Unreachable is set when the error is that drover could not connect.
+	Unreachable bool `json:"unreachable,omitempty"`
 }
 
 // Counts returns how many resources the plan creates, updates (in place or
@@ -62,6 +64,20 @@ func (h *HostPlan) Counts() (add, change, destroy int) {
 		}
 	}
 	return add, change, destroy
+}
+
+// Replaces counts the changes of the plan made by replacement (-/+),
+// which Counts includes in change.
+func (p *Plan) Replaces() int {
+	n := 0
+	for _, h := range p.Hosts {
+		for _, c := range h.Changes {
+			if c.Action == host.Replace {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // HasChanges reports whether applying the plan would do anything.
@@ -111,6 +127,7 @@ func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
 	for _, h := range s.hosts {
 		if h.Err != nil {
 			byHost[h.Name].Error = h.Err.Error()
+			byHost[h.Name].Unreachable = h.Unreachable
 		}
 	}
 	return p, nil

@@ -64,9 +64,12 @@ type Host struct {
 	Address string
 	Facts   *host.Facts
 	Err     error
-	conn    transport.Conn
-	helper  *transport.HelperClient
-	mu      sync.Mutex // one request at a time on the helper
+	// Unreachable is set when Err is a failure to connect (not a helper,
+	// lock or plan error).
+	Unreachable bool
+	conn        transport.Conn
+	helper      *transport.HelperClient
+	mu          sync.Mutex // one request at a time on the helper
 }
 
 // Open connects to every (limited) server in parallel, starts its helper
@@ -110,6 +113,7 @@ func (s *Session) connect(ctx context.Context, h *Host) error {
 	srv := s.Cluster.Server(h.Name)
 	conn, err := s.dial(ctx, srv)
 	if err != nil {
+		h.Unreachable = true
 		return err
 	}
 	h.conn = conn

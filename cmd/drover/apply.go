@@ -20,14 +20,22 @@ func cmdDestroy(e *env, args []string) int {
 func applyOrDestroy(e *env, name string, args []string) int {
 	f := newFlags(e, name).withVars()
 	rf := addRunFlags(f)
-	auto := f.Bool("auto-approve", false, "do not ask for confirmation")
+	auto := f.Bool("auto-approve", false, "do not ask for confirmation (needed without a terminal)")
 	dir, ok := f.parseDir(e, args)
 	if !ok {
 		return 1
 	}
+	planFile := name == "apply" && isPlanFile(dir)
+	if !*auto && !planFile && !isTerminal(e.stdin) {
+		way := "Pass -auto-approve, or review a saved plan first: drover plan -out FILE, then drover apply FILE"
+		if name == "destroy" {
+			way = "Review it with drover plan -destroy, then run drover destroy -auto-approve"
+		}
+		return fail(e, fmt.Errorf("drover %s asks for approval, but there is no terminal to ask on.\n%s", name, way))
+	}
 	var saved *savedPlan
 	var err error
-	if name == "apply" && isPlanFile(dir) {
+	if planFile {
 		if saved, err = readSavedPlan(dir); err != nil {
 			return fail(e, err)
 		}
@@ -62,20 +70,30 @@ func applyOrDestroy(e *env, name string, args []string) int {
 	if !*rf.asJSON {
 		printPlan(e.stdout, p)
 	}
-	if p.HasChanges() && !*auto && !confirm(e, fmt.Sprintf("Do you want to %s these changes?", name)) {
-		fmt.Fprintf(e.stdout, "%s cancelled.\n", name)
+	if p.HasChanges() && !*auto && !confirm(e, approvalQuestion(name)) {
+		fmt.Fprintf(e.stdout, "\n%s cancelled.\n", map[string]string{"apply": "Apply", "destroy": "Destroy"}[name])
 		return 1
 	}
 	res := s.Apply(ctx, p)
 	if *rf.asJSON {
 		writeJSON(e, map[string]any{"format_version": runner.FormatVersion, "plan": toJSONPlan(p), "result": res})
 	} else {
-		printRecap(e.stdout, res)
+		printRecap(e.stdout, res, name == "destroy")
 	}
 	if res.Failed() {
 		return 1
 	}
 	return 0
+}
+
+// approvalQuestion is Terraform's question before apply or destroy.
+func approvalQuestion(name string) string {
+	if name == "destroy" {
+		return "Do you really want to destroy all resources?\n" +
+			"  drover will remove everything it made on these servers, as shown above.\n" +
+			"  There is no undo."
+	}
+	return "Do you want to perform these actions?\n  drover will perform the actions described above."
 }
 
 // checkStale refuses a saved plan when the configuration or any host

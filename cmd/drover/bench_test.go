@@ -278,13 +278,13 @@ func applyOnce(ctx context.Context, dir string) (applyStats, error) {
 	printPlan(e.stdout, p)
 	st.phases.plan = lap()
 	res := s.Apply(ctx, p)
-	printRecap(e.stdout, res)
+	printRecap(e.stdout, res, false)
 	st.phases.apply = lap()
 	s.Close()
 	st.phases.close = lap()
 	if res.Failed() {
 		var buf bytes.Buffer
-		printRecap(&buf, res)
+		printRecap(&buf, res, false)
 		return st, fmt.Errorf("apply failed:%s", buf.String())
 	}
 	st.planned, st.changed = p.HasChanges(), res.Changed()

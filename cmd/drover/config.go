@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,13 +23,21 @@ import (
 type flags struct {
 	*flag.FlagSet
 	vars multiFlag
+	e    *env
+	name string // the command, "plan" or "lab up": its help's key
 }
 
+// flagT is one flag, for VisitAll.
+type flagT = flag.Flag
+
+// newFlags makes the flags of command name. -h, -help and --help print the
+// command's help on stdout (and the command exits 0); a mistake prints the
+// error and the help on stderr.
 func newFlags(e *env, name string) *flags {
 	fs := flag.NewFlagSet("drover "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	f := &flags{FlagSet: fs}
-	return f
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flags{FlagSet: fs, e: e, name: name}
 }
 
 // withVars adds -var NAME=VALUE.
@@ -41,6 +51,7 @@ func (f *flags) parse(args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := f.Parse(args); err != nil {
+			f.explain(err)
 			return nil, err
 		}
 		args = f.Args()
@@ -50,6 +61,18 @@ func (f *flags) parse(args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// explain prints the help asked for (stdout) or the mistake (stderr).
+func (f *flags) explain(err error) {
+	if errors.Is(err, flag.ErrHelp) {
+		f.e.helped = true
+		printHelp(f.e.stdout, f.name, f)
+		return
+	}
+	fmt.Fprintln(f.e.stderr, err)
+	fmt.Fprintln(f.e.stderr)
+	printHelp(f.e.stderr, f.name, f)
 }
 
 // parseDir parses flags and the optional DIR; on a mistake it says why.

@@ -78,7 +78,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 // confirm asks before a change unless -auto-approve was given.
 func confirm(e *env, question string) bool {
-	fmt.Fprintf(e.stdout, "\n%s\n  Only 'yes' will be accepted: ", question)
+	fmt.Fprintf(e.stdout, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", question)
 	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
 	return strings.TrimSpace(line) == "yes"
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -62,7 +63,11 @@ func cmdShow(e *env, args []string) int {
 	}
 	k, ok := kinds[pos[0]]
 	if !ok {
-		fmt.Fprintf(e.stderr, "Error: drover show does not know %q.\n\n", pos[0])
+		fmt.Fprintf(e.stderr, "Error: drover show does not know %q.\n", pos[0])
+		if s := suggestCommand(pos[0], slices.Sorted(maps.Keys(kinds))); s != "" {
+			fmt.Fprintf(e.stderr, "Did you mean %q?\n", s)
+		}
+		fmt.Fprintln(e.stderr)
 		showUsage(e, kinds)
 		return 1
 	}
@@ -75,8 +80,15 @@ func showUsage(e *env, kinds map[string]struct {
 }) {
 	fmt.Fprintln(e.stderr, "Usage: drover show KIND [DIR]")
 	fmt.Fprintln(e.stderr, "\nKinds:")
+	printShowKinds(e.stderr)
+	fmt.Fprintln(e.stderr, "\n`drover show -h` describes the flags.")
+}
+
+// printShowKinds lists the kinds of drover show with what each prints.
+func printShowKinds(w io.Writer) {
+	kinds := showKinds()
 	for _, name := range slices.Sorted(maps.Keys(kinds)) {
-		fmt.Fprintf(e.stderr, "  %-12s %s\n", name, kinds[name].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", name, kinds[name].summary)
 	}
 }
 

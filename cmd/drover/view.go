@@ -24,7 +24,11 @@ func printPlan(out io.Writer, p *runner.Plan) {
 	for _, hp := range p.Hosts {
 		fmt.Fprintf(w, "\nHost %s (%s)\n", hp.Host, orUnknown(hp.Address))
 		if hp.Error != "" {
-			fmt.Fprintf(w, "  ! unreachable: %s\n", hp.Error)
+			word := "failed"
+			if hp.Unreachable {
+				word = "unreachable"
+			}
+			fmt.Fprintf(w, "  ! %s: %s\n", word, hp.Error)
 			continue
 		}
 		n := 0
@@ -40,7 +44,11 @@ func printPlan(out io.Writer, p *runner.Plan) {
 		}
 	}
 	add, change, destroy := p.Counts()
-	fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to destroy", add, change, destroy)
+	if r := p.Replaces(); r > 0 {
+		fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to replace, %d to destroy", add, change-r, r, destroy)
+	} else {
+		fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to destroy", add, change, destroy)
+	}
 	if failed := p.Failed(); len(failed) > 0 {
 		fmt.Fprintf(w, "; %d host(s) could not be planned", len(failed))
 	}
@@ -103,11 +111,18 @@ func orUnknown(s string) string {
 	return s
 }
 
-// printRecap writes the per-host outcome of an apply.
-func printRecap(w io.Writer, res *runner.Result) {
+// printRecap writes the per-host outcome of an apply or destroy, in the
+// shape of Ansible's PLAY RECAP, then one summary line.
+func printRecap(w io.Writer, res *runner.Result, destroy bool) {
 	fmt.Fprintln(w, "\nRecap:")
+	failed, unreachable := 0, 0
 	for _, h := range res.Hosts {
-		line := fmt.Sprintf("  %-12s %-8s changed=%d", h.Host, h.Status(), len(h.Applied))
+		c := h.Recap()
+		line := fmt.Sprintf("  %-12s %-11s ok=%d changed=%d replaced=%d failed=%d unreachable=%d skipped=%d",
+			h.Host, h.Status(), c.OK, c.Changed, c.Replaced, c.Failed, c.Unreachable, c.Skipped)
+		if c.RolledBack > 0 {
+			line += fmt.Sprintf(" rolled_back=%d", c.RolledBack)
+		}
 		if n := len(h.Checks); n > 0 {
 			ok := 0
 			for _, c := range h.Checks {
@@ -117,24 +132,33 @@ func printRecap(w io.Writer, res *runner.Result) {
 			}
 			line += fmt.Sprintf(" verified=%d/%d", ok, n)
 		}
-		if n := len(h.Skipped); n > 0 {
-			line += fmt.Sprintf(" skipped=%d", n)
-		}
-		if n := len(h.RolledBack); n > 0 {
-			line += fmt.Sprintf(" rolled_back=%d", n)
+		for _, s := range h.Skipped {
+			line += "\n      skipped check: " + s
 		}
 		if h.Error != "" {
 			line += "\n      " + h.Error
 		}
 		fmt.Fprintln(w, line)
-	}
-	failed := 0
-	for _, h := range res.Hosts {
-		if h.Error != "" {
+		switch h.Status() {
+		case "failed":
 			failed++
+		case "unreachable":
+			unreachable++
 		}
 	}
-	fmt.Fprintf(w, "Apply complete: %d changed, %d host(s) failed.\n", res.Changed(), failed)
+	trouble := ""
+	if unreachable > 0 {
+		trouble = fmt.Sprintf(", %d host(s) unreachable", unreachable)
+	}
+	if destroy {
+		if failed+unreachable > 0 {
+			fmt.Fprintf(w, "Destroy incomplete: %d removed, %d host(s) failed%s.\n", res.Changed(), failed, trouble)
+			return
+		}
+		fmt.Fprintf(w, "Destroy complete! %d removed.\n", res.Changed())
+		return
+	}
+	fmt.Fprintf(w, "Apply complete: %d changed, %d host(s) failed%s.\n", res.Changed(), failed, trouble)
 }
 
 func unifiedDiff(name, old, new string) string {
