@@ -46,7 +46,7 @@ func applyOrDestroy(e *env, name string, args []string) int {
 	if c == nil {
 		return 1
 	}
-	if err := checkLimit(c, rf.limits()); err != nil {
+	if err := checkLimit(c, rf); err != nil {
 		return fail(e, err)
 	}
 	opts, err := options(e, dir, rf)

@@ -28,7 +28,7 @@ func cmdPlan(e *env, args []string) int {
 	if c == nil {
 		return 1
 	}
-	if err := checkLimit(c, rf.limits()); err != nil {
+	if err := checkLimit(c, rf); err != nil {
 		return fail(e, err)
 	}
 	var p *runner.Plan

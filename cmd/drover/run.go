@@ -22,30 +22,40 @@ type runFlags struct {
 	parallel *int
 	limit    *string
 	asJSON   *bool
+	// names are the servers -limit selects, once checkLimit resolved it.
+	names *[]string
 }
 
 func addRunFlags(f *flags) runFlags {
 	return runFlags{
 		parallel: f.Int("parallel", 10, "hosts to work on at once"),
-		limit:    f.String("limit", "", "only these servers, comma-separated"),
-		asJSON:   f.Bool("json", false, "print the result as JSON"),
+		limit: f.String("limit", "", "only these servers: names, globs (s*), labels (role=web), exclusions (!s3),\n"+
+			"intersections (&role=web) and @FILE, comma-separated"),
+		asJSON: f.Bool("json", false, "print the result as JSON"),
+		names:  new([]string),
 	}
 }
 
+// limits returns the servers -limit selected (nil: all); checkLimit must
+// have resolved it.
 func (r runFlags) limits() []string {
 	if *r.limit == "" {
 		return nil
 	}
-	return strings.Split(*r.limit, ",")
+	return *r.names
 }
 
-// checkLimit names a --limit server that is not declared.
-func checkLimit(c *lang.Cluster, limit []string) error {
-	for _, name := range limit {
-		if c.Server(name) == nil {
-			return fmt.Errorf("--limit: no server %q is declared", name)
-		}
+// checkLimit resolves -limit against the declared servers and names what
+// does not match.
+func checkLimit(c *lang.Cluster, r runFlags) error {
+	if *r.limit == "" {
+		return nil
 	}
+	names, err := selectServers(c, *r.limit)
+	if err != nil {
+		return err
+	}
+	*r.names = names
 	return nil
 }
 

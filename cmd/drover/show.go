@@ -188,6 +188,10 @@ func openLive(e *env, f *flags, rf runFlags, dir string) (*lang.Cluster, *runner
 	if c == nil {
 		return nil, nil, nil, nil, false
 	}
+	if err := checkLimit(c, rf); err != nil {
+		fail(e, err)
+		return nil, nil, nil, nil, false
+	}
 	opts, err := options(e, dir, rf)
 	if err != nil {
 		fail(e, err)
