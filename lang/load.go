@@ -28,6 +28,10 @@ type Options struct {
 // FileExt is the extension of drover configuration files.
 const FileExt = ".hcl"
 
+// VarsFileExt ends the name of a file of variable values (-var-file,
+// *.auto.vars.hcl): it is not configuration, and Load skips it.
+const VarsFileExt = ".vars.hcl"
+
 // Load reads every *.hcl file of dir (not its subfolders) in file name
 // order and returns the evaluated, validated cluster. The returned
 // Cluster is never nil and always carries Files, so that callers can print
@@ -66,7 +70,8 @@ func readDir(dir string) (map[string][]byte, hcl.Diagnostics) {
 	files := map[string][]byte{}
 	var diags hcl.Diagnostics
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), FileExt) || strings.HasPrefix(e.Name(), ".") {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), FileExt) || strings.HasPrefix(e.Name(), ".") ||
+			strings.HasSuffix(e.Name(), VarsFileExt) {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())

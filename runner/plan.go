@@ -100,9 +100,12 @@ func (p *Plan) Failed() []*HostPlan {
 // Plan asks every reachable host's helper for its changes. destroy plans
 // the removal of everything drover made there instead.
 func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
-	desired, err := modules.Expand(s.Cluster, s.Facts())
-	if err != nil {
-		return nil, err
+	desired := &modules.Desired{}
+	if !destroy { // destroy reads each host's manifest, not the configuration
+		var err error
+		if desired, err = modules.Expand(s.Cluster, s.Facts()); err != nil {
+			return nil, err
+		}
 	}
 	p := &Plan{FormatVersion: FormatVersion}
 	byHost := map[string]*HostPlan{}

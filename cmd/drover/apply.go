@@ -42,7 +42,7 @@ func applyOrDestroy(e *env, name string, args []string) int {
 		dir, *rf.limit = saved.Dir, joinComma(saved.Limit)
 		*auto = true // the saved plan was the review
 	}
-	c := load(e, dir, f, *rf.asJSON)
+	c := loadFor(e, dir, f, *rf.asJSON, name == "destroy")
 	if c == nil {
 		return 1
 	}

@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -22,7 +24,8 @@ import (
 // Terraform users expect ("drover plan DIR -json").
 type flags struct {
 	*flag.FlagSet
-	vars multiFlag
+	// settings are the -var and -var-file arguments in order.
+	settings []varSetting
 	e    *env
 	name string // the command, "plan" or "lab up": its help's key
 }
@@ -40,9 +43,11 @@ func newFlags(e *env, name string) *flags {
 	return &flags{FlagSet: fs, e: e, name: name}
 }
 
-// withVars adds -var NAME=VALUE.
+// withVars adds -var NAME=VALUE and -var-file FILE.
 func (f *flags) withVars() *flags {
-	f.Var(&f.vars, "var", "set a variable: -var NAME=VALUE (repeatable)")
+	f.Var(settingsFlag{list: &f.settings}, "var", "set a variable: -var NAME=VALUE (repeatable)")
+	f.Var(settingsFlag{list: &f.settings, file: true}, "var-file",
+		"set variables from an HCL `FILE` of NAME = VALUE lines (repeatable); DIR/*.auto.vars.hcl are read first")
 	return f
 }
 
@@ -106,18 +111,12 @@ func dirArg(pos []string) (string, error) {
 	return "", fmt.Errorf("expected at most one DIR, got %s", strings.Join(pos, " "))
 }
 
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
-// options gathers -var flags and DROVER_VAR_name from the environment
-// (a -var wins; an environment variable no file declares is ignored).
-func (f *flags) options() (lang.Options, error) {
-	vars, err := f.varMap()
-	if err != nil {
-		return lang.Options{}, err
-	}
+// options gathers -var and -var-file settings, DIR/*.auto.vars.hcl and
+// DROVER_VAR_name from the environment (a setting wins; an environment
+// variable no file declares is ignored). It returns the variable files
+// (for snippets) and their diagnostics.
+func (f *flags) options(dir string) (lang.Options, map[string]*hcl.File, hcl.Diagnostics) {
+	vars, files, diags := f.varValues(dir)
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
 		if rest, ok := strings.CutPrefix(kv, "DROVER_VAR_"); ok {
@@ -125,47 +124,68 @@ func (f *flags) options() (lang.Options, error) {
 			env[k] = v
 		}
 	}
-	return lang.Options{Vars: vars, EnvVars: env}, nil
-}
-
-// varMap parses the -var flags.
-func (f *flags) varMap() (map[string]string, error) {
-	out := map[string]string{}
-	for _, kv := range f.vars {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("-var %q: write -var NAME=VALUE", kv)
-		}
-		out[k] = v
-	}
-	return out, nil
+	return lang.Options{Vars: vars, EnvVars: env}, files, diags
 }
 
 // load reads and validates DIR, printing diagnostics (human or JSON).
 // It returns nil when the configuration has errors.
 func load(e *env, dir string, f *flags, asJSON bool) *lang.Cluster {
-	lo, err := f.options()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return nil
+	return loadFor(e, dir, f, asJSON, false)
+}
+
+// loadFor is load; lenient (destroy, lab up) accepts a configuration
+// whose only errors are required variables without a value, when every
+// server's address is known without them: those commands need the
+// servers, not what the variables configure.
+func loadFor(e *env, dir string, f *flags, asJSON, lenient bool) *lang.Cluster {
+	lo, vfiles, vdiags := f.options(dir)
+	var c *lang.Cluster
+	diags := vdiags
+	if !vdiags.HasErrors() {
+		var more hcl.Diagnostics
+		c, more = lang.Load(dir, lo)
+		diags = append(diags, more...)
 	}
-	c, diags := lang.Load(dir, lo)
+	if lenient && c != nil && onlyMissingVars(diags) && serversKnown(c) {
+		diags = nil
+	}
 	switch {
 	case diags.HasErrors() && asJSON:
 		// Scripts asked for JSON: they get the diagnostics as JSON too.
-		writeJSON(e, map[string]any{"format_version": "1.0", "valid": false,
-			"diagnostics": lang.DiagnosticsJSON(diags)})
+		writeDiagnosticsJSON(e, diags)
 	case len(diags) > 0 && !asJSON:
 		files := map[string]*hcl.File{}
 		if c != nil {
-			files = c.Files
+			maps.Copy(files, c.Files)
 		}
-		lang.WriteDiagnostics(e.stderr, files, diags, false)
+		maps.Copy(files, vfiles)
+		writeDiagnostics(e, files, diags)
 	}
 	if diags.HasErrors() {
 		return nil
 	}
 	return c
+}
+
+// onlyMissingVars reports whether every error is a required variable
+// without a value.
+func onlyMissingVars(diags hcl.Diagnostics) bool {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError && d.Summary != "No value for required variable" {
+			return false
+		}
+	}
+	return true
+}
+
+// serversKnown reports whether every server has its address.
+func serversKnown(c *lang.Cluster) bool {
+	for _, s := range c.Servers {
+		if !s.Local && net.ParseIP(s.Address) == nil {
+			return false
+		}
+	}
+	return len(c.Servers) > 0
 }
 
 // configHash identifies the configuration: every *.hcl file's name and
@@ -192,4 +212,15 @@ func writeJSON(e *env, v any) {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
+}
+
+// writeDiagnostics prints diagnostics for people on stderr.
+func writeDiagnostics(e *env, files map[string]*hcl.File, diags hcl.Diagnostics) {
+	lang.WriteDiagnostics(e.stderr, files, diags, false)
+}
+
+// writeDiagnosticsJSON prints diagnostics as validate -json's document.
+func writeDiagnosticsJSON(e *env, diags hcl.Diagnostics) {
+	writeJSON(e, map[string]any{"format_version": "1.0", "valid": false,
+		"diagnostics": lang.DiagnosticsJSON(diags)})
 }

@@ -50,7 +50,7 @@ func labUp(e *env, args []string) int {
 	if !ok {
 		return 1
 	}
-	c := load(e, dir, f, false)
+	c := loadFor(e, dir, f, false, true) // variables the servers do not use need no value
 	if c == nil {
 		return 1
 	}

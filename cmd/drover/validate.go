@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
@@ -16,11 +17,14 @@ func cmdValidate(e *env, args []string) int {
 	if !ok {
 		return 1
 	}
-	lo, err := f.options()
-	if err != nil {
-		return fail(e, err)
+	lo, vfiles, diags := f.options(dir)
+	c := &lang.Cluster{Files: map[string]*hcl.File{}}
+	if !diags.HasErrors() {
+		var more hcl.Diagnostics
+		c, more = lang.Load(dir, lo)
+		diags = append(diags, more...)
 	}
-	c, diags := lang.Load(dir, lo)
+	maps.Copy(c.Files, vfiles)
 	if *asJSON {
 		errs, warns := 0, 0
 		for _, d := range diags {
@@ -36,7 +40,7 @@ func cmdValidate(e *env, args []string) int {
 			"diagnostics": lang.DiagnosticsJSON(diags),
 		})
 	} else {
-		lang.WriteDiagnostics(e.stderr, c.Files, diags, false)
+		writeDiagnostics(e, c.Files, diags)
 		if !diags.HasErrors() {
 			abs, _ := filepath.Abs(dir)
 			fmt.Fprintf(e.stdout, "Success! The configuration in %s is valid: %s, %s.\n",
