@@ -26,8 +26,8 @@ type flags struct {
 	*flag.FlagSet
 	// settings are the -var and -var-file arguments in order.
 	settings []varSetting
-	e    *env
-	name string // the command, "plan" or "lab up": its help's key
+	e        *env
+	name     string // the command, "plan" or "lab up": its help's key
 }
 
 // flagT is one flag, for VisitAll.
