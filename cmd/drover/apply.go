@@ -68,7 +68,7 @@ func applyOrDestroy(e *env, name string, args []string) int {
 		}
 	}
 	if !*rf.asJSON {
-		printPlan(e.stdout, p)
+		printPlan(e.stdout, p, e.colorFor(e.stdout))
 	}
 	if p.HasChanges() && !*auto && !confirm(e, approvalQuestion(name)) {
 		fmt.Fprintf(e.stdout, "\n%s cancelled.\n", map[string]string{"apply": "Apply", "destroy": "Destroy"}[name])
@@ -78,7 +78,7 @@ func applyOrDestroy(e *env, name string, args []string) int {
 	if *rf.asJSON {
 		writeJSON(e, map[string]any{"format_version": runner.FormatVersion, "plan": toJSONPlan(p), "result": res})
 	} else {
-		printRecap(e.stdout, res, name == "destroy")
+		printRecap(e.stdout, res, name == "destroy", e.colorFor(e.stdout))
 	}
 	if res.Failed() {
 		return 1

@@ -40,6 +40,10 @@ func newFlags(e *env, name string) *flags {
 	fs := flag.NewFlagSet("drover "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
+	fs.BoolFunc("no-color", "no colours (also NO_COLOR=1; output that is not a terminal has none)", func(v string) error {
+		e.noColor = v != "false"
+		return nil
+	})
 	return &flags{FlagSet: fs, e: e, name: name}
 }
 
@@ -96,7 +100,7 @@ func (f *flags) parseDir(e *env, args []string) (string, bool) {
 
 // fail prints an error for people and returns the exit code 1.
 func fail(e *env, err error) int {
-	fmt.Fprintf(e.stderr, "Error: %v\n", err)
+	fmt.Fprintf(e.stderr, "%s %v\n", e.colorFor(e.stderr).red("Error:"), err)
 	return 1
 }
 
@@ -216,7 +220,7 @@ func writeJSON(e *env, v any) {
 
 // writeDiagnostics prints diagnostics for people on stderr.
 func writeDiagnostics(e *env, files map[string]*hcl.File, diags hcl.Diagnostics) {
-	lang.WriteDiagnostics(e.stderr, files, diags, false)
+	lang.WriteDiagnostics(e.stderr, files, diags, e.colorFor(e.stderr).on)
 }
 
 // writeDiagnosticsJSON prints diagnostics as validate -json's document.

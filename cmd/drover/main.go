@@ -31,6 +31,8 @@ type env struct {
 	// helped is set when the command printed the help asked for: the
 	// command then exits 0 whatever it returned.
 	helped bool
+	// noColor is -no-color.
+	noColor bool
 }
 
 func commands() map[string]command {

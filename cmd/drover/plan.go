@@ -56,7 +56,7 @@ func cmdPlan(e *env, args []string) int {
 	if *rf.asJSON {
 		writeJSON(e, toJSONPlan(p))
 	} else {
-		printPlan(e.stdout, p)
+		printPlan(e.stdout, p, e.colorFor(e.stdout))
 	}
 	if *out != "" {
 		if err := savePlan(*out, dir, rf.limits(), p); err != nil {

@@ -26,7 +26,7 @@ func TestRecap(t *testing.T) {
 		{Host: "s5", InSync: 3},
 	}}
 	var out bytes.Buffer
-	printRecap(&out, res, false)
+	printRecap(&out, res, false, palette{})
 	want := `
 Recap:
   s1           changed     ok=7 changed=1 replaced=1 failed=0 unreachable=0 skipped=0 verified=2/2
@@ -50,13 +50,13 @@ func TestRecapDestroy(t *testing.T) {
 		{Host: "s1", Applied: []host.Change{change(host.Delete, "file", "/a"), change(host.Delete, "link", "vx1")}},
 	}}
 	var out bytes.Buffer
-	printRecap(&out, res, true)
+	printRecap(&out, res, true, palette{})
 	if !strings.HasSuffix(out.String(), "\nDestroy complete! 2 removed.\n") {
 		t.Errorf("destroy recap:\n%s", out.String())
 	}
 	res.Hosts = append(res.Hosts, &runner.HostResult{Host: "s2", Unreachable: true, Error: "no route"})
 	out.Reset()
-	printRecap(&out, res, true)
+	printRecap(&out, res, true, palette{})
 	if !strings.HasSuffix(out.String(), "\nDestroy incomplete: 2 removed, 0 host(s) failed, 1 host(s) unreachable.\n") {
 		t.Errorf("destroy recap:\n%s", out.String())
 	}
@@ -71,7 +71,7 @@ func TestPlanWords(t *testing.T) {
 		{Host: "s3", Address: "198.51.100.3", Error: "host is locked by bob"},
 	}}
 	var out bytes.Buffer
-	printPlan(&out, p)
+	printPlan(&out, p, palette{})
 	for _, want := range []string{"\n  ! unreachable: connection refused\n", "\n  ! failed: host is locked by bob\n",
 		"\nPlan: 0 to add, 1 to change, 1 to replace, 0 to destroy; 2 host(s) could not be planned.\n"} {
 		if !strings.Contains(out.String(), want) {
