@@ -218,13 +218,14 @@ func writeJSON(e *env, v any) {
 	enc.Encode(v)
 }
 
-// writeDiagnostics prints diagnostics for people on stderr.
+// writeDiagnostics prints diagnostics for people on stderr, at most
+// lang.MaxDiagnosticsPerFile of a file.
 func writeDiagnostics(e *env, files map[string]*hcl.File, diags hcl.Diagnostics) {
-	lang.WriteDiagnostics(e.stderr, files, diags, e.colorFor(e.stderr).on)
+	lang.WriteDiagnostics(e.stderr, files, lang.CapDiagnostics(diags), e.colorFor(e.stderr).on)
 }
 
 // writeDiagnosticsJSON prints diagnostics as validate -json's document.
 func writeDiagnosticsJSON(e *env, diags hcl.Diagnostics) {
 	writeJSON(e, map[string]any{"format_version": "1.0", "valid": false,
-		"diagnostics": lang.DiagnosticsJSON(diags)})
+		"diagnostics": lang.DiagnosticsJSON(lang.CapDiagnostics(diags))})
 }

@@ -37,7 +37,7 @@ func cmdValidate(e *env, args []string) int {
 		writeJSON(e, map[string]any{
 			"format_version": "1.0", "valid": !diags.HasErrors(),
 			"error_count": errs, "warning_count": warns,
-			"diagnostics": lang.DiagnosticsJSON(diags),
+			"diagnostics": lang.DiagnosticsJSON(lang.CapDiagnostics(diags)),
 		})
 	} else {
 		writeDiagnostics(e, c.Files, diags)
@@ -64,7 +64,7 @@ func cmdFmt(e *env, args []string) int {
 	results, diags := lang.FormatDir(dir)
 	if diags.HasErrors() {
 		c, _ := lang.Load(dir, lang.Options{}) // only for its Files: snippets in the diagnostics
-		lang.WriteDiagnostics(e.stderr, c.Files, diags, false)
+		writeDiagnostics(e, c.Files, diags)
 		return 1
 	}
 	unformatted := 0
