@@ -259,10 +259,22 @@ func cutLines(out []byte, color bool) []byte {
 // JSONDiagnostic is a diagnostic in the shape of `terraform validate
 // -json`.
 type JSONDiagnostic struct {
-	Severity string     `json:"severity"` // "error" or "warning"
-	Summary  string     `json:"summary"`
-	Detail   string     `json:"detail,omitempty"`
-	Range    *JSONRange `json:"range,omitempty"`
+	Severity string       `json:"severity"` // "error" or "warning"
+	Summary  string       `json:"summary"`
+	Detail   string       `json:"detail,omitempty"`
+	Range    *JSONRange   `json:"range,omitempty"`
+	Snippet  *JSONSnippet `json:"snippet,omitempty"`
+}
+
+// JSONSnippet is the source of a diagnostic's range, like Terraform's:
+// the lines it spans (unsafe bytes masked as '?'), the first one's number,
+// and where in Code the range starts and ends; Context names the block.
+type JSONSnippet struct {
+	Context              *string `json:"context"`
+	Code                 string  `json:"code"`
+	StartLine            int     `json:"start_line"`
+	HighlightStartOffset int     `json:"highlight_start_offset"`
+	HighlightEndOffset   int     `json:"highlight_end_offset"`
 }
 
 // JSONRange is a source range; lines and columns count from 1, bytes
@@ -295,6 +307,41 @@ func DiagnosticsJSON(diags hcl.Diagnostics) []JSONDiagnostic {
 		out = append(out, j)
 	}
 	return out
+}
+
+// DiagnosticsJSONWithSnippets is DiagnosticsJSON with the snippet of each
+// diagnostic whose file is in files.
+func DiagnosticsJSONWithSnippets(files map[string]*hcl.File, diags hcl.Diagnostics) []JSONDiagnostic {
+	out := DiagnosticsJSON(diags)
+	for i, d := range diags {
+		if d.Subject != nil && files[d.Subject.Filename] != nil {
+			out[i].Snippet = snippet(files[d.Subject.Filename], *d.Subject)
+		}
+	}
+	return out
+}
+
+func snippet(f *hcl.File, r hcl.Range) *JSONSnippet {
+	src := f.Bytes
+	if r.Start.Byte < 0 || r.End.Byte > len(src) || r.Start.Byte > r.End.Byte {
+		return nil
+	}
+	start := bytes.LastIndexByte(src[:r.Start.Byte], '\n') + 1
+	end := len(src)
+	if i := bytes.IndexByte(src[r.End.Byte:], '\n'); i >= 0 {
+		end = r.End.Byte + i
+	}
+	end = min(end, start+MaxLineBytes)
+	code := string(maskFile(&hcl.File{Bytes: src[start:end]}).Bytes)
+	sn := &JSONSnippet{Code: strings.TrimSuffix(code, "\r"), StartLine: r.Start.Line,
+		HighlightStartOffset: min(r.Start.Byte-start, len(code)), HighlightEndOffset: min(r.End.Byte-start, len(code))}
+	if cs, ok := f.Nav.(interface{ ContextString(int) string }); ok {
+		if c := cs.ContextString(r.Start.Byte); c != "" {
+			c = Printable(c)
+			sn.Context = &c
+		}
+	}
+	return sn
 }
 
 func jsonPos(p hcl.Pos) JSONPos { return JSONPos{Line: p.Line, Column: p.Column, Byte: p.Byte} }

@@ -190,7 +190,7 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 		if err == nil {
 			continue
 		}
-		hr, rid := byHost[nodes[id].host], strings.ReplaceAll(nodes[id].change.Resource.ID(), host.Unknown, "(known after apply)")
+		hr, rid := byHost[nodes[id].host], DisplayID(nodes[id].change.Resource.ID())
 		if errors.As(err, &skipped) {
 			hr.SkippedResources = append(hr.SkippedResources, rid)
 			continue
@@ -256,14 +256,21 @@ func (s *Session) applyOne(ctx context.Context, h *Host, n node) (host.Change, e
 		return n.change, fmt.Errorf("host not connected")
 	}
 	start := time.Now()
+	s.emit(changeEvent(EventApplyStart, h.Name, n.change))
 	req := helper.Request{Op: helper.OpApply, Changes: []host.Change{n.change}}
 	_, err := h.call(ctx, req, nil)
 	r := n.change.Resource
 	if err != nil {
 		s.progress(h.Name, "%s %s failed: %v", n.change.Action.Symbol(), r.ID(), err)
+		ev := changeEvent(EventApplyErrored, h.Name, n.change)
+		ev.Elapsed, ev.Error = time.Since(start), err.Error()
+		s.emit(ev)
 		return n.change, fmt.Errorf("%s (%s): %w", r.ID(), strings.Join(r.Owners, ", "), err)
 	}
 	s.progress(h.Name, "%s %s (%s) done in %s", n.change.Action.Symbol(), r.ID(), strings.Join(r.Owners, ", "), since(start))
+	ev := changeEvent(EventApplyComplete, h.Name, n.change)
+	ev.Elapsed = time.Since(start)
+	s.emit(ev)
 	return n.change, nil
 }
 
@@ -320,6 +327,7 @@ func (s *Session) runChecks(ctx context.Context, checks map[string][]host.Check,
 		}
 		hr.Checks = append(hr.Checks, resp.Results...)
 		for _, r := range resp.Results {
+			s.emit(Event{Type: EventVerify, Host: h.Name, Check: &r})
 			if !r.OK && r.Check.Exclusive == "" {
 				hr.Error = joinErr(hr.Error, fmt.Sprintf("verify failed: %s (%s): %s", r.Check.Title, r.Check.Owner, r.Detail))
 			}

@@ -34,6 +34,8 @@ type Options struct {
 	SSH SSHOverride
 	// Holder names this run in host locks ("alice@laptop pid 4242").
 	Holder string
+	// Events receives each step as it happens (events.go); nil = none.
+	Events func(Event)
 }
 
 // SSHOverride replaces parts of the cluster's ssh settings.
@@ -87,9 +89,13 @@ func Open(ctx context.Context, c *lang.Cluster, opts Options) *Session {
 	s.each(ctx, func(ctx context.Context, h *Host) error {
 		start := time.Now()
 		if err := s.connect(ctx, h); err != nil {
+			if h.Unreachable {
+				s.emit(Event{Type: EventUnreachable, Host: h.Name, Elapsed: time.Since(start), Error: err.Error()})
+			}
 			return err
 		}
 		s.progress(h.Name, "connected, helper ready, facts gathered (%s)", since(start))
+		s.emit(Event{Type: EventConnected, Host: h.Name, Elapsed: time.Since(start)})
 		return nil
 	})
 	return s

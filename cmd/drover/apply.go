@@ -25,9 +25,16 @@ func applyOrDestroy(e *env, name string, args []string) int {
 	if !ok {
 		return 1
 	}
+	if *rf.asJSON {
+		e.stream = newStream(e.stdout)
+		e.stream.version(name)
+	}
 	planFile := name == "apply" && isPlanFile(dir)
-	if !*auto && !planFile && !isTerminal(e.stdin) {
+	if !*auto && !planFile && (*rf.asJSON || !isTerminal(e.stdin)) {
 		way := "Pass -auto-approve, or review a saved plan first: drover plan -out FILE, then drover apply FILE"
+		if *rf.asJSON {
+			return fail(e, fmt.Errorf("drover %s -json cannot ask for approval: a prompt would break the JSON stream. %s", name, way))
+		}
 		if name == "destroy" {
 			way = "Review it with drover plan -destroy, then run drover destroy -auto-approve"
 		}
@@ -53,6 +60,9 @@ func applyOrDestroy(e *env, name string, args []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
+	if e.stream != nil {
+		opts.Events = e.stream.event
+	}
 	ctx, cancel := signalContext()
 	defer cancel()
 	s := runner.Open(ctx, c, opts)
@@ -67,7 +77,9 @@ func applyOrDestroy(e *env, name string, args []string) int {
 			return fail(e, err)
 		}
 	}
-	if !*rf.asJSON {
+	if e.stream != nil {
+		e.stream.plan(p, name)
+	} else {
 		printPlan(e.stdout, p, e.colorFor(e.stdout))
 	}
 	if p.HasChanges() && !*auto && !confirm(e, approvalQuestion(name)) {
@@ -75,8 +87,8 @@ func applyOrDestroy(e *env, name string, args []string) int {
 		return 1
 	}
 	res := s.Apply(ctx, p)
-	if *rf.asJSON {
-		writeJSON(e, map[string]any{"format_version": runner.FormatVersion, "plan": toJSONPlan(p), "result": res})
+	if e.stream != nil {
+		e.stream.recap(res, name)
 	} else {
 		printRecap(e.stdout, res, name == "destroy", e.colorFor(e.stdout))
 	}

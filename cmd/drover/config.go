@@ -100,6 +100,10 @@ func (f *flags) parseDir(e *env, args []string) (string, bool) {
 
 // fail prints an error for people and returns the exit code 1.
 func fail(e *env, err error) int {
+	if e.stream != nil {
+		e.stream.errorf(err)
+		return 1
+	}
 	fmt.Fprintf(e.stderr, "%s %v\n", e.colorFor(e.stderr).red("Error:"), err)
 	return 1
 }
@@ -226,6 +230,10 @@ func writeDiagnostics(e *env, files map[string]*hcl.File, diags hcl.Diagnostics)
 
 // writeDiagnosticsJSON prints diagnostics as validate -json's document.
 func writeDiagnosticsJSON(e *env, diags hcl.Diagnostics) {
+	if e.stream != nil {
+		e.stream.diagnostics(diags)
+		return
+	}
 	writeJSON(e, map[string]any{"format_version": "1.0", "valid": false,
 		"diagnostics": lang.DiagnosticsJSON(lang.CapDiagnostics(diags))})
 }

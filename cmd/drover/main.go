@@ -33,6 +33,9 @@ type env struct {
 	helped bool
 	// noColor is -no-color.
 	noColor bool
+	// stream is set while apply -json or destroy -json streams: errors
+	// and diagnostics go there too.
+	stream *stream
 }
 
 func commands() map[string]command {

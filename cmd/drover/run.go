@@ -162,6 +162,7 @@ func toJSONChange(c host.Change) jsonChange {
 		if r.IsSensitive(f.Name) {
 			f.Old, f.New = host.MaskedValue(f.Old), host.MaskedValue(f.New)
 		}
+		f.Old, f.New = display(f.Old), display(f.New) // not the raw unknown marker
 		jc.Fields = append(jc.Fields, f)
 	}
 	return jc

@@ -37,7 +37,7 @@ func cmdValidate(e *env, args []string) int {
 		writeJSON(e, map[string]any{
 			"format_version": "1.0", "valid": !diags.HasErrors(),
 			"error_count": errs, "warning_count": warns,
-			"diagnostics": lang.DiagnosticsJSON(lang.CapDiagnostics(diags)),
+			"diagnostics": lang.DiagnosticsJSONWithSnippets(c.Files, lang.CapDiagnostics(diags)),
 		})
 	} else {
 		writeDiagnostics(e, c.Files, diags)
