@@ -257,9 +257,12 @@ func (s *Session) applyOne(ctx context.Context, h *Host, n node) (host.Change, e
 	}
 	start := time.Now()
 	s.emit(changeEvent(EventApplyStart, h.Name, n.change))
+	r := n.change.Resource
+	stop := s.stillRunning(h.Name, fmt.Sprintf("applying %s (%s)", DisplayID(r.ID()), strings.Join(r.Owners, ", ")),
+		changeEvent(EventApplyProgress, h.Name, n.change))
 	req := helper.Request{Op: helper.OpApply, Changes: []host.Change{n.change}}
 	_, err := h.call(ctx, req, nil)
-	r := n.change.Resource
+	stop()
 	if err != nil {
 		s.progress(h.Name, "%s %s failed: %v", n.change.Action.Symbol(), r.ID(), err)
 		ev := changeEvent(EventApplyErrored, h.Name, n.change)
@@ -320,7 +323,9 @@ func (s *Session) runChecks(ctx context.Context, checks map[string][]host.Check,
 		if hr == nil || hr.Error != "" || len(checks[h.Name]) == 0 {
 			return nil
 		}
+		stop := s.stillRunning(h.Name, fmt.Sprintf("verifying %d checks", len(checks[h.Name])), Event{})
 		resp, err := h.call(ctx, helper.Request{Op: helper.OpCheck, Checks: checks[h.Name]}, nil)
+		stop()
 		if err != nil {
 			hr.Error = "verify: " + err.Error()
 			return nil

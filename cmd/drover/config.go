@@ -44,6 +44,10 @@ func newFlags(e *env, name string) *flags {
 		e.noColor = v != "false"
 		return nil
 	})
+	fs.BoolFunc("v", "debug log on stderr: SSH settings and where they came from, connections, helper starts and calls with timing (also DROVER_LOG=debug)", func(v string) error {
+		e.verbose = v != "false"
+		return nil
+	})
 	return &flags{FlagSet: fs, e: e, name: name}
 }
 

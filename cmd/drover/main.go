@@ -31,8 +31,8 @@ type env struct {
 	// helped is set when the command printed the help asked for: the
 	// command then exits 0 whatever it returned.
 	helped bool
-	// noColor is -no-color.
-	noColor bool
+	// noColor is -no-color; verbose is -v.
+	noColor, verbose bool
 	// stream is set while apply -json or destroy -json streams: errors
 	// and diagnostics go there too.
 	stream *stream

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/runner"
@@ -62,21 +64,39 @@ func checkLimit(c *lang.Cluster, r runFlags) error {
 // options builds the runner's options; when a lab of dir is up, its key,
 // known_hosts and dialer are used so that the HCL applies unchanged.
 func options(e *env, dir string, r runFlags) (runner.Options, error) {
-	opts := runner.Options{Parallel: *r.parallel, Limit: r.limits(), Helper: helperBinary()}
+	opts := runner.Options{Parallel: *r.parallel, Limit: r.limits(), Helper: helperBinary(), Log: logger(e)}
 	if !*r.asJSON {
 		opts.Progress = e.stderr
+	}
+	if v := os.Getenv("DROVER_HEARTBEAT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return opts, fmt.Errorf("DROVER_HEARTBEAT=%s: write a duration such as 10s, or -1s for none", v)
+		}
+		opts.Heartbeat = d
 	}
 	st, err := lab.Load(labDir(dir))
 	if err != nil {
 		return opts, fmt.Errorf("lab state in %s: %w", labDir(dir), err)
 	}
 	if st != nil {
+		opts.Log.Debug("lab is up: its user, key, known_hosts and dialer replace the ssh block's", "lab", labDir(dir),
+			"user", st.User, "identity_file", st.IdentityFile, "known_hosts", st.KnownHosts)
 		opts.SSH = runner.SSHOverride{
 			User: st.User, IdentityFile: st.IdentityFile, KnownHosts: st.KnownHosts,
 			NoAgent: true, Dial: st.Dial,
 		}
 	}
 	return opts, nil
+}
+
+// logger is the debug log of -v or DROVER_LOG=debug, on stderr; else a
+// logger that drops everything.
+func logger(e *env) *slog.Logger {
+	if !e.verbose && !strings.EqualFold(os.Getenv("DROVER_LOG"), "debug") {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 func labDir(dir string) string { return filepath.Join(dir, ".drover", "lab") }
