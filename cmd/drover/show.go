@@ -52,9 +52,14 @@ func showKinds() map[string]struct {
 func cmdShow(e *env, args []string) int {
 	f := newFlags(e, "show").withVars()
 	rf := addRunFlags(f)
+	planFile := f.String("plan", "", "show the plan saved in `FILE` by plan -out instead of a kind")
+	format := f.String("format", "text", "with -plan: text, json or markdown (a pull-request comment)")
 	pos, err := f.parse(args)
 	if err != nil {
 		return 1
+	}
+	if *planFile != "" {
+		return showPlan(e, *planFile, *format, pos)
 	}
 	kinds := showKinds()
 	if len(pos) == 0 {
@@ -72,6 +77,28 @@ func cmdShow(e *env, args []string) int {
 		return 1
 	}
 	return k.run(e, f, rf, pos[1:])
+}
+
+// showPlan is `drover show -plan FILE [-format text|json|markdown]`.
+func showPlan(e *env, path, format string, pos []string) int {
+	if len(pos) > 0 {
+		return fail(e, fmt.Errorf("drover show -plan FILE takes no kind or folder, got %s", strings.Join(pos, " ")))
+	}
+	sp, err := readSavedPlan(path)
+	if err != nil {
+		return fail(e, err)
+	}
+	switch format {
+	case "text":
+		printPlan(e.stdout, sp.Plan, e.colorFor(e.stdout))
+	case "json":
+		writeJSON(e, toJSONPlan(sp.Plan))
+	case "markdown":
+		printPlanMarkdown(e.stdout, sp.Plan)
+	default:
+		return fail(e, fmt.Errorf("-format %q: write text, json or markdown", format))
+	}
+	return 0
 }
 
 func showUsage(e *env, kinds map[string]struct {

@@ -79,3 +79,12 @@ func TestPlanWords(t *testing.T) {
 		}
 	}
 }
+
+// A fenced block is never closed early by backticks in what it holds.
+func TestFence(t *testing.T) {
+	var out bytes.Buffer
+	fence(&out, "diff", "+a ``` b\n+````\n")
+	if want := "`````diff\n+a ``` b\n+````\n`````\n"; out.String() != want {
+		t.Errorf("fence:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
