@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -43,8 +44,7 @@ func cmdValidate(e *env, args []string) int {
 		writeDiagnostics(e, c.Files, diags)
 		if !diags.HasErrors() {
 			abs, _ := filepath.Abs(dir)
-			fmt.Fprintf(e.stdout, "Success! The configuration in %s is valid: %s, %s.\n",
-				abs, plural(len(c.Servers), "server"), plural(len(c.Networks), "network"))
+			fmt.Fprintf(e.stdout, "Success! The configuration in %s is valid: %s.\n", abs, strings.Join(declared(c), ", "))
 		}
 	}
 	if diags.HasErrors() {
@@ -88,6 +88,27 @@ func cmdFmt(e *env, args []string) int {
 		return 3
 	}
 	return 0
+}
+
+// declared counts what the configuration declares: servers and networks
+// always, every other kind when there is one.
+func declared(c *lang.Cluster) []string {
+	out := []string{plural(len(c.Servers), "server"), plural(len(c.Networks), "network")}
+	for _, k := range []struct {
+		n    int
+		noun string
+	}{
+		{len(c.Attachments), "attachment"}, {len(c.LoadBalancers), "load balancer"},
+		{len(c.WebServers), "web server"}, {len(c.VIPs), "VIP"}, {len(c.Databases), "database"},
+		{len(c.Containers), "container"}, {len(c.Jobs), "job"}, {len(c.Endpoints), "Consul endpoint"},
+		{len(c.ConsulServices) + len(c.ConsulChecks), "Consul registration"},
+		{len(c.Items), "host declaration"},
+	} {
+		if k.n > 0 {
+			out = append(out, plural(k.n, k.noun))
+		}
+	}
+	return out
 }
 
 // plural writes "1 server", "3 servers".
