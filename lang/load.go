@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -144,7 +145,9 @@ func (l *loader) parse(files map[string][]byte) {
 			l.sources[name] = files[name] // a template or file source
 			continue
 		}
-		f, diags := parser.ParseHCL(files[name], name)
+		// Windows line ends would stay inside heredocs as \r: read
+		// CRLF files as LF ones (lines and columns are unchanged).
+		f, diags := parser.ParseHCL(bytes.ReplaceAll(files[name], []byte("\r\n"), []byte("\n")), name)
 		l.diags = append(l.diags, diags...)
 		if f != nil {
 			l.files[name] = f
