@@ -332,7 +332,9 @@ func (s *Session) runChecks(ctx context.Context, checks map[string][]host.Check,
 		}
 		hr.Checks = append(hr.Checks, resp.Results...)
 		for _, r := range resp.Results {
-			s.emit(Event{Type: EventVerify, Host: h.Name, Check: &r})
+			if r.Check.Exclusive == "" { // those are emitted once settled (exclusive.go)
+				s.emit(Event{Type: EventVerify, Host: h.Name, Check: &r})
+			}
 			if !r.OK && r.Check.Exclusive == "" {
 				hr.Error = joinErr(hr.Error, fmt.Sprintf("verify failed: %s (%s): %s", r.Check.Title, r.Check.Owner, r.Detail))
 			}

@@ -3,12 +3,18 @@
 //
 //	drover validate [-json] [DIR]
 //	drover fmt [-check] [-diff] [DIR]
-//	drover plan [-offline] [-detailed-exitcode] [-json] [-out FILE] [DIR]
+//	drover plan [-offline] [-detailed-exitcode] [-json] [-format text|json|markdown] [-out FILE] [DIR]
 //	drover apply [-auto-approve] [-json] [DIR|PLANFILE]
-//	drover destroy [-auto-approve] [DIR]
-//	drover graph [DIR]
-//	drover show networks [DIR]
-//	drover lab up|down|status|exec [DIR]
+//	drover destroy [-auto-approve] [-json] [DIR]
+//	drover graph [-type resources|topology] [DIR]
+//	drover show KIND [DIR] | drover show -plan FILE [-format text|json|markdown]
+//	drover lab up|down|status|exec|image [DIR]
+//	drover help [COMMAND [SUBCOMMAND]] | drover COMMAND -h | drover -version
+//
+// Every command takes -no-color and -v; those that read the configuration
+// take -var, -var-file (and read DIR/*.auto.vars.hcl); those that connect
+// take -limit PATTERN and -parallel N. Exit codes: 0 success (and help), 1
+// error, 2 plan -detailed-exitcode with changes, 3 fmt -check unformatted.
 package main
 
 import (
