@@ -14,6 +14,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/drover/drover/lang"
@@ -81,9 +82,8 @@ type Host struct {
 	helper      *transport.HelperClient
 	mu          sync.Mutex // one request at a time on the helper
 	log         *slog.Logger
-	// calls and busy count the helper's round trips and their time.
-	calls int
-	busy  time.Duration
+	// calls and busy count the helper's round trips and their time (ns).
+	calls, busy atomic.Int64
 }
 
 // Open connects to every (limited) server in parallel, starts its helper
@@ -237,10 +237,10 @@ func (h *Host) call(ctx context.Context, req helper.Request, onEvent func(helper
 	start := time.Now()
 	resp, err := h.helper.Call(ctx, req, onEvent)
 	took := time.Since(start)
-	h.calls++
-	h.busy += took
+	n := h.calls.Add(1)
+	h.busy.Add(int64(took))
 	if h.log != nil {
-		h.log.Debug("helper call", "op", req.Op, "elapsed", took, "round_trip", h.calls, "ok", err == nil && resp.OK)
+		h.log.Debug("helper call", "op", req.Op, "elapsed", took, "round_trip", n, "ok", err == nil && resp.OK)
 	}
 	if err != nil {
 		return resp, err
@@ -283,7 +283,7 @@ func (s *Session) Close() {
 	var wg sync.WaitGroup
 	for _, h := range s.hosts {
 		if h.log != nil && h.helper != nil {
-			h.log.Debug("round trips", "helper_calls", h.calls, "helper_time", h.busy)
+			h.log.Debug("round trips", "helper_calls", h.calls.Load(), "helper_time", time.Duration(h.busy.Load()))
 		}
 		wg.Go(func() {
 			if h.helper != nil {
