@@ -84,6 +84,13 @@ func (f *flags) explain(err error) {
 		return
 	}
 	fmt.Fprintln(f.e.stderr, err)
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+		var names []string
+		f.VisitAll(func(fl *flag.Flag) { names = append(names, fl.Name) })
+		if s := suggestCommand(name, names); s != "" {
+			fmt.Fprintf(f.e.stderr, "Did you mean -%s?\n", s)
+		}
+	}
 	fmt.Fprintln(f.e.stderr)
 	printHelp(f.e.stderr, f.name, f)
 }
