@@ -80,6 +80,9 @@ func applyOrDestroy(e *env, name string, args []string) int {
 	if e.stream != nil {
 		e.stream.plan(p, name)
 	} else {
+		if name == "destroy" {
+			fmt.Fprintln(e.stdout, "drover will destroy everything it made on these hosts, as read from their manifests:")
+		}
 		printPlan(e.stdout, p, e.colorFor(e.stdout))
 	}
 	if p.HasChanges() && !*auto && !confirm(e, approvalQuestion(name)) {
