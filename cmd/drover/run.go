@@ -123,10 +123,12 @@ type jsonPlan struct {
 }
 
 type jsonHost struct {
-	Host    string       `json:"host"`
-	Address string       `json:"address"`
-	Error   string       `json:"error,omitempty"`
-	Changes []jsonChange `json:"changes"`
+	Host    string `json:"host"`
+	Address string `json:"address"`
+	Error   string `json:"error,omitempty"`
+	// Unreachable is set when Error is a failure to connect.
+	Unreachable bool         `json:"unreachable,omitempty"`
+	Changes     []jsonChange `json:"changes"`
 }
 
 type jsonChange struct {
@@ -149,7 +151,7 @@ type jsonCounts struct {
 func toJSONPlan(p *runner.Plan) jsonPlan {
 	out := jsonPlan{FormatVersion: p.FormatVersion, Offline: p.Offline, Hosts: []jsonHost{}}
 	for _, hp := range p.Hosts {
-		jh := jsonHost{Host: hp.Host, Address: hp.Address, Error: hp.Error, Changes: []jsonChange{}}
+		jh := jsonHost{Host: hp.Host, Address: hp.Address, Error: hp.Error, Unreachable: hp.Unreachable, Changes: []jsonChange{}}
 		for _, c := range hp.Changes {
 			if c.Action == host.NoOp {
 				continue
