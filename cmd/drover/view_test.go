@@ -88,3 +88,25 @@ func TestFence(t *testing.T) {
 		t.Errorf("fence:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
+
+// On a terminal the recap's status words and non-zero trouble counts are
+// coloured like Ansible's.
+func TestRecapColour(t *testing.T) {
+	res := &runner.Result{Hosts: []*runner.HostResult{
+		{Host: "s1", InSync: 1, Applied: []host.Change{change(host.Create, "file", "/a")}},
+		{Host: "s2", Unreachable: true, Error: "no route"},
+		{Host: "s3", InSync: 2},
+	}}
+	var out bytes.Buffer
+	printRecap(&out, res, false, palette{on: true})
+	for _, want := range []string{
+		"\x1b[1mRecap:\x1b[0m",
+		"  s1           \x1b[33mchanged    \x1b[0m ok=2 \x1b[33mchanged=1\x1b[0m replaced=0 failed=0 unreachable=0 skipped=0\n",
+		"  s2           \x1b[31munreachable\x1b[0m ok=0 changed=0 replaced=0 failed=0 \x1b[31munreachable=1\x1b[0m skipped=0\n",
+		"  s3           \x1b[32mok         \x1b[0m ok=2 changed=0",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("recap lacks %q:\n%q", want, out.String())
+		}
+	}
+}
