@@ -34,7 +34,8 @@ var helps = map[string]helpText{
 			"-/+ replace, each line naming the declaration that wants it. -offline plans\n" +
 			"from the configuration alone; -out saves the plan for `drover apply FILE`.",
 		[]string{"drover plan", "drover plan -limit 'web*,!web3' -detailed-exitcode",
-			"drover plan -out tfplan && drover apply tfplan", "drover plan -offline -json cluster/"}},
+			"drover plan -out tfplan && drover apply tfplan", "drover plan -offline -json cluster/",
+			"drover plan -offline -format markdown > plan.md"}},
 	"apply": {"drover apply [flags] [DIR | PLANFILE]",
 		"Plan, ask for approval (unless -auto-approve), make the servers match the\n" +
 			"configuration host by host in parallel, verify that it works, and print a recap\n" +
@@ -46,13 +47,16 @@ var helps = map[string]helpText{
 		"Remove everything drover made on the servers (read from each host's manifest),\n" +
 			"restoring sysctls to their previous values. Asks first unless -auto-approve.",
 		[]string{"drover destroy", "drover destroy -auto-approve -limit s3"}},
-	"graph": {"drover graph [-var NAME=VALUE] [DIR]",
-		"Print the resource dependency graph as DOT, a cluster per host.",
-		[]string{"drover graph | dot -Tsvg > graph.svg"}},
-	"show": {"drover show KIND [flags] [DIR]",
+	"graph": {"drover graph [-type resources|topology] [-var NAME=VALUE] [DIR]",
+		"Print the resource dependency graph as DOT, a cluster per host, or with\n" +
+			"-type=topology the cluster as one picture: servers, networks, tunnels, VIPs,\n" +
+			"balancers, databases and jobs.",
+		[]string{"drover graph | dot -Tsvg > graph.svg", "drover graph -type=topology | dot -Tsvg > topology.svg"}},
+	"show": {"drover show KIND [flags] [DIR] | drover show -plan FILE [-format text|json|markdown]",
 		"Show declared and live state of one kind (the seed's list commands). KIND is one of\n" +
 			"the kinds below; `drover show` lists them.",
-		[]string{"drover show networks", "drover show bgp s1", "drover show vips -json cluster/"}},
+		[]string{"drover show networks", "drover show bgp s1", "drover show vips -json cluster/",
+			"drover show -plan tfplan -format markdown"}},
 	"lab": {"drover lab up|down|status|exec|image ...",
 		"A disposable local replica of the declared servers (network namespaces with their\n" +
 			"own sshd, or qemu VMs with -vm), which plan, apply and destroy of DIR then reach\n" +
