@@ -41,7 +41,10 @@
 //	  dhcp      = true                 # default true
 //	  domain    = "app"                # default "app"
 //	  labels    = { role = "web" }
-//	  ssh { user = "admin"  port = 2222 }  # optional override of the cluster's ssh
+//	  ssh {  # optional override of the cluster's ssh
+//	    user = "admin"
+//	    port = 2222
+//	  }
 //	}
 //
 //	network "vxlan" "vx1" {
@@ -56,7 +59,10 @@
 //	  domain     = "vxapp"             # default "vxapp"
 //	  masquerade = true                # default true
 //	  servers    = ["s1", "s2:eth1", server.s3.name, "local"]  # NAME or NAME:IFACE
-//	  member "s4" { interface = "eth1"  address = "100.64.10.40" }
+//	  member "s4" {
+//	    interface = "eth1"
+//	    address   = "100.64.10.40"
+//	  }
 //	}
 //
 // # Layer-3 networks, the encrypted L2 VPN, tunnels, plain bridges
@@ -72,9 +78,15 @@
 //	  asn               = 0              # 0: a private ASN per server (65000 + last octet
 //	                                     # of its peering address); else iBGP with this one
 //	  container_subnets = true           # announce each member's container subnet
-//	  hold_time = 6  keepalive_time = 2  connect_retry = 2   # seconds (the defaults)
+//	  hold_time      = 6  # seconds (the defaults)
+//	  keepalive_time = 2
+//	  connect_retry  = 2
 //	  servers           = ["s1", "s2"]
-//	  member "s3" { address = "203.0.113.3"  asn = 65103  announce = ["100.66.3.0/24"] }
+//	  member "s3" {
+//	    address  = "203.0.113.3"
+//	    asn      = 65103
+//	    announce = ["100.66.3.0/24"]
+//	  }
 //	}
 //
 //	network "wireguard" "wirex" {        # keys made on each host, never leaving it
@@ -82,16 +94,25 @@
 //	  topology    = "hub"                # "mesh" (default) or "hub": clients peer with hub
 //	  hub         = "s1"                 # the main server; must stay a member while
 //	                                     # clients remain (plan-time error otherwise)
-//	  interface = "wg0"  port = 51820  keepalive = 25  mtu = 1420   # defaults
+//	  interface = "wg0"  # defaults
+//	  port      = 51820
+//	  keepalive = 25
+//	  mtu       = 1420
 //	  rotate_keys = 0                    # raise it to make every member a new key pair
 //	  container_subnets = true           # route each member's container subnet to it
 //	  servers     = ["s1", "s2", "s3"]
-//	  member "s4" { subnets = ["100.66.4.0/24"]  endpoint = "203.0.113.4:51820" }
+//	  member "s4" {
+//	    subnets  = ["100.66.4.0/24"]
+//	    endpoint = "203.0.113.4:51820"
+//	  }
 //	}
 //
 //	network "l2vpn" "vpx" {              # the seed's PeerVPN: VXLAN inside a WireGuard mesh
 //	  subnet        = "100.64.30.0/24"   # required: addresses on the bridges
-//	  bridge = "vpl0"  interface = "peer0"  port = 51821  vni = 1   # defaults
+//	  bridge    = "vpl0"  # defaults
+//	  interface = "peer0"
+//	  port      = 51821
+//	  vni       = 1
 //	  tunnel_subnet = "100.127.255.0/24" # the WireGuard mesh (default)
 //	  mtu           = 0                  # 0: 1500 - 80 (WireGuard) - 50 (VXLAN) = 1370
 //	  servers       = ["s1", "s2", "s3"]
@@ -102,7 +123,10 @@
 //	  device  = "gre1"                   # default: the network's name
 //	  mtu     = 0                        # 0: underlay MTU - 24 (GRE) or - 20 (IPIP)
 //	  servers = ["s1", "s2"]
-//	  member "s2" { underlay = "203.0.113.2"  subnets = ["100.66.2.0/24"] }  # seed -r; routes
+//	  member "s2" {  # seed -r; routes
+//	    underlay = "203.0.113.2"
+//	    subnets  = ["100.66.2.0/24"]
+//	  }
 //	}
 //
 //	network "bridge" "lan" {             # plain bridging: IFACE becomes a port of the bridge,
@@ -231,8 +255,16 @@
 //	  source = "templates/hosts.tmpl"  # reads .vars, .server, .servers, .facts
 //	  vars   = { domain = "lab" }    # mode, owner, validate as for file
 //	}
-//	directory "app" { path = "/var/lib/app"  mode = "0755"  owner = "root:root"  purge = false }
-//	symlink "current" { path = "/var/lib/app/current"  target = "/var/lib/app/releases/3" }
+//	directory "app" {
+//	  path  = "/var/lib/app"
+//	  mode  = "0755"
+//	  owner = "root:root"
+//	  purge = false
+//	}
+//	symlink "current" {
+//	  path   = "/var/lib/app/current"
+//	  target = "/var/lib/app/releases/3"
+//	}
 //	line "root_login" {              # one line of a file (lineinfile)
 //	  path         = "/etc/ssh/sshd_config"
 //	  line         = "PermitRootLogin no"
@@ -242,7 +274,11 @@
 //	  create       = true            # create a missing file, default true
 //	  sensitive    = false           # true: the line prints as (sensitive), in IDs as a hash
 //	}
-//	package "nginx" { name = "nginx-light"  state = "present"  remove_on_delete = false }
+//	package "nginx" {
+//	  name             = "nginx-light"
+//	  state            = "present"
+//	  remove_on_delete = false
+//	}
 //	service "nginx" {                # a service the system has (systemctl, else /etc/init.d)
 //	  state   = "started"            # or "stopped"
 //	  enabled = true                 # at boot (systemd only)
@@ -250,10 +286,28 @@
 //	  pidfile = "/run/nginx.pid"     # optional: read liveness without running a status command
 //	  watch   = [template.nginx_conf]  # handlers: a change to these restarts or reloads it
 //	}
-//	service "api" { command = "busybox httpd -f -p 8081 -h /srv"  watch = [file.page] }  # a daemon drover runs
-//	sysctl "forwarding" { key = "net.ipv4.ip_forward"  value = "1"  persist = true }  # persist: /etc/sysctl.d drop-in
-//	group "app" { gid = 991  system = true }
-//	user "app" { uid = 990  group = "app"  groups = ["adm"]  home = "/var/lib/app"  shell = "/usr/sbin/nologin"  system = true  create_home = false }
+//	service "api" {  # a daemon drover runs
+//	  command = "busybox httpd -f -p 8081 -h /srv"
+//	  watch   = [file.page]
+//	}
+//	sysctl "forwarding" {  # persist: /etc/sysctl.d drop-in
+//	  key     = "net.ipv4.ip_forward"
+//	  value   = "1"
+//	  persist = true
+//	}
+//	group "app" {
+//	  gid    = 991
+//	  system = true
+//	}
+//	user "app" {
+//	  uid         = 990
+//	  group       = "app"
+//	  groups      = ["adm"]
+//	  home        = "/var/lib/app"
+//	  shell       = "/usr/sbin/nologin"
+//	  system      = true
+//	  create_home = false
+//	}
 //	command "init_db" {              # the rare imperative step; the plan says it will run, nothing more
 //	  command = "/opt/app/bin/init-db"  # run with sh -c as root
 //	  creates = "/var/lib/app/db"    # guard: does not run while this path exists
@@ -267,7 +321,7 @@
 //	servers    = ["s1", "s2"]         # target these servers (default: all)
 //	where      = { role = "web" }     # ... those whose labels match (with servers: both)
 //	for_each   = ["/a", "/b"]         # one instance per string (each.key = each.value), or
-//	for_each   = { web = 80 }         # per map entry (each.key, each.value)
+//	# for_each = { web = 80 }         # per map entry (each.key, each.value)
 //	count      = 3                    # instances numbered by count.index
 //	depends_on = [directory.app]      # apply after these declarations (on the same server; on
 //	                                  # their servers when they do not target this one)
@@ -405,7 +459,10 @@
 //	  max_parallel   = 1              # instances replaced at once when the base changes
 //	  interval       = "20s"          # wait after each replaced batch (the seed's -i 20)
 //	  health_timeout = "30s"          # a new instance failing its check this long is rolled back
-//	  service "web" { port = 80  check = "http" }
+//	  service "web" {
+//	    port  = 80
+//	    check = "http"
+//	  }
 //	}
 //
 // Instances are named JOB-N. References: job.NAME.ATTR (the settings, plus
@@ -431,8 +488,15 @@
 //	  network = "vx1"                      # default "subnet": the server's container subnet
 //	  address = "100.64.10.5"              # static, added to the network's bridge as a /32
 //	}
-//	consul_service "minio" { address = "100.65.1.20"  port = 9000  check = "tcp" }  # pubservice
-//	consul_check "minio-up" { service = "minio"  tcp = "100.65.1.20:9000" }         # pubcheck
+//	consul_service "minio" {  # pubservice
+//	  address = "100.65.1.20"
+//	  port    = 9000
+//	  check   = "tcp"
+//	}
+//	consul_check "minio-up" {  # pubcheck
+//	  service = "minio"
+//	  tcp     = "100.65.1.20:9000"
+//	}
 //
 // Declare one endpoint, or three and more (two cannot survive a failure).
 // Every server runs a client agent joining the endpoints; each instance's

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -72,5 +73,69 @@ func TestDocHostExamplesParse(t *testing.T) {
 	}
 	if parsed < 4 || !strings.Contains(src, "sensitive") {
 		t.Fatalf("%d examples parsed; sensitive shown: %v", parsed, strings.Contains(src, "sensitive"))
+	}
+}
+
+// docExamples returns the code blocks of doc.go's comment (the lines
+// indented with a tab), each with the line it starts on.
+func docExamples(t *testing.T) (blocks []string, lines []int) {
+	src, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cur []string
+	start := 0
+	for i, line := range strings.Split(string(src), "\n") {
+		code, ok := strings.CutPrefix(line, "//\t")
+		if ok {
+			if cur == nil {
+				start = i + 1
+			}
+			cur = append(cur, code)
+			continue
+		}
+		if cur != nil && line == "//" {
+			cur = append(cur, "") // a blank line inside an example
+			continue
+		}
+		if cur != nil {
+			blocks, lines = append(blocks, strings.Join(cur, "\n")+"\n"), append(lines, start)
+			cur = nil
+		}
+	}
+	return blocks, lines
+}
+
+// Every example in doc.go parses, and uses only block types and arguments
+// lang knows: all examples loaded together may fail on references and
+// duplicates between them, never on syntax or schema.
+func TestDocExamples(t *testing.T) {
+	blocks, lines := docExamples(t)
+	if len(blocks) < 5 {
+		t.Fatalf("found %d examples in doc.go", len(blocks))
+	}
+	files := map[string][]byte{}
+	for i, b := range blocks {
+		name := fmt.Sprintf("doc.go:%d.hcl", lines[i])
+		f, diags := hclsyntax.ParseConfig([]byte(b), name, hcl.InitialPos)
+		if diags.HasErrors() {
+			for _, d := range diags {
+				t.Errorf("example at doc.go:%d does not parse: %s", lines[i]+d.Subject.Start.Line-1, d.Error())
+			}
+			continue
+		}
+		if len(f.Body.(*hclsyntax.Body).Blocks) == 0 {
+			// Arguments alone are what every host declaration takes.
+			b = "file \"fragment\" {\n  path = \"/etc/fragment\"\n  content = \"\"\n" + b + "}\n"
+		}
+		files[name] = []byte(b)
+	}
+	_, diags := LoadFiles(files, Options{})
+	for _, d := range diags {
+		switch d.Summary {
+		case "Unsupported block type", "Unsupported argument", "Missing required argument", "Extraneous label for block",
+			"Missing name for block", "Unsupported attribute":
+			t.Errorf("example: %s", d.Error())
+		}
 	}
 }

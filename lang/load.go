@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,6 +28,10 @@ type Options struct {
 
 // FileExt is the extension of drover configuration files.
 const FileExt = ".hcl"
+
+// VarsFileExt ends the name of a file of variable values (-var-file,
+// *.auto.vars.hcl): it is not configuration, and Load skips it.
+const VarsFileExt = ".vars.hcl"
 
 // Load reads every *.hcl file of dir (not its subfolders) in file name
 // order and returns the evaluated, validated cluster. The returned
@@ -66,7 +71,8 @@ func readDir(dir string) (map[string][]byte, hcl.Diagnostics) {
 	files := map[string][]byte{}
 	var diags hcl.Diagnostics
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), FileExt) || strings.HasPrefix(e.Name(), ".") {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), FileExt) || strings.HasPrefix(e.Name(), ".") ||
+			strings.HasSuffix(e.Name(), VarsFileExt) {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
@@ -139,7 +145,9 @@ func (l *loader) parse(files map[string][]byte) {
 			l.sources[name] = files[name] // a template or file source
 			continue
 		}
-		f, diags := parser.ParseHCL(files[name], name)
+		// Windows line ends would stay inside heredocs as \r: read
+		// CRLF files as LF ones (lines and columns are unchanged).
+		f, diags := parser.ParseHCL(bytes.ReplaceAll(files[name], []byte("\r\n"), []byte("\n")), name)
 		l.diags = append(l.diags, diags...)
 		if f != nil {
 			l.files[name] = f

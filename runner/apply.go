@@ -28,11 +28,63 @@ type HostResult struct {
 	// because their group failed elsewhere.
 	RolledBack []string `json:"rolled_back,omitempty"`
 	Error      string   `json:"error,omitempty"`
+	// Unreachable is set when drover could not connect to the host.
+	Unreachable bool `json:"unreachable,omitempty"`
+	// InSync counts the resources that needed no change.
+	InSync int `json:"in_sync"`
+	// FailedResources are the resources whose change failed;
+	// SkippedResources those not tried because a change they need failed.
+	FailedResources  []string `json:"failed_resources,omitempty"`
+	SkippedResources []string `json:"skipped_resources,omitempty"`
 }
 
-// Status is the recap word: failed, changed or ok.
+// Recap is a host's outcome in the terms of Ansible's PLAY RECAP: ok counts
+// the resources that are as declared (in sync or changed), changed the
+// changes applied in place (creates, updates, deletes), replaced those
+// applied by replacement, failed the failed changes and checks (or 1 when
+// the host failed otherwise, e.g. it is locked), unreachable 1 when it
+// could not be reached, skipped the changes and checks not tried.
+type Recap struct {
+	OK          int `json:"ok"`
+	Changed     int `json:"changed"`
+	Replaced    int `json:"replaced"`
+	Failed      int `json:"failed"`
+	Unreachable int `json:"unreachable"`
+	Skipped     int `json:"skipped"`
+	RolledBack  int `json:"rolled_back"`
+}
+
+// Recap counts the host's outcome.
+func (r *HostResult) Recap() Recap {
+	c := Recap{OK: r.InSync, Skipped: len(r.SkippedResources) + len(r.Skipped),
+		Failed: len(r.FailedResources), RolledBack: len(r.RolledBack)}
+	for _, a := range r.Applied {
+		if a.Action == host.Replace {
+			c.Replaced++
+		} else {
+			c.Changed++
+		}
+	}
+	c.OK += len(r.Applied) - c.RolledBack
+	for _, ch := range r.Checks {
+		if !ch.OK && ch.Check.Exclusive == "" {
+			c.Failed++
+		}
+	}
+	switch {
+	case r.Unreachable:
+		c.Unreachable = 1
+	case r.Error != "" && c.Failed == 0:
+		c.Failed = 1
+	}
+	return c
+}
+
+// Status is the recap word: unreachable, failed, changed or ok.
 func (r *HostResult) Status() string {
 	switch {
+	case r.Unreachable:
+		return "unreachable"
 	case r.Error != "":
 		return "failed"
 	case len(r.Applied) > 0:
@@ -105,7 +157,12 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 	res := &Result{}
 	byHost := map[string]*HostResult{}
 	for _, hp := range p.Hosts {
-		hr := &HostResult{Host: hp.Host, Error: hp.Error}
+		hr := &HostResult{Host: hp.Host, Error: hp.Error, Unreachable: hp.Unreachable}
+		for _, c := range hp.Changes {
+			if c.Action == host.NoOp {
+				hr.InSync++
+			}
+		}
 		byHost[hp.Host] = hr
 		res.Hosts = append(res.Hosts, hr)
 	}
@@ -130,10 +187,16 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 	for id, err := range errs {
 		// The change that failed explains its host; what it skipped doesn't.
 		var skipped *graph.SkippedError
-		if err != nil && !errors.As(err, &skipped) {
-			hr := byHost[nodes[id].host]
-			hr.Error = joinErr(hr.Error, err.Error())
+		if err == nil {
+			continue
 		}
+		hr, rid := byHost[nodes[id].host], DisplayID(nodes[id].change.Resource.ID())
+		if errors.As(err, &skipped) {
+			hr.SkippedResources = append(hr.SkippedResources, rid)
+			continue
+		}
+		hr.FailedResources = append(hr.FailedResources, rid)
+		hr.Error = joinErr(hr.Error, err.Error())
 	}
 	s.rollbackGroups(ctx, done.nodes, failedGroups(errs, nodes), byHost)
 	s.verify(ctx, p, byHost)
@@ -193,14 +256,24 @@ func (s *Session) applyOne(ctx context.Context, h *Host, n node) (host.Change, e
 		return n.change, fmt.Errorf("host not connected")
 	}
 	start := time.Now()
+	s.emit(changeEvent(EventApplyStart, h.Name, n.change))
+	r := n.change.Resource
+	stop := s.stillRunning(h.Name, fmt.Sprintf("applying %s (%s)", DisplayID(r.ID()), strings.Join(r.Owners, ", ")),
+		changeEvent(EventApplyProgress, h.Name, n.change))
 	req := helper.Request{Op: helper.OpApply, Changes: []host.Change{n.change}}
 	_, err := h.call(ctx, req, nil)
-	r := n.change.Resource
+	stop()
 	if err != nil {
 		s.progress(h.Name, "%s %s failed: %v", n.change.Action.Symbol(), r.ID(), err)
+		ev := changeEvent(EventApplyErrored, h.Name, n.change)
+		ev.Elapsed, ev.Error = time.Since(start), err.Error()
+		s.emit(ev)
 		return n.change, fmt.Errorf("%s (%s): %w", r.ID(), strings.Join(r.Owners, ", "), err)
 	}
 	s.progress(h.Name, "%s %s (%s) done in %s", n.change.Action.Symbol(), r.ID(), strings.Join(r.Owners, ", "), since(start))
+	ev := changeEvent(EventApplyComplete, h.Name, n.change)
+	ev.Elapsed = time.Since(start)
+	s.emit(ev)
 	return n.change, nil
 }
 
@@ -250,13 +323,18 @@ func (s *Session) runChecks(ctx context.Context, checks map[string][]host.Check,
 		if hr == nil || hr.Error != "" || len(checks[h.Name]) == 0 {
 			return nil
 		}
+		stop := s.stillRunning(h.Name, fmt.Sprintf("verifying %d checks", len(checks[h.Name])), Event{})
 		resp, err := h.call(ctx, helper.Request{Op: helper.OpCheck, Checks: checks[h.Name]}, nil)
+		stop()
 		if err != nil {
 			hr.Error = "verify: " + err.Error()
 			return nil
 		}
 		hr.Checks = append(hr.Checks, resp.Results...)
 		for _, r := range resp.Results {
+			if r.Check.Exclusive == "" { // those are emitted once settled (exclusive.go)
+				s.emit(Event{Type: EventVerify, Host: h.Name, Check: &r})
+			}
 			if !r.OK && r.Check.Exclusive == "" {
 				hr.Error = joinErr(hr.Error, fmt.Sprintf("verify failed: %s (%s): %s", r.Check.Title, r.Check.Owner, r.Detail))
 			}

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ func (s *Session) verifyExclusive(ctx context.Context, byHost map[string]*HostRe
 			s.recheck(ctx, g)
 		}
 		g.settle(key, byHost)
+		for _, name := range slices.Sorted(maps.Keys(g.results)) {
+			s.emit(Event{Type: EventVerify, Host: name, Check: g.results[name]})
+		}
 	}
 }
 

@@ -37,6 +37,8 @@ type HostPlan struct {
 	Fingerprint string       `json:"fingerprint,omitempty"`
 	Checks      []host.Check `json:"checks,omitempty"`
 	Error       string       `json:"error,omitempty"`
+	// Unreachable is set when the error is that drover could not connect.
+	Unreachable bool `json:"unreachable,omitempty"`
 }
 
 // Counts returns how many resources the plan creates, updates (in place or
@@ -64,6 +66,20 @@ func (h *HostPlan) Counts() (add, change, destroy int) {
 	return add, change, destroy
 }
 
+// Replaces counts the changes of the plan made by replacement (-/+),
+// which Counts includes in change.
+func (p *Plan) Replaces() int {
+	n := 0
+	for _, h := range p.Hosts {
+		for _, c := range h.Changes {
+			if c.Action == host.Replace {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // HasChanges reports whether applying the plan would do anything.
 func (p *Plan) HasChanges() bool {
 	a, c, d := p.Counts()
@@ -84,9 +100,12 @@ func (p *Plan) Failed() []*HostPlan {
 // Plan asks every reachable host's helper for its changes. destroy plans
 // the removal of everything drover made there instead.
 func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
-	desired, err := modules.Expand(s.Cluster, s.Facts())
-	if err != nil {
-		return nil, err
+	desired := &modules.Desired{}
+	if !destroy { // destroy reads each host's manifest, not the configuration
+		var err error
+		if desired, err = modules.Expand(s.Cluster, s.Facts()); err != nil {
+			return nil, err
+		}
 	}
 	p := &Plan{FormatVersion: FormatVersion}
 	byHost := map[string]*HostPlan{}
@@ -111,6 +130,7 @@ func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
 	for _, h := range s.hosts {
 		if h.Err != nil {
 			byHost[h.Name].Error = h.Err.Error()
+			byHost[h.Name].Unreachable = h.Unreachable
 		}
 	}
 	return p, nil

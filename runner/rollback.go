@@ -54,10 +54,14 @@ func (s *Session) rollbackGroups(ctx context.Context, applied []node, failed map
 		}
 		back := node{host: n.host, change: previous(n.change)}
 		hr := byHost[n.host]
+		ev := Event{Type: EventRollback, Host: n.host, ID: DisplayID(r.ID()), Owners: r.Owners, Group: r.Group}
 		if _, err := s.applyOne(ctx, s.host(n.host), back); err != nil {
 			hr.Error = joinErr(hr.Error, fmt.Sprintf("%s: putting it back after %s failed: %v", r.ID(), r.Group, err))
+			ev.Error = err.Error()
+			s.emit(ev)
 			continue
 		}
+		s.emit(ev)
 		hr.RolledBack = append(hr.RolledBack, r.ID())
 		hr.Error = joinErr(hr.Error, fmt.Sprintf("%s rolled back: %s failed", r.ID(), r.Group))
 	}

@@ -9,10 +9,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/drover/drover/lang"
@@ -34,6 +36,15 @@ type Options struct {
 	SSH SSHOverride
 	// Holder names this run in host locks ("alice@laptop pid 4242").
 	Holder string
+	// Events receives each step as it happens (events.go); nil = none.
+	Events func(Event)
+	// Heartbeat is how often a long step prints that it is still
+	// running: 0 = DefaultHeartbeat, < 0 = never.
+	Heartbeat time.Duration
+	// Log receives debug records (-v, DROVER_LOG=debug): where each SSH
+	// setting came from, connections, helper starts, every helper call
+	// with its timing, round trips per host. nil = none.
+	Log *slog.Logger
 }
 
 // SSHOverride replaces parts of the cluster's ssh settings.
@@ -64,9 +75,15 @@ type Host struct {
 	Address string
 	Facts   *host.Facts
 	Err     error
-	conn    transport.Conn
-	helper  *transport.HelperClient
-	mu      sync.Mutex // one request at a time on the helper
+	// Unreachable is set when Err is a failure to connect (not a helper,
+	// lock or plan error).
+	Unreachable bool
+	conn        transport.Conn
+	helper      *transport.HelperClient
+	mu          sync.Mutex // one request at a time on the helper
+	log         *slog.Logger
+	// calls and busy count the helper's round trips and their time (ns).
+	calls, busy atomic.Int64
 }
 
 // Open connects to every (limited) server in parallel, starts its helper
@@ -75,18 +92,27 @@ func Open(ctx context.Context, c *lang.Cluster, opts Options) *Session {
 	if opts.Parallel <= 0 {
 		opts.Parallel = 10
 	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
 	s := &Session{Cluster: c, opts: opts}
 	for _, srv := range c.Servers {
 		if len(opts.Limit) == 0 || slices.Contains(opts.Limit, srv.Name) {
-			s.hosts = append(s.hosts, &Host{Name: srv.Name, Address: srv.Address})
+			s.hosts = append(s.hosts, &Host{Name: srv.Name, Address: srv.Address, log: opts.Log.With("host", srv.Name)})
 		}
 	}
 	s.each(ctx, func(ctx context.Context, h *Host) error {
 		start := time.Now()
+		stop := s.stillRunning(h.Name, "connecting", Event{})
+		defer stop()
 		if err := s.connect(ctx, h); err != nil {
+			if h.Unreachable {
+				s.emit(Event{Type: EventUnreachable, Host: h.Name, Elapsed: time.Since(start), Error: err.Error()})
+			}
 			return err
 		}
 		s.progress(h.Name, "connected, helper ready, facts gathered (%s)", since(start))
+		s.emit(Event{Type: EventConnected, Host: h.Name, Elapsed: time.Since(start)})
 		return nil
 	})
 	return s
@@ -108,15 +134,22 @@ func (s *Session) Facts() map[string]*host.Facts {
 
 func (s *Session) connect(ctx context.Context, h *Host) error {
 	srv := s.Cluster.Server(h.Name)
-	conn, err := s.dial(ctx, srv)
+	start := time.Now()
+	conn, err := s.dial(ctx, srv, h.log)
 	if err != nil {
+		h.Unreachable = true
+		h.log.Debug("connect failed", "elapsed", time.Since(start), "err", err)
 		return err
 	}
+	h.log.Debug("connected", "elapsed", time.Since(start))
 	h.conn = conn
+	start, uploads := time.Now(), s.Stats.Uploads.Load()
 	hc, err := s.startHelper(ctx, conn)
 	if err != nil {
+		h.log.Debug("helper start failed", "elapsed", time.Since(start), "err", err)
 		return err
 	}
+	h.log.Debug("helper started", "elapsed", time.Since(start), "uploaded", s.Stats.Uploads.Load() > uploads)
 	h.helper = hc
 	resp, err := h.call(ctx, helper.Request{Op: helper.OpFacts}, nil)
 	if err != nil {
@@ -150,9 +183,10 @@ func (s *Session) startHelper(ctx context.Context, conn transport.Conn) (*transp
 	return conn.StartHelper(ctx, bin)
 }
 
-func (s *Session) dial(ctx context.Context, srv *lang.Server) (transport.Conn, error) {
+func (s *Session) dial(ctx context.Context, srv *lang.Server, log *slog.Logger) (transport.Conn, error) {
 	cfg := s.Cluster.SSH
 	if srv.Local {
+		log.Debug("local host: no SSH", "become", cfg.Become)
 		return &transport.LocalConn{Name: srv.Name, Become: cfg.Become, Stats: &s.Stats}, nil
 	}
 	tc := transport.Config{
@@ -175,6 +209,7 @@ func (s *Session) dial(ctx context.Context, srv *lang.Server) (transport.Conn, e
 		tc.Agent = false
 	}
 	tc.Dial = o.Dial
+	logSSHSettings(log, srv, cfg, o, tc)
 	if cfg.Jump != "" && o.Dial == nil {
 		jump, err := jumpConfig(cfg.Jump, tc)
 		if err != nil {
@@ -199,7 +234,14 @@ func keepAlive(timeout time.Duration) time.Duration {
 func (h *Host) call(ctx context.Context, req helper.Request, onEvent func(helper.Event)) (helper.Response, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	start := time.Now()
 	resp, err := h.helper.Call(ctx, req, onEvent)
+	took := time.Since(start)
+	n := h.calls.Add(1)
+	h.busy.Add(int64(took))
+	if h.log != nil {
+		h.log.Debug("helper call", "op", req.Op, "elapsed", took, "round_trip", n, "ok", err == nil && resp.OK)
+	}
 	if err != nil {
 		return resp, err
 	}
@@ -240,6 +282,9 @@ func (s *Session) Close() {
 	}
 	var wg sync.WaitGroup
 	for _, h := range s.hosts {
+		if h.log != nil && h.helper != nil {
+			h.log.Debug("round trips", "helper_calls", h.calls.Load(), "helper_time", time.Duration(h.busy.Load()))
+		}
 		wg.Go(func() {
 			if h.helper != nil {
 				h.helper.Close()

@@ -20,30 +20,48 @@ func cmdDestroy(e *env, args []string) int {
 func applyOrDestroy(e *env, name string, args []string) int {
 	f := newFlags(e, name).withVars()
 	rf := addRunFlags(f)
-	auto := f.Bool("auto-approve", false, "do not ask for confirmation")
+	auto := f.Bool("auto-approve", false, "do not ask for confirmation (needed without a terminal)")
 	dir, ok := f.parseDir(e, args)
 	if !ok {
 		return 1
 	}
+	if *rf.asJSON {
+		e.stream = newStream(e.stdout)
+		e.stream.version(name)
+	}
+	planFile := name == "apply" && isPlanFile(dir)
+	if !*auto && !planFile && (*rf.asJSON || !isTerminal(e.stdin)) {
+		way := "Pass -auto-approve, or review a saved plan first: drover plan -out FILE, then drover apply FILE"
+		if *rf.asJSON {
+			return fail(e, fmt.Errorf("drover %s -json cannot ask for approval: a prompt would break the JSON stream. %s", name, way))
+		}
+		if name == "destroy" {
+			way = "Review it with drover plan -destroy, then run drover destroy -auto-approve"
+		}
+		return fail(e, fmt.Errorf("drover %s asks for approval, but there is no terminal to ask on.\n%s", name, way))
+	}
 	var saved *savedPlan
 	var err error
-	if name == "apply" && isPlanFile(dir) {
+	if planFile {
 		if saved, err = readSavedPlan(dir); err != nil {
 			return fail(e, err)
 		}
 		dir, *rf.limit = saved.Dir, joinComma(saved.Limit)
 		*auto = true // the saved plan was the review
 	}
-	c := load(e, dir, f, *rf.asJSON)
+	c := loadFor(e, dir, f, *rf.asJSON, name == "destroy")
 	if c == nil {
 		return 1
 	}
-	if err := checkLimit(c, rf.limits()); err != nil {
+	if err := checkLimit(c, rf); err != nil {
 		return fail(e, err)
 	}
 	opts, err := options(e, dir, rf)
 	if err != nil {
 		return fail(e, err)
+	}
+	if e.stream != nil {
+		opts.Events = e.stream.event
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
@@ -59,23 +77,38 @@ func applyOrDestroy(e *env, name string, args []string) int {
 			return fail(e, err)
 		}
 	}
-	if !*rf.asJSON {
-		printPlan(e.stdout, p)
+	if e.stream != nil {
+		e.stream.plan(p, name)
+	} else {
+		if name == "destroy" {
+			fmt.Fprintln(e.stdout, "drover will destroy everything it made on these hosts, as read from their manifests:")
+		}
+		printPlan(e.stdout, p, e.colorFor(e.stdout))
 	}
-	if p.HasChanges() && !*auto && !confirm(e, fmt.Sprintf("Do you want to %s these changes?", name)) {
-		fmt.Fprintf(e.stdout, "%s cancelled.\n", name)
+	if p.HasChanges() && !*auto && !confirm(e, approvalQuestion(name)) {
+		fmt.Fprintf(e.stdout, "\n%s cancelled.\n", map[string]string{"apply": "Apply", "destroy": "Destroy"}[name])
 		return 1
 	}
 	res := s.Apply(ctx, p)
-	if *rf.asJSON {
-		writeJSON(e, map[string]any{"format_version": runner.FormatVersion, "plan": toJSONPlan(p), "result": res})
+	if e.stream != nil {
+		e.stream.recap(res, name)
 	} else {
-		printRecap(e.stdout, res)
+		printRecap(e.stdout, res, name == "destroy", e.colorFor(e.stdout))
 	}
 	if res.Failed() {
 		return 1
 	}
 	return 0
+}
+
+// approvalQuestion is Terraform's question before apply or destroy.
+func approvalQuestion(name string) string {
+	if name == "destroy" {
+		return "Do you really want to destroy all resources?\n" +
+			"  drover will remove everything it made on these servers, as shown above.\n" +
+			"  There is no undo."
+	}
+	return "Do you want to perform these actions?\n  drover will perform the actions described above."
 }
 
 // checkStale refuses a saved plan when the configuration or any host

@@ -275,16 +275,16 @@ func applyOnce(ctx context.Context, dir string) (applyStats, error) {
 	if err != nil {
 		return st, err
 	}
-	printPlan(e.stdout, p)
+	printPlan(e.stdout, p, palette{})
 	st.phases.plan = lap()
 	res := s.Apply(ctx, p)
-	printRecap(e.stdout, res)
+	printRecap(e.stdout, res, false, palette{})
 	st.phases.apply = lap()
 	s.Close()
 	st.phases.close = lap()
 	if res.Failed() {
 		var buf bytes.Buffer
-		printRecap(&buf, res)
+		printRecap(&buf, res, false, palette{})
 		return st, fmt.Errorf("apply failed:%s", buf.String())
 	}
 	st.planned, st.changed = p.HasChanges(), res.Changed()

@@ -4,8 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,19 +24,38 @@ import (
 // Terraform users expect ("drover plan DIR -json").
 type flags struct {
 	*flag.FlagSet
-	vars multiFlag
+	// settings are the -var and -var-file arguments in order.
+	settings []varSetting
+	e        *env
+	name     string // the command, "plan" or "lab up": its help's key
 }
 
+// flagT is one flag, for VisitAll.
+type flagT = flag.Flag
+
+// newFlags makes the flags of command name. -h, -help and --help print the
+// command's help on stdout (and the command exits 0); a mistake prints the
+// error and the help on stderr.
 func newFlags(e *env, name string) *flags {
 	fs := flag.NewFlagSet("drover "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	f := &flags{FlagSet: fs}
-	return f
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.BoolFunc("no-color", "no colours (also NO_COLOR=1; output that is not a terminal has none)", func(v string) error {
+		e.noColor = v != "false"
+		return nil
+	})
+	fs.BoolFunc("v", "debug log on stderr: SSH settings and where they came from, connections, helper starts and calls with timing (also DROVER_LOG=debug)", func(v string) error {
+		e.verbose = v != "false"
+		return nil
+	})
+	return &flags{FlagSet: fs, e: e, name: name}
 }
 
-// withVars adds -var NAME=VALUE.
+// withVars adds -var NAME=VALUE and -var-file FILE.
 func (f *flags) withVars() *flags {
-	f.Var(&f.vars, "var", "set a variable: -var NAME=VALUE (repeatable)")
+	f.Var(settingsFlag{list: &f.settings}, "var", "set a variable: -var NAME=VALUE (repeatable)")
+	f.Var(settingsFlag{list: &f.settings, file: true}, "var-file",
+		"set variables from an HCL `FILE` of NAME = VALUE lines (repeatable); DIR/*.auto.vars.hcl are read first")
 	return f
 }
 
@@ -41,6 +64,7 @@ func (f *flags) parse(args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := f.Parse(args); err != nil {
+			f.explain(err)
 			return nil, err
 		}
 		args = f.Args()
@@ -50,6 +74,25 @@ func (f *flags) parse(args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// explain prints the help asked for (stdout) or the mistake (stderr).
+func (f *flags) explain(err error) {
+	if errors.Is(err, flag.ErrHelp) {
+		f.e.helped = true
+		printHelp(f.e.stdout, f.name, f)
+		return
+	}
+	fmt.Fprintln(f.e.stderr, err)
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+		var names []string
+		f.VisitAll(func(fl *flag.Flag) { names = append(names, fl.Name) })
+		if s := suggestCommand(name, names); s != "" {
+			fmt.Fprintf(f.e.stderr, "Did you mean -%s?\n", s)
+		}
+	}
+	fmt.Fprintln(f.e.stderr)
+	printHelp(f.e.stderr, f.name, f)
 }
 
 // parseDir parses flags and the optional DIR; on a mistake it says why.
@@ -68,7 +111,11 @@ func (f *flags) parseDir(e *env, args []string) (string, bool) {
 
 // fail prints an error for people and returns the exit code 1.
 func fail(e *env, err error) int {
-	fmt.Fprintf(e.stderr, "Error: %v\n", err)
+	if e.stream != nil {
+		e.stream.errorf(err)
+		return 1
+	}
+	fmt.Fprintf(e.stderr, "%s %v\n", e.colorFor(e.stderr).red("Error:"), err)
 	return 1
 }
 
@@ -83,18 +130,12 @@ func dirArg(pos []string) (string, error) {
 	return "", fmt.Errorf("expected at most one DIR, got %s", strings.Join(pos, " "))
 }
 
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
-// options gathers -var flags and DROVER_VAR_name from the environment
-// (a -var wins; an environment variable no file declares is ignored).
-func (f *flags) options() (lang.Options, error) {
-	vars, err := f.varMap()
-	if err != nil {
-		return lang.Options{}, err
-	}
+// options gathers -var and -var-file settings, DIR/*.auto.vars.hcl and
+// DROVER_VAR_name from the environment (a setting wins; an environment
+// variable no file declares is ignored). It returns the variable files
+// (for snippets) and their diagnostics.
+func (f *flags) options(dir string) (lang.Options, map[string]*hcl.File, hcl.Diagnostics) {
+	vars, files, diags := f.varValues(dir)
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
 		if rest, ok := strings.CutPrefix(kv, "DROVER_VAR_"); ok {
@@ -102,47 +143,68 @@ func (f *flags) options() (lang.Options, error) {
 			env[k] = v
 		}
 	}
-	return lang.Options{Vars: vars, EnvVars: env}, nil
-}
-
-// varMap parses the -var flags.
-func (f *flags) varMap() (map[string]string, error) {
-	out := map[string]string{}
-	for _, kv := range f.vars {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("-var %q: write -var NAME=VALUE", kv)
-		}
-		out[k] = v
-	}
-	return out, nil
+	return lang.Options{Vars: vars, EnvVars: env}, files, diags
 }
 
 // load reads and validates DIR, printing diagnostics (human or JSON).
 // It returns nil when the configuration has errors.
 func load(e *env, dir string, f *flags, asJSON bool) *lang.Cluster {
-	lo, err := f.options()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return nil
+	return loadFor(e, dir, f, asJSON, false)
+}
+
+// loadFor is load; lenient (destroy, lab up) accepts a configuration
+// whose only errors are required variables without a value, when every
+// server's address is known without them: those commands need the
+// servers, not what the variables configure.
+func loadFor(e *env, dir string, f *flags, asJSON, lenient bool) *lang.Cluster {
+	lo, vfiles, vdiags := f.options(dir)
+	var c *lang.Cluster
+	diags := vdiags
+	if !vdiags.HasErrors() {
+		var more hcl.Diagnostics
+		c, more = lang.Load(dir, lo)
+		diags = append(diags, more...)
 	}
-	c, diags := lang.Load(dir, lo)
+	if lenient && c != nil && onlyMissingVars(diags) && serversKnown(c) {
+		diags = nil
+	}
 	switch {
 	case diags.HasErrors() && asJSON:
 		// Scripts asked for JSON: they get the diagnostics as JSON too.
-		writeJSON(e, map[string]any{"format_version": "1.0", "valid": false,
-			"diagnostics": lang.DiagnosticsJSON(diags)})
+		writeDiagnosticsJSON(e, diags)
 	case len(diags) > 0 && !asJSON:
 		files := map[string]*hcl.File{}
 		if c != nil {
-			files = c.Files
+			maps.Copy(files, c.Files)
 		}
-		lang.WriteDiagnostics(e.stderr, files, diags, false)
+		maps.Copy(files, vfiles)
+		writeDiagnostics(e, files, diags)
 	}
 	if diags.HasErrors() {
 		return nil
 	}
 	return c
+}
+
+// onlyMissingVars reports whether every error is a required variable
+// without a value.
+func onlyMissingVars(diags hcl.Diagnostics) bool {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError && d.Summary != "No value for required variable" {
+			return false
+		}
+	}
+	return true
+}
+
+// serversKnown reports whether every server has its address.
+func serversKnown(c *lang.Cluster) bool {
+	for _, s := range c.Servers {
+		if !s.Local && net.ParseIP(s.Address) == nil {
+			return false
+		}
+	}
+	return len(c.Servers) > 0
 }
 
 // configHash identifies the configuration: every *.hcl file's name and
@@ -169,4 +231,20 @@ func writeJSON(e *env, v any) {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
+}
+
+// writeDiagnostics prints diagnostics for people on stderr, at most
+// lang.MaxDiagnosticsPerFile of a file.
+func writeDiagnostics(e *env, files map[string]*hcl.File, diags hcl.Diagnostics) {
+	lang.WriteDiagnostics(e.stderr, files, lang.CapDiagnostics(diags), e.colorFor(e.stderr).on)
+}
+
+// writeDiagnosticsJSON prints diagnostics as validate -json's document.
+func writeDiagnosticsJSON(e *env, diags hcl.Diagnostics) {
+	if e.stream != nil {
+		e.stream.diagnostics(diags)
+		return
+	}
+	writeJSON(e, map[string]any{"format_version": "1.0", "valid": false,
+		"diagnostics": lang.DiagnosticsJSON(lang.CapDiagnostics(diags))})
 }

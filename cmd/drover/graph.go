@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/drover/drover/runner"
@@ -8,13 +9,21 @@ import (
 
 func cmdGraph(e *env, args []string) int {
 	f := newFlags(e, "graph").withVars()
+	typ := f.String("type", "resources", "resources (the dependency graph, a cluster per host) or topology (servers, networks, tunnels, VIPs, balancers, jobs)")
 	dir, ok := f.parseDir(e, args)
 	if !ok {
 		return 1
 	}
+	if *typ != "resources" && *typ != "topology" {
+		return fail(e, fmt.Errorf("-type %q: write resources or topology", *typ))
+	}
 	c := load(e, dir, f, false)
 	if c == nil {
 		return 1
+	}
+	if *typ == "topology" {
+		writeTopology(e.stdout, c)
+		return 0
 	}
 	g, err := runner.DesiredGraph(c)
 	if err != nil {

@@ -19,6 +19,10 @@ func cmdLab(e *env, args []string) int {
 		return 1
 	}
 	sub, rest := args[0], args[1:]
+	if isHelp(sub) {
+		printHelp(e.stdout, "lab", nil)
+		return 0
+	}
 	switch sub {
 	case "up":
 		return labUp(e, rest)
@@ -32,6 +36,9 @@ func cmdLab(e *env, args []string) int {
 		return labExec(e, rest)
 	}
 	fmt.Fprintf(e.stderr, "drover lab: unknown subcommand %q (up, down, status, exec, image)\n", sub)
+	if s := suggestCommand(sub, []string{"down", "exec", "image", "status", "up"}); s != "" {
+		fmt.Fprintf(e.stderr, "Did you mean %q?\n", s)
+	}
 	return 1
 }
 
@@ -43,7 +50,7 @@ func labUp(e *env, args []string) int {
 	if !ok {
 		return 1
 	}
-	c := load(e, dir, f, false)
+	c := loadFor(e, dir, f, false, true) // variables the servers do not use need no value
 	if c == nil {
 		return 1
 	}
@@ -76,7 +83,10 @@ func labUp(e *env, args []string) int {
 func labImage(e *env, args []string) int {
 	f := newFlags(e, "lab image")
 	rebuild := f.Bool("rebuild", false, "rebuild even when the cached image is current")
-	if pos, err := f.parse(args); err != nil || len(pos) > 0 {
+	if pos, err := f.parse(args); e.helped || err != nil || len(pos) > 0 {
+		if e.helped {
+			return 0
+		}
 		fmt.Fprintln(e.stderr, "Usage: drover lab image [-rebuild]")
 		return 1
 	}
@@ -135,6 +145,10 @@ func labStatus(e *env, dir string) error {
 
 // labExec runs a command inside a lab host: drover lab exec [DIR] SERVER -- CMD...
 func labExec(e *env, args []string) int {
+	if len(args) > 0 && isHelp(args[0]) && args[0] != "help" {
+		printHelp(e.stdout, "lab exec", nil)
+		return 0
+	}
 	dash := -1
 	for i, a := range args {
 		if a == "--" {

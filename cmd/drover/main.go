@@ -3,12 +3,18 @@
 //
 //	drover validate [-json] [DIR]
 //	drover fmt [-check] [-diff] [DIR]
-//	drover plan [-offline] [-detailed-exitcode] [-json] [-out FILE] [DIR]
+//	drover plan [-offline] [-detailed-exitcode] [-json] [-format text|json|markdown] [-out FILE] [DIR]
 //	drover apply [-auto-approve] [-json] [DIR|PLANFILE]
-//	drover destroy [-auto-approve] [DIR]
-//	drover graph [DIR]
-//	drover show networks [DIR]
-//	drover lab up|down|status|exec [DIR]
+//	drover destroy [-auto-approve] [-json] [DIR]
+//	drover graph [-type resources|topology] [DIR]
+//	drover show KIND [DIR] | drover show -plan FILE [-format text|json|markdown]
+//	drover lab up|down|status|exec|image [DIR]
+//	drover help [COMMAND [SUBCOMMAND]] | drover COMMAND -h | drover -version
+//
+// Every command takes -no-color and -v; those that read the configuration
+// take -var, -var-file (and read DIR/*.auto.vars.hcl); those that connect
+// take -limit PATTERN and -parallel N. Exit codes: 0 success (and help), 1
+// error, 2 plan -detailed-exitcode with changes, 3 fmt -check unformatted.
 package main
 
 import (
@@ -28,6 +34,14 @@ type command struct {
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// helped is set when the command printed the help asked for: the
+	// command then exits 0 whatever it returned.
+	helped bool
+	// noColor is -no-color; verbose is -v.
+	noColor, verbose bool
+	// stream is set while apply -json or destroy -json streams: errors
+	// and diagnostics go there too.
+	stream *stream
 }
 
 func commands() map[string]command {
@@ -38,7 +52,7 @@ func commands() map[string]command {
 		"apply":    {"make the servers match the configuration, then verify", cmdApply},
 		"destroy":  {"remove everything drover made on the servers", cmdDestroy},
 		"graph":    {"print the resource dependency graph as DOT", cmdGraph},
-		"show":     {"show declared and live state: networks", cmdShow},
+		"show":     {"show declared and live state (networks, bgp, lbs, vips, jobs, ...)", cmdShow},
 		"lab":      {"a disposable local lab of the declared servers", cmdLab},
 		"version":  {"print the version", cmdVersion},
 	}
@@ -54,17 +68,25 @@ func run(args []string, e *env) int {
 		usage(e.stderr, cmds)
 		return 1
 	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	switch args[0] {
+	case "-h", "--help", "-help":
 		usage(e.stdout, cmds) // asked for: stdout and success, so that `drover -h | less` works
 		return 0
+	case "help":
+		return helpCommand(e, args[1:])
+	case "-version", "--version":
+		return cmdVersion(e, nil)
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
-		fmt.Fprintf(e.stderr, "drover: unknown command %q\n\n", args[0])
-		usage(e.stderr, cmds)
+		unknownCommand(e, args[0], cmds)
 		return 1
 	}
-	return c.run(e, args[1:])
+	code := c.run(e, args[1:])
+	if e.helped {
+		return 0
+	}
+	return code
 }
 
 func usage(w io.Writer, cmds map[string]command) {
@@ -79,12 +101,17 @@ func usage(w io.Writer, cmds map[string]command) {
 		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nFlags may be written -flag or --flag; DIR defaults to the current folder.")
+	fmt.Fprintln(w, "`drover COMMAND -h` or `drover help COMMAND` describes a command; -version prints the version.")
 }
 
 // version is set by the build.
 var version = "dev"
 
 func cmdVersion(e *env, args []string) int {
+	f := newFlags(e, "version")
+	if pos, err := f.parse(args); err != nil || len(pos) > 0 {
+		return 1
+	}
 	fmt.Fprintf(e.stdout, "drover %s\n", version)
 	return 0
 }

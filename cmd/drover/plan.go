@@ -16,9 +16,17 @@ func cmdPlan(e *env, args []string) int {
 	detailed := f.Bool("detailed-exitcode", false, "exit 0 when nothing changes, 2 when something would, 1 on error")
 	out := f.String("out", "", "save the plan to `FILE` for drover apply FILE")
 	destroy := f.Bool("destroy", false, "plan the removal of everything drover made")
+	format := f.String("format", "text", "text, json (as -json) or markdown (a pull-request comment)")
 	dir, ok := f.parseDir(e, args)
 	if !ok {
 		return 1
+	}
+	switch *format {
+	case "json":
+		*rf.asJSON = true
+	case "text", "markdown":
+	default:
+		return fail(e, fmt.Errorf("-format %q: write text, json or markdown", *format))
 	}
 	if *offline && *out != "" {
 		fmt.Fprintln(e.stderr, "Error: -out cannot be used with -offline: an offline plan has not read the hosts, so apply could not check it. Drop -offline to save a plan.")
@@ -28,7 +36,7 @@ func cmdPlan(e *env, args []string) int {
 	if c == nil {
 		return 1
 	}
-	if err := checkLimit(c, rf.limits()); err != nil {
+	if err := checkLimit(c, rf); err != nil {
 		return fail(e, err)
 	}
 	var p *runner.Plan
@@ -53,16 +61,19 @@ func cmdPlan(e *env, args []string) int {
 	if p.ConfigHash, err = configHash(dir); err != nil {
 		return fail(e, err)
 	}
-	if *rf.asJSON {
+	switch {
+	case *rf.asJSON:
 		writeJSON(e, toJSONPlan(p))
-	} else {
-		printPlan(e.stdout, p)
+	case *format == "markdown":
+		printPlanMarkdown(e.stdout, p)
+	default:
+		printPlan(e.stdout, p, e.colorFor(e.stdout))
 	}
 	if *out != "" {
 		if err := savePlan(*out, dir, rf.limits(), p); err != nil {
 			return fail(e, err)
 		}
-		if !*rf.asJSON {
+		if !*rf.asJSON && *format == "text" {
 			fmt.Fprintf(e.stdout, "\nSaved the plan to %s. To make exactly these changes, run: drover apply %s\n", *out, *out)
 		}
 	}

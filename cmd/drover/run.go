@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/runner"
@@ -22,51 +24,79 @@ type runFlags struct {
 	parallel *int
 	limit    *string
 	asJSON   *bool
+	// names are the servers -limit selects, once checkLimit resolved it.
+	names *[]string
 }
 
 func addRunFlags(f *flags) runFlags {
 	return runFlags{
 		parallel: f.Int("parallel", 10, "hosts to work on at once"),
-		limit:    f.String("limit", "", "only these servers, comma-separated"),
-		asJSON:   f.Bool("json", false, "print the result as JSON"),
+		limit: f.String("limit", "", "only these servers: names, globs (s*), labels (role=web), exclusions (!s3),\n"+
+			"intersections (&role=web) and @FILE, comma-separated"),
+		asJSON: f.Bool("json", false, "print the result as JSON"),
+		names:  new([]string),
 	}
 }
 
+// limits returns the servers -limit selected (nil: all); checkLimit must
+// have resolved it.
 func (r runFlags) limits() []string {
 	if *r.limit == "" {
 		return nil
 	}
-	return strings.Split(*r.limit, ",")
+	return *r.names
 }
 
-// checkLimit names a --limit server that is not declared.
-func checkLimit(c *lang.Cluster, limit []string) error {
-	for _, name := range limit {
-		if c.Server(name) == nil {
-			return fmt.Errorf("--limit: no server %q is declared", name)
-		}
+// checkLimit resolves -limit against the declared servers and names what
+// does not match.
+func checkLimit(c *lang.Cluster, r runFlags) error {
+	if *r.limit == "" {
+		return nil
 	}
+	names, err := selectServers(c, *r.limit)
+	if err != nil {
+		return err
+	}
+	*r.names = names
 	return nil
 }
 
 // options builds the runner's options; when a lab of dir is up, its key,
 // known_hosts and dialer are used so that the HCL applies unchanged.
 func options(e *env, dir string, r runFlags) (runner.Options, error) {
-	opts := runner.Options{Parallel: *r.parallel, Limit: r.limits(), Helper: helperBinary()}
+	opts := runner.Options{Parallel: *r.parallel, Limit: r.limits(), Helper: helperBinary(), Log: logger(e)}
 	if !*r.asJSON {
 		opts.Progress = e.stderr
+	}
+	if v := os.Getenv("DROVER_HEARTBEAT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return opts, fmt.Errorf("DROVER_HEARTBEAT=%s: write a duration such as 10s, or -1s for none", v)
+		}
+		opts.Heartbeat = d
 	}
 	st, err := lab.Load(labDir(dir))
 	if err != nil {
 		return opts, fmt.Errorf("lab state in %s: %w", labDir(dir), err)
 	}
 	if st != nil {
+		opts.Log.Debug("lab is up: its user, key, known_hosts and dialer replace the ssh block's", "lab", labDir(dir),
+			"user", st.User, "identity_file", st.IdentityFile, "known_hosts", st.KnownHosts)
 		opts.SSH = runner.SSHOverride{
 			User: st.User, IdentityFile: st.IdentityFile, KnownHosts: st.KnownHosts,
 			NoAgent: true, Dial: st.Dial,
 		}
 	}
 	return opts, nil
+}
+
+// logger is the debug log of -v or DROVER_LOG=debug, on stderr; else a
+// logger that drops everything.
+func logger(e *env) *slog.Logger {
+	if !e.verbose && !strings.EqualFold(os.Getenv("DROVER_LOG"), "debug") {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 func labDir(dir string) string { return filepath.Join(dir, ".drover", "lab") }
@@ -78,7 +108,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 // confirm asks before a change unless -auto-approve was given.
 func confirm(e *env, question string) bool {
-	fmt.Fprintf(e.stdout, "\n%s\n  Only 'yes' will be accepted: ", question)
+	fmt.Fprintf(e.stdout, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", question)
 	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
 	return strings.TrimSpace(line) == "yes"
 }
@@ -93,10 +123,12 @@ type jsonPlan struct {
 }
 
 type jsonHost struct {
-	Host    string       `json:"host"`
-	Address string       `json:"address"`
-	Error   string       `json:"error,omitempty"`
-	Changes []jsonChange `json:"changes"`
+	Host    string `json:"host"`
+	Address string `json:"address"`
+	Error   string `json:"error,omitempty"`
+	// Unreachable is set when Error is a failure to connect.
+	Unreachable bool         `json:"unreachable,omitempty"`
+	Changes     []jsonChange `json:"changes"`
 }
 
 type jsonChange struct {
@@ -119,7 +151,7 @@ type jsonCounts struct {
 func toJSONPlan(p *runner.Plan) jsonPlan {
 	out := jsonPlan{FormatVersion: p.FormatVersion, Offline: p.Offline, Hosts: []jsonHost{}}
 	for _, hp := range p.Hosts {
-		jh := jsonHost{Host: hp.Host, Address: hp.Address, Error: hp.Error, Changes: []jsonChange{}}
+		jh := jsonHost{Host: hp.Host, Address: hp.Address, Error: hp.Error, Unreachable: hp.Unreachable, Changes: []jsonChange{}}
 		for _, c := range hp.Changes {
 			if c.Action == host.NoOp {
 				continue
@@ -152,6 +184,7 @@ func toJSONChange(c host.Change) jsonChange {
 		if r.IsSensitive(f.Name) {
 			f.Old, f.New = host.MaskedValue(f.Old), host.MaskedValue(f.New)
 		}
+		f.Old, f.New = display(f.Old), display(f.New) // not the raw unknown marker
 		jc.Fields = append(jc.Fields, f)
 	}
 	return jc

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -51,9 +52,14 @@ func showKinds() map[string]struct {
 func cmdShow(e *env, args []string) int {
 	f := newFlags(e, "show").withVars()
 	rf := addRunFlags(f)
+	planFile := f.String("plan", "", "show the plan saved in `FILE` by plan -out instead of a kind")
+	format := f.String("format", "text", "with -plan: text, json or markdown (a pull-request comment)")
 	pos, err := f.parse(args)
 	if err != nil {
 		return 1
+	}
+	if *planFile != "" {
+		return showPlan(e, *planFile, *format, pos)
 	}
 	kinds := showKinds()
 	if len(pos) == 0 {
@@ -62,11 +68,37 @@ func cmdShow(e *env, args []string) int {
 	}
 	k, ok := kinds[pos[0]]
 	if !ok {
-		fmt.Fprintf(e.stderr, "Error: drover show does not know %q.\n\n", pos[0])
+		fmt.Fprintf(e.stderr, "Error: drover show does not know %q.\n", pos[0])
+		if s := suggestCommand(pos[0], slices.Sorted(maps.Keys(kinds))); s != "" {
+			fmt.Fprintf(e.stderr, "Did you mean %q?\n", s)
+		}
+		fmt.Fprintln(e.stderr)
 		showUsage(e, kinds)
 		return 1
 	}
 	return k.run(e, f, rf, pos[1:])
+}
+
+// showPlan is `drover show -plan FILE [-format text|json|markdown]`.
+func showPlan(e *env, path, format string, pos []string) int {
+	if len(pos) > 0 {
+		return fail(e, fmt.Errorf("drover show -plan FILE takes no kind or folder, got %s", strings.Join(pos, " ")))
+	}
+	sp, err := readSavedPlan(path)
+	if err != nil {
+		return fail(e, err)
+	}
+	switch format {
+	case "text":
+		printPlan(e.stdout, sp.Plan, e.colorFor(e.stdout))
+	case "json":
+		writeJSON(e, toJSONPlan(sp.Plan))
+	case "markdown":
+		printPlanMarkdown(e.stdout, sp.Plan)
+	default:
+		return fail(e, fmt.Errorf("-format %q: write text, json or markdown", format))
+	}
+	return 0
 }
 
 func showUsage(e *env, kinds map[string]struct {
@@ -75,8 +107,15 @@ func showUsage(e *env, kinds map[string]struct {
 }) {
 	fmt.Fprintln(e.stderr, "Usage: drover show KIND [DIR]")
 	fmt.Fprintln(e.stderr, "\nKinds:")
+	printShowKinds(e.stderr)
+	fmt.Fprintln(e.stderr, "\n`drover show -h` describes the flags.")
+}
+
+// printShowKinds lists the kinds of drover show with what each prints.
+func printShowKinds(w io.Writer) {
+	kinds := showKinds()
 	for _, name := range slices.Sorted(maps.Keys(kinds)) {
-		fmt.Fprintf(e.stderr, "  %-12s %s\n", name, kinds[name].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", name, kinds[name].summary)
 	}
 }
 
@@ -174,6 +213,10 @@ func liveState(row *networkRow, h *runner.Host) {
 func openLive(e *env, f *flags, rf runFlags, dir string) (*lang.Cluster, *runner.Session, context.Context, func(), bool) {
 	c := load(e, dir, f, *rf.asJSON)
 	if c == nil {
+		return nil, nil, nil, nil, false
+	}
+	if err := checkLimit(c, rf); err != nil {
+		fail(e, err)
 		return nil, nil, nil, nil, false
 	}
 	opts, err := options(e, dir, rf)

@@ -26,6 +26,7 @@ func TestMain(m *testing.M) {
 		"drover": func() {
 			os.Exit(run(os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}))
 		},
+		"jsonschema": func() { os.Exit(jsonschemaMain(os.Args[1:])) },
 	})
 }
 
@@ -57,6 +58,7 @@ func params(t *testing.T, dir string) testscript.Params {
 			e.Values[scriptT{}] = e.T()
 			e.Setenv("DROVER_HELPER_DIR", hd)
 			e.Setenv("PLAYBOOKS", filepath.Join(root, "playbooks"))
+			e.Setenv("DROVER_SCHEMAS", filepath.Join(root, "docs", "json"))
 			// Whatever a script leaves up, its lab goes down.
 			e.Defer(func() {
 				for _, d := range []string{e.WorkDir, filepath.Join(e.WorkDir, "cluster")} {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -16,11 +18,14 @@ func cmdValidate(e *env, args []string) int {
 	if !ok {
 		return 1
 	}
-	lo, err := f.options()
-	if err != nil {
-		return fail(e, err)
+	lo, vfiles, diags := f.options(dir)
+	c := &lang.Cluster{Files: map[string]*hcl.File{}}
+	if !diags.HasErrors() {
+		var more hcl.Diagnostics
+		c, more = lang.Load(dir, lo)
+		diags = append(diags, more...)
 	}
-	c, diags := lang.Load(dir, lo)
+	maps.Copy(c.Files, vfiles)
 	if *asJSON {
 		errs, warns := 0, 0
 		for _, d := range diags {
@@ -33,14 +38,13 @@ func cmdValidate(e *env, args []string) int {
 		writeJSON(e, map[string]any{
 			"format_version": "1.0", "valid": !diags.HasErrors(),
 			"error_count": errs, "warning_count": warns,
-			"diagnostics": lang.DiagnosticsJSON(diags),
+			"diagnostics": lang.DiagnosticsJSONWithSnippets(c.Files, lang.CapDiagnostics(diags)),
 		})
 	} else {
-		lang.WriteDiagnostics(e.stderr, c.Files, diags, false)
+		writeDiagnostics(e, c.Files, diags)
 		if !diags.HasErrors() {
 			abs, _ := filepath.Abs(dir)
-			fmt.Fprintf(e.stdout, "Success! The configuration in %s is valid: %s, %s.\n",
-				abs, plural(len(c.Servers), "server"), plural(len(c.Networks), "network"))
+			fmt.Fprintf(e.stdout, "Success! The configuration in %s is valid: %s.\n", abs, strings.Join(declared(c), ", "))
 		}
 	}
 	if diags.HasErrors() {
@@ -60,7 +64,7 @@ func cmdFmt(e *env, args []string) int {
 	results, diags := lang.FormatDir(dir)
 	if diags.HasErrors() {
 		c, _ := lang.Load(dir, lang.Options{}) // only for its Files: snippets in the diagnostics
-		lang.WriteDiagnostics(e.stderr, c.Files, diags, false)
+		writeDiagnostics(e, c.Files, diags)
 		return 1
 	}
 	unformatted := 0
@@ -84,6 +88,27 @@ func cmdFmt(e *env, args []string) int {
 		return 3
 	}
 	return 0
+}
+
+// declared counts what the configuration declares: servers and networks
+// always, every other kind when there is one.
+func declared(c *lang.Cluster) []string {
+	out := []string{plural(len(c.Servers), "server"), plural(len(c.Networks), "network")}
+	for _, k := range []struct {
+		n    int
+		noun string
+	}{
+		{len(c.Attachments), "attachment"}, {len(c.LoadBalancers), "load balancer"},
+		{len(c.WebServers), "web server"}, {len(c.VIPs), "VIP"}, {len(c.Databases), "database"},
+		{len(c.Containers), "container"}, {len(c.Jobs), "job"}, {len(c.Endpoints), "Consul endpoint"},
+		{len(c.ConsulServices) + len(c.ConsulChecks), "Consul registration"},
+		{len(c.Items), "host declaration"},
+	} {
+		if k.n > 0 {
+			out = append(out, plural(k.n, k.noun))
+		}
+	}
+	return out
 }
 
 // plural writes "1 server", "3 servers".

@@ -18,13 +18,17 @@ import (
 // printPlan writes the human view of a plan: host by host, one line per
 // change with the declaration that wants it, the fields that change, and a
 // unified diff for files.
-func printPlan(out io.Writer, p *runner.Plan) {
+func printPlan(out io.Writer, p *runner.Plan, pal palette) {
 	w := bufio.NewWriterSize(out, 64<<10) // a 1,000-server plan is megabytes
 	defer w.Flush()
 	for _, hp := range p.Hosts {
-		fmt.Fprintf(w, "\nHost %s (%s)\n", hp.Host, orUnknown(hp.Address))
+		fmt.Fprintf(w, "\n%s\n", pal.bold(fmt.Sprintf("Host %s (%s)", hp.Host, orUnknown(hp.Address))))
 		if hp.Error != "" {
-			fmt.Fprintf(w, "  ! unreachable: %s\n", hp.Error)
+			word := "failed"
+			if hp.Unreachable {
+				word = "unreachable"
+			}
+			fmt.Fprintf(w, "  %s %s\n", pal.red("! "+word+":"), hp.Error)
 			continue
 		}
 		n := 0
@@ -33,23 +37,28 @@ func printPlan(out io.Writer, p *runner.Plan) {
 				continue
 			}
 			n++
-			printChange(w, c)
+			printChange(w, c, pal)
 		}
 		if n == 0 {
 			fmt.Fprintln(w, "  no changes")
 		}
 	}
 	add, change, destroy := p.Counts()
-	fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to destroy", add, change, destroy)
+	fmt.Fprint(w, "\n"+pal.bold("Plan:"))
+	if r := p.Replaces(); r > 0 {
+		fmt.Fprintf(w, " %d to add, %d to change, %d to replace, %d to destroy", add, change-r, r, destroy)
+	} else {
+		fmt.Fprintf(w, " %d to add, %d to change, %d to destroy", add, change, destroy)
+	}
 	if failed := p.Failed(); len(failed) > 0 {
 		fmt.Fprintf(w, "; %d host(s) could not be planned", len(failed))
 	}
 	fmt.Fprintln(w, ".")
 }
 
-func printChange(w io.Writer, c host.Change) {
+func printChange(w io.Writer, c host.Change, pal palette) {
 	r := c.Resource
-	fmt.Fprintf(w, "  %-3s %s  (%s)\n", c.Action.Symbol(), display(r.ID()), strings.Join(r.Owners, ", "))
+	fmt.Fprintf(w, "  %s %s  (%s)\n", symbol(c.Action, pal), display(r.ID()), strings.Join(r.Owners, ", "))
 	switch c.Action {
 	case host.Create:
 		for _, k := range host.SortedKeys(r.Attrs) {
@@ -69,9 +78,41 @@ func printChange(w io.Writer, c host.Change) {
 	}
 	if c.Diff != "" {
 		for _, line := range strings.Split(strings.TrimRight(c.Diff, "\n"), "\n") {
-			fmt.Fprintf(w, "        %s\n", line)
+			fmt.Fprintf(w, "        %s\n", diffLine(line, pal))
 		}
 	}
+}
+
+// symbol is the action's sign, padded to 3 columns and coloured like
+// Terraform's: + green, ~ yellow, - red, -/+ both.
+func symbol(a host.Action, pal palette) string {
+	sym := fmt.Sprintf("%-3s", a.Symbol())
+	switch a {
+	case host.Create:
+		return pal.green(sym)
+	case host.Update:
+		return pal.yellow(sym)
+	case host.Delete:
+		return pal.red(sym)
+	case host.Replace:
+		return pal.red("-") + "/" + pal.green("+")
+	}
+	return sym
+}
+
+// diffLine colours a line of a unified diff.
+func diffLine(line string, pal palette) string {
+	switch {
+	case strings.HasPrefix(line, "+++"), strings.HasPrefix(line, "---"):
+		return pal.bold(line)
+	case strings.HasPrefix(line, "+"):
+		return pal.green(line)
+	case strings.HasPrefix(line, "-"):
+		return pal.red(line)
+	case strings.HasPrefix(line, "@@"):
+		return pal.cyan(line)
+	}
+	return line
 }
 
 // value prints an attribute for people: sensitive values hidden, unknown
@@ -103,11 +144,19 @@ func orUnknown(s string) string {
 	return s
 }
 
-// printRecap writes the per-host outcome of an apply.
-func printRecap(w io.Writer, res *runner.Result) {
-	fmt.Fprintln(w, "\nRecap:")
+// printRecap writes the per-host outcome of an apply or destroy, in the
+// shape of Ansible's PLAY RECAP, then one summary line.
+func printRecap(w io.Writer, res *runner.Result, destroy bool, pal palette) {
+	fmt.Fprintln(w, "\n"+pal.bold("Recap:"))
+	failed, unreachable := 0, 0
 	for _, h := range res.Hosts {
-		line := fmt.Sprintf("  %-12s %-8s changed=%d", h.Host, h.Status(), len(h.Applied))
+		c := h.Recap()
+		line := fmt.Sprintf("  %-12s %s ok=%d %s replaced=%d %s %s skipped=%d",
+			h.Host, statusWord(h.Status(), pal), c.OK, count("changed", c.Changed, pal.yellow), c.Replaced,
+			count("failed", c.Failed, pal.red), count("unreachable", c.Unreachable, pal.red), c.Skipped)
+		if c.RolledBack > 0 {
+			line += fmt.Sprintf(" rolled_back=%d", c.RolledBack)
+		}
 		if n := len(h.Checks); n > 0 {
 			ok := 0
 			for _, c := range h.Checks {
@@ -117,24 +166,54 @@ func printRecap(w io.Writer, res *runner.Result) {
 			}
 			line += fmt.Sprintf(" verified=%d/%d", ok, n)
 		}
-		if n := len(h.Skipped); n > 0 {
-			line += fmt.Sprintf(" skipped=%d", n)
-		}
-		if n := len(h.RolledBack); n > 0 {
-			line += fmt.Sprintf(" rolled_back=%d", n)
+		for _, s := range h.Skipped {
+			line += "\n      skipped check: " + s
 		}
 		if h.Error != "" {
 			line += "\n      " + h.Error
 		}
 		fmt.Fprintln(w, line)
-	}
-	failed := 0
-	for _, h := range res.Hosts {
-		if h.Error != "" {
+		switch h.Status() {
+		case "failed":
 			failed++
+		case "unreachable":
+			unreachable++
 		}
 	}
-	fmt.Fprintf(w, "Apply complete: %d changed, %d host(s) failed.\n", res.Changed(), failed)
+	trouble := ""
+	if unreachable > 0 {
+		trouble = fmt.Sprintf(", %d host(s) unreachable", unreachable)
+	}
+	if destroy {
+		if failed+unreachable > 0 {
+			fmt.Fprintf(w, "Destroy incomplete: %d removed, %d host(s) failed%s.\n", res.Changed(), failed, trouble)
+			return
+		}
+		fmt.Fprintf(w, "Destroy complete! %d removed.\n", res.Changed())
+		return
+	}
+	fmt.Fprintf(w, "Apply complete: %d changed, %d host(s) failed%s.\n", res.Changed(), failed, trouble)
+}
+
+// statusWord pads and colours a recap's status like Ansible does.
+func statusWord(s string, pal palette) string {
+	padded := fmt.Sprintf("%-11s", s)
+	switch s {
+	case "ok":
+		return pal.green(padded)
+	case "changed":
+		return pal.yellow(padded)
+	}
+	return pal.red(padded)
+}
+
+// count writes NAME=N, coloured when N is not 0.
+func count(name string, n int, paint func(string) string) string {
+	s := fmt.Sprintf("%s=%d", name, n)
+	if n == 0 {
+		return s
+	}
+	return paint(s)
 }
 
 func unifiedDiff(name, old, new string) string {

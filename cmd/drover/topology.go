@@ -1,0 +1,149 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/drover/drover/lang"
+)
+
+// writeTopology draws the cluster as one picture (DOT, undirected):
+// servers with their addresses and container subnets, networks joined to
+// their members, tunnels between their two ends, VIPs to the servers that
+// may hold them (with priorities), balancers, web servers and databases
+// on their servers, containers, jobs and attachments. `drover graph
+// -type=topology | dot -Tsvg > topology.svg` renders it.
+func writeTopology(w io.Writer, c *lang.Cluster) {
+	t := &topo{w: w}
+	fmt.Fprintln(w, "graph topology {")
+	fmt.Fprintln(w, "\tlayout=neato; overlap=false; splines=true;")
+	fmt.Fprintln(w, "\tnode [fontname=\"Helvetica\", fontsize=10];")
+	for _, s := range c.Servers {
+		label := []string{"server " + s.Name, orUnknown(s.Address)}
+		if s.Subnet != "" {
+			label = append(label, "containers "+s.Subnet+" on "+s.Bridge)
+		}
+		t.node("server/"+s.Name, "box3d", "lightblue", label...)
+	}
+	for _, n := range c.Networks {
+		t.network(n)
+	}
+	for _, v := range c.VIPs {
+		id := "vip/" + v.Name
+		t.node(id, "diamond", "gold", "vip "+v.Name, fmt.Sprintf("%s/%d", v.Address, v.Prefix))
+		for _, m := range v.Servers {
+			t.edge(id, "server/"+m.Server, fmt.Sprintf("priority %d", m.Priority), "dashed")
+		}
+	}
+	for _, lb := range c.LoadBalancers {
+		id := "lb/" + lb.Name
+		label := []string{lb.Kind + " " + lb.Name, fmt.Sprintf(":%d %s", lb.Port, lb.Mode)}
+		for _, b := range lb.Backends {
+			label = append(label, fmt.Sprintf("→ %s %s:%d", b.Name, b.Address, b.Port))
+		}
+		t.node(id, "hexagon", "palegreen", label...)
+		t.edge(id, "server/"+lb.Server, "runs on", "bold")
+	}
+	for _, ws := range c.WebServers {
+		id := "web/" + ws.Name
+		label := []string{"webserver " + ws.Name, fmt.Sprintf(":%d", ws.Port)}
+		for _, a := range ws.Apps {
+			label = append(label, a.Host+" → "+a.Upstream)
+		}
+		t.node(id, "hexagon", "palegreen", label...)
+		t.edge(id, "server/"+ws.Server, "runs on", "bold")
+	}
+	for _, d := range c.Databases {
+		id := "db/" + d.Engine + "/" + d.Name
+		t.node(id, "cylinder", "wheat", d.Engine+" "+d.Name, fmt.Sprintf(":%d", d.Port))
+		t.edge(id, "server/"+d.Server, "runs on", "bold")
+	}
+	for _, k := range c.Containers {
+		if len(k.Servers) == 0 {
+			continue
+		}
+		id := "container/" + k.Name
+		t.node(id, "component", "white", "container "+k.Name)
+		for _, s := range k.Servers {
+			t.edge(id, "server/"+s, "", "bold")
+		}
+		for _, i := range k.Interfaces {
+			t.edge(id, netNode(i.Network), i.Address, "dotted")
+		}
+	}
+	for _, j := range c.Jobs {
+		id := "job/" + j.Name
+		t.node(id, "component", "plum", fmt.Sprintf("job %s ×%d", j.Name, j.Count), "container "+j.Container)
+		for _, s := range j.Servers {
+			t.edge(id, "server/"+s, "", "bold")
+		}
+		if j.Network != "" {
+			t.edge(id, netNode(j.Network), "", "dotted")
+		}
+	}
+	for _, a := range c.Attachments {
+		id := "attachment/" + a.Name
+		t.node(id, "note", "white", "attachment "+a.Name, orDHCP(a.Address))
+		t.edge(id, "server/"+a.Server, "", "bold")
+		t.edge(id, netNode(a.Network), "", "dotted")
+	}
+	fmt.Fprintln(w, "}")
+}
+
+// topo writes nodes and edges, quoting everything.
+type topo struct{ w io.Writer }
+
+func (t *topo) node(id, shape, color string, label ...string) {
+	fmt.Fprintf(t.w, "\t%s [shape=%s, style=filled, fillcolor=%s, label=%s];\n", dotQuote(id), shape, color, dotQuote(strings.Join(label, "\n")))
+}
+
+func (t *topo) edge(a, b, label, style string) {
+	fmt.Fprintf(t.w, "\t%s -- %s [label=%s, style=%s];\n", dotQuote(a), dotQuote(b), dotQuote(label), style)
+}
+
+// network draws one network: a node joined to each member, or, for a
+// tunnel, the tunnel between its two ends.
+func (t *topo) network(n *lang.Network) {
+	id := "network/" + n.Name
+	label := []string{n.Kind + " " + n.Name}
+	switch {
+	case n.VXLAN != nil:
+		label = append(label, n.VXLAN.Subnet, fmt.Sprintf("vni %d", n.VXLAN.VNI))
+	case n.WireGuard != nil && n.WireGuard.Topology == lang.TopologyHub:
+		label = append(label, "hub "+n.WireGuard.Hub)
+	}
+	shape := "ellipse"
+	if n.Tunnel != nil {
+		shape = "cds"
+	}
+	t.node(id, shape, "lightyellow", label...)
+	for _, m := range n.Members() {
+		style := "solid"
+		if n.WireGuard != nil && n.WireGuard.Hub == m.Server {
+			style = "bold"
+		}
+		t.edge(id, "server/"+m.Server, m.Address, style)
+	}
+}
+
+func netNode(name string) string {
+	if name == lang.SubnetNetwork || name == lang.AttachSubnet || name == "" {
+		return "subnets"
+	}
+	return "network/" + name
+}
+
+func orDHCP(s string) string {
+	if s == "" {
+		return "DHCP"
+	}
+	return s
+}
+
+// dotQuote writes s as a DOT string: quotes and backslashes escaped,
+// newlines as DOT's line breaks.
+func dotQuote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", "")
+	return `"` + r.Replace(s) + `"`
+}
