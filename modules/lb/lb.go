@@ -156,10 +156,7 @@ func Expand(lb *lang.LoadBalancer, c *lang.Cluster) (*blocks.Set, error) {
 		return nil, err
 	}
 	set.Check("service", lb.Name+" ("+lb.Kind+") is running", map[string]string{"name": lb.Name})
-	set.Check("http", fmt.Sprintf("%s answers HTTP on %s:%d", lb.Name, address, lb.Port), map[string]string{
-		"url": fmt.Sprintf("http://%s:%d/", address, lb.Port), "host": lb.URL,
-		"status": "<500", "count": strconv.Itoa(len(lb.Backends)), "retry_ms": "5000",
-	})
+	set.Check("http", fmt.Sprintf("%s answers HTTP on %s:%d from all %d backends", lb.Name, address, lb.Port, len(lb.Backends)), backendsCheck(lb, address))
 	return set, nil
 }
 
@@ -275,4 +272,22 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// backendsCheck proves that every declared backend serves through the
+// balancer: twice as many requests as backends, each answer marked by the
+// balancer with the backend that gave it (X-Drover-Backend), and as many
+// distinct backends among them as declared. Balancing by client address
+// (haproxy source, nginx ip_hash) sends one client to one backend: there
+// one backend answering is all a single client can prove.
+func backendsCheck(lb *lang.LoadBalancer, address string) map[string]string {
+	distinct := len(lb.Backends)
+	if lb.Mode == "source" || lb.Mode == "ip_hash" {
+		distinct = 1
+	}
+	return map[string]string{
+		"url": fmt.Sprintf("http://%s:%d/", address, lb.Port), "host": lb.URL,
+		"status": "<500", "count": strconv.Itoa(2 * len(lb.Backends)), "retry_ms": "5000",
+		"header": "X-Drover-Backend", "header_distinct": strconv.Itoa(distinct),
+	}
 }

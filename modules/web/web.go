@@ -65,7 +65,12 @@ func Expand(w *lang.WebServer, c *lang.Cluster) (map[string]*blocks.Set, error) 
 // certificate for the public name (self-signed, or from a CA this server
 // may not trust) does not verify anyway.
 func httpCheck(set *blocks.Set, w *lang.WebServer, host, scheme, url string) {
-	attrs := map[string]string{"url": url, "host": host, "status": "<500", "retry_ms": "5000"}
+	// The app may answer what it likes (a 404 at /), but the answer must
+	// come from this site through a live upstream: nginx marks every
+	// answer of the site with its host (a default server answering for an
+	// unknown host does not), and a dead upstream is a 502.
+	attrs := map[string]string{"url": url, "host": host, "status": "<500", "retry_ms": "5000",
+		"header": "X-Drover-Site", "header_equals": host}
 	if scheme == "https" {
 		attrs["insecure"] = "true"
 	}

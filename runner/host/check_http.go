@@ -27,6 +27,15 @@ import (
 //   - retry_ms: keep trying a failing round this long (default 0), for
 //     services that are still coming up
 //   - insecure: "true" accepts any certificate (self-signed)
+//   - header: a response header that proves where the answer came from
+//     (drover's configs set X-Drover-Site on each web server's site and
+//     X-Drover-Backend on each balanced answer)
+//   - header_equals: the value every answer must carry in header (the
+//     site's host name: a default server answering for an unknown host
+//     does not carry it)
+//   - header_distinct: how many distinct values of header the answers
+//     must carry together (the number of backends: every one of them
+//     served a request)
 func checkHTTP(attrs map[string]string) (bool, string) {
 	if attrs["url"] == "" {
 		return false, "http check without url"
@@ -55,8 +64,9 @@ func httpRound(attrs map[string]string, count int, timeout time.Duration) (bool,
 	contains := splitList(attrs["contains"])
 	seen := map[string]bool{}
 	codes := map[int]int{}
+	values := map[string]int{}
 	for i := 0; i < count; i++ {
-		code, body, err := httpGet(attrs["url"], attrs["host"], attrs["insecure"] == "true", timeout)
+		code, header, body, err := httpGet(attrs["url"], attrs["host"], attrs["insecure"] == "true", timeout)
 		if err != nil {
 			return false, fmt.Sprintf("GET %s: %v", attrs["url"], err)
 		}
@@ -64,6 +74,16 @@ func httpRound(attrs map[string]string, count int, timeout time.Duration) (bool,
 			return false, fmt.Sprintf("GET %s: status %d, want %s: %s", attrs["url"], code, want, firstLine(body))
 		}
 		codes[code]++
+		if name := attrs["header"]; name != "" {
+			v := header.Get(name)
+			if eq, ok := attrs["header_equals"]; ok && v != eq {
+				return false, fmt.Sprintf("GET %s (Host %s): %s is %q, want %q: the answer did not come from the declared site (status %d: %s)",
+					attrs["url"], attrs["host"], name, v, eq, code, firstLine(body))
+			}
+			if v != "" {
+				values[v]++
+			}
+		}
 		for _, w := range contains {
 			if strings.Contains(body, w) {
 				seen[w] = true
@@ -78,6 +98,12 @@ func httpRound(attrs map[string]string, count int, timeout time.Duration) (bool,
 	}
 	if len(missing) > 0 {
 		return false, fmt.Sprintf("GET %s %d times: no answer held %s", attrs["url"], count, strings.Join(missing, ", "))
+	}
+	if n, err := strconv.Atoi(attrs["header_distinct"]); err == nil && len(values) < n {
+		return false, fmt.Sprintf("GET %s %d times: %d of %d backends answered (%s: %v)", attrs["url"], count, len(values), n, attrs["header"], values)
+	}
+	if len(values) > 0 {
+		return true, fmt.Sprintf("GET %s: %d answers, status %v, %s %v", attrs["url"], count, codes, attrs["header"], values)
 	}
 	return true, fmt.Sprintf("GET %s: %d answers, status %v", attrs["url"], count, codes)
 }
@@ -96,10 +122,10 @@ func statusOK(code int, want string) bool {
 // picks a backend anew, and the body is never chunked) and returns the
 // status and the body. A small client of its own keeps net/http (3 MB) out
 // of the helper.
-func httpGet(rawURL, hostHeader string, insecure bool, timeout time.Duration) (int, string, error) {
+func httpGet(rawURL, hostHeader string, insecure bool, timeout time.Duration) (int, textproto.MIMEHeader, string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return 0, "", fmt.Errorf("url %q is not http:// or https://", rawURL)
+		return 0, nil, "", fmt.Errorf("url %q is not http:// or https://", rawURL)
 	}
 	addr := u.Host
 	if u.Port() == "" {
@@ -110,14 +136,14 @@ func httpGet(rawURL, hostHeader string, insecure bool, timeout time.Duration) (i
 	}
 	conn, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
-		return 0, "", err
+		return 0, nil, "", err
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(timeout))
 	if u.Scheme == "https" {
 		tc := tls.Client(conn, &tls.Config{InsecureSkipVerify: insecure, ServerName: hostOnly(hostHeader)})
 		if err := tc.Handshake(); err != nil {
-			return 0, "", err
+			return 0, nil, "", err
 		}
 		conn = tc
 	}
@@ -128,30 +154,30 @@ func httpGet(rawURL, hostHeader string, insecure bool, timeout time.Duration) (i
 
 // readHTTPResponse reads a status line, headers and a body that ends with
 // the connection or after Content-Length.
-func readHTTPResponse(br *bufio.Reader) (int, string, error) {
+func readHTTPResponse(br *bufio.Reader) (int, textproto.MIMEHeader, string, error) {
 	tp := textproto.NewReader(br)
 	line, err := tp.ReadLine()
 	if err != nil {
-		return 0, "", fmt.Errorf("reading the status line: %w", err)
+		return 0, nil, "", fmt.Errorf("reading the status line: %w", err)
 	}
 	fields := strings.Fields(line)
 	if len(fields) < 2 || !strings.HasPrefix(fields[0], "HTTP/") {
-		return 0, "", fmt.Errorf("not an HTTP answer: %q", firstLine(line))
+		return 0, nil, "", fmt.Errorf("not an HTTP answer: %q", firstLine(line))
 	}
 	code, err := strconv.Atoi(fields[1])
 	if err != nil {
-		return 0, "", fmt.Errorf("bad status line %q", line)
+		return 0, nil, "", fmt.Errorf("bad status line %q", line)
 	}
 	header, err := tp.ReadMIMEHeader()
 	if err != nil {
-		return code, "", err
+		return code, nil, "", err
 	}
 	var body io.Reader = io.LimitReader(br, 1<<20)
 	if n, err := strconv.Atoi(header.Get("Content-Length")); err == nil {
 		body = io.LimitReader(br, int64(min(n, 1<<20)))
 	}
 	data, err := io.ReadAll(body)
-	return code, string(data), err
+	return code, header, string(data), err
 }
 
 func hostOnly(hostport string) string {
