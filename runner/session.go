@@ -61,6 +61,9 @@ type Session struct {
 	Cluster *lang.Cluster
 	opts    Options
 	hosts   []*Host
+	// observers are servers outside the run connected only to be asked a
+	// question verify cannot answer without them (exclusive.go).
+	observers []*Host
 	// Stats counts SSH connections and helper uploads of the run.
 	Stats transport.Stats
 	// stopHeartbeat ends the pings that keep held host locks alive.
@@ -281,20 +284,23 @@ func (s *Session) Close() {
 		s.stopHeartbeat()
 	}
 	var wg sync.WaitGroup
-	for _, h := range s.hosts {
+	for _, h := range append(s.hosts, s.observers...) {
 		if h.log != nil && h.helper != nil {
 			h.log.Debug("round trips", "helper_calls", h.calls.Load(), "helper_time", time.Duration(h.busy.Load()))
 		}
-		wg.Go(func() {
-			if h.helper != nil {
-				h.helper.Close()
-			}
-			if h.conn != nil {
-				h.conn.Close()
-			}
-		})
+		wg.Go(func() { s.closeHost(h) })
 	}
 	wg.Wait()
+}
+
+// closeHost stops a host's helper and closes its connection.
+func (s *Session) closeHost(h *Host) {
+	if h.helper != nil {
+		h.helper.Close()
+	}
+	if h.conn != nil {
+		h.conn.Close()
+	}
 }
 
 func (s *Session) progress(hostName, format string, args ...any) {

@@ -118,6 +118,7 @@ func member(v *lang.VIP, srv *lang.Server, m lang.VIPMember, iface string, peers
 	// Exactly one member holds the VIP: no split brain, no orphan.
 	set.Check("addr", fmt.Sprintf("exactly one server holds VIP %s", v.Address), map[string]string{"address": v.Address})
 	set.Checks[len(set.Checks)-1].Exclusive = Owner(v)
+	set.Checks[len(set.Checks)-1].Members = memberNames(v)
 	return set, nil
 }
 
@@ -136,4 +137,14 @@ func sanitize(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// memberNames lists the servers of v, for its exclusive check: verify asks
+// each of them who holds the address.
+func memberNames(v *lang.VIP) []string {
+	names := make([]string, 0, len(v.Servers))
+	for _, m := range v.Servers {
+		names = append(names, m.Server)
+	}
+	return names
 }

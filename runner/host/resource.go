@@ -190,6 +190,11 @@ type Check struct {
 	// share the key pass together when exactly one of them is OK, and no
 	// single server's result fails it alone.
 	Exclusive string `json:"exclusive,omitempty"`
+	// Members are the servers that may hold an Exclusive property. Verify
+	// asks every one of them, also those this run did not change (outside
+	// -limit) or that failed earlier, so that a second holder cannot go
+	// unseen.
+	Members []string `json:"members,omitempty"`
 }
 
 // CheckResult is the outcome of one Check.
