@@ -45,7 +45,11 @@ func Expand(a *lang.Attachment, c *lang.Cluster) (*blocks.Set, error) {
 	}
 	set := &blocks.Set{Owner: Owner(a)}
 	set.Add("netns", a.Name, attrs, bridgeResource(a, c, bridge))
-	set.Check("link", fmt.Sprintf("attachment %s is plugged into %s", a.Name, bridge), map[string]string{"name": Veth(a)})
+	if a.DHCP {
+		set.Check("lease", fmt.Sprintf("attachment %s holds a DHCP lease on %s", a.Name, bridge), map[string]string{"netns": a.Name, "subnet": subnet})
+	} else {
+		set.Check("link", fmt.Sprintf("attachment %s is plugged into %s", a.Name, bridge), map[string]string{"name": Veth(a)})
+	}
 	if !a.DHCP {
 		p, err := netip.ParsePrefix(a.Address)
 		if err != nil {

@@ -129,7 +129,8 @@ func (d DHCP) AddTo(s *Set, after ...string) error {
 		"reload":      "restart",
 		"restart_key": Hash(conf),
 	}, deps...)
-	s.Check("service", name+" serves DHCP on "+d.Interface, map[string]string{"name": name})
+	// A real exchange: a throwaway client on the bridge gets a lease.
+	s.Check("dhcp", name+" serves DHCP on "+d.Interface, map[string]string{"bridge": d.Interface, "subnet": d.Subnet.String()})
 	return nil
 }
 

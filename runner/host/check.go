@@ -41,6 +41,10 @@ func runCheckOne(kinds Kinds, m *Manifest, c Check) (bool, string) {
 		return checkConsul(c.Attrs) // consul_check.go
 	case "addr":
 		return checkAddr(c.Attrs["address"])
+	case "dhcp":
+		return checkDHCP(c.Attrs) // check_dhcp.go
+	case "lease":
+		return checkLease(kinds, c.Attrs)
 	}
 	return false, fmt.Sprintf("unknown check kind %q (known: ping, service, link, http)", c.Kind)
 }
