@@ -8,7 +8,7 @@ HELPER_FLAGS := -trimpath -ldflags "-s -w"
 PACKAGES := openssh-server openssh-client iproute2 iputils-ping util-linux procps \
             dnsmasq nftables isc-dhcp-client tcpdump busybox-static \
             bird2 wireguard-go wireguard-tools lxc lxc-templates rsync nginx-light curl \
-            haproxy keepalived mariadb-server postgresql openssl jq python3 sudo
+            haproxy keepalived mariadb-server postgresql openssl jq python3 sudo graphviz
 
 .PHONY: all build deps deps-vm test test-vm fuzz unit demo demo-down bench deps-bench fmt vet clean
 

@@ -384,7 +384,9 @@ func (l *loader) checkVXLANConflicts(c *Cluster) {
 					"Networks %q and %q (%s) both use bridge %q on %s. Give this network another bridge, for example bridge = %q.",
 					a.Name, b.Name, shortPos(ad.block.DefRange), b.VXLAN.Bridge, on, "vxl1")})
 			}
-			if a.VXLAN.VNI == b.VXLAN.VNI && a.VXLAN.Port == b.VXLAN.Port {
+			// VNI 0 is a value that could not be evaluated (VNIs start at
+			// 1): its own error is reported already.
+			if a.VXLAN.VNI == b.VXLAN.VNI && a.VXLAN.VNI != 0 && a.VXLAN.Port == b.VXLAN.Port {
 				l.report(bd.attrs["vni"], problem{"VNI used by two networks", fmt.Sprintf(
 					"Networks %q and %q (%s) both use VNI %d on UDP port %d on %s. Give this network another vni, for example vni = %d.",
 					a.Name, b.Name, shortPos(ad.block.DefRange), b.VXLAN.VNI, b.VXLAN.Port, on, b.VXLAN.VNI+1)})
