@@ -105,9 +105,9 @@ func (l *loader) staticRefs(a *hcl.Attribute) []declRef {
 		if !diags.HasErrors() && len(t) > 0 {
 			steps = staticSteps(t)
 		}
-		if len(steps) == 0 || !isGenericKind(t.RootName()) {
+		if len(steps) == 0 || !(isGenericKind(t.RootName()) || (t.RootName() == blockAttachment && a.Name != metaNotify)) {
 			l.errorf(e.Range(), &a.Range, "Invalid "+a.Name+" reference",
-				"%s lists declarations by reference: KIND.NAME with KIND one of %s, for example %s = [file.app_conf]. Write the reference without quotes.",
+				"%s lists declarations by reference: KIND.NAME with KIND one of %s (or attachment, for depends_on and watch), for example %s = [file.app_conf]. Write the reference without quotes.",
 				a.Name, strings.Join(genericKinds, ", "), a.Name)
 			continue
 		}
@@ -154,6 +154,9 @@ func (e *instancesExpr) Variables() []hcl.Traversal {
 		}
 		if isStaticRefAttr(name) {
 			for _, r := range e.d.refs[name] {
+				if r.kind == blockAttachment {
+					continue // an attachment orders the apply, not evaluation
+				}
 				out = append(out, hcl.Traversal{hcl.TraverseRoot{Name: r.kind, SrcRange: r.rng}, hcl.TraverseAttr{Name: r.name, SrcRange: r.rng}})
 			}
 			continue

@@ -311,8 +311,12 @@ func (l *loader) linkWatches(items []*Item) {
 		}
 	}
 	for _, d := range l.generic.order {
-		for _, r := range d.refs[metaWatch] {
-			if l.generic.lookup(r.kind, r.name) == nil {
+		for _, r := range append(slices.Clone(d.refs[metaWatch]), d.refs[metaDependsOn]...) {
+			if r.kind == blockAttachment {
+				l.checkAttachmentRef(r)
+				continue
+			}
+			if l.generic.lookup(r.kind, r.name) == nil && slices.Contains(d.refs[metaWatch], r) {
 				l.errorf(r.rng, nil, "Reference to undeclared "+r.kind,
 					"watch names %s, which is not declared. Declared %s declarations: %s.", r.decl(), r.kind, strings.Join(l.generic.names(r.kind), ", "))
 			}
@@ -527,4 +531,18 @@ func sensitiveSettings(kind string, inst *genericInstance, settings map[string]s
 		}
 	}
 	return out
+}
+
+// checkAttachmentRef reports a depends_on or watch entry naming an
+// attachment that is not declared.
+func (l *loader) checkAttachmentRef(r declRef) {
+	var names []string
+	for _, d := range l.attachments {
+		if d.name == r.name {
+			return
+		}
+		names = append(names, d.name)
+	}
+	l.errorf(r.rng, nil, "Reference to undeclared attachment",
+		"%s names an attachment that is not declared. Declared attachments: %s.", r.decl(), strings.Join(names, ", "))
 }

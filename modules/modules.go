@@ -74,6 +74,9 @@ func Expand(c *lang.Cluster, facts map[string]*host.Facts) (*Desired, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
+	for _, h := range d.Hosts {
+		h.Resources = orderByAfter(h.Resources)
+	}
 	markSecrets(d, c.Secrets)
 	return d, nil
 }

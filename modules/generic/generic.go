@@ -191,6 +191,10 @@ func markSensitive(it *lang.Item, set *blocks.Set) {
 func dependencies(c *lang.Cluster, it *lang.Item, server string, made built) []string {
 	var after []string
 	for _, dep := range it.After {
+		if a := attachmentOf(c, dep); a != nil {
+			after = append(after, attachmentID(a, server))
+			continue
+		}
 		for _, other := range c.Items {
 			if other.Decl() == dep && other.Targets(server) {
 				for _, r := range made[server][other] {
@@ -292,6 +296,12 @@ func watchKey(c *lang.Cluster, it *lang.Item, server string, made built) string 
 	}
 	var parts []string
 	for _, w := range it.Watch {
+		if a := attachmentOf(c, w); a != nil {
+			// A replaced attachment (new address, network) is a new
+			// namespace: what runs in it starts again.
+			parts = append(parts, attachmentID(a, server), a.Server, a.Network, a.Address, fmt.Sprint(a.DHCP), a.Gateway)
+			continue
+		}
 		for _, other := range c.Items {
 			if other.Decl() != w || !other.Targets(server) {
 				continue
@@ -363,4 +373,29 @@ func emptyFact(key string) any {
 		return map[string]any{}
 	}
 	return ""
+}
+
+// attachmentOf is the attachment a depends_on or watch entry names
+// ("attachment.NAME"), or nil.
+func attachmentOf(c *lang.Cluster, decl string) *lang.Attachment {
+	name, ok := strings.CutPrefix(decl, "attachment.")
+	if !ok {
+		return nil
+	}
+	for _, a := range c.Attachments {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+// attachmentID is the resource of attachment a as a dependency of
+// something on server: its namespace, on a's server.
+func attachmentID(a *lang.Attachment, server string) string {
+	id := "netns/" + a.Name
+	if a.Server != server {
+		return a.Server + ":" + id
+	}
+	return id
 }
