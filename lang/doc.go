@@ -332,7 +332,11 @@
 // count for things that come and go. Within a server, declarations apply in
 // declaration order, moved where depends_on, watch, notify or a reference
 // to another declaration (`path = "${directory.app.path}/app.conf"`) says
-// otherwise; a loop is an error. A reference to a declaration reads its
+// otherwise; a loop is an error. depends_on and watch may also name an
+// attachment (`depends_on = [attachment.web1]`, `watch = [attachment.web1]`):
+// a daemon run inside its namespace (`command = "ip netns exec web1 ..."`)
+// then starts after it, and restarts when the attachment is replaced (a new
+// address is a new namespace). A reference to a declaration reads its
 // settings (an object, a map of objects with for_each, a list with count).
 // Two declarations managing the same path, package, service, user, group or
 // sysctl key on one server are an error. Removing a declaration removes what
