@@ -43,7 +43,9 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 				continue
 			}
 			set.Check("ping", fmt.Sprintf("%s reaches %s over bridge %s", s.Name, peer.Name, b.Bridge),
-				map[string]string{"dst": peer.Address, "count": "1", "timeout_ms": "3000"})
+				// Through the bridge only: the peer's address answers by any
+				// route, the bridge's path only when the port is bridged.
+				map[string]string{"dst": peer.Address, "count": "1", "timeout_ms": "3000", "iface": b.Bridge})
 			set.Checks[len(set.Checks)-1].Peer = peer.Name
 		}
 		out[s.Name] = set

@@ -49,13 +49,23 @@ func runCheckOne(kinds Kinds, m *Manifest, c Check) (bool, string) {
 	return false, fmt.Sprintf("unknown check kind %q (known: ping, service, link, http)", c.Kind)
 }
 
-// checkPing runs `ping -c COUNT -W SECONDS -s SIZE [-M do] DST`; attrs
-// size (default 56), count (default 3), timeout_ms (per reply, default
-// 1000) and df ("true": forbid fragmentation, to prove an MTU).
+// checkPing runs `ping -c COUNT -W SECONDS -s SIZE [-M do] [-I IFACE] DST`;
+// attrs size (default 56), count (default 3), timeout_ms (per reply,
+// default 1000), df ("true": forbid fragmentation, to prove an MTU), iface
+// (send through this interface only: the path a bridge makes, not any
+// route to dst) and remote ("true": dst must be another host's; on the
+// host that holds dst itself the check only says so, since a ping to a
+// local address proves nothing, and the other members' checks prove the
+// path).
 func checkPing(attrs map[string]string) (bool, string) {
 	dst := attrs["dst"]
 	if dst == "" {
 		return false, "ping check without dst"
+	}
+	if attrs["remote"] == "true" {
+		if local, _ := checkAddr(dst); local {
+			return true, fmt.Sprintf("holds %s itself: the other members' checks prove it answers over the network", dst)
+		}
 	}
 	num := func(key string, def int) (int, error) {
 		if attrs[key] == "" {
@@ -75,6 +85,9 @@ func checkPing(attrs map[string]string) (bool, string) {
 	args := []string{"-n", "-c", strconv.Itoa(count), "-i", "0.2", "-W", strconv.Itoa(wait), "-s", strconv.Itoa(size)}
 	if attrs["df"] == "true" {
 		args = append(args, "-M", "do")
+	}
+	if iface := attrs["iface"]; iface != "" {
+		args = append(args, "-I", iface)
 	}
 	args = append(args, dst)
 	out, err := runCommand("", "ping", args...)

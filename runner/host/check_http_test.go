@@ -92,3 +92,16 @@ func TestCheckHTTPProvesSiteAndBackends(t *testing.T) {
 		t.Errorf("one backend down: %v %q", ok, detail)
 	}
 }
+
+// TestPingRemote: a ping to an address the host holds itself proves
+// nothing about the network; with remote it says so instead of passing on
+// a loopback answer, and without it the ping runs.
+func TestPingRemote(t *testing.T) {
+	ok, detail := checkPing(map[string]string{"dst": "127.0.0.1", "remote": "true", "count": "1"})
+	if !ok || !strings.Contains(detail, "holds 127.0.0.1 itself") {
+		t.Errorf("remote ping of a local address: %v %q", ok, detail)
+	}
+	if ok, detail := checkPing(map[string]string{"dst": "127.0.0.1", "count": "1", "iface": "drover-nonexistent0"}); ok {
+		t.Errorf("a ping through an interface that does not exist passed: %q", detail)
+	}
+}
