@@ -68,7 +68,7 @@ func TestBenchVsAnsible(t *testing.T) {
 	}
 	works := []benchWork{
 		{name: "generic: 20 resources x 3 hosts", playbook: "generic"},
-		{name: "bench-net: VXLAN + BGP + haproxy", playbook: "bench-net", prepare: startBackends},
+		{name: "bench-net: VXLAN + BGP + haproxy + backends", playbook: "bench-net"},
 	}
 	var rows []comparison
 	for _, w := range works {
@@ -325,21 +325,6 @@ func helperInodes(t *testing.T, st *lab.State) string {
 		fmt.Fprintf(&all, "%s: %s", h.Name, out.String())
 	}
 	return all.String()
-}
-
-// startBackends starts the web backends of playbooks/bench-net (busybox
-// httpd on port 8000 of s2 and s3); they die with the lab.
-func startBackends(t *testing.T, st *lab.State) {
-	for _, h := range st.Hosts {
-		if h.Name == "s1" {
-			continue
-		}
-		script := fmt.Sprintf("mkdir -p /var/www-bench && echo %s > /var/www-bench/index.html && busybox httpd -p %s:8000 -h /var/www-bench", h.Name, h.Address)
-		var errOut bytes.Buffer
-		if err := st.Exec(context.Background(), h.Name, []string{"sh", "-c", script}, nil, nil, &errOut); err != nil {
-			t.Fatalf("starting the backend on %s: %v: %s", h.Name, err, errOut.String())
-		}
-	}
 }
 
 // runAnsible runs the playbook's ansible/site.yml against the lab of dir,

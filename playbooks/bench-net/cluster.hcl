@@ -39,6 +39,21 @@ network "bgp" "bnet" {
 }
 
 # haproxy on s1's container bridge address, health-checking both backends.
+# The backends: a page naming its server, served on port 8000 of s2 and
+# s3, so that the playbook applies and verifies on a fresh lab alone.
+file "page" {
+  for_each = toset(["s2", "s3"])
+  servers  = [each.key]
+  path     = "/var/lib/web/index.html"
+  content  = "hello from ${each.key}\n"
+}
+
+service "web" {
+  servers = ["s2", "s3"]
+  command = "busybox httpd -f -p 8000 -h /var/lib/web"
+  watch   = [file.page]
+}
+
 loadbalancer "haproxy" {
   server         = "s1"
   port           = 8080
