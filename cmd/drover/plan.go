@@ -57,6 +57,11 @@ func cmdPlan(e *env, args []string) int {
 		if p, err = s.Plan(ctx, *destroy); err != nil {
 			return fail(e, err)
 		}
+		notesTo := e.stdout
+		if *rf.asJSON || *format != "text" {
+			notesTo = e.stderr
+		}
+		printRevertNotes(notesTo, s)
 	}
 	if p.ConfigHash, err = configHash(dir); err != nil {
 		return fail(e, err)

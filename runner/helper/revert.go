@@ -210,6 +210,7 @@ func (s *session) arm(req Request) Response {
 		return fail(err)
 	}
 	removeState(s.stateDir, ReportFile)
+	s.generation = req.Generation
 	a = &Armed{Generation: req.Generation, Holder: s.holder, Started: now, WindowMS: req.WindowMS,
 		Deadline: now.Add(time.Duration(req.WindowMS) * time.Millisecond)}
 	if err := writeJSON(s.stateDir, ArmedFile, a); err != nil {
@@ -242,11 +243,11 @@ func (s *session) gateApply(req Request, m *host.Manifest) error {
 		return ArmedError(a)
 	}
 	if a != nil {
-		a.Deadline = time.Now().UTC().Add(time.Duration(a.WindowMS) * time.Millisecond)
-		if err := writeJSON(s.stateDir, ArmedFile, a); err != nil {
+		if err := extend(s.stateDir, a); err != nil {
 			return err
 		}
 	}
+	s.generation = req.Generation
 	if req.Generation != "" {
 		m.OpenGeneration(req.Generation, time.Now())
 	} else {
@@ -258,6 +259,23 @@ func (s *session) gateApply(req Request, m *host.Manifest) error {
 		}
 	}
 	return nil
+}
+
+// extend gives an armed revert its whole window again from now.
+func extend(stateDir string, a *Armed) error {
+	a.Deadline = time.Now().UTC().Add(time.Duration(a.WindowMS) * time.Millisecond)
+	return writeJSON(stateDir, ArmedFile, a)
+}
+
+// extendOwn extends the armed revert of the generation this session
+// applies, while its controller still talks to it (verify).
+func (s *session) extendOwn() {
+	if s.generation == "" {
+		return
+	}
+	if a, err := ReadArmed(s.stateDir); err == nil && a != nil && a.Generation == s.generation {
+		extend(s.stateDir, a)
+	}
 }
 
 // confirm answers OpConfirm: the revert is disarmed and the generation

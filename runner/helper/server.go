@@ -129,6 +129,9 @@ type session struct {
 	// spawn starts the waiting revert process.
 	holder string
 	spawn  func(stateDir string) (int, error)
+	// generation is the apply generation this session applies (its
+	// armed revert is extended while the controller talks to it).
+	generation string
 }
 
 func newSession(out io.Writer, opts ServerOptions) *session {
@@ -286,6 +289,7 @@ func (s *session) apply(req Request) (Response, error) {
 }
 
 func (s *session) check(req Request) Response {
+	s.extendOwn()
 	m, err := host.LoadManifest(s.manifestPath())
 	if err != nil {
 		return fail(err)
