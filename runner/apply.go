@@ -29,7 +29,7 @@ type HostResult struct {
 	// whole apply put back (-rollback-on-failure).
 	RolledBack     []string `json:"rolled_back,omitempty"`
 	RollbackReason string   `json:"rollback_reason,omitempty"`
-	Error      string   `json:"error,omitempty"`
+	Error          string   `json:"error,omitempty"`
 	// Unreachable is set when drover could not connect to the host.
 	Unreachable bool `json:"unreachable,omitempty"`
 	// InSync counts the resources that needed no change.

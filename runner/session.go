@@ -86,12 +86,12 @@ type Host struct {
 	Unreachable bool
 	// Armed is the revert armed on the host when drover connected, and
 	// Report the last revert it made (apply -confirm).
-	Armed       *helper.Armed
-	Report      *helper.RevertReport
-	conn        transport.Conn
-	helper      *transport.HelperClient
-	mu          sync.Mutex // one request at a time on the helper
-	log         *slog.Logger
+	Armed  *helper.Armed
+	Report *helper.RevertReport
+	conn   transport.Conn
+	helper *transport.HelperClient
+	mu     sync.Mutex // one request at a time on the helper
+	log    *slog.Logger
 	// calls and busy count the helper's round trips and their time (ns).
 	calls, busy atomic.Int64
 }
