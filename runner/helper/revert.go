@@ -336,3 +336,22 @@ func (s *session) locked(op string, fn func() Response) Response {
 	}
 	return fn()
 }
+
+// rescue restarts the waiting revert when its deadline passed and the
+// process is gone (the host rebooted inside the window, or it was
+// killed): the new one reverts at once. Called at every facts request, so
+// a host comes back at the next contact at the latest.
+func (s *session) rescue() {
+	a, err := ReadArmed(s.stateDir)
+	if err != nil || a == nil || time.Now().Before(a.Deadline.Add(2*time.Second)) || waiting(a.PID) {
+		return
+	}
+	a.PID = 0
+	if writeJSON(s.stateDir, ArmedFile, a) != nil {
+		return
+	}
+	if pid, err := s.spawn(s.stateDir); err == nil {
+		a.PID = pid
+		writeJSON(s.stateDir, ArmedFile, a)
+	}
+}

@@ -127,3 +127,23 @@ func TestRevertOnRequest(t *testing.T) {
 		t.Errorf("content = %q", got)
 	}
 }
+
+// A waiting revert that died (a reboot inside the window) is started again
+// at the next contact once the deadline has passed.
+func TestRescueRestartsADeadRevert(t *testing.T) {
+	testkit.NeedRoot(t)
+	state := safefstest.TempDir(t)
+	spawned := 0
+	spawn := func(string) (int, error) { spawned++; return 1 << 30, nil } // no such process
+	c := servePipe(t, ServerOptions{StateDir: state, Spawn: spawn, IdleTimeout: -1})
+	c.mustCall(Request{Op: OpArm, Generation: "g1", WindowMS: 1})
+	c.mustCall(Request{Op: OpFacts})
+	if spawned != 1 {
+		t.Fatalf("respawned before the deadline had passed by 2s: %d", spawned)
+	}
+	time.Sleep(2100 * time.Millisecond)
+	_, resp := c.mustCall(Request{Op: OpFacts})
+	if spawned != 2 || resp.Armed == nil || resp.Armed.PID != 1<<30 {
+		t.Errorf("after the deadline: spawned %d times, armed %+v", spawned, resp.Armed)
+	}
+}

@@ -211,6 +211,7 @@ func (s *session) facts() Response {
 	if m, err := host.LoadManifest(s.manifestPath()); err == nil {
 		f.Outputs = host.ManifestOutputs(s.kinds, m)
 	}
+	s.rescue()
 	resp := Response{OK: true, Facts: &f}
 	resp.Armed, _ = ReadArmed(s.stateDir)
 	resp.Report, _ = ReadReport(s.stateDir)

@@ -175,3 +175,15 @@ func servingHelper(pid int) bool {
 	}
 	return false
 }
+
+// waiting reports whether pid is a live "drover-helper revert" process.
+func waiting(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	if pid == os.Getpid() {
+		return true // tests play the waiting process in-process
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return err == nil && strings.Contains(string(data), "\x00revert\x00")
+}
