@@ -130,12 +130,12 @@ func (s *Session) ArmedHosts() []string { return s.armedHosts() }
 
 // ConfirmResult is one host's answer to a confirm.
 type ConfirmResult struct {
-	Host string
+	Host string `json:"host"`
 	// Confirmed is the revert that was disarmed (nil: none was armed).
-	Confirmed *helper.Armed
+	Confirmed *helper.Armed `json:"confirmed,omitempty"`
 	// Reverted is set when the host had already put itself back.
-	Reverted *helper.RevertReport
-	Error    string
+	Reverted *helper.RevertReport `json:"reverted,omitempty"`
+	Error    string               `json:"error,omitempty"`
 }
 
 // Confirm disarms the revert on every host (those this run armed, or, for
