@@ -87,6 +87,7 @@ func Revert(kinds Kinds, m *Manifest) ([]Reverted, error) {
 	if m.Generation == nil {
 		return nil, nil
 	}
+	m.Generation.Steps = daemonsLast(m.Generation.Steps)
 	var out []Reverted
 	for len(m.Generation.Steps) > 0 {
 		last := len(m.Generation.Steps) - 1
@@ -105,6 +106,26 @@ func Revert(kinds Kinds, m *Manifest) ([]Reverted, error) {
 	return out, m.Save()
 }
 
+// daemonKinds restart (or reload) when an update of theirs is put back.
+var daemonKinds = map[string]bool{"service": true, "sysservice": true, "container": true}
+
+// daemonsLast orders the steps so that a daemon that existed before is
+// put back after everything else (steps are undone from the end): its
+// reload or restart then reads the configuration files already put back.
+// The order is the same however often it is applied, so a revert that
+// was interrupted and runs again undoes the rest in the same order.
+func daemonsLast(steps []RevertStep) []RevertStep {
+	var daemons, others []RevertStep
+	for _, st := range steps {
+		if daemonKinds[st.Resource.Kind] && st.Existed && st.Action != Delete {
+			daemons = append(daemons, st)
+		} else {
+			others = append(others, st)
+		}
+	}
+	return append(daemons, others...)
+}
+
 func revertStep(kinds Kinds, m *Manifest, step RevertStep) error {
 	k, err := kinds.Lookup(step.Resource)
 	if err != nil {
@@ -121,37 +142,53 @@ func revertStep(kinds Kinds, m *Manifest, step RevertStep) error {
 			return fmt.Errorf("%s: delete: %w", id, err)
 		}
 	}
+	prior := step.Prior
 	if step.Existed {
-		if err := putBack(k, m, step, cur); err != nil {
+		saved, err := putBack(k, step, cur)
+		if err != nil {
 			return err
 		}
+		if prior != nil && daemonKinds[step.Resource.Kind] {
+			// The daemon was started again now: its record is the new one.
+			p := *prior
+			p.Saved = saved
+			prior = &p
+		}
 	}
-	restoreEntry(m, id, step.Prior)
+	restoreEntry(m, id, prior)
 	return nil
 }
 
 // putBack makes the resource what it was before the change: its former
 // declaration (or the new one) with the attributes read back then.
-func putBack(k Kind, m *Manifest, step RevertStep, cur ManifestEntry) error {
+func putBack(k Kind, step RevertStep, cur ManifestEntry) (map[string]string, error) {
 	back := step.Resource
 	saved := cur.Saved
 	if step.Prior != nil && (step.Action == Delete || step.Action == Replace) {
 		back, saved = step.Prior.Resource, step.Prior.Saved
 	}
 	back = WithDefaults(k, back)
-	for key, v := range step.Before {
-		back.Attrs[key] = v
+	if daemonKinds[back.Kind] && step.Prior != nil && !step.Prior.Pending {
+		// A daemon goes back to its former declaration: what it reads
+		// back (a restart key marked as drifted while its config file
+		// was already changed) is not a state to put back.
+		back = WithDefaults(k, step.Prior.Resource)
+	} else {
+		for key, v := range step.Before {
+			back.Attrs[key] = v
+		}
 	}
 	for key, v := range back.Attrs {
 		if IsSealed(v) {
-			return fmt.Errorf("%s: cannot put back: %s was not readable before the change", back.ID(), key)
+			return nil, fmt.Errorf("%s: cannot put back: %s was not readable before the change", back.ID(), key)
 		}
 	}
 	update := step.Action == Update
-	if _, err := k.Apply(back, update, saved); err != nil {
-		return fmt.Errorf("%s: putting back: %w", back.ID(), err)
+	out, err := k.Apply(back, update, saved)
+	if err != nil {
+		return nil, fmt.Errorf("%s: putting back: %w", back.ID(), err)
 	}
-	return nil
+	return out, nil
 }
 
 // unsealedFor prefers the change's own resource (with real values) to a
