@@ -153,16 +153,17 @@ func exists(stateDir, name string) bool {
 }
 
 // revertGeneration puts back the manifest's open generation (the caller
-// holds the lock) and writes the report.
+// holds the lock) and writes the report; without a generation it does
+// nothing and returns no report.
 func revertGeneration(stateDir string, env host.Env, reason string) (*RevertReport, error) {
 	m, err := host.LoadManifest(filepath.Join(stateDir, "manifest.json"))
 	if err != nil {
 		return nil, err
 	}
-	rep := &RevertReport{Reason: reason}
-	if m.Generation != nil {
-		rep.Generation, rep.Applied = m.Generation.ID, m.Generation.Started
+	if m.Generation == nil {
+		return nil, nil // nothing recorded: nothing to put back, nothing to report
 	}
+	rep := &RevertReport{Reason: reason, Generation: m.Generation.ID, Applied: m.Generation.Started}
 	steps, err := host.Revert(host.NewKinds(env), m)
 	rep.Steps, rep.RevertedAt = steps, time.Now().UTC()
 	if err != nil {

@@ -147,3 +147,17 @@ func TestRescueRestartsADeadRevert(t *testing.T) {
 		t.Errorf("after the deadline: spawned %d times, armed %+v", spawned, resp.Armed)
 	}
 }
+
+func TestRevertWithoutGenerationDoesNothing(t *testing.T) {
+	h := newRevertHarness(t)
+	if resp := h.apply("v1\n", ""); !resp.OK {
+		t.Fatal(resp.Error)
+	}
+	var log bytes.Buffer
+	if err := RevertNow(h.state, host.Env{}, &log); err != nil || !strings.Contains(log.String(), "nothing recorded") {
+		t.Errorf("revert without a generation: %v %s", err, log.String())
+	}
+	if rep, _ := ReadReport(h.state); rep != nil || h.content() != "v1\n" {
+		t.Errorf("report %+v, content %q", rep, h.content())
+	}
+}

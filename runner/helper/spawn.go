@@ -121,6 +121,9 @@ func revertClaimed(stateDir string, env host.Env, reason string, armed bool, w i
 	}
 	defer lock.Release()
 	rep, err := revertGeneration(stateDir, env, reason)
+	if rep == nil && err == nil {
+		fmt.Fprintf(w, "%s: nothing recorded to put back\n", clock(time.Now()))
+	}
 	if rep != nil {
 		fmt.Fprintf(w, "%s: %s: put back %d of %d changes of the apply of %s\n", clock(time.Now()), reason, rep.PutBack(), len(rep.Steps), clock(rep.Applied))
 		for _, s := range rep.Steps {
