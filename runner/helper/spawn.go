@@ -33,6 +33,7 @@ const pollInterval = 200 * time.Millisecond
 // session. It returns the waiting process's pid.
 func SpawnRevert(stateDir string) (int, error) {
 	cmd := exec.Command(selfExe, "revert", "-spawn", "-state", stateDir)
+	cmd.Args[0] = "drover-helper" // what ps shows
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	out, err := cmd.Output()
 	if err != nil {
@@ -63,6 +64,7 @@ func SpawnChild(stateDir string, out io.Writer) error {
 	}
 	defer log.Close()
 	cmd := exec.Command(selfExe, "revert", "-wait", "-state", stateDir)
+	cmd.Args[0] = "drover-helper"
 	cmd.Stdout, cmd.Stderr, cmd.Dir = log, log, "/"
 	if err := cmd.Start(); err != nil {
 		return err
