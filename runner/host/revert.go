@@ -27,8 +27,9 @@ type Generation struct {
 // RevertStep is what one change of the generation needs to be undone.
 type RevertStep struct {
 	Action Action `json:"action"`
-	// Resource is the resource as the change wanted it (unsealed: the
-	// record is root-only, like the previous content it keeps).
+	// Resource is the resource as the change wanted it, its sensitive
+	// values sealed as in every manifest entry (what was there before is
+	// in Before, read back from the host).
 	Resource Resource `json:"resource"`
 	// Existed tells whether the resource existed before the change;
 	// Before holds the attributes Read returned then.
@@ -61,7 +62,7 @@ func (m *Manifest) recordBefore(k Kind, action Action, r Resource, prev Manifest
 	if m.Generation == nil {
 		return nil
 	}
-	step := RevertStep{Action: action, Resource: r}
+	step := RevertStep{Action: action, Resource: sealed(r, Resource{})}
 	if recorded {
 		p := prev
 		step.Prior = &p
@@ -138,7 +139,7 @@ func revertStep(kinds Kinds, m *Manifest, step RevertStep) error {
 	}
 	if step.Action != Delete && (!step.Existed || step.Action == Replace) {
 		// It was made by the change (or replaced): take it away.
-		if err := k.Delete(unsealedFor(cur.Resource, step.Resource), cur.Saved); err != nil {
+		if err := k.Delete(cur.Resource, cur.Saved); err != nil {
 			return fmt.Errorf("%s: delete: %w", id, err)
 		}
 	}
@@ -189,15 +190,6 @@ func putBack(k Kind, step RevertStep, cur ManifestEntry) (map[string]string, err
 		return nil, fmt.Errorf("%s: putting back: %w", back.ID(), err)
 	}
 	return out, nil
-}
-
-// unsealedFor prefers the change's own resource (with real values) to a
-// manifest entry whose sensitive values are sealed.
-func unsealedFor(recorded, wanted Resource) Resource {
-	if recorded.ID() == wanted.ID() && len(recorded.Sensitive) > 0 {
-		return wanted
-	}
-	return recorded
 }
 
 // restoreEntry sets the manifest entry of id back to prior (none: removed).

@@ -145,3 +145,29 @@ func TestRevertNetwork(t *testing.T) {
 	}
 	converge(t, kinds, m, v1, NoOp, NoOp, NoOp, NoOp)
 }
+
+// The revert record keeps what was there before (root-only), never the
+// new secret: sensitive values are sealed as in every manifest entry.
+func TestRevertSecretFile(t *testing.T) {
+	requireRoot(t)
+	dir := t.TempDir()
+	kinds := testKinds(dir)
+	m := newTestManifest(t)
+	path := filepath.Join(dir, "key.pem")
+	secret := func(v string) []Resource {
+		r := res("file", path, map[string]string{"content": v, "mode": "0600"})
+		r.Sensitive = []string{"content"}
+		return []Resource{r}
+	}
+	converge(t, kinds, m, secret("old-secret\n"))
+	applyGeneration(t, kinds, m, secret("new-secret\n"), "g2")
+	raw, err := os.ReadFile(m.Path)
+	if err != nil || strings.Contains(string(raw), "new-secret") {
+		t.Errorf("the new secret is in the manifest in clear (%v)", err)
+	}
+	_, m = revertAll(t, kinds, m)
+	if got, _ := os.ReadFile(path); string(got) != "old-secret\n" {
+		t.Errorf("content = %q", got)
+	}
+	converge(t, kinds, m, secret("old-secret\n"), NoOp)
+}
