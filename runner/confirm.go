@@ -94,14 +94,15 @@ func (s *Session) setArmed(name string, a *helper.Armed) {
 
 // Rearm gives every armed host the whole window again from now (after
 // apply and verify, so the window is the time left to confirm), and
-// returns the latest deadline.
-func (s *Session) Rearm(ctx context.Context) time.Time {
+// returns the latest deadline. A host that no longer answers (the change
+// cut it off) fails in res: it puts the apply back by itself.
+func (s *Session) Rearm(ctx context.Context, res *Result) time.Time {
 	var last time.Time
 	for _, name := range s.armedHosts() {
 		h := s.host(name)
 		resp, err := h.call(ctx, helper.Request{Op: helper.OpArm, Generation: s.Generation(), WindowMS: s.revert.window.Milliseconds()}, nil)
 		if err != nil {
-			s.progress(name, "could not extend the confirm window: %v", err)
+			s.lostAfterChange(name, err, res)
 			continue
 		}
 		s.setArmed(name, resp.Armed)
@@ -111,6 +112,27 @@ func (s *Session) Rearm(ctx context.Context) time.Time {
 		}
 	}
 	return last
+}
+
+// lostAfterChange records that an armed host stopped answering during or
+// after its changes: it cannot be confirmed, and puts itself back.
+func (s *Session) lostAfterChange(name string, err error, res *Result) {
+	s.revert.mu.Lock()
+	a := s.revert.armed[name]
+	delete(s.revert.armed, name)
+	s.revert.mu.Unlock()
+	when := "at its deadline"
+	if a != nil {
+		when = "from " + clock(a.Deadline)
+	}
+	msg := fmt.Sprintf("lost contact after the changes (%v): this host cannot be confirmed and puts this apply back by itself %s", err, when)
+	s.progress(name, "%s", msg)
+	s.emit(Event{Type: EventArmed, Host: name, Generation: s.Generation(), Error: msg})
+	for _, hr := range res.Hosts {
+		if hr.Host == name {
+			hr.Error = joinErr(hr.Error, msg)
+		}
+	}
 }
 
 // Armed names the hosts with a revert armed by this run.
@@ -123,6 +145,19 @@ func (s *Session) armedHosts() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Deadline is the latest deadline of the reverts this run armed.
+func (s *Session) Deadline() time.Time {
+	s.revert.mu.Lock()
+	defer s.revert.mu.Unlock()
+	var last time.Time
+	for _, a := range s.revert.armed {
+		if a != nil && a.Deadline.After(last) {
+			last = a.Deadline
+		}
+	}
+	return last
 }
 
 // ArmedHosts names the hosts with a revert armed by this run.

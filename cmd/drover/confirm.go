@@ -37,6 +37,9 @@ func applyWithRevert(ctx context.Context, e *env, s *runner.Session, p *runner.P
 	if res.Failed() && *rv.rollback {
 		s.RollBack(ctx, res, runner.FailureReason(res))
 	}
+	if *rv.window > 0 && len(s.ArmedHosts()) > 0 {
+		s.Rearm(ctx, res)
+	}
 	return res
 }
 
@@ -55,7 +58,7 @@ func keepOrRevert(ctx context.Context, e *env, s *runner.Session, dir string, rv
 	if len(s.ArmedHosts()) == 0 {
 		return true
 	}
-	deadline := s.Rearm(ctx)
+	deadline := s.Deadline()
 	if e.stream != nil {
 		return true
 	}

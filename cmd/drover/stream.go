@@ -122,7 +122,7 @@ func (s *stream) event(ev runner.Event) {
 			msg += ": the host puts this apply back at " + ev.Deadline.UTC().Format(time.RFC3339) + " unless confirmed"
 		}
 		if ev.Error != "" {
-			f["error"], level, msg = ev.Error, "error", msg+" failed: "+ev.Error
+			f["error"], level, msg = ev.Error, "error", ev.Host+": "+ev.Error
 		}
 	case runner.EventRevert:
 		f["id"], f["action"], f["reason"], f["ok"] = ev.ID, string(ev.Action), ev.Reason, ev.Error == ""
