@@ -343,6 +343,7 @@ func (s *session) locked(op string, fn func() Response) Response {
 // killed): the new one reverts at once. Called at every facts request, so
 // a host comes back at the next contact at the latest.
 func (s *session) rescue() {
+	s.resumeStale()
 	a, err := ReadArmed(s.stateDir)
 	if err != nil || a == nil || time.Now().Before(a.Deadline.Add(2*time.Second)) || waiting(a.PID) {
 		return
@@ -355,4 +356,38 @@ func (s *session) rescue() {
 		a.PID = pid
 		writeJSON(s.stateDir, ArmedFile, a)
 	}
+}
+
+// staleClaim is how old a claimed revert must be to be taken for one that
+// died half-way (a revert takes seconds; it holds the lock meanwhile).
+const staleClaim = 2 * time.Minute
+
+// resumeStale gives a revert that died half-way (the host rebooted while
+// it ran) back to a waiting process: the claimed file becomes the armed
+// file again, past its deadline, and rescue starts the process that puts
+// the rest back (Revert resumes from the steps still recorded). A claim is
+// stale when it is old, its process is gone, and nobody holds the lock
+// (every revert holds it while it runs).
+func (s *session) resumeStale() {
+	st, err := safefs.Lstat(filepath.Join(s.stateDir, ClaimedFile))
+	if err != nil || time.Since(time.Unix(st.Mtim.Unix())) < staleClaim || exists(s.stateDir, ArmedFile) {
+		return
+	}
+	var a Armed
+	if ok, err := readJSON(s.stateDir, ClaimedFile, &a); !ok || err != nil || waiting(a.PID) {
+		return
+	}
+	if s.lock == nil {
+		l, err := host.AcquireLock(s.lockPath(), fmt.Sprintf("drover-helper facts (pid %d): resuming a revert", os.Getpid()))
+		if err != nil {
+			return
+		}
+		defer l.Release()
+	}
+	dir, err := safefs.PrivateDir(s.stateDir, 0o700)
+	if err != nil {
+		return
+	}
+	defer dir.Close()
+	dir.Rename(ClaimedFile, ArmedFile)
 }

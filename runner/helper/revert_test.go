@@ -161,3 +161,41 @@ func TestRevertWithoutGenerationDoesNothing(t *testing.T) {
 		t.Errorf("report %+v, content %q", rep, h.content())
 	}
 }
+
+// A revert that died half-way (its claim old, its process gone, the lock
+// free) is resumed at the next contact.
+func TestStaleClaimIsResumed(t *testing.T) {
+	h := newRevertHarness(t)
+	if resp := h.apply("v1\n", ""); !resp.OK {
+		t.Fatal(resp.Error)
+	}
+	h.mustCall(Request{Op: OpArm, Generation: "g1", WindowMS: 1})
+	if resp := h.apply("v2\n", "g1"); !resp.OK {
+		t.Fatal(resp.Error)
+	}
+	a, _ := ReadArmed(h.state)
+	a.PID = 1 << 30 // gone
+	a.Deadline = time.Now().Add(-3 * time.Minute)
+	if err := writeJSON(h.state, ClaimedFile, a); err != nil {
+		t.Fatal(err)
+	}
+	removeState(h.state, ArmedFile)
+	old := time.Now().Add(-3 * time.Minute)
+	if err := os.Chtimes(filepath.Join(h.state, ClaimedFile), old, old); err != nil {
+		t.Fatal(err)
+	}
+	if resp := h.apply("v3\n", "g1"); resp.OK || !strings.Contains(resp.Error, "revert under way") {
+		t.Errorf("apply during a claimed revert: %+v", resp)
+	}
+	h.mustCall(Request{Op: OpFacts}) // resumes: the armed file is back, a waiting process started
+	if exists(h.state, ClaimedFile) || !exists(h.state, ArmedFile) {
+		t.Fatalf("stale claim not resumed")
+	}
+	var log bytes.Buffer
+	if err := WaitAndRevert(h.state, host.Env{RunDir: t.TempDir(), LogDir: t.TempDir()}, &log); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.content(); got != "v1\n" {
+		t.Errorf("content = %q\n%s", got, log.String())
+	}
+}
