@@ -25,9 +25,11 @@ type HostResult struct {
 	// Skipped are checks not run because the server they need failed.
 	Skipped []string `json:"skipped_checks,omitempty"`
 	// RolledBack are the resources put back to their previous attributes
-	// because their group failed elsewhere.
-	RolledBack []string `json:"rolled_back,omitempty"`
-	Error      string   `json:"error,omitempty"`
+	// because their group failed elsewhere, or, with RollbackReason, the
+	// whole apply put back (-rollback-on-failure).
+	RolledBack     []string `json:"rolled_back,omitempty"`
+	RollbackReason string   `json:"rollback_reason,omitempty"`
+	Error          string   `json:"error,omitempty"`
 	// Unreachable is set when drover could not connect to the host.
 	Unreachable bool `json:"unreachable,omitempty"`
 	// InSync counts the resources that needed no change.
@@ -85,6 +87,8 @@ func (r *HostResult) Status() string {
 	switch {
 	case r.Unreachable:
 		return "unreachable"
+	case r.RollbackReason != "":
+		return "rolled back"
 	case r.Error != "":
 		return "failed"
 	case len(r.Applied) > 0:
@@ -260,7 +264,7 @@ func (s *Session) applyOne(ctx context.Context, h *Host, n node) (host.Change, e
 	r := n.change.Resource
 	stop := s.stillRunning(h.Name, fmt.Sprintf("applying %s (%s)", DisplayID(r.ID()), strings.Join(r.Owners, ", ")),
 		changeEvent(EventApplyProgress, h.Name, n.change))
-	req := helper.Request{Op: helper.OpApply, Changes: []host.Change{n.change}}
+	req := helper.Request{Op: helper.OpApply, Changes: []host.Change{n.change}, Generation: s.Generation()}
 	_, err := h.call(ctx, req, nil)
 	stop()
 	if err != nil {

@@ -25,6 +25,11 @@ type Event struct {
 	Error   string
 	Check   *host.CheckResult // verify
 	Group   string            // rollback: the group that failed
+	// Reason says why a revert put a change back; Generation names the
+	// apply a revert was armed for or confirmed, Deadline when it fires.
+	Reason     string
+	Generation string
+	Deadline   time.Time
 }
 
 // EventType names an Event.
@@ -40,6 +45,12 @@ const (
 	EventApplyErrored  EventType = "apply_errored"
 	EventVerify        EventType = "verify_result"
 	EventRollback      EventType = "rollback"
+	// EventArmed: a revert is armed on the host (apply -confirm);
+	// EventConfirmed: it was disarmed (the apply stays); EventRevert: a
+	// change of this apply was put back (-rollback-on-failure).
+	EventArmed     EventType = "revert_armed"
+	EventConfirmed EventType = "revert_confirmed"
+	EventRevert    EventType = "revert"
 )
 
 func (s *Session) emit(ev Event) {

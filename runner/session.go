@@ -68,6 +68,9 @@ type Session struct {
 	Stats transport.Stats
 	// stopHeartbeat ends the pings that keep held host locks alive.
 	stopHeartbeat context.CancelFunc
+	// revert is the apply generation and the reverts it armed
+	// (confirm.go).
+	revert revertState
 }
 
 // Host is one server's connection, helper and facts. Err is set when the
@@ -81,10 +84,14 @@ type Host struct {
 	// Unreachable is set when Err is a failure to connect (not a helper,
 	// lock or plan error).
 	Unreachable bool
-	conn        transport.Conn
-	helper      *transport.HelperClient
-	mu          sync.Mutex // one request at a time on the helper
-	log         *slog.Logger
+	// Armed is the revert armed on the host when drover connected, and
+	// Report the last revert it made (apply -confirm).
+	Armed  *helper.Armed
+	Report *helper.RevertReport
+	conn   transport.Conn
+	helper *transport.HelperClient
+	mu     sync.Mutex // one request at a time on the helper
+	log    *slog.Logger
 	// calls and busy count the helper's round trips and their time (ns).
 	calls, busy atomic.Int64
 }
@@ -158,7 +165,7 @@ func (s *Session) connect(ctx context.Context, h *Host) error {
 	if err != nil {
 		return err
 	}
-	h.Facts = resp.Facts
+	h.Facts, h.Armed, h.Report = resp.Facts, resp.Armed, resp.Report
 	if srv.Local && h.Address == "" && h.Facts != nil {
 		h.Address = localAddress(h.Facts)
 	}

@@ -1,7 +1,9 @@
 // Command drover-helper is the small static binary drover runs on each
 // server: `drover-helper serve` speaks the helper protocol
 // (runner/helper) on stdin and stdout, `drover-helper version` prints the
-// protocol version.
+// protocol version, `drover-helper revert` puts back the apply generation
+// recorded in the manifest (apply -confirm; -wait waits for the armed
+// deadline first, -spawn starts such a waiting process detached).
 package main
 
 import (
@@ -11,6 +13,7 @@ import (
 	"os"
 
 	"github.com/drover/drover/runner/helper"
+	"github.com/drover/drover/runner/host"
 )
 
 func main() {
@@ -21,8 +24,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("drover-helper", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	stateDir := flags.String("state", helper.DefaultStateDir, "folder of the manifest and the lock")
+	wait := flags.Bool("wait", false, "revert: wait for the armed deadline, then revert unless confirmed")
+	spawn := flags.Bool("spawn", false, "revert: start a detached waiting revert and print its pid")
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: drover-helper [-state DIR] serve | version")
+		fmt.Fprintln(stderr, "usage: drover-helper [-state DIR] serve | version | revert [-wait | -spawn]")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -40,6 +45,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch rest[0] {
 	case "version":
 		fmt.Fprintln(stdout, helper.Version)
+		return 0
+	case "revert":
+		var err error
+		switch {
+		case *spawn:
+			err = helper.SpawnChild(*stateDir, stdout)
+		case *wait:
+			err = helper.WaitAndRevert(*stateDir, host.DefaultEnv(), stdout)
+		default:
+			err = helper.RevertNow(*stateDir, host.DefaultEnv(), stdout)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "drover-helper: revert: %v\n", err)
+			return 1
+		}
 		return 0
 	case "serve":
 		if err := helper.Serve(stdin, stdout, helper.ServerOptions{StateDir: *stateDir}); err != nil {

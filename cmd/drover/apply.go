@@ -21,6 +21,7 @@ func applyOrDestroy(e *env, name string, args []string) int {
 	f := newFlags(e, name).withVars()
 	rf := addRunFlags(f)
 	auto := f.Bool("auto-approve", false, "do not ask for confirmation (needed without a terminal)")
+	rv := addRevertFlags(f)
 	dir, ok := f.parseDir(e, args)
 	if !ok {
 		return 1
@@ -85,17 +86,20 @@ func applyOrDestroy(e *env, name string, args []string) int {
 		}
 		printPlan(e.stdout, p, e.colorFor(e.stdout))
 	}
+	if e.stream == nil {
+		printRevertNotes(e.stdout, s)
+	}
 	if p.HasChanges() && !*auto && !confirm(e, approvalQuestion(name)) {
 		fmt.Fprintf(e.stdout, "\n%s cancelled.\n", map[string]string{"apply": "Apply", "destroy": "Destroy"}[name])
 		return 1
 	}
-	res := s.Apply(ctx, p)
+	res := applyWithRevert(ctx, e, s, p, rv)
 	if e.stream != nil {
 		e.stream.recap(res, name)
 	} else {
 		printRecap(e.stdout, res, name == "destroy", e.colorFor(e.stdout))
 	}
-	if res.Failed() {
+	if !keepOrRevert(ctx, e, s, dir, rv, res) || res.Failed() {
 		return 1
 	}
 	return 0

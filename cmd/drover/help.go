@@ -42,7 +42,14 @@ var helps = map[string]helpText{
 			"per host. Without a terminal it needs -auto-approve or a saved plan. A saved plan\n" +
 			"is refused when the configuration or a host changed since it was made.",
 		[]string{"drover apply", "drover apply -auto-approve -limit s1,s2", "drover apply tfplan",
-			"drover apply -auto-approve -json | jq -c 'select(.type==\"recap\")'"}},
+			"drover apply -auto-approve -json | jq -c 'select(.type==\"recap\")'",
+			"drover apply -confirm 2m", "drover apply -auto-approve -rollback-on-failure"}},
+	"confirm": {"drover confirm [flags] [DIR]",
+		"Keep the changes of an `apply -confirm`: disarm, on every host, the revert it armed.\n" +
+			"A host whose window already ran out has put the apply back by itself and says so\n" +
+			"(exit 1). Without a confirm, every changed host reverts at the deadline, even\n" +
+			"when the controller can no longer reach it.",
+		[]string{"drover confirm", "drover confirm -limit s2 cluster/"}},
 	"destroy": {"drover destroy [flags] [DIR]",
 		"Remove everything drover made on the servers (read from each host's manifest),\n" +
 			"restoring sysctls to their previous values. Asks first unless -auto-approve.",

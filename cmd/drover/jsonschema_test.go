@@ -137,17 +137,23 @@ func TestSchemas(t *testing.T) {
 		{Type: runner.EventRollback, Host: "s1", ID: "container/web-1", Group: "job.web"},
 		{Type: runner.EventRollback, Host: "s1", ID: "container/web-2", Group: "job.web", Error: "gone"},
 		{Type: runner.EventVerify, Host: "s1", Check: check},
+		{Type: runner.EventArmed, Host: "s1", Generation: "g", Deadline: time.Date(2026, 12, 6, 1, 2, 0, 0, time.UTC)},
+		{Type: runner.EventArmed, Host: "s2", Generation: "g", Error: "a revert is armed"},
+		{Type: runner.EventConfirmed, Host: "s1", Generation: "g"},
+		{Type: runner.EventRevert, Host: "s1", Action: host.Update, ID: "file//etc/x", Reason: "verify failed on s1 (s1 reaches s2)"},
+		{Type: runner.EventRevert, Host: "s1", Action: host.Create, ID: "link/vx1", Reason: "verify failed", Error: "busy"},
 	} {
 		st.event(ev)
 	}
 	st.recap(&runner.Result{Hosts: []*runner.HostResult{{Host: "s1", Applied: []host.Change{upd}, Checks: []host.CheckResult{*check}},
-		{Host: "s2", Unreachable: true, Error: "no route"}}}, "apply")
+		{Host: "s2", Unreachable: true, Error: "no route"},
+		{Host: "s3", Applied: []host.Change{upd}, RolledBack: []string{"file//etc/x"}, RollbackReason: "verify failed", Error: "verify failed"}}}, "apply")
 	seen, err := checkJSON(s, out.Bytes(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(seen) != 14 {
-		t.Errorf("message types seen: %v, want all 14", seen)
+	if len(seen) != 17 {
+		t.Errorf("message types seen: %v, want all 17", seen)
 	}
 	if strings.Contains(out.String(), "secret") || strings.Contains(out.String(), `\u0000`) {
 		t.Errorf("a sensitive value or the unknown marker in the stream:\n%s", out.String())

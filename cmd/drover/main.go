@@ -51,6 +51,7 @@ func commands() map[string]command {
 		"plan":     {"show what apply would change, host by host", cmdPlan},
 		"apply":    {"make the servers match the configuration, then verify", cmdApply},
 		"destroy":  {"remove everything drover made on the servers", cmdDestroy},
+		"confirm":  {"keep an apply -confirm: disarm the revert on every host", cmdConfirm},
 		"graph":    {"print the resource dependency graph as DOT", cmdGraph},
 		"show":     {"show declared and live state (networks, bgp, lbs, vips, jobs, ...)", cmdShow},
 		"lab":      {"a disposable local lab of the declared servers", cmdLab},

@@ -41,6 +41,7 @@ func cmdPlan(e *env, args []string) int {
 	}
 	var p *runner.Plan
 	var err error
+	var notes map[string][]string
 	if *offline {
 		if p, err = runner.OfflinePlan(c, rf.limits()); err != nil {
 			return fail(e, err)
@@ -57,13 +58,25 @@ func cmdPlan(e *env, args []string) int {
 		if p, err = s.Plan(ctx, *destroy); err != nil {
 			return fail(e, err)
 		}
+		notes = s.RevertNotes()
+		if !*rf.asJSON {
+			notesTo := e.stdout
+			if *format != "text" {
+				notesTo = e.stderr
+			}
+			printRevertNotes(notesTo, s)
+		}
 	}
 	if p.ConfigHash, err = configHash(dir); err != nil {
 		return fail(e, err)
 	}
 	switch {
 	case *rf.asJSON:
-		writeJSON(e, toJSONPlan(p))
+		jp := toJSONPlan(p)
+		for i := range jp.Hosts {
+			jp.Hosts[i].Notes = notes[jp.Hosts[i].Host]
+		}
+		writeJSON(e, jp)
 	case *format == "markdown":
 		printPlanMarkdown(e.stdout, p)
 	default:

@@ -129,6 +129,8 @@ type jsonHost struct {
 	// Unreachable is set when Error is a failure to connect.
 	Unreachable bool         `json:"unreachable,omitempty"`
 	Changes     []jsonChange `json:"changes"`
+	// Notes say what the host reverted by itself, or has armed.
+	Notes []string `json:"notes,omitempty"`
 }
 
 type jsonChange struct {

@@ -114,6 +114,22 @@ func (s *stream) event(ev runner.Event) {
 		if !c.OK {
 			level = "warn"
 		}
+	case runner.EventArmed, runner.EventConfirmed:
+		f["generation"], f["ok"] = ev.Generation, ev.Error == ""
+		msg = fmt.Sprintf("%s: %s", ev.Host, map[runner.EventType]string{runner.EventArmed: "revert armed", runner.EventConfirmed: "confirmed"}[ev.Type])
+		if !ev.Deadline.IsZero() {
+			f["deadline"] = ev.Deadline.UTC().Format(time.RFC3339)
+			msg += ": the host puts this apply back at " + ev.Deadline.UTC().Format(time.RFC3339) + " unless confirmed"
+		}
+		if ev.Error != "" {
+			f["error"], level, msg = ev.Error, "error", ev.Host+": "+ev.Error
+		}
+	case runner.EventRevert:
+		f["id"], f["action"], f["reason"], f["ok"] = ev.ID, string(ev.Action), ev.Reason, ev.Error == ""
+		msg = fmt.Sprintf("%s: rolled back %s %s (%s)", ev.Host, ev.Action, ev.ID, ev.Reason)
+		if ev.Error != "" {
+			f["error"], level, msg = ev.Error, "error", msg+": "+ev.Error
+		}
 	case runner.EventRollback:
 		f["id"], f["owners"], f["group"], f["ok"] = ev.ID, ev.Owners, ev.Group, ev.Error == ""
 		msg = fmt.Sprintf("%s: rolled back %s (%s failed)", ev.Host, ev.ID, ev.Group)
@@ -141,6 +157,9 @@ func (s *stream) recap(res *runner.Result, operation string) {
 			"rolled_back": c.RolledBack, "checks": len(h.Checks), "checks_ok": ok}
 		if h.Error != "" {
 			m["error"] = h.Error
+		}
+		if h.RollbackReason != "" {
+			m["rollback_reason"] = h.RollbackReason
 		}
 		hosts = append(hosts, m)
 		switch h.Status() {

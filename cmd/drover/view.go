@@ -148,7 +148,7 @@ func orUnknown(s string) string {
 // shape of Ansible's PLAY RECAP, then one summary line.
 func printRecap(w io.Writer, res *runner.Result, destroy bool, pal palette) {
 	fmt.Fprintln(w, "\n"+pal.bold("Recap:"))
-	failed, unreachable := 0, 0
+	failed, unreachable, rolledBack := 0, 0, 0
 	for _, h := range res.Hosts {
 		c := h.Recap()
 		line := fmt.Sprintf("  %-12s %s ok=%d %s replaced=%d %s %s skipped=%d",
@@ -172,17 +172,25 @@ func printRecap(w io.Writer, res *runner.Result, destroy bool, pal palette) {
 		if h.Error != "" {
 			line += "\n      " + h.Error
 		}
+		if h.RollbackReason != "" {
+			line += fmt.Sprintf("\n      rolled back: %d change(s) of this apply put back, newest first, because %s", len(h.RolledBack), h.RollbackReason)
+		}
 		fmt.Fprintln(w, line)
 		switch h.Status() {
 		case "failed":
 			failed++
 		case "unreachable":
 			unreachable++
+		case "rolled back":
+			rolledBack++
 		}
 	}
 	trouble := ""
 	if unreachable > 0 {
 		trouble = fmt.Sprintf(", %d host(s) unreachable", unreachable)
+	}
+	if rolledBack > 0 {
+		trouble += fmt.Sprintf(", %d host(s) rolled back", rolledBack)
 	}
 	if destroy {
 		if failed+unreachable > 0 {

@@ -56,6 +56,21 @@ const (
 	// (its controller vanished with a cut network, say) releases the lock
 	// and exits, so the next apply is not locked out.
 	OpPing = "ping"
+	// OpArm opens a revert generation named Generation and arms a revert
+	// on the host (revert.go): a detached process that, unless OpConfirm
+	// comes first, puts back every change of the generation WindowMS
+	// milliseconds after the last OpApply or OpArm of it. Refused while
+	// another generation is armed; for the same one it extends the
+	// deadline.
+	OpArm = "arm"
+	// OpConfirm disarms the revert and closes the generation: the apply
+	// stays. Answers with Armed (what was confirmed), or with Report when
+	// the host already put itself back.
+	OpConfirm = "confirm"
+	// OpRevert disarms the revert and puts back every change of the open
+	// generation now, newest first (apply -rollback-on-failure); Reason
+	// says why, for the report.
+	OpRevert = "revert"
 )
 
 // Request is one line from the client.
@@ -67,6 +82,12 @@ type Request struct {
 	Fingerprint string          `json:"fingerprint,omitempty"`
 	Checks      []host.Check    `json:"checks,omitempty"`
 	Holder      string          `json:"holder,omitempty"`
+	// Generation names the apply whose changes are recorded for a revert
+	// (OpApply, OpArm, OpConfirm, OpRevert); WindowMS is the confirm
+	// window (OpArm); Reason why a revert is asked for (OpRevert).
+	Generation string `json:"generation,omitempty"`
+	WindowMS   int64  `json:"window_ms,omitempty"`
+	Reason     string `json:"reason,omitempty"`
 }
 
 // Event is a progress line during OpApply: one per change, when it is done.
@@ -92,6 +113,11 @@ type Response struct {
 	Fingerprint string             `json:"fingerprint,omitempty"`
 	Results     []host.CheckResult `json:"results,omitempty"`
 	Manifest    []host.Resource    `json:"manifest,omitempty"`
+	// Armed is the host's armed revert (OpFacts, OpArm, OpConfirm);
+	// Report the last revert the host made by itself or was asked for
+	// (OpFacts, OpConfirm, OpRevert).
+	Armed  *Armed        `json:"armed,omitempty"`
+	Report *RevertReport `json:"revert_report,omitempty"`
 }
 
 // Envelope tells an Event line from a Response line: only events have a

@@ -26,6 +26,10 @@ type ServerOptions struct {
 	// IdleTimeout overrides the protocol's IdleTimeout (tests); negative
 	// means never.
 	IdleTimeout time.Duration
+	// Spawn starts the detached process that waits for an armed revert's
+	// deadline and returns its pid (default SpawnRevert; tests replace
+	// it).
+	Spawn func(stateDir string) (int, error)
 }
 
 // DefaultStateDir is where a helper keeps its manifest and lock.
@@ -121,6 +125,13 @@ type session struct {
 	// apply.
 	steps int
 	fault *faultPlan
+	// holder names who holds the lock (for an armed revert's record);
+	// spawn starts the waiting revert process.
+	holder string
+	spawn  func(stateDir string) (int, error)
+	// generation is the apply generation this session applies (its
+	// armed revert is extended while the controller talks to it).
+	generation string
 }
 
 func newSession(out io.Writer, opts ServerOptions) *session {
@@ -131,7 +142,11 @@ func newSession(out io.Writer, opts ServerOptions) *session {
 	if env == (host.Env{}) {
 		env = host.DefaultEnv()
 	}
-	return &session{enc: json.NewEncoder(out), stateDir: opts.StateDir, env: env, kinds: host.NewKinds(env)}
+	spawn := opts.Spawn
+	if spawn == nil {
+		spawn = SpawnRevert
+	}
+	return &session{enc: json.NewEncoder(out), stateDir: opts.StateDir, env: env, kinds: host.NewKinds(env), spawn: spawn}
 }
 
 func (s *session) close() { s.lock.Release() }
@@ -175,6 +190,12 @@ func (s *session) handle(req Request) (resp Response, writeErr error) {
 		return s.takeLock(req), nil
 	case OpPing:
 		return Response{OK: true}, nil
+	case OpArm:
+		return s.locked("arm", func() Response { return s.arm(req) }), nil
+	case OpConfirm:
+		return s.locked("confirm", func() Response { return s.confirm(req) }), nil
+	case OpRevert:
+		return s.locked("revert", func() Response { return s.revertNow(req) }), nil
 	}
 	return fail(fmt.Errorf("unknown op %q (this helper speaks protocol %d)", req.Op, Version)), nil
 }
@@ -190,7 +211,11 @@ func (s *session) facts() Response {
 	if m, err := host.LoadManifest(s.manifestPath()); err == nil {
 		f.Outputs = host.ManifestOutputs(s.kinds, m)
 	}
-	return Response{OK: true, Facts: &f}
+	s.rescue()
+	resp := Response{OK: true, Facts: &f}
+	resp.Armed, _ = ReadArmed(s.stateDir)
+	resp.Report, _ = ReadReport(s.stateDir)
+	return resp
 }
 
 func (s *session) plan(req Request) Response {
@@ -214,6 +239,9 @@ func (s *session) apply(req Request) (Response, error) {
 	}
 	m, err := host.LoadManifest(s.manifestPath())
 	if err != nil {
+		return fail(err), nil
+	}
+	if err := s.gateApply(req, m); err != nil {
 		return fail(err), nil
 	}
 	if req.Fingerprint != "" {
@@ -262,6 +290,7 @@ func (s *session) apply(req Request) (Response, error) {
 }
 
 func (s *session) check(req Request) Response {
+	s.extendOwn()
 	m, err := host.LoadManifest(s.manifestPath())
 	if err != nil {
 		return fail(err)
@@ -301,7 +330,7 @@ func (s *session) acquire(holder string) error {
 	if err != nil {
 		return err
 	}
-	s.lock = l
+	s.lock, s.holder = l, holder
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 )
@@ -42,6 +43,21 @@ func (m *Manifest) journal(r Resource, saved map[string]string) error {
 	m.Record(r, saved)
 	m.Entries[m.index(r.ID())].Pending = true
 	return m.Save()
+}
+
+// saveBefore records, in an open generation, what r is before a delete or
+// replace and saves the manifest before anything is removed.
+func (m *Manifest) saveBefore(k Kind, action Action, r Resource, prev ManifestEntry, recorded bool) error {
+	if m.Generation == nil {
+		return nil
+	}
+	if err := m.recordBefore(k, action, r, prev, recorded); err != nil {
+		return err
+	}
+	if err := m.Save(); err != nil {
+		return fmt.Errorf("%s: recording the change before making it: %w", r.ID(), err)
+	}
+	return nil
 }
 
 func (fileKind) Snapshot(r Resource, saved map[string]string) map[string]string {

@@ -32,7 +32,7 @@ func AcquireLock(path, holder string) (*Lock, error) {
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	text := fmt.Sprintf("%s\n%s\n", oneLine(holder), time.Now().UTC().Format(time.RFC3339))
+	text := fmt.Sprintf("%s\n%s\npid %d\n", oneLine(holder), time.Now().UTC().Format(time.RFC3339), os.Getpid())
 	if err := writeHolder(f, text); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("lock %s: %w", path, err)
@@ -62,7 +62,7 @@ func writeHolder(f *os.File, text string) error {
 
 func lockedError(path string) error {
 	data, _ := readFile(path)
-	lines := strings.SplitN(strings.TrimSpace(string(data)), "\n", 2)
+	lines := strings.SplitN(strings.TrimSpace(string(data)), "\n", 3)
 	holder, since := "another session", "an unknown time"
 	if len(lines) > 0 && lines[0] != "" {
 		holder = lines[0]
@@ -79,4 +79,32 @@ func oneLine(s string) string {
 		return "an unnamed session"
 	}
 	return s
+}
+
+// LockHolderPID returns the process id of the lock's current (or last)
+// holder, as it recorded it, or 0.
+func LockHolderPID(path string) int {
+	data, err := readFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		var pid int
+		if _, err := fmt.Sscanf(l, "pid %d", &pid); err == nil && pid > 0 {
+			return pid
+		}
+	}
+	return 0
+}
+
+// AcquireLockWait is AcquireLock retried every 100ms until timeout.
+func AcquireLockWait(path, holder string, timeout time.Duration) (*Lock, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		l, err := AcquireLock(path, holder)
+		if err == nil || time.Now().After(deadline) || !strings.Contains(err.Error(), "host is locked by") {
+			return l, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -27,6 +27,9 @@ type Manifest struct {
 	Path    string          `json:"-"`
 	Version int             `json:"version"`
 	Entries []ManifestEntry `json:"entries"`
+	// Generation is the revert record of the apply under way or armed
+	// (revert.go); nil when none is open.
+	Generation *Generation `json:"generation,omitempty"`
 }
 
 // manifestVersion is the format version of manifest.json.

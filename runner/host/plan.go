@@ -163,6 +163,9 @@ func ApplyChangeJournaled(kinds Kinds, c Change, m *Manifest, hook func(stage st
 		m.Record(r, prev.Saved)
 		return nil
 	case Delete:
+		if err := m.saveBefore(k, c.Action, r, prev, recorded); err != nil {
+			return err
+		}
 		if err := k.Delete(r, prev.Saved); err != nil {
 			return fmt.Errorf("%s: delete: %w", r.ID(), err)
 		}
@@ -172,6 +175,9 @@ func ApplyChangeJournaled(kinds Kinds, c Change, m *Manifest, hook func(stage st
 		old := r
 		if recorded {
 			old = prev.Resource
+		}
+		if err := m.saveBefore(k, c.Action, r, prev, recorded); err != nil {
+			return err
 		}
 		if err := k.Delete(old, prev.Saved); err != nil {
 			return fmt.Errorf("%s: replace: delete: %w", r.ID(), err)
@@ -184,6 +190,11 @@ func ApplyChangeJournaled(kinds Kinds, c Change, m *Manifest, hook func(stage st
 	}
 	if err := checkKnown(r); err != nil {
 		return err
+	}
+	if c.Action != Replace {
+		if err := m.recordBefore(k, c.Action, r, prev, recorded); err != nil {
+			return err
+		}
 	}
 	pre := snapshot(k, r, prev.Saved)
 	if err := m.journal(r, pre); err != nil {

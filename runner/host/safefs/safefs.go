@@ -608,3 +608,19 @@ func closeIfNot(cur, keep *Dir) {
 		cur.Close()
 	}
 }
+
+// Rename renames from to to within the directory, replacing to; it fails
+// with an error that matches os.ErrNotExist when from is missing, so two
+// processes can race for a file and exactly one wins.
+func (d *Dir) Rename(from, to string) error {
+	if err := validName(from); err != nil {
+		return err
+	}
+	if err := validName(to); err != nil {
+		return err
+	}
+	if err := unix.Renameat(d.fd, from, d.fd, to); err != nil {
+		return fmt.Errorf("rename %s: %w", d.join(from), asNotExist(err))
+	}
+	return nil
+}
