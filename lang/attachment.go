@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -179,6 +180,10 @@ func (l *loader) checkAttachAddress(d *attachDecl, a *Attachment, subnet netip.P
 			a.Address, subnet, a.Network, exampleHost(subnet))})
 		return
 	}
+	if c.servesDHCP(a.Network, a.Server) && inDHCPPool(p, p.Addr()) {
+		l.report(addr, staticInPool(p, p.Addr(), fmt.Sprintf("%q", a.Network)))
+		return
+	}
 	key := a.Server + "\x00" + a.Network + "\x00" + p.Addr().String()
 	if first, dup := seen[key]; dup {
 		l.report(addr, problem{"Address used twice", fmt.Sprintf(
@@ -232,4 +237,37 @@ func exampleHost(subnet netip.Prefix) string {
 		a[3] += 2
 	}
 	return netip.PrefixFrom(netip.AddrFrom4(a), subnet.Bits()).String()
+}
+
+// servesDHCP says whether drover's dnsmasq leases addresses on network
+// (AttachSubnet: the container subnet of server).
+func (c *Cluster) servesDHCP(network, server string) bool {
+	if network == AttachSubnet {
+		s := c.Server(server)
+		return s != nil && s.DHCP
+	}
+	n := c.NetworkNamed(network)
+	return n != nil && n.VXLAN != nil && n.VXLAN.DHCP
+}
+
+// inDHCPPool says whether a is in the DHCP pool of subnet: its upper
+// half without the broadcast address (modules/blocks.DHCP.Range).
+func inDHCPPool(subnet netip.Prefix, a netip.Addr) bool {
+	subnet = subnet.Masked()
+	if !a.Is4() || !subnet.Addr().Is4() || subnet.Bits() > maxDHCPBits || !subnet.Contains(a) {
+		return false
+	}
+	b := a.As4()
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	host := v & (uint32(1)<<(32-subnet.Bits()) - 1)
+	return host >= uint32(1)<<(31-subnet.Bits()) && a != lastAddr(subnet)
+}
+
+// staticInPool is the problem of a static address inside the DHCP pool
+// of a network drover's dnsmasq serves (it leases those without a ping).
+func staticInPool(subnet netip.Prefix, a netip.Addr, network string) problem {
+	first, _ := netip.ParsePrefix(subnet.Masked().Addr().String() + "/" + strconv.Itoa(subnet.Bits()+1))
+	return problem{"Static address in the DHCP pool", fmt.Sprintf(
+		"%s is in the DHCP pool of %s (the upper half of %s), where dnsmasq leases addresses; pick one of the lower half, %s.",
+		a, network, subnet.Masked(), first)}
 }

@@ -158,6 +158,9 @@ func (l *loader) validateInterface(nd *nestedDecl, iface ContainerInterface, k *
 		network = SubnetNetwork + ":" + k.Servers[0]
 	}
 	l.checkStatic(addrNode.rng, addrNode.ctxRange, addr, subnet, network, "container "+k.Name, claimed)
+	if p, err := netip.ParsePrefix(subnet); err == nil && len(k.Servers) == 1 && c.servesDHCP(iface.Network, k.Servers[0]) && inDHCPPool(p, addr) {
+		l.report(addrNode, staticInPool(p, addr, network))
+	}
 	if iface.Gateway != "" {
 		if gw, p := parseAddress(iface.Gateway); !p.ok() || !gw.Is4() {
 			l.report(nd.attrs["gateway"], problem{"Invalid gateway", fmt.Sprintf(

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/drover/drover/runner/host"
@@ -70,6 +71,11 @@ type DHCP struct {
 	// of DOMAIN are asked there (the .consul domain of a local Consul
 	// agent, lang.Cluster.DNSForwards).
 	Forward []string
+	// Static are addresses the cluster gives out itself on the subnet
+	// (members' overlay addresses): those inside the pool are reserved,
+	// so that dnsmasq, which runs without its ping check, never leases
+	// them.
+	Static []netip.Addr
 	// Facts of the host, nil when unknown: on systemd hosts Debian's own
 	// dnsmasq.service is stopped and disabled (see SystemServiceOff).
 	Facts *host.Facts
@@ -94,6 +100,23 @@ func (d DHCP) Range() (start, end netip.Addr, err error) {
 	return start, end, err
 }
 
+// reserved are the static addresses inside the pool start..end, sorted
+// and without duplicates.
+func (d DHCP) reserved(start, end netip.Addr) []string {
+	var in []netip.Addr
+	for _, a := range d.Static {
+		if a.Compare(start) >= 0 && a.Compare(end) <= 0 && !slices.Contains(in, a) {
+			in = append(in, a)
+		}
+	}
+	slices.SortFunc(in, netip.Addr.Compare)
+	out := make([]string, len(in))
+	for i, a := range in {
+		out[i] = a.String()
+	}
+	return out
+}
+
 // AddTo adds the package, config file and service of the dnsmasq instance.
 func (d DHCP) AddTo(s *Set, after ...string) error {
 	start, end, err := d.Range()
@@ -109,7 +132,7 @@ func (d DHCP) AddTo(s *Set, after ...string) error {
 		"Domain": d.Domain, "RangeStart": start.String(), "RangeEnd": end.String(),
 		"Netmask": Netmask(d.Subnet), "Router": d.Router, "Address": d.Address.String(),
 		"MTU": d.MTU, "Hostname": d.Hostname, "HostsDir": HostsDir,
-		"Forward": d.Forward,
+		"Forward": d.Forward, "Reserved": d.reserved(start, end),
 	})
 	if err != nil {
 		return err

@@ -139,15 +139,15 @@ func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward
 		addPingCheck(set, n, ep, peer, mtu)
 	}
 	if v.DHCP && ep.server.Name == v.DHCPHost {
-		if err := dhcp(set, n, subnet, ep, mtu, addr, forward); err != nil {
+		if err := dhcp(set, n, subnet, eps, i, mtu, addr, forward); err != nil {
 			return nil, err
 		}
 	}
 	return set, nil
 }
 
-func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, ep endpoint, mtu, after string, forward []string) error {
-	v := n.VXLAN
+func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, mtu, after string, forward []string) error {
+	v, ep := n.VXLAN, eps[i]
 	gw, err := netip.ParseAddr(ep.overlay)
 	if err != nil {
 		return fmt.Errorf("network %s: the DHCP host %s needs a known overlay address (set member address)", n.Name, ep.server.Name)
@@ -155,6 +155,11 @@ func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, ep endpoint, mt
 	d := blocks.DHCP{
 		Owner: Owner(n), Interface: v.Bridge, Subnet: subnet, Address: gw,
 		Domain: v.Domain, Hostname: ep.server.Name, Facts: ep.facts, Forward: forward,
+	}
+	for _, peer := range eps {
+		if a, err := netip.ParseAddr(peer.overlay); err == nil {
+			d.Static = append(d.Static, a)
+		}
 	}
 	if mtu != host.Unknown {
 		d.MTU = mtu
