@@ -36,9 +36,11 @@
 //	server "s1" {
 //	  address   = "198.51.100.1"       # required, IPv4 or IPv6
 //	  interface = "eth0"               # optional
-//	  subnet    = "100.65.1.0/24"      # container subnet, optional
+//	  subnet    = "100.65.1.0/24"      # container subnet, optional; NATed out, except to
+//	                                   # subnets a BGP/WireGuard network routes to it
 //	  bridge    = "cbr0"               # default "cbr0"
-//	  dhcp      = true                 # default true
+//	  dhcp      = true                 # default true; DHCP pool: upper half of subnet
+//	                                   # (static addresses go in the lower half)
 //	  domain    = "app"                # default "app"
 //	  labels    = { role = "web" }
 //	  ssh {  # optional override of the cluster's ssh
@@ -54,7 +56,7 @@
 //	  port       = 4789                # default 4789
 //	  group      = "239.1.1.1"         # optional IPv4 multicast group; absent = unicast
 //	  mtu        = 1450                # optional, 576..9000; 0 in the model = derived later
-//	  dhcp       = true                # default true
+//	  dhcp       = true                # default true; pool: upper half of subnet
 //	  dhcp_host  = "s1"                # default the first member
 //	  domain     = "vxapp"             # default "vxapp"
 //	  masquerade = true                # default true

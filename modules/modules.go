@@ -42,7 +42,7 @@ func Expand(c *lang.Cluster, facts map[string]*host.Facts) (*Desired, error) {
 	}
 	for _, s := range c.Servers {
 		d.host(s.Name)
-		set, err := server.Expand(s, facts[s.Name], c.DNSForwards()...)
+		set, err := server.Expand(s, facts[s.Name], c.RoutedSubnets(s.Name), c.DNSForwards()...)
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue

@@ -172,9 +172,17 @@ func SystemServiceOff(s *Set, name, pkg string, f *host.Facts) string {
 }
 
 // Masquerade adds IP forwarding and an nftables table of its own that
-// masquerades traffic leaving the given subnets.
-func Masquerade(s *Set, table string, subnets []string) error {
-	content, err := templates.Render("nat.nft.tmpl", map[string]any{"Table": table, "Subnets": subnets})
+// masquerades traffic leaving the given subnets, except to routed: the
+// subnets the cluster routes between its servers (lang.Cluster.
+// RoutedSubnets), which see the containers' own addresses.
+func Masquerade(s *Set, table string, subnets, routed []string) error {
+	var keep []string
+	for _, r := range routed {
+		if !slices.Contains(subnets, r) {
+			keep = append(keep, r)
+		}
+	}
+	content, err := templates.Render("nat.nft.tmpl", map[string]any{"Table": table, "Subnets": subnets, "Routed": keep})
 	if err != nil {
 		return err
 	}

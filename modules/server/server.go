@@ -17,9 +17,11 @@ import (
 func Owner(s *lang.Server) string { return "server." + s.Name }
 
 // Expand returns what server s itself wants on its host. facts may be nil
-// (offline); nothing here depends on them. forward are the DNS domains its
-// dnsmasq forwards (blocks.DHCP.Forward).
-func Expand(s *lang.Server, facts *host.Facts, forward ...string) (*blocks.Set, error) {
+// (offline); nothing here depends on them. routed are the subnets the
+// cluster routes to this server (not masqueraded, lang.Cluster.
+// RoutedSubnets); forward are the DNS domains its dnsmasq forwards
+// (blocks.DHCP.Forward).
+func Expand(s *lang.Server, facts *host.Facts, routed []string, forward ...string) (*blocks.Set, error) {
 	set := &blocks.Set{Owner: Owner(s)}
 	if s.Subnet == "" {
 		return set, nil
@@ -36,7 +38,7 @@ func Expand(s *lang.Server, facts *host.Facts, forward ...string) (*blocks.Set, 
 	addr := set.Add("addr", s.Bridge+"/"+netip.PrefixFrom(gw, subnet.Bits()).String(), map[string]string{
 		"dev": s.Bridge, "cidr": netip.PrefixFrom(gw, subnet.Bits()).String(),
 	}, br)
-	if err := blocks.Masquerade(set, blocks.TableName("server", s.Name), []string{subnet.String()}); err != nil {
+	if err := blocks.Masquerade(set, blocks.TableName("server", s.Name), []string{subnet.String()}, routed); err != nil {
 		return nil, err
 	}
 	set.Check("link", "container bridge "+s.Bridge+" is up", map[string]string{"name": s.Bridge})

@@ -55,7 +55,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 	}
 	out := make(map[string]*blocks.Set, len(eps))
 	for i, ep := range eps {
-		set, err := member(n, subnet, eps, i, c.DNSForwards())
+		set, err := member(n, subnet, eps, i, c.DNSForwards(), c.RoutedSubnets(ep.server.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +105,7 @@ func linkInterface(f *host.Facts, name, address string) (host.Interface, bool) {
 	return f.Interface(f.DefaultIface)
 }
 
-func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward []string) (*blocks.Set, error) {
+func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward, routed []string) (*blocks.Set, error) {
 	v, ep := n.VXLAN, eps[i]
 	set := &blocks.Set{Owner: Owner(n)}
 	mtu := host.Unknown
@@ -139,14 +139,14 @@ func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward
 		addPingCheck(set, n, ep, peer, mtu)
 	}
 	if v.DHCP && ep.server.Name == v.DHCPHost {
-		if err := dhcp(set, n, subnet, eps, i, mtu, addr, forward); err != nil {
+		if err := dhcp(set, n, subnet, eps, i, mtu, addr, forward, routed); err != nil {
 			return nil, err
 		}
 	}
 	return set, nil
 }
 
-func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, mtu, after string, forward []string) error {
+func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, mtu, after string, forward, routed []string) error {
 	v, ep := n.VXLAN, eps[i]
 	gw, err := netip.ParseAddr(ep.overlay)
 	if err != nil {
@@ -166,7 +166,7 @@ func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, eps []endpoint,
 	}
 	if v.Masquerade {
 		d.Router = gw.String()
-		if err := blocks.Masquerade(set, blocks.TableName("net", n.Name), []string{subnet.String()}); err != nil {
+		if err := blocks.Masquerade(set, blocks.TableName("net", n.Name), []string{subnet.String()}, routed); err != nil {
 			return err
 		}
 	}
