@@ -47,7 +47,7 @@ var attrGrammars = map[string]*grammar{
 	"webserver.resolvers": gIP, "webserver.publish": gPublish, "webserver.hosts_on": gServerRef,
 	"webserver.app.upstream": gHostPort,
 	"vip.name":               gIdent, "vip.address": gIPv4OK, "vip.servers": gServerRef, "vip.track": gArgv,
-	"vip.advert_interval": gDuration, "vip.interface": gIfname,
+	"vip.advert_interval": gDuration, "vip.interface": gIfname, "vip.track_interval": gDuration,
 	"database.server": gServerRef, "database.name": gSQLName, "database.user": gSQLName,
 	"database.password": gPassword, "database.allow": gCIDR, "database.listen": gIP,
 

@@ -224,6 +224,9 @@
 //	  router_id       = 51             # VRRP id 1..255, default the address's last byte
 //	  multicast       = false          # default unicast to the other servers
 //	  track           = "/usr/bin/pgrep -x haproxy"  # while it fails, the server lets go
+//	  track_interval  = "1s"           # run track every 1s..4294s (whole seconds)
+//	  track_fall      = 2              # failures in a row that take the server out, 1..255
+//	  track_rise      = 2              # successes in a row that bring it back, 1..255
 //	  advert_interval = "1s"           # 10ms..40s; below 1s uses VRRPv3
 //	  interface       = "eth0"         # default the interface holding each server's address
 //	}
@@ -483,7 +486,8 @@
 // addservice, addcheck, pubservice, pubcheck, services):
 //
 //	consul {
-//	  binary     = "/usr/local/bin/consul" # consul on the servers (default; /usr/bin/consul with package)
+//	  binary     = "/usr/local/bin/consul" # consul on the servers (default; /usr/bin/consul with package);
+//	                                       # without source or package, plan fails on a server without it
 //	  source     = "files/consul"          # a text file drover copies to binary (a script), or
 //	  package    = "consul"                # an apt package from a source you configured
 //	  datacenter = "dc1"

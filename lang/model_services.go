@@ -116,7 +116,14 @@ type VIP struct {
 	Multicast bool // VRRP multicast; default unicast to the peers
 	// Track is a command whose failure takes the holder out (keepalived
 	// track script), "" = none.
-	Track          string
+	Track string
+	// TrackInterval, TrackFall and TrackRise time the track script: it
+	// runs every TrackInterval (whole seconds, default 1s); TrackFall
+	// failures in a row take the server out, TrackRise successes bring it
+	// back (default 2 each).
+	TrackInterval  time.Duration
+	TrackFall      int
+	TrackRise      int
 	AdvertInterval time.Duration // default 1s
 	Interface      string        // "" = the interface holding each server's address
 

@@ -96,6 +96,9 @@ func vipSpecs() []attrSpec {
 		{name: "multicast", typ: cty.Bool, deflt: cty.False, example: "false"},
 		{name: "track", typ: cty.String, deflt: str(""), example: `"pidof haproxy"`},
 		{name: "advert_interval", typ: cty.String, deflt: str("1s"), example: `"1s"`},
+		{name: "track_interval", typ: cty.String, deflt: str("1s"), example: `"1s"`},
+		{name: "track_fall", typ: cty.Number, deflt: num(2), example: "2"},
+		{name: "track_rise", typ: cty.Number, deflt: num(2), example: "2"},
 		{name: "interface", typ: cty.String, deflt: str(""), example: `"eth0"`},
 	})
 }
@@ -331,6 +334,9 @@ func (l *loader) assembleVIP(d *svcDecl) *VIP {
 	v.Multicast, _ = boolOf(a["multicast"])
 	v.Track, _ = l.stringOf(a["track"])
 	v.AdvertInterval = l.durationOf(a["advert_interval"])
+	v.TrackInterval = l.durationOf(a["track_interval"])
+	v.TrackFall, _ = l.intOf(a["track_fall"])
+	v.TrackRise, _ = l.intOf(a["track_rise"])
 	v.Interface, _ = l.stringOf(a["interface"])
 	if v.Name == "" && v.Address != "" {
 		v.Name = "vip-" + strings.NewReplacer(".", "-", ":", "-").Replace(v.Address)

@@ -331,7 +331,77 @@ func (l *loader) validateVIP(d *svcDecl, v *VIP, c *Cluster, names svcNames) {
 			"VRRP advertises every 10ms to 40s, in steps of 10ms; %s is not one of those. Write for example advert_interval = \"1s\".", v.AdvertInterval)})
 	}
 	l.checkIfname(a["interface"], false, `"eth0"`)
+	l.validateTrackTiming(a, v)
+	l.checkVIPSubnet(a["address"], v, c)
 }
+
+// checkVIPSubnet reports a VIP outside the declared subnet of the bridge
+// it goes on (interface = a VXLAN network's bridge, or the members'
+// container bridge); other interfaces' subnets are facts, checked at plan
+// time (modules/vip).
+func (l *loader) checkVIPSubnet(n *node, v *VIP, c *Cluster) {
+	vip, err := netip.ParseAddr(v.Address)
+	if v.Interface == "" || err != nil {
+		return
+	}
+	for _, subnet := range c.bridgeSubnets(v.Interface, v.Servers) {
+		p, err := netip.ParsePrefix(subnet.cidr)
+		if err != nil || p.Masked().Contains(vip) {
+			continue
+		}
+		l.report(n, problem{"VIP outside its interface's subnet", fmt.Sprintf(
+			"%s goes on %s, which is %s's bridge with subnet %s; no neighbour there would reach the VIP. Pick an address in %s.",
+			vip, v.Interface, subnet.owner, p.Masked(), p.Masked())})
+		return
+	}
+}
+
+// ownedSubnet is a declared subnet and who declares it.
+type ownedSubnet struct{ owner, cidr string }
+
+// bridgeSubnets are the declared subnets of bridge on the VIP's members:
+// a VXLAN network's overlay subnet, or a server's container subnet.
+func (c *Cluster) bridgeSubnets(bridge string, members []VIPMember) []ownedSubnet {
+	var out []ownedSubnet
+	for _, n := range c.Networks {
+		if n.VXLAN != nil && n.VXLAN.Bridge == bridge {
+			out = append(out, ownedSubnet{"network " + n.Name, n.VXLAN.Subnet})
+		}
+	}
+	for _, m := range members {
+		if s := c.Server(m.Server); s != nil && s.Bridge == bridge && s.Subnet != "" {
+			out = append(out, ownedSubnet{"server " + s.Name, s.Subnet})
+		}
+	}
+	return out
+}
+
+// validateTrackTiming checks track_interval (whole seconds, 1s..4294s:
+// keepalived's vrrp_script interval), track_fall and track_rise (1..255),
+// and that they time a track script.
+func (l *loader) validateTrackTiming(a map[string]*node, v *VIP) {
+	if v.TrackInterval != 0 && (v.TrackInterval%time.Second != 0 || v.TrackInterval < time.Second || v.TrackInterval > maxTrackInterval) {
+		l.report(a["track_interval"], problem{"Invalid track interval", fmt.Sprintf(
+			"keepalived runs a track script every 1 to 4294 whole seconds; %s is not one of those. Write for example track_interval = \"1s\", and lower track_fall to react sooner.", v.TrackInterval)})
+	}
+	for _, k := range []string{"track_fall", "track_rise"} {
+		if n, ok := l.intOf(a[k]); ok {
+			l.report(a[k], inRange(n, 1, 255, "Track count out of range", k, "2"))
+		}
+	}
+	if v.Track != "" {
+		return
+	}
+	for _, k := range []string{"track_interval", "track_fall", "track_rise"} {
+		if a[k] != nil && a[k].expr != nil {
+			l.report(a[k], problem{"Track timing without track", fmt.Sprintf(
+				"%s times the track script, and this VIP has none. Add track = \"/usr/bin/pgrep -x haproxy\", or remove %s.", k, k)})
+		}
+	}
+}
+
+// maxTrackInterval is keepalived's longest vrrp_script interval.
+const maxTrackInterval = 4294 * time.Second
 
 func vipAddressProblem(s string) problem {
 	addr := s

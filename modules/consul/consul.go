@@ -63,6 +63,9 @@ func Expand(c *lang.Cluster, facts map[string]*host.Facts) (map[string][]*blocks
 	if !c.ConsulOn() {
 		return out, nil
 	}
+	if err := haveBinary(c, facts); err != nil {
+		return nil, err
+	}
 	instances, err := discovery.Instances(c, facts)
 	if err != nil {
 		return nil, err
@@ -86,6 +89,32 @@ func Expand(c *lang.Cluster, facts map[string]*host.Facts) (map[string][]*blocks
 		out[name] = append(out[name], set)
 	}
 	return out, nil
+}
+
+// haveBinary reports, at plan time, a server that would run consul but
+// has none (facts known, neither source nor package declared): without it
+// every config check and the agent would fail after the rest is applied.
+func haveBinary(c *lang.Cluster, facts map[string]*host.Facts) error {
+	k := c.Consul
+	if k.Package != "" || k.Source != "" {
+		return nil
+	}
+	var names []string
+	names = append(names, k.Servers...)
+	for _, e := range c.Endpoints {
+		names = append(names, e.Server)
+	}
+	slices.Sort(names)
+	for _, name := range slices.Compact(names) {
+		f := facts[name]
+		if f == nil || f.Commands == nil || f.Commands["consul"] != "" {
+			continue
+		}
+		r := k.DeclRange
+		return fmt.Errorf("%s:%d:%d: consul: server %s has no consul program (not at binary = %q, nor in PATH, /usr/sbin, /sbin, /usr/local/sbin, /usr/local/bin). Install it there, or declare source = \"FILE\" (drover copies it to binary) or package = \"consul\"",
+			r.Filename, r.Start.Line, r.Start.Column, name, k.Binary)
+	}
+	return nil
 }
 
 // install adds consul itself and returns the resource IDs that provide it.

@@ -10,6 +10,7 @@ package vip
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,9 @@ func Expand(v *lang.VIP, c *lang.Cluster, facts map[string]*host.Facts) (map[str
 		}
 		iface, err := memberInterface(v, srv, facts[m.Server])
 		if err != nil {
+			return nil, err
+		}
+		if err := onSubnet(v, srv, iface, facts[m.Server]); err != nil {
 			return nil, err
 		}
 		var peers []string
@@ -88,6 +92,41 @@ func memberInterface(v *lang.VIP, srv *lang.Server, f *host.Facts) (string, erro
 	return "", fmt.Errorf("vip %s: no interface of server %s holds its address %s; set interface", v.Name, srv.Name, srv.Address)
 }
 
+// onSubnet reports a VIP outside every subnet of the member's interface
+// (facts known): no neighbour would find it there, so the VIP could be
+// held but never reached. The VIP's own address on the interface (a
+// holder's) does not count.
+func onSubnet(v *lang.VIP, srv *lang.Server, iface string, f *host.Facts) error {
+	if f == nil || iface == host.Unknown {
+		return nil
+	}
+	ifc, ok := f.Interface(iface)
+	if !ok {
+		return nil
+	}
+	vip, err := netip.ParseAddr(v.Address)
+	if err != nil {
+		return nil
+	}
+	var subnets []string
+	for _, a := range ifc.Addrs {
+		p, err := netip.ParsePrefix(a)
+		if err != nil || p.Addr() == vip || !p.Addr().Is4() {
+			continue
+		}
+		if p.Masked().Contains(vip) {
+			return nil
+		}
+		subnets = append(subnets, p.Masked().String())
+	}
+	if len(subnets) == 0 {
+		return nil
+	}
+	r := v.DeclRange
+	return fmt.Errorf("%s:%d:%d: vip %s: %s is outside the subnets of %s's %s (%s), so no neighbour there would reach it; pick an address in %s, or set interface to one on the VIP's subnet",
+		r.Filename, r.Start.Line, r.Start.Column, v.Name, v.Address, srv.Name, iface, strings.Join(subnets, ", "), subnets[0])
+}
+
 func member(v *lang.VIP, srv *lang.Server, m lang.VIPMember, iface string, peers []string, top bool) (*blocks.Set, error) {
 	set := &blocks.Set{Owner: Owner(v)}
 	state := "BACKUP"
@@ -99,6 +138,7 @@ func member(v *lang.VIP, srv *lang.Server, m lang.VIPMember, iface string, peers
 		"Interface": iface, "RouterID": v.RouterID, "Priority": m.Priority,
 		"Advert": advert(v.AdvertInterval), "Version3": v.AdvertInterval%time.Second != 0,
 		"Self": srv.Address, "Peers": peers, "Address": v.Address, "Prefix": v.Prefix, "Track": v.Track,
+		"TrackInterval": max(int(v.TrackInterval/time.Second), 1), "TrackFall": max(v.TrackFall, 1), "TrackRise": max(v.TrackRise, 1),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("vip %s: %w", v.Name, err)

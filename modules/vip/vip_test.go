@@ -71,3 +71,42 @@ vip {
 		}
 	}
 }
+
+func TestVIPOutsideSubnet(t *testing.T) {
+	c, diags := lang.LoadFiles(map[string][]byte{"c.hcl": []byte(`server "s1" { address = "198.51.100.1" }
+server "s2" { address = "198.51.100.2" }
+vip {
+  address        = "203.0.113.50"
+  servers        = ["s1", "s2"]
+  track          = "/usr/bin/pgrep -x haproxy"
+  track_interval = "3s"
+  track_fall     = 1
+  track_rise     = 4
+}`)}, lang.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	facts := map[string]*host.Facts{
+		"s1": {Interfaces: []host.Interface{{Name: "eth0", Addrs: []string{"198.51.100.1/24"}}}},
+		"s2": {Interfaces: []host.Interface{{Name: "eth0", Addrs: []string{"198.51.100.2/24", "203.0.113.50/32"}}}},
+	}
+	_, err := Expand(c.VIPs[0], c, facts)
+	want := "c.hcl:3:1: vip vip-203-0-113-50: 203.0.113.50 is outside the subnets of s1's eth0 (198.51.100.0/24)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want it to contain %q", err, want)
+	}
+	facts["s1"].Interfaces[0].Addrs = append(facts["s1"].Interfaces[0].Addrs, "203.0.113.1/24")
+	if _, err := Expand(c.VIPs[0], c, facts); err == nil || !strings.Contains(err.Error(), "outside the subnets of s2's eth0") {
+		t.Fatalf("the holder's own /32 made the VIP look on a subnet: %v", err)
+	}
+	facts["s2"].Interfaces[0].Addrs = append(facts["s2"].Interfaces[0].Addrs, "203.0.113.2/24")
+	sets, err := Expand(c.VIPs[0], c, facts)
+	if err != nil {
+		t.Fatalf("on the subnet: %v", err)
+	}
+	for _, r := range sets["s1"].Resources {
+		if r.Kind == "file" && !strings.Contains(r.Attrs["content"], "interval 3\n\tfall 1\n\trise 4\n") {
+			t.Errorf("track timing not in the config:\n%s", r.Attrs["content"])
+		}
+	}
+}

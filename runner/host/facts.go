@@ -17,7 +17,7 @@ import (
 
 // factCommands are the programs whose paths Facts.Commands reports.
 func factCommands() []string {
-	return []string{"ping", "nft", "dnsmasq", "bird", "haproxy", "nginx", "keepalived", "wg", "wireguard-go", "systemctl"}
+	return []string{"ping", "nft", "dnsmasq", "bird", "haproxy", "nginx", "keepalived", "wg", "wireguard-go", "systemctl", "consul"}
 }
 
 // probeLinkName is the throwaway link ProbeLinkKinds creates and deletes
@@ -206,8 +206,8 @@ func probeLinkKindsHere(private bool) []string {
 	return kinds
 }
 
-// findCommands maps each program found in PATH, /usr/sbin or /sbin to
-// its path.
+// findCommands maps each program found in PATH, /usr/sbin, /sbin,
+// /usr/local/sbin or /usr/local/bin to its path.
 func findCommands(names []string) map[string]string {
 	found := map[string]string{}
 	for _, name := range names {
@@ -215,7 +215,7 @@ func findCommands(names []string) map[string]string {
 			found[name] = p
 			continue
 		}
-		for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
+		for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/local/bin"} {
 			p := filepath.Join(dir, name)
 			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
 				found[name] = p
