@@ -457,7 +457,8 @@
 //
 //	job "web" {                       # the seed's addjob
 //	  container      = "web"          # required: the base container
-//	  count          = 4              # default 1
+//	  count          = 4              # default 1; validate fails when the servers'
+//	                                  # capacity, replicas or labels leave no room
 //	  network        = "vx1"          # default "subnet"
 //	  addresses      = "100.64.10.32/28"  # instance i gets the i-th address; absent = DHCP
 //	  servers        = ["s1", "s2"]   # candidates; default every server the network reaches

@@ -60,6 +60,29 @@ type Placement map[string][]string
 
 // Place places every job, in order (earlier jobs take capacity first).
 func Place(servers []Server, jobs []Job) (Placement, error) {
+	p := newPlacer(servers)
+	out, failed := p.placeAll(jobs)
+	var errs []string
+	for _, j := range jobs {
+		if err := failed[j.Name]; err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return out, fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return out, nil
+}
+
+// Unplaced places every job as Place does and returns the error of each
+// job some instances of which fit nowhere, by job name (validate reports
+// each at its job's declaration).
+func Unplaced(servers []Server, jobs []Job) map[string]error {
+	_, failed := newPlacer(servers).placeAll(jobs)
+	return failed
+}
+
+func newPlacer(servers []Server) *placer {
 	p := &placer{
 		index:   make(map[string]int, len(servers)),
 		servers: servers,
@@ -69,19 +92,20 @@ func Place(servers []Server, jobs []Job) (Placement, error) {
 	for i, s := range servers {
 		p.index[s.Name] = i
 	}
+	return p
+}
+
+func (p *placer) placeAll(jobs []Job) (Placement, map[string]error) {
 	out := Placement{}
-	var errs []string
+	failed := map[string]error{}
 	for _, j := range jobs {
 		got, err := p.place(j)
 		if err != nil {
-			errs = append(errs, err.Error())
+			failed[j.Name] = err
 		}
 		out[j.Name] = got
 	}
-	if len(errs) > 0 {
-		return out, fmt.Errorf("%s", strings.Join(errs, "\n"))
-	}
-	return out, nil
+	return out, failed
 }
 
 type placer struct {
