@@ -190,7 +190,9 @@
 //	  check_interval = "2s"            # default "2s"
 //	  url            = "mywordpress.org"  # host name served (nginx server_name, check Host)
 //	  workers        = 2               # haproxy threads / nginx workers; default automatic
-//	  resolvers      = ["100.64.10.1"] # DNS servers for backends given by name
+//	  resolvers      = ["100.64.10.1"] # DNS servers for backends given by name (NAME:PORT),
+//	                                   # asked when requests come: haproxy's resolvers section;
+//	                                   # nginx with one backend (several: resolved at start)
 //	  publish        = ["80:8080", "443"]  # SERVERPORT:PORT or PORT: DNAT from the server's address
 //	  tls {                            # HTTPS too; without certificate and key, a
 //	    port        = 443              # self-signed pair is generated on the server
@@ -205,13 +207,15 @@
 //	  server   = "s1"                  # required
 //	  address  = "100.65.1.1"          # as for load balancers
 //	  port     = 80                    # default 80
-//	  tls_port = 443                   # default 443, for apps with tls
+//	  tls_port = 443                   # default 443, for apps with tls; HTTPS for a name no
+//	                                   # app serves is refused (no certificate, no app)
 //	  workers  = 2
 //	  resolvers = ["100.64.10.1"]
 //	  publish  = ["80", "443"]
 //	  hosts_on = ["s2", "s3"]          # /etc/hosts entries for every app on these servers
 //	  app "myminio.org" {              # one per host name
-//	    upstream = "100.64.10.2:9000"  # ADDRESS:PORT or NAME:PORT, required
+//	    upstream = "100.64.10.2:9000"  # ADDRESS:PORT or NAME:PORT (with resolvers: resolved
+//	                                   # when requests come, "wordpress.app:80"), required
 //	    tls {}                         # as above (port unused)
 //	  }
 //	}

@@ -14,6 +14,7 @@ package lb
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -215,7 +216,11 @@ type Nginx struct {
 	FailTimeout   string
 	Upstreams     []NginxUpstream
 	DefaultListen []string // listen lines of a catch-all server answering 404
-	Servers       []NginxServer
+	// DefaultTLS adds "ADDRESS:PORT ssl" listen lines to the catch-all
+	// server, which refuses the TLS handshake of a name no server serves
+	// (else nginx would answer it with the first TLS server).
+	DefaultTLS []string
+	Servers    []NginxServer
 }
 
 // NginxUpstream is one upstream block.
@@ -239,10 +244,19 @@ func (n Nginx) AddTo(set *blocks.Set, deps []string) error {
 	path := ConfigDir + "/" + n.Name + ".nginx.conf"
 	// In /run itself: nginx -t opens it, and RunDir may not exist yet.
 	pidfile := "/run/" + n.Name + ".nginx.pid"
+	var static []NginxUpstream
+	dynamic := map[string]*dynamicUpstream{}
+	for i, u := range n.Upstreams {
+		if name, ok := n.byName(u); ok {
+			dynamic[u.Name] = &dynamicUpstream{Var: "$drover_upstream" + strconv.Itoa(i+1), Server: name}
+			continue
+		}
+		static = append(static, u)
+	}
 	conf, err := templates.Render("nginx.conf.tmpl", map[string]any{
 		"Owner": n.Owner, "Workers": n.Workers, "PIDFile": pidfile, "ErrorLog": "/var/log/nginx/" + n.Name + ".error.log",
-		"Resolvers": n.Resolvers, "Upstreams": n.Upstreams, "FailTimeout": n.FailTimeout,
-		"DefaultListen": n.DefaultListen, "Servers": n.Servers,
+		"Resolvers": n.Resolvers, "Upstreams": static, "Dynamic": dynamic, "FailTimeout": n.FailTimeout,
+		"DefaultListen": n.DefaultListen, "DefaultTLS": n.DefaultTLS, "Servers": n.Servers,
 	})
 	if err != nil {
 		return err
@@ -252,6 +266,26 @@ func (n Nginx) AddTo(set *blocks.Set, deps []string) error {
 		"command": "nginx -c " + path, "pidfile": pidfile, "reload": "SIGHUP", "restart_key": blocks.Hash(conf),
 	}, file)
 	return nil
+}
+
+// dynamicUpstream is an upstream nginx resolves at run time: the variable
+// proxy_pass names, and its "NAME:PORT".
+type dynamicUpstream struct{ Var, Server string }
+
+// byName says whether u is one server given by name that nginx resolves
+// at run time through the resolvers (proxy_pass to a variable): an
+// upstream block's names are resolved once, at start, by the system's
+// resolver, and nginx 1.22 has no "resolve" for them. It returns the
+// server, "NAME:PORT".
+func (n Nginx) byName(u NginxUpstream) (string, bool) {
+	if len(n.Resolvers) == 0 || len(u.Servers) != 1 {
+		return "", false
+	}
+	host, _, err := net.SplitHostPort(u.Servers[0])
+	if err != nil || net.ParseIP(host) != nil {
+		return "", false
+	}
+	return u.Servers[0], true
 }
 
 // millis renders a duration for haproxy and nginx: "500ms", "2s".

@@ -43,6 +43,7 @@ func Expand(w *lang.WebServer, c *lang.Cluster) (map[string]*blocks.Set, error) 
 			crt := lb.AddTLS(set, w.Name+"-"+app.Host, app.TLS, []string{app.Host}, false)
 			deps = append(deps, crt.ID)
 			vhost.Listen = append(vhost.Listen, fmt.Sprintf("%s:%d ssl", address, w.TLSPort))
+			n.DefaultTLS = []string{fmt.Sprintf("%s:%d ssl", address, w.TLSPort)}
 			vhost.Cert, vhost.Key = crt.Cert, crt.Key
 			httpCheck(set, w, app.Host, "https", fmt.Sprintf("https://%s:%d/", address, w.TLSPort))
 		}

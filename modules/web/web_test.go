@@ -59,3 +59,48 @@ webserver {
 		t.Errorf("checks = %v", sets["s1"].Checks)
 	}
 }
+
+// TestWebServerByNameAndDefaultTLS: an upstream given by name with
+// resolvers is resolved when requests come (proxy_pass to a variable, no
+// upstream block nginx would resolve once at start), and HTTPS for a name
+// no app serves is refused by the default server.
+func TestWebServerByNameAndDefaultTLS(t *testing.T) {
+	c, diags := lang.LoadFiles(map[string][]byte{"c.hcl": []byte(`
+server "s1" { address = "198.51.100.1" }
+webserver {
+  server    = "s1"
+  resolvers = ["100.65.1.1"]
+  app "blog.example.test" {
+    upstream = "wordpress.app:80"
+    tls {}
+  }
+  app "a.example.test" { upstream = "100.64.10.2:9000" }
+}
+`)}, lang.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	sets, err := Expand(c.WebServers[0], c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conf string
+	for _, r := range sets["s1"].Resources {
+		if r.ID() == "file//etc/drover/web-s1-80.nginx.conf" {
+			conf = r.Attrs["content"]
+		}
+	}
+	for _, want := range []string{
+		"resolver 100.65.1.1 valid=10s;",
+		"set $drover_upstream1 wordpress.app:80;\n\t\t\tproxy_pass http://$drover_upstream1;",
+		"upstream app2_a_example_test {", "proxy_pass http://app2_a_example_test;",
+		"listen 198.51.100.1:443 ssl default_server;\n\t\tserver_name _;\n\t\t# No certificate for a name no app serves: the handshake fails.\n\t\tssl_reject_handshake on;",
+	} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("nginx config lacks %q:\n%s", want, conf)
+		}
+	}
+	if strings.Contains(conf, "upstream app1_blog") {
+		t.Errorf("an upstream block for the name would be resolved at start:\n%s", conf)
+	}
+}
