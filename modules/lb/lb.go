@@ -253,13 +253,27 @@ func (n Nginx) AddTo(set *blocks.Set, deps []string) error {
 		}
 		static = append(static, u)
 	}
-	conf, err := templates.Render("nginx.conf.tmpl", map[string]any{
+	data := map[string]any{
 		"Owner": n.Owner, "Workers": n.Workers, "PIDFile": pidfile, "ErrorLog": "/var/log/nginx/" + n.Name + ".error.log",
 		"Resolvers": n.Resolvers, "Upstreams": static, "Dynamic": dynamic, "FailTimeout": n.FailTimeout,
-		"DefaultListen": n.DefaultListen, "DefaultTLS": n.DefaultTLS, "Servers": n.Servers,
-	})
+		"DefaultListen": n.DefaultListen, "DefaultTLS": n.DefaultTLS, "Servers": n.Servers, "ConfigTag": "",
+	}
+	conf, err := templates.Render("nginx.conf.tmpl", data)
 	if err != nil {
 		return err
+	}
+	if len(n.DefaultListen) > 0 {
+		// The default server names the config it comes from, so that
+		// verify can wait until nginx serves this one (a removed app is
+		// gone, an added one there) after the reload.
+		data["ConfigTag"] = blocks.Hash(conf)
+		if conf, err = templates.Render("nginx.conf.tmpl", data); err != nil {
+			return err
+		}
+		set.Check("http", n.Name+" (nginx) serves its current config", map[string]string{
+			"url": "http://" + n.DefaultListen[0] + "/", "host": "drover-config-check.invalid", "status": "404",
+			"retry_ms": "5000", "header": "X-Drover-Config", "header_equals": data["ConfigTag"].(string),
+		})
 	}
 	file := set.Add("file", path, map[string]string{"path": path, "content": conf, "mode": "0644", "check": "nginx -q -t -c {}"}, deps...)
 	set.Add("service", n.Name, map[string]string{

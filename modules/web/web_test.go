@@ -55,7 +55,7 @@ webserver {
 	if line["path"] != "/etc/hosts" || line["line"] != "198.51.100.1\ta.example.test\t# drover webserver.web-s1-80" {
 		t.Errorf("hosts line = %v", line)
 	}
-	if len(sets["s1"].Checks) != 4 { // http per app, https for b, service
+	if len(sets["s1"].Checks) != 5 { // http per app, https for b, the live config, service
 		t.Errorf("checks = %v", sets["s1"].Checks)
 	}
 }
@@ -94,7 +94,9 @@ webserver {
 		"resolver 100.65.1.1 valid=10s;",
 		"set $drover_upstream1 wordpress.app:80;\n\t\t\tproxy_pass http://$drover_upstream1;",
 		"upstream app2_a_example_test {", "proxy_pass http://app2_a_example_test;",
-		"listen 198.51.100.1:443 ssl default_server;\n\t\tserver_name _;\n\t\t# No certificate for a name no app serves: the handshake fails.\n\t\tssl_reject_handshake on;",
+		"listen 198.51.100.1:443 ssl default_server;\n\t\tserver_name _;\n",
+		"# No certificate for a name no app serves: the handshake fails.\n\t\tssl_reject_handshake on;",
+		"add_header X-Drover-Config ",
 	} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("nginx config lacks %q:\n%s", want, conf)
