@@ -217,7 +217,7 @@ func (l *loader) checkAttachDHCP(n *node, a *Attachment, c *Cluster) {
 				served = net.VXLAN.DHCP
 			}
 			if net.Name == a.Network && net.L2VPN != nil {
-				served = false
+				served = net.L2VPN.DHCP
 			}
 		}
 	}
@@ -247,7 +247,7 @@ func (c *Cluster) servesDHCP(network, server string) bool {
 		return s != nil && s.DHCP
 	}
 	n := c.NetworkNamed(network)
-	return n != nil && n.VXLAN != nil && n.VXLAN.DHCP
+	return n != nil && (n.VXLAN != nil && n.VXLAN.DHCP || n.L2VPN != nil && n.L2VPN.DHCP)
 }
 
 // inDHCPPool says whether a is in the DHCP pool of subnet: its upper

@@ -283,7 +283,7 @@ func (l *loader) collectNetwork(b *hcl.Block) {
 	for _, mb := range content.Blocks {
 		nd.members = append(nd.members, l.collectMember(name, mb, nk.memberSpecs()))
 	}
-	if kind == KindVXLAN {
+	if kind == KindVXLAN || kind == KindL2VPN {
 		l.deriveDHCPHost(nd)
 	}
 	l.syms.networks[name] = e

@@ -117,6 +117,9 @@
 //	  vni       = 1
 //	  tunnel_subnet = "100.127.255.0/24" # the WireGuard mesh (default)
 //	  mtu           = 0                  # 0: 1500 - 80 (WireGuard) - 50 (VXLAN) = 1370
+//	  dhcp          = true               # default false: dnsmasq on dhcp_host's bridge leases
+//	  dhcp_host     = "s1"               # the upper half of subnet (default the first member)
+//	  domain        = "vpnapp"           # DNS domain of the leases, default "vpnapp"
 //	  servers       = ["s1", "s2", "s3"]
 //	}
 //

@@ -15,6 +15,9 @@ func l2vpnSpecs() []attrSpec {
 		{name: "keepalive", typ: cty.Number, deflt: num(25), example: "25"},
 		{name: "rotate_keys", typ: cty.Number, deflt: num(0), example: "1"},
 		{name: "mtu", typ: cty.Number, deflt: num(0), example: "1370"},
+		{name: "dhcp", typ: cty.Bool, deflt: cty.False, example: "true"},
+		{name: attrDHCPHost, typ: cty.String, example: `"s1"`},
+		{name: "domain", typ: cty.String, deflt: str("vpnapp"), example: `"vpnapp"`},
 		{name: attrServers, typ: cty.List(cty.String), deflt: cty.ListValEmpty(cty.String), example: `["s1", "s2", "s3"]`},
 	})
 }
@@ -37,6 +40,9 @@ func assembleL2VPN(l *loader, d *networkDecl, n *Network) {
 	v.Keepalive, _ = l.intOf(a["keepalive"])
 	v.RotateKeys, _ = l.intOf(a["rotate_keys"])
 	v.MTU, _ = l.intOf(a["mtu"])
+	v.DHCP, _ = boolOf(a["dhcp"])
+	v.DHCPHost, _ = l.stringOf(a[attrDHCPHost])
+	v.Domain, _ = l.stringOf(a["domain"])
 	v.Members = l.membersOf(d)
 	v.Endpoint = l.memberStrings(d, "endpoint")
 	n.L2VPN = v
@@ -45,6 +51,9 @@ func assembleL2VPN(l *loader, d *networkDecl, n *Network) {
 func validateL2VPN(l *loader, v *validator, d *networkDecl, n *Network) {
 	a := d.attrs
 	subnet, subnetOK := l.networkSubnet(v, d, "subnet")
+	if subnetOK {
+		subnetOK = l.checkIPv4Subnet(a["subnet"], subnet, a["dhcp"], `"100.64.30.0/24"`)
+	}
 	l.networkSubnet(v, d, "tunnel_subnet")
 	l.checkIfname(a["bridge"], true, `"vpl0"`)
 	l.checkIfname(a["interface"], true, `"peer0"`)
@@ -55,4 +64,5 @@ func validateL2VPN(l *loader, v *validator, d *networkDecl, n *Network) {
 	l.checkMTU(a["mtu"], "1370")
 	l.checkMembers(d, n.L2VPN.Members, subnet, subnetOK)
 	l.checkEndpoints(d)
+	l.checkDHCPHost(d, n.L2VPN.Members)
 }

@@ -14,6 +14,12 @@ type L2VPN struct {
 	Keepalive    int    // default 25
 	RotateKeys   int
 	MTU          int // bridge MTU; 0 = derived: link MTU - 80 (WireGuard) - 50 (VXLAN)
+	// DHCP runs dnsmasq (DHCP and DNS under Domain) on DHCPHost's bridge
+	// for namespaces and containers without a static address; default
+	// false, DHCPHost default the first member, Domain default "vpnapp".
+	DHCP     bool
+	DHCPHost string
+	Domain   string
 	Members      []Member
 	// Endpoint is the address:port peers dial to reach a member.
 	Endpoint map[string]string

@@ -180,7 +180,7 @@ func (l *loader) validateVXLAN(v *validator, d *networkDecl, net *Network) {
 	}
 	l.checkDomain(a["domain"], `"vxapp"`)
 	l.checkMembers(d, net.VXLAN.Members, subnet, subnetOK)
-	l.checkDHCPHost(d, net.VXLAN)
+	l.checkDHCPHost(d, net.VXLAN.Members)
 }
 
 func (l *loader) checkGroup(n *node) {
@@ -337,10 +337,10 @@ func (l *loader) reportAt(rng hcl.Range, p problem) {
 	}
 }
 
-func (l *loader) checkDHCPHost(d *networkDecl, v *VXLAN) {
+func (l *loader) checkDHCPHost(d *networkDecl, members []Member) {
 	n := d.attrs[attrDHCPHost]
 	host, ok := l.stringOf(n)
-	names := memberNames(v.Members)
+	names := memberNames(members)
 	if n.expr == nil || !ok || len(names) == 0 || slices.Contains(names, host) {
 		return
 	}

@@ -223,11 +223,17 @@ func resolver(c *lang.Cluster, network string, s *lang.Server, prefix netip.Pref
 		return first.String()
 	}
 	n := c.NetworkNamed(network)
-	if n == nil || n.VXLAN == nil || !n.VXLAN.DHCP {
-		return ""
+	var members []lang.Member
+	host := ""
+	switch {
+	case n == nil:
+	case n.VXLAN != nil && n.VXLAN.DHCP:
+		members, host = n.VXLAN.Members, n.VXLAN.DHCPHost
+	case n.L2VPN != nil && n.L2VPN.DHCP:
+		members, host = n.L2VPN.Members, n.L2VPN.DHCPHost
 	}
-	for _, m := range n.VXLAN.Members {
-		if m.Server == n.VXLAN.DHCPHost {
+	for _, m := range members {
+		if m.Server == host {
 			return m.Address
 		}
 	}

@@ -66,9 +66,37 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 		if err := bridge(set, n, mesh, i, mb, subnet, bridgeMTU); err != nil {
 			return nil, err
 		}
+		if v.DHCP && mb.Server == v.DHCPHost {
+			if err := dhcp(set, n, c, subnet, i, bridgeMTU, facts[mb.Server]); err != nil {
+				return nil, err
+			}
+		}
 		out[mb.Server] = set
 	}
 	return out, nil
+}
+
+// dhcp adds dnsmasq on the DHCP host's bridge: leases from the upper half
+// of the subnet (members' addresses there reserved), DNS under the
+// network's domain, the bridge's MTU. No default route: the VPN is a
+// layer-2 segment, not a way out.
+func dhcp(set *blocks.Set, n *lang.Network, c *lang.Cluster, subnet netip.Prefix, i, mtu int, f *host.Facts) error {
+	v := n.L2VPN
+	me := v.Members[i]
+	gw, err := netip.ParseAddr(me.Address)
+	if err != nil {
+		return fmt.Errorf("network %s: the DHCP host %s needs an address on %s", n.Name, me.Server, v.Bridge)
+	}
+	d := blocks.DHCP{
+		Owner: Owner(n), Interface: v.Bridge, Subnet: subnet, Address: gw, Domain: v.Domain,
+		Hostname: me.Server, MTU: strconv.Itoa(mtu), Facts: f, Forward: c.DNSForwards(),
+	}
+	for _, m := range v.Members {
+		if a, err := netip.ParseAddr(m.Address); err == nil {
+			d.Static = append(d.Static, a)
+		}
+	}
+	return d.AddTo(set, "addr/"+v.Bridge+"/"+me.Address+"/"+strconv.Itoa(subnet.Bits()))
 }
 
 // bridge adds member i's bridge, its address and the VXLAN device that
