@@ -20,7 +20,7 @@ type L2VPN struct {
 	DHCP     bool
 	DHCPHost string
 	Domain   string
-	Members      []Member
+	Members  []Member
 	// Endpoint is the address:port peers dial to reach a member.
 	Endpoint map[string]string
 }
