@@ -439,6 +439,13 @@ func (l *loader) checkIPv4Subnet(n *node, subnet netip.Prefix, dhcp *node, examp
 const maxDHCPBits = 29
 
 // derivedAddress is the host of subnet with the low bits of server.
+// DerivedAddress is a member's address on subnet when none is declared:
+// the host of subnet with the low bits of the server's address (modules
+// derive the "local" server's once its facts give its address).
+func DerivedAddress(subnet netip.Prefix, server netip.Addr) netip.Addr {
+	return derivedAddress(subnet, server)
+}
+
 func derivedAddress(subnet netip.Prefix, server netip.Addr) netip.Addr {
 	s, b := subnet.Masked().Addr().As4(), server.As4()
 	host := uint32(1)<<(32-subnet.Bits()) - 1

@@ -47,7 +47,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 	}
 	eps := make([]endpoint, 0, len(v.Members))
 	for _, m := range v.Members {
-		ep, err := resolve(n, m, c.Server(m.Server), facts[m.Server])
+		ep, err := resolve(n, subnet, m, c.Server(m.Server), facts[m.Server])
 		if err != nil {
 			return nil, err
 		}
@@ -64,7 +64,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 	return out, nil
 }
 
-func resolve(n *lang.Network, m lang.Member, s *lang.Server, f *host.Facts) (endpoint, error) {
+func resolve(n *lang.Network, subnet netip.Prefix, m lang.Member, s *lang.Server, f *host.Facts) (endpoint, error) {
 	if s == nil {
 		return endpoint{}, fmt.Errorf("network %s: unknown server %q", n.Name, m.Server)
 	}
@@ -87,8 +87,13 @@ func resolve(n *lang.Network, m lang.Member, s *lang.Server, f *host.Facts) (end
 	} else if ep.iface == "" {
 		ep.iface = host.Unknown
 	}
+	if a, err := netip.ParseAddr(ep.local); ep.overlay == "" && s.Local && err == nil && a.Is4() {
+		// lang derives members' addresses from their server addresses;
+		// "local" has one once its facts are known.
+		ep.overlay = lang.DerivedAddress(subnet, a).String()
+	}
 	if ep.overlay == "" {
-		ep.overlay = host.Unknown // lang derives it from the server's address; "local" has none yet
+		ep.overlay = host.Unknown // "local" offline: known once drover connects
 	}
 	return ep, nil
 }
@@ -150,7 +155,7 @@ func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, eps []endpoint,
 	v, ep := n.VXLAN, eps[i]
 	gw, err := netip.ParseAddr(ep.overlay)
 	if err != nil {
-		return fmt.Errorf("network %s: the DHCP host %s needs a known overlay address (set member address)", n.Name, ep.server.Name)
+		return fmt.Errorf("network %s: the DHCP host %s has no overlay address until drover connects to it (an offline plan): plan online, or give it member %q { address = ... }, or set dhcp_host to another member", n.Name, ep.server.Name, ep.server.Name)
 	}
 	d := blocks.DHCP{
 		Owner: Owner(n), Interface: v.Bridge, Subnet: subnet, Address: gw,

@@ -153,3 +153,37 @@ func TestSystemDnsmasqOff(t *testing.T) {
 		t.Errorf("dnsmasq-vxl0 after %v", svc.After)
 	}
 }
+
+// TestExpandLocalFirst: "local" listed first (so the DHCP host) plans once
+// its facts are known: its overlay address comes from its underlay address
+// like every member's, and peers flood to that underlay address.
+func TestExpandLocalFirst(t *testing.T) {
+	c, diags := lang.LoadFiles(map[string][]byte{"c.hcl": []byte(`
+server "s1" { address = "198.51.100.1" }
+network "vxlan" "vx1" {
+  subnet  = "100.64.10.0/24"
+  servers = ["local", "s1"]
+}
+`)}, lang.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	n := c.Networks[0]
+	if n.VXLAN.DHCPHost != "local" {
+		t.Fatalf("dhcp host %q", n.VXLAN.DHCPHost)
+	}
+	f := map[string]*host.Facts{
+		"local": facts(map[string]string{"eth0": "198.51.100.9/24"}),
+		"s1":    facts(map[string]string{"eth0": "198.51.100.1/24"}),
+	}
+	sets, err := Expand(n, c, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	find(t, sets["local"].Resources, "addr/vxl0/100.64.10.9/24")
+	find(t, sets["local"].Resources, "service/dnsmasq-vxl0")
+	find(t, sets["s1"].Resources, "fdb/vx42/198.51.100.9")
+	if _, err := Expand(n, c, nil); err == nil || !strings.Contains(err.Error(), "the DHCP host local has no overlay address until drover connects to it") {
+		t.Errorf("offline: %v", err)
+	}
+}
