@@ -1,7 +1,9 @@
 package lang
 
 import (
+	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,14 +127,38 @@ func (l *loader) members(d *networkDecl) ([]Member, []memberRanges) {
 		members = append(members, Member{Server: name, Interface: iface, DeclRange: rng})
 		ranges = append(ranges, memberRanges{server: rng, iface: rng, addr: rng})
 	}
+	listed := len(members)
+	refined := map[string]bool{}
 	for _, m := range d.members {
-		member := Member{Server: m.server, DeclRange: m.block.DefRange}
-		member.Interface, _ = l.stringOf(m.iface)
-		member.Address, _ = l.stringOf(m.addr)
-		members = append(members, member)
+		iface, _ := l.stringOf(m.iface)
+		addr, _ := l.stringOf(m.addr)
+		// A member block of a server in servers refines that member
+		// (its own settings, an address, an interface), once.
+		if i := slices.IndexFunc(members[:listed], func(o Member) bool { return o.Server == m.server }); i >= 0 && !refined[m.server] {
+			refined[m.server] = true
+			l.refineMember(&members[i], &ranges[i], m, iface, addr)
+			continue
+		}
+		members = append(members, Member{Server: m.server, Interface: iface, Address: addr, DeclRange: m.block.DefRange})
 		ranges = append(ranges, memberRanges{server: m.block.LabelRanges[0], iface: m.iface.rng, addr: m.addr.rng})
 	}
 	return members, ranges
+}
+
+// refineMember applies a member block to the member servers lists: its
+// address, and its interface unless the list already names another one.
+func (l *loader) refineMember(mb *Member, r *memberRanges, m *memberDecl, iface, addr string) {
+	if addr != "" {
+		mb.Address, r.addr = addr, m.addr.rng
+	}
+	switch {
+	case iface == "" || iface == mb.Interface:
+	case mb.Interface != "":
+		l.report(m.iface, problem{"Interface given twice", fmt.Sprintf(
+			"servers names %s:%s, and this member block says interface = %q. Give the interface in one place.", mb.Server, mb.Interface, iface)})
+	default:
+		mb.Interface, r.iface = iface, m.iface.rng
+	}
 }
 
 // elementRanges returns the range of each element of a list attribute:

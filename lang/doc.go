@@ -159,7 +159,10 @@
 // The server name "local" is reserved for the machine drover runs on: it
 // may be a network member without a server block (it then appears last in
 // Cluster.Servers with Local set), and declaring `server "local"` is an
-// error. Members come from `servers` first, then from `member` blocks.
+// error. Members come from `servers` first, then from `member` blocks; a
+// member block of a server listed in `servers` refines that member (its
+// address, interface and the kind's member settings) instead of adding it
+// again.
 //
 // References: var.NAME, local.NAME, server.NAME.ATTR (name, address,
 // interface, subnet, bridge, dhcp, domain, labels) and network.NAME.ATTR
