@@ -207,6 +207,18 @@ func TableName(kind, name string) string {
 	return "drover_" + kind + "_" + clean
 }
 
+// StableMAC is a locally administered unicast MAC derived from parts
+// (declaration, server, device): the same on every apply.
+func StableMAC(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	b := h.Sum(nil)
+	return fmt.Sprintf("02:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4])
+}
+
 // Hash is a short content hash, used as a service's restart key.
 func Hash(parts ...string) string {
 	h := sha256.New()

@@ -120,7 +120,11 @@ func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward
 	case ep.linkMTU > 0:
 		mtu = strconv.Itoa(ep.linkMTU - Overhead)
 	}
-	br := set.Add("link", v.Bridge, map[string]string{"type": "bridge", "mtu": mtu, "up": "true"})
+	// A stable MAC: a bridge takes its lowest port's otherwise, and a
+	// repaired VXLAN device (a new random MAC) would leave peers' ARP
+	// entries for this member's overlay address stale.
+	br := set.Add("link", v.Bridge, map[string]string{"type": "bridge", "mtu": mtu, "up": "true",
+		"mac": blocks.StableMAC("network", n.Name, ep.server.Name, v.Bridge)})
 	dev := Device(v)
 	attrs := map[string]string{
 		"type": "vxlan", "vni": strconv.Itoa(v.VNI), "port": strconv.Itoa(v.Port),

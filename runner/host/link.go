@@ -16,6 +16,8 @@ import (
 //   - type: bridge, vxlan, veth, gre or ipip (replace)
 //   - mtu: the MTU (optional: unset leaves the kernel's choice)
 //   - up: "true" (default) or "false"
+//   - mac: the link's hardware address (optional: unset leaves the
+//     kernel's; a bridge with a set one keeps it whatever its ports do)
 //   - master: the bridge to enslave the link to (optional; "" when the
 //     attribute is set but empty means no master)
 //   - vxlan only: vni (replace), port (UDP port, default 4789, replace),
@@ -62,6 +64,9 @@ func (linkKind) Read(r Resource, _ map[string]string) (map[string]string, bool, 
 	}
 	if r.Attrs["mtu"] != "" {
 		actual["mtu"] = strconv.Itoa(a.MTU)
+	}
+	if r.Attrs["mac"] != "" {
+		actual["mac"] = a.HardwareAddr.String()
 	}
 	if _, set := r.Attrs["master"]; set {
 		actual["master"] = linkName(a.MasterIndex)
@@ -201,6 +206,9 @@ func configureLink(l netlink.Link, attrs map[string]string) error {
 			}
 		}
 	}
+	if err := setMAC(l, attrs["mac"]); err != nil {
+		return err
+	}
 	if master, set := attrs["master"]; set {
 		if err := setMaster(l, master); err != nil {
 			return err
@@ -214,6 +222,24 @@ func configureLink(l netlink.Link, attrs map[string]string) error {
 	}
 	if err := netlink.LinkSetUp(l); err != nil {
 		return fmt.Errorf("set %s up: %w", name, err)
+	}
+	return nil
+}
+
+// setMAC gives l the hardware address mac ("" = leave it).
+func setMAC(l netlink.Link, mac string) error {
+	if mac == "" {
+		return nil
+	}
+	hw, err := net.ParseMAC(mac)
+	if err != nil {
+		return fmt.Errorf("link %s: attribute mac=%q: %w", l.Attrs().Name, mac, err)
+	}
+	if l.Attrs().HardwareAddr.String() == hw.String() {
+		return nil
+	}
+	if err := netlink.LinkSetHardwareAddr(l, hw); err != nil {
+		return fmt.Errorf("set mac %s on %s: %w", hw, l.Attrs().Name, err)
 	}
 	return nil
 }
