@@ -76,7 +76,8 @@
 // the endpoint inside the tunnel). The files are bgp.go, wireguard.go,
 // l2vpn.go, tunnel.go, bridge.go, with models in model_<kind>.go.
 //
-//	network "bgp" "bnet" {               # bird2 on every member, full mesh of sessions
+//	network "bgp" "bnet" {               # bird2 on every member, full mesh of sessions;
+//	                                     # control socket /run/drover-bird.ctl (birdc -s)
 //	  asn               = 0              # 0: a private ASN per server (65000 + last octet
 //	                                     # of its peering address); else iBGP with this one
 //	  container_subnets = true           # announce each member's container subnet
@@ -94,6 +95,8 @@
 //	network "wireguard" "wirex" {        # keys made on each host, never leaving it
 //	  subnet      = "100.64.20.0/24"     # required: tunnel addresses
 //	  topology    = "hub"                # "mesh" (default) or "hub": clients peer with hub
+//	                                     # (the hub sends no ICMP redirects); plan shows
+//	                                     # implementation "kernel" or "wireguard-go"
 //	  hub         = "s1"                 # the main server; must stay a member while
 //	                                     # clients remain (plan-time error otherwise)
 //	  interface = "wg0"  # defaults

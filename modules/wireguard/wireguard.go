@@ -148,6 +148,33 @@ func derivedAddress(subnet netip.Prefix, server string) (string, error) {
 	return h.String(), nil
 }
 
+// Userspace is the implementation of WireGuard on a kernel without it.
+const Userspace = "wireguard-go"
+
+// Implementation is what runs a member's WireGuard interface, from its
+// facts: "kernel", Userspace (wireguard-go, slower), or host.Unknown.
+func Implementation(f *host.Facts) string {
+	switch {
+	case f == nil:
+		return host.Unknown
+	case f.HasLinkKind("wireguard"):
+		return "kernel"
+	}
+	return Userspace
+}
+
+// noRedirects keeps the hub from sending ICMP redirects: it forwards
+// between clients on the same interface, which the kernel otherwise
+// answers with a redirect to a next hop the client cannot reach directly
+// (clients peer only with the hub). The interface's own setting and
+// "all" both have to be 0.
+func noRedirects(set *blocks.Set, iface, dev string) {
+	for _, scope := range []string{"all", iface} {
+		key := "net.ipv4.conf." + scope + ".send_redirects"
+		set.Add("sysctl", key, map[string]string{"key": key, "value": "0"}, dev)
+	}
+}
+
 // DeviceID is the ID of a member's WireGuard interface resource.
 func (m Mesh) DeviceID() string { return "wireguard/" + m.Interface }
 
@@ -168,12 +195,18 @@ func (m Mesh) Peers(i int) []int {
 // AddTo adds member i's interface, address, peers, routes and checks.
 func (m Mesh) AddTo(set *blocks.Set, i int, facts map[string]*host.Facts) {
 	me := m.Members[i]
-	if f := facts[me.Server]; f != nil && !f.HasLinkKind("wireguard") {
-		set.Add("package", "wireguard-go", map[string]string{"name": "wireguard-go"})
-	}
-	dev := set.Add("wireguard", m.Interface, map[string]string{
+	attrs := map[string]string{
 		"listen_port": strconv.Itoa(m.Port), "mtu": strconv.Itoa(m.MTU), "rotation": strconv.Itoa(m.Rotation),
-	})
+		"implementation": Implementation(facts[me.Server]),
+	}
+	var after []string
+	if attrs["implementation"] == Userspace {
+		after = append(after, set.Add("package", "wireguard-go", map[string]string{"name": "wireguard-go"}))
+	}
+	dev := set.Add("wireguard", m.Interface, attrs, after...)
+	if m.Hub != "" && me.Server == m.Hub {
+		noRedirects(set, m.Interface, dev)
+	}
 	cidr := me.Address + "/" + strconv.Itoa(m.Subnet.Bits())
 	set.Add("addr", m.Interface+"/"+cidr, map[string]string{"dev": m.Interface, "cidr": cidr}, dev)
 	fwd := blocks.Forwarding(set)

@@ -33,6 +33,8 @@ import (
 //   - up: "true" (always)
 //   - rotation: a counter; when it changes the host makes a new key pair
 //     (explicit key rotation), otherwise the key is kept across applies
+//   - implementation: "kernel" or "wireguard-go" (userspace), what the
+//     host's kernel allows (optional, replace): plan says which runs
 //
 // Outputs: public_key, rotation. Peers are wgpeer resources.
 type wireguardKind struct {
@@ -46,7 +48,7 @@ func newWireguardKind(env Env) wireguardKind {
 	return wireguardKind{keyDir: "/var/lib/drover/wireguard", logDir: env.LogDir}
 }
 
-func (wireguardKind) ReplaceOn() []string { return nil }
+func (wireguardKind) ReplaceOn() []string { return []string{"implementation"} }
 
 func (wireguardKind) Defaults(r Resource) Resource {
 	setDefault(r.Attrs, "mtu", "1420")
@@ -70,10 +72,14 @@ func (k wireguardKind) Read(r Resource, saved map[string]string) (map[string]str
 		return nil, false, fmt.Errorf("interface %s exists but is not a WireGuard device drover can configure: %w", r.Name, err)
 	}
 	actual := map[string]string{
-		"listen_port": strconv.Itoa(dev.ListenPort),
-		"mtu":         strconv.Itoa(link.Attrs().MTU),
-		"up":          strconv.FormatBool(link.Attrs().Flags&net.FlagUp != 0),
-		"rotation":    saved["rotation"],
+		"listen_port":    strconv.Itoa(dev.ListenPort),
+		"mtu":            strconv.Itoa(link.Attrs().MTU),
+		"up":             strconv.FormatBool(link.Attrs().Flags&net.FlagUp != 0),
+		"rotation":       saved["rotation"],
+		"implementation": "kernel",
+	}
+	if _, err := os.Stat(wgSocket(r.Name)); err == nil {
+		actual["implementation"] = "wireguard-go"
 	}
 	if key, err := k.readKey(r.Name); err != nil || key != dev.PrivateKey {
 		actual["rotation"] = "(key not applied)"
