@@ -12,6 +12,7 @@ import (
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/bridge"
 	"github.com/drover/drover/modules/l2vpn"
+	"github.com/drover/drover/modules/wireguard"
 	"github.com/drover/drover/runner"
 	"github.com/drover/drover/runner/host"
 )
@@ -30,6 +31,9 @@ func otherNetworkRows(n *lang.Network, c *lang.Cluster, s *runner.Session, hosts
 		case n.WireGuard != nil:
 			row.Subnet, row.Device = n.WireGuard.Subnet, n.WireGuard.Interface
 			deviceState(&row, h, row.Device)
+			if h != nil && wireguard.Implementation(h.Facts) == wireguard.Userspace {
+				row.Device += " (wireguard-go)"
+			}
 		case n.L2VPN != nil:
 			row.Subnet, row.Bridge, row.Device = n.L2VPN.Subnet, n.L2VPN.Bridge, n.L2VPN.Interface+","+l2vpn.Device(n.L2VPN)
 			deviceState(&row, h, row.Bridge, n.L2VPN.Interface, l2vpn.Device(n.L2VPN))
@@ -135,8 +139,16 @@ func bgpRow(row *networkRow, n *lang.Network, c *lang.Cluster, s *runner.Session
 	if up == len(states) && up == len(n.Members())-1 {
 		row.State = "up"
 	}
-	if ifc, ok := h.Facts.Interface(row.Bridge); ok {
+	if ifc, ok := h.Facts.Interface(row.Bridge); ok && row.Bridge != "" {
 		row.MTU, row.Address = ifc.MTU, strings.Join(ifc.Addrs, " ")
+		return
+	}
+	// No container bridge: the sessions' own link, the one holding the
+	// server's address.
+	if srv := c.Server(row.Server); srv != nil {
+		if ifc, ok := h.Facts.InterfaceWithIP(srv.Address); ok {
+			row.MTU, row.Address = ifc.MTU, srv.Address
+		}
 	}
 }
 
