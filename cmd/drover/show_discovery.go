@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/drover/drover/lang"
@@ -23,7 +24,11 @@ type discoveryRow struct {
 	Address  string `json:"address,omitempty"` // "" = DHCP lease not known yet
 	Port     int    `json:"port"`
 	Check    string `json:"check"`
-	Consul   bool   `json:"consul"`           // registered with Consul
+	Consul   bool   `json:"consul"`           // Consul is declared
+	// Registered is what the instance's server's Consul agent says:
+	// "registered" (its DNS answers the instance's address), "not
+	// registered", or "no agent" ("" without Consul).
+	Registered string `json:"registered,omitempty"`
 	Health   string `json:"health"`           // passing, critical, unchecked, unknown, unreachable
 	Detail   string `json:"detail,omitempty"` // why not passing
 }
@@ -47,6 +52,7 @@ func cmdShowDiscovery(e *env, f *flags, rf runFlags, pos []string) int {
 	}
 	for i := range rows {
 		discoveryHealth(&rows[i], liveQuery{ctx: ctx, s: s})
+		agentSays(&rows[i], liveQuery{ctx: ctx, s: s})
 	}
 	if *rf.asJSON {
 		writeJSON(e, map[string]any{"format_version": runner.FormatVersion, "discovery": rows})
@@ -115,6 +121,31 @@ func discoveryHealth(r *discoveryRow, q liveQuery) {
 	}
 }
 
+// agentSays asks the Consul agent on the instance's server (its DNS) whether
+// it knows the instance, rather than assuming the registration worked.
+func agentSays(r *discoveryRow, q liveQuery) {
+	if !r.Consul {
+		return
+	}
+	if r.Address == "" {
+		r.Registered = "unknown"
+		return
+	}
+	results, err := q.s.Check(q.ctx, r.Server, []host.Check{{Kind: "consul", Title: "show discovery",
+		Attrs: map[string]string{"service": r.Service, "address": r.Address,
+			"dns": "127.0.0.1:" + strconv.Itoa(lang.ConsulDNSPort)}}})
+	switch {
+	case err != nil || len(results) == 0:
+		r.Registered = "unknown"
+	case results[0].OK:
+		r.Registered = "registered"
+	case strings.HasPrefix(results[0].Detail, "no agent"):
+		r.Registered = "no agent"
+	default:
+		r.Registered = "not registered"
+	}
+}
+
 func printDiscoveryRows(w io.Writer, rows []discoveryRow) {
 	if len(rows) == 0 {
 		fmt.Fprintln(w, "No services declared.")
@@ -128,8 +159,8 @@ func printDiscoveryRows(w io.Writer, rows []discoveryRow) {
 			addr = r.Address + ":" + strconv.Itoa(r.Port)
 		}
 		registered := "-"
-		if r.Consul {
-			registered = "registered"
+		if r.Registered != "" {
+			registered = r.Registered
 		}
 		health := r.Health
 		if r.Detail != "" {
