@@ -24,13 +24,13 @@ type discoveryRow struct {
 	Address  string `json:"address,omitempty"` // "" = DHCP lease not known yet
 	Port     int    `json:"port"`
 	Check    string `json:"check"`
-	Consul   bool   `json:"consul"`           // Consul is declared
+	Consul   bool   `json:"consul"` // Consul is declared
 	// Registered is what the instance's server's Consul agent says:
 	// "registered" (its DNS answers the instance's address), "not
 	// registered", or "no agent" ("" without Consul).
 	Registered string `json:"registered,omitempty"`
-	Health   string `json:"health"`           // passing, critical, unchecked, unknown, unreachable
-	Detail   string `json:"detail,omitempty"` // why not passing
+	Health     string `json:"health"`           // passing, critical, unchecked, unknown, unreachable
+	Detail     string `json:"detail,omitempty"` // why not passing
 }
 
 // cmdShowDiscovery is `drover show discovery [DIR]`: every service of
