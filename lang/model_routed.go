@@ -1,6 +1,9 @@
 package lang
 
-import "slices"
+import (
+	"net/netip"
+	"slices"
+)
 
 // RoutedSubnets are the subnets server reaches over the cluster's L3
 // overlays (BGP and WireGuard networks it is a member of): every member's
@@ -12,9 +15,12 @@ func (c *Cluster) RoutedSubnets(server string) []string {
 	var out []string
 	add := func(s ...string) {
 		for _, p := range s {
-			if p != "" && !slices.Contains(out, p) {
-				out = append(out, p)
+			// A default route announced or shared stays masqueraded:
+			// what leaves the cluster must.
+			if pp, err := netip.ParsePrefix(p); err != nil || pp.Bits() == 0 || slices.Contains(out, p) {
+				continue
 			}
+			out = append(out, p)
 		}
 	}
 	member := func(ms []Member) bool {
