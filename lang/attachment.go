@@ -222,9 +222,13 @@ func (l *loader) checkAttachDHCP(n *node, a *Attachment, c *Cluster) {
 		}
 	}
 	if !served {
+		fix := fmt.Sprintf("set dhcp = true in network %q", a.Network)
+		if a.Network == AttachSubnet {
+			fix = fmt.Sprintf("set dhcp = true in server %q", a.Server)
+		}
 		l.report(n, problem{"No DHCP server on the network", fmt.Sprintf(
-			"Nothing serves DHCP on %q, so attachment %q would never get a lease. Give it a static address (address = \"...\"), or turn DHCP on for the network.",
-			a.Network, a.Name)})
+			"Nothing serves DHCP on %q, so attachment %q would never get a lease. Give it a static address (address = \"...\"), or %s.",
+			a.Network, a.Name, fix)})
 	}
 }
 
