@@ -165,5 +165,25 @@ func TestLabVM(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("VM image %s ready in %s", img.Hash, time.Since(start).Round(time.Second))
-	testscript.Run(t, params(t, "lab-vm"))
+	p := params(t, "lab-vm")
+	hostTest := buildHostTest(t)
+	setup := p.Setup
+	p.Setup = func(e *testscript.Env) error {
+		e.Setenv("HOST_TEST", hostTest)
+		return setup(e)
+	}
+	testscript.Run(t, p)
+}
+
+// buildHostTest builds runner/host's test binary (static) for the VM
+// suites that run a kernel-dependent unit test inside a VM
+// (lab-vm/tunnel: TestTunnelLinkLifecycle needs GRE and IPIP).
+func buildHostTest(t *testing.T) string {
+	out := filepath.Join(t.TempDir(), "host.test")
+	cmd := exec.Command("go", "test", "-c", "-vet=off", "-o", out, "../../runner/host")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building runner/host's tests: %v\n%s", err, b)
+	}
+	return out
 }
