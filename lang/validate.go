@@ -238,7 +238,7 @@ func (l *loader) deriveMemberAddress(d *networkDecl, m *Member, rng hcl.Range, s
 	if !server.Is4() {
 		l.reportAt(rng, problem{"Member needs an overlay address", fmt.Sprintf(
 			"Server %q has the IPv6 address %s, so no IPv4 overlay address can be taken from it. Set one: member %q { address = %q }.",
-			m.Server, server, m.Server, subnet.Addr().Next())})
+			m.Server, server, m.Server, l.freeOverlayAddress(subnet, addrs))})
 		return
 	}
 	addr := derivedAddress(subnet, server)
@@ -452,4 +452,26 @@ func derivedAddress(subnet netip.Prefix, server netip.Addr) netip.Addr {
 	v := (uint32(s[0])<<24 | uint32(s[1])<<16 | uint32(s[2])<<8 | uint32(s[3])) |
 		(uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3]))&host
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+// freeOverlayAddress suggests an address of subnet for a member that
+// cannot derive one: from the top of the range down (members derive theirs
+// from their servers' low bits, so the top is the least likely to be
+// taken), skipping every address taken already and every server's derived
+// one.
+func (l *loader) freeOverlayAddress(subnet netip.Prefix, taken map[netip.Addr]string) string {
+	derived := map[netip.Addr]bool{}
+	for _, decl := range l.syms.servers {
+		if s, ok := l.stringOf(decl.attrs["address"]); ok {
+			if a, err := netip.ParseAddr(s); err == nil && a.Is4() {
+				derived[derivedAddress(subnet, a)] = true
+			}
+		}
+	}
+	for a := lastAddr(subnet).Prev(); subnet.Contains(a) && a != subnet.Addr(); a = a.Prev() {
+		if _, used := taken[a]; !used && !derived[a] {
+			return a.String()
+		}
+	}
+	return subnet.Addr().Next().String()
 }

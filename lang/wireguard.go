@@ -96,9 +96,9 @@ func (l *loader) checkTopology(d *networkDecl, w *WireGuard) {
 	if len(names) == 0 {
 		return // "Network has no servers" is reported already
 	}
-	l.report(a["hub"], problem{"Main server removed while clients remain", fmt.Sprintf(
-		"The main server %q of network %q is not one of its members, but clients %s still are. The main server cannot leave while clients remain: put %q back into servers, or remove the whole network (or make another member the hub).",
-		w.Hub, d.name, strings.Join(names, ", "), w.Hub)})
+	l.report(a["hub"], problem{"Hub is not a member", fmt.Sprintf(
+		"The hub %q of network %q is not one of its servers (%s), and the clients only reach each other through it. Add %q to servers, or make a member the hub, for example hub = %q.",
+		w.Hub, d.name, strings.Join(names, ", "), w.Hub, names[0])})
 }
 
 func firstOr(list []string, def string) string {
