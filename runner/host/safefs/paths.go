@@ -91,20 +91,18 @@ func OpenFile(p string, flags int, perm uint32) (*os.File, error) {
 // Remove removes the file, link or empty directory at p; a missing p
 // (or parent) is not an error.
 func Remove(p string) error {
-	d, name, err := parent(p, false)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Remove(name)
+	return inParentIfAny(p, (*Dir).Remove)
 }
 
 // RemoveAll removes p and everything beneath it without following links;
 // a missing p is not an error.
 func RemoveAll(p string) error {
+	return inParentIfAny(p, (*Dir).RemoveAll)
+}
+
+// inParentIfAny runs op on p's last component in p's parent, when the
+// parent exists.
+func inParentIfAny(p string, op func(*Dir, string) error) error {
 	d, name, err := parent(p, false)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -113,7 +111,7 @@ func RemoveAll(p string) error {
 		return err
 	}
 	defer d.Close()
-	return d.RemoveAll(name)
+	return op(d, name)
 }
 
 // Symlink makes p a link to target (see Dir.Symlink).
