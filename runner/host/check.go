@@ -116,6 +116,8 @@ func checkService(kinds Kinds, m *Manifest, name string) (bool, string) {
 	switch {
 	case err != nil:
 		return false, err.Error()
+	case st.running && stopped(st.pid):
+		return false, fmt.Sprintf("service %s (PID %d) is stopped by a signal (SIGSTOP or a debugger): it runs but serves nothing%s", name, st.pid, how)
 	case st.running:
 		return true, fmt.Sprintf("service %s is running (PID %d)%s", name, st.pid, how)
 	case !found:
@@ -164,4 +166,11 @@ func checkAddr(address string) (bool, string) {
 		}
 	}
 	return false, "does not hold " + address
+}
+
+// stopped reports whether process pid is stopped (state T or t: SIGSTOP,
+// a job-control stop or a tracer): alive, but serving nothing.
+func stopped(pid int) bool {
+	st, ok := readProcStat(pid)
+	return ok && (st.state == 'T' || st.state == 't')
 }
