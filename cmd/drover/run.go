@@ -15,6 +15,7 @@ import (
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/runner"
+	"github.com/drover/drover/runner/transport"
 	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/lab"
 )
@@ -75,6 +76,11 @@ func options(e *env, dir string, r runFlags) (runner.Options, error) {
 		}
 		opts.Heartbeat = d
 	}
+	sc, err := transport.LoadSSHConfig(transport.UserSSHConfig, transport.SystemSSHConfig)
+	if err != nil {
+		return opts, fmt.Errorf("ssh_config: %w", err)
+	}
+	opts.SSHConfig = sc
 	st, err := lab.Load(labDir(dir))
 	if err != nil {
 		return opts, fmt.Errorf("lab state in %s: %w", labDir(dir), err)

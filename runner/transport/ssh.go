@@ -33,7 +33,7 @@ type sshConn struct {
 // DialSSH connects and authenticates to the server of cfg, through cfg.Jump
 // when set. The connection is meant to be reused for the whole run.
 func DialSSH(ctx context.Context, cfg Config) (Conn, error) {
-	c, err := dialSSH(ctx, cfg.withDefaults())
+	c, err := dialSSH(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -41,9 +41,15 @@ func DialSSH(ctx context.Context, cfg Config) (Conn, error) {
 }
 
 func dialSSH(ctx context.Context, cfg Config) (*sshConn, error) {
+	cfg, src, err := cfg.applySSHConfig()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.withDefaults().label(), err)
+	}
+	cfg = cfg.withDefaults()
+	cfg.logSettings(src)
 	var jump *sshConn
 	if cfg.Jump != nil {
-		j, err := dialSSH(ctx, cfg.Jump.withDefaults())
+		j, err := dialSSH(ctx, *cfg.Jump)
 		if err != nil {
 			return nil, fmt.Errorf("%s: via jump host: %w", cfg.label(), err)
 		}

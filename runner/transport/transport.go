@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -46,12 +47,21 @@ type Config struct {
 	Port         int    // default 22
 	User         string // default root
 	IdentityFile string // "" = none; ~ is expanded
+	// IdentityFiles are further keys (from ssh_config), tried after
+	// IdentityFile; a missing one is skipped, as ssh does.
+	IdentityFiles []string
+	// IdentitiesOnly offers only the keys of the identity files, also
+	// when they are in the agent (ssh_config IdentitiesOnly).
+	IdentitiesOnly bool
 	// Agent uses the ssh-agent at $SSH_AUTH_SOCK, when set, after
 	// IdentityFile.
 	Agent bool
 	// KnownHosts is the known_hosts file; ~ is expanded. Default
 	// ~/.ssh/known_hosts. A missing file knows no hosts.
 	KnownHosts string
+	// GlobalKnownHosts are further known_hosts files, read but never
+	// written; nil = /etc/ssh/ssh_known_hosts and ssh_known_hosts2.
+	GlobalKnownHosts []string
 	// TrustOnFirstUse accepts an unknown host key and appends it to
 	// KnownHosts. A CHANGED key is always an error.
 	TrustOnFirstUse bool
@@ -75,7 +85,27 @@ type Config struct {
 	// Stats, when set, counts dials and uploads (it may be shared by many
 	// connections).
 	Stats *Stats
+	// SSHConfig, when set, fills the settings not in Explicit from the
+	// OpenSSH client configuration for the alias Address (HostName, User,
+	// Port, IdentityFile, ProxyJump, ...), for jump hosts too.
+	SSHConfig *SSHConfig
+	// Explicit names the settings (Set* constants) written in drover's
+	// configuration: ssh_config does not override them.
+	Explicit map[string]bool
+	// BecomePassword answers sudo's password prompt when sudo asks for
+	// one; "" = sudo must not ask (sudo -n). It is never logged.
+	BecomePassword string
+	// Log receives debug records: the effective settings and where each
+	// came from. nil = none.
+	Log *slog.Logger
 }
+
+// DefaultGlobalKnownHosts are the system-wide known_hosts files.
+var DefaultGlobalKnownHosts = []string{"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}
+
+// DefaultIdentityFiles are OpenSSH's default keys, tried when neither an
+// identity file nor an agent gives one.
+var DefaultIdentityFiles = []string{"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"}
 
 // Stats counts the expensive things a run does, for tests and benchmarks.
 type Stats struct {
@@ -146,6 +176,12 @@ func (c Config) withDefaults() Config {
 	}
 	c.KnownHosts = expandHome(c.KnownHosts)
 	c.IdentityFile = expandHome(c.IdentityFile)
+	if c.GlobalKnownHosts == nil {
+		c.GlobalKnownHosts = DefaultGlobalKnownHosts
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
 	if c.Jump != nil {
 		j := *c.Jump
 		if j.Dial == nil {
@@ -159,6 +195,9 @@ func (c Config) withDefaults() Config {
 		}
 		if j.KnownHosts == "" {
 			j.KnownHosts = c.KnownHosts
+		}
+		if j.Log == nil {
+			j.Log = c.Log
 		}
 		c.Jump = &j
 	}
