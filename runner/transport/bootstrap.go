@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 
@@ -22,6 +23,9 @@ type helperSetup struct {
 	dir   string
 	sudo  bool
 	stats *Stats
+	// password is the sudo password when sudo asks for one (see
+	// checkSudo); "" runs sudo -n.
+	password string
 }
 
 // helperPath is the server path of bin: DIR/drover-helper-<16 hex>.
@@ -32,9 +36,17 @@ func (s helperSetup) helperPath(bin Binary) string {
 // wrap runs a shell script as root through sudo when needed.
 func (s helperSetup) wrap(script string) string {
 	if s.sudo {
-		return "sudo -n sh -c " + shellQuote(script)
+		return sudoPrefix(s.password != "") + "sh -c " + shellQuote(script)
 	}
 	return script
+}
+
+// sudoPassword is the password line to send sudo, or "".
+func (s helperSetup) sudoPassword() string {
+	if !s.sudo {
+		return ""
+	}
+	return s.password
 }
 
 // stampPath is the server path of the stamp that records the identity of
@@ -129,7 +141,8 @@ func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, 
 		if err := checkArch(s.label(), bin, machine); err != nil {
 			return nil, err
 		}
-		if _, _, err := run(ctx, s, setup.wrap(setup.uploadScript(bin)), bytes.NewReader(bin.Data)); err != nil {
+		stdin := passwordLine(setup.sudoPassword(), bytes.NewReader(bin.Data))
+		if _, _, err := run(ctx, s, setup.wrap(setup.uploadScript(bin)), stdin); err != nil {
 			return nil, fmt.Errorf("uploading the helper: %w", err)
 		}
 		setup.stats.addUpload()
@@ -141,9 +154,15 @@ func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, 
 // helper must be uploaded first.
 func launch(ctx context.Context, s starter, setup helperSetup, bin Binary) (*HelperClient, string, error) {
 	stderr := &tailBuffer{max: 8 << 10}
-	p, err := s.start(setup.wrap(setup.startScript(bin)), stderr)
+	p, err := s.start(setup.wrap(setup.startScript(bin)), promptFilter{stderr})
 	if err != nil {
 		return nil, "", err
+	}
+	if pw := setup.sudoPassword(); pw != "" {
+		if _, err := io.WriteString(p.stdin, pw+"\n"); err != nil {
+			p.kill()
+			return nil, "", fmt.Errorf("%s: starting the helper: %w", s.label(), err)
+		}
 	}
 	c := newHelperClient(s.label(), p, stderr)
 	stop := context.AfterFunc(ctx, c.kill)

@@ -28,6 +28,10 @@ type sshConn struct {
 
 	mu      sync.Mutex
 	lostErr error // why keepAlive gave the connection up
+
+	sudoMu      sync.Mutex
+	sudoChecked bool   // checkSudo passed
+	sudoPw      string // the password sudo needs, "" = none
 }
 
 // DialSSH connects and authenticates to the server of cfg, through cfg.Jump
@@ -251,7 +255,30 @@ func (c *sshConn) Run(ctx context.Context, cmd string, stdin io.Reader) ([]byte,
 
 // StartHelper implements Conn.
 func (c *sshConn) StartHelper(ctx context.Context, bin Binary) (*HelperClient, error) {
-	return c.helper.start(ctx, c, helperSetup{dir: c.cfg.HelperDir, sudo: c.cfg.needsSudo(), stats: c.cfg.Stats}, bin)
+	setup := helperSetup{dir: c.cfg.HelperDir, sudo: c.cfg.needsSudo(), stats: c.cfg.Stats}
+	if setup.sudo {
+		pw, err := c.becomePassword(ctx)
+		if err != nil {
+			return nil, err
+		}
+		setup.password = pw
+	}
+	return c.helper.start(ctx, c, setup, bin)
+}
+
+// becomePassword checks, once per connection, whether sudo needs the
+// become password (and that it is right).
+func (c *sshConn) becomePassword(ctx context.Context) (string, error) {
+	c.sudoMu.Lock()
+	defer c.sudoMu.Unlock()
+	if !c.sudoChecked {
+		pw, err := checkSudo(ctx, c, c.cfg)
+		if err != nil {
+			return "", err
+		}
+		c.sudoPw, c.sudoChecked = pw, true
+	}
+	return c.sudoPw, nil
 }
 
 // Close implements Conn; it also closes the jump connection.

@@ -68,8 +68,9 @@ type Config struct {
 	// Jump is a bastion to reach the server through; nil dials directly.
 	// Its Dial, Timeout, Stats and KnownHosts default to this Config's.
 	Jump *Config
-	// Become runs the helper (bootstrap and upload included) with `sudo -n`
-	// when User is not root. Run never escalates.
+	// Become runs the helper (bootstrap and upload included) with sudo
+	// when User is not root: `sudo -n` when sudo needs no password, else
+	// `sudo -S` given BecomePassword. Run never escalates.
 	Become bool
 	// Timeout bounds connecting and the SSH handshake; default 10s.
 	Timeout time.Duration
