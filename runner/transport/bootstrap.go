@@ -82,8 +82,8 @@ echo "%s $(uname -m)"
 `, shellQuote(s.helperPath(bin)), shellQuote(s.stampPath(bin)), fileIdentity, bin.Hash(), needHelperMarker)
 }
 
-// uploadScript writes stdin to a temporary file next to the helper, checks
-// its hash, makes it executable, renames it into place and records its
+// uploadScript decompresses stdin (gzip) into a temporary file next to
+// the helper, checks the hash of the result, makes it executable, renames it into place and records its
 // identity in the stamp; then it removes helpers (and stamps) of other
 // builds.
 func (s helperSetup) uploadScript(bin Binary) string {
@@ -95,7 +95,7 @@ t="$f.tmp.$$"
 rm -f "$t"
 trap 'rm -f "$t"' EXIT
 set -C
-cat > "$t"
+gzip -dc > "$t"
 set +C
 h=$(sha256sum "$t")
 h=${h%%%% *}
@@ -141,7 +141,11 @@ func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, 
 		if err := checkArch(s.label(), bin, machine); err != nil {
 			return nil, err
 		}
-		stdin := passwordLine(setup.sudoPassword(), bytes.NewReader(bin.Data))
+		gz, err := bin.compressed()
+		if err != nil {
+			return nil, fmt.Errorf("%s: compressing the helper: %w", s.label(), err)
+		}
+		stdin := passwordLine(setup.sudoPassword(), bytes.NewReader(gz))
 		if _, _, err := run(ctx, s, setup.wrap(setup.uploadScript(bin)), stdin); err != nil {
 			return nil, fmt.Errorf("uploading the helper: %w", err)
 		}

@@ -10,6 +10,8 @@
 package transport
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -140,6 +142,36 @@ type Binary struct {
 	// SHA256 is the hex SHA-256 of Data when the caller already knows it
 	// (a binary shared by many hosts is hashed once); "" = compute it.
 	SHA256 string
+	// Gzip returns Data gzip-compressed, as uploaded (the server
+	// decompresses it and checks the hash of the result); nil = compress
+	// Data at each upload. A caller shares one across hosts so that a
+	// binary is compressed once.
+	Gzip func() ([]byte, error)
+}
+
+// compressed is what is uploaded for b: its gzip stream.
+func (b Binary) compressed() ([]byte, error) {
+	if b.Gzip != nil {
+		return b.Gzip()
+	}
+	return GzipData(b.Data)
+}
+
+// GzipData compresses data (best speed: the upload is what is slow, and
+// released helpers come compressed already).
+func GzipData(data []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(data); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Hash is the hex SHA-256 of Data.
