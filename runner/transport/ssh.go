@@ -130,8 +130,12 @@ func dialTCP(ctx context.Context, cfg Config, jump *sshConn) (net.Conn, error) {
 
 // dialError explains why the TCP connection failed.
 func dialError(cfg Config, ctx context.Context, err error) error {
+	var netErr net.Error
 	switch {
-	case errors.Is(context.Cause(ctx), errTimeout):
+	case errors.Is(context.Cause(ctx), errTimeout),
+		// the dialer's deadline (the context's) can pass just before the
+		// context's own timer fires
+		ctx.Err() == nil && errors.As(err, &netErr) && netErr.Timeout():
 		return fmt.Errorf("%s: connection timed out after %s", cfg.label(), cfg.Timeout)
 	case ctx.Err() != nil:
 		return fmt.Errorf("%s: connecting: %w", cfg.label(), context.Cause(ctx))
