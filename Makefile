@@ -4,21 +4,66 @@
 GO      ?= go
 BIN     := bin
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
-HELPER_FLAGS := -trimpath -ldflags "-s -w"
+# The helper build is reproducible (same Go, same source: same bytes), so
+# that the compressed copies embedded in drover (cmd/drover/helper) can be
+# rebuilt and compared byte for byte.
+HELPER_FLAGS := -trimpath -buildvcs=false -ldflags "-s -w -buildid="
+HELPER_ARCHS := amd64 arm64
+EMBED_DIR := cmd/drover/helper
 PACKAGES := openssh-server openssh-client iproute2 iputils-ping util-linux procps \
             dnsmasq nftables isc-dhcp-client tcpdump busybox-static \
             bird2 wireguard-go wireguard-tools lxc lxc-templates rsync nginx-light curl \
             haproxy keepalived mariadb-server postgresql openssl jq python3 sudo graphviz
 
-.PHONY: all build deps deps-vm test test-vm fuzz unit demo demo-down bench deps-bench fmt vet clean
+.PHONY: all build helpers check-helpers release tidy-check deps deps-vm test test-vm fuzz unit demo demo-down bench deps-bench fmt vet clean
 
 all: build
 
-build:
-	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build $(HELPER_FLAGS) -o $(BIN)/drover-helper-linux-amd64 ./cmd/drover-helper
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(HELPER_FLAGS) -o $(BIN)/drover-helper-linux-arm64 ./cmd/drover-helper
+# build builds the helpers, refreshes their compressed copies embedded in
+# drover (commit them when they change: `make check-helpers` compares), and
+# drover.
+build: helpers
 	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN)/drover ./cmd/drover
 	@ls -l $(BIN) | awk 'NR>1 {printf "  %-28s %6.1f MiB\n", $$9, $$5/1048576}'
+
+helpers:
+	@mkdir -p $(BIN) $(EMBED_DIR)
+	@for a in $(HELPER_ARCHS); do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build $(HELPER_FLAGS) -o $(BIN)/drover-helper-linux-$$a ./cmd/drover-helper || exit 1; \
+		gzip -9n < $(BIN)/drover-helper-linux-$$a > $(BIN)/drover-helper-linux-$$a.gz.new || exit 1; \
+		cmp -s $(BIN)/drover-helper-linux-$$a.gz.new $(EMBED_DIR)/drover-helper-linux-$$a.gz \
+			|| cp $(BIN)/drover-helper-linux-$$a.gz.new $(EMBED_DIR)/drover-helper-linux-$$a.gz; \
+		rm -f $(BIN)/drover-helper-linux-$$a.gz.new; \
+	done
+
+# release builds, in dist/, a tarball and a .deb for linux/amd64 and
+# linux/arm64 (drover, which embeds both helpers, with README and LICENSE)
+# and SHA256SUMS. The .deb is made with dpkg-deb.
+DIST := dist
+DEB_VERSION := $(shell echo '$(VERSION)' | sed -e 's/^v//' -e '/^[0-9]/!s/^/0.0.0+/' -e 's/[^A-Za-z0-9.+~]/./g')
+release: helpers
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	@for a in $(HELPER_ARCHS); do \
+		name=drover-$(VERSION)-linux-$$a; d=$(DIST)/$$name; mkdir -p $$d || exit 1; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build -trimpath -buildvcs=false -ldflags "-s -w -X main.version=$(VERSION)" -o $$d/drover ./cmd/drover || exit 1; \
+		cp README.md LICENSE $$d/; \
+		tar -C $(DIST) --owner=0 --group=0 --numeric-owner --sort=name -czf $(DIST)/$$name.tar.gz $$name || exit 1; \
+		p=$(DIST)/deb-$$a; mkdir -p $$p/DEBIAN $$p/usr/bin $$p/usr/share/doc/drover; \
+		install -m 0755 $$d/drover $$p/usr/bin/drover; \
+		install -m 0644 README.md $$p/usr/share/doc/drover/README.md; \
+		install -m 0644 LICENSE $$p/usr/share/doc/drover/copyright; \
+		printf 'Package: drover\nVersion: %s\nArchitecture: %s\nMaintainer: drover developers <drover@localhost>\nSection: admin\nPriority: optional\nRecommends: openssh-client\nDescription: declarative cluster runner\n drover plans and applies servers, overlay networks and services\n declared in HCL, over SSH, and verifies the result.\n' \
+			'$(DEB_VERSION)' $$a > $$p/DEBIAN/control; \
+		dpkg-deb --root-owner-group -Zgzip --build $$p $(DIST)/drover_$(DEB_VERSION)_$$a.deb >/dev/null || exit 1; \
+		rm -rf $$p $$d; \
+	done
+	cd $(DIST) && sha256sum *.tar.gz *.deb > SHA256SUMS && cat SHA256SUMS
+
+# check-helpers fails when the committed embedded helpers are not what
+# this source builds (after `make build` refreshed them): commit them.
+check-helpers: helpers
+	@git diff --exit-code --stat -- $(EMBED_DIR) || { echo "cmd/drover/helper/*.gz differ from a fresh build: commit them (make build refreshes them)" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- $(EMBED_DIR))" || { echo "uncommitted files in $(EMBED_DIR)" >&2; exit 1; }
 
 # deps installs what the lab and the end-to-end tests run: sshd for every
 # lab host, dnsmasq, nftables, a DHCP client, ping, tcpdump.
@@ -55,7 +100,7 @@ test-vm: deps deps-vm build
 # testscripts).
 OPT_IN_TESTS := ^(TestLabVM|TestLabConsul|TestTunnelLinkLifecycle|TestBenchVsAnsible|TestBenchScale|TestBenchLabHosts|TestMachineQuiet)$$
 
-test: deps build
+test: deps build check-helpers tidy-check
 	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -skip '$(OPT_IN_TESTS)|^TestLab$$' ./...
 	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -run '^TestLab$$' ./cmd/drover
 	$(MAKE) fuzz FUZZTIME=20s
@@ -103,6 +148,10 @@ bench: deps build
 deps-bench:
 	@$(MAKE) --no-print-directory deps PACKAGES="ansible-core"
 
+# tidy-check fails when go.mod or go.sum is not tidy.
+tidy-check:
+	$(GO) mod tidy -diff
+
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')
 
@@ -110,4 +159,4 @@ vet:
 	$(GO) vet ./...
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(DIST)

@@ -33,7 +33,7 @@ func (l *loader) assemble() *Cluster {
 	if usesLocal(c) {
 		c.Servers = append(c.Servers, &Server{
 			Name: LocalServer, Local: true, Bridge: "cbr0", DHCP: true, Domain: "app",
-			Labels: map[string]string{}, User: c.SSH.User, Port: c.SSH.Port,
+			Labels: map[string]string{}, User: c.SSH.User, Port: c.SSH.Port, SSH: c.SSH,
 		})
 	}
 	c.Items = l.assembleGeneric(c) // generic_assemble.go
@@ -69,6 +69,65 @@ func (l *loader) assembleSSH() SSH {
 	s.Jump, _ = l.stringOf(a["jump"])
 	s.Become, _ = boolOf(a["become"])
 	s.Timeout = l.durationOf(a["timeout"])
+	s.Explicit = map[string]bool{}
+	for name, w := range l.ssh.written {
+		if w {
+			s.Explicit[name] = true
+		}
+	}
+	if s.Jump != "" {
+		s.Jumps = []string{s.Jump}
+	}
+	return s
+}
+
+// serverSSH is the cluster's ssh settings with the server's own ssh block
+// laid over them; the settings written in either are Explicit.
+func (l *loader) serverSSH(d *serverDecl, cluster SSH) SSH {
+	s := cluster
+	s.Explicit = map[string]bool{}
+	for name := range cluster.Explicit {
+		s.Explicit[name] = true
+	}
+	a := d.ssh
+	if a == nil {
+		return s
+	}
+	setString := func(name string, dst *string) {
+		if v, ok := l.stringOf(a[name]); ok {
+			*dst = v
+			s.Explicit[name] = true
+		}
+	}
+	setBool := func(name string, dst *bool) {
+		if v, ok := boolOf(a[name]); ok {
+			*dst = v
+			s.Explicit[name] = true
+		}
+	}
+	setString("user", &s.User)
+	if port, ok := l.intOf(a["port"]); ok {
+		s.Port = port
+		s.Explicit["port"] = true
+	}
+	setString("identity_file", &s.IdentityFile)
+	setBool("agent", &s.Agent)
+	setString("known_hosts", &s.KnownHosts)
+	setBool("trust_on_first_use", &s.TrustOnFirst)
+	setBool("become", &s.Become)
+	if _, ok := l.stringOf(a["timeout"]); ok {
+		s.Timeout = l.durationOf(a["timeout"])
+		s.Explicit["timeout"] = true
+	}
+	setString("host", &s.Host)
+	if n := a["jump"]; n.value.IsKnown() && !n.value.IsNull() {
+		s.Jumps = nil
+		for _, e := range l.stringList(n, elementRanges(n), "jump host") {
+			s.Jumps = append(s.Jumps, e.value)
+		}
+		s.Jump = strings.Join(s.Jumps, ",")
+		s.Explicit["jump"] = true
+	}
 	return s
 }
 
@@ -83,14 +142,8 @@ func (l *loader) assembleServer(d *serverDecl, ssh SSH) *Server {
 	s.Domain, _ = l.stringOf(a["domain"])
 	s.Labels = l.labelsOf(a["labels"])
 	l.assembleServerCapacity(s, d) // server_capacity.go
-	if d.sshUser != nil {
-		if user, ok := l.stringOf(d.sshUser); ok {
-			s.User = user
-		}
-		if port, ok := l.intOf(d.sshPort); ok {
-			s.Port = port
-		}
-	}
+	s.SSH = l.serverSSH(d, ssh)
+	s.User, s.Port = s.SSH.User, s.SSH.Port
 	return s
 }
 

@@ -17,7 +17,8 @@ import (
 var attrGrammars = map[string]*grammar{
 	"ssh.user": gLogin, "ssh.identity_file": gLocalPath, "ssh.known_hosts": gLocalPath,
 	"ssh.jump": gJump, "ssh.timeout": gDuration,
-	"server.ssh.user": gLogin,
+	"server.ssh.user": gLogin, "server.ssh.identity_file": gLocalPath, "server.ssh.known_hosts": gLocalPath,
+	"server.ssh.timeout": gDuration, "server.ssh.host": gSSHHost, "server.ssh.jump": gJump,
 
 	"server.address": gIP, "server.interface": gIfname, "server.subnet": gCIDR, "server.bridge": gIfname,
 	"server.domain": gDomain, "server.labels": gLabel,

@@ -22,17 +22,17 @@ type variableDecl struct {
 
 // sshDecl is the top-level ssh block.
 type sshDecl struct {
-	block *hcl.Block
-	attrs map[string]*node
+	block   *hcl.Block
+	attrs   map[string]*node
+	written map[string]bool // attributes written in the block
 }
 
 // serverDecl is one `server "NAME"` block.
 type serverDecl struct {
-	name    string
-	block   *hcl.Block
-	attrs   map[string]*node
-	sshUser *node // nil without a server ssh block
-	sshPort *node
+	name  string
+	block *hcl.Block
+	attrs map[string]*node
+	ssh   map[string]*node // the server's ssh block; nil without one
 }
 
 // networkDecl is one `network "KIND" "NAME"` block.
@@ -209,9 +209,10 @@ func (l *loader) collectSSH(b *hcl.Block) {
 		return
 	}
 	content := l.content(b.Body, bodySchema(sshSpecs()), "The ssh block")
-	l.ssh = &sshDecl{block: b, attrs: map[string]*node{}}
+	l.ssh = &sshDecl{block: b, attrs: map[string]*node{}, written: map[string]bool{}}
 	for _, spec := range sshSpecs() {
 		l.ssh.attrs[spec.name] = l.attrNode([]string{blockSSH, spec.name}, spec, content.Attributes[spec.name], b.DefRange)
+		l.ssh.written[spec.name] = content.Attributes[spec.name] != nil
 	}
 }
 
@@ -248,10 +249,7 @@ func (l *loader) collectServerSSH(s *serverDecl, blocks hcl.Blocks) {
 			continue
 		}
 		content := l.content(b.Body, bodySchema(serverSSHSpecs()), "A server's ssh block")
-		path := []string{rootServer, s.name, blockSSH}
-		specs := serverSSHSpecs()
-		s.sshUser = l.attrNode(child(path, "user"), specs[0], content.Attributes["user"], b.DefRange)
-		s.sshPort = l.attrNode(child(path, "port"), specs[1], content.Attributes["port"], b.DefRange)
+		s.ssh = l.attrNodes([]string{rootServer, s.name, blockSSH}, serverSSHSpecs(), content, b.DefRange)
 	}
 }
 

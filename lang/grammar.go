@@ -88,6 +88,7 @@ var (
 	gOwner     = &grammar{name: "owner (USER or USER:GROUP)", example: `"www-data:www-data"`, check: ownerSpec, summary: "Invalid owner"}
 	gLogin     = &grammar{name: "login name", full: func(s, _, _ string) problem { return userProblem(s) }}
 	gJump      = &grammar{name: "jump host", example: `"admin@203.0.113.9:22"`, full: plainJump}
+	gSSHHost   = &grammar{name: "SSH host (address, host name or ssh_config alias)", example: `"web1.example.com"`, check: sshHost}
 	gSQLName   = &grammar{name: "SQL name", example: `"wordpress"`, check: sqlIdent}
 	gPassword  = &grammar{name: "password (printable ASCII without quotes or backslashes)", example: `var.db_password`, check: password}
 	gKeyword   = &grammar{name: "keyword", example: `"present"`, check: keyword}
@@ -120,5 +121,5 @@ func grammars() []*grammar {
 		gAbsPath, gManagedPath, gConfigPath, gLocalPath, gLinkTarget, gIdent, gServerRef, gMember, gUnitName,
 		gPackage, gAccount, gOwner, gLogin, gJump, gSQLName, gPassword, gKeyword, gLabel, gLabelKey, gFiles,
 		gSysctlKey, gSysctlValue, gArgv, gWords, gShell, gLine, gRegex, gBackend, gHostPort, gPublish, gDuration,
-		gMode, gSize, gVersion}
+		gMode, gSize, gVersion, gSSHHost}
 }

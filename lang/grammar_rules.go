@@ -454,3 +454,18 @@ func version(s string) string {
 	}
 	return plain(s, charsOf("-_.+~"))
 }
+
+// sshHost accepts what ssh takes as a destination: an IP address, a host
+// name or an ssh_config Host alias (no user, port or spaces).
+func sshHost(s string) string {
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		return ""
+	}
+	if why := plain(s, charsOf("-._")); why != "" {
+		return why + "; write an address, a host name or an ssh_config Host alias (the user and port are separate settings)"
+	}
+	if strings.HasPrefix(s, "-") || strings.HasPrefix(s, ".") {
+		return "it starts with '-' or '.'"
+	}
+	return ""
+}

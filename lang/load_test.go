@@ -52,6 +52,7 @@ func withoutRanges(c *Cluster) *Cluster {
 	for _, s := range c.Servers {
 		s2 := *s
 		s2.DeclRange = hcl.Range{}
+		s2.SSH.DeclRange = hcl.Range{}
 		out.Servers = append(out.Servers, &s2)
 	}
 	for _, n := range c.Networks {
@@ -77,20 +78,26 @@ func TestLoadFullExample(t *testing.T) {
 		WriteDiagnostics(&b, c.Files, diags, false)
 		t.Fatalf("unexpected diagnostics:\n%s", b.String())
 	}
+	written := map[string]bool{"user": true, "port": true, "identity_file": true, "agent": true, "known_hosts": true,
+		"trust_on_first_use": true, "jump": true, "become": true, "timeout": true}
+	clusterSSH := SSH{User: "root", Port: 22, IdentityFile: "~/.ssh/id_ed25519", Agent: true, KnownHosts: "~/.ssh/known_hosts",
+		Jump: "admin@203.0.113.9:22", Become: true, Timeout: 15 * time.Second,
+		Jumps: []string{"admin@203.0.113.9:22"}, Explicit: written}
+	s1SSH := clusterSSH
+	s1SSH.User, s1SSH.Port = "admin", 2222
 	want := &Cluster{
-		SSH: SSH{User: "root", Port: 22, IdentityFile: "~/.ssh/id_ed25519", Agent: true, KnownHosts: "~/.ssh/known_hosts",
-			Jump: "admin@203.0.113.9:22", Become: true, Timeout: 15 * time.Second},
+		SSH: clusterSSH,
 		Servers: []*Server{
 			{Name: "s1", Address: "198.51.100.1", Interface: "eth0", Subnet: "100.65.1.0/24", Bridge: "cbr0", DHCP: true,
-				Domain: "app", Labels: map[string]string{"role": "web"}, User: "admin", Port: 2222},
+				Domain: "app", Labels: map[string]string{"role": "web"}, User: "admin", Port: 2222, SSH: s1SSH},
 			{Name: "s2", Address: "198.51.100.2", Subnet: "100.65.2.0/24", Bridge: "cbr0", DHCP: true, Domain: "app",
-				Labels: map[string]string{"role": "web", "zone": "b"}, User: "root", Port: 22},
+				Labels: map[string]string{"role": "web", "zone": "b"}, User: "root", Port: 22, SSH: clusterSSH},
 			{Name: "s3", Address: "198.51.100.3", Bridge: "cbr0", DHCP: false, Domain: "app3", Labels: map[string]string{},
-				User: "root", Port: 22},
+				User: "root", Port: 22, SSH: clusterSSH},
 			{Name: "s4", Address: "203.0.113.4", Bridge: "cbr0", DHCP: true, Domain: "app", Labels: map[string]string{},
-				User: "root", Port: 22},
+				User: "root", Port: 22, SSH: clusterSSH},
 			{Name: "local", Local: true, Bridge: "cbr0", DHCP: true, Domain: "app", Labels: map[string]string{},
-				User: "root", Port: 22},
+				User: "root", Port: 22, SSH: clusterSSH},
 		},
 		Networks: []*Network{
 			{Name: "vx1", Kind: "vxlan", VXLAN: &VXLAN{Subnet: "100.64.10.0/24", Bridge: "vxl0", VNI: 42, Port: 4789,
@@ -151,7 +158,7 @@ network "vxlan" "vx1" {
 }
 `})
 	wantSSH := SSH{User: "root", Port: 22, Agent: true, KnownHosts: "~/.ssh/known_hosts", Become: true, Timeout: 10 * time.Second}
-	if c.SSH != wantSSH {
+	if !reflect.DeepEqual(c.SSH, wantSSH) {
 		t.Errorf("ssh defaults = %+v", c.SSH)
 	}
 	s := c.Servers[0]

@@ -66,7 +66,17 @@ type SSH struct {
 	Jump         string        // "user@host:port" of a bastion, "" = none
 	Become       bool          // run the helper with sudo when User is not root
 	Timeout      time.Duration // connect timeout, default 10s
-	DeclRange    hcl.Range
+	// Host is the SSH endpoint of a server (its ssh block's host): an
+	// address, host name or ssh_config alias; "" = the server's address.
+	Host string
+	// Jumps are the bastions, first hop first: a server's jump list, else
+	// the cluster's jump; nil = none (ssh_config's ProxyJump may apply).
+	Jumps []string
+	// Explicit names the settings written in the configuration (the
+	// cluster's ssh block or the server's): ssh_config does not override
+	// them.
+	Explicit  map[string]bool
+	DeclRange hcl.Range
 }
 
 // LocalServer is the reserved server name for the machine drover runs on.
@@ -90,6 +100,9 @@ type Server struct {
 	Local bool
 	User  string // from the server's ssh block, else the cluster's
 	Port  int
+	// SSH is how drover reaches this server: the cluster's ssh block with
+	// the server's own laid over it.
+	SSH SSH
 
 	DeclRange hcl.Range
 }

@@ -75,12 +75,23 @@ func sshSpecs() []attrSpec {
 	})
 }
 
-// serverSSHSpecs are the settings a server's own ssh block may override;
-// null means "the cluster's".
+// serverSSHSpecs are the settings a server's own ssh block may override
+// (every setting of the cluster's ssh block), null meaning "the
+// cluster's", plus host, the SSH endpoint (an address, host name or
+// ssh_config alias; default the server's address), and jump as a list of
+// bastions, first hop first.
 func serverSSHSpecs() []attrSpec {
 	return inBlock("server.ssh", []attrSpec{
 		{name: "user", typ: cty.String, example: `"admin"`},
 		{name: "port", typ: cty.Number, example: "2222"},
+		{name: "identity_file", typ: cty.String, example: `"~/.ssh/id_ed25519"`},
+		{name: "agent", typ: cty.Bool, example: "true"},
+		{name: "known_hosts", typ: cty.String, example: `"~/.ssh/known_hosts"`},
+		{name: "trust_on_first_use", typ: cty.Bool, example: "false"},
+		{name: "become", typ: cty.Bool, example: "true"},
+		{name: "timeout", typ: cty.String, example: `"10s"`},
+		{name: "host", typ: cty.String, example: `"web1.example.com"`},
+		{name: "jump", typ: cty.List(cty.String), example: `["admin@203.0.113.9", "bastion2"]`},
 	})
 }
 

@@ -102,9 +102,9 @@ func (l *loader) validateServer(v *validator, d *serverDecl) {
 		}
 	}
 	l.checkDomain(a["domain"], `"app"`)
-	if d.sshUser != nil {
-		l.checkUser(d.sshUser)
-		l.checkPort(d.sshPort, "2222")
+	if d.ssh != nil {
+		l.checkUser(d.ssh["user"])
+		l.checkPort(d.ssh["port"], "2222")
 	}
 }
 

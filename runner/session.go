@@ -41,6 +41,13 @@ type Options struct {
 	// Heartbeat is how often a long step prints that it is still
 	// running: 0 = DefaultHeartbeat, < 0 = never.
 	Heartbeat time.Duration
+	// SSHConfig is the OpenSSH client configuration (~/.ssh/config,
+	// /etc/ssh/ssh_config) that fills the settings the ssh blocks leave
+	// open; nil = none. A lab's dialer ignores it.
+	SSHConfig *transport.SSHConfig
+	// BecomePassword is the sudo password for become on servers where
+	// sudo asks for one; "" = passwordless sudo. Never logged or stored.
+	BecomePassword string
 	// Log receives debug records (-v, DROVER_LOG=debug): where each SSH
 	// setting came from, connections, helper starts, every helper call
 	// with its timing, round trips per host. nil = none.
@@ -199,31 +206,48 @@ func (s *Session) dial(ctx context.Context, srv *lang.Server, log *slog.Logger) 
 		log.Debug("local host: no SSH", "become", cfg.Become)
 		return &transport.LocalConn{Name: srv.Name, Become: cfg.Become, Stats: &s.Stats}, nil
 	}
+	if srv.SSH.User != "" { // the server's own ssh block laid over the cluster's
+		cfg = srv.SSH
+	}
+	addr := srv.Address
+	if cfg.Host != "" {
+		addr = cfg.Host
+	}
 	tc := transport.Config{
-		Host: srv.Name, Address: srv.Address, Port: srv.Port, User: srv.User,
+		Host: srv.Name, Address: addr, Port: srv.Port, User: srv.User,
 		IdentityFile: cfg.IdentityFile, Agent: cfg.Agent, KnownHosts: cfg.KnownHosts,
 		TrustOnFirstUse: cfg.TrustOnFirst, Become: cfg.Become, Timeout: cfg.Timeout,
 		KeepAlive: keepAlive(cfg.Timeout), Stats: &s.Stats,
+		Explicit: map[string]bool{}, BecomePassword: s.opts.BecomePassword, Log: log,
+	}
+	for name := range cfg.Explicit {
+		tc.Explicit[name] = true
 	}
 	o := s.opts.SSH
 	if o.User != "" {
 		tc.User = o.User
+		tc.Explicit[transport.SetUser] = true
 	}
 	if o.IdentityFile != "" {
 		tc.IdentityFile = o.IdentityFile
+		tc.Explicit[transport.SetIdentityFile] = true
 	}
 	if o.KnownHosts != "" {
 		tc.KnownHosts = o.KnownHosts
+		tc.Explicit[transport.SetKnownHosts] = true
 	}
 	if o.NoAgent {
 		tc.Agent = false
 	}
 	tc.Dial = o.Dial
+	if o.Dial == nil { // a lab's dialer reaches its hosts directly
+		tc.SSHConfig = s.opts.SSHConfig
+	}
 	logSSHSettings(log, srv, cfg, o, tc)
-	if cfg.Jump != "" && o.Dial == nil {
-		jump, err := jumpConfig(cfg.Jump, tc)
+	if len(cfg.Jumps) > 0 && o.Dial == nil {
+		jump, err := transport.JumpChain(tc, cfg.Jumps)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: ssh jump: %w", srv.Name, err)
 		}
 		tc.Jump = jump
 	}

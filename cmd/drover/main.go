@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 )
 
@@ -105,14 +106,26 @@ func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "`drover COMMAND -h` or `drover help COMMAND` describes a command; -version prints the version.")
 }
 
-// version is set by the build.
+// version is set by the build (make: git describe).
 var version = "dev"
+
+// droverVersion is the version set by the build, else the module version
+// `go install ...@VERSION` recorded in the build info, else "dev".
+func droverVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
+}
 
 func cmdVersion(e *env, args []string) int {
 	f := newFlags(e, "version")
 	if pos, err := f.parse(args); err != nil || len(pos) > 0 {
 		return 1
 	}
-	fmt.Fprintf(e.stdout, "drover %s\n", version)
+	fmt.Fprintf(e.stdout, "drover %s\n", droverVersion())
 	return 0
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/drover/drover/runner"
 	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/lab"
+	"github.com/drover/drover/runner/transport"
 )
 
 // runFlags are the flags of every command that connects to servers.
@@ -24,6 +25,7 @@ type runFlags struct {
 	parallel *int
 	limit    *string
 	asJSON   *bool
+	askPass  *bool
 	// names are the servers -limit selects, once checkLimit resolved it.
 	names *[]string
 }
@@ -34,7 +36,9 @@ func addRunFlags(f *flags) runFlags {
 		limit: f.String("limit", "", "only these servers: names, globs (s*), labels (role=web), exclusions (!s3),\n"+
 			"intersections (&role=web) and @FILE, comma-separated"),
 		asJSON: f.Bool("json", false, "print the result as JSON"),
-		names:  new([]string),
+		askPass: f.Bool("ask-become-pass", false, "ask on the terminal for the sudo password of become\n"+
+			"(or set DROVER_BECOME_PASSWORD, or DROVER_BECOME_PASSWORD_FILE to a file holding it)"),
+		names: new([]string),
 	}
 }
 
@@ -74,6 +78,14 @@ func options(e *env, dir string, r runFlags) (runner.Options, error) {
 			return opts, fmt.Errorf("DROVER_HEARTBEAT=%s: write a duration such as 10s, or -1s for none", v)
 		}
 		opts.Heartbeat = d
+	}
+	sc, err := transport.LoadSSHConfig(transport.UserSSHConfig, transport.SystemSSHConfig)
+	if err != nil {
+		return opts, fmt.Errorf("ssh_config: %w", err)
+	}
+	opts.SSHConfig = sc
+	if opts.BecomePassword, err = becomePassword(e, *r.askPass); err != nil {
+		return opts, err
 	}
 	st, err := lab.Load(labDir(dir))
 	if err != nil {

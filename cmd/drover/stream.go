@@ -44,8 +44,8 @@ func (s *stream) emit(typ, level, msg string, fields map[string]any) {
 }
 
 func (s *stream) version(operation string) {
-	s.emit("version", "info", "drover "+version, map[string]any{
-		"drover": version, "format_version": runner.FormatVersion, "operation": operation})
+	s.emit("version", "info", "drover "+droverVersion(), map[string]any{
+		"drover": droverVersion(), "format_version": runner.FormatVersion, "operation": operation})
 }
 
 func (s *stream) diagnostics(diags hcl.Diagnostics) {

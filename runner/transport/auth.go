@@ -16,11 +16,14 @@ import (
 // authenticator holds the keys offered to one server and remembers what it
 // tried, so that a failure can say so.
 type authenticator struct {
-	keyFile string       // identity file as shown to people
-	keys    []ssh.Signer // from the identity file (certificate first)
-	agent   agent.ExtendedAgent
-	conn    net.Conn // to the agent
-	note    string   // why the agent is not used, when asked for
+	keyFiles []string     // identity files loaded, as shown to people
+	keys     []ssh.Signer // from the identity files (certificates first)
+	// only, when set, limits the agent's keys to these (IdentitiesOnly):
+	// the public keys of the identity files, marshalled.
+	only  map[string]bool
+	agent agent.ExtendedAgent
+	conn  net.Conn // to the agent
+	note  string   // why the agent is not used, when asked for
 
 	mu         sync.Mutex
 	agentCount int // keys the agent offered; -1 before it was asked
@@ -30,16 +33,27 @@ type authenticator struct {
 // cannot be used is an error; so is having no key at all.
 func newAuth(cfg Config) (*authenticator, error) {
 	a := &authenticator{agentCount: -1}
+	if cfg.IdentitiesOnly {
+		a.only = map[string]bool{}
+	}
 	if cfg.IdentityFile != "" {
 		if err := a.loadKey(cfg.IdentityFile); err != nil {
 			return nil, err
 		}
 	}
+	for _, f := range cfg.IdentityFiles {
+		a.loadOptionalKey(expandHome(f))
+	}
 	if cfg.Agent {
 		a.connectAgent()
 	}
+	if cfg.IdentityFile == "" && len(cfg.IdentityFiles) == 0 && a.agent == nil {
+		for _, f := range DefaultIdentityFiles {
+			a.loadOptionalKey(expandHome(f))
+		}
+	}
 	if len(a.keys) == 0 && a.agent == nil {
-		msg := "no SSH key to log in as " + cfg.User + ": set identity_file, or agent = true with a running ssh-agent"
+		msg := "no SSH key to log in as " + cfg.User + ": set identity_file, or agent = true with a running ssh-agent, or create ~/.ssh/id_ed25519"
 		if a.note != "" {
 			msg += " (" + a.note + ")"
 		}
@@ -48,11 +62,38 @@ func newAuth(cfg Config) (*authenticator, error) {
 	return a, nil
 }
 
+// loadOptionalKey loads a key from ssh_config or a default key: a missing
+// file is skipped, as ssh does, and so is one that needs a passphrase (the
+// agent may hold it: its public key is then allowed under IdentitiesOnly).
+func (a *authenticator) loadOptionalKey(path string) {
+	if _, err := os.Stat(path); err != nil {
+		return
+	}
+	if err := a.loadKey(path); err != nil {
+		a.allowPublic(path + ".pub")
+	}
+}
+
+// allowPublic adds the public key in path to the keys IdentitiesOnly
+// lets the agent offer.
+func (a *authenticator) allowPublic(path string) {
+	if a.only == nil {
+		return
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	if pub, _, _, _, err := ssh.ParseAuthorizedKey(data); err == nil {
+		a.only[string(pub.Marshal())] = true
+	}
+}
+
 func (a *authenticator) loadKey(path string) error {
-	a.keyFile = shortenHome(path)
+	shown := shortenHome(path)
 	pem, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("identity file %s does not exist", a.keyFile)
+		return fmt.Errorf("identity file %s does not exist", shown)
 	}
 	if err != nil {
 		return fmt.Errorf("identity file: %w", err)
@@ -60,10 +101,17 @@ func (a *authenticator) loadKey(path string) error {
 	signer, err := ssh.ParsePrivateKey(pem)
 	var needPass *ssh.PassphraseMissingError
 	if errors.As(err, &needPass) {
-		return fmt.Errorf("identity file %s is protected by a passphrase: add it to ssh-agent (ssh-add %s) and set agent = true", a.keyFile, a.keyFile)
+		if a.only != nil && needPass.PublicKey != nil {
+			a.only[string(needPass.PublicKey.Marshal())] = true
+		}
+		return fmt.Errorf("identity file %s is protected by a passphrase: add it to ssh-agent (ssh-add %s) and set agent = true", shown, shown)
 	}
 	if err != nil {
-		return fmt.Errorf("identity file %s: %w", a.keyFile, err)
+		return fmt.Errorf("identity file %s: %w", shown, err)
+	}
+	a.keyFiles = append(a.keyFiles, shown)
+	if a.only != nil {
+		a.only[string(signer.PublicKey().Marshal())] = true
 	}
 	if cert, ok := loadCertificate(path + "-cert.pub"); ok {
 		if cs, err := ssh.NewCertSigner(cert, signer); err == nil {
@@ -118,7 +166,11 @@ func (a *authenticator) signers() ([]ssh.Signer, error) {
 		a.agentCount = len(fromAgent)
 		a.mu.Unlock()
 		if err == nil {
-			signers = append(signers, fromAgent...)
+			for _, s := range fromAgent {
+				if a.only == nil || a.only[string(underlying(s.PublicKey()).Marshal())] {
+					signers = append(signers, s)
+				}
+			}
 		}
 	}
 	return signers, nil
@@ -127,8 +179,8 @@ func (a *authenticator) signers() ([]ssh.Signer, error) {
 // describe says what was tried: "key ~/.ssh/id, agent (2 keys)".
 func (a *authenticator) describe() string {
 	var tried []string
-	if a.keyFile != "" {
-		tried = append(tried, "key "+a.keyFile)
+	for _, f := range a.keyFiles {
+		tried = append(tried, "key "+f)
 	}
 	switch {
 	case a.agent != nil:
@@ -147,6 +199,14 @@ func (a *authenticator) describe() string {
 		tried = append(tried, "not the agent: "+a.note)
 	}
 	return strings.Join(tried, ", ")
+}
+
+// underlying is the key a certificate certifies, or key itself.
+func underlying(key ssh.PublicKey) ssh.PublicKey {
+	if cert, ok := key.(*ssh.Certificate); ok {
+		return cert.Key
+	}
+	return key
 }
 
 // Close ends the agent connection.

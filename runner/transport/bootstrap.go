@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 
@@ -22,6 +23,9 @@ type helperSetup struct {
 	dir   string
 	sudo  bool
 	stats *Stats
+	// password is the sudo password when sudo asks for one (see
+	// checkSudo); "" runs sudo -n.
+	password string
 }
 
 // helperPath is the server path of bin: DIR/drover-helper-<16 hex>.
@@ -32,9 +36,17 @@ func (s helperSetup) helperPath(bin Binary) string {
 // wrap runs a shell script as root through sudo when needed.
 func (s helperSetup) wrap(script string) string {
 	if s.sudo {
-		return "sudo -n sh -c " + shellQuote(script)
+		return sudoPrefix(s.password != "") + "sh -c " + shellQuote(script)
 	}
 	return script
+}
+
+// sudoPassword is the password line to send sudo, or "".
+func (s helperSetup) sudoPassword() string {
+	if !s.sudo {
+		return ""
+	}
+	return s.password
 }
 
 // stampPath is the server path of the stamp that records the identity of
@@ -70,8 +82,8 @@ echo "%s $(uname -m)"
 `, shellQuote(s.helperPath(bin)), shellQuote(s.stampPath(bin)), fileIdentity, bin.Hash(), needHelperMarker)
 }
 
-// uploadScript writes stdin to a temporary file next to the helper, checks
-// its hash, makes it executable, renames it into place and records its
+// uploadScript decompresses stdin (gzip) into a temporary file next to
+// the helper, checks the hash of the result, makes it executable, renames it into place and records its
 // identity in the stamp; then it removes helpers (and stamps) of other
 // builds.
 func (s helperSetup) uploadScript(bin Binary) string {
@@ -83,7 +95,7 @@ t="$f.tmp.$$"
 rm -f "$t"
 trap 'rm -f "$t"' EXIT
 set -C
-cat > "$t"
+gzip -dc > "$t"
 set +C
 h=$(sha256sum "$t")
 h=${h%%%% *}
@@ -129,7 +141,12 @@ func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, 
 		if err := checkArch(s.label(), bin, machine); err != nil {
 			return nil, err
 		}
-		if _, _, err := run(ctx, s, setup.wrap(setup.uploadScript(bin)), bytes.NewReader(bin.Data)); err != nil {
+		gz, err := bin.compressed()
+		if err != nil {
+			return nil, fmt.Errorf("%s: compressing the helper: %w", s.label(), err)
+		}
+		stdin := passwordLine(setup.sudoPassword(), bytes.NewReader(gz))
+		if _, _, err := run(ctx, s, setup.wrap(setup.uploadScript(bin)), stdin); err != nil {
 			return nil, fmt.Errorf("uploading the helper: %w", err)
 		}
 		setup.stats.addUpload()
@@ -141,9 +158,15 @@ func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, 
 // helper must be uploaded first.
 func launch(ctx context.Context, s starter, setup helperSetup, bin Binary) (*HelperClient, string, error) {
 	stderr := &tailBuffer{max: 8 << 10}
-	p, err := s.start(setup.wrap(setup.startScript(bin)), stderr)
+	p, err := s.start(setup.wrap(setup.startScript(bin)), promptFilter{stderr})
 	if err != nil {
 		return nil, "", err
+	}
+	if pw := setup.sudoPassword(); pw != "" {
+		if _, err := io.WriteString(p.stdin, pw+"\n"); err != nil {
+			p.kill()
+			return nil, "", fmt.Errorf("%s: starting the helper: %w", s.label(), err)
+		}
 	}
 	c := newHelperClient(s.label(), p, stderr)
 	stop := context.AfterFunc(ctx, c.kill)

@@ -120,7 +120,7 @@ func (c *HelperClient) awaitMagic(ctx context.Context) (string, error) {
 	if tail := c.stderr.String(); tail != "" {
 		msg += ": " + tail
 		if strings.Contains(tail, "sudo") && strings.Contains(tail, "password") {
-			msg += " (become = true needs passwordless sudo: NOPASSWD in sudoers)"
+			msg += " (become = true needs passwordless sudo, or the become password: see " + BecomePasswordEnv + ")"
 		}
 	}
 	if len(noise) > 0 {

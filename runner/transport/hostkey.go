@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -21,8 +22,11 @@ import (
 // that the handshake error can be explained.
 type hostKeyChecker struct {
 	cfg   Config
-	known ssh.HostKeyCallback // nil when the file does not exist
+	known ssh.HostKeyCallback // nil when no file exists
 	types []string            // key types known_hosts has for this server
+	// certs is set when a known_hosts file has @cert-authority lines:
+	// certificate host key algorithms are then asked for first.
+	certs bool
 
 	mu   sync.Mutex
 	fail error
@@ -30,11 +34,23 @@ type hostKeyChecker struct {
 
 func newHostKeyChecker(cfg Config) (*hostKeyChecker, error) {
 	h := &hostKeyChecker{cfg: cfg}
-	cb, err := knownhosts.New(cfg.KnownHosts)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	var files []string
+	for _, f := range append([]string{cfg.KnownHosts}, cfg.GlobalKnownHosts...) {
+		data, err := os.ReadFile(expandHome(f))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("reading known_hosts: %w", err)
+		}
+		files = append(files, expandHome(f))
+		h.certs = h.certs || hasCertAuthority(data)
+	}
+	if len(files) == 0 {
 		return h, nil
-	case err != nil:
+	}
+	cb, err := knownhosts.New(files...)
+	if err != nil {
 		return nil, fmt.Errorf("reading known_hosts: %w", err)
 	}
 	h.known = cb
@@ -63,14 +79,32 @@ func (h *hostKeyChecker) knownTypes() []string {
 	return types
 }
 
+// hasCertAuthority reports whether a known_hosts file has a
+// @cert-authority line.
+func hasCertAuthority(data []byte) bool {
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "@cert-authority") {
+			return true
+		}
+	}
+	return false
+}
+
 // algorithms lists host key algorithms with the ones known_hosts has for
 // this server first, so that the server presents the key we can verify
-// (as OpenSSH does); nil keeps the defaults.
+// (as OpenSSH does): certificate algorithms when a @cert-authority line
+// could verify one, then the key types known for this server, then plain
+// keys. Certificates are not asked for without a certificate authority:
+// an unknown certificate could then not be trusted on first use.
 func (h *hostKeyChecker) algorithms() []string {
-	if len(h.types) == 0 {
-		return nil
-	}
 	var algos []string
+	if h.certs {
+		for _, a := range ssh.SupportedAlgorithms().HostKeys {
+			if strings.Contains(a, "-cert-") {
+				algos = append(algos, a)
+			}
+		}
+	}
 	for _, t := range h.types {
 		if t == ssh.KeyAlgoRSA {
 			algos = append(algos, ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256)
@@ -79,7 +113,7 @@ func (h *hostKeyChecker) algorithms() []string {
 		algos = append(algos, t)
 	}
 	for _, a := range ssh.SupportedAlgorithms().HostKeys {
-		if !slices.Contains(algos, a) {
+		if !slices.Contains(algos, a) && !strings.Contains(a, "-cert-") {
 			algos = append(algos, a)
 		}
 	}

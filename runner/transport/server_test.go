@@ -33,6 +33,7 @@ type testServer struct {
 
 	mu         sync.Mutex
 	authorized map[string]bool // marshalled public keys
+	lastUser   string          // the user of the last accepted key
 	forwards   atomic.Int64
 	logins     atomic.Int64
 	wg         sync.WaitGroup
@@ -78,15 +79,23 @@ func (s *testServer) authorize(k ssh.PublicKey) {
 	s.authorized[string(k.Marshal())] = true
 }
 
+// user is the login name of the last accepted key.
+func (s *testServer) user() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastUser
+}
+
 func (s *testServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 
 func (s *testServer) serve() {
 	defer s.wg.Done()
 	cfg := &ssh.ServerConfig{
-		PublicKeyCallback: func(_ ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
+		PublicKeyCallback: func(m ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			if s.authorized[string(k.Marshal())] {
+				s.lastUser = m.User()
 				return nil, nil
 			}
 			return nil, fmt.Errorf("unknown key")

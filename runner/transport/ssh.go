@@ -28,12 +28,16 @@ type sshConn struct {
 
 	mu      sync.Mutex
 	lostErr error // why keepAlive gave the connection up
+
+	sudoMu      sync.Mutex
+	sudoChecked bool   // checkSudo passed
+	sudoPw      string // the password sudo needs, "" = none
 }
 
 // DialSSH connects and authenticates to the server of cfg, through cfg.Jump
 // when set. The connection is meant to be reused for the whole run.
 func DialSSH(ctx context.Context, cfg Config) (Conn, error) {
-	c, err := dialSSH(ctx, cfg.withDefaults())
+	c, err := dialSSH(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -41,9 +45,15 @@ func DialSSH(ctx context.Context, cfg Config) (Conn, error) {
 }
 
 func dialSSH(ctx context.Context, cfg Config) (*sshConn, error) {
+	cfg, src, err := cfg.applySSHConfig()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.withDefaults().label(), err)
+	}
+	cfg = cfg.withDefaults()
+	cfg.logSettings(src)
 	var jump *sshConn
 	if cfg.Jump != nil {
-		j, err := dialSSH(ctx, cfg.Jump.withDefaults())
+		j, err := dialSSH(ctx, *cfg.Jump)
 		if err != nil {
 			return nil, fmt.Errorf("%s: via jump host: %w", cfg.label(), err)
 		}
@@ -120,8 +130,12 @@ func dialTCP(ctx context.Context, cfg Config, jump *sshConn) (net.Conn, error) {
 
 // dialError explains why the TCP connection failed.
 func dialError(cfg Config, ctx context.Context, err error) error {
+	var netErr net.Error
 	switch {
-	case errors.Is(context.Cause(ctx), errTimeout):
+	case errors.Is(context.Cause(ctx), errTimeout),
+		// the dialer's deadline (the context's) can pass just before the
+		// context's own timer fires
+		ctx.Err() == nil && errors.As(err, &netErr) && netErr.Timeout():
 		return fmt.Errorf("%s: connection timed out after %s", cfg.label(), cfg.Timeout)
 	case ctx.Err() != nil:
 		return fmt.Errorf("%s: connecting: %w", cfg.label(), context.Cause(ctx))
@@ -245,7 +259,30 @@ func (c *sshConn) Run(ctx context.Context, cmd string, stdin io.Reader) ([]byte,
 
 // StartHelper implements Conn.
 func (c *sshConn) StartHelper(ctx context.Context, bin Binary) (*HelperClient, error) {
-	return c.helper.start(ctx, c, helperSetup{dir: c.cfg.HelperDir, sudo: c.cfg.needsSudo(), stats: c.cfg.Stats}, bin)
+	setup := helperSetup{dir: c.cfg.HelperDir, sudo: c.cfg.needsSudo(), stats: c.cfg.Stats}
+	if setup.sudo {
+		pw, err := c.becomePassword(ctx)
+		if err != nil {
+			return nil, err
+		}
+		setup.password = pw
+	}
+	return c.helper.start(ctx, c, setup, bin)
+}
+
+// becomePassword checks, once per connection, whether sudo needs the
+// become password (and that it is right).
+func (c *sshConn) becomePassword(ctx context.Context) (string, error) {
+	c.sudoMu.Lock()
+	defer c.sudoMu.Unlock()
+	if !c.sudoChecked {
+		pw, err := checkSudo(ctx, c, c.cfg)
+		if err != nil {
+			return "", err
+		}
+		c.sudoPw, c.sudoChecked = pw, true
+	}
+	return c.sudoPw, nil
 }
 
 // Close implements Conn; it also closes the jump connection.

@@ -169,6 +169,7 @@ func TestAgentAuth(t *testing.T) {
 }
 
 func TestAuthFailures(t *testing.T) {
+	t.Setenv("HOME", t.TempDir()) // no default keys
 	_, cfg := setup(t, nil)
 	dir := t.TempDir()
 	_, _, wrongKey := newClientKey(t, dir, "wrong")

@@ -10,10 +10,13 @@
 package transport
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -46,20 +49,30 @@ type Config struct {
 	Port         int    // default 22
 	User         string // default root
 	IdentityFile string // "" = none; ~ is expanded
+	// IdentityFiles are further keys (from ssh_config), tried after
+	// IdentityFile; a missing one is skipped, as ssh does.
+	IdentityFiles []string
+	// IdentitiesOnly offers only the keys of the identity files, also
+	// when they are in the agent (ssh_config IdentitiesOnly).
+	IdentitiesOnly bool
 	// Agent uses the ssh-agent at $SSH_AUTH_SOCK, when set, after
 	// IdentityFile.
 	Agent bool
 	// KnownHosts is the known_hosts file; ~ is expanded. Default
 	// ~/.ssh/known_hosts. A missing file knows no hosts.
 	KnownHosts string
+	// GlobalKnownHosts are further known_hosts files, read but never
+	// written; nil = /etc/ssh/ssh_known_hosts and ssh_known_hosts2.
+	GlobalKnownHosts []string
 	// TrustOnFirstUse accepts an unknown host key and appends it to
 	// KnownHosts. A CHANGED key is always an error.
 	TrustOnFirstUse bool
 	// Jump is a bastion to reach the server through; nil dials directly.
 	// Its Dial, Timeout, Stats and KnownHosts default to this Config's.
 	Jump *Config
-	// Become runs the helper (bootstrap and upload included) with `sudo -n`
-	// when User is not root. Run never escalates.
+	// Become runs the helper (bootstrap and upload included) with sudo
+	// when User is not root: `sudo -n` when sudo needs no password, else
+	// `sudo -S` given BecomePassword. Run never escalates.
 	Become bool
 	// Timeout bounds connecting and the SSH handshake; default 10s.
 	Timeout time.Duration
@@ -75,7 +88,27 @@ type Config struct {
 	// Stats, when set, counts dials and uploads (it may be shared by many
 	// connections).
 	Stats *Stats
+	// SSHConfig, when set, fills the settings not in Explicit from the
+	// OpenSSH client configuration for the alias Address (HostName, User,
+	// Port, IdentityFile, ProxyJump, ...), for jump hosts too.
+	SSHConfig *SSHConfig
+	// Explicit names the settings (Set* constants) written in drover's
+	// configuration: ssh_config does not override them.
+	Explicit map[string]bool
+	// BecomePassword answers sudo's password prompt when sudo asks for
+	// one; "" = sudo must not ask (sudo -n). It is never logged.
+	BecomePassword string
+	// Log receives debug records: the effective settings and where each
+	// came from. nil = none.
+	Log *slog.Logger
 }
+
+// DefaultGlobalKnownHosts are the system-wide known_hosts files.
+var DefaultGlobalKnownHosts = []string{"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}
+
+// DefaultIdentityFiles are OpenSSH's default keys, tried when neither an
+// identity file nor an agent gives one.
+var DefaultIdentityFiles = []string{"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"}
 
 // Stats counts the expensive things a run does, for tests and benchmarks.
 type Stats struct {
@@ -109,6 +142,36 @@ type Binary struct {
 	// SHA256 is the hex SHA-256 of Data when the caller already knows it
 	// (a binary shared by many hosts is hashed once); "" = compute it.
 	SHA256 string
+	// Gzip returns Data gzip-compressed, as uploaded (the server
+	// decompresses it and checks the hash of the result); nil = compress
+	// Data at each upload. A caller shares one across hosts so that a
+	// binary is compressed once.
+	Gzip func() ([]byte, error)
+}
+
+// compressed is what is uploaded for b: its gzip stream.
+func (b Binary) compressed() ([]byte, error) {
+	if b.Gzip != nil {
+		return b.Gzip()
+	}
+	return GzipData(b.Data)
+}
+
+// GzipData compresses data (best speed: the upload is what is slow, and
+// released helpers come compressed already).
+func GzipData(data []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(data); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Hash is the hex SHA-256 of Data.
@@ -146,6 +209,12 @@ func (c Config) withDefaults() Config {
 	}
 	c.KnownHosts = expandHome(c.KnownHosts)
 	c.IdentityFile = expandHome(c.IdentityFile)
+	if c.GlobalKnownHosts == nil {
+		c.GlobalKnownHosts = DefaultGlobalKnownHosts
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
 	if c.Jump != nil {
 		j := *c.Jump
 		if j.Dial == nil {
@@ -159,6 +228,9 @@ func (c Config) withDefaults() Config {
 		}
 		if j.KnownHosts == "" {
 			j.KnownHosts = c.KnownHosts
+		}
+		if j.Log == nil {
+			j.Log = c.Log
 		}
 		c.Jump = &j
 	}

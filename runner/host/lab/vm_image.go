@@ -54,7 +54,7 @@ func defaultRecipe() vmRecipe {
 		Include: []string{
 			"systemd-sysv", "udev", "dbus", "openssh-server", "iproute2", "iputils-ping", "kmod",
 			"procps", "busybox-static", "ca-certificates", "wireguard-tools", "nftables", "dnsmasq",
-			"keepalived", "haproxy", "nginx-light", "bird2", "tcpdump",
+			"keepalived", "haproxy", "nginx-light", "bird2", "tcpdump", "sudo",
 		},
 		Disable: []string{"dnsmasq.service", "keepalived.service", "haproxy.service", "nginx.service", "bird.service"},
 		Repo:    []string{"hello", "tree"},
