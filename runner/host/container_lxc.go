@@ -152,7 +152,12 @@ func (d lxcDriver) Rename(from, to string) error {
 	if err := writeFileAtomic(confPath, []byte(text), rootFile(0o644)); err != nil {
 		return err
 	}
-	return os.Rename(d.path(from), d.path(to))
+	dir, err := safefs.OpenDir(d.dir)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Rename(from, to)
 }
 
 func (d lxcDriver) Address(name string) (string, error) {

@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/drover/drover/runner/host/safefs"
+	"golang.org/x/sys/unix"
 )
 
 // sysctlKind sets kernel parameters through /proc/sys, remembering the
@@ -130,7 +133,19 @@ func (k sysctlKind) write(key, value string) error {
 	if err := k.checkLab(key); err != nil {
 		return err
 	}
-	if err := os.WriteFile(k.path(key), []byte(value+"\n"), 0o644); err != nil {
+	if err := checkSysctlKey(key); err != nil {
+		return err
+	}
+	// /proc/sys takes no rename: the entry is opened (never through a
+	// link) and written in place.
+	f, err := safefs.OpenFile(k.path(key), unix.O_WRONLY|unix.O_TRUNC, 0)
+	if err == nil {
+		_, err = f.Write([]byte(value + "\n"))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("sysctl %s=%s: %w", key, value, err)
 	}
 	return nil
