@@ -50,16 +50,9 @@ func applyOrDestroy(e *env, name string, args []string) int {
 		dir, *rf.limit = saved.Dir, joinComma(saved.Limit)
 		*auto = true // the saved plan was the review
 	}
-	c := loadFor(e, dir, f, *rf.asJSON, name == "destroy")
-	if c == nil {
+	c, opts, ok := loadForRun(e, dir, f, rf, name == "destroy")
+	if !ok {
 		return 1
-	}
-	if err := checkLimit(c, rf); err != nil {
-		return fail(e, err)
-	}
-	opts, err := options(e, dir, rf)
-	if err != nil {
-		return fail(e, err)
 	}
 	if e.stream != nil {
 		opts.Events = e.stream.event

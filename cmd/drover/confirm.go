@@ -121,16 +121,9 @@ func cmdConfirm(e *env, args []string) int {
 	if !ok {
 		return 1
 	}
-	c := loadFor(e, dir, f, *rf.asJSON, true)
-	if c == nil {
+	c, opts, ok := loadForRun(e, dir, f, rf, true)
+	if !ok {
 		return 1
-	}
-	if err := checkLimit(c, rf); err != nil {
-		return fail(e, err)
-	}
-	opts, err := options(e, dir, rf)
-	if err != nil {
-		return fail(e, err)
 	}
 	ctx, cancel := signalContext()
 	defer cancel()

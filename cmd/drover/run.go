@@ -65,6 +65,26 @@ func checkLimit(c *lang.Cluster, r runFlags) error {
 	return nil
 }
 
+// loadForRun loads the configuration of a command that connects, resolves
+// -limit and builds the runner's options; ok is false once it reported
+// why not (the exit code is then 1).
+func loadForRun(e *env, dir string, f *flags, r runFlags, lenient bool) (*lang.Cluster, runner.Options, bool) {
+	c := loadFor(e, dir, f, *r.asJSON, lenient)
+	if c == nil {
+		return nil, runner.Options{}, false
+	}
+	if err := checkLimit(c, r); err != nil {
+		fail(e, err)
+		return nil, runner.Options{}, false
+	}
+	opts, err := options(e, dir, r)
+	if err != nil {
+		fail(e, err)
+		return nil, runner.Options{}, false
+	}
+	return c, opts, true
+}
+
 // options builds the runner's options; when a lab of dir is up, its key,
 // known_hosts and dialer are used so that the HCL applies unchanged.
 func options(e *env, dir string, r runFlags) (runner.Options, error) {
