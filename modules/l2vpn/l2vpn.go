@@ -122,7 +122,7 @@ func bridge(set *blocks.Set, n *lang.Network, mesh wireguard.Mesh, i int, mb lan
 		}
 		set.Add("fdb", dev+"/"+p.Address, map[string]string{"dev": dev, "mac": "00:00:00:00:00:00", "dst": p.Address}, vx)
 		set.Check("ping", fmt.Sprintf("%s reaches %s on %s with %d-byte frames, encrypted", me.Server, p.Server, v.Bridge, mtu),
-			map[string]string{"dst": n.L2VPN.Members[j].Address, "size": strconv.Itoa(mtu - 28), "df": "true", "count": "1", "timeout_ms": "3000"})
+			map[string]string{"dst": n.L2VPN.Members[j].Address, "size": strconv.Itoa(mtu - 28), "df": "true", "count": "1", "timeout_ms": "3000", "retry_ms": "5000"})
 		set.Checks[len(set.Checks)-1].Peer = p.Server
 	}
 	return nil

@@ -226,7 +226,7 @@ func (m Mesh) AddTo(set *blocks.Set, i int, facts map[string]*host.Facts) {
 			map[string]string{"dev": m.Interface, "peer": m.Interface + "/" + p.Server, "timeout_ms": "15000"})
 		set.Checks[len(set.Checks)-1].Peer = p.Server
 		set.Check("ping", fmt.Sprintf("%s reaches %s over %s", me.Server, p.Server, m.Interface),
-			map[string]string{"dst": p.Address, "count": "1", "timeout_ms": "3000"})
+			map[string]string{"dst": p.Address, "count": "1", "timeout_ms": "3000", "retry_ms": "5000"})
 		set.Checks[len(set.Checks)-1].Peer = p.Server
 	}
 }

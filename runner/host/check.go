@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vishvananda/netlink"
 )
@@ -53,7 +54,9 @@ func runCheckOne(kinds Kinds, m *Manifest, c Check) (bool, string) {
 // attrs size (default 56), count (default 3), timeout_ms (per reply,
 // default 1000), df ("true": forbid fragmentation, to prove an MTU), iface
 // (send through this interface only: the path a bridge makes, not any
-// route to dst) and remote ("true": dst must be another host's; on the
+// route to dst), retry_ms (keep trying a failing ping this long: a tunnel
+// just made may still be handshaking) and remote ("true": dst must be
+// another host's; on the
 // host that holds dst itself the check only says so, since a ping to a
 // local address proves nothing, and the other members' checks prove the
 // path).
@@ -90,12 +93,18 @@ func checkPing(attrs map[string]string) (bool, string) {
 		args = append(args, "-I", iface)
 	}
 	args = append(args, dst)
-	out, err := runCommand("", "ping", args...)
-	detail := tailLines(out, 2)
-	if err != nil {
-		return false, tailLines(err.Error(), 3)
+	retry, _ := num("retry_ms", 0)
+	deadline := time.Now().Add(time.Duration(retry) * time.Millisecond)
+	for {
+		out, err := runCommand("", "ping", args...)
+		if err == nil {
+			return true, tailLines(out, 2)
+		}
+		if time.Now().After(deadline) {
+			return false, tailLines(err.Error(), 3)
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
-	return true, detail
 }
 
 func checkService(kinds Kinds, m *Manifest, name string) (bool, string) {
