@@ -4,19 +4,19 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/modules/consul"
 	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/discovery"
 	"github.com/drover/drover/modules/job"
-	"github.com/drover/drover/runner/host"
 )
 
 // expandContainers runs the container and job modules and publishes their
 // services in DNS (discovery), handing each host's sets to add, and returns
 // their errors.
-func expandContainers(c *lang.Cluster, facts map[string]*host.Facts, add func(string, *blocks.Set)) []string {
+func expandContainers(c *lang.Cluster, facts map[string]*core.Facts, add func(string, *blocks.Set)) []string {
 	var errs []string
 	for _, k := range c.Containers {
 		sets, err := container.Expand(k, c)

@@ -11,29 +11,28 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/modules/generic"
 	"github.com/drover/drover/modules/server"
-	"github.com/drover/drover/runner/host"
 )
 
-// Desired is what the whole cluster wants, per server name.
-type Desired struct {
-	Hosts map[string]*HostDesired
+// desired builds a core.Desired, indexing each host's resources by ID so
+// that merging a declaration's resources stays linear.
+type desired struct {
+	hosts map[string]*hostDesired
 }
 
-// HostDesired is one server's resources (in apply order) and checks.
-type HostDesired struct {
-	Resources []host.Resource
-	Checks    []host.Check
-	index     map[string]int // resource ID -> position in Resources
+type hostDesired struct {
+	core.HostDesired
+	index map[string]int // resource ID -> position in Resources
 }
 
 // Expand runs every module. facts maps server names to their facts; a
 // missing entry means unknown (offline plan).
-func Expand(c *lang.Cluster, facts map[string]*host.Facts) (*Desired, error) {
-	d := &Desired{Hosts: map[string]*HostDesired{}}
+func Expand(c *lang.Cluster, facts map[string]*core.Facts) (*core.Desired, error) {
+	d := &desired{hosts: map[string]*hostDesired{}}
 	var errs []string
 	add := func(name string, set *blocks.Set) {
 		if err := d.host(name).merge(set); err != nil {
@@ -74,24 +73,26 @@ func Expand(c *lang.Cluster, facts map[string]*host.Facts) (*Desired, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
-	for _, h := range d.Hosts {
+	out := &core.Desired{Hosts: make(map[string]*core.HostDesired, len(d.hosts))}
+	for name, h := range d.hosts {
 		h.Resources = orderByAfter(h.Resources)
+		out.Hosts[name] = &h.HostDesired
 	}
-	markSecrets(d, c.Secrets)
-	return d, nil
+	markSecrets(out, c.Secrets)
+	return out, nil
 }
 
 // markSecrets makes every resource attribute that holds a secret (a
 // sensitive variable's value, or one computed from it) sensitive, however
 // it got there: rendered into a daemon's config, a unit, a command.
-func markSecrets(d *Desired, secrets []string) {
+func markSecrets(d *core.Desired, secrets []string) {
 	if len(secrets) == 0 {
 		return
 	}
 	for _, h := range d.Hosts {
 		for i := range h.Resources {
 			r := &h.Resources[i]
-			for _, k := range host.SortedKeys(r.Attrs) {
+			for _, k := range core.SortedKeys(r.Attrs) {
 				if r.IsSensitive(k) || !holdsSecret(r.Attrs[k], secrets) {
 					continue
 				}
@@ -110,11 +111,11 @@ func holdsSecret(v string, secrets []string) bool {
 	return false
 }
 
-func (d *Desired) host(name string) *HostDesired {
-	h, ok := d.Hosts[name]
+func (d *desired) host(name string) *hostDesired {
+	h, ok := d.hosts[name]
 	if !ok {
-		h = &HostDesired{}
-		d.Hosts[name] = h
+		h = &hostDesired{}
+		d.hosts[name] = h
 	}
 	return h
 }
@@ -122,7 +123,7 @@ func (d *Desired) host(name string) *HostDesired {
 // merge adds a declaration's resources. A resource another declaration
 // already wants with the same attributes gains an owner; with different
 // attributes it is a conflict naming both declarations.
-func (h *HostDesired) merge(set *blocks.Set) error {
+func (h *hostDesired) merge(set *blocks.Set) error {
 	if h.index == nil {
 		h.index = map[string]int{}
 	}

@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/blocks"
@@ -9,12 +10,11 @@ import (
 	"github.com/drover/drover/modules/tunnel"
 	"github.com/drover/drover/modules/vxlan"
 	"github.com/drover/drover/modules/wireguard"
-	"github.com/drover/drover/runner/host"
 )
 
 // expandNetwork runs the module of a network's kind: what the network
 // wants on each member, by server name.
-func expandNetwork(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map[string]*blocks.Set, error) {
+func expandNetwork(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	switch {
 	case n.VXLAN != nil:
 		return vxlan.Expand(n, c, facts)

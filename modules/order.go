@@ -1,6 +1,6 @@
 package modules
 
-import "github.com/drover/drover/runner/host"
+import "github.com/drover/drover/core"
 
 // orderByAfter puts each resource after the resources of the same host it
 // comes after (Resource.After without a "HOST:" prefix), keeping the
@@ -8,14 +8,14 @@ import "github.com/drover/drover/runner/host"
 // and a declaration expanded early may depend on one expanded later (a
 // service that runs in an attachment's namespace). A loop (lang rejects
 // them) leaves its resources in expansion order.
-func orderByAfter(rs []host.Resource) []host.Resource {
+func orderByAfter(rs []core.Resource) []core.Resource {
 	index := make(map[string]int, len(rs))
 	for i, r := range rs {
 		index[r.ID()] = i
 	}
 	placed := make([]bool, len(rs))
 	visiting := make([]bool, len(rs))
-	out := make([]host.Resource, 0, len(rs))
+	out := make([]core.Resource, 0, len(rs))
 	var place func(i int)
 	place = func(i int) {
 		if placed[i] || visiting[i] {

@@ -11,10 +11,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
-	"github.com/drover/drover/runner/host"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -370,7 +370,7 @@ func checkInert(t *testing.T, c, ref *lang.Cluster, value string) {
 
 // daemonCheck is the daemon program that checks r, "" for resources that
 // are not daemon configs.
-func daemonCheck(r host.Resource) string {
+func daemonCheck(r core.Resource) string {
 	if r.Kind == "nft" {
 		return "nft"
 	}
@@ -387,7 +387,7 @@ func daemonCheck(r host.Resource) string {
 
 // sameDirectives: the payload's config has as many lines as the
 // reference's, each starting with the same word.
-func sameDirectives(t *testing.T, got, want host.Resource) {
+func sameDirectives(t *testing.T, got, want core.Resource) {
 	g, w := strings.Split(got.Attrs["content"], "\n"), strings.Split(want.Attrs["content"], "\n")
 	if len(g) != len(w) {
 		t.Errorf("%s has %d lines, not %d:\n%s", got.ID(), len(g), len(w), got.Attrs["content"])
@@ -403,7 +403,7 @@ func sameDirectives(t *testing.T, got, want host.Resource) {
 
 // parseWithDaemon writes the config and has its daemon check it, in a
 // network namespace of its own where nginx may bind any address.
-func parseWithDaemon(t *testing.T, r host.Resource, prog string) {
+func parseWithDaemon(t *testing.T, r core.Resource, prog string) {
 	if _, err := exec.LookPath(prog); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s is not installed (make deps installs it)", prog)
@@ -489,12 +489,12 @@ var testCert = func() func(t *testing.T) (string, error) {
 }()
 
 // payloadFacts are facts of every server, so that configs render fully.
-func payloadFacts(c *lang.Cluster) map[string]*host.Facts {
-	out := map[string]*host.Facts{}
+func payloadFacts(c *lang.Cluster) map[string]*core.Facts {
+	out := map[string]*core.Facts{}
 	for _, s := range c.Servers {
-		out[s.Name] = &host.Facts{Hostname: s.Name, Arch: "amd64", Init: "none",
+		out[s.Name] = &core.Facts{Hostname: s.Name, Arch: "amd64", Init: "none",
 			LinkKinds:  []string{"bridge", "vxlan", "veth", "wireguard", "gre", "ipip"},
-			Interfaces: []host.Interface{{Name: "eth0", MTU: 1500, Up: true, Addrs: []string{s.Address + "/24"}}}}
+			Interfaces: []core.Interface{{Name: "eth0", MTU: 1500, Up: true, Addrs: []string{s.Address + "/24"}}}}
 	}
 	return out
 }

@@ -4,19 +4,19 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/modules/database"
 	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/modules/vip"
 	"github.com/drover/drover/modules/web"
-	"github.com/drover/drover/runner/host"
 )
 
 // expandServices runs the cluster service modules (load balancers, web
 // servers, VIPs, databases), handing each host's set to add, and returns
 // their errors.
-func expandServices(c *lang.Cluster, facts map[string]*host.Facts, add func(string, *blocks.Set)) []string {
+func expandServices(c *lang.Cluster, facts map[string]*core.Facts, add func(string, *blocks.Set)) []string {
 	var errs []string
 	addAll := func(sets map[string]*blocks.Set) {
 		for _, name := range slices.Sorted(maps.Keys(sets)) {

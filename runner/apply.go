@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/graph"
 	"github.com/drover/drover/runner/helper"
-	"github.com/drover/drover/runner/host"
 )
 
 // Result is what an apply did, host by host.
@@ -20,8 +20,8 @@ type Result struct {
 // HostResult is one host's recap.
 type HostResult struct {
 	Host    string             `json:"host"`
-	Applied []host.Change      `json:"applied"`
-	Checks  []host.CheckResult `json:"checks,omitempty"`
+	Applied []core.Change      `json:"applied"`
+	Checks  []core.CheckResult `json:"checks,omitempty"`
 	// Skipped are checks not run because the server they need failed.
 	Skipped []string `json:"skipped_checks,omitempty"`
 	// RolledBack are the resources put back to their previous attributes
@@ -61,7 +61,7 @@ func (r *HostResult) Recap() Recap {
 	c := Recap{OK: r.InSync, Skipped: len(r.SkippedResources) + len(r.Skipped),
 		Failed: len(r.FailedResources), RolledBack: len(r.RolledBack)}
 	for _, a := range r.Applied {
-		if a.Action == host.Replace {
+		if a.Action == core.Replace {
 			c.Replaced++
 		} else {
 			c.Changed++
@@ -163,7 +163,7 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 	for _, hp := range p.Hosts {
 		hr := &HostResult{Host: hp.Host, Error: hp.Error, Unreachable: hp.Unreachable}
 		for _, c := range hp.Changes {
-			if c.Action == host.NoOp {
+			if c.Action == core.NoOp {
 				hr.InSync++
 			}
 		}
@@ -212,7 +212,7 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 // is compared with a fresh one before Apply is called.
 type node struct {
 	host   string
-	change host.Change
+	change core.Change
 }
 
 func (s *Session) applyGraph(p *Plan) (*graph.Graph, map[string]node) {
@@ -224,7 +224,7 @@ func (s *Session) applyGraph(p *Plan) (*graph.Graph, map[string]node) {
 		}
 		prev := ""
 		for _, c := range hp.Changes {
-			if c.Action == host.NoOp {
+			if c.Action == core.NoOp {
 				continue
 			}
 			id := hp.Host + ":" + c.Resource.ID()
@@ -244,7 +244,7 @@ func (s *Session) applyGraph(p *Plan) (*graph.Graph, map[string]node) {
 			// Deletes go the other way: what refers to another host's
 			// resource goes first. A delete and a non-delete are not
 			// ordered.
-			switch del, depDel := n.change.Action == host.Delete, nodes[dep].change.Action == host.Delete; {
+			switch del, depDel := n.change.Action == core.Delete, nodes[dep].change.Action == core.Delete; {
 			case del && depDel:
 				g.AddEdge(id, dep)
 			case !del && !depDel:
@@ -255,7 +255,7 @@ func (s *Session) applyGraph(p *Plan) (*graph.Graph, map[string]node) {
 	return g, nodes
 }
 
-func (s *Session) applyOne(ctx context.Context, h *Host, n node) (host.Change, error) {
+func (s *Session) applyOne(ctx context.Context, h *Host, n node) (core.Change, error) {
 	if h == nil || h.Err != nil {
 		return n.change, fmt.Errorf("host not connected")
 	}
@@ -264,7 +264,7 @@ func (s *Session) applyOne(ctx context.Context, h *Host, n node) (host.Change, e
 	r := n.change.Resource
 	stop := s.stillRunning(h.Name, fmt.Sprintf("applying %s (%s)", DisplayID(r.ID()), strings.Join(r.Owners, ", ")),
 		changeEvent(EventApplyProgress, h.Name, n.change))
-	req := helper.Request{Op: helper.OpApply, Changes: []host.Change{n.change}, Generation: s.Generation()}
+	req := helper.Request{Op: helper.OpApply, Changes: []core.Change{n.change}, Generation: s.Generation()}
 	_, err := h.call(ctx, req, nil)
 	stop()
 	if err != nil {
@@ -287,7 +287,7 @@ func (s *Session) verify(ctx context.Context, p *Plan, byHost map[string]*HostRe
 	for name, hr := range byHost {
 		failed[name] = hr.Error != ""
 	}
-	exclusive, regular := map[string][]host.Check{}, map[string][]host.Check{}
+	exclusive, regular := map[string][]core.Check{}, map[string][]core.Check{}
 	for _, hp := range p.Hosts {
 		hr := byHost[hp.Host]
 		for _, c := range hp.Checks {
@@ -321,7 +321,7 @@ func (s *Session) verify(ctx context.Context, p *Plan, byHost map[string]*HostRe
 
 // runChecks runs each healthy host's checks and records the results; a
 // failed check that is not exclusive fails its host.
-func (s *Session) runChecks(ctx context.Context, checks map[string][]host.Check, byHost map[string]*HostResult) {
+func (s *Session) runChecks(ctx context.Context, checks map[string][]core.Check, byHost map[string]*HostResult) {
 	s.each(ctx, func(ctx context.Context, h *Host) error {
 		hr := byHost[h.Name]
 		if hr == nil || hr.Error != "" || len(checks[h.Name]) == 0 {

@@ -3,25 +3,25 @@ package runner
 import (
 	"testing"
 
-	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/transport"
 )
 
-func change(a host.Action, kind, name string, after ...string) host.Change {
-	return host.Change{Action: a, Resource: host.Resource{Kind: kind, Name: name, After: after}}
+func change(a core.Action, kind, name string, after ...string) core.Change {
+	return core.Change{Action: a, Resource: core.Resource{Kind: kind, Name: name, After: after}}
 }
 
 func TestApplyGraphChainsEachHostAndSkipsNoOps(t *testing.T) {
 	p := &Plan{Hosts: []*HostPlan{
-		{Host: "s1", Changes: []host.Change{
-			change(host.Delete, "fdb", "vx42/198.51.100.3"),
-			change(host.NoOp, "link", "vxl0"),
-			change(host.Create, "link", "vx42"),
+		{Host: "s1", Changes: []core.Change{
+			change(core.Delete, "fdb", "vx42/198.51.100.3"),
+			change(core.NoOp, "link", "vxl0"),
+			change(core.Create, "link", "vx42"),
 		}},
-		{Host: "s2", Changes: []host.Change{
-			change(host.Create, "wireguard", "wg0", "s1:link/vx42"),
+		{Host: "s2", Changes: []core.Change{
+			change(core.Create, "wireguard", "wg0", "s1:link/vx42"),
 		}},
-		{Host: "s3", Error: "unreachable", Changes: []host.Change{change(host.Create, "link", "x")}},
+		{Host: "s3", Error: "unreachable", Changes: []core.Change{change(core.Create, "link", "x")}},
 	}}
 	g, nodes := (&Session{}).applyGraph(p)
 	order, err := g.Sort()
@@ -46,15 +46,15 @@ func TestApplyGraphChainsEachHostAndSkipsNoOps(t *testing.T) {
 }
 
 func TestPlanCounts(t *testing.T) {
-	p := &Plan{Hosts: []*HostPlan{{Host: "s1", Changes: []host.Change{
-		change(host.Create, "a", "1"), change(host.Update, "a", "2"), change(host.Replace, "a", "3"),
-		change(host.Delete, "a", "4"), change(host.NoOp, "a", "5"),
+	p := &Plan{Hosts: []*HostPlan{{Host: "s1", Changes: []core.Change{
+		change(core.Create, "a", "1"), change(core.Update, "a", "2"), change(core.Replace, "a", "3"),
+		change(core.Delete, "a", "4"), change(core.NoOp, "a", "5"),
 	}}}}
 	add, chg, del := p.Counts()
 	if add != 1 || chg != 2 || del != 1 || !p.HasChanges() {
 		t.Fatalf("counts %d %d %d", add, chg, del)
 	}
-	empty := &Plan{Hosts: []*HostPlan{{Host: "s1", Changes: []host.Change{change(host.NoOp, "a", "1")}}}}
+	empty := &Plan{Hosts: []*HostPlan{{Host: "s1", Changes: []core.Change{change(core.NoOp, "a", "1")}}}}
 	if empty.HasChanges() {
 		t.Fatal("no-op plan has changes")
 	}

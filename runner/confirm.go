@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/helper"
-	"github.com/drover/drover/runner/host"
 )
 
 // Changes that cannot lock you out: apply -confirm arms, on every host it
@@ -75,7 +75,7 @@ func (s *Session) Arm(ctx context.Context, p *Plan, window time.Duration) {
 
 func hostChanges(hp *HostPlan) bool {
 	for _, c := range hp.Changes {
-		if c.Action != host.NoOp {
+		if c.Action != core.NoOp {
 			return true
 		}
 	}

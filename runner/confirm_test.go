@@ -5,13 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/helper"
 	"github.com/drover/drover/runner/host"
 )
 
 func TestFailureReasonAndRolledBackStatus(t *testing.T) {
 	res := &Result{Hosts: []*HostResult{
-		{Host: "s1", Checks: []host.CheckResult{{Check: host.Check{Title: "s1 reaches s2"}}, {Check: host.Check{Title: "fine"}, OK: true}}, Error: "verify failed"},
+		{Host: "s1", Checks: []core.CheckResult{{Check: core.Check{Title: "s1 reaches s2"}}, {Check: core.Check{Title: "fine"}, OK: true}}, Error: "verify failed"},
 		{Host: "s2", FailedResources: []string{"link/vx1"}, Error: "exists"},
 		{Host: "s3", Unreachable: true, Error: "no route"},
 		{Host: "s4"},
@@ -20,7 +21,7 @@ func TestFailureReasonAndRolledBackStatus(t *testing.T) {
 	if got := FailureReason(res); got != want {
 		t.Errorf("reason = %q, want %q", got, want)
 	}
-	hr := &HostResult{Host: "s1", Applied: []host.Change{{Action: host.Update}}, RolledBack: []string{"file//x"}, RollbackReason: want, Error: "verify failed"}
+	hr := &HostResult{Host: "s1", Applied: []core.Change{{Action: core.Update}}, RolledBack: []string{"file//x"}, RollbackReason: want, Error: "verify failed"}
 	if hr.Status() != "rolled back" || hr.Recap().RolledBack != 1 {
 		t.Errorf("status %q recap %+v", hr.Status(), hr.Recap())
 	}

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/transport"
 )
 
@@ -18,12 +18,12 @@ import (
 type Event struct {
 	Type    EventType
 	Host    string
-	Action  host.Action // changes
+	Action  core.Action // changes
 	ID      string      // the resource, unknown values shown as (known after apply)
 	Owners  []string
 	Elapsed time.Duration
 	Error   string
-	Check   *host.CheckResult // verify
+	Check   *core.CheckResult // verify
 	Group   string            // rollback: the group that failed
 	// Reason says why a revert put a change back; Generation names the
 	// apply a revert was armed for or confirmed, Deadline when it fires.
@@ -60,13 +60,13 @@ func (s *Session) emit(ev Event) {
 }
 
 // changeEvent describes one change of one host.
-func changeEvent(t EventType, hostName string, c host.Change) Event {
+func changeEvent(t EventType, hostName string, c core.Change) Event {
 	r := c.Resource
 	return Event{Type: t, Host: hostName, Action: c.Action, ID: DisplayID(r.ID()), Owners: r.Owners}
 }
 
 // DisplayID writes an ID with its unknown parts as (known after apply).
-func DisplayID(id string) string { return strings.ReplaceAll(id, host.Unknown, "(known after apply)") }
+func DisplayID(id string) string { return strings.ReplaceAll(id, core.Unknown, "(known after apply)") }
 
 // DefaultHeartbeat is how often a long step says it is still running.
 const DefaultHeartbeat = 10 * time.Second

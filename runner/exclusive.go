@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/helper"
-	"github.com/drover/drover/runner/host"
 )
 
 // exclusiveSettle is how long verify waits for exactly one server to hold
@@ -63,15 +63,15 @@ func (g *exclusiveGroup) settle(key string, byHost map[string]*HostResult) {
 // and on the other members, asked only to see whether they hold it too.
 type exclusiveGroup struct {
 	title   string
-	check   host.Check                   // as one member runs it
-	results map[string]*host.CheckResult // by server that ran it in this apply
-	others  map[string]*host.CheckResult // members outside this run (or failed), asked
+	check   core.Check                   // as one member runs it
+	results map[string]*core.CheckResult // by server that ran it in this apply
+	others  map[string]*core.CheckResult // members outside this run (or failed), asked
 	unasked []string                     // "s1: why" of members that could not be asked
 }
 
 func (g *exclusiveGroup) holders() []string {
 	var out []string
-	for _, m := range []map[string]*host.CheckResult{g.results, g.others} {
+	for _, m := range []map[string]*core.CheckResult{g.results, g.others} {
 		for name, r := range m {
 			if r.OK {
 				out = append(out, name)
@@ -93,7 +93,7 @@ func exclusiveGroups(byHost map[string]*HostResult) map[string]*exclusiveGroup {
 			}
 			if groups[key] == nil {
 				groups[key] = &exclusiveGroup{title: r.Check.Title, check: r.Check,
-					results: map[string]*host.CheckResult{}, others: map[string]*host.CheckResult{}}
+					results: map[string]*core.CheckResult{}, others: map[string]*core.CheckResult{}}
 			}
 			groups[key].results[name] = r
 		}
@@ -104,7 +104,7 @@ func exclusiveGroups(byHost map[string]*HostResult) map[string]*exclusiveGroup {
 // recheck runs a group's check again on each of its servers, the others
 // asked included.
 func (s *Session) recheck(ctx context.Context, g *exclusiveGroup) {
-	for _, m := range []map[string]*host.CheckResult{g.results, g.others} {
+	for _, m := range []map[string]*core.CheckResult{g.results, g.others} {
 		for name, r := range m {
 			h := s.host(name)
 			if h == nil || h.Err != nil || h.conn == nil {
@@ -113,7 +113,7 @@ func (s *Session) recheck(ctx context.Context, g *exclusiveGroup) {
 			if h == nil {
 				continue
 			}
-			resp, err := h.call(ctx, helper.Request{Op: helper.OpCheck, Checks: []host.Check{r.Check}}, nil)
+			resp, err := h.call(ctx, helper.Request{Op: helper.OpCheck, Checks: []core.Check{r.Check}}, nil)
 			if err == nil && len(resp.Results) == 1 {
 				*r = resp.Results[0]
 			}
@@ -133,7 +133,7 @@ func (s *Session) askOthers(ctx context.Context, g *exclusiveGroup, byHost map[s
 		h, err := s.askable(ctx, name)
 		if err == nil {
 			var resp helper.Response
-			resp, err = h.call(ctx, helper.Request{Op: helper.OpCheck, Checks: []host.Check{g.check}}, nil)
+			resp, err = h.call(ctx, helper.Request{Op: helper.OpCheck, Checks: []core.Check{g.check}}, nil)
 			if err == nil && len(resp.Results) == 1 {
 				r := resp.Results[0]
 				g.others[name] = &r

@@ -3,14 +3,14 @@ package runner
 import (
 	"testing"
 
-	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/core"
 )
 
 func TestExclusiveGroups(t *testing.T) {
-	vip := host.Check{Kind: "addr", Title: "exactly one server holds VIP 198.51.100.100", Exclusive: "vip.front"}
+	vip := core.Check{Kind: "addr", Title: "exactly one server holds VIP 198.51.100.100", Exclusive: "vip.front"}
 	byHost := map[string]*HostResult{
-		"s1": {Host: "s1", Checks: []host.CheckResult{{Check: vip, OK: true}, {Check: host.Check{Kind: "ping"}, OK: true}}},
-		"s2": {Host: "s2", Checks: []host.CheckResult{{Check: vip, OK: true}}},
+		"s1": {Host: "s1", Checks: []core.CheckResult{{Check: vip, OK: true}, {Check: core.Check{Kind: "ping"}, OK: true}}},
+		"s2": {Host: "s2", Checks: []core.CheckResult{{Check: vip, OK: true}}},
 		"s3": {Host: "s3"},
 	}
 	g := exclusiveGroups(byHost)

@@ -8,11 +8,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/modules"
 	"github.com/drover/drover/runner/graph"
 	"github.com/drover/drover/runner/helper"
-	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/transport"
 )
 
@@ -32,10 +31,10 @@ type Plan struct {
 type HostPlan struct {
 	Host    string        `json:"host"`
 	Address string        `json:"address"`
-	Changes []host.Change `json:"changes"`
+	Changes []core.Change `json:"changes"`
 	// Fingerprint is the helper's digest of the state it read.
 	Fingerprint string       `json:"fingerprint,omitempty"`
-	Checks      []host.Check `json:"checks,omitempty"`
+	Checks      []core.Check `json:"checks,omitempty"`
 	Error       string       `json:"error,omitempty"`
 	// Unreachable is set when the error is that drover could not connect.
 	Unreachable bool `json:"unreachable,omitempty"`
@@ -55,11 +54,11 @@ func (p *Plan) Counts() (add, change, destroy int) {
 func (h *HostPlan) Counts() (add, change, destroy int) {
 	for _, c := range h.Changes {
 		switch c.Action {
-		case host.Create:
+		case core.Create:
 			add++
-		case host.Update, host.Replace:
+		case core.Update, core.Replace:
 			change++
-		case host.Delete:
+		case core.Delete:
 			destroy++
 		}
 	}
@@ -72,7 +71,7 @@ func (p *Plan) Replaces() int {
 	n := 0
 	for _, h := range p.Hosts {
 		for _, c := range h.Changes {
-			if c.Action == host.Replace {
+			if c.Action == core.Replace {
 				n++
 			}
 		}
@@ -100,10 +99,13 @@ func (p *Plan) Failed() []*HostPlan {
 // Plan asks every reachable host's helper for its changes. destroy plans
 // the removal of everything drover made there instead.
 func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
-	desired := &modules.Desired{}
+	desired := &core.Desired{}
 	if !destroy { // destroy reads each host's manifest, not the configuration
+		if s.opts.Expand == nil {
+			return nil, fmt.Errorf("runner: no expander (Options.Expand)")
+		}
 		var err error
-		if desired, err = modules.Expand(s.Cluster, s.Facts()); err != nil {
+		if desired, err = s.opts.Expand(s.Cluster, s.Facts()); err != nil {
 			return nil, err
 		}
 	}
@@ -136,13 +138,10 @@ func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
 	return p, nil
 }
 
-// OfflinePlan is the desired state from the configuration alone: every
-// resource as a create, facts printed as (known after apply).
-func OfflinePlan(c *lang.Cluster, limit []string) (*Plan, error) {
-	desired, err := modules.Expand(c, nil)
-	if err != nil {
-		return nil, err
-	}
+// OfflinePlan is the desired state from the configuration alone (desired
+// expanded without facts): every resource as a create, facts printed as
+// (known after apply).
+func OfflinePlan(c *lang.Cluster, desired *core.Desired, limit []string) *Plan {
 	p := &Plan{FormatVersion: FormatVersion, Offline: true}
 	for _, srv := range c.Servers {
 		if len(limit) > 0 && !slices.Contains(limit, srv.Name) {
@@ -152,13 +151,13 @@ func OfflinePlan(c *lang.Cluster, limit []string) (*Plan, error) {
 		hp := &HostPlan{Host: h.Name, Address: h.Address}
 		if d := desired.Hosts[h.Name]; d != nil {
 			for _, r := range d.Resources {
-				hp.Changes = append(hp.Changes, host.Change{Action: host.Create, Resource: r})
+				hp.Changes = append(hp.Changes, core.Change{Action: core.Create, Resource: r})
 			}
 			hp.Checks = d.Checks
 		}
 		p.Hosts = append(p.Hosts, hp)
 	}
-	return p, nil
+	return p
 }
 
 // jumpConfig parses "user@host:port" into the bastion's transport config,
@@ -187,11 +186,7 @@ func jumpConfig(spec string, target transport.Config) (*transport.Config, error)
 // with nodes "HOST:KIND/NAME": each resource after the ones it names in
 // After, on its own host or ("HOST:KIND/NAME") on another. A cycle is an
 // error naming it.
-func DesiredGraph(c *lang.Cluster) (*graph.Graph, error) {
-	desired, err := modules.Expand(c, nil)
-	if err != nil {
-		return nil, err
-	}
+func DesiredGraph(c *lang.Cluster, desired *core.Desired) (*graph.Graph, error) {
 	g := graph.New()
 	for _, srv := range c.Servers {
 		d := desired.Hosts[srv.Name]

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/helper"
-	"github.com/drover/drover/runner/host"
 )
 
 // Check runs checks on one host of the session now and returns their
 // results: the live views of `drover show` use it.
-func (s *Session) Check(ctx context.Context, hostName string, checks []host.Check) ([]host.CheckResult, error) {
+func (s *Session) Check(ctx context.Context, hostName string, checks []core.Check) ([]core.CheckResult, error) {
 	h := s.host(hostName)
 	switch {
 	case h == nil:

@@ -3,7 +3,7 @@ package runner
 import (
 	"encoding/json"
 
-	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/core"
 )
 
 // Plans and results are written as JSON (plan -json, apply -json, the
@@ -31,18 +31,18 @@ func (r *HostResult) MarshalJSON() ([]byte, error) {
 
 // redactChanges returns copies of changes whose sensitive attributes and
 // field changes read host.Sensitive.
-func redactChanges(changes []host.Change) []host.Change {
+func redactChanges(changes []core.Change) []core.Change {
 	if changes == nil {
 		return nil
 	}
-	out := make([]host.Change, len(changes))
+	out := make([]core.Change, len(changes))
 	for i, c := range changes {
 		out[i] = redactChange(c)
 	}
 	return out
 }
 
-func redactChange(c host.Change) host.Change {
+func redactChange(c core.Change) core.Change {
 	r := c.Resource
 	if len(r.Sensitive) == 0 {
 		return c
@@ -50,15 +50,15 @@ func redactChange(c host.Change) host.Change {
 	attrs := make(map[string]string, len(r.Attrs))
 	for k, v := range r.Attrs {
 		if r.IsSensitive(k) && v != "" {
-			v = host.Sensitive
+			v = core.Sensitive
 		}
 		attrs[k] = v
 	}
 	c.Resource.Attrs = attrs
-	fields := make([]host.FieldChange, len(c.Fields))
+	fields := make([]core.FieldChange, len(c.Fields))
 	for i, f := range c.Fields {
 		if r.IsSensitive(f.Name) {
-			f.Old, f.New = host.MaskedValue(f.Old), host.MaskedValue(f.New)
+			f.Old, f.New = core.MaskedValue(f.Old), core.MaskedValue(f.New)
 		}
 		fields[i] = f
 	}

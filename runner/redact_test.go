@@ -5,21 +5,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/core"
 )
 
 // A sensitive value never reaches the JSON of a plan (plan -json, the plan
 // file) or of an apply's result, and the values in memory stay intact.
 func TestJSONLeavesOutSensitiveValues(t *testing.T) {
 	const secret = "s3cr3t-Passw0rd"
-	change := host.Change{
-		Action: host.Update,
-		Resource: host.Resource{Kind: "sql", Name: "wp", Sensitive: []string{"password"},
+	change := core.Change{
+		Action: core.Update,
+		Resource: core.Resource{Kind: "sql", Name: "wp", Sensitive: []string{"password"},
 			Attrs: map[string]string{"password": secret, "user": "wp"}},
-		Fields: []host.FieldChange{{Name: "password", Old: "old-" + secret, New: secret}, {Name: "user", Old: "a", New: "wp"}},
+		Fields: []core.FieldChange{{Name: "password", Old: "old-" + secret, New: secret}, {Name: "user", Old: "a", New: "wp"}},
 	}
-	plan := &Plan{Hosts: []*HostPlan{{Host: "s1", Changes: []host.Change{change}}}}
-	result := &Result{Hosts: []*HostResult{{Host: "s1", Applied: []host.Change{change}}}}
+	plan := &Plan{Hosts: []*HostPlan{{Host: "s1", Changes: []core.Change{change}}}}
+	result := &Result{Hosts: []*HostResult{{Host: "s1", Applied: []core.Change{change}}}}
 	for name, v := range map[string]any{"plan": plan, "result": result} {
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -28,7 +28,7 @@ func TestJSONLeavesOutSensitiveValues(t *testing.T) {
 		if strings.Contains(string(b), secret) {
 			t.Errorf("%s JSON holds the secret: %s", name, b)
 		}
-		if !strings.Contains(string(b), `"user":"wp"`) || !strings.Contains(string(b), host.Sensitive) {
+		if !strings.Contains(string(b), `"user":"wp"`) || !strings.Contains(string(b), core.Sensitive) {
 			t.Errorf("%s JSON lost what it should keep: %s", name, b)
 		}
 		var back Plan

@@ -6,8 +6,8 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/helper"
-	"github.com/drover/drover/runner/host"
 )
 
 // refResolver fills in, during an apply, the attributes that wait for
@@ -35,9 +35,9 @@ func (rr *refResolver) applied(hostName string) {
 
 // resolve returns c with every unknown attribute that has a reference
 // filled in, or an error naming what is missing.
-func (rr *refResolver) resolve(ctx context.Context, c host.Change) (host.Change, error) {
+func (rr *refResolver) resolve(ctx context.Context, c core.Change) (core.Change, error) {
 	r := c.Resource
-	if len(r.Refs) == 0 || c.Action == host.Delete {
+	if len(r.Refs) == 0 || c.Action == core.Delete {
 		return c, nil
 	}
 	attrs := make(map[string]string, len(r.Attrs))
@@ -50,7 +50,7 @@ func (rr *refResolver) resolve(ctx context.Context, c host.Change) (host.Change,
 	}
 	sort.Strings(keys)
 	for _, attr := range keys {
-		if attrs[attr] != host.Unknown {
+		if attrs[attr] != core.Unknown {
 			continue
 		}
 		v, err := rr.value(ctx, r.Refs[attr])
@@ -62,7 +62,7 @@ func (rr *refResolver) resolve(ctx context.Context, c host.Change) (host.Change,
 	r.Attrs, r.Refs = attrs, nil
 	c.Resource = r
 	for i, f := range c.Fields {
-		if f.New == host.Unknown {
+		if f.New == core.Unknown {
 			c.Fields[i].New = attrs[f.Name]
 		}
 	}
@@ -70,7 +70,7 @@ func (rr *refResolver) resolve(ctx context.Context, c host.Change) (host.Change,
 }
 
 func (rr *refResolver) value(ctx context.Context, s string) (string, error) {
-	ref, err := host.ParseRef(s)
+	ref, err := core.ParseRef(s)
 	if err != nil {
 		return "", err
 	}

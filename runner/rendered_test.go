@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/modules"
 )
 
 var updateRendered = flag.Bool("update-rendered", false, "rewrite testdata/rendered from the playbooks")
@@ -33,10 +34,11 @@ func TestRenderedConfigs(t *testing.T) {
 		if diags.HasErrors() {
 			t.Fatalf("%s: %s", dir, diags.Error())
 		}
-		p, err := OfflinePlan(c, nil)
+		desired, err := modules.Expand(c, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", dir, err)
 		}
+		p := OfflinePlan(c, desired, nil)
 		for _, hp := range p.Hosts {
 			for _, ch := range hp.Changes {
 				name, content, ok := renderedName(ch.Resource)
@@ -55,9 +57,9 @@ func TestRenderedConfigs(t *testing.T) {
 // renderedName is where a resource's rendered text is kept: a file under
 // /etc by its path, an nftables ruleset as nft/TABLE.nft; ok is false for
 // anything else, or text that is not known before apply.
-func renderedName(r host.Resource) (string, string, bool) {
+func renderedName(r core.Resource) (string, string, bool) {
 	content, ok := r.Attrs["content"]
-	if !ok || strings.Contains(content, host.Unknown) {
+	if !ok || strings.Contains(content, core.Unknown) {
 		return "", "", false
 	}
 	switch {

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/graph"
-	"github.com/drover/drover/runner/host"
 )
 
 // appliedLog records the changes an apply made, in the order it made them.
@@ -49,7 +49,7 @@ func (s *Session) rollbackGroups(ctx context.Context, applied []node, failed map
 	for i := len(applied) - 1; i >= 0; i-- {
 		n := applied[i]
 		r := n.change.Resource
-		if !failed[r.Group] || (n.change.Action != host.Update && n.change.Action != host.Replace) {
+		if !failed[r.Group] || (n.change.Action != core.Update && n.change.Action != core.Replace) {
 			continue
 		}
 		back := node{host: n.host, change: previous(n.change)}
@@ -69,20 +69,20 @@ func (s *Session) rollbackGroups(ctx context.Context, applied []node, failed map
 
 // previous is the change that undoes an applied update: the resource with
 // the attributes it had before.
-func previous(c host.Change) host.Change {
+func previous(c core.Change) core.Change {
 	r := c.Resource
 	attrs := make(map[string]string, len(r.Attrs))
 	for k, v := range r.Attrs {
 		attrs[k] = v
 	}
-	back := host.Change{Action: host.Update}
+	back := core.Change{Action: core.Update}
 	for _, f := range c.Fields {
 		if f.Old == "" {
 			delete(attrs, f.Name)
 		} else {
 			attrs[f.Name] = f.Old
 		}
-		back.Fields = append(back.Fields, host.FieldChange{Name: f.Name, Old: f.New, New: f.Old})
+		back.Fields = append(back.Fields, core.FieldChange{Name: f.Name, Old: f.New, New: f.Old})
 	}
 	r.Attrs, r.Refs = attrs, nil
 	back.Resource = r

@@ -4,15 +4,15 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/graph"
-	"github.com/drover/drover/runner/host"
 )
 
 func TestPreviousUndoesAnUpdate(t *testing.T) {
-	c := host.Change{Action: host.Update,
-		Resource: host.Resource{Kind: "container", Name: "web-1", Group: "job.web",
+	c := core.Change{Action: core.Update,
+		Resource: core.Resource{Kind: "container", Name: "web-1", Group: "job.web",
 			Attrs: map[string]string{"version": "v3", "command": "httpd -p 81", "interval": "1s"}},
-		Fields: []host.FieldChange{
+		Fields: []core.FieldChange{
 			{Name: "version", Old: "v2", New: "v3"},
 			{Name: "command", Old: "httpd -p 80", New: "httpd -p 81"},
 			{Name: "interval", Old: "", New: "1s"},
@@ -27,7 +27,7 @@ func TestPreviousUndoesAnUpdate(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, back.Resource.Attrs[k], v)
 		}
 	}
-	if back.Action != host.Update || back.Fields[0].New != "v2" || back.Fields[0].Old != "v3" {
+	if back.Action != core.Update || back.Fields[0].New != "v2" || back.Fields[0].Old != "v3" {
 		t.Errorf("%+v", back)
 	}
 	if c.Resource.Attrs["version"] != "v3" {
@@ -37,10 +37,10 @@ func TestPreviousUndoesAnUpdate(t *testing.T) {
 
 func TestFailedGroups(t *testing.T) {
 	nodes := map[string]node{
-		"s1:container/web-1": {host: "s1", change: host.Change{Resource: host.Resource{Group: "job.web"}}},
-		"s2:container/web-2": {host: "s2", change: host.Change{Resource: host.Resource{Group: "job.web"}}},
-		"s3:container/api-1": {host: "s3", change: host.Change{Resource: host.Resource{Group: "job.api"}}},
-		"s3:file/x":          {host: "s3", change: host.Change{Resource: host.Resource{}}},
+		"s1:container/web-1": {host: "s1", change: core.Change{Resource: core.Resource{Group: "job.web"}}},
+		"s2:container/web-2": {host: "s2", change: core.Change{Resource: core.Resource{Group: "job.web"}}},
+		"s3:container/api-1": {host: "s3", change: core.Change{Resource: core.Resource{Group: "job.api"}}},
+		"s3:file/x":          {host: "s3", change: core.Change{Resource: core.Resource{}}},
 	}
 	errs := map[string]error{
 		"s1:container/web-1": nil,

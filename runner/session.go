@@ -17,9 +17,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/runner/helper"
-	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/transport"
 )
 
@@ -52,7 +52,14 @@ type Options struct {
 	// setting came from, connections, helper starts, every helper call
 	// with its timing, round trips per host. nil = none.
 	Log *slog.Logger
+	// Expand turns the cluster and the gathered facts into what each host
+	// should have (modules.Expand); runner never expands declarations
+	// itself, so the pipeline's arrows all point one way.
+	Expand Expander
 }
+
+// Expander is the expansion stage as runner sees it: modules.Expand.
+type Expander func(c *lang.Cluster, facts map[string]*core.Facts) (*core.Desired, error)
 
 // SSHOverride replaces parts of the cluster's ssh settings.
 type SSHOverride struct {
@@ -86,7 +93,7 @@ type Session struct {
 type Host struct {
 	Name    string
 	Address string
-	Facts   *host.Facts
+	Facts   *core.Facts
 	Err     error
 	// Unreachable is set when Err is a failure to connect (not a helper,
 	// lock or plan error).
@@ -139,8 +146,8 @@ func Open(ctx context.Context, c *lang.Cluster, opts Options) *Session {
 func (s *Session) Hosts() []*Host { return s.hosts }
 
 // Facts returns the facts of every reachable host.
-func (s *Session) Facts() map[string]*host.Facts {
-	facts := map[string]*host.Facts{}
+func (s *Session) Facts() map[string]*core.Facts {
+	facts := map[string]*core.Facts{}
 	for _, h := range s.hosts {
 		if h.Err == nil && h.Facts != nil {
 			facts[h.Name] = h.Facts
@@ -353,7 +360,7 @@ func DefaultHolder() string {
 	return fmt.Sprintf("%s@%s pid %d", user, name, os.Getpid())
 }
 
-func localAddress(f *host.Facts) string {
+func localAddress(f *core.Facts) string {
 	ifc, ok := f.Interface(f.DefaultIface)
 	if !ok {
 		return ""

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/core"
 )
 
 // TestEscapes: plain values render unchanged; others are quoted where the
@@ -57,8 +57,8 @@ func TestTemplatesRefuseInjection(t *testing.T) {
 }
 
 func TestUnknownPasses(t *testing.T) {
-	if unknown != host.Unknown {
-		t.Fatalf("unknown is %q, host.Unknown %q", unknown, host.Unknown)
+	if unknown != core.Unknown {
+		t.Fatalf("unknown is %q, host.Unknown %q", unknown, core.Unknown)
 	}
 	for name, f := range map[string]func(any) (string, error){"part": part, "words": words, "arg": arg, "script": script, "line": line} {
 		if got, err := f("vx" + unknown); err != nil || got != "vx"+unknown {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/drover/drover/modules"
 	"github.com/drover/drover/runner"
 )
 
@@ -25,7 +26,11 @@ func cmdGraph(e *env, args []string) int {
 		writeTopology(e.stdout, c)
 		return 0
 	}
-	g, err := runner.DesiredGraph(c)
+	desired, err := modules.Expand(c, nil)
+	if err != nil {
+		return fail(e, err)
+	}
+	g, err := runner.DesiredGraph(c, desired)
 	if err != nil {
 		return fail(e, err)
 	}

@@ -14,8 +14,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 )
 
 // schemaDir holds the JSON Schemas of drover's JSON output.
@@ -118,36 +118,36 @@ func TestSchemas(t *testing.T) {
 	st.now = func() time.Time { return time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC) }
 	st.version("apply")
 	st.errorf(fmt.Errorf("boom"))
-	file := host.Resource{Kind: "file", Name: "/etc/x", Owners: []string{"file.x"},
-		Attrs: map[string]string{"content": "secret", "peer": host.Unknown}, Sensitive: []string{"content"}}
-	upd := host.Change{Action: host.Update, Resource: file, Fields: []host.FieldChange{{Name: "peer", Old: "a", New: host.Unknown}, {Name: "content", Old: "x", New: "secret"}}}
+	file := core.Resource{Kind: "file", Name: "/etc/x", Owners: []string{"file.x"},
+		Attrs: map[string]string{"content": "secret", "peer": core.Unknown}, Sensitive: []string{"content"}}
+	upd := core.Change{Action: core.Update, Resource: file, Fields: []core.FieldChange{{Name: "peer", Old: "a", New: core.Unknown}, {Name: "content", Old: "x", New: "secret"}}}
 	plan := &runner.Plan{Hosts: []*runner.HostPlan{
-		{Host: "s1", Changes: []host.Change{upd, {Action: host.Replace, Resource: file}, {Action: host.NoOp, Resource: file}}},
+		{Host: "s1", Changes: []core.Change{upd, {Action: core.Replace, Resource: file}, {Action: core.NoOp, Resource: file}}},
 		{Host: "s2", Error: "dial tcp: no route", Unreachable: true},
 	}}
 	st.plan(plan, "apply")
-	check := &host.CheckResult{Check: host.Check{Title: "s1 reaches s2", Owner: "network.vx1"}, OK: true}
+	check := &core.CheckResult{Check: core.Check{Title: "s1 reaches s2", Owner: "network.vx1"}, OK: true}
 	for _, ev := range []runner.Event{
 		{Type: runner.EventConnected, Host: "s1", Elapsed: time.Second},
 		{Type: runner.EventUnreachable, Host: "s2", Error: "no route"},
-		{Type: runner.EventApplyStart, Host: "s1", Action: host.Update, ID: "file//etc/x", Owners: []string{"file.x"}},
-		{Type: runner.EventApplyProgress, Host: "s1", Action: host.Update, ID: "file//etc/x", Elapsed: 20 * time.Second},
-		{Type: runner.EventApplyComplete, Host: "s1", Action: host.Update, ID: "file//etc/x", Elapsed: time.Second},
-		{Type: runner.EventApplyErrored, Host: "s1", Action: host.Create, ID: "link/vx1", Error: "exists"},
+		{Type: runner.EventApplyStart, Host: "s1", Action: core.Update, ID: "file//etc/x", Owners: []string{"file.x"}},
+		{Type: runner.EventApplyProgress, Host: "s1", Action: core.Update, ID: "file//etc/x", Elapsed: 20 * time.Second},
+		{Type: runner.EventApplyComplete, Host: "s1", Action: core.Update, ID: "file//etc/x", Elapsed: time.Second},
+		{Type: runner.EventApplyErrored, Host: "s1", Action: core.Create, ID: "link/vx1", Error: "exists"},
 		{Type: runner.EventRollback, Host: "s1", ID: "container/web-1", Group: "job.web"},
 		{Type: runner.EventRollback, Host: "s1", ID: "container/web-2", Group: "job.web", Error: "gone"},
 		{Type: runner.EventVerify, Host: "s1", Check: check},
 		{Type: runner.EventArmed, Host: "s1", Generation: "g", Deadline: time.Date(2026, 12, 6, 1, 2, 0, 0, time.UTC)},
 		{Type: runner.EventArmed, Host: "s2", Generation: "g", Error: "a revert is armed"},
 		{Type: runner.EventConfirmed, Host: "s1", Generation: "g"},
-		{Type: runner.EventRevert, Host: "s1", Action: host.Update, ID: "file//etc/x", Reason: "verify failed on s1 (s1 reaches s2)"},
-		{Type: runner.EventRevert, Host: "s1", Action: host.Create, ID: "link/vx1", Reason: "verify failed", Error: "busy"},
+		{Type: runner.EventRevert, Host: "s1", Action: core.Update, ID: "file//etc/x", Reason: "verify failed on s1 (s1 reaches s2)"},
+		{Type: runner.EventRevert, Host: "s1", Action: core.Create, ID: "link/vx1", Reason: "verify failed", Error: "busy"},
 	} {
 		st.event(ev)
 	}
-	st.recap(&runner.Result{Hosts: []*runner.HostResult{{Host: "s1", Applied: []host.Change{upd}, Checks: []host.CheckResult{*check}},
+	st.recap(&runner.Result{Hosts: []*runner.HostResult{{Host: "s1", Applied: []core.Change{upd}, Checks: []core.CheckResult{*check}},
 		{Host: "s2", Unreachable: true, Error: "no route"},
-		{Host: "s3", Applied: []host.Change{upd}, RolledBack: []string{"file//etc/x"}, RollbackReason: "verify failed", Error: "verify failed"}}}, "apply")
+		{Host: "s3", Applied: []core.Change{upd}, RolledBack: []string{"file//etc/x"}, RollbackReason: "verify failed", Error: "verify failed"}}}, "apply")
 	seen, err := checkJSON(s, out.Bytes(), true)
 	if err != nil {
 		t.Fatal(err)

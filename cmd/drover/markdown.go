@@ -7,9 +7,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 )
 
 // printPlanMarkdown writes a plan as a pull-request comment, as Atlantis
@@ -55,7 +55,7 @@ func hostTrouble(hp *runner.HostPlan) string {
 func replaces(hp *runner.HostPlan) int {
 	n := 0
 	for _, c := range hp.Changes {
-		if c.Action == host.Replace {
+		if c.Action == core.Replace {
 			n++
 		}
 	}
@@ -65,9 +65,9 @@ func replaces(hp *runner.HostPlan) int {
 // writeHostSection writes one host's collapsible section; a host without
 // changes has none.
 func writeHostSection(w io.Writer, hp *runner.HostPlan) {
-	var changes []host.Change
+	var changes []core.Change
 	for _, c := range hp.Changes {
-		if c.Action != host.NoOp {
+		if c.Action != core.NoOp {
 			changes = append(changes, c)
 		}
 	}
@@ -94,16 +94,16 @@ func writeHostSection(w io.Writer, hp *runner.HostPlan) {
 
 // writeMarkdownChange writes one change with its sign in the first
 // column (so that a diff block colours it) and its values indented.
-func writeMarkdownChange(w io.Writer, c host.Change) {
+func writeMarkdownChange(w io.Writer, c core.Change) {
 	r := c.Resource
-	sign := map[host.Action]string{host.Create: "+", host.Update: "!", host.Delete: "-", host.Replace: "-/+"}[c.Action]
+	sign := map[core.Action]string{core.Create: "+", core.Update: "!", core.Delete: "-", core.Replace: "-/+"}[c.Action]
 	fmt.Fprintf(w, "%s %s  (%s)\n", sign, display(r.ID()), strings.Join(r.Owners, ", "))
 	switch c.Action {
-	case host.Create:
-		for _, k := range host.SortedKeys(r.Attrs) {
+	case core.Create:
+		for _, k := range core.SortedKeys(r.Attrs) {
 			fmt.Fprintf(w, "      %s = %s\n", k, value(r, k, r.Attrs[k]))
 		}
-	case host.Update, host.Replace:
+	case core.Update, core.Replace:
 		for _, f := range c.Fields {
 			if f.Name == "content" && c.Diff != "" {
 				fmt.Fprintf(w, "      content: (diff below)\n")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/drover/drover/modules"
 	"github.com/drover/drover/runner"
 )
 
@@ -43,9 +44,11 @@ func cmdPlan(e *env, args []string) int {
 	var err error
 	var notes map[string][]string
 	if *offline {
-		if p, err = runner.OfflinePlan(c, rf.limits()); err != nil {
+		desired, err := modules.Expand(c, nil)
+		if err != nil {
 			return fail(e, err)
 		}
+		p = runner.OfflinePlan(c, desired, rf.limits())
 	} else {
 		opts, err := options(e, dir, rf)
 		if err != nil {

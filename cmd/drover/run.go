@@ -13,9 +13,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/lab"
 	"github.com/drover/drover/runner/transport"
 )
@@ -88,7 +89,7 @@ func loadForRun(e *env, dir string, f *flags, r runFlags, lenient bool) (*lang.C
 // options builds the runner's options; when a lab of dir is up, its key,
 // known_hosts and dialer are used so that the HCL applies unchanged.
 func options(e *env, dir string, r runFlags) (runner.Options, error) {
-	opts := runner.Options{Parallel: *r.parallel, Limit: r.limits(), Helper: helperBinary(), Log: logger(e)}
+	opts := runner.Options{Parallel: *r.parallel, Limit: r.limits(), Helper: helperBinary(), Log: logger(e), Expand: modules.Expand}
 	if !*r.asJSON {
 		opts.Progress = e.stderr
 	}
@@ -172,7 +173,7 @@ type jsonChange struct {
 	Owners  []string           `json:"owners"`
 	Attrs   map[string]*string `json:"attrs,omitempty"`
 	Unknown []string           `json:"unknown,omitempty"`
-	Fields  []host.FieldChange `json:"fields,omitempty"`
+	Fields  []core.FieldChange `json:"fields,omitempty"`
 	Diff    string             `json:"diff,omitempty"`
 }
 
@@ -187,7 +188,7 @@ func toJSONPlan(p *runner.Plan) jsonPlan {
 	for _, hp := range p.Hosts {
 		jh := jsonHost{Host: hp.Host, Address: hp.Address, Error: hp.Error, Unreachable: hp.Unreachable, Changes: []jsonChange{}}
 		for _, c := range hp.Changes {
-			if c.Action == host.NoOp {
+			if c.Action == core.NoOp {
 				continue
 			}
 			jh.Changes = append(jh.Changes, toJSONChange(c))
@@ -198,16 +199,16 @@ func toJSONPlan(p *runner.Plan) jsonPlan {
 	return out
 }
 
-func toJSONChange(c host.Change) jsonChange {
+func toJSONChange(c core.Change) jsonChange {
 	r := c.Resource
 	jc := jsonChange{Action: string(c.Action), ID: display(r.ID()), Kind: r.Kind, Owners: r.Owners,
 		Attrs: map[string]*string{}, Diff: c.Diff}
-	for _, k := range host.SortedKeys(r.Attrs) {
+	for _, k := range core.SortedKeys(r.Attrs) {
 		v := r.Attrs[k]
 		switch {
 		case r.IsSensitive(k):
-			v = host.Sensitive
-		case strings.Contains(v, host.Unknown):
+			v = core.Sensitive
+		case strings.Contains(v, core.Unknown):
 			jc.Attrs[k] = nil
 			jc.Unknown = append(jc.Unknown, k)
 			continue
@@ -216,7 +217,7 @@ func toJSONChange(c host.Change) jsonChange {
 	}
 	for _, f := range c.Fields {
 		if r.IsSensitive(f.Name) {
-			f.Old, f.New = host.MaskedValue(f.Old), host.MaskedValue(f.New)
+			f.Old, f.New = core.MaskedValue(f.Old), core.MaskedValue(f.New)
 		}
 		f.Old, f.New = display(f.Old), display(f.New) // not the raw unknown marker
 		jc.Fields = append(jc.Fields, f)

@@ -6,10 +6,10 @@ import (
 	"io"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 )
 
 // cmdShowBGP is `drover show bgp SERVER [DIR]` (seed: showbgp s1): the BGP
@@ -91,7 +91,7 @@ func bgpView(ctx context.Context, n *lang.Network, c *lang.Cluster, s *runner.Se
 	if err != nil {
 		return nil, err
 	}
-	results, err := s.Check(ctx, server, []host.Check{{Kind: "bgp", Title: "show bgp " + server,
+	results, err := s.Check(ctx, server, []core.Check{{Kind: "bgp", Title: "show bgp " + server,
 		Attrs: map[string]string{"socket": bgp.Socket, "report": "true"}}})
 	if err != nil {
 		return nil, err

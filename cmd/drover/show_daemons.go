@@ -7,8 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 )
 
 // cmdShowDaemons is `drover show services [DIR]`: every daemon drover runs
@@ -31,7 +31,7 @@ func cmdShowDaemons(e *env, f *flags, rf runFlags, pos []string) int {
 	}
 	var rows []daemonRow
 	for _, hp := range p.Hosts {
-		rows = append(rows, daemonRows(hp, func(checks []host.Check) ([]host.CheckResult, error) {
+		rows = append(rows, daemonRows(hp, func(checks []core.Check) ([]core.CheckResult, error) {
 			return s.Check(ctx, hp.Host, checks)
 		})...)
 	}
@@ -65,9 +65,9 @@ var (
 
 // daemonRows are the service resources of one host's plan with their live
 // state, from one service check each (run through check).
-func daemonRows(hp *runner.HostPlan, check func([]host.Check) ([]host.CheckResult, error)) []daemonRow {
+func daemonRows(hp *runner.HostPlan, check func([]core.Check) ([]core.CheckResult, error)) []daemonRow {
 	var rows []daemonRow
-	var checks []host.Check
+	var checks []core.Check
 	var checked []int
 	for _, ch := range hp.Changes {
 		r := ch.Resource
@@ -78,7 +78,7 @@ func daemonRows(hp *runner.HostPlan, check func([]host.Check) ([]host.CheckResul
 		switch {
 		case hp.Error != "":
 			row.State, row.Detail = "unreachable", hp.Error
-		case ch.Action != host.Create:
+		case ch.Action != core.Create:
 			checks = append(checks, serviceCheck(r.Name))
 			checked = append(checked, len(rows))
 		}

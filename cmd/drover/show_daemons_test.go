@@ -6,26 +6,26 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 )
 
 func TestDaemonRows(t *testing.T) {
-	svc := func(a host.Action, name string) host.Change {
-		return host.Change{Action: a, Resource: host.Resource{Kind: "service", Name: name, Owners: []string{"network.vx1"}}}
+	svc := func(a core.Action, name string) core.Change {
+		return core.Change{Action: a, Resource: core.Resource{Kind: "service", Name: name, Owners: []string{"network.vx1"}}}
 	}
-	hp := &runner.HostPlan{Host: "s1", Changes: []host.Change{
-		svc(host.NoOp, "dnsmasq-vxl0"),
-		{Action: host.NoOp, Resource: host.Resource{Kind: "file", Name: "/etc/x"}},
-		svc(host.Create, "new"),
-		svc(host.Update, "dead"),
+	hp := &runner.HostPlan{Host: "s1", Changes: []core.Change{
+		svc(core.NoOp, "dnsmasq-vxl0"),
+		{Action: core.NoOp, Resource: core.Resource{Kind: "file", Name: "/etc/x"}},
+		svc(core.Create, "new"),
+		svc(core.Update, "dead"),
 	}}
 	var asked []string
-	rows := daemonRows(hp, func(cs []host.Check) ([]host.CheckResult, error) {
+	rows := daemonRows(hp, func(cs []core.Check) ([]core.CheckResult, error) {
 		for _, c := range cs {
 			asked = append(asked, c.Attrs["name"])
 		}
-		return []host.CheckResult{
+		return []core.CheckResult{
 			{OK: true, Detail: "service dnsmasq-vxl0 is running (PID 591); systemd drover-dnsmasq-vxl0.service active/running, enabled, 1 restarts"},
 			{OK: false, Detail: "service dead is not running"},
 		}, nil
@@ -46,8 +46,8 @@ func TestDaemonRows(t *testing.T) {
 		}
 	}
 
-	down := daemonRows(&runner.HostPlan{Host: "s2", Error: "dial: refused", Changes: []host.Change{svc(host.NoOp, "x")}},
-		func([]host.Check) ([]host.CheckResult, error) { return nil, errors.New("not called") })
+	down := daemonRows(&runner.HostPlan{Host: "s2", Error: "dial: refused", Changes: []core.Change{svc(core.NoOp, "x")}},
+		func([]core.Check) ([]core.CheckResult, error) { return nil, errors.New("not called") })
 	if len(down) != 1 || down[0].State != "unreachable" || down[0].Detail != "dial: refused" {
 		t.Errorf("unreachable host: %+v", down)
 	}

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/consul"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 )
 
 // discoveryRow is one instance of one declared service (the seed's
@@ -62,7 +62,7 @@ func cmdShowDiscovery(e *env, f *flags, rf runFlags, pos []string) int {
 	return 0
 }
 
-func discoveryRows(c *lang.Cluster, facts map[string]*host.Facts) ([]discoveryRow, error) {
+func discoveryRows(c *lang.Cluster, facts map[string]*core.Facts) ([]discoveryRow, error) {
 	byName, names, err := consul.Services(c, facts)
 	if err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func checkLabel(kind, path string) string {
 // runs on.
 func discoveryHealth(r *discoveryRow, q liveQuery) {
 	target := r.Address + ":" + strconv.Itoa(r.Port)
-	var check host.Check
+	var check core.Check
 	switch {
 	case r.Address == "":
 		r.Health, r.Detail = "unknown", "no address yet (DHCP)"
@@ -106,11 +106,11 @@ func discoveryHealth(r *discoveryRow, q liveQuery) {
 		r.Health = "unchecked"
 		return
 	case r.Check == lang.CheckTCP:
-		check = host.Check{Kind: "tcp", Attrs: map[string]string{"addr": target, "timeout_ms": "1000"}}
+		check = core.Check{Kind: "tcp", Attrs: map[string]string{"addr": target, "timeout_ms": "1000"}}
 	default:
-		check = host.Check{Kind: "http", Attrs: map[string]string{"url": "http://" + target + r.Check[len("http "):], "timeout_ms": "1000"}}
+		check = core.Check{Kind: "http", Attrs: map[string]string{"url": "http://" + target + r.Check[len("http "):], "timeout_ms": "1000"}}
 	}
-	results, err := q.s.Check(q.ctx, r.Server, []host.Check{check})
+	results, err := q.s.Check(q.ctx, r.Server, []core.Check{check})
 	switch {
 	case err != nil || len(results) == 0:
 		r.Health, r.Detail = "unreachable", fmt.Sprint(err)
@@ -131,7 +131,7 @@ func agentSays(r *discoveryRow, q liveQuery) {
 		r.Registered = "unknown"
 		return
 	}
-	results, err := q.s.Check(q.ctx, r.Server, []host.Check{{Kind: "consul", Title: "show discovery",
+	results, err := q.s.Check(q.ctx, r.Server, []core.Check{{Kind: "consul", Title: "show discovery",
 		Attrs: map[string]string{"service": r.Service, "address": r.Address,
 			"dns": "127.0.0.1:" + strconv.Itoa(lang.ConsulDNSPort)}}})
 	switch {

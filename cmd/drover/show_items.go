@@ -7,9 +7,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 )
 
 // cmdShowItems is `drover show items [DIR]`: every host declaration
@@ -80,11 +80,11 @@ func itemRows(c *lang.Cluster, p *runner.Plan) []itemRow {
 }
 
 // worse combines a row's state with one of its resources' actions.
-func worse(state string, a host.Action) string {
+func worse(state string, a core.Action) string {
 	switch {
-	case a == host.Create && state == "in sync":
+	case a == core.Create && state == "in sync":
 		return "to create"
-	case a == host.Update || a == host.Replace:
+	case a == core.Update || a == core.Replace:
 		return "to change"
 	}
 	return state

@@ -6,11 +6,11 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/job"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 )
 
 // jobRow is one instance of one job: where drover places it, where it
@@ -52,7 +52,7 @@ func cmdShowJobs(e *env, f *flags, rf runFlags, pos []string) int {
 }
 
 // jobRows joins the placement with what the hosts report.
-func jobRows(c *lang.Cluster, facts map[string]*host.Facts) ([]jobRow, error) {
+func jobRows(c *lang.Cluster, facts map[string]*core.Facts) ([]jobRow, error) {
 	placed, err := job.Place(c, facts)
 	if err != nil {
 		return nil, err
@@ -106,8 +106,8 @@ func liveJobHealth(rows []jobRow, c *lang.Cluster, q liveQuery) {
 			r.Health = "absent"
 			continue
 		}
-		check := host.Check{Kind: "container", Attrs: map[string]string{"name": r.Instance, "check": healthCheck(c, r.Job)}}
-		results, err := q.s.Check(q.ctx, r.RunsOn, []host.Check{check})
+		check := core.Check{Kind: "container", Attrs: map[string]string{"name": r.Instance, "check": healthCheck(c, r.Job)}}
+		results, err := q.s.Check(q.ctx, r.RunsOn, []core.Check{check})
 		switch {
 		case err != nil || len(results) == 0:
 			r.Health, r.Detail = "unreachable", fmt.Sprint(err)

@@ -8,13 +8,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/bridge"
 	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/wireguard"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 )
 
 // otherNetworkRows are the rows of a network of a kind other than vxlan
@@ -121,7 +121,7 @@ func bgpRow(row *networkRow, n *lang.Network, c *lang.Cluster, s *runner.Session
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	results, err := s.Check(ctx, row.Server, []host.Check{{Kind: "bgp", Title: "show networks " + row.Server,
+	results, err := s.Check(ctx, row.Server, []core.Check{{Kind: "bgp", Title: "show networks " + row.Server,
 		Attrs: map[string]string{"socket": bgp.Socket, "report": "true"}}})
 	if err != nil || len(results) != 1 || !results[0].OK {
 		row.State = "absent"

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/database"
 	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 )
 
 // serviceKinds are the `drover show` kinds of cluster services, after the
@@ -62,7 +62,7 @@ type liveQuery struct {
 }
 
 // run returns one word per check: "up", "down" or "unreachable".
-func (q liveQuery) run(server string, checks []host.Check) []string {
+func (q liveQuery) run(server string, checks []core.Check) []string {
 	out := make([]string, len(checks))
 	results, err := q.s.Check(q.ctx, server, checks)
 	for i := range out {
@@ -78,12 +78,12 @@ func (q liveQuery) run(server string, checks []host.Check) []string {
 	return out
 }
 
-func serviceCheck(name string) host.Check {
-	return host.Check{Kind: "service", Attrs: map[string]string{"name": name}}
+func serviceCheck(name string) core.Check {
+	return core.Check{Kind: "service", Attrs: map[string]string{"name": name}}
 }
 
-func tcpHTTPCheck(url, hostHeader string) host.Check {
-	return host.Check{Kind: "http", Attrs: map[string]string{"url": url, "host": hostHeader, "status": "<500", "timeout_ms": "1500", "insecure": "true"}}
+func tcpHTTPCheck(url, hostHeader string) core.Check {
+	return core.Check{Kind: "http", Attrs: map[string]string{"url": url, "host": hostHeader, "status": "<500", "timeout_ms": "1500", "insecure": "true"}}
 }
 
 // lbRow is one load balancer.
@@ -108,7 +108,7 @@ func lbRows(c *lang.Cluster, q liveQuery) []lbRow {
 			row.Listen += "," + strconv.Itoa(b.TLS.Port) + "/tls"
 		}
 		row.Published = published(srv, b.Publish)
-		checks := []host.Check{serviceCheck(b.Name)}
+		checks := []core.Check{serviceCheck(b.Name)}
 		for _, be := range b.Backends {
 			checks = append(checks, tcpHTTPCheck(fmt.Sprintf("http://%s:%d%s", be.Address, be.Port, firstOr(b.HealthCheck, "/")), b.URL))
 		}
@@ -140,7 +140,7 @@ func wsRows(c *lang.Cluster, q liveQuery) []wsRow {
 	for _, w := range c.WebServers {
 		srv := c.Server(w.Server)
 		address := lb.ListenAddress(srv, w.Address)
-		checks := []host.Check{serviceCheck(w.Name)}
+		checks := []core.Check{serviceCheck(w.Name)}
 		for _, app := range w.Apps {
 			checks = append(checks, tcpHTTPCheck(fmt.Sprintf("http://%s:%d/", address, w.Port), app.Host))
 		}
@@ -243,7 +243,7 @@ func dbRows(c *lang.Cluster, q liveQuery) []dbRow {
 		if d.Password == "" {
 			row.Password = d.Server + ":" + database.PasswordFile(d)
 		}
-		row.State = running(q.run(d.Server, []host.Check{serviceCheck(d.Instance)})[0])
+		row.State = running(q.run(d.Server, []core.Check{serviceCheck(d.Instance)})[0])
 		rows = append(rows, row)
 	}
 	return rows

@@ -9,9 +9,9 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 )
 
 // stream writes apply -json and destroy -json: one JSON object per line,
@@ -69,7 +69,7 @@ func (s *stream) plan(p *runner.Plan, operation string) {
 			continue
 		}
 		for _, c := range hp.Changes {
-			if c.Action == host.NoOp {
+			if c.Action == core.NoOp {
 				continue
 			}
 			jc := toJSONChange(c)

@@ -11,8 +11,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/diff"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 )
 
 // printPlan writes the human view of a plan: host by host, one line per
@@ -33,7 +33,7 @@ func printPlan(out io.Writer, p *runner.Plan, pal palette) {
 		}
 		n := 0
 		for _, c := range hp.Changes {
-			if c.Action == host.NoOp {
+			if c.Action == core.NoOp {
 				continue
 			}
 			n++
@@ -56,15 +56,15 @@ func printPlan(out io.Writer, p *runner.Plan, pal palette) {
 	fmt.Fprintln(w, ".")
 }
 
-func printChange(w io.Writer, c host.Change, pal palette) {
+func printChange(w io.Writer, c core.Change, pal palette) {
 	r := c.Resource
 	fmt.Fprintf(w, "  %s %s  (%s)\n", symbol(c.Action, pal), display(r.ID()), strings.Join(r.Owners, ", "))
 	switch c.Action {
-	case host.Create:
-		for _, k := range host.SortedKeys(r.Attrs) {
+	case core.Create:
+		for _, k := range core.SortedKeys(r.Attrs) {
 			fmt.Fprintf(w, "        %s = %s\n", k, value(r, k, r.Attrs[k]))
 		}
-	case host.Update, host.Replace:
+	case core.Update, core.Replace:
 		for _, f := range c.Fields {
 			suffix := ""
 			if f.ForcesReplace {
@@ -85,16 +85,16 @@ func printChange(w io.Writer, c host.Change, pal palette) {
 
 // symbol is the action's sign, padded to 3 columns and coloured like
 // Terraform's: + green, ~ yellow, - red, -/+ both.
-func symbol(a host.Action, pal palette) string {
+func symbol(a core.Action, pal palette) string {
 	sym := fmt.Sprintf("%-3s", a.Symbol())
 	switch a {
-	case host.Create:
+	case core.Create:
 		return pal.green(sym)
-	case host.Update:
+	case core.Update:
 		return pal.yellow(sym)
-	case host.Delete:
+	case core.Delete:
 		return pal.red(sym)
-	case host.Replace:
+	case core.Replace:
 		return pal.red("-") + "/" + pal.green("+")
 	}
 	return sym
@@ -117,14 +117,14 @@ func diffLine(line string, pal palette) string {
 
 // value prints an attribute for people: sensitive values hidden, unknown
 // ones as (known after apply), file contents summarised.
-func value(r host.Resource, key, v string) string {
+func value(r core.Resource, key, v string) string {
 	switch {
-	case r.IsSensitive(key) && key == "content" && v != "" && v != host.Sensitive && !strings.Contains(v, host.Unknown) && host.MaskedValue(v) == host.Sensitive:
+	case r.IsSensitive(key) && key == "content" && v != "" && v != core.Sensitive && !strings.Contains(v, core.Unknown) && core.MaskedValue(v) == core.Sensitive:
 		return fmt.Sprintf("(sensitive, %d bytes)", len(v)) // a desired content: its size
 	case r.IsSensitive(key):
-		return host.MaskedValue(v)
-	case strings.Contains(v, host.Unknown):
-		if v == host.Unknown {
+		return core.MaskedValue(v)
+	case strings.Contains(v, core.Unknown):
+		if v == core.Unknown {
 			return "(known after apply)"
 		}
 		return strconv.Quote(display(v))
@@ -135,7 +135,7 @@ func value(r host.Resource, key, v string) string {
 }
 
 // display replaces the unknown marker inside IDs and values.
-func display(s string) string { return strings.ReplaceAll(s, host.Unknown, "(known after apply)") }
+func display(s string) string { return strings.ReplaceAll(s, core.Unknown, "(known after apply)") }
 
 func orUnknown(s string) string {
 	if s == "" {

@@ -5,20 +5,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host"
 )
 
-func change(a host.Action, kind, name string) host.Change {
-	return host.Change{Action: a, Resource: host.Resource{Kind: kind, Name: name, Owners: []string{"file.x"}}}
+func change(a core.Action, kind, name string) core.Change {
+	return core.Change{Action: a, Resource: core.Resource{Kind: kind, Name: name, Owners: []string{"file.x"}}}
 }
 
 // The recap is Ansible's PLAY RECAP: counts per host, an unreachable host
 // is "unreachable", a locked one "failed", replaces counted as such.
 func TestRecap(t *testing.T) {
 	res := &runner.Result{Hosts: []*runner.HostResult{
-		{Host: "s1", InSync: 5, Applied: []host.Change{change(host.Create, "file", "/a"), change(host.Replace, "link", "vx1")},
-			Checks: []host.CheckResult{{OK: true}, {OK: true}}},
+		{Host: "s1", InSync: 5, Applied: []core.Change{change(core.Create, "file", "/a"), change(core.Replace, "link", "vx1")},
+			Checks: []core.CheckResult{{OK: true}, {OK: true}}},
 		{Host: "s2", Unreachable: true, Error: "s2 (198.51.100.2:22): dial tcp: connection refused"},
 		{Host: "s3", Error: "host is locked by alice@laptop pid 7 since 2026-12-06T01:00:00Z"},
 		{Host: "s4", InSync: 2, FailedResources: []string{"file//b"}, SkippedResources: []string{"service/x", "file//c"},
@@ -47,7 +47,7 @@ Apply complete: 2 changed, 2 host(s) failed, 1 host(s) unreachable.
 // destroy ends with Terraform's words.
 func TestRecapDestroy(t *testing.T) {
 	res := &runner.Result{Hosts: []*runner.HostResult{
-		{Host: "s1", Applied: []host.Change{change(host.Delete, "file", "/a"), change(host.Delete, "link", "vx1")}},
+		{Host: "s1", Applied: []core.Change{change(core.Delete, "file", "/a"), change(core.Delete, "link", "vx1")}},
 	}}
 	var out bytes.Buffer
 	printRecap(&out, res, true, palette{})
@@ -66,7 +66,7 @@ func TestRecapDestroy(t *testing.T) {
 // (locked) as failed; replaces are counted apart.
 func TestPlanWords(t *testing.T) {
 	p := &runner.Plan{Hosts: []*runner.HostPlan{
-		{Host: "s1", Address: "198.51.100.1", Changes: []host.Change{change(host.Replace, "link", "vx1"), change(host.Update, "file", "/a")}},
+		{Host: "s1", Address: "198.51.100.1", Changes: []core.Change{change(core.Replace, "link", "vx1"), change(core.Update, "file", "/a")}},
 		{Host: "s2", Address: "198.51.100.2", Unreachable: true, Error: "connection refused"},
 		{Host: "s3", Address: "198.51.100.3", Error: "host is locked by bob"},
 	}}
@@ -93,7 +93,7 @@ func TestFence(t *testing.T) {
 // coloured like Ansible's.
 func TestRecapColour(t *testing.T) {
 	res := &runner.Result{Hosts: []*runner.HostResult{
-		{Host: "s1", InSync: 1, Applied: []host.Change{change(host.Create, "file", "/a")}},
+		{Host: "s1", InSync: 1, Applied: []core.Change{change(core.Create, "file", "/a")}},
 		{Host: "s2", Unreachable: true, Error: "no route"},
 		{Host: "s3", InSync: 2},
 	}}

@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/runner/host"
 )
 
 // Owner is the declaration name resources of a belong to.
@@ -91,7 +91,7 @@ func bridgeResource(a *lang.Attachment, c *lang.Cluster, bridge string) string {
 
 // Live is what the host's facts say of a's namespace, for `drover
 // show attachments`: its live address (leased or static) and state.
-func Live(a *lang.Attachment, f *host.Facts) (address, state string) {
+func Live(a *lang.Attachment, f *core.Facts) (address, state string) {
 	if f == nil {
 		return "", "unknown"
 	}

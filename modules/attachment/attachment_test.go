@@ -3,8 +3,8 @@ package attachment
 import (
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner/host"
 )
 
 func cluster() *lang.Cluster {
@@ -63,11 +63,11 @@ func TestExpand(t *testing.T) {
 
 func TestLive(t *testing.T) {
 	a := &lang.Attachment{Name: "web1"}
-	f := &host.Facts{Outputs: map[string]map[string]string{"netns/web1": {"address": "100.64.10.130/24", "state": "up"}}}
+	f := &core.Facts{Outputs: map[string]map[string]string{"netns/web1": {"address": "100.64.10.130/24", "state": "up"}}}
 	if addr, state := Live(a, f); addr != "100.64.10.130/24" || state != "up" {
 		t.Errorf("Live = %q %q", addr, state)
 	}
-	if _, state := Live(a, &host.Facts{}); state != "absent" {
+	if _, state := Live(a, &core.Facts{}); state != "absent" {
 		t.Errorf("state without outputs = %q", state)
 	}
 	if _, state := Live(a, nil); state != "unknown" {

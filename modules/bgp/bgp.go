@@ -14,9 +14,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/templates"
 )
 
@@ -41,7 +41,7 @@ type Peer struct {
 
 // Peers resolves every member of n: peering address, ASN and announced
 // subnets. facts[name] is nil when unknown (offline plans).
-func Peers(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) ([]Peer, error) {
+func Peers(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) ([]Peer, error) {
 	b := n.BGP
 	peers := make([]Peer, 0, len(b.Members))
 	asns := map[string]string{}
@@ -56,7 +56,7 @@ func Peers(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) ([]Pe
 			return nil, err
 		}
 		p.ASN = asn(b, s.Name, p.Address)
-		if other, dup := asns[p.ASN]; dup && b.ASN == 0 && p.ASN != host.Unknown {
+		if other, dup := asns[p.ASN]; dup && b.ASN == 0 && p.ASN != core.Unknown {
 			return nil, fmt.Errorf("network %s: members %s and %s would both have AS %s (65000 + the last octet of their peering address): give one of them member %q { asn = ... }",
 				n.Name, other, s.Name, p.ASN, s.Name)
 		}
@@ -80,14 +80,14 @@ func ProtocolName(server string) string {
 	}, server)
 }
 
-func peeringAddress(n *lang.Network, s *lang.Server, m lang.Member, f *host.Facts) (string, error) {
+func peeringAddress(n *lang.Network, s *lang.Server, m lang.Member, f *core.Facts) (string, error) {
 	switch {
 	case m.Address != "":
 		return m.Address, nil
 	case m.Interface == "" && !s.Local:
 		return s.Address, nil
 	case f == nil:
-		return host.Unknown, nil
+		return core.Unknown, nil
 	}
 	name := m.Interface
 	if name == "" {
@@ -114,13 +114,13 @@ func asn(b *lang.BGP, server, address string) string {
 	}
 	a, err := netip.ParseAddr(address)
 	if err != nil || !a.Is4() {
-		return host.Unknown
+		return core.Unknown
 	}
 	return strconv.Itoa(lang.DefaultASNBase + int(a.As4()[3]))
 }
 
 // Expand returns, per member server name, what the network wants there.
-func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map[string]*blocks.Set, error) {
+func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	peers, err := Peers(n, c, facts)
 	if err != nil {
 		return nil, err
@@ -136,7 +136,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 	return out, nil
 }
 
-func member(n *lang.Network, peers []Peer, i int, f *host.Facts) (*blocks.Set, error) {
+func member(n *lang.Network, peers []Peer, i int, f *core.Facts) (*blocks.Set, error) {
 	b, me := n.BGP, peers[i]
 	set := &blocks.Set{Owner: Owner(n)}
 	var others []Peer
@@ -148,7 +148,7 @@ func member(n *lang.Network, peers []Peer, i int, f *host.Facts) (*blocks.Set, e
 	// By name, so that moving a member between servers and member
 	// blocks does not rewrite the config.
 	sort.Slice(others, func(a, b int) bool { return others[a].Server < others[b].Server })
-	conf := host.Unknown
+	conf := core.Unknown
 	if known(me) && allKnown(others) {
 		var err error
 		conf, err = templates.Render("bird.conf.tmpl", map[string]any{
@@ -182,7 +182,7 @@ func member(n *lang.Network, peers []Peer, i int, f *host.Facts) (*blocks.Set, e
 	return set, nil
 }
 
-func known(p Peer) bool { return p.Address != host.Unknown && p.ASN != host.Unknown }
+func known(p Peer) bool { return p.Address != core.Unknown && p.ASN != core.Unknown }
 
 func allKnown(peers []Peer) bool {
 	for _, p := range peers {

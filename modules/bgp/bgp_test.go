@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/runner/host"
 )
 
 func cluster(asn int) (*lang.Cluster, *lang.Network) {
@@ -96,11 +96,11 @@ func TestPeeringAddressFromInterface(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if conf := config(t, sets, "s1"); conf != host.Unknown {
+	if conf := config(t, sets, "s1"); conf != core.Unknown {
 		t.Fatalf("offline, an interface's address is not known: %q", conf)
 	}
-	f := &host.Facts{Interfaces: []host.Interface{{Name: "eth1", Addrs: []string{"203.0.113.1/24"}}}}
-	sets, err = Expand(n, c, map[string]*host.Facts{"s1": f})
+	f := &core.Facts{Interfaces: []core.Interface{{Name: "eth1", Addrs: []string{"203.0.113.1/24"}}}}
+	sets, err = Expand(n, c, map[string]*core.Facts{"s1": f})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,11 +113,11 @@ func TestPeeringAddressFromInterface(t *testing.T) {
 // drover's bird starts; elsewhere (and offline) nothing is declared.
 func TestSystemBirdOff(t *testing.T) {
 	c, n := cluster(0)
-	sets, err := Expand(n, c, map[string]*host.Facts{"s1": {Init: "systemd"}, "s2": {Init: "none"}})
+	sets, err := Expand(n, c, map[string]*core.Facts{"s1": {Init: "systemd"}, "s2": {Init: "none"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var off *host.Resource
+	var off *core.Resource
 	for i, r := range sets["s1"].Resources {
 		if r.ID() == "sysservice/bird" {
 			off = &sets["s1"].Resources[i]

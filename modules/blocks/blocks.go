@@ -12,27 +12,27 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/templates"
 )
 
 // Set collects the resources and checks one declaration wants on one host.
 type Set struct {
 	Owner     string
-	Resources []host.Resource
-	Checks    []host.Check
+	Resources []core.Resource
+	Checks    []core.Check
 }
 
 // Add appends a resource owned by the set's owner and returns its ID.
 func (s *Set) Add(kind, name string, attrs map[string]string, after ...string) string {
-	r := host.Resource{Kind: kind, Name: name, Attrs: attrs, Owners: []string{s.Owner}, After: after}
+	r := core.Resource{Kind: kind, Name: name, Attrs: attrs, Owners: []string{s.Owner}, After: after}
 	s.Resources = append(s.Resources, r)
 	return r.ID()
 }
 
 // Check appends a post-condition.
 func (s *Set) Check(kind, title string, attrs map[string]string) {
-	s.Checks = append(s.Checks, host.Check{Kind: kind, Attrs: attrs, Owner: s.Owner, Title: title})
+	s.Checks = append(s.Checks, core.Check{Kind: kind, Attrs: attrs, Owner: s.Owner, Title: title})
 }
 
 // Host returns the n-th address of prefix (cidrhost): n=1 is the first
@@ -78,7 +78,7 @@ type DHCP struct {
 	Static []netip.Addr
 	// Facts of the host, nil when unknown: on systemd hosts Debian's own
 	// dnsmasq.service is stopped and disabled (see SystemServiceOff).
-	Facts *host.Facts
+	Facts *core.Facts
 }
 
 // HostsDir holds hosts files every dnsmasq of drover's serves (hostsdir:
@@ -164,7 +164,7 @@ func (d DHCP) AddTo(s *Set, after ...string) error {
 // they run systemd. It returns the resource ID drover's service must come
 // after, or "" when there is nothing to stop (no systemd, or facts
 // unknown).
-func SystemServiceOff(s *Set, name, pkg string, f *host.Facts) string {
+func SystemServiceOff(s *Set, name, pkg string, f *core.Facts) string {
 	if f == nil || f.Init != "systemd" {
 		return ""
 	}

@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/runner/host"
 )
 
 // Owner is the declaration name resources of n belong to.
@@ -19,7 +19,7 @@ func Owner(n *lang.Network) string { return "network." + n.Name }
 
 // Expand returns, per member server name, what the network wants there.
 // facts[name] is nil for a host whose facts are not known (offline plans).
-func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map[string]*blocks.Set, error) {
+func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	b := n.Bridge
 	out := map[string]*blocks.Set{}
 	var errs []string
@@ -60,7 +60,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 // member's interface, else the server's, else the one the bridge took over
 // before (the address now lives on the bridge), else the one holding the
 // server's address, else the default route's. Unknown without facts.
-func Port(bridge string, m lang.Member, s *lang.Server, f *host.Facts) (string, error) {
+func Port(bridge string, m lang.Member, s *lang.Server, f *core.Facts) (string, error) {
 	if name := firstNonEmpty(m.Interface, s.Interface); name != "" {
 		if f != nil {
 			if _, ok := f.Interface(name); !ok {
@@ -70,7 +70,7 @@ func Port(bridge string, m lang.Member, s *lang.Server, f *host.Facts) (string, 
 		return name, nil
 	}
 	if f == nil {
-		return host.Unknown, nil
+		return core.Unknown, nil
 	}
 	if port := f.Outputs["bridgeport/"+bridge]["port"]; port != "" {
 		return port, nil
@@ -94,7 +94,7 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-func interfaceNames(f *host.Facts) string {
+func interfaceNames(f *core.Facts) string {
 	var names []string
 	for _, ifc := range f.Interfaces {
 		names = append(names, ifc.Name)

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner/host"
 )
 
 func cluster(members ...lang.Member) (*lang.Cluster, *lang.Network) {
@@ -18,10 +18,10 @@ func cluster(members ...lang.Member) (*lang.Cluster, *lang.Network) {
 	return c, n
 }
 
-func facts(ifaces map[string]string, outputs map[string]map[string]string) *host.Facts {
-	f := &host.Facts{Outputs: outputs}
+func facts(ifaces map[string]string, outputs map[string]map[string]string) *core.Facts {
+	f := &core.Facts{Outputs: outputs}
 	for name, a := range ifaces {
-		ifc := host.Interface{Name: name, MTU: 1500, Up: true}
+		ifc := core.Interface{Name: name, MTU: 1500, Up: true}
 		if a != "" {
 			ifc.Addrs = []string{a}
 		}
@@ -32,7 +32,7 @@ func facts(ifaces map[string]string, outputs map[string]map[string]string) *host
 
 func TestExpand(t *testing.T) {
 	c, n := cluster(lang.Member{Server: "s1"}, lang.Member{Server: "s2", Interface: "eth1"})
-	f := map[string]*host.Facts{
+	f := map[string]*core.Facts{
 		"s1": facts(map[string]string{"eth0": "198.51.100.1/24"}, nil),
 		"s2": facts(map[string]string{"eth0": "198.51.100.2/24", "eth1": ""}, nil),
 	}
@@ -56,7 +56,7 @@ func TestExpand(t *testing.T) {
 // bridgeport's output, so the plan stays the same.
 func TestPortAfterMove(t *testing.T) {
 	c, n := cluster(lang.Member{Server: "s1"})
-	f := map[string]*host.Facts{"s1": facts(map[string]string{"br0": "198.51.100.1/24", "eth0": ""},
+	f := map[string]*core.Facts{"s1": facts(map[string]string{"br0": "198.51.100.1/24", "eth0": ""},
 		map[string]map[string]string{"bridgeport/br0": {"port": "eth0"}})}
 	sets, err := Expand(n, c, f)
 	if err != nil {
@@ -66,18 +66,18 @@ func TestPortAfterMove(t *testing.T) {
 		t.Errorf("port = %q, want eth0", got)
 	}
 	// Offline: unknown.
-	sets, err = Expand(n, c, map[string]*host.Facts{})
+	sets, err = Expand(n, c, map[string]*core.Facts{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := sets["s1"].Resources[0].Attrs["port"]; got != host.Unknown {
+	if got := sets["s1"].Resources[0].Attrs["port"]; got != core.Unknown {
 		t.Errorf("offline port = %q, want unknown", got)
 	}
 }
 
 func TestPortErrors(t *testing.T) {
 	c, n := cluster(lang.Member{Server: "s1", Interface: "eth9"}, lang.Member{Server: "s2"})
-	f := map[string]*host.Facts{
+	f := map[string]*core.Facts{
 		"s1": facts(map[string]string{"eth0": "198.51.100.1/24"}, nil),
 		"s2": facts(map[string]string{"br0": "198.51.100.2/24"}, nil),
 	}

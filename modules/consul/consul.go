@@ -31,10 +31,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/modules/discovery"
-	"github.com/drover/drover/runner/host"
 )
 
 // Paths on the servers.
@@ -58,7 +58,7 @@ func ServerConfigDir(e *lang.Endpoint) string { return "/etc/drover/consul-serve
 
 // Expand returns, per server name, what Consul wants there: nothing when
 // Consul is not declared.
-func Expand(c *lang.Cluster, facts map[string]*host.Facts) (map[string][]*blocks.Set, error) {
+func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks.Set, error) {
 	out := map[string][]*blocks.Set{}
 	if !c.ConsulOn() {
 		return out, nil
@@ -94,7 +94,7 @@ func Expand(c *lang.Cluster, facts map[string]*host.Facts) (map[string][]*blocks
 // haveBinary reports, at plan time, a server that would run consul but
 // has none (facts known, neither source nor package declared): without it
 // every config check and the agent would fail after the rest is applied.
-func haveBinary(c *lang.Cluster, facts map[string]*host.Facts) error {
+func haveBinary(c *lang.Cluster, facts map[string]*core.Facts) error {
 	k := c.Consul
 	if k.Package != "" || k.Source != "" {
 		return nil
@@ -329,18 +329,18 @@ func registrations(c *lang.Cluster, s *lang.Server, instances []discovery.Instan
 
 // instanceFile is the service definition file of one instance: a
 // rendered file whose ${address} is the static address or the lease.
-func instanceFile(in discovery.Instance, check, agent string) host.Resource {
+func instanceFile(in discovery.Instance, check, agent string) core.Resource {
 	var defs []map[string]any
 	for _, svc := range in.Services {
 		defs = append(defs, serviceDef(in.Name+"-"+svc.Name, svc.Name, "${address}", svc.Port, svc.Check, svc.Path))
 	}
 	tmpl, _ := render(map[string]any{"services": defs})
 	p := ConfigDir + "/instance-" + in.Name + ".json"
-	r := host.Resource{Kind: "rendered", Name: p, Owners: []string{in.Owner},
+	r := core.Resource{Kind: "rendered", Name: p, Owners: []string{in.Owner},
 		Attrs: map[string]string{"path": p, "mode": "0644", "check": check, "template": tmpl, "var.address": in.Address},
 		After: []string{agent}}
 	if in.Address == "" {
-		r.Attrs["var.address"] = host.Unknown
+		r.Attrs["var.address"] = core.Unknown
 		r.Refs = map[string]string{"var.address": in.AddressRef()}
 		r.After = append(r.After, in.ResourceID())
 	}
@@ -365,7 +365,7 @@ func serviceDef(id, name, address string, port int, check, path string) map[stri
 
 // Services lists the declared service names with the instances that offer
 // them ("NAME" -> instances), for `drover show services`.
-func Services(c *lang.Cluster, facts map[string]*host.Facts) (map[string][]discovery.Instance, []string, error) {
+func Services(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]discovery.Instance, []string, error) {
 	instances, err := discovery.Instances(c, facts)
 	if err != nil {
 		return nil, nil, err

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner/host"
 )
 
 func TestDatabases(t *testing.T) {
@@ -32,12 +32,12 @@ database "postgresql" {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	byID := func(d *lang.Database) map[string]host.Resource {
+	byID := func(d *lang.Database) map[string]core.Resource {
 		set, err := Expand(d, c.Databases)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := map[string]host.Resource{}
+		out := map[string]core.Resource{}
 		for _, r := range set.Resources {
 			out[r.ID()] = r
 		}

@@ -16,9 +16,9 @@ import (
 	"path"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/runner/host"
 )
 
 // Record is one name and its addresses.
@@ -29,7 +29,7 @@ type Record struct {
 
 // Expand returns, per server name, the hosts files of every container and
 // job with static addresses.
-func Expand(c *lang.Cluster, facts map[string]*host.Facts) map[string][]*blocks.Set {
+func Expand(c *lang.Cluster, facts map[string]*core.Facts) map[string][]*blocks.Set {
 	servers := dnsServers(c)
 	out := map[string][]*blocks.Set{}
 	publish := func(owner, file string, records []Record) {
@@ -69,7 +69,7 @@ type leasedInstances struct {
 
 // leased are the job and container instances with services and
 // DHCP addresses.
-func leased(c *lang.Cluster, facts map[string]*host.Facts) leasedInstances {
+func leased(c *lang.Cluster, facts map[string]*core.Facts) leasedInstances {
 	out := leasedInstances{byOwner: map[string][]Instance{}}
 	all, err := Instances(c, facts)
 	if err != nil {
@@ -106,7 +106,7 @@ func addLeaseFile(set *blocks.Set, server, owner string, instances []Instance) {
 		key := "var." + in.Name
 		attrs[key] = in.Address
 		if in.Address == "" {
-			attrs[key], refs[key] = host.Unknown, in.AddressRef()
+			attrs[key], refs[key] = core.Unknown, in.AddressRef()
 			after = append(after, dependency(server, in))
 		}
 	}

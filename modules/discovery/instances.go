@@ -1,9 +1,9 @@
 package discovery
 
 import (
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/job"
-	"github.com/drover/drover/runner/host"
 )
 
 // Instance is one running copy of a container or job instance that
@@ -25,12 +25,12 @@ func (i Instance) ResourceID() string { return "container/" + i.Name }
 
 // AddressRef is the reference (host.Resource.Refs) to the address the
 // instance's container resource reports.
-func (i Instance) AddressRef() string { return host.RefTo(i.Server, i.ResourceID(), "address") }
+func (i Instance) AddressRef() string { return core.RefTo(i.Server, i.ResourceID(), "address") }
 
 // Instances lists every container and job instance that has services, in
 // declaration and instance order. facts give the servers jobs run on now
 // and the DHCP leases; they may be nil (offline).
-func Instances(c *lang.Cluster, facts map[string]*host.Facts) ([]Instance, error) {
+func Instances(c *lang.Cluster, facts map[string]*core.Facts) ([]Instance, error) {
 	var out []Instance
 	for _, k := range c.Containers {
 		if len(k.Services) == 0 || len(k.Interfaces) == 0 {
@@ -72,7 +72,7 @@ func Instances(c *lang.Cluster, facts map[string]*host.Facts) ([]Instance, error
 }
 
 // lease is the address a server reports for a container resource.
-func lease(facts map[string]*host.Facts, server, id string) string {
+func lease(facts map[string]*core.Facts, server, id string) string {
 	if f := facts[server]; f != nil {
 		return f.Outputs[id]["address"]
 	}

@@ -14,9 +14,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/runner/host"
 )
 
 // Owner is the declaration name an item's resources belong to:
@@ -26,13 +26,13 @@ func Owner(it *lang.Item) string { return it.Address() }
 // Expand returns, per server name, one set per item in apply order.
 // facts[name] is nil for a server whose facts are not known (offline):
 // templates then render as host.Unknown.
-func Expand(c *lang.Cluster, facts map[string]*host.Facts) (map[string][]*blocks.Set, error) {
+func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks.Set, error) {
 	items := Order(c.Items)
 	out := map[string][]*blocks.Set{}
 	made := built{} // server -> item -> resources
 	var errs []string
 	for _, srv := range c.Servers {
-		made[srv.Name] = map[*lang.Item][]host.Resource{}
+		made[srv.Name] = map[*lang.Item][]core.Resource{}
 		for _, it := range items {
 			if !it.Targets(srv.Name) {
 				continue
@@ -88,7 +88,7 @@ func addCrossHost(c *lang.Cluster, out map[string][]*blocks.Set, made built) {
 }
 
 // built are the resources made so far, by server and item.
-type built map[string]map[*lang.Item][]host.Resource
+type built map[string]map[*lang.Item][]core.Resource
 
 // Order sorts items so that each comes after the declarations in its
 // After, keeping declaration order otherwise. lang rejects cycles; any
@@ -123,7 +123,7 @@ func Order(items []*lang.Item) []*lang.Item {
 }
 
 // expandItem builds one item's resources on one server.
-func expandItem(c *lang.Cluster, it *lang.Item, server string, f *host.Facts, made built) (*blocks.Set, error) {
+func expandItem(c *lang.Cluster, it *lang.Item, server string, f *core.Facts, made built) (*blocks.Set, error) {
 	set := &blocks.Set{Owner: Owner(it)}
 	after := dependencies(c, it, server, made)
 	s := it.Settings
@@ -308,9 +308,9 @@ func watchKey(c *lang.Cluster, it *lang.Item, server string, made built) string 
 			}
 			for _, r := range made[server][other] {
 				parts = append(parts, r.ID())
-				for _, k := range host.SortedKeys(r.Attrs) {
-					if r.Attrs[k] == host.Unknown {
-						return host.Unknown
+				for _, k := range core.SortedKeys(r.Attrs) {
+					if r.Attrs[k] == core.Unknown {
+						return core.Unknown
 					}
 					parts = append(parts, k+"="+r.Attrs[k])
 				}
@@ -330,9 +330,9 @@ func addSysctl(s map[string]string, set *blocks.Set, after []string) {
 }
 
 // render renders a template for one server with its facts.
-func render(c *lang.Cluster, it *lang.Item, server string, f *host.Facts) (string, error) {
+func render(c *lang.Cluster, it *lang.Item, server string, f *core.Facts) (string, error) {
 	if f == nil {
-		return host.Unknown, nil
+		return core.Unknown, nil
 	}
 	facts, err := TemplateFacts(f)
 	if err != nil {
@@ -348,7 +348,7 @@ func render(c *lang.Cluster, it *lang.Item, server string, f *host.Facts) (strin
 
 // TemplateFacts is a host's facts as templates see them (.facts): the
 // JSON form of host.Facts, every key of lang.TemplateFactKeys present.
-func TemplateFacts(f *host.Facts) (map[string]any, error) {
+func TemplateFacts(f *core.Facts) (map[string]any, error) {
 	data, err := json.Marshal(f)
 	if err != nil {
 		return nil, err

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/runner/host"
 )
 
 func load(t *testing.T, src string, extra map[string]string) *lang.Cluster {
@@ -28,16 +28,16 @@ server "s2" { address = "198.51.100.2" }
 	return c
 }
 
-func flatten(sets []*blocks.Set) []host.Resource {
-	var out []host.Resource
+func flatten(sets []*blocks.Set) []core.Resource {
+	var out []core.Resource
 	for _, s := range sets {
 		out = append(out, s.Resources...)
 	}
 	return out
 }
 
-func facts(name string) *host.Facts {
-	return &host.Facts{Hostname: name, Arch: "amd64", Init: "none", Interfaces: []host.Interface{{Name: "eth0", MTU: 1500, Up: true}}}
+func facts(name string) *core.Facts {
+	return &core.Facts{Hostname: name, Arch: "amd64", Init: "none", Interfaces: []core.Interface{{Name: "eth0", MTU: 1500, Up: true}}}
 }
 
 const app = `
@@ -77,7 +77,7 @@ sysctl "fwd" {
 
 func TestExpand(t *testing.T) {
 	c := load(t, app, map[string]string{"hosts.tmpl": "{{ .facts.hostname }} {{ (index .facts.interfaces 0).mtu }}\n"})
-	out, err := Expand(c, map[string]*host.Facts{"s1": facts("s1"), "s2": facts("s2")})
+	out, err := Expand(c, map[string]*core.Facts{"s1": facts("s1"), "s2": facts("s2")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,14 +126,14 @@ func TestOfflineTemplateUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range flatten(out["s1"]) {
-		if r.ID() == "file//etc/hosts.app" && r.Attrs["content"] != host.Unknown {
+		if r.ID() == "file//etc/hosts.app" && r.Attrs["content"] != core.Unknown {
 			t.Errorf("offline template content = %q", r.Attrs["content"])
 		}
 	}
 }
 
 func TestTemplateFactKeys(t *testing.T) {
-	m, err := TemplateFacts(&host.Facts{})
+	m, err := TemplateFacts(&core.Facts{})
 	if err != nil {
 		t.Fatal(err)
 	}

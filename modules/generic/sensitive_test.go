@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/core"
 )
 
 // TestSensitiveResources: a sensitive item's resources name the attributes
@@ -32,7 +32,7 @@ file "plain" {
   content = "x"
 }
 `, nil)
-	sets, err := Expand(c, map[string]*host.Facts{"s1": facts("s1")})
+	sets, err := Expand(c, map[string]*core.Facts{"s1": facts("s1")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,11 +33,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/job/placement"
-	"github.com/drover/drover/runner/host"
 )
 
 // Owner is the declaration name resources of j belong to.
@@ -45,7 +45,7 @@ func Owner(j *lang.Job) string { return "job." + j.Name }
 
 // Place computes where every instance of every job runs. facts may be nil
 // or miss hosts (offline): those run nothing yet as far as placement knows.
-func Place(c *lang.Cluster, facts map[string]*host.Facts) (placement.Placement, error) {
+func Place(c *lang.Cluster, facts map[string]*core.Facts) (placement.Placement, error) {
 	var servers []placement.Server
 	for _, s := range c.Servers {
 		if s.Local {
@@ -85,7 +85,7 @@ type RunningInstance struct {
 
 // Running lists the instances the hosts report, per job, in server then
 // instance order.
-func Running(c *lang.Cluster, facts map[string]*host.Facts) map[string][]RunningInstance {
+func Running(c *lang.Cluster, facts map[string]*core.Facts) map[string][]RunningInstance {
 	out := map[string][]RunningInstance{}
 	for _, s := range c.Servers {
 		f := facts[s.Name]
@@ -115,7 +115,7 @@ func Running(c *lang.Cluster, facts map[string]*host.Facts) map[string][]Running
 
 // Expand returns, per server name, the sets every job wants there (one per
 // job), in job order.
-func Expand(c *lang.Cluster, facts map[string]*host.Facts) (map[string][]*blocks.Set, error) {
+func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks.Set, error) {
 	placed, err := Place(c, facts)
 	if err != nil {
 		return nil, err

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner/host"
 )
 
 func load(t *testing.T) *lang.Cluster {
@@ -21,14 +21,14 @@ func load(t *testing.T) *lang.Cluster {
 }
 
 // instances lists "SERVER:NAME" of the container resources Expand wants.
-func instances(t *testing.T, c *lang.Cluster, facts map[string]*host.Facts) ([]string, map[string]host.Resource) {
+func instances(t *testing.T, c *lang.Cluster, facts map[string]*core.Facts) ([]string, map[string]core.Resource) {
 	t.Helper()
 	sets, err := Expand(c, facts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
-	byName := map[string]host.Resource{}
+	byName := map[string]core.Resource{}
 	for server, list := range sets {
 		for _, set := range list {
 			for _, r := range set.Resources {
@@ -64,7 +64,7 @@ func TestSpreadBatchesAndStability(t *testing.T) {
 		t.Errorf("web-3 attrs = %v", byName["web-3"].Attrs)
 	}
 	// The hosts report web-1..4 elsewhere: placement keeps them there.
-	facts := map[string]*host.Facts{"s1": {}, "s2": {}, "s3": {}}
+	facts := map[string]*core.Facts{"s1": {}, "s2": {}, "s3": {}}
 	moved := map[string]string{"web-1": "s3", "web-2": "s3", "web-3": "s2", "web-4": "s1"}
 	for name, server := range moved {
 		f := facts[server]

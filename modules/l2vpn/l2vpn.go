@@ -12,10 +12,10 @@ import (
 	"net/netip"
 	"strconv"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/modules/wireguard"
-	"github.com/drover/drover/runner/host"
 )
 
 // Overheads of the two encapsulations over IPv4.
@@ -32,7 +32,7 @@ func Owner(n *lang.Network) string { return "network." + n.Name }
 func Device(v *lang.L2VPN) string { return "vpv" + strconv.Itoa(v.VNI) }
 
 // Expand returns, per member server name, what the network wants there.
-func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map[string]*blocks.Set, error) {
+func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	v := n.L2VPN
 	tunnel, err := netip.ParsePrefix(v.TunnelSubnet)
 	if err != nil {
@@ -80,7 +80,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 // of the subnet (members' addresses there reserved), DNS under the
 // network's domain, the bridge's MTU. No default route: the VPN is a
 // layer-2 segment, not a way out.
-func dhcp(set *blocks.Set, n *lang.Network, c *lang.Cluster, subnet netip.Prefix, i, mtu int, f *host.Facts) error {
+func dhcp(set *blocks.Set, n *lang.Network, c *lang.Cluster, subnet netip.Prefix, i, mtu int, f *core.Facts) error {
 	v := n.L2VPN
 	me := v.Members[i]
 	gw, err := netip.ParseAddr(me.Address)

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/runner/host"
 )
 
 func load(t *testing.T, src string) *lang.Cluster {
@@ -18,7 +18,7 @@ func load(t *testing.T, src string) *lang.Cluster {
 	return c
 }
 
-func find(t *testing.T, set *blocks.Set, id string) host.Resource {
+func find(t *testing.T, set *blocks.Set, id string) core.Resource {
 	t.Helper()
 	for _, r := range set.Resources {
 		if r.ID() == id {
@@ -30,7 +30,7 @@ func find(t *testing.T, set *blocks.Set, id string) host.Resource {
 		ids = append(ids, r.ID())
 	}
 	t.Fatalf("no %s among %v", id, ids)
-	return host.Resource{}
+	return core.Resource{}
 }
 
 const cluster = `

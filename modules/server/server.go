@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/runner/host"
 )
 
 // Owner is the declaration name resources of s belong to.
@@ -21,7 +21,7 @@ func Owner(s *lang.Server) string { return "server." + s.Name }
 // cluster routes to this server (not masqueraded, lang.Cluster.
 // RoutedSubnets); forward are the DNS domains its dnsmasq forwards
 // (blocks.DHCP.Forward).
-func Expand(s *lang.Server, facts *host.Facts, routed []string, forward ...string) (*blocks.Set, error) {
+func Expand(s *lang.Server, facts *core.Facts, routed []string, forward ...string) (*blocks.Set, error) {
 	set := &blocks.Set{Owner: Owner(s)}
 	if s.Subnet == "" {
 		return set, nil

@@ -15,9 +15,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/runner/host"
 )
 
 // Overhead is what each tunnel type adds to a packet: the outer IPv4
@@ -40,7 +40,7 @@ type end struct {
 }
 
 // Expand returns, per end server name, what the tunnel wants there.
-func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map[string]*blocks.Set, error) {
+func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	t := n.Tunnel
 	if len(t.Members) != 2 {
 		return nil, fmt.Errorf("network %s: a %s tunnel joins exactly two servers, not %d", n.Name, t.Type, len(t.Members))
@@ -64,7 +64,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 	return out, nil
 }
 
-func resolve(n *lang.Network, c *lang.Cluster, m lang.Member, i int, f *host.Facts) (end, error) {
+func resolve(n *lang.Network, c *lang.Cluster, m lang.Member, i int, f *core.Facts) (end, error) {
 	t := n.Tunnel
 	s := c.Server(m.Server)
 	if s == nil {
@@ -106,7 +106,7 @@ func resolve(n *lang.Network, c *lang.Cluster, m lang.Member, i int, f *host.Fac
 func expandEnd(n *lang.Network, me, peer end) *blocks.Set {
 	t := n.Tunnel
 	set := &blocks.Set{Owner: Owner(n)}
-	mtu := host.Unknown
+	mtu := core.Unknown
 	switch {
 	case t.MTU > 0:
 		mtu = strconv.Itoa(t.MTU)

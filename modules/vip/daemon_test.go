@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner/host"
 )
 
 // TestConfigPassesKeepalivedCheck has keepalived check a rendered config,
@@ -44,7 +44,7 @@ vip {
 		if diags.HasErrors() {
 			t.Fatal(diags.Error())
 		}
-		facts := map[string]*host.Facts{"s1": {Interfaces: []host.Interface{{Name: iface, Addrs: []string{"198.51.100.1/24"}}}}}
+		facts := map[string]*core.Facts{"s1": {Interfaces: []core.Interface{{Name: iface, Addrs: []string{"198.51.100.1/24"}}}}}
 		sets, err := Expand(c.VIPs[0], c, facts)
 		if err != nil {
 			t.Fatal(err)

@@ -15,9 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/templates"
 )
 
@@ -30,7 +30,7 @@ const ConfigDir = "/etc/drover"
 // Expand returns, per member server name, what v wants there. facts[name]
 // is nil when a server's facts are unknown (its interface is then known
 // only after apply).
-func Expand(v *lang.VIP, c *lang.Cluster, facts map[string]*host.Facts) (map[string]*blocks.Set, error) {
+func Expand(v *lang.VIP, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	out := map[string]*blocks.Set{}
 	top := 0
 	for _, m := range v.Servers {
@@ -69,14 +69,14 @@ func Expand(v *lang.VIP, c *lang.Cluster, facts map[string]*host.Facts) (map[str
 
 // memberInterface is where the VIP goes on srv: the declared interface,
 // else the one holding the server's address.
-func memberInterface(v *lang.VIP, srv *lang.Server, f *host.Facts) (string, error) {
+func memberInterface(v *lang.VIP, srv *lang.Server, f *core.Facts) (string, error) {
 	name := v.Interface
 	if name == "" {
 		name = srv.Interface
 	}
 	if f == nil {
 		if name == "" {
-			return host.Unknown, nil
+			return core.Unknown, nil
 		}
 		return name, nil
 	}
@@ -96,8 +96,8 @@ func memberInterface(v *lang.VIP, srv *lang.Server, f *host.Facts) (string, erro
 // (facts known): no neighbour would find it there, so the VIP could be
 // held but never reached. The VIP's own address on the interface (a
 // holder's) does not count.
-func onSubnet(v *lang.VIP, srv *lang.Server, iface string, f *host.Facts) error {
-	if f == nil || iface == host.Unknown {
+func onSubnet(v *lang.VIP, srv *lang.Server, iface string, f *core.Facts) error {
+	if f == nil || iface == core.Unknown {
 		return nil
 	}
 	ifc, ok := f.Interface(iface)

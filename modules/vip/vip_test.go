@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner/host"
 )
 
 func TestVIP(t *testing.T) {
@@ -24,9 +24,9 @@ vip {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	facts := map[string]*host.Facts{
-		"s1": {Interfaces: []host.Interface{{Name: "eth0", Addrs: []string{"198.51.100.1/24"}}}},
-		"s2": {Interfaces: []host.Interface{{Name: "ens3", Addrs: []string{"198.51.100.2/24"}}}},
+	facts := map[string]*core.Facts{
+		"s1": {Interfaces: []core.Interface{{Name: "eth0", Addrs: []string{"198.51.100.1/24"}}}},
+		"s2": {Interfaces: []core.Interface{{Name: "ens3", Addrs: []string{"198.51.100.2/24"}}}},
 	}
 	sets, err := Expand(c.VIPs[0], c, facts)
 	if err != nil {
@@ -50,7 +50,7 @@ vip {
 	if !strings.Contains(conf("s2"), "interface ens3") || !strings.Contains(conf("s2"), "priority 140") {
 		t.Errorf("s2 config:\n%s", conf("s2"))
 	}
-	if !strings.Contains(conf("s3"), "state MASTER") || !strings.Contains(conf("s3"), "interface "+host.Unknown) {
+	if !strings.Contains(conf("s3"), "state MASTER") || !strings.Contains(conf("s3"), "interface "+core.Unknown) {
 		t.Errorf("s3 (highest priority, no facts) config:\n%s", conf("s3"))
 	}
 }
@@ -86,9 +86,9 @@ vip {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	facts := map[string]*host.Facts{
-		"s1": {Interfaces: []host.Interface{{Name: "eth0", Addrs: []string{"198.51.100.1/24"}}}},
-		"s2": {Interfaces: []host.Interface{{Name: "eth0", Addrs: []string{"198.51.100.2/24", "203.0.113.50/32"}}}},
+	facts := map[string]*core.Facts{
+		"s1": {Interfaces: []core.Interface{{Name: "eth0", Addrs: []string{"198.51.100.1/24"}}}},
+		"s2": {Interfaces: []core.Interface{{Name: "eth0", Addrs: []string{"198.51.100.2/24", "203.0.113.50/32"}}}},
 	}
 	_, err := Expand(c.VIPs[0], c, facts)
 	want := "c.hcl:3:1: vip vip-203-0-113-50: 203.0.113.50 is outside the subnets of s1's eth0 (198.51.100.0/24)"

@@ -11,9 +11,9 @@ import (
 	"net/netip"
 	"strconv"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/runner/host"
 )
 
 // Overhead is what VXLAN over IPv4 adds to a frame: outer IP 20 + UDP 8 +
@@ -26,7 +26,7 @@ type endpoint struct {
 	iface   string // underlay interface
 	local   string // underlay address peers send to
 	linkMTU int    // 0 = unknown
-	facts   *host.Facts
+	facts   *core.Facts
 	overlay string // address on the bridge, without prefix
 }
 
@@ -39,7 +39,7 @@ func Device(v *lang.VXLAN) string { return "vx" + strconv.Itoa(v.VNI) }
 // Expand returns, per member server name, what the network wants there.
 // facts[name] is nil for a host whose facts are not known (offline plans):
 // values derived from them are host.Unknown.
-func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map[string]*blocks.Set, error) {
+func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	v := n.VXLAN
 	subnet, err := netip.ParsePrefix(v.Subnet)
 	if err != nil {
@@ -64,13 +64,13 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 	return out, nil
 }
 
-func resolve(n *lang.Network, subnet netip.Prefix, m lang.Member, s *lang.Server, f *host.Facts) (endpoint, error) {
+func resolve(n *lang.Network, subnet netip.Prefix, m lang.Member, s *lang.Server, f *core.Facts) (endpoint, error) {
 	if s == nil {
 		return endpoint{}, fmt.Errorf("network %s: unknown server %q", n.Name, m.Server)
 	}
-	ep := endpoint{server: s, iface: host.Unknown, local: s.Address, overlay: m.Address, facts: f}
+	ep := endpoint{server: s, iface: core.Unknown, local: s.Address, overlay: m.Address, facts: f}
 	if s.Local {
-		ep.local = host.Unknown
+		ep.local = core.Unknown
 	}
 	ep.iface = firstNonEmpty(m.Interface, s.Interface)
 	if f != nil {
@@ -85,7 +85,7 @@ func resolve(n *lang.Network, subnet netip.Prefix, m lang.Member, s *lang.Server
 			}
 		}
 	} else if ep.iface == "" {
-		ep.iface = host.Unknown
+		ep.iface = core.Unknown
 	}
 	if a, err := netip.ParseAddr(ep.local); ep.overlay == "" && s.Local && err == nil && a.Is4() {
 		// lang derives members' addresses from their server addresses;
@@ -93,14 +93,14 @@ func resolve(n *lang.Network, subnet netip.Prefix, m lang.Member, s *lang.Server
 		ep.overlay = lang.DerivedAddress(subnet, a).String()
 	}
 	if ep.overlay == "" {
-		ep.overlay = host.Unknown // "local" offline: known once drover connects
+		ep.overlay = core.Unknown // "local" offline: known once drover connects
 	}
 	return ep, nil
 }
 
 // linkInterface picks the underlay: the named one, else the one holding the
 // server's address, else the default route's.
-func linkInterface(f *host.Facts, name, address string) (host.Interface, bool) {
+func linkInterface(f *core.Facts, name, address string) (core.Interface, bool) {
 	if name != "" {
 		return f.Interface(name)
 	}
@@ -113,7 +113,7 @@ func linkInterface(f *host.Facts, name, address string) (host.Interface, bool) {
 func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward, routed []string) (*blocks.Set, error) {
 	v, ep := n.VXLAN, eps[i]
 	set := &blocks.Set{Owner: Owner(n)}
-	mtu := host.Unknown
+	mtu := core.Unknown
 	switch {
 	case v.MTU > 0:
 		mtu = strconv.Itoa(v.MTU)
@@ -170,7 +170,7 @@ func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, eps []endpoint,
 			d.Static = append(d.Static, a)
 		}
 	}
-	if mtu != host.Unknown {
+	if mtu != core.Unknown {
 		d.MTU = mtu
 	}
 	if v.Masquerade {
@@ -203,7 +203,7 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-func firstIPv4(ifc host.Interface) string {
+func firstIPv4(ifc core.Interface) string {
 	for _, a := range ifc.Addrs {
 		if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
 			return p.Addr().String()
@@ -212,7 +212,7 @@ func firstIPv4(ifc host.Interface) string {
 	return ""
 }
 
-func names(f *host.Facts) string {
+func names(f *core.Facts) string {
 	s := ""
 	for i, ifc := range f.Interfaces {
 		if i > 0 {

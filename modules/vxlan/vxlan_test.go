@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner/host"
 )
 
 func cluster(group string) (*lang.Cluster, *lang.Network) {
@@ -23,15 +23,15 @@ func cluster(group string) (*lang.Cluster, *lang.Network) {
 	return c, n
 }
 
-func facts(addrs map[string]string) *host.Facts {
-	f := &host.Facts{DefaultIface: "eth0"}
+func facts(addrs map[string]string) *core.Facts {
+	f := &core.Facts{DefaultIface: "eth0"}
 	for name, a := range addrs {
-		f.Interfaces = append(f.Interfaces, host.Interface{Name: name, MTU: 1500, Up: true, Addrs: []string{a}})
+		f.Interfaces = append(f.Interfaces, core.Interface{Name: name, MTU: 1500, Up: true, Addrs: []string{a}})
 	}
 	return f
 }
 
-func find(t *testing.T, rs []host.Resource, id string) host.Resource {
+func find(t *testing.T, rs []core.Resource, id string) core.Resource {
 	t.Helper()
 	for _, r := range rs {
 		if r.ID() == id {
@@ -39,10 +39,10 @@ func find(t *testing.T, rs []host.Resource, id string) host.Resource {
 		}
 	}
 	t.Fatalf("no resource %s among %v", id, ids(rs))
-	return host.Resource{}
+	return core.Resource{}
 }
 
-func ids(rs []host.Resource) []string {
+func ids(rs []core.Resource) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, r.ID())
@@ -52,7 +52,7 @@ func ids(rs []host.Resource) []string {
 
 func TestExpandUnicast(t *testing.T) {
 	c, n := cluster("")
-	f := map[string]*host.Facts{
+	f := map[string]*core.Facts{
 		"s1": facts(map[string]string{"eth0": "198.51.100.1/24"}),
 		"s2": facts(map[string]string{"eth0": "198.51.100.2/24"}),
 		"s3": facts(map[string]string{"eth0": "198.51.100.3/24", "eth1": "203.0.113.3/24"}),
@@ -118,7 +118,7 @@ func TestExpandOfflineIsUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	vx := find(t, sets["s1"].Resources, "link/vx42")
-	if vx.Attrs["mtu"] != host.Unknown || vx.Attrs["dev"] != host.Unknown {
+	if vx.Attrs["mtu"] != core.Unknown || vx.Attrs["dev"] != core.Unknown {
 		t.Errorf("offline mtu/dev should be unknown: %q %q", vx.Attrs["mtu"], vx.Attrs["dev"])
 	}
 	// The overlay address and peers' underlay addresses come from HCL.
@@ -128,7 +128,7 @@ func TestExpandOfflineIsUnknown(t *testing.T) {
 
 func TestExpandMissingInterface(t *testing.T) {
 	c, n := cluster("")
-	f := map[string]*host.Facts{"s3": facts(map[string]string{"eth0": "198.51.100.3/24"})}
+	f := map[string]*core.Facts{"s3": facts(map[string]string{"eth0": "198.51.100.3/24"})}
 	_, err := Expand(n, c, f)
 	if err == nil || !strings.Contains(err.Error(), `server s3 has no interface "eth1"`) {
 		t.Fatalf("err = %v", err)
@@ -140,7 +140,7 @@ func TestSystemDnsmasqOff(t *testing.T) {
 	c, n := cluster("")
 	f := facts(map[string]string{"eth0": "198.51.100.1/24"})
 	f.Init = "systemd"
-	sets, err := Expand(n, c, map[string]*host.Facts{"s1": f})
+	sets, err := Expand(n, c, map[string]*core.Facts{"s1": f})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ network "vxlan" "vx1" {
 	if n.VXLAN.DHCPHost != "local" {
 		t.Fatalf("dhcp host %q", n.VXLAN.DHCPHost)
 	}
-	f := map[string]*host.Facts{
+	f := map[string]*core.Facts{
 		"local": facts(map[string]string{"eth0": "198.51.100.9/24"}),
 		"s1":    facts(map[string]string{"eth0": "198.51.100.1/24"}),
 	}

@@ -15,9 +15,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/runner/host"
 )
 
 // Owner is the declaration name resources of n belong to.
@@ -46,7 +46,7 @@ type Member struct {
 }
 
 // Expand returns, per member server name, what a wireguard network wants.
-func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map[string]*blocks.Set, error) {
+func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	w := n.WireGuard
 	subnet, err := netip.ParsePrefix(w.Subnet)
 	if err != nil {
@@ -87,7 +87,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*host.Facts) (map
 
 // NewMember resolves a member's tunnel address (the member's, else the
 // host with the server address's low bits) and the endpoint peers dial.
-func NewMember(network string, s *lang.Server, mb lang.Member, endpoint string, port int, subnet netip.Prefix, f *host.Facts) (Member, error) {
+func NewMember(network string, s *lang.Server, mb lang.Member, endpoint string, port int, subnet netip.Prefix, f *core.Facts) (Member, error) {
 	m := Member{Server: s.Name, Address: mb.Address, Endpoint: endpoint}
 	if m.Address == "" {
 		a, err := derivedAddress(subnet, s.Address)
@@ -101,7 +101,7 @@ func NewMember(network string, s *lang.Server, mb lang.Member, endpoint string, 
 	}
 	ip := s.Address
 	if mb.Interface != "" || s.Local {
-		ip = host.Unknown
+		ip = core.Unknown
 		if f != nil {
 			name := mb.Interface
 			if name == "" {
@@ -116,8 +116,8 @@ func NewMember(network string, s *lang.Server, mb lang.Member, endpoint string, 
 			}
 		}
 	}
-	if ip == host.Unknown {
-		m.Endpoint = host.Unknown
+	if ip == core.Unknown {
+		m.Endpoint = core.Unknown
 		return m, nil
 	}
 	a, err := netip.ParseAddr(ip)
@@ -153,10 +153,10 @@ const Userspace = "wireguard-go"
 
 // Implementation is what runs a member's WireGuard interface, from its
 // facts: "kernel", Userspace (wireguard-go, slower), or host.Unknown.
-func Implementation(f *host.Facts) string {
+func Implementation(f *core.Facts) string {
 	switch {
 	case f == nil:
-		return host.Unknown
+		return core.Unknown
 	case f.HasLinkKind("wireguard"):
 		return "kernel"
 	}
@@ -193,7 +193,7 @@ func (m Mesh) Peers(i int) []int {
 }
 
 // AddTo adds member i's interface, address, peers, routes and checks.
-func (m Mesh) AddTo(set *blocks.Set, i int, facts map[string]*host.Facts) {
+func (m Mesh) AddTo(set *blocks.Set, i int, facts map[string]*core.Facts) {
 	me := m.Members[i]
 	attrs := map[string]string{
 		"listen_port": strconv.Itoa(m.Port), "mtu": strconv.Itoa(m.MTU), "rotation": strconv.Itoa(m.Rotation),
@@ -244,7 +244,7 @@ func (m Mesh) routed(i int) []int {
 	return out
 }
 
-func (m Mesh) addPeer(set *blocks.Set, i, j int, facts map[string]*host.Facts, dev string) {
+func (m Mesh) addPeer(set *blocks.Set, i, j int, facts map[string]*core.Facts, dev string) {
 	p := m.Members[j]
 	allowed := []string{p.Address + "/32"}
 	if m.Hub != "" && p.Server == m.Hub {
@@ -258,25 +258,25 @@ func (m Mesh) addPeer(set *blocks.Set, i, j int, facts map[string]*host.Facts, d
 	}
 	attrs := map[string]string{
 		"dev": m.Interface, "allowed_ips": strings.Join(allowed, ","),
-		"keepalive": strconv.Itoa(m.Keepalive), "public_key": host.Unknown,
+		"keepalive": strconv.Itoa(m.Keepalive), "public_key": core.Unknown,
 	}
 	if m.Hub == "" || p.Server == m.Hub {
 		attrs["endpoint"] = p.Endpoint
 	}
 	peerDev := p.Server + ":" + m.DeviceID()
-	r := host.Resource{Kind: "wgpeer", Name: m.Interface + "/" + p.Server, Attrs: attrs,
+	r := core.Resource{Kind: "wgpeer", Name: m.Interface + "/" + p.Server, Attrs: attrs,
 		Owners: []string{set.Owner}, After: []string{dev, peerDev}}
 	if key, ok := m.publicKey(facts[p.Server]); ok {
 		attrs["public_key"] = key
 	} else {
-		r.Refs = map[string]string{"public_key": host.RefTo(p.Server, m.DeviceID(), "public_key")}
+		r.Refs = map[string]string{"public_key": core.RefTo(p.Server, m.DeviceID(), "public_key")}
 	}
 	set.Resources = append(set.Resources, r)
 }
 
 // publicKey is the peer's current public key, when its host has made one
 // with the declared rotation counter.
-func (m Mesh) publicKey(f *host.Facts) (string, bool) {
+func (m Mesh) publicKey(f *core.Facts) (string, bool) {
 	if f == nil {
 		return "", false
 	}
@@ -287,7 +287,7 @@ func (m Mesh) publicKey(f *host.Facts) (string, bool) {
 	return out["public_key"], true
 }
 
-func firstIPv4(ifc host.Interface) string {
+func firstIPv4(ifc core.Interface) string {
 	for _, a := range ifc.Addrs {
 		if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
 			return p.Addr().String()

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner/host"
 )
 
 func cluster(topology, hub string) (*lang.Cluster, *lang.Network) {
@@ -23,7 +23,7 @@ func cluster(topology, hub string) (*lang.Cluster, *lang.Network) {
 	return c, n
 }
 
-func peer(t *testing.T, rs []host.Resource, name string) host.Resource {
+func peer(t *testing.T, rs []core.Resource, name string) core.Resource {
 	t.Helper()
 	for _, r := range rs {
 		if r.ID() == "wgpeer/wg0/"+name {
@@ -31,10 +31,10 @@ func peer(t *testing.T, rs []host.Resource, name string) host.Resource {
 		}
 	}
 	t.Fatalf("no peer %s", name)
-	return host.Resource{}
+	return core.Resource{}
 }
 
-func peerNames(rs []host.Resource) string {
+func peerNames(rs []core.Resource) string {
 	var out []string
 	for _, r := range rs {
 		if r.Kind == "wgpeer" {
@@ -64,7 +64,7 @@ func TestHubAndSpoke(t *testing.T) {
 	if client.Attrs["allowed_ips"] != "100.64.20.2/32,100.65.2.0/24" || client.Attrs["endpoint"] != "" {
 		t.Errorf("hub's client peer: %v", client.Attrs)
 	}
-	if client.Attrs["public_key"] != host.Unknown || client.Refs["public_key"] != "s2:wireguard/wg0#public_key" {
+	if client.Attrs["public_key"] != core.Unknown || client.Refs["public_key"] != "s2:wireguard/wg0#public_key" {
 		t.Errorf("an unmade key must be unknown with a reference: %v %v", client.Attrs["public_key"], client.Refs)
 	}
 	if !strings.Contains(strings.Join(client.After, " "), "s2:wireguard/wg0") {
@@ -75,7 +75,7 @@ func TestHubAndSpoke(t *testing.T) {
 func TestMeshKeysFromFacts(t *testing.T) {
 	c, n := cluster(lang.TopologyMesh, "")
 	key := "8khI+vPJdqZ+UNWAZtdVHeyN2I+iTrolHfH/HR23ZBA="
-	facts := map[string]*host.Facts{"s3": {Outputs: map[string]map[string]string{"wireguard/wg0": {"public_key": key, "rotation": "0"}}}}
+	facts := map[string]*core.Facts{"s3": {Outputs: map[string]map[string]string{"wireguard/wg0": {"public_key": key, "rotation": "0"}}}}
 	sets, err := Expand(n, c, facts)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +89,7 @@ func TestMeshKeysFromFacts(t *testing.T) {
 	}
 	n.WireGuard.RotateKeys = 1
 	sets, _ = Expand(n, c, facts)
-	if p := peer(t, sets["s2"].Resources, "s3"); p.Attrs["public_key"] != host.Unknown {
+	if p := peer(t, sets["s2"].Resources, "s3"); p.Attrs["public_key"] != core.Unknown {
 		t.Errorf("a key being rotated is not known yet: %v", p.Attrs["public_key"])
 	}
 }

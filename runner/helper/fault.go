@@ -7,7 +7,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 )
 
@@ -70,4 +70,4 @@ func (s *session) faultPlan() faultPlan {
 }
 
 // isStep reports whether a change counts as a step (it changes the host).
-func isStep(c host.Change) bool { return c.Action != host.NoOp }
+func isStep(c core.Change) bool { return c.Action != core.NoOp }

@@ -12,7 +12,7 @@ package helper
 import (
 	"time"
 
-	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/core"
 )
 
 // Version is the protocol version. Client and helper must agree exactly.
@@ -76,11 +76,11 @@ const (
 // Request is one line from the client.
 type Request struct {
 	Op          string          `json:"op"`
-	Resources   []host.Resource `json:"resources,omitempty"`
+	Resources   []core.Resource `json:"resources,omitempty"`
 	Owners      []string        `json:"owners,omitempty"`
-	Changes     []host.Change   `json:"changes,omitempty"`
+	Changes     []core.Change   `json:"changes,omitempty"`
 	Fingerprint string          `json:"fingerprint,omitempty"`
-	Checks      []host.Check    `json:"checks,omitempty"`
+	Checks      []core.Check    `json:"checks,omitempty"`
 	Holder      string          `json:"holder,omitempty"`
 	// Generation names the apply whose changes are recorded for a revert
 	// (OpApply, OpArm, OpConfirm, OpRevert); WindowMS is the confirm
@@ -93,7 +93,7 @@ type Request struct {
 // Event is a progress line during OpApply: one per change, when it is done.
 type Event struct {
 	Event  string      `json:"event"` // "applied" or "failed"
-	Change host.Change `json:"change"`
+	Change core.Change `json:"change"`
 	Error  string      `json:"error,omitempty"`
 	Millis int64       `json:"ms"`
 }
@@ -104,15 +104,15 @@ type Response struct {
 	OK    bool   `json:"ok"`
 	Error string `json:"error,omitempty"`
 
-	Facts *host.Facts `json:"facts,omitempty"`
+	Facts *core.Facts `json:"facts,omitempty"`
 	// Changes are the planned changes (OpPlan) or those applied (OpApply).
 	// Plans include no-op entries so that the client can show counts.
-	Changes []host.Change `json:"changes,omitempty"`
+	Changes []core.Change `json:"changes,omitempty"`
 	// Fingerprint summarises the actual state read during OpPlan, so that
 	// a saved plan can be refused when the host changed since.
 	Fingerprint string             `json:"fingerprint,omitempty"`
-	Results     []host.CheckResult `json:"results,omitempty"`
-	Manifest    []host.Resource    `json:"manifest,omitempty"`
+	Results     []core.CheckResult `json:"results,omitempty"`
+	Manifest    []core.Resource    `json:"manifest,omitempty"`
 	// Armed is the host's armed revert (OpFacts, OpArm, OpConfirm);
 	// Report the last revert the host made by itself or was asked for
 	// (OpFacts, OpConfirm, OpRevert).

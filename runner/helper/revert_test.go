@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
 	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs/safefstest"
@@ -30,8 +31,8 @@ func newRevertHarness(t *testing.T) *revertHarness {
 
 // apply plans content for the file and applies it under generation gen.
 func (h *revertHarness) apply(content, gen string) Response {
-	r := host.Resource{Kind: "file", Name: h.path, Attrs: map[string]string{"content": content}, Owners: []string{"file.app"}}
-	_, plan := h.mustCall(Request{Op: OpPlan, Resources: []host.Resource{r}})
+	r := core.Resource{Kind: "file", Name: h.path, Attrs: map[string]string{"content": content}, Owners: []string{"file.app"}}
+	_, plan := h.mustCall(Request{Op: OpPlan, Resources: []core.Resource{r}})
 	_, resp := h.call(Request{Op: OpApply, Changes: plan.Changes, Generation: gen})
 	return resp
 }
@@ -84,7 +85,7 @@ func TestArmRevertsUnlessConfirmed(t *testing.T) {
 		t.Errorf("late confirm: %+v", resp)
 	}
 	// The next apply changes what the revert put back.
-	if resp := h.apply("one\n", ""); !resp.OK || len(resp.Changes) != 1 || resp.Changes[0].Action != host.NoOp {
+	if resp := h.apply("one\n", ""); !resp.OK || len(resp.Changes) != 1 || resp.Changes[0].Action != core.NoOp {
 		t.Errorf("apply after revert: %+v", resp)
 	}
 }

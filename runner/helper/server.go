@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs"
 )
@@ -253,7 +254,7 @@ func (s *session) apply(req Request) (Response, error) {
 			return fail(errors.New("host changed since the plan was made: plan again")), nil
 		}
 	}
-	var applied []host.Change
+	var applied []core.Change
 	fault := s.faultPlan()
 	for _, c := range req.Changes {
 		start := time.Now()

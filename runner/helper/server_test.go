@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
 	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs/safefstest"
@@ -134,7 +135,7 @@ func TestServeProtocol(t *testing.T) {
 	}
 
 	good := filepath.Join(dir, "etc", "good.conf")
-	resources := []host.Resource{
+	resources := []core.Resource{
 		{Kind: "file", Name: good, Attrs: map[string]string{"content": "ok\n"}, Owners: []string{"web.a"}},
 		{Kind: "file", Name: filepath.Join(dir, "etc", "bad.conf"), Attrs: map[string]string{"content": "x\n", "check": "false {}"}, Owners: []string{"web.a"}},
 		{Kind: "file", Name: filepath.Join(dir, "etc", "never.conf"), Attrs: map[string]string{"content": "x\n"}},
@@ -205,7 +206,7 @@ func TestServeEndToEnd(t *testing.T) {
 	c.mustCall(Request{Op: OpLock, Holder: "alice on laptop"})
 
 	conf := filepath.Join(dir, "etc", "app.conf")
-	resources := []host.Resource{
+	resources := []core.Resource{
 		{Kind: "link", Name: "h2br9", Attrs: map[string]string{"type": "bridge", "mtu": "1450"}, Owners: []string{"network.n9"}},
 		{Kind: "addr", Name: "h2br9/100.64.9.1/24", Attrs: map[string]string{}, Owners: []string{"network.n9"}},
 		{Kind: "sysctl", Name: "net.ipv4.ip_forward", Attrs: map[string]string{"value": "1"}, Owners: []string{"server.s1"}},
@@ -224,7 +225,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if got := changeSummary(again.Changes); got != "no-op no-op no-op no-op no-op" {
 		t.Errorf("second plan = %s", got)
 	}
-	_, checks := c.mustCall(Request{Op: OpCheck, Checks: []host.Check{
+	_, checks := c.mustCall(Request{Op: OpCheck, Checks: []core.Check{
 		{Kind: "link", Attrs: map[string]string{"name": "h2br9"}},
 		{Kind: "ping", Attrs: map[string]string{"dst": "100.64.9.1", "count": "1"}},
 		{Kind: "service", Attrs: map[string]string{"name": "h2t-sleep"}},
@@ -278,7 +279,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 }
 
-func changeSummary(changes []host.Change) string {
+func changeSummary(changes []core.Change) string {
 	var s []string
 	for _, c := range changes {
 		s = append(s, string(c.Action))
@@ -286,7 +287,7 @@ func changeSummary(changes []host.Change) string {
 	return strings.Join(s, " ")
 }
 
-func ids(changes []host.Change) string {
+func ids(changes []core.Change) string {
 	var s []string
 	for _, c := range changes {
 		s = append(s, c.Resource.ID())

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/drover/drover/core"
 	"github.com/vishvananda/netlink"
 )
 
@@ -19,14 +20,14 @@ type addrKind struct{}
 
 func (addrKind) ReplaceOn() []string { return []string{"dev", "cidr"} }
 
-func (addrKind) Defaults(r Resource) Resource {
+func (addrKind) Defaults(r core.Resource) core.Resource {
 	dev, cidr, _ := strings.Cut(r.Name, "/")
 	setDefault(r.Attrs, "dev", dev)
 	setDefault(r.Attrs, "cidr", cidr)
 	return r
 }
 
-func (addrKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (addrKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	link, addr, err := resolveAddr(r.Attrs)
 	if isLinkNotFound(err) {
 		return nil, false, nil
@@ -46,7 +47,7 @@ func (addrKind) Read(r Resource, _ map[string]string) (map[string]string, bool, 
 	return nil, false, nil
 }
 
-func (addrKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string, error) {
+func (addrKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string]string, error) {
 	link, addr, err := resolveAddr(r.Attrs)
 	if err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ func (addrKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]strin
 	return nil, nil
 }
 
-func (addrKind) Delete(r Resource, _ map[string]string) error {
+func (addrKind) Delete(r core.Resource, _ map[string]string) error {
 	link, addr, err := resolveAddr(r.Attrs)
 	if isLinkNotFound(err) {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/drover/drover/core"
 	"github.com/vishvananda/netlink"
 )
 
@@ -28,14 +29,14 @@ type bridgeportKind struct{}
 
 func (bridgeportKind) ReplaceOn() []string { return []string{"bridge", "port"} }
 
-func (bridgeportKind) Defaults(r Resource) Resource {
+func (bridgeportKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "bridge", r.Name)
 	return r
 }
 
 // Outputs name the port, so that a module can find it again once the
 // server's address lives on the bridge.
-func (bridgeportKind) Outputs(r Resource, saved map[string]string) map[string]string {
+func (bridgeportKind) Outputs(r core.Resource, saved map[string]string) map[string]string {
 	port := saved["port"]
 	if port == "" {
 		port = r.Attrs["port"]
@@ -45,7 +46,7 @@ func (bridgeportKind) Outputs(r Resource, saved map[string]string) map[string]st
 
 // Read reports the resource present when the port is a port of the bridge
 // and holds no address of its own any more.
-func (bridgeportKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (bridgeportKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	br, err := netlink.LinkByName(r.Attrs["bridge"])
 	if isLinkNotFound(err) {
 		return nil, false, nil
@@ -73,7 +74,7 @@ func (bridgeportKind) Read(r Resource, _ map[string]string) (map[string]string, 
 	return map[string]string{"bridge": r.Attrs["bridge"], "port": r.Attrs["port"]}, true, nil
 }
 
-func (bridgeportKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
+func (bridgeportKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
 	name, portName := r.Attrs["bridge"], r.Attrs["port"]
 	port, err := netlink.LinkByName(portName)
 	if err != nil {
@@ -258,7 +259,7 @@ func routeString(rt netlink.Route) string {
 
 // Delete moves the addresses and routes back to the port, releases it and
 // removes the bridge drover made.
-func (bridgeportKind) Delete(r Resource, saved map[string]string) error {
+func (bridgeportKind) Delete(r core.Resource, saved map[string]string) error {
 	name := r.Attrs["bridge"]
 	if name == "" {
 		name = r.Name

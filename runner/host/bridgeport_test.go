@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/vishvananda/netns"
 )
 
@@ -43,8 +44,8 @@ func enterI3bNetns(t *testing.T, tag string) string {
 	return peer
 }
 
-func bridgeportRes() Resource {
-	return Resource{Kind: "bridgeport", Name: "i3bbr", Attrs: map[string]string{"port": "i3bport"}, Owners: []string{"network.lan"}}
+func bridgeportRes() core.Resource {
+	return core.Resource{Kind: "bridgeport", Name: "i3bbr", Attrs: map[string]string{"port": "i3bport"}, Owners: []string{"network.lan"}}
 }
 
 // TestBridgePortMovesAndBack: the address, the default route and a route
@@ -55,7 +56,7 @@ func TestBridgePortMovesAndBack(t *testing.T) {
 	kinds := testKinds(t.TempDir())
 	m := newTestManifest(t)
 	mac := linkMAC(t, "i3bport")
-	converge(t, kinds, m, []Resource{bridgeportRes()}, Create)
+	converge(t, kinds, m, []core.Resource{bridgeportRes()}, core.Create)
 
 	if out := mustRun(t, "ip", "-br", "addr", "show", "i3bbr"); !strings.Contains(out, "198.51.100.1/24") {
 		t.Errorf("bridge lacks the address: %s", out)
@@ -80,7 +81,7 @@ func TestBridgePortMovesAndBack(t *testing.T) {
 		t.Errorf("outputs = %v", out)
 	}
 
-	converge(t, kinds, m, nil, Delete)
+	converge(t, kinds, m, nil, core.Delete)
 	if out := mustRun(t, "ip", "-br", "addr", "show", "i3bport"); !strings.Contains(out, "198.51.100.1/24") {
 		t.Errorf("address not moved back: %s", out)
 	}
@@ -105,7 +106,7 @@ func TestBridgePortRollsBack(t *testing.T) {
 	mustRun(t, "ip", "addr", "add", "2001:db8::1/64", "dev", "i3bport", "nodad")
 	kinds := testKinds(t.TempDir())
 	m := newTestManifest(t)
-	changes, _, err := Plan(kinds, []Resource{bridgeportRes()}, m, nil)
+	changes, _, err := Plan(kinds, []core.Resource{bridgeportRes()}, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,21 +8,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/vishvananda/netlink"
 )
 
 // RunChecks runs each check and returns its result, in order. Service
 // checks look the service up in m (for its command and pidfile).
-func RunChecks(kinds Kinds, m *Manifest, checks []Check) []CheckResult {
-	results := make([]CheckResult, 0, len(checks))
+func RunChecks(kinds Kinds, m *Manifest, checks []core.Check) []core.CheckResult {
+	results := make([]core.CheckResult, 0, len(checks))
 	for _, c := range checks {
 		ok, detail := runCheckOne(kinds, m, c)
-		results = append(results, CheckResult{Check: c, OK: ok, Detail: detail})
+		results = append(results, core.CheckResult{Check: c, OK: ok, Detail: detail})
 	}
 	return results
 }
 
-func runCheckOne(kinds Kinds, m *Manifest, c Check) (bool, string) {
+func runCheckOne(kinds Kinds, m *Manifest, c core.Check) (bool, string) {
 	switch c.Kind {
 	case "ping":
 		return checkPing(c.Attrs)
@@ -112,14 +113,14 @@ func checkService(kinds Kinds, m *Manifest, name string) (bool, string) {
 	if !ok {
 		return false, "no service kind"
 	}
-	r := Resource{Kind: "service", Name: name, Attrs: map[string]string{}}
+	r := core.Resource{Kind: "service", Name: name, Attrs: map[string]string{}}
 	e, found := m.Find(r.ID())
 	if found {
 		r = e.Resource
 	}
 	st, err := k.backend.status(r, e.Saved)
 	how := ""
-	if d, ok := k.backend.(interface{ describe(Resource) string }); ok && st.exists {
+	if d, ok := k.backend.(interface{ describe(core.Resource) string }); ok && st.exists {
 		how = "; " + d.describe(r) // service_systemd.go
 	}
 	switch {

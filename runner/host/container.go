@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drover/drover/core"
 )
 
 // containerKind runs a container (kind "container", ID "container/NAME")
@@ -70,14 +72,14 @@ type containerDriver interface {
 
 func (containerKind) ReplaceOn() []string { return nil }
 
-func (containerKind) Defaults(r Resource) Resource {
+func (containerKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "running", "true")
 	setDefault(r.Attrs, "health_timeout", "30s")
 	setDefault(r.Attrs, "interval", "0s")
 	return r
 }
 
-func (k containerKind) Read(r Resource, saved map[string]string) (map[string]string, bool, error) {
+func (k containerKind) Read(r core.Resource, saved map[string]string) (map[string]string, bool, error) {
 	exists, running, spec, err := k.driver.State(r.Name)
 	if err != nil || !exists {
 		return nil, false, err
@@ -106,7 +108,7 @@ func isContainerDefinition(key string) bool {
 }
 
 // sameDefinition reports whether the built spec matches r's definition.
-func sameDefinition(r Resource, spec map[string]string) bool {
+func sameDefinition(r core.Resource, spec map[string]string) bool {
 	if spec == nil {
 		return false
 	}
@@ -125,7 +127,7 @@ func sameDefinition(r Resource, spec map[string]string) bool {
 	return true
 }
 
-func (k containerKind) Apply(r Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
+func (k containerKind) Apply(r core.Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
 	exists, running, spec, err := k.driver.State(r.Name)
 	if err != nil {
 		return nil, err
@@ -151,7 +153,7 @@ func (k containerKind) Apply(r Resource, actualExists bool, saved map[string]str
 // leasedAddress is the address a running container without a static one
 // took by DHCP, waited for up to its health timeout; "" when it has a
 // static address, is stopped or got none.
-func (k containerKind) leasedAddress(r Resource) string {
+func (k containerKind) leasedAddress(r core.Resource) string {
 	if staticAddress(r.Attrs) != "" || r.Attrs["running"] == "false" || len(netKeys(r.Attrs)) == 0 {
 		return ""
 	}
@@ -171,7 +173,7 @@ func (k containerKind) leasedAddress(r Resource) string {
 
 // create builds and starts r; a container that fails its check is
 // removed again.
-func (k containerKind) create(r Resource) error {
+func (k containerKind) create(r core.Resource) error {
 	if err := k.driver.Build(r.Name, r.Name, r.Attrs); err != nil {
 		k.driver.Destroy(r.Name)
 		return err
@@ -189,7 +191,7 @@ func (k containerKind) create(r Resource) error {
 
 // adjust brings a container built as r to r's run state and records r's
 // operational attributes.
-func (k containerKind) adjust(r Resource, running bool) error {
+func (k containerKind) adjust(r core.Resource, running bool) error {
 	if err := k.driver.Record(r.Name, r.Attrs); err != nil {
 		return err
 	}
@@ -208,7 +210,7 @@ func (k containerKind) adjust(r Resource, running bool) error {
 // which leaves the address down for a moment only (interfaces keep their
 // MAC addresses, so neighbours need not learn anything). A new one that
 // does not pass its check is removed and the old one is put back.
-func (k containerKind) upgrade(r Resource, old map[string]string, wasRunning bool) error {
+func (k containerKind) upgrade(r core.Resource, old map[string]string, wasRunning bool) error {
 	// The pause between rollout batches: the job module sets interval on
 	// the first instance of each batch but the first.
 	if d, err := time.ParseDuration(r.Attrs["interval"]); err == nil && d > 0 {
@@ -264,7 +266,7 @@ func (k containerKind) restart(name string, running bool) {
 }
 
 // startHealthy starts r and waits for its check to pass.
-func (k containerKind) startHealthy(r Resource) error {
+func (k containerKind) startHealthy(r core.Resource) error {
 	if err := k.driver.Start(r.Name); err != nil {
 		return err
 	}
@@ -275,7 +277,7 @@ func (k containerKind) startHealthy(r Resource) error {
 	return k.waitHealthy(r, time.Now().Add(timeout))
 }
 
-func (k containerKind) waitHealthy(r Resource, deadline time.Time) error {
+func (k containerKind) waitHealthy(r core.Resource, deadline time.Time) error {
 	check := r.Attrs["check"]
 	last := "no check ran"
 	for {
@@ -330,7 +332,7 @@ func containerCheck(addr, check string, timeout time.Duration) (bool, string) {
 	return false, fmt.Sprintf("check kind %q is not tcp or http", parts[0])
 }
 
-func (k containerKind) Delete(r Resource, saved map[string]string) error {
+func (k containerKind) Delete(r core.Resource, saved map[string]string) error {
 	var errs []error
 	for _, name := range []string{r.Name, r.Name + "-next", r.Name + "-prev"} {
 		if err := k.driver.Destroy(name); err != nil {
@@ -342,7 +344,7 @@ func (k containerKind) Delete(r Resource, saved map[string]string) error {
 
 // Outputs tell the controller which job instance runs here, at which
 // version, so that placement keeps instances where they are.
-func (containerKind) Outputs(r Resource, saved map[string]string) map[string]string {
+func (containerKind) Outputs(r core.Resource, saved map[string]string) map[string]string {
 	out := map[string]string{}
 	for _, key := range []string{"job", "instance", "version"} {
 		if v := r.Attrs[key]; v != "" {

@@ -5,6 +5,8 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"github.com/drover/drover/core"
 )
 
 // checkTCP proves a port accepts connections. Attributes: addr
@@ -60,7 +62,7 @@ func atoiOr(s string, def int) int {
 
 // checkContainerKinds runs the check kinds of this file: "tcp" and
 // "container".
-func checkContainerKinds(kinds Kinds, c Check) (bool, string) {
+func checkContainerKinds(kinds Kinds, c core.Check) (bool, string) {
 	if c.Kind == "tcp" {
 		return checkTCP(c.Attrs)
 	}

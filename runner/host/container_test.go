@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/core"
 )
 
 // fakeDriver keeps containers in memory and logs what it is asked to do.
@@ -72,8 +74,8 @@ func (b brokenStarts) Start(name string) error {
 	return nil
 }
 
-func containerResource(version string) Resource {
-	r := Resource{Kind: "container", Name: "web-1", Attrs: map[string]string{
+func containerResource(version string) core.Resource {
+	r := core.Resource{Kind: "container", Name: "web-1", Attrs: map[string]string{
 		"template": "busybox", "version": version, "net.0": "vxl0 100.64.10.33/24", "health_timeout": "50ms",
 	}}
 	return containerKind{}.Defaults(r)

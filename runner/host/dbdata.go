@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -35,7 +36,7 @@ type dbdataKind struct{}
 
 func (dbdataKind) ReplaceOn() []string { return []string{"engine", "path"} }
 
-func (dbdataKind) Defaults(r Resource) Resource {
+func (dbdataKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "path", r.Name)
 	if r.Attrs["engine"] == "postgresql" {
 		setDefault(r.Attrs, "user", "postgres")
@@ -53,7 +54,7 @@ func initMarker(engine, path string) string {
 	return filepath.Join(path, "mysql", "db.frm")
 }
 
-func (dbdataKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (dbdataKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	if _, err := os.Stat(initMarker(r.Attrs["engine"], r.Attrs["path"])); err != nil {
 		return nil, false, nil
 	}
@@ -75,7 +76,7 @@ func (dbdataKind) Read(r Resource, _ map[string]string) (map[string]string, bool
 	return keepKeys(actual, r.Attrs), true, nil
 }
 
-func (dbdataKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
+func (dbdataKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
 	engine, path, user := r.Attrs["engine"], r.Attrs["path"], r.Attrs["user"]
 	if engine != "mariadb" && engine != "postgresql" {
 		return nil, fmt.Errorf("engine %q is neither mariadb nor postgresql", engine)
@@ -117,7 +118,7 @@ func (dbdataKind) Apply(r Resource, _ bool, saved map[string]string) (map[string
 	return out, err
 }
 
-func (dbdataKind) Delete(r Resource, saved map[string]string) error {
+func (dbdataKind) Delete(r core.Resource, saved map[string]string) error {
 	for _, p := range []string{r.Attrs["bin"], r.Attrs["rundir"]} {
 		if p != "" {
 			if err := safefs.RemoveAll(p); err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/rogpeppe/go-internal/diff"
 	"golang.org/x/sys/unix"
 )
@@ -11,14 +12,14 @@ import (
 // Diff compares desired attributes with actual ones. Only keys of desired
 // are compared, and only those present in actual (a key Read leaves out is
 // not readable). Fields come in key order.
-func Diff(desired, actual map[string]string) []FieldChange {
-	var fields []FieldChange
-	for _, key := range SortedKeys(desired) {
+func Diff(desired, actual map[string]string) []core.FieldChange {
+	var fields []core.FieldChange
+	for _, key := range core.SortedKeys(desired) {
 		old, readable := actual[key]
 		if !readable || old == desired[key] {
 			continue
 		}
-		fields = append(fields, FieldChange{Name: key, Old: old, New: desired[key]})
+		fields = append(fields, core.FieldChange{Name: key, Old: old, New: desired[key]})
 	}
 	return fields
 }
@@ -28,26 +29,26 @@ const contentKey = "content"
 
 // describeChange fills c.Fields and c.Diff for people: sensitive values
 // masked, long content summarised in the field and shown as a unified diff.
-func describeChange(c *Change, fields []FieldChange, replaceOn []string) {
+func describeChange(c *core.Change, fields []core.FieldChange, replaceOn []string) {
 	r := c.Resource
 	for _, f := range fields {
-		f.ForcesReplace = c.Action != Create && contains(replaceOn, f.Name)
+		f.ForcesReplace = c.Action != core.Create && contains(replaceOn, f.Name)
 		if r.IsSensitive(f.Name) {
 			f.Old, f.New = maskField(f.Name, f.Old), maskField(f.Name, f.New)
-		} else if f.Name == contentKey && f.New != Unknown {
-			c.Diff = unifiedDiff(r.ID(), f.Old, f.New, c.Action == Create)
-			f.Old, f.New = summarize(f.Old, c.Action == Create), summarize(f.New, false)
+		} else if f.Name == contentKey && f.New != core.Unknown {
+			c.Diff = unifiedDiff(r.ID(), f.Old, f.New, c.Action == core.Create)
+			f.Old, f.New = summarize(f.Old, c.Action == core.Create), summarize(f.New, false)
 		}
 		c.Fields = append(c.Fields, f)
 	}
 }
 
 // createFields lists every non-empty desired attribute of a new resource.
-func createFields(r Resource) []FieldChange {
-	var fields []FieldChange
-	for _, key := range SortedKeys(r.Attrs) {
+func createFields(r core.Resource) []core.FieldChange {
+	var fields []core.FieldChange
+	for _, key := range core.SortedKeys(r.Attrs) {
 		if v := r.Attrs[key]; v != "" {
-			fields = append(fields, FieldChange{Name: key, New: v})
+			fields = append(fields, core.FieldChange{Name: key, New: v})
 		}
 	}
 	return fields
@@ -72,13 +73,13 @@ func maskIfSet(s string) string {
 	if s == "" {
 		return ""
 	}
-	return Sensitive
+	return core.Sensitive
 }
 
 // maskField masks a sensitive field's value; a file's content keeps its
 // size, as Terraform shows a sensitive file's diff.
 func maskField(name, s string) string {
-	if name == contentKey && s != "" && s != Unknown {
+	if name == contentKey && s != "" && s != core.Unknown {
 		return fmt.Sprintf("(sensitive, %d bytes)", len(s))
 	}
 	return maskIfSet(s)
@@ -106,7 +107,7 @@ func markPrivate(actual map[string]string, st unix.Stat_t, keys ...string) map[s
 
 // takePrivate removes the privacy mark from actual and makes the marked
 // attributes of r sensitive.
-func takePrivate(r *Resource, actual map[string]string) {
+func takePrivate(r *core.Resource, actual map[string]string) {
 	keys, ok := actual[privateKey]
 	if !ok {
 		return

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -28,14 +29,14 @@ type directoryKind struct{}
 
 func (directoryKind) ReplaceOn() []string { return []string{"path"} }
 
-func (directoryKind) Defaults(r Resource) Resource {
+func (directoryKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "path", r.Name)
 	setDefault(r.Attrs, "mode", "0755")
 	r = fileKind{}.Defaults(r) // normalises mode and owner
 	return r
 }
 
-func (directoryKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (directoryKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	path := r.Attrs["path"]
 	st, err := safefs.Lstat(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -51,7 +52,7 @@ func (directoryKind) Read(r Resource, _ map[string]string) (map[string]string, b
 	return keepKeys(actual, r.Attrs), true, nil
 }
 
-func (directoryKind) Apply(r Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
+func (directoryKind) Apply(r core.Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
 	path := r.Attrs["path"]
 	if !filepath.IsAbs(path) {
 		return nil, fmt.Errorf("path %q is not absolute", path)
@@ -75,7 +76,7 @@ func (directoryKind) Apply(r Resource, actualExists bool, saved map[string]strin
 	return out, nil
 }
 
-func (directoryKind) Delete(r Resource, saved map[string]string) error {
+func (directoryKind) Delete(r core.Resource, saved map[string]string) error {
 	if saved["created"] != "true" {
 		return nil
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+
+	"github.com/drover/drover/core"
 )
 
 // execKind runs a shell command for the rare imperative step. drover
@@ -30,12 +32,12 @@ type execKind struct{}
 
 func (execKind) ReplaceOn() []string { return nil }
 
-func (execKind) Defaults(r Resource) Resource {
+func (execKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "dir", "/")
 	return r
 }
 
-func (execKind) Read(r Resource, saved map[string]string) (map[string]string, bool, error) {
+func (execKind) Read(r core.Resource, saved map[string]string) (map[string]string, bool, error) {
 	done, err := guardSatisfied(r, saved)
 	if err != nil || !done {
 		return nil, false, err
@@ -44,7 +46,7 @@ func (execKind) Read(r Resource, saved map[string]string) (map[string]string, bo
 }
 
 // guardSatisfied tells whether the command need not run.
-func guardSatisfied(r Resource, saved map[string]string) (bool, error) {
+func guardSatisfied(r core.Resource, saved map[string]string) (bool, error) {
 	creates, unless := r.Attrs["creates"], r.Attrs["unless"]
 	if creates != "" {
 		if _, err := os.Lstat(creates); err == nil {
@@ -68,7 +70,7 @@ func guardSatisfied(r Resource, saved map[string]string) (bool, error) {
 	return false, nil
 }
 
-func (execKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string, error) {
+func (execKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string]string, error) {
 	if err := runShell(r.Attrs["command"], r.Attrs["dir"]); err != nil {
 		return nil, err
 	}
@@ -80,7 +82,7 @@ func (execKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]strin
 	return map[string]string{"command": r.Attrs["command"]}, nil
 }
 
-func (execKind) Delete(r Resource, _ map[string]string) error {
+func (execKind) Delete(r core.Resource, _ map[string]string) error {
 	if r.Attrs["undo"] == "" {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/drover/drover/core"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 )
@@ -27,12 +28,12 @@ const probeLinkName = "drvprobe0"
 // GatherFacts collects the host's facts in-process: interfaces through
 // netlink, /etc/os-release, uname, the init system, the link kinds the
 // kernel can create and the programs drover may use.
-func GatherFacts() (Facts, error) { return GatherFactsWith(nil) }
+func GatherFacts() (core.Facts, error) { return GatherFactsWith(nil) }
 
 // GatherFactsWith is GatherFacts with the link kinds already probed
 // (nil: probe now), so that a helper probes once per process.
-func GatherFactsWith(linkKinds []string) (Facts, error) {
-	f := Facts{Arch: runtime.GOARCH, Init: "none"}
+func GatherFactsWith(linkKinds []string) (core.Facts, error) {
+	f := core.Facts{Arch: runtime.GOARCH, Init: "none"}
 	f.Hostname, _ = os.Hostname()
 	var uts syscall.Utsname
 	if err := syscall.Uname(&uts); err == nil {
@@ -87,15 +88,15 @@ func distribution(path string) string {
 	return vals["PRETTY_NAME"]
 }
 
-func interfaces() ([]Interface, error) {
+func interfaces() ([]core.Interface, error) {
 	links, err := netlink.LinkList()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Interface, 0, len(links))
+	out := make([]core.Interface, 0, len(links))
 	for _, l := range links {
 		a := l.Attrs()
-		ifc := Interface{Name: a.Name, MTU: a.MTU, Up: a.Flags&net.FlagUp != 0, Addrs: []string{}}
+		ifc := core.Interface{Name: a.Name, MTU: a.MTU, Up: a.Flags&net.FlagUp != 0, Addrs: []string{}}
 		addrs, err := netlink.AddrList(l, netlink.FAMILY_ALL)
 		if err != nil {
 			return nil, err

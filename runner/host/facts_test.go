@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/drover/drover/core"
 )
 
 func TestFactsInNetns(t *testing.T) {
@@ -58,7 +60,7 @@ func TestChecks(t *testing.T) {
 	mustRun(t, "ip", "link", "add", "h2c0", "type", "bridge")
 	kinds := testKinds(t.TempDir())
 	m := newTestManifest(t)
-	checks := []Check{
+	checks := []core.Check{
 		{Kind: "link", Attrs: map[string]string{"name": "h2c0"}},
 		{Kind: "ping", Attrs: map[string]string{"dst": "127.0.0.1", "count": "2", "size": "1400", "df": "true", "timeout_ms": "500"}},
 		{Kind: "ping", Attrs: map[string]string{"dst": "203.0.113.99", "count": "1", "timeout_ms": "200"}},

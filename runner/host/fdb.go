@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/drover/drover/core"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -25,7 +26,7 @@ const zeroMAC = "00:00:00:00:00:00"
 
 func (fdbKind) ReplaceOn() []string { return []string{"dev", "dst", "mac"} }
 
-func (fdbKind) Defaults(r Resource) Resource {
+func (fdbKind) Defaults(r core.Resource) core.Resource {
 	dev, dst, _ := strings.Cut(r.Name, "/")
 	setDefault(r.Attrs, "dev", dev)
 	setDefault(r.Attrs, "dst", dst)
@@ -33,7 +34,7 @@ func (fdbKind) Defaults(r Resource) Resource {
 	return r
 }
 
-func (fdbKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (fdbKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	want, err := fdbEntry(r.Attrs)
 	if isLinkNotFound(err) {
 		return nil, false, nil
@@ -48,7 +49,7 @@ func (fdbKind) Read(r Resource, _ map[string]string) (map[string]string, bool, e
 	return map[string]string{"dev": r.Attrs["dev"], "dst": r.Attrs["dst"], "mac": r.Attrs["mac"]}, true, nil
 }
 
-func (fdbKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string, error) {
+func (fdbKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string]string, error) {
 	want, err := fdbEntry(r.Attrs)
 	if err != nil {
 		return nil, err
@@ -59,7 +60,7 @@ func (fdbKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string
 	return nil, nil
 }
 
-func (fdbKind) Delete(r Resource, _ map[string]string) error {
+func (fdbKind) Delete(r core.Resource, _ map[string]string) error {
 	want, err := fdbEntry(r.Attrs)
 	if isLinkNotFound(err) {
 		return nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -37,7 +38,7 @@ type fileKind struct{}
 
 func (fileKind) ReplaceOn() []string { return []string{"path"} }
 
-func (fileKind) Defaults(r Resource) Resource {
+func (fileKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "path", r.Name)
 	setDefault(r.Attrs, "mode", "0644")
 	setDefault(r.Attrs, "owner", "root:root")
@@ -52,7 +53,7 @@ func (fileKind) Defaults(r Resource) Resource {
 	return r
 }
 
-func (fileKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (fileKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	path := r.Attrs["path"]
 	content, st, err := readRegular(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -84,7 +85,7 @@ func readRegular(path string) ([]byte, unix.Stat_t, error) {
 	return safefs.ReadFile(path)
 }
 
-func (fileKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
+func (fileKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
 	path := r.Attrs["path"]
 	if !filepath.IsAbs(path) {
 		return nil, fmt.Errorf("path %q is not absolute", path)
@@ -108,7 +109,7 @@ func (fileKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]s
 
 // keepPrevious returns what a file with restore = "true" saves: the file
 // it first replaced (kept from saved on later applies), else nil.
-func keepPrevious(r Resource, path string, saved map[string]string) map[string]string {
+func keepPrevious(r core.Resource, path string, saved map[string]string) map[string]string {
 	if r.Attrs["restore"] != "true" {
 		return nil
 	}
@@ -126,13 +127,13 @@ func keepPrevious(r Resource, path string, saved map[string]string) map[string]s
 		"previous_owner": ownerName(st.Uid, st.Gid)}
 }
 
-func (fileKind) Delete(r Resource, saved map[string]string) error {
+func (fileKind) Delete(r core.Resource, saved map[string]string) error {
 	path := r.Attrs["path"]
 	if path == "" {
 		path = r.Name
 	}
 	if previous, ok := saved["previous"]; ok {
-		back := Resource{Kind: r.Kind, Name: r.Name, Attrs: map[string]string{
+		back := core.Resource{Kind: r.Kind, Name: r.Name, Attrs: map[string]string{
 			"path": path, "content": previous, "mode": saved["previous_mode"], "owner": saved["previous_owner"]}}
 		back = fileKind{}.Defaults(back)
 		_, err := fileKind{}.Apply(back, true, nil)

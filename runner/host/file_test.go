@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
 )
 
@@ -15,19 +16,19 @@ func TestFileLifecycle(t *testing.T) {
 	kinds := testKinds(dir)
 	m := newTestManifest(t)
 	path := filepath.Join(dir, "etc", "h2t", "app.conf")
-	file := func(content, mode string, extra ...string) []Resource {
+	file := func(content, mode string, extra ...string) []core.Resource {
 		attrs := map[string]string{"content": content, "mode": mode}
 		for i := 0; i+1 < len(extra); i += 2 {
 			attrs[extra[i]] = extra[i+1]
 		}
-		return []Resource{res("file", path, attrs)}
+		return []core.Resource{res("file", path, attrs)}
 	}
-	converge(t, kinds, m, file("a\nb\n", "644"), Create)
+	converge(t, kinds, m, file("a\nb\n", "644"), core.Create)
 	fi, err := os.Stat(path)
 	if err != nil || fi.Mode().Perm() != 0o644 {
 		t.Fatalf("stat = %v, %v", fi, err)
 	}
-	changes := converge(t, kinds, m, file("a\nc\n", "0644"), Update)
+	changes := converge(t, kinds, m, file("a\nc\n", "0644"), core.Update)
 	c := changes[0]
 	if !strings.Contains(c.Diff, "-b\n") || !strings.Contains(c.Diff, "+c\n") {
 		t.Errorf("diff = %q", c.Diff)
@@ -36,12 +37,12 @@ func TestFileLifecycle(t *testing.T) {
 		t.Errorf("content field should be summarised: %+v", c.Fields)
 	}
 	// Once the file is 0640, its current content is no longer shown.
-	converge(t, kinds, m, file("a\nc\n", "0640"), Update)
-	changes = converge(t, kinds, m, file("a\nd\n", "0640"), Update)
+	converge(t, kinds, m, file("a\nc\n", "0640"), core.Update)
+	changes = converge(t, kinds, m, file("a\nd\n", "0640"), core.Update)
 	if c := changes[0]; c.Diff != "" || strings.Contains(c.Fields[0].Old, "c") || c.Fields[0].Old != "(sensitive, 4 bytes)" {
 		t.Errorf("content of a file others cannot read was printed: %+v", c)
 	}
-	converge(t, kinds, m, file("a\nc\n", "0600"), Update)
+	converge(t, kinds, m, file("a\nc\n", "0600"), core.Update)
 
 	// A failing check leaves the old file in place and says why.
 	bad := file("", "0600", "check", "test -s {}")
@@ -57,18 +58,18 @@ func TestFileLifecycle(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 	// A passing check with {} replaced.
-	converge(t, kinds, m, file("x\n", "0600", "check", "grep -q x {}"), Update)
+	converge(t, kinds, m, file("x\n", "0600", "check", "grep -q x {}"), core.Update)
 
 	// Sensitive content is never shown.
 	secret := file("key=1\n", "0600")
 	secret[0].Attrs["content"] = "key=2\n"
 	secret[0].Sensitive = []string{"content"}
-	changes = converge(t, kinds, m, secret, Update)
+	changes = converge(t, kinds, m, secret, core.Update)
 	if c := changes[0]; c.Diff != "" || c.Fields[0].New != "(sensitive, 6 bytes)" || strings.Contains(c.Fields[0].Old, "key") {
 		t.Errorf("sensitive change printed: %+v", c)
 	}
 
-	converge(t, kinds, m, nil, Delete)
+	converge(t, kinds, m, nil, core.Delete)
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("file left: %v", err)
 	}
@@ -81,14 +82,14 @@ func TestNftTable(t *testing.T) {
 	}
 	kinds := testKinds(t.TempDir())
 	m := newTestManifest(t)
-	table := func(port string) []Resource {
-		return []Resource{res("nft", "drover_h2t", map[string]string{"content": "table ip drover_h2t {\n  chain input {\n    type filter hook input priority 0; policy accept;\n    tcp dport " + port + " drop\n  }\n}\n"})}
+	table := func(port string) []core.Resource {
+		return []core.Resource{res("nft", "drover_h2t", map[string]string{"content": "table ip drover_h2t {\n  chain input {\n    type filter hook input priority 0; policy accept;\n    tcp dport " + port + " drop\n  }\n}\n"})}
 	}
-	converge(t, kinds, m, table("9999"), Create)
+	converge(t, kinds, m, table("9999"), core.Create)
 	if out := mustRun(t, "nft", "list", "table", "ip", "drover_h2t"); !strings.Contains(out, "tcp dport 9999 drop") {
 		t.Errorf("table: %s", out)
 	}
-	changes := converge(t, kinds, m, table("9998"), Update)
+	changes := converge(t, kinds, m, table("9998"), core.Update)
 	if !strings.Contains(changes[0].Diff, "+    tcp dport 9998 drop") {
 		t.Errorf("diff = %s", changes[0].Diff)
 	}
@@ -97,7 +98,7 @@ func TestNftTable(t *testing.T) {
 	}
 	// A change made outside drover shows as an update and is undone.
 	mustRun(t, "nft", "add", "rule", "ip", "drover_h2t", "input", "udp", "dport", "53", "drop")
-	converge(t, kinds, m, table("9998"), Update)
+	converge(t, kinds, m, table("9998"), core.Update)
 	if out := mustRun(t, "nft", "list", "table", "ip", "drover_h2t"); strings.Contains(out, "udp dport 53") {
 		t.Errorf("drift kept: %s", out)
 	}
@@ -110,7 +111,7 @@ func TestNftTable(t *testing.T) {
 	if out := mustRun(t, "nft", "list", "table", "ip", "drover_h2t"); !strings.Contains(out, "9998") {
 		t.Errorf("table lost after a refused update: %s", out)
 	}
-	converge(t, kinds, m, nil, Delete)
+	converge(t, kinds, m, nil, core.Delete)
 	if out := mustRun(t, "nft", "list", "tables"); strings.Contains(out, "drover_h2t") {
 		t.Errorf("table left: %s", out)
 	}
@@ -124,13 +125,13 @@ func TestPackageRead(t *testing.T) {
 	kinds := testKinds(t.TempDir())
 	m := newTestManifest(t)
 	// dpkg is always installed: a no-op, recorded, and never removed.
-	converge(t, kinds, m, []Resource{res("package", "dpkg", nil)}, NoOp)
+	converge(t, kinds, m, []core.Resource{res("package", "dpkg", nil)}, core.NoOp)
 	if e, ok := m.Find("package/dpkg"); !ok || e.Resource.Attrs["manager"] != "apt" {
 		t.Errorf("manifest = %+v", m.Entries)
 	}
-	converge(t, kinds, m, nil, Delete)
-	changes, _, err := Plan(kinds, []Resource{res("package", "h2t-no-such-package", nil)}, m, nil)
-	if err != nil || changes[0].Action != Create {
+	converge(t, kinds, m, nil, core.Delete)
+	changes, _, err := Plan(kinds, []core.Resource{res("package", "h2t-no-such-package", nil)}, m, nil)
+	if err != nil || changes[0].Action != core.Create {
 		t.Errorf("missing package: %v %v", changes, err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/core"
 )
 
 func TestDirectorySymlinkLifecycle(t *testing.T) {
@@ -14,24 +16,24 @@ func TestDirectorySymlinkLifecycle(t *testing.T) {
 	m := newTestManifest(t)
 	app := filepath.Join(dir, "opt", "app")
 	link := filepath.Join(dir, "current")
-	desired := func(mode, target string) []Resource {
-		return []Resource{
+	desired := func(mode, target string) []core.Resource {
+		return []core.Resource{
 			res("directory", app, map[string]string{"mode": mode}),
 			res("symlink", link, map[string]string{"target": target}),
 		}
 	}
-	converge(t, kinds, m, desired("0750", app), Create, Create)
+	converge(t, kinds, m, desired("0750", app), core.Create, core.Create)
 	if fi, err := os.Stat(app); err != nil || fi.Mode().Perm() != 0o750 {
 		t.Fatalf("stat = %v, %v", fi, err)
 	}
-	changes := converge(t, kinds, m, desired("0755", "/tmp"), Update, Update)
+	changes := converge(t, kinds, m, desired("0755", "/tmp"), core.Update, core.Update)
 	if f := changes[1].Fields; len(f) != 1 || f[0].Old != app || f[0].New != "/tmp" {
 		t.Errorf("symlink fields = %+v", f)
 	}
 	if got, _ := os.Readlink(link); got != "/tmp" {
 		t.Errorf("link -> %q", got)
 	}
-	converge(t, kinds, m, nil, Delete, Delete)
+	converge(t, kinds, m, nil, core.Delete, core.Delete)
 	for _, p := range []string{app, link} {
 		if _, err := os.Lstat(p); !os.IsNotExist(err) {
 			t.Errorf("%s left: %v", p, err)
@@ -53,24 +55,24 @@ func TestExecGuards(t *testing.T) {
 	guarded := res("exec", "stamp", map[string]string{
 		"command": "echo run >> " + count + " && touch " + stamp, "creates": stamp, "undo": "rm -f " + stamp,
 	})
-	converge(t, kinds, m, []Resource{guarded}, Create)
-	converge(t, kinds, m, []Resource{guarded}, NoOp)
+	converge(t, kinds, m, []core.Resource{guarded}, core.Create)
+	converge(t, kinds, m, []core.Resource{guarded}, core.NoOp)
 	unless := res("exec", "unless", map[string]string{"command": "echo run >> " + count, "unless": "grep -q run " + count})
-	converge(t, kinds, m, []Resource{guarded, unless}, NoOp, NoOp)
+	converge(t, kinds, m, []core.Resource{guarded, unless}, core.NoOp, core.NoOp)
 	once := res("exec", "once", map[string]string{"command": "echo once >> " + count})
-	converge(t, kinds, m, []Resource{guarded, unless, once}, NoOp, NoOp, Create)
+	converge(t, kinds, m, []core.Resource{guarded, unless, once}, core.NoOp, core.NoOp, core.Create)
 	once.Attrs["command"] = "echo twice >> " + count
-	converge(t, kinds, m, []Resource{guarded, unless, once}, NoOp, NoOp, Create)
+	converge(t, kinds, m, []core.Resource{guarded, unless, once}, core.NoOp, core.NoOp, core.Create)
 	if data, _ := os.ReadFile(count); string(data) != "run\nonce\ntwice\n" {
 		t.Errorf("runs = %q", data)
 	}
-	converge(t, kinds, m, nil, Delete, Delete, Delete)
+	converge(t, kinds, m, nil, core.Delete, core.Delete, core.Delete)
 	if _, err := os.Stat(stamp); !os.IsNotExist(err) {
 		t.Errorf("undo did not run: %v", err)
 	}
 	// A failing command names itself and carries its output.
 	bad := res("exec", "bad", map[string]string{"command": "echo oops >&2; exit 3"})
-	changes, _, _ := Plan(kinds, []Resource{bad}, m, nil)
+	changes, _, _ := Plan(kinds, []core.Resource{bad}, m, nil)
 	err := ApplyChange(kinds, changes[0], m)
 	if err == nil || !strings.Contains(err.Error(), "oops") || !strings.Contains(err.Error(), "exit status 3") {
 		t.Errorf("error = %v", err)
@@ -96,7 +98,7 @@ func TestDpkgStatus(t *testing.T) {
 	}
 }
 
-func mustRead(t *testing.T, k Kind, r Resource) map[string]string {
+func mustRead(t *testing.T, k Kind, r core.Resource) map[string]string {
 	t.Helper()
 	actual, _, err := k.Read(r, nil)
 	if err != nil {
@@ -139,21 +141,21 @@ func TestSysserviceInitScript(t *testing.T) {
 	kinds := testKinds(dir)
 	kinds["sysservice"] = sysserviceKind{initDir: dir}
 	m := newTestManifest(t)
-	svc := func(key string) []Resource {
-		return []Resource{res("sysservice", "demo", map[string]string{"restart_key": key, "reload": "reload"})}
+	svc := func(key string) []core.Resource {
+		return []core.Resource{res("sysservice", "demo", map[string]string{"restart_key": key, "reload": "reload"})}
 	}
-	converge(t, kinds, m, svc("k1"), Update) // known, stopped
-	converge(t, kinds, m, svc("k2"), Update)
+	converge(t, kinds, m, svc("k1"), core.Update) // known, stopped
+	converge(t, kinds, m, svc("k2"), core.Update)
 	os.Remove(state) // it died
-	converge(t, kinds, m, svc("k2"), Update)
-	converge(t, kinds, m, nil, Delete)
+	converge(t, kinds, m, svc("k2"), core.Update)
+	converge(t, kinds, m, nil, core.Delete)
 	data, _ := os.ReadFile(log)
 	actions := strings.Join(filterLines(string(data), "status"), " ")
 	if actions != "start reload start stop" {
 		t.Errorf("actions = %q", actions)
 	}
 	// A service the host does not have plans a create and fails clearly.
-	missing := []Resource{res("sysservice", "nosuch", nil)}
+	missing := []core.Resource{res("sysservice", "nosuch", nil)}
 	changes, _, _ := Plan(kinds, missing, m, nil)
 	if err := ApplyChange(kinds, changes[0], m); err == nil || !strings.Contains(err.Error(), "not installed") {
 		t.Errorf("missing service: %v", err)
@@ -177,12 +179,12 @@ func TestFileRestore(t *testing.T) {
 	m := newTestManifest(t)
 	path := filepath.Join(dir, "nginx.conf")
 	os.WriteFile(path, []byte("package default\n"), 0o600)
-	conf := func(content string) []Resource {
-		return []Resource{res("file", path, map[string]string{"content": content, "restore": "true"})}
+	conf := func(content string) []core.Resource {
+		return []core.Resource{res("file", path, map[string]string{"content": content, "restore": "true"})}
 	}
-	converge(t, kinds, m, conf("v1\n"), Update)
-	converge(t, kinds, m, conf("v2\n"), Update)
-	converge(t, kinds, m, nil, Delete)
+	converge(t, kinds, m, conf("v1\n"), core.Update)
+	converge(t, kinds, m, conf("v2\n"), core.Update)
+	converge(t, kinds, m, nil, core.Delete)
 	data, _ := os.ReadFile(path)
 	fi, _ := os.Stat(path)
 	if string(data) != "package default\n" || fi.Mode().Perm() != 0o600 {
@@ -190,12 +192,12 @@ func TestFileRestore(t *testing.T) {
 	}
 	// A file drover created is removed, however often it changed.
 	fresh := filepath.Join(dir, "fresh.conf")
-	mk := func(content string) []Resource {
-		return []Resource{res("file", fresh, map[string]string{"content": content, "restore": "true"})}
+	mk := func(content string) []core.Resource {
+		return []core.Resource{res("file", fresh, map[string]string{"content": content, "restore": "true"})}
 	}
-	converge(t, kinds, m, mk("v1\n"), Create)
-	converge(t, kinds, m, mk("v2\n"), Update)
-	converge(t, kinds, m, nil, Delete)
+	converge(t, kinds, m, mk("v1\n"), core.Create)
+	converge(t, kinds, m, mk("v2\n"), core.Update)
+	converge(t, kinds, m, nil, core.Delete)
 	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
 		t.Errorf("created file left: %v", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/drover/drover/core"
 )
 
 // The manifest is also a write-ahead journal. Before a change touches the
@@ -20,11 +22,11 @@ import (
 // saved data its Delete needs to undo the change (whether it creates the
 // thing, the previous content or value), given the data saved so far.
 type Snapshotter interface {
-	Snapshot(r Resource, saved map[string]string) map[string]string
+	Snapshot(r core.Resource, saved map[string]string) map[string]string
 }
 
 // snapshot merges what k records before a change into saved (a copy).
-func snapshot(k Kind, r Resource, saved map[string]string) map[string]string {
+func snapshot(k Kind, r core.Resource, saved map[string]string) map[string]string {
 	s, ok := k.(Snapshotter)
 	if !ok {
 		return saved
@@ -39,7 +41,7 @@ func snapshot(k Kind, r Resource, saved map[string]string) map[string]string {
 }
 
 // journal records r as pending with saved and writes the manifest.
-func (m *Manifest) journal(r Resource, saved map[string]string) error {
+func (m *Manifest) journal(r core.Resource, saved map[string]string) error {
 	m.Record(r, saved)
 	m.Entries[m.index(r.ID())].Pending = true
 	return m.Save()
@@ -47,7 +49,7 @@ func (m *Manifest) journal(r Resource, saved map[string]string) error {
 
 // saveBefore records, in an open generation, what r is before a delete or
 // replace and saves the manifest before anything is removed.
-func (m *Manifest) saveBefore(k Kind, action Action, r Resource, prev ManifestEntry, recorded bool) error {
+func (m *Manifest) saveBefore(k Kind, action core.Action, r core.Resource, prev ManifestEntry, recorded bool) error {
 	if m.Generation == nil {
 		return nil
 	}
@@ -60,22 +62,22 @@ func (m *Manifest) saveBefore(k Kind, action Action, r Resource, prev ManifestEn
 	return nil
 }
 
-func (fileKind) Snapshot(r Resource, saved map[string]string) map[string]string {
+func (fileKind) Snapshot(r core.Resource, saved map[string]string) map[string]string {
 	return keepPrevious(r, r.Attrs["path"], saved)
 }
 
-func (k renderedKind) Snapshot(r Resource, saved map[string]string) map[string]string {
+func (k renderedKind) Snapshot(r core.Resource, saved map[string]string) map[string]string {
 	return fileKind{}.Snapshot(k.asFile(r), saved)
 }
 
-func (directoryKind) Snapshot(r Resource, _ map[string]string) map[string]string {
+func (directoryKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
 	if _, err := os.Lstat(r.Attrs["path"]); os.IsNotExist(err) {
 		return map[string]string{"created": "true"}
 	}
 	return nil
 }
 
-func (k userKind) Snapshot(r Resource, _ map[string]string) map[string]string {
+func (k userKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
 	passwdFile, _ := k.files()
 	if _, found, err := findEntry(passwdFile, r.Attrs["name"]); err != nil || found {
 		return nil
@@ -89,21 +91,21 @@ func (k userKind) Snapshot(r Resource, _ map[string]string) map[string]string {
 	return out
 }
 
-func (k groupKind) Snapshot(r Resource, _ map[string]string) map[string]string {
+func (k groupKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
 	if _, found, err := findEntry(k.file(), r.Attrs["name"]); err != nil || found {
 		return nil
 	}
 	return map[string]string{"created": "true"}
 }
 
-func (k sysctlKind) Snapshot(r Resource, _ map[string]string) map[string]string {
+func (k sysctlKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
 	if current, exists, err := k.read(r.Attrs["key"]); err == nil && exists {
 		return map[string]string{"previous": current}
 	}
 	return nil
 }
 
-func (k packageKind) Snapshot(r Resource, _ map[string]string) map[string]string {
+func (k packageKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
 	if r.Attrs["state"] == "absent" {
 		return nil
 	}
@@ -113,7 +115,7 @@ func (k packageKind) Snapshot(r Resource, _ map[string]string) map[string]string
 	return nil
 }
 
-func (dbdataKind) Snapshot(r Resource, _ map[string]string) map[string]string {
+func (dbdataKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
 	if _, err := os.Stat(initMarker(r.Attrs["engine"], r.Attrs["path"])); os.IsNotExist(err) {
 		return map[string]string{"created": "true"}
 	}

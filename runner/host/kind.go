@@ -1,3 +1,8 @@
+// Package host is drover's instruction set: the kinds of resource the helper
+// reads, diffs, applies and deletes on a server (links, addresses, routes, FDB
+// entries, sysctls, files, nftables tables, packages, services), the facts it
+// gathers and the checks it runs. It is the only package that touches the
+// kernel; the controller speaks the vocabulary of package core.
 package host
 
 import (
@@ -5,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/drover/drover/core"
 )
 
 // Kind is the behaviour of one resource kind on a host. Implementations live
@@ -14,15 +21,15 @@ type Kind interface {
 	// read back (a key left out is not readable and never diffs), and
 	// whether the resource exists at all. saved is what Apply returned the
 	// last time (nil when drover never applied r).
-	Read(r Resource, saved map[string]string) (actual map[string]string, exists bool, err error)
+	Read(r core.Resource, saved map[string]string) (actual map[string]string, exists bool, err error)
 	// Apply creates r (actualExists false) or updates it in place, and
 	// returns data to keep in the manifest for Read and Delete (a
 	// sysctl's previous value, a file's hash). saved is the data kept
 	// from the previous Apply, nil the first time.
-	Apply(r Resource, actualExists bool, saved map[string]string) (map[string]string, error)
+	Apply(r core.Resource, actualExists bool, saved map[string]string) (map[string]string, error)
 	// Delete removes r, as recorded in the manifest, with its saved data.
 	// Deleting something already gone is not an error.
-	Delete(r Resource, saved map[string]string) error
+	Delete(r core.Resource, saved map[string]string) error
 	// ReplaceOn names the attributes that cannot change in place.
 	ReplaceOn() []string
 }
@@ -30,7 +37,7 @@ type Kind interface {
 // Defaulter is implemented by kinds whose attributes have defaults: the
 // plan diffs against the resource with its defaults filled in.
 type Defaulter interface {
-	Defaults(r Resource) Resource
+	Defaults(r core.Resource) core.Resource
 }
 
 // Env is where the helper keeps its files and how the host runs services.
@@ -98,7 +105,7 @@ func NewKinds(env Env) Kinds {
 }
 
 // Lookup returns the kind of r, or an error naming r.
-func (ks Kinds) Lookup(r Resource) (Kind, error) {
+func (ks Kinds) Lookup(r core.Resource) (Kind, error) {
 	k, ok := ks[r.Kind]
 	if !ok {
 		return nil, fmt.Errorf("%s: unknown resource kind %q (known: %v)", r.ID(), r.Kind, ks.names())
@@ -117,7 +124,7 @@ func (ks Kinds) names() []string {
 
 // WithDefaults returns r with its kind's defaults filled in (r itself when
 // the kind has none). Attrs is copied, never shared.
-func WithDefaults(k Kind, r Resource) Resource {
+func WithDefaults(k Kind, r core.Resource) core.Resource {
 	r.Attrs = copyAttrs(r.Attrs)
 	if d, ok := k.(Defaulter); ok {
 		return d.Defaults(r)

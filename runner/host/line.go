@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -43,7 +44,7 @@ type lineKind struct{}
 
 func (lineKind) ReplaceOn() []string { return []string{"path"} }
 
-func (lineKind) Defaults(r Resource) Resource {
+func (lineKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "state", "present")
 	setDefault(r.Attrs, "create", "true")
 	return r
@@ -55,7 +56,7 @@ type lineMatcher struct {
 	line string
 }
 
-func newLineMatcher(r Resource) (lineMatcher, error) {
+func newLineMatcher(r core.Resource) (lineMatcher, error) {
 	m := lineMatcher{line: r.Attrs["line"]}
 	if strings.ContainsAny(m.line, "\n\r") {
 		return m, fmt.Errorf("line %q holds a newline; a line resource manages one line", m.line)
@@ -131,7 +132,7 @@ func readTextFile(path string) (textFile, bool, error) {
 	return t, true, nil
 }
 
-func (lineKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (lineKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	m, err := newLineMatcher(r)
 	if err != nil {
 		return nil, false, err
@@ -162,7 +163,7 @@ func (lineKind) Read(r Resource, _ map[string]string) (map[string]string, bool, 
 	return markPrivate(map[string]string{"path": path, "line": t.lines[i]}, t.stat, "line"), true, nil
 }
 
-func (lineKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
+func (lineKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
 	path := r.Attrs["path"]
 	if !filepath.IsAbs(path) {
 		return nil, fmt.Errorf("path %q is not absolute", path)
@@ -243,7 +244,7 @@ func removeMatching(lines []string, m lineMatcher) []string {
 	return out
 }
 
-func (lineKind) Delete(r Resource, saved map[string]string) error {
+func (lineKind) Delete(r core.Resource, saved map[string]string) error {
 	if r.Attrs["state"] == "absent" {
 		return nil // removed lines are not restored
 	}

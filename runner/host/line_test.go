@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/core"
 )
 
 func TestLineLifecycle(t *testing.T) {
@@ -15,17 +17,17 @@ func TestLineLifecycle(t *testing.T) {
 	if err := os.WriteFile(path, []byte("# sshd\nPermitRootLogin yes\nPort 22\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	line := func(name string, attrs map[string]string) Resource {
+	line := func(name string, attrs map[string]string) core.Resource {
 		attrs["path"] = path
 		return res("line", path+"#"+name, attrs)
 	}
-	root := func(v string) Resource {
+	root := func(v string) core.Resource {
 		return line("root", map[string]string{"line": "PermitRootLogin " + v, "regexp": "^PermitRootLogin "})
 	}
 	added := line("banner", map[string]string{"line": "Banner /etc/issue", "insert_after": "^# sshd"})
 	gone := line("port", map[string]string{"regexp": "^Port ", "state": "absent"})
 
-	changes := converge(t, kinds, m, []Resource{root("no"), added, gone}, Update, Create, Update)
+	changes := converge(t, kinds, m, []core.Resource{root("no"), added, gone}, core.Update, core.Create, core.Update)
 	if f := changes[0].Fields; len(f) != 1 || f[0].Old != "PermitRootLogin yes" || f[0].New != "PermitRootLogin no" {
 		t.Errorf("fields = %+v", f)
 	}
@@ -36,11 +38,11 @@ func TestLineLifecycle(t *testing.T) {
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
 		t.Errorf("mode changed: %v", fi.Mode())
 	}
-	converge(t, kinds, m, []Resource{root("prohibit-password"), added, gone}, Update, NoOp, NoOp)
+	converge(t, kinds, m, []core.Resource{root("prohibit-password"), added, gone}, core.Update, core.NoOp, core.NoOp)
 
 	// Removing the declarations restores the replaced line, removes the
 	// added one and leaves removed lines removed.
-	converge(t, kinds, m, nil, Delete, Delete, Delete)
+	converge(t, kinds, m, nil, core.Delete, core.Delete, core.Delete)
 	want = "# sshd\nPermitRootLogin yes\n"
 	if data, _ := os.ReadFile(path); string(data) != want {
 		t.Errorf("after delete file = %q, want %q", data, want)
@@ -58,11 +60,11 @@ func TestLinePrivateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := res("line", path+"#root", map[string]string{"path": path, "line": "root:x:1", "regexp": "^root:"})
-	changes, _, err := Plan(kinds, []Resource{r}, m, nil)
+	changes, _, err := Plan(kinds, []core.Resource{r}, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := changes[0].Fields; len(f) != 1 || strings.Contains(f[0].Old, "SECRET") || f[0].Old != Sensitive {
+	if f := changes[0].Fields; len(f) != 1 || strings.Contains(f[0].Old, "SECRET") || f[0].Old != core.Sensitive {
 		t.Errorf("fields = %+v", f)
 	}
 }
@@ -73,16 +75,16 @@ func TestLineCreatesFile(t *testing.T) {
 	m := newTestManifest(t)
 	path := filepath.Join(dir, "sub", "hosts")
 	r := res("line", path+"#a", map[string]string{"path": path, "line": "100.64.0.1 a"})
-	converge(t, kinds, m, []Resource{r}, Create)
+	converge(t, kinds, m, []core.Resource{r}, core.Create)
 	if data, _ := os.ReadFile(path); string(data) != "100.64.0.1 a\n" {
 		t.Errorf("file = %q", data)
 	}
-	converge(t, kinds, m, nil, Delete)
+	converge(t, kinds, m, nil, core.Delete)
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("file drover created is still there: %v", err)
 	}
 	r.Attrs["create"] = "false"
-	changes, _, err := Plan(kinds, []Resource{r}, m, nil)
+	changes, _, err := Plan(kinds, []core.Resource{r}, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

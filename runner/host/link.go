@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 
+	"github.com/drover/drover/core"
 	"github.com/vishvananda/netlink"
 )
 
@@ -35,7 +36,7 @@ func (linkKind) ReplaceOn() []string {
 	return []string{"type", "vni", "port", "local", "dev", "group", "learning", "peer", "remote", "ttl", "key"}
 }
 
-func (linkKind) Defaults(r Resource) Resource {
+func (linkKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "name", r.Name)
 	setDefault(r.Attrs, "up", "true")
 	if r.Attrs["type"] == "vxlan" {
@@ -48,7 +49,7 @@ func (linkKind) Defaults(r Resource) Resource {
 	return r
 }
 
-func (linkKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (linkKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	l, err := netlink.LinkByName(r.Attrs["name"])
 	if isLinkNotFound(err) {
 		return nil, false, nil
@@ -115,7 +116,7 @@ func vethPeer(l *netlink.Veth) string {
 	return pv.Attrs().Name
 }
 
-func (linkKind) Apply(r Resource, exists bool, _ map[string]string) (map[string]string, error) {
+func (linkKind) Apply(r core.Resource, exists bool, _ map[string]string) (map[string]string, error) {
 	if !exists && !existsAs(r.Attrs["name"], r.Attrs["type"]) {
 		l, err := newLink(r.Attrs)
 		if err != nil {
@@ -268,7 +269,7 @@ func setMaster(l netlink.Link, master string) error {
 	return nil
 }
 
-func (linkKind) Delete(r Resource, _ map[string]string) error {
+func (linkKind) Delete(r core.Resource, _ map[string]string) error {
 	name := r.Attrs["name"]
 	if name == "" {
 		name = r.Name

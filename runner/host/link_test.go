@@ -3,18 +3,20 @@ package host
 import (
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/core"
 )
 
-func linkRes(name string, attrs map[string]string) Resource {
-	return Resource{Kind: "link", Name: name, Attrs: attrs, Owners: []string{"network.t"}}
+func linkRes(name string, attrs map[string]string) core.Resource {
+	return core.Resource{Kind: "link", Name: name, Attrs: attrs, Owners: []string{"network.t"}}
 }
 
 func TestLinkLifecycle(t *testing.T) {
 	enterNetns(t, "link")
 	kinds := testKinds(t.TempDir())
 	m := &Manifest{Path: t.TempDir() + "/manifest.json", Version: manifestVersion}
-	desired := func(mtu, up, vni string) []Resource {
-		return []Resource{
+	desired := func(mtu, up, vni string) []core.Resource {
+		return []core.Resource{
 			linkRes("h2ve0", map[string]string{"type": "veth", "peer": "h2ve1", "mtu": "1500"}),
 			linkRes("h2br0", map[string]string{"type": "bridge", "mtu": mtu, "up": up}),
 			linkRes("h2vx0", map[string]string{"type": "vxlan", "vni": vni, "dev": "h2ve0", "local": "198.51.100.1",
@@ -22,7 +24,7 @@ func TestLinkLifecycle(t *testing.T) {
 		}
 	}
 	mustRun(t, "ip", "addr", "add", "198.51.100.1/24", "dev", "lo")
-	converge(t, kinds, m, desired("1450", "true", "42"), Create, Create, Create)
+	converge(t, kinds, m, desired("1450", "true", "42"), core.Create, core.Create, core.Create)
 	out := mustRun(t, "ip", "-d", "link", "show", "h2vx0")
 	for _, want := range []string{"vxlan id 42", "local 198.51.100.1", "dev h2ve0", "dstport 4789", "nolearning", "master h2br0", "mtu 1450"} {
 		if !strings.Contains(out, want) {
@@ -33,11 +35,11 @@ func TestLinkLifecycle(t *testing.T) {
 		t.Errorf("empty bridge not up: %s", out)
 	}
 
-	changes := converge(t, kinds, m, desired("1400", "false", "42"), NoOp, Update, NoOp)
+	changes := converge(t, kinds, m, desired("1400", "false", "42"), core.NoOp, core.Update, core.NoOp)
 	if f := changes[1].Fields; len(f) != 2 || f[0].Name != "mtu" || f[0].Old != "1450" || f[0].New != "1400" || f[1].Name != "up" {
 		t.Errorf("update fields = %+v", f)
 	}
-	changes = converge(t, kinds, m, desired("1400", "false", "43"), NoOp, NoOp, Replace)
+	changes = converge(t, kinds, m, desired("1400", "false", "43"), core.NoOp, core.NoOp, core.Replace)
 	if f := changes[2].Fields; len(f) != 1 || f[0].Name != "vni" || !f[0].ForcesReplace {
 		t.Errorf("replace fields = %+v", f)
 	}
@@ -45,7 +47,7 @@ func TestLinkLifecycle(t *testing.T) {
 		t.Errorf("replaced vxlan: %s", out)
 	}
 
-	converge(t, kinds, m, nil, Delete, Delete, Delete)
+	converge(t, kinds, m, nil, core.Delete, core.Delete, core.Delete)
 	if out := mustRun(t, "ip", "-o", "link"); strings.Contains(out, "h2") {
 		t.Errorf("links left after delete:\n%s", out)
 	}
@@ -58,7 +60,7 @@ func TestLinkBadType(t *testing.T) {
 	enterNetns(t, "linkbad")
 	kinds := testKinds(t.TempDir())
 	m := &Manifest{Path: t.TempDir() + "/manifest.json", Version: manifestVersion}
-	changes, _, err := Plan(kinds, []Resource{linkRes("h2x0", map[string]string{"type": "wireguardish"})}, m, nil)
+	changes, _, err := Plan(kinds, []core.Resource{linkRes("h2x0", map[string]string{"type": "wireguardish"})}, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,16 +74,16 @@ func TestLinkVethPeer(t *testing.T) {
 	enterNetns(t, "veth")
 	kinds := testKinds(t.TempDir())
 	m := newTestManifest(t)
-	veth := func(peer string) []Resource {
-		return []Resource{res("link", "h2p0", map[string]string{"type": "veth", "peer": peer})}
+	veth := func(peer string) []core.Resource {
+		return []core.Resource{res("link", "h2p0", map[string]string{"type": "veth", "peer": peer})}
 	}
-	converge(t, kinds, m, veth("h2p1"), Create)
-	changes := converge(t, kinds, m, veth("h2p2"), Replace)
+	converge(t, kinds, m, veth("h2p1"), core.Create)
+	changes := converge(t, kinds, m, veth("h2p2"), core.Replace)
 	if f := changes[0].Fields; len(f) != 1 || f[0].Old != "h2p1" || !f[0].ForcesReplace {
 		t.Errorf("fields = %+v", f)
 	}
 	if out := mustRun(t, "ip", "-o", "link"); strings.Contains(out, "h2p1") || !strings.Contains(out, "h2p2@h2p0") {
 		t.Errorf("links after replace:\n%s", out)
 	}
-	converge(t, kinds, m, nil, Delete)
+	converge(t, kinds, m, nil, core.Delete)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
 	"github.com/vishvananda/netlink"
 )
@@ -74,7 +75,7 @@ func TestTunnelLinkLifecycle(t *testing.T) {
 			key = "42"
 		}
 		r := linkRes("i3bt0", tunnelAttrs(typ, key))
-		converge(t, k, m, []Resource{r}, Create)
+		converge(t, k, m, []core.Resource{r}, core.Create)
 		out := mustRun(t, "ip", "-d", "link", "show", "i3bt0")
 		// iproute2 prints an IPIP tunnel's inner protocol: "ipip any remote".
 		for _, want := range []string{typ + ` (any )?remote 198\.51\.100\.2 local 198\.51\.100\.1 ttl 64`, `mtu 1476`} {
@@ -84,8 +85,8 @@ func TestTunnelLinkLifecycle(t *testing.T) {
 		}
 		r2 := linkRes("i3bt0", tunnelAttrs(typ, key))
 		r2.Attrs["remote"] = "198.51.100.3"
-		converge(t, k, m, []Resource{r2}, Replace)
-		converge(t, k, m, nil, Delete)
+		converge(t, k, m, []core.Resource{r2}, core.Replace)
+		converge(t, k, m, nil, core.Delete)
 		if out, err := runOut("ip", "link", "show", "i3bt0"); err == nil {
 			t.Errorf("%s: left behind: %s", typ, out)
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 )
 
@@ -14,7 +15,7 @@ import (
 // its kind saved for later reads and for undoing it (a sysctl's previous
 // value, an nftables table's hash).
 type ManifestEntry struct {
-	Resource Resource          `json:"resource"`
+	Resource core.Resource     `json:"resource"`
 	Saved    map[string]string `json:"saved,omitempty"`
 	// Pending is set while a change of the resource is under way (see
 	// journal.go): it may exist on the host in part.
@@ -84,9 +85,9 @@ func (m *Manifest) Find(id string) (ManifestEntry, bool) {
 // in place (keeping its position, which is the order of creation). The
 // values of r's sensitive attributes are recorded only as salted digests
 // (sealSecret).
-func (m *Manifest) Record(r Resource, saved map[string]string) {
+func (m *Manifest) Record(r core.Resource, saved map[string]string) {
 	i := m.index(r.ID())
-	var prev Resource
+	var prev core.Resource
 	if i >= 0 {
 		prev = m.Entries[i].Resource
 	}
@@ -106,8 +107,8 @@ func (m *Manifest) Remove(id string) {
 }
 
 // Resources lists the recorded resources in order of creation.
-func (m *Manifest) Resources() []Resource {
-	out := make([]Resource, 0, len(m.Entries))
+func (m *Manifest) Resources() []core.Resource {
+	out := make([]core.Resource, 0, len(m.Entries))
 	for _, e := range m.Entries {
 		out = append(out, e.Resource)
 	}

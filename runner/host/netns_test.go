@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
 	"github.com/vishvananda/netns"
 )
@@ -59,7 +60,7 @@ func testKinds(dir string) Kinds {
 
 // converge plans desired against m, checks the plan's actions, applies it
 // and checks that a second plan is all no-ops.
-func converge(t *testing.T, kinds Kinds, m *Manifest, desired []Resource, want ...Action) []Change {
+func converge(t *testing.T, kinds Kinds, m *Manifest, desired []core.Resource, want ...core.Action) []core.Change {
 	t.Helper()
 	changes, _, err := Plan(kinds, desired, m, nil)
 	if err != nil {
@@ -80,22 +81,22 @@ func converge(t *testing.T, kinds Kinds, m *Manifest, desired []Resource, want .
 		t.Fatalf("second plan: %v", err)
 	}
 	for _, c := range again {
-		if c.Action != NoOp {
+		if c.Action != core.NoOp {
 			t.Fatalf("second plan is not idempotent:\n%s", describe(again))
 		}
 	}
 	return changes
 }
 
-func actionsOf(changes []Change) []Action {
-	var out []Action
+func actionsOf(changes []core.Change) []core.Action {
+	var out []core.Action
 	for _, c := range changes {
 		out = append(out, c.Action)
 	}
 	return out
 }
 
-func describe(changes []Change) string {
+func describe(changes []core.Change) string {
 	var b strings.Builder
 	for _, c := range changes {
 		fmt.Fprintf(&b, "%s %s %v\n%s", c.Action.Symbol(), c.Resource.ID(), c.Fields, c.Diff)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -48,13 +49,13 @@ func (netnsKind) ReplaceOn() []string {
 	return []string{"bridge", "veth", "address", "gateway", "dhcp"}
 }
 
-func (netnsKind) Defaults(r Resource) Resource {
+func (netnsKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "veth", "at-"+r.Name)
 	setDefault(r.Attrs, "dhcp", "false")
 	return r
 }
 
-func (k netnsKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (k netnsKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	ns, err := netns.GetFromName(r.Name)
 	if err != nil {
 		return nil, false, nil
@@ -118,7 +119,7 @@ func nsState(ns netns.NsHandle) ([]string, string, error) {
 	return addrs, gw, nil
 }
 
-func (k netnsKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string, error) {
+func (k netnsKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string]string, error) {
 	name := r.Name
 	br, err := netlink.LinkByName(r.Attrs["bridge"])
 	if err != nil {
@@ -322,7 +323,7 @@ func (k netnsKind) udhcpcPID(name string) int {
 	return pid
 }
 
-func (k netnsKind) Delete(r Resource, _ map[string]string) error {
+func (k netnsKind) Delete(r core.Resource, _ map[string]string) error {
 	name := r.Name
 	if pid := k.udhcpcPID(name); pid > 0 {
 		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
@@ -354,7 +355,7 @@ func (k netnsKind) Delete(r Resource, _ map[string]string) error {
 }
 
 // Outputs are the namespace's live address, for `drover show attachments`.
-func (netnsKind) Outputs(r Resource, _ map[string]string) map[string]string {
+func (netnsKind) Outputs(r core.Resource, _ map[string]string) map[string]string {
 	out := map[string]string{"bridge": r.Attrs["bridge"]}
 	ns, err := netns.GetFromName(r.Name)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/core"
 )
 
 // TestNetnsStatic: a namespace on a bridge with a static address and a
@@ -19,10 +21,10 @@ func TestNetnsStatic(t *testing.T) {
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
 	kinds := testKinds(t.TempDir())
 	m := newTestManifest(t)
-	r := Resource{Kind: "netns", Name: name, Owners: []string{"attachment.x"}, Attrs: map[string]string{
+	r := core.Resource{Kind: "netns", Name: name, Owners: []string{"attachment.x"}, Attrs: map[string]string{
 		"bridge": "i3bbr0", "address": "100.64.99.50/24", "gateway": "100.64.99.1",
 	}}
-	converge(t, kinds, m, []Resource{r}, Create)
+	converge(t, kinds, m, []core.Resource{r}, core.Create)
 	out := mustRun(t, "ip", "netns", "exec", name, "ip", "-4", "-o", "addr", "show", "eth0")
 	if !strings.Contains(out, "100.64.99.50/24") {
 		t.Errorf("eth0: %s", out)
@@ -45,10 +47,10 @@ func TestNetnsStatic(t *testing.T) {
 	// Another address replaces the namespace.
 	r2 := r
 	r2.Attrs = map[string]string{"bridge": "i3bbr0", "address": "100.64.99.51/24", "gateway": "100.64.99.1"}
-	converge(t, kinds, m, []Resource{r2}, Replace)
+	converge(t, kinds, m, []core.Resource{r2}, core.Replace)
 	mustRun(t, "ping", "-c", "1", "-W", "2", "100.64.99.51")
 
-	converge(t, kinds, m, nil, Delete)
+	converge(t, kinds, m, nil, core.Delete)
 	if out, err := exec.Command("ip", "link", "show", veth).CombinedOutput(); err == nil {
 		t.Errorf("veth left: %s", out)
 	}

@@ -5,14 +5,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs/safefstest"
 )
 
-func res(kind, name string, attrs map[string]string) Resource {
+func res(kind, name string, attrs map[string]string) core.Resource {
 	if attrs == nil {
 		attrs = map[string]string{}
 	}
-	return Resource{Kind: kind, Name: name, Attrs: attrs, Owners: []string{"test." + kind}}
+	return core.Resource{Kind: kind, Name: name, Attrs: attrs, Owners: []string{"test." + kind}}
 }
 
 func newTestManifest(t *testing.T) *Manifest {
@@ -25,7 +26,7 @@ func TestAddrRouteFDB(t *testing.T) {
 	enterNetns(t, "net")
 	kinds := testKinds(t.TempDir())
 	m := newTestManifest(t)
-	base := []Resource{
+	base := []core.Resource{
 		res("link", "h2u0", map[string]string{"type": "veth", "peer": "h2u1"}),
 		res("link", "h2u1", map[string]string{"type": "veth", "peer": "h2u0"}),
 		res("link", "h2vx1", map[string]string{"type": "vxlan", "vni": "7", "dev": "h2u0", "local": "198.51.100.1", "learning": "false"}),
@@ -56,11 +57,11 @@ func TestAddrRouteFDB(t *testing.T) {
 
 	// Update: the route moves to another gateway, one fdb entry goes.
 	mustRun(t, "ip", "addr", "add", "198.51.100.9/24", "dev", "h2u1")
-	desired2 := append(append([]Resource{}, base...),
+	desired2 := append(append([]core.Resource{}, base...),
 		res("route", "100.65.2.0/24", map[string]string{"via": "198.51.100.9"}),
 		res("fdb", "h2vx1/198.51.100.2", nil),
 	)
-	changes := converge(t, kinds, m, desired2, Delete, Delete, NoOp, NoOp, NoOp, NoOp, Update, NoOp)
+	changes := converge(t, kinds, m, desired2, core.Delete, core.Delete, core.NoOp, core.NoOp, core.NoOp, core.NoOp, core.Update, core.NoOp)
 	if changes[0].Resource.ID() != "fdb/h2vx1/198.51.100.3" || changes[1].Resource.ID() != "route/100.65.3.0/24" {
 		t.Errorf("deletes not in reverse order: %v", actionsOf(changes))
 	}
@@ -89,10 +90,10 @@ func TestSysctl(t *testing.T) {
 	if v := readTrim(t, path); v != "0" {
 		t.Fatalf("fresh netns ip_forward = %s", v)
 	}
-	fwd := func(v string) []Resource {
-		return []Resource{res("sysctl", "net.ipv4.ip_forward", map[string]string{"value": v})}
+	fwd := func(v string) []core.Resource {
+		return []core.Resource{res("sysctl", "net.ipv4.ip_forward", map[string]string{"value": v})}
 	}
-	changes := converge(t, kinds, m, fwd("1"), Update)
+	changes := converge(t, kinds, m, fwd("1"), core.Update)
 	if f := changes[0].Fields; len(f) != 1 || f[0].Old != "0" || f[0].New != "1" {
 		t.Errorf("fields = %+v", f)
 	}
@@ -103,12 +104,12 @@ func TestSysctl(t *testing.T) {
 		t.Errorf("saved = %v", e.Saved)
 	}
 	// A multi-field value compares with single spaces.
-	converge(t, kinds, m, append(fwd("1"), res("sysctl", "net.ipv4.ip_local_port_range", map[string]string{"value": "40000   50000"})), NoOp, Update)
-	converge(t, kinds, m, nil, Delete, Delete)
+	converge(t, kinds, m, append(fwd("1"), res("sysctl", "net.ipv4.ip_local_port_range", map[string]string{"value": "40000   50000"})), core.NoOp, core.Update)
+	converge(t, kinds, m, nil, core.Delete, core.Delete)
 	if v := readTrim(t, path); v != "0" {
 		t.Errorf("ip_forward = %s after delete, want the previous 0", v)
 	}
-	changes, _, _ = Plan(kinds, []Resource{res("sysctl", "net.nonexistent.key", map[string]string{"value": "1"})}, m, nil)
+	changes, _, _ = Plan(kinds, []core.Resource{res("sysctl", "net.nonexistent.key", map[string]string{"value": "1"})}, m, nil)
 	if err := ApplyChange(kinds, changes[0], m); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("unknown sysctl: %v", err)
 	}

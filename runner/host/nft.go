@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/drover/drover/core"
 )
 
 // nftKind manages one whole nftables table, replaced atomically.
@@ -28,13 +30,13 @@ type nftKind struct{}
 
 func (nftKind) ReplaceOn() []string { return []string{"family", "table"} }
 
-func (nftKind) Defaults(r Resource) Resource {
+func (nftKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "family", "ip")
 	setDefault(r.Attrs, "table", r.Name)
 	return r
 }
 
-func (nftKind) Read(r Resource, saved map[string]string) (map[string]string, bool, error) {
+func (nftKind) Read(r core.Resource, saved map[string]string) (map[string]string, bool, error) {
 	listing, exists, err := listTable(r.Attrs["family"], r.Attrs["table"])
 	if err != nil || !exists {
 		return nil, false, err
@@ -46,7 +48,7 @@ func (nftKind) Read(r Resource, saved map[string]string) (map[string]string, boo
 	return actual, true, nil
 }
 
-func (nftKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string, error) {
+func (nftKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string]string, error) {
 	family, table, content := r.Attrs["family"], r.Attrs["table"], r.Attrs["content"]
 	if !strings.Contains(strings.Join(strings.Fields(content), " "), "table "+family+" "+table) {
 		return nil, fmt.Errorf("content does not define table %s %s", family, table)
@@ -65,7 +67,7 @@ func (nftKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string
 	return map[string]string{"content": content, "listing_sha256": sha256Hex(listing)}, nil
 }
 
-func (nftKind) Delete(r Resource, _ map[string]string) error {
+func (nftKind) Delete(r core.Resource, _ map[string]string) error {
 	family, table := r.Attrs["family"], r.Attrs["table"]
 	if family == "" {
 		family = "ip"

@@ -1,15 +1,12 @@
 package host
 
-import (
-	"fmt"
-	"strings"
-)
+import "github.com/drover/drover/core"
 
 // Outputter is implemented by kinds whose resources expose values to
 // resources on other hosts (a WireGuard interface's public key). Outputs
 // are read from what Apply saved and from the host, never from secrets.
 type Outputter interface {
-	Outputs(r Resource, saved map[string]string) map[string]string
+	Outputs(r core.Resource, saved map[string]string) map[string]string
 }
 
 // ManifestOutputs returns the outputs of every resource in m whose kind is
@@ -29,33 +26,4 @@ func ManifestOutputs(kinds Kinds, m *Manifest) map[string]map[string]string {
 		}
 	}
 	return out
-}
-
-// Ref is a reference to another host's resource output, as written in
-// Resource.Refs: "HOST:KIND/NAME#OUTPUT".
-type Ref struct {
-	Host, ID, Output string
-}
-
-// RefTo writes the reference to output of the resource id on host.
-func RefTo(host, id, output string) string { return host + ":" + id + "#" + output }
-
-// ParseRef reads a reference written by RefTo.
-func ParseRef(s string) (Ref, error) {
-	hostName, rest, ok1 := strings.Cut(s, ":")
-	id, output, ok2 := strings.Cut(rest, "#")
-	if !ok1 || !ok2 || hostName == "" || id == "" || output == "" {
-		return Ref{}, fmt.Errorf("reference %q is not HOST:KIND/NAME#OUTPUT", s)
-	}
-	return Ref{Host: hostName, ID: id, Output: output}, nil
-}
-
-// Output looks the value a reference names up in the producing host's
-// facts; false when that host has not made it (yet).
-func (r Ref) Lookup(f *Facts) (string, bool) {
-	if f == nil {
-		return "", false
-	}
-	v, ok := f.Outputs[r.ID][r.Output]
-	return v, ok && v != ""
 }

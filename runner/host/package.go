@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/drover/drover/core"
 )
 
 // packageKind makes sure an OS package is installed, or removed. Packages
@@ -31,7 +33,7 @@ type packageKind struct {
 
 func (packageKind) ReplaceOn() []string { return nil }
 
-func (packageKind) Defaults(r Resource) Resource {
+func (packageKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "name", r.Name)
 	setDefault(r.Attrs, "state", "present")
 	if r.Attrs["manager"] == "" || r.Attrs["manager"] == "auto" {
@@ -92,7 +94,7 @@ func dpkgInstalled(statusFile, name string) (bool, error) {
 	return false, sc.Err()
 }
 
-func (k packageKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (k packageKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	name := r.Attrs["name"]
 	installed, err := k.installed(name, r.Attrs["manager"])
 	if err != nil {
@@ -112,7 +114,7 @@ func (k packageKind) Read(r Resource, _ map[string]string) (map[string]string, b
 	return actual, true, nil
 }
 
-func (k packageKind) Apply(r Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
+func (k packageKind) Apply(r core.Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
 	name, manager := r.Attrs["name"], r.Attrs["manager"]
 	if r.Attrs["state"] == "absent" {
 		return nil, removePackage(name, manager)
@@ -169,7 +171,7 @@ func removePackage(name, manager string) error {
 	return fmt.Errorf("package %s: unknown manager %q", name, manager)
 }
 
-func (k packageKind) Delete(r Resource, saved map[string]string) error {
+func (k packageKind) Delete(r core.Resource, saved map[string]string) error {
 	if r.Attrs["remove_on_delete"] != "true" || saved["installed"] != "true" || r.Attrs["state"] == "absent" {
 		return nil
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+
+	"github.com/drover/drover/core"
 )
 
 // Plan reads the actual state of every desired resource and of every
@@ -14,7 +16,7 @@ import (
 // order, no-ops included. When owners is not empty, only manifest entries
 // owned by nothing but those owners are deleted. The fingerprint
 // summarises the state read (see Fingerprint).
-func Plan(kinds Kinds, desired []Resource, m *Manifest, owners []string) ([]Change, string, error) {
+func Plan(kinds Kinds, desired []core.Resource, m *Manifest, owners []string) ([]core.Change, string, error) {
 	wanted := map[string]bool{}
 	for _, r := range desired {
 		if wanted[r.ID()] {
@@ -23,7 +25,7 @@ func Plan(kinds Kinds, desired []Resource, m *Manifest, owners []string) ([]Chan
 		wanted[r.ID()] = true
 	}
 	hash := sha256.New()
-	var changes []Change
+	var changes []core.Change
 	for i := len(m.Entries) - 1; i >= 0; i-- {
 		e := m.Entries[i]
 		if wanted[e.Resource.ID()] || !deletable(e.Resource, owners) {
@@ -32,7 +34,7 @@ func Plan(kinds Kinds, desired []Resource, m *Manifest, owners []string) ([]Chan
 		if err := observe(hash, kinds, e.Resource, e.Saved); err != nil {
 			return nil, "", err
 		}
-		changes = append(changes, Change{Action: Delete, Resource: e.Resource})
+		changes = append(changes, core.Change{Action: core.Delete, Resource: e.Resource})
 	}
 	for _, r := range desired {
 		c, err := planOne(hash, kinds, r, m)
@@ -47,11 +49,11 @@ func Plan(kinds Kinds, desired []Resource, m *Manifest, owners []string) ([]Chan
 // Fingerprint reads the actual state of the resources of changes, in
 // order, and hashes it as Plan does: equal to the plan's fingerprint when
 // given all of the plan's changes (no-ops included) and nothing changed.
-func Fingerprint(kinds Kinds, changes []Change, m *Manifest) (string, error) {
+func Fingerprint(kinds Kinds, changes []core.Change, m *Manifest) (string, error) {
 	hash := sha256.New()
 	for _, c := range changes {
 		r := c.Resource
-		if c.Action != Delete {
+		if c.Action != core.Delete {
 			k, err := kinds.Lookup(r)
 			if err != nil {
 				return "", err
@@ -66,7 +68,7 @@ func Fingerprint(kinds Kinds, changes []Change, m *Manifest) (string, error) {
 	return hex.EncodeToString(hash.Sum(nil)), nil
 }
 
-func deletable(r Resource, owners []string) bool {
+func deletable(r core.Resource, owners []string) bool {
 	if len(owners) == 0 {
 		return true
 	}
@@ -81,22 +83,22 @@ func deletable(r Resource, owners []string) bool {
 	return true
 }
 
-func planOne(hash io.Writer, kinds Kinds, r Resource, m *Manifest) (Change, error) {
+func planOne(hash io.Writer, kinds Kinds, r core.Resource, m *Manifest) (core.Change, error) {
 	k, err := kinds.Lookup(r)
 	if err != nil {
-		return Change{}, err
+		return core.Change{}, err
 	}
 	r = WithDefaults(k, r)
 	e, _ := m.Find(r.ID())
 	actual, exists, err := k.Read(r, e.Saved)
 	if err != nil {
-		return Change{}, fmt.Errorf("%s: read: %w", r.ID(), err)
+		return core.Change{}, fmt.Errorf("%s: read: %w", r.ID(), err)
 	}
 	takePrivate(&r, actual)
 	writeObserved(hash, r.ID(), actual, exists)
-	c := Change{Action: NoOp, Resource: r}
+	c := core.Change{Action: core.NoOp, Resource: r}
 	if !exists {
-		c.Action = Create
+		c.Action = core.Create
 		describeChange(&c, createFields(r), nil)
 		return c, nil
 	}
@@ -104,17 +106,17 @@ func planOne(hash io.Writer, kinds Kinds, r Resource, m *Manifest) (Change, erro
 	if len(fields) == 0 {
 		return c, nil
 	}
-	c.Action = Update
+	c.Action = core.Update
 	for _, f := range fields {
 		if contains(k.ReplaceOn(), f.Name) {
-			c.Action = Replace
+			c.Action = core.Replace
 		}
 	}
 	describeChange(&c, fields, k.ReplaceOn())
 	return c, nil
 }
 
-func observe(hash io.Writer, kinds Kinds, r Resource, saved map[string]string) error {
+func observe(hash io.Writer, kinds Kinds, r core.Resource, saved map[string]string) error {
 	k, err := kinds.Lookup(r)
 	if err != nil {
 		return err
@@ -130,7 +132,7 @@ func observe(hash io.Writer, kinds Kinds, r Resource, saved map[string]string) e
 
 func writeObserved(hash io.Writer, id string, actual map[string]string, exists bool) {
 	fmt.Fprintf(hash, "%q %t\n", id, exists)
-	for _, key := range SortedKeys(actual) {
+	for _, key := range core.SortedKeys(actual) {
 		fmt.Fprintf(hash, "\t%q=%q\n", key, actual[key])
 	}
 }
@@ -139,7 +141,7 @@ func writeObserved(hash io.Writer, id string, actual map[string]string, exists b
 // m (not saved: the caller saves after each change). No-ops only refresh
 // the manifest entry, so that a resource drover adopted is deleted when it
 // is no longer declared.
-func ApplyChange(kinds Kinds, c Change, m *Manifest) error {
+func ApplyChange(kinds Kinds, c core.Change, m *Manifest) error {
 	return ApplyChangeJournaled(kinds, c, m, nil)
 }
 
@@ -148,7 +150,7 @@ func ApplyChange(kinds Kinds, c Change, m *Manifest) error {
 // when set, is called with "during" right after that record is saved and
 // with "made" once the change is made, before it is recorded as done (the
 // helper's fault injection for tests).
-func ApplyChangeJournaled(kinds Kinds, c Change, m *Manifest, hook func(stage string)) error {
+func ApplyChangeJournaled(kinds Kinds, c core.Change, m *Manifest, hook func(stage string)) error {
 	if hook == nil {
 		hook = func(string) {}
 	}
@@ -159,10 +161,10 @@ func ApplyChangeJournaled(kinds Kinds, c Change, m *Manifest, hook func(stage st
 	}
 	prev, recorded := m.Find(r.ID())
 	switch c.Action {
-	case NoOp:
+	case core.NoOp:
 		m.Record(r, prev.Saved)
 		return nil
-	case Delete:
+	case core.Delete:
 		if err := m.saveBefore(k, c.Action, r, prev, recorded); err != nil {
 			return err
 		}
@@ -171,7 +173,7 @@ func ApplyChangeJournaled(kinds Kinds, c Change, m *Manifest, hook func(stage st
 		}
 		m.Remove(r.ID())
 		return nil
-	case Replace:
+	case core.Replace:
 		old := r
 		if recorded {
 			old = prev.Resource
@@ -184,14 +186,14 @@ func ApplyChangeJournaled(kinds Kinds, c Change, m *Manifest, hook func(stage st
 		}
 		m.Remove(r.ID())
 		prev.Saved = nil
-	case Create, Update:
+	case core.Create, core.Update:
 	default:
 		return fmt.Errorf("%s: unknown action %q", r.ID(), c.Action)
 	}
 	if err := checkKnown(r); err != nil {
 		return err
 	}
-	if c.Action != Replace {
+	if c.Action != core.Replace {
 		if err := m.recordBefore(k, c.Action, r, prev, recorded); err != nil {
 			return err
 		}
@@ -201,7 +203,7 @@ func ApplyChangeJournaled(kinds Kinds, c Change, m *Manifest, hook func(stage st
 		return fmt.Errorf("%s: recording the change before making it: %w", r.ID(), err)
 	}
 	hook("during")
-	saved, err := k.Apply(r, c.Action == Update, pre)
+	saved, err := k.Apply(r, c.Action == core.Update, pre)
 	if err != nil {
 		keepTrack(m, c.Action, r.ID(), prev, recorded)
 		return fmt.Errorf("%s: %s: %w", r.ID(), c.Action, err)
@@ -216,8 +218,8 @@ func ApplyChangeJournaled(kinds Kinds, c Change, m *Manifest, hook func(stage st
 // the resource, which the next apply converges and a destroy removes); a
 // failed update of something that existed before goes back to its former
 // entry (or to none, when drover had not recorded it).
-func keepTrack(m *Manifest, action Action, id string, prev ManifestEntry, recorded bool) {
-	if action != Update {
+func keepTrack(m *Manifest, action core.Action, id string, prev ManifestEntry, recorded bool) {
+	if action != core.Update {
 		return
 	}
 	if !recorded {
@@ -227,9 +229,9 @@ func keepTrack(m *Manifest, action Action, id string, prev ManifestEntry, record
 	m.Entries[m.index(id)] = prev
 }
 
-func checkKnown(r Resource) error {
-	for _, key := range SortedKeys(r.Attrs) {
-		if r.Attrs[key] == Unknown {
+func checkKnown(r core.Resource) error {
+	for _, key := range core.SortedKeys(r.Attrs) {
+		if r.Attrs[key] == core.Unknown {
 			return fmt.Errorf("%s: attribute %s is still unknown at apply", r.ID(), key)
 		}
 	}

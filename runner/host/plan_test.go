@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs/safefstest"
 )
 
@@ -25,7 +26,7 @@ func newMemKinds() (Kinds, memKind) {
 
 func (k memKind) ReplaceOn() []string { return []string{"fixed"} }
 
-func (k memKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (k memKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	s, ok := k.state[r.Name]
 	actual := map[string]string{}
 	for key := range r.Attrs {
@@ -34,7 +35,7 @@ func (k memKind) Read(r Resource, _ map[string]string) (map[string]string, bool,
 	return actual, ok, nil
 }
 
-func (k memKind) Apply(r Resource, exists bool, saved map[string]string) (map[string]string, error) {
+func (k memKind) Apply(r core.Resource, exists bool, saved map[string]string) (map[string]string, error) {
 	if r.Name == k.fail {
 		return nil, errors.New("boom: stderr of the failing command")
 	}
@@ -43,21 +44,21 @@ func (k memKind) Apply(r Resource, exists bool, saved map[string]string) (map[st
 	return map[string]string{"n": fmt.Sprint(len(*k.log))}, nil
 }
 
-func (k memKind) Delete(r Resource, saved map[string]string) error {
+func (k memKind) Delete(r core.Resource, saved map[string]string) error {
 	*k.log = append(*k.log, "delete "+r.Name)
 	delete(k.state, r.Name)
 	return nil
 }
 
-func mem(name string, owners []string, kv ...string) Resource {
+func mem(name string, owners []string, kv ...string) core.Resource {
 	attrs := map[string]string{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		attrs[kv[i]] = kv[i+1]
 	}
-	return Resource{Kind: "mem", Name: name, Attrs: attrs, Owners: owners}
+	return core.Resource{Kind: "mem", Name: name, Attrs: attrs, Owners: owners}
 }
 
-func applyAll(t *testing.T, kinds Kinds, m *Manifest, changes []Change) {
+func applyAll(t *testing.T, kinds Kinds, m *Manifest, changes []core.Change) {
 	t.Helper()
 	for _, c := range changes {
 		if err := ApplyChange(kinds, c, m); err != nil {
@@ -73,7 +74,7 @@ func TestPlanOrderDeletesAndOwners(t *testing.T) {
 	kinds, k := newMemKinds()
 	m := newTestManifest(t)
 	a, b := []string{"network.a"}, []string{"network.b"}
-	first := []Resource{mem("1", a, "v", "1"), mem("2", b, "v", "1"), mem("3", a, "v", "1"), mem("4", append(a, b...), "v", "1")}
+	first := []core.Resource{mem("1", a, "v", "1"), mem("2", b, "v", "1"), mem("3", a, "v", "1"), mem("4", append(a, b...), "v", "1")}
 	changes, _, err := Plan(kinds, first, m, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +83,7 @@ func TestPlanOrderDeletesAndOwners(t *testing.T) {
 
 	// Only "2" stays declared: deletes in reverse order of creation, then
 	// the desired resource as a no-op.
-	changes, _, _ = Plan(kinds, []Resource{mem("2", b, "v", "1")}, m, nil)
+	changes, _, _ = Plan(kinds, []core.Resource{mem("2", b, "v", "1")}, m, nil)
 	if got := fmt.Sprint(actions(changes)); got != "[delete mem/4 delete mem/3 delete mem/1 no-op mem/2]" {
 		t.Errorf("plan = %s", got)
 	}
@@ -97,7 +98,7 @@ func TestPlanOrderDeletesAndOwners(t *testing.T) {
 	}
 
 	// Update and replace.
-	changes, _, _ = Plan(kinds, []Resource{mem("1", a, "v", "2"), mem("2", b, "v", "1", "fixed", "x")}, m, nil)
+	changes, _, _ = Plan(kinds, []core.Resource{mem("1", a, "v", "2"), mem("2", b, "v", "1", "fixed", "x")}, m, nil)
 	if got := fmt.Sprint(actions(changes)); got != "[delete mem/4 delete mem/3 update mem/1 replace mem/2]" {
 		t.Errorf("plan = %s", got)
 	}
@@ -115,7 +116,7 @@ func TestPlanOrderDeletesAndOwners(t *testing.T) {
 	}
 }
 
-func actions(changes []Change) []string {
+func actions(changes []core.Change) []string {
 	var out []string
 	for _, c := range changes {
 		out = append(out, string(c.Action)+" "+c.Resource.ID())
@@ -123,7 +124,7 @@ func actions(changes []Change) []string {
 	return out
 }
 
-func ids(rs []Resource) []string {
+func ids(rs []core.Resource) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, r.ID())
@@ -134,7 +135,7 @@ func ids(rs []Resource) []string {
 func TestPlanFingerprintAndUnknown(t *testing.T) {
 	kinds, k := newMemKinds()
 	m := newTestManifest(t)
-	desired := []Resource{mem("1", nil, "v", "1"), mem("2", nil, "v", Unknown)}
+	desired := []core.Resource{mem("1", nil, "v", "1"), mem("2", nil, "v", core.Unknown)}
 	changes, fp, err := Plan(kinds, desired, m, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -150,10 +151,10 @@ func TestPlanFingerprintAndUnknown(t *testing.T) {
 	if err := ApplyChange(kinds, changes[1], m); err == nil || !strings.Contains(err.Error(), "mem/2") {
 		t.Errorf("unknown value applied: %v", err)
 	}
-	if _, _, err := Plan(kinds, []Resource{mem("1", nil), mem("1", nil)}, m, nil); err == nil {
+	if _, _, err := Plan(kinds, []core.Resource{mem("1", nil), mem("1", nil)}, m, nil); err == nil {
 		t.Errorf("duplicate resource accepted")
 	}
-	if _, _, err := Plan(kinds, []Resource{{Kind: "nope", Name: "x"}}, m, nil); err == nil || !strings.Contains(err.Error(), "nope/x") {
+	if _, _, err := Plan(kinds, []core.Resource{{Kind: "nope", Name: "x"}}, m, nil); err == nil || !strings.Contains(err.Error(), "nope/x") {
 		t.Errorf("unknown kind: %v", err)
 	}
 }
@@ -161,7 +162,7 @@ func TestPlanFingerprintAndUnknown(t *testing.T) {
 func TestApplyFailureNamesResource(t *testing.T) {
 	kinds := Kinds{"mem": memKind{state: map[string]map[string]string{}, log: new([]string), fail: "bad"}}
 	m := newTestManifest(t)
-	changes, _, _ := Plan(kinds, []Resource{mem("bad", nil, "v", "1")}, m, nil)
+	changes, _, _ := Plan(kinds, []core.Resource{mem("bad", nil, "v", "1")}, m, nil)
 	err := ApplyChange(kinds, changes[0], m)
 	if err == nil || !strings.Contains(err.Error(), "mem/bad") || !strings.Contains(err.Error(), "stderr of the failing command") {
 		t.Errorf("error = %v", err)
@@ -174,11 +175,11 @@ func TestApplyFailureNamesResource(t *testing.T) {
 	// A failed update of a recorded resource goes back to its entry.
 	m2 := newTestManifest(t)
 	ok := Kinds{"mem": memKind{state: map[string]map[string]string{}, log: new([]string)}}
-	changes, _, _ = Plan(ok, []Resource{mem("x", nil, "v", "1")}, m2, nil)
+	changes, _, _ = Plan(ok, []core.Resource{mem("x", nil, "v", "1")}, m2, nil)
 	applyAll(t, ok, m2, changes)
 	before := m2.Entries[0]
 	failing := Kinds{"mem": memKind{state: map[string]map[string]string{"x": {"v": "1"}}, log: new([]string), fail: "x"}}
-	changes, _, _ = Plan(failing, []Resource{mem("x", nil, "v", "2")}, m2, nil)
+	changes, _, _ = Plan(failing, []core.Resource{mem("x", nil, "v", "2")}, m2, nil)
 	if err := ApplyChange(failing, changes[0], m2); err == nil {
 		t.Fatal("the failing update succeeded")
 	}

@@ -3,6 +3,8 @@ package host
 import (
 	"sort"
 	"strings"
+
+	"github.com/drover/drover/core"
 )
 
 // renderedKind writes a text file whose content is a template filled in
@@ -23,7 +25,7 @@ type renderedKind struct{}
 
 func (renderedKind) ReplaceOn() []string { return []string{"path"} }
 
-func (renderedKind) Defaults(r Resource) Resource {
+func (renderedKind) Defaults(r core.Resource) core.Resource {
 	return fileKind{}.Defaults(r)
 }
 
@@ -45,17 +47,17 @@ func RenderTemplate(template string, attrs map[string]string) string {
 }
 
 // asFile is r as a file resource with its filled-in content.
-func (renderedKind) asFile(r Resource) Resource {
+func (renderedKind) asFile(r core.Resource) core.Resource {
 	attrs := map[string]string{"content": RenderTemplate(r.Attrs["template"], r.Attrs)}
 	for _, k := range []string{"path", "mode", "owner", "check"} {
 		if v, ok := r.Attrs[k]; ok {
 			attrs[k] = v
 		}
 	}
-	return Resource{Kind: "file", Name: r.Name, Attrs: attrs}
+	return core.Resource{Kind: "file", Name: r.Name, Attrs: attrs}
 }
 
-func (k renderedKind) Read(r Resource, saved map[string]string) (map[string]string, bool, error) {
+func (k renderedKind) Read(r core.Resource, saved map[string]string) (map[string]string, bool, error) {
 	f := k.asFile(r)
 	actual, exists, err := fileKind{}.Read(f, saved)
 	if err != nil || !exists {
@@ -76,10 +78,10 @@ func (k renderedKind) Read(r Resource, saved map[string]string) (map[string]stri
 	return actual, true, nil
 }
 
-func (k renderedKind) Apply(r Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
+func (k renderedKind) Apply(r core.Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
 	return fileKind{}.Apply(k.asFile(r), actualExists, saved)
 }
 
-func (k renderedKind) Delete(r Resource, saved map[string]string) error {
+func (k renderedKind) Delete(r core.Resource, saved map[string]string) error {
 	return fileKind{}.Delete(k.asFile(r), saved)
 }

@@ -3,6 +3,8 @@ package host
 import (
 	"fmt"
 	"time"
+
+	"github.com/drover/drover/core"
 )
 
 // The revert record. When an apply opens a generation (apply -confirm,
@@ -26,11 +28,11 @@ type Generation struct {
 
 // RevertStep is what one change of the generation needs to be undone.
 type RevertStep struct {
-	Action Action `json:"action"`
+	Action core.Action `json:"action"`
 	// Resource is the resource as the change wanted it, its sensitive
 	// values sealed as in every manifest entry (what was there before is
 	// in Before, read back from the host).
-	Resource Resource `json:"resource"`
+	Resource core.Resource `json:"resource"`
 	// Existed tells whether the resource existed before the change;
 	// Before holds the attributes Read returned then.
 	Existed bool              `json:"existed"`
@@ -41,9 +43,9 @@ type RevertStep struct {
 
 // Reverted is what Revert did with one step.
 type Reverted struct {
-	ID     string `json:"id"`
-	Action Action `json:"action"` // the change that was undone
-	Error  string `json:"error,omitempty"`
+	ID     string      `json:"id"`
+	Action core.Action `json:"action"` // the change that was undone
+	Error  string      `json:"error,omitempty"`
 }
 
 // OpenGeneration starts recording changes under id, unless that
@@ -58,17 +60,17 @@ func (m *Manifest) OpenGeneration(id string, now time.Time) {
 // recordBefore adds to the open generation (if any) what r is before a
 // change with action. It reads r's actual state; prev is its manifest
 // entry, if recorded.
-func (m *Manifest) recordBefore(k Kind, action Action, r Resource, prev ManifestEntry, recorded bool) error {
+func (m *Manifest) recordBefore(k Kind, action core.Action, r core.Resource, prev ManifestEntry, recorded bool) error {
 	if m.Generation == nil {
 		return nil
 	}
-	step := RevertStep{Action: action, Resource: sealed(r, Resource{})}
+	step := RevertStep{Action: action, Resource: sealed(r, core.Resource{})}
 	if recorded {
 		p := prev
 		step.Prior = &p
 	}
 	read := r
-	if recorded && (action == Delete || action == Replace) {
+	if recorded && (action == core.Delete || action == core.Replace) {
 		read = prev.Resource
 	}
 	actual, exists, err := k.Read(read, prev.Saved)
@@ -118,7 +120,7 @@ var daemonKinds = map[string]bool{"service": true, "sysservice": true, "containe
 func daemonsLast(steps []RevertStep) []RevertStep {
 	var daemons, others []RevertStep
 	for _, st := range steps {
-		if daemonKinds[st.Resource.Kind] && st.Existed && st.Action != Delete {
+		if daemonKinds[st.Resource.Kind] && st.Existed && st.Action != core.Delete {
 			daemons = append(daemons, st)
 		} else {
 			others = append(others, st)
@@ -137,7 +139,7 @@ func revertStep(kinds Kinds, m *Manifest, step RevertStep) error {
 	if !recorded {
 		cur = ManifestEntry{Resource: step.Resource}
 	}
-	if step.Action != Delete && (!step.Existed || step.Action == Replace) {
+	if step.Action != core.Delete && (!step.Existed || step.Action == core.Replace) {
 		// It was made by the change (or replaced): take it away.
 		if err := k.Delete(cur.Resource, cur.Saved); err != nil {
 			return fmt.Errorf("%s: delete: %w", id, err)
@@ -165,7 +167,7 @@ func revertStep(kinds Kinds, m *Manifest, step RevertStep) error {
 func putBack(k Kind, step RevertStep, cur ManifestEntry) (map[string]string, error) {
 	back := step.Resource
 	saved := cur.Saved
-	if step.Prior != nil && (step.Action == Delete || step.Action == Replace) {
+	if step.Prior != nil && (step.Action == core.Delete || step.Action == core.Replace) {
 		back, saved = step.Prior.Resource, step.Prior.Saved
 	}
 	back = WithDefaults(k, back)
@@ -184,7 +186,7 @@ func putBack(k Kind, step RevertStep, cur ManifestEntry) (map[string]string, err
 			return nil, fmt.Errorf("%s: cannot put back: %s was not readable before the change", back.ID(), key)
 		}
 	}
-	update := step.Action == Update
+	update := step.Action == core.Update
 	out, err := k.Apply(back, update, saved)
 	if err != nil {
 		return nil, fmt.Errorf("%s: putting back: %w", back.ID(), err)

@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
 )
 
 // applyGeneration plans desired against m and applies it with generation
 // id open, as the helper does for apply -confirm.
-func applyGeneration(t *testing.T, kinds Kinds, m *Manifest, desired []Resource, id string) {
+func applyGeneration(t *testing.T, kinds Kinds, m *Manifest, desired []core.Resource, id string) {
 	t.Helper()
 	changes, _, err := Plan(kinds, desired, m, nil)
 	if err != nil {
@@ -64,12 +65,12 @@ func TestRevertFiles(t *testing.T) {
 	if err := os.WriteFile(foreign, []byte("by hand\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	v1 := []Resource{
+	v1 := []core.Resource{
 		res("file", keep, map[string]string{"content": "one\n"}),
 		res("file", gone, map[string]string{"content": "gone\n"}),
 	}
 	converge(t, kinds, m, v1)
-	v2 := []Resource{
+	v2 := []core.Resource{
 		res("file", keep, map[string]string{"content": "two\n", "mode": "0640"}),
 		res("directory", newDir, nil),
 		res("file", foreign, map[string]string{"content": "declared\n"}),
@@ -80,7 +81,7 @@ func TestRevertFiles(t *testing.T) {
 		t.Errorf("reverted %d steps, want 4: %+v", len(done), done)
 	}
 	// Newest first: the foreign file's update was the last change.
-	if done[0].ID != "file/"+foreign || done[len(done)-1].Action != Delete {
+	if done[0].ID != "file/"+foreign || done[len(done)-1].Action != core.Delete {
 		t.Errorf("order: %+v", done)
 	}
 	for path, want := range map[string]string{keep: "one\n", gone: "gone\n", foreign: "by hand\n"} {
@@ -98,7 +99,7 @@ func TestRevertFiles(t *testing.T) {
 		t.Errorf("created directory still there: %v", err)
 	}
 	// The manifest is what it was after v1: planning v1 changes nothing.
-	converge(t, kinds, m, v1, NoOp, NoOp)
+	converge(t, kinds, m, v1, core.NoOp, core.NoOp)
 }
 
 func TestRevertNetwork(t *testing.T) {
@@ -111,14 +112,14 @@ func TestRevertNetwork(t *testing.T) {
 	table := func(port string) string {
 		return "table ip drover_dvf {\n  chain input {\n    type filter hook input priority 0; policy accept;\n    tcp dport " + port + " drop\n  }\n}\n"
 	}
-	v1 := []Resource{
+	v1 := []core.Resource{
 		res("link", "dvf0", map[string]string{"type": "veth", "peer": "dvf1"}),
 		res("link", "dvf1", map[string]string{"type": "veth", "peer": "dvf0"}),
 		res("addr", "dvf0/198.51.100.1/24", nil),
 		res("nft", "drover_dvf", map[string]string{"content": table("9999")}),
 	}
 	converge(t, kinds, m, v1)
-	v2 := []Resource{
+	v2 := []core.Resource{
 		res("link", "dvf0", map[string]string{"type": "veth", "peer": "dvf1", "mtu": "1400"}),
 		res("link", "dvf1", map[string]string{"type": "veth", "peer": "dvf0"}),
 		res("addr", "dvf0/203.0.113.1/24", nil),
@@ -143,7 +144,7 @@ func TestRevertNetwork(t *testing.T) {
 	if out := mustRun(t, "nft", "list", "table", "ip", "drover_dvf"); !strings.Contains(out, "dport 9999") {
 		t.Errorf("nft table not put back:\n%s", out)
 	}
-	converge(t, kinds, m, v1, NoOp, NoOp, NoOp, NoOp)
+	converge(t, kinds, m, v1, core.NoOp, core.NoOp, core.NoOp, core.NoOp)
 }
 
 // The revert record keeps what was there before (root-only), never the
@@ -154,10 +155,10 @@ func TestRevertSecretFile(t *testing.T) {
 	kinds := testKinds(dir)
 	m := newTestManifest(t)
 	path := filepath.Join(dir, "key.pem")
-	secret := func(v string) []Resource {
+	secret := func(v string) []core.Resource {
 		r := res("file", path, map[string]string{"content": v, "mode": "0600"})
 		r.Sensitive = []string{"content"}
-		return []Resource{r}
+		return []core.Resource{r}
 	}
 	converge(t, kinds, m, secret("old-secret\n"))
 	applyGeneration(t, kinds, m, secret("new-secret\n"), "g2")
@@ -169,5 +170,5 @@ func TestRevertSecretFile(t *testing.T) {
 	if got, _ := os.ReadFile(path); string(got) != "old-secret\n" {
 		t.Errorf("content = %q", got)
 	}
-	converge(t, kinds, m, secret("old-secret\n"), NoOp)
+	converge(t, kinds, m, secret("old-secret\n"), core.NoOp)
 }

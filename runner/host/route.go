@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/drover/drover/core"
 	"github.com/vishvananda/netlink"
 )
 
@@ -22,12 +23,12 @@ type routeKind struct{}
 
 func (routeKind) ReplaceOn() []string { return []string{"dst", "table"} }
 
-func (routeKind) Defaults(r Resource) Resource {
+func (routeKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "dst", r.Name)
 	return r
 }
 
-func (routeKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (routeKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	want, err := desiredRoute(r.Attrs, false)
 	if err != nil {
 		return nil, false, err
@@ -48,7 +49,7 @@ func (routeKind) Read(r Resource, _ map[string]string) (map[string]string, bool,
 	return keepKeys(actual, r.Attrs), true, nil
 }
 
-func (routeKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string, error) {
+func (routeKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string]string, error) {
 	want, err := desiredRoute(r.Attrs, true)
 	if err != nil {
 		return nil, err
@@ -59,7 +60,7 @@ func (routeKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]stri
 	return nil, nil
 }
 
-func (routeKind) Delete(r Resource, _ map[string]string) error {
+func (routeKind) Delete(r core.Resource, _ map[string]string) error {
 	want, err := desiredRoute(r.Attrs, false)
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"strings"
+
+	"github.com/drover/drover/core"
 )
 
 // A secret that drover must remember having applied (a database password
@@ -69,13 +71,13 @@ func IsSealed(value string) bool { return strings.HasPrefix(value, digestPrefix)
 
 // sealed returns r with its sensitive attributes replaced by digests,
 // reusing those of prev (the resource as last recorded) that still match.
-func sealed(r Resource, prev Resource) Resource {
+func sealed(r core.Resource, prev core.Resource) core.Resource {
 	if len(r.Sensitive) == 0 {
 		return r
 	}
 	attrs := make(map[string]string, len(r.Attrs))
 	for k, v := range r.Attrs {
-		if r.IsSensitive(k) && v != "" && v != Unknown && !IsSealed(v) {
+		if r.IsSensitive(k) && v != "" && v != core.Unknown && !IsSealed(v) {
 			v = resealSecret(prev.Attrs[k], v)
 		}
 		attrs[k] = v

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/core"
 )
 
 func TestSealSecret(t *testing.T) {
@@ -24,7 +26,7 @@ func TestSealSecret(t *testing.T) {
 // SHA-256.
 func TestManifestKeepsNoSecret(t *testing.T) {
 	m := newTestManifest(t)
-	r := Resource{Kind: "sql", Name: "app", Attrs: map[string]string{"password": "s3cret-pw", "user": "app"}, Sensitive: []string{"password"}}
+	r := core.Resource{Kind: "sql", Name: "app", Attrs: map[string]string{"password": "s3cret-pw", "user": "app"}, Sensitive: []string{"password"}}
 	m.Record(r, map[string]string{"password_digest": sealSecret("s3cret-pw")})
 	if err := m.Save(); err != nil {
 		t.Fatal(err)

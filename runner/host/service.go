@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"syscall"
+
+	"github.com/drover/drover/core"
 )
 
 // reloadSignals are the signals a service may be reloaded with.
@@ -45,14 +47,14 @@ type serviceKind struct {
 type serviceBackend interface {
 	// status reads the service as it runs now: exists when the host
 	// knows the service at all (running or not).
-	status(r Resource, saved map[string]string) (serviceStatus, error)
-	start(r Resource) error
-	stop(r Resource, saved map[string]string) error
-	reload(r Resource, st serviceStatus) error
+	status(r core.Resource, saved map[string]string) (serviceStatus, error)
+	start(r core.Resource) error
+	stop(r core.Resource, saved map[string]string) error
+	reload(r core.Resource, st serviceStatus) error
 	// install makes the service known to the host (a unit file); it
 	// reports whether the definition changed.
-	install(r Resource) (bool, error)
-	uninstall(r Resource) error
+	install(r core.Resource) (bool, error)
+	uninstall(r core.Resource) error
 }
 
 // serviceStatus is what a backend knows of a service.
@@ -78,13 +80,13 @@ func newServiceKind(env Env) serviceKind {
 
 func (serviceKind) ReplaceOn() []string { return nil }
 
-func (serviceKind) Defaults(r Resource) Resource {
+func (serviceKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "reload", "restart")
 	r.Attrs["running"] = "true"
 	return r
 }
 
-func (k serviceKind) Read(r Resource, saved map[string]string) (map[string]string, bool, error) {
+func (k serviceKind) Read(r core.Resource, saved map[string]string) (map[string]string, bool, error) {
 	st, err := k.backend.status(r, saved)
 	if err != nil || !st.exists {
 		return nil, false, err
@@ -103,7 +105,7 @@ func (k serviceKind) Read(r Resource, saved map[string]string) (map[string]strin
 	return keepKeys(actual, r.Attrs), true, nil
 }
 
-func (k serviceKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
+func (k serviceKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
 	if strings.ContainsAny(r.Attrs["command"], "\n\r\x00") {
 		return nil, fmt.Errorf("service %s: attribute command holds a line break or a NUL: a unit file or an argv cannot carry it", r.Name)
 	}
@@ -147,7 +149,7 @@ func (k serviceKind) Apply(r Resource, _ bool, saved map[string]string) (map[str
 	return out, nil
 }
 
-func (k serviceKind) Delete(r Resource, saved map[string]string) error {
+func (k serviceKind) Delete(r core.Resource, saved map[string]string) error {
 	if err := k.backend.stop(r, saved); err != nil {
 		return fmt.Errorf("service %s: %w", r.Name, err)
 	}

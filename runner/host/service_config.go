@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 )
 
@@ -23,7 +24,7 @@ const staleNote = " (a config file changed after the daemon loaded it)"
 
 // configPaths lists the paths of the file-like resources r comes after on
 // its own host.
-func configPaths(r Resource) []string {
+func configPaths(r core.Resource) []string {
 	var paths []string
 	for _, id := range r.After {
 		kind, name, ok := strings.Cut(id, "/")
@@ -43,7 +44,7 @@ func configPaths(r Resource) []string {
 
 // configStale reports whether a config file of r changed after the daemon
 // last loaded its configuration (saved "loaded_at", nanoseconds).
-func configStale(r Resource, saved map[string]string) bool {
+func configStale(r core.Resource, saved map[string]string) bool {
 	loaded, err := strconv.ParseInt(saved["loaded_at"], 10, 64)
 	if err != nil {
 		return false // never recorded: an older helper started it

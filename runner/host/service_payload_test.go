@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 )
 
@@ -16,7 +17,7 @@ import (
 // it works on this machine) accepts it.
 func TestUnitPayloadsInert(t *testing.T) {
 	b := systemdBackend{unitDir: t.TempDir(), runDir: "/run/drover"}
-	plain := Resource{Kind: "service", Name: "web", Attrs: map[string]string{"command": "/bin/sleep 1000", "pidfile": "/run/web.pid"}}
+	plain := core.Resource{Kind: "service", Name: "web", Attrs: map[string]string{"command": "/bin/sleep 1000", "pidfile": "/run/web.pid"}}
 	want := directives(b.renderUnit(plain))
 	verify := analyzer(t, b, plain)
 	accepted := 0
@@ -27,7 +28,7 @@ func TestUnitPayloadsInert(t *testing.T) {
 				if lang.CheckAttribute("service", attr, value) != "" {
 					continue
 				}
-				r := Resource{Kind: "service", Name: plain.Name, Attrs: map[string]string{"command": plain.Attrs["command"], "pidfile": plain.Attrs["pidfile"]}}
+				r := core.Resource{Kind: "service", Name: plain.Name, Attrs: map[string]string{"command": plain.Attrs["command"], "pidfile": plain.Attrs["pidfile"]}}
 				if attr == "name" {
 					r.Name = value
 				} else {
@@ -61,8 +62,8 @@ func directives(unit string) []string {
 // analyzer returns a check with systemd-analyze verify, or a no-op where
 // systemd-analyze is missing or cannot verify the plain unit here (no
 // systemd running).
-func analyzer(t *testing.T, b systemdBackend, plain Resource) func(Resource) {
-	check := func(r Resource) error {
+func analyzer(t *testing.T, b systemdBackend, plain core.Resource) func(core.Resource) {
+	check := func(r core.Resource) error {
 		path := filepath.Join(b.unitDir, "drover-check.service")
 		if err := os.WriteFile(path, []byte(b.renderUnit(r)), 0o644); err != nil {
 			t.Fatal(err)
@@ -75,13 +76,13 @@ func analyzer(t *testing.T, b systemdBackend, plain Resource) func(Resource) {
 	}
 	if _, err := exec.LookPath("systemd-analyze"); err != nil {
 		t.Log("systemd-analyze not installed: units are compared by their directives only")
-		return func(Resource) {}
+		return func(core.Resource) {}
 	}
 	if err := check(plain); err != nil {
 		t.Logf("systemd-analyze cannot verify units here (%s): compared by their directives only", err.(*exec.ExitError).Stderr)
-		return func(Resource) {}
+		return func(core.Resource) {}
 	}
-	return func(r Resource) {
+	return func(r core.Resource) {
 		if err := check(r); err != nil {
 			t.Errorf("systemd-analyze rejects the unit of %q: %s\n%s", r.Name, err.(*exec.ExitError).Stderr, b.renderUnit(r))
 		}

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -48,7 +49,7 @@ func (b pidfileBackend) logFile(name string) string {
 }
 
 // pidfile is the daemon's own pidfile when it has one, else drover's.
-func (b pidfileBackend) pidfile(r Resource, saved map[string]string) string {
+func (b pidfileBackend) pidfile(r core.Resource, saved map[string]string) string {
 	if p := r.Attrs["pidfile"]; p != "" {
 		return p
 	}
@@ -61,7 +62,7 @@ func (b pidfileBackend) pidfile(r Resource, saved map[string]string) string {
 // status finds the daemon by the identity recorded when drover started
 // it; without a live record (a daemon started by an older helper, or
 // restarted by hand) it falls back to the pidfile and the command line.
-func (b pidfileBackend) status(r Resource, saved map[string]string) (serviceStatus, error) {
+func (b pidfileBackend) status(r core.Resource, saved map[string]string) (serviceStatus, error) {
 	st := serviceStatus{restartKey: saved["restart_key"], command: saved["command"]}
 	if id, ok := readIdentity(b.idFile(r.Name)); ok && id.alive() {
 		st.exists, st.running, st.pid, st.identity = true, true, id.PID, id
@@ -86,7 +87,7 @@ func (b pidfileBackend) status(r Resource, saved map[string]string) (serviceStat
 	return st, nil
 }
 
-func (b pidfileBackend) start(r Resource) error {
+func (b pidfileBackend) start(r core.Resource) error {
 	argv, err := splitCommand(r.Attrs["command"])
 	if err != nil {
 		return err
@@ -148,7 +149,7 @@ func (b pidfileBackend) start(r Resource) error {
 }
 
 // record writes the identity of the daemon just started.
-func (b pidfileBackend) record(r Resource, pid int) error {
+func (b pidfileBackend) record(r core.Resource, pid int) error {
 	id, ok := identify(pid)
 	if !ok {
 		return fmt.Errorf("%s: PID %d is gone right after it started: %s", r.Attrs["command"], pid, logTail(b.logFile(r.Name)))
@@ -156,7 +157,7 @@ func (b pidfileBackend) record(r Resource, pid int) error {
 	return writeFileAtomic(b.idFile(r.Name), []byte(id.String()), rootFile(0o644))
 }
 
-func (b pidfileBackend) settleForeground(r Resource, pid int, exited <-chan error) error {
+func (b pidfileBackend) settleForeground(r core.Resource, pid int, exited <-chan error) error {
 	data := []byte(strconv.Itoa(pid) + "\n")
 	if err := writeFileAtomic(b.ownPidfile(r.Name), data, rootFile(0o644)); err != nil {
 		syscall.Kill(pid, syscall.SIGKILL)
@@ -172,7 +173,7 @@ func (b pidfileBackend) settleForeground(r Resource, pid int, exited <-chan erro
 
 // waitForPidfile waits until a daemon that writes its own pidfile (forking
 // or not) names a live process there.
-func waitForPidfile(r Resource, path, logPath string, exited <-chan error) error {
+func waitForPidfile(r core.Resource, path, logPath string, exited <-chan error) error {
 	deadline := time.Now().Add(pidfileTimeout)
 	for time.Now().Before(deadline) {
 		if pid := readPidfile(path); pid > 0 && processAlive(pid) && cmdlineMatches(pid, r.Attrs["command"]) {
@@ -191,7 +192,7 @@ func waitForPidfile(r Resource, path, logPath string, exited <-chan error) error
 
 // stop ends the daemon and its whole process group (its workers and
 // children), found by identity whatever its command line says now.
-func (b pidfileBackend) stop(r Resource, saved map[string]string) error {
+func (b pidfileBackend) stop(r core.Resource, saved map[string]string) error {
 	st, err := b.status(r, saved)
 	if err != nil {
 		return err
@@ -206,7 +207,7 @@ func (b pidfileBackend) stop(r Resource, saved map[string]string) error {
 	return nil
 }
 
-func (b pidfileBackend) reload(r Resource, st serviceStatus) error {
+func (b pidfileBackend) reload(r core.Resource, st serviceStatus) error {
 	sig, ok := reloadSignals[r.Attrs["reload"]]
 	if !ok {
 		sig = syscall.SIGHUP
@@ -217,9 +218,9 @@ func (b pidfileBackend) reload(r Resource, st serviceStatus) error {
 	return nil
 }
 
-func (pidfileBackend) install(Resource) (bool, error) { return false, nil }
+func (pidfileBackend) install(core.Resource) (bool, error) { return false, nil }
 
-func (b pidfileBackend) uninstall(r Resource) error {
+func (b pidfileBackend) uninstall(r core.Resource) error {
 	safefs.Remove(b.idFile(r.Name))
 	if err := safefs.Remove(b.logFile(r.Name)); err != nil {
 		return err

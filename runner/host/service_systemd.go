@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 )
 
@@ -42,7 +43,7 @@ const forkWrapper = "/usr/bin/setsid -f "
 // removed first), else Type=simple. Before each start the unit makes
 // drover's runtime directory and the pidfile's (daemons write pidfiles and
 // sockets there). Restart=on-failure restarts a daemon that dies.
-func (b systemdBackend) renderUnit(r Resource) string {
+func (b systemdBackend) renderUnit(r core.Resource) string {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# Written by drover; changes are overwritten.\n%s%s\n[Unit]\nDescription=drover service %s\nAfter=network-online.target\n\n[Service]\n",
 		commandComment, strconv.Quote(r.Attrs["command"]), r.Name)
@@ -83,7 +84,7 @@ func (b systemdBackend) systemctlRun(args ...string) (string, error) {
 	return runCommand("", b.systemctl, args...)
 }
 
-func (b systemdBackend) status(r Resource, saved map[string]string) (serviceStatus, error) {
+func (b systemdBackend) status(r core.Resource, saved map[string]string) (serviceStatus, error) {
 	data, err := readFile(b.unitPath(r.Name))
 	if errors.Is(err, os.ErrNotExist) {
 		return serviceStatus{}, nil
@@ -134,7 +135,7 @@ func unitExecStart(unit string) string {
 	return ""
 }
 
-func (b systemdBackend) install(r Resource) (bool, error) {
+func (b systemdBackend) install(r core.Resource) (bool, error) {
 	want := b.renderUnit(r)
 	if have, err := readFile(b.unitPath(r.Name)); err == nil && string(have) == want {
 		return false, nil
@@ -154,7 +155,7 @@ func (b systemdBackend) install(r Resource) (bool, error) {
 // start enables and starts the unit, clearing first a failed state left
 // by a daemon that kept dying (systemd refuses to start a unit that hit
 // its start limit until then).
-func (b systemdBackend) start(r Resource) error {
+func (b systemdBackend) start(r core.Resource) error {
 	unit := b.unit(r.Name)
 	_, _ = b.systemctlRun("reset-failed", unit)
 	if _, err := b.systemctlRun("enable", "--now", unit); err != nil {
@@ -171,7 +172,7 @@ func (b systemdBackend) start(r Resource) error {
 	return nil
 }
 
-func (b systemdBackend) stop(r Resource, _ map[string]string) error {
+func (b systemdBackend) stop(r core.Resource, _ map[string]string) error {
 	if _, err := os.Stat(b.unitPath(r.Name)); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -179,12 +180,12 @@ func (b systemdBackend) stop(r Resource, _ map[string]string) error {
 	return err
 }
 
-func (b systemdBackend) reload(r Resource, _ serviceStatus) error {
+func (b systemdBackend) reload(r core.Resource, _ serviceStatus) error {
 	_, err := b.systemctlRun("reload", b.unit(r.Name))
 	return err
 }
 
-func (b systemdBackend) uninstall(r Resource) error {
+func (b systemdBackend) uninstall(r core.Resource) error {
 	path := b.unitPath(r.Name)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -202,7 +203,7 @@ func (b systemdBackend) uninstall(r Resource) error {
 // describe is the unit as systemd reports it, for the service check's
 // detail and `drover show services`: "systemd drover-NAME.service
 // active/running, enabled, 0 restarts".
-func (b systemdBackend) describe(r Resource) string {
+func (b systemdBackend) describe(r core.Resource) string {
 	unit := b.unit(r.Name)
 	out, err := b.systemctlRun("show", "-p", "ActiveState", "-p", "SubState", "-p", "UnitFileState", "-p", "NRestarts", unit)
 	if err != nil {

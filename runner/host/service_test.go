@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
 )
 
@@ -31,16 +32,16 @@ func TestServicePidfileForeground(t *testing.T) {
 	m := newTestManifest(t)
 	pidfile := filepath.Join(dir, "run", "h2t-sleep.pid")
 	killOnCleanup(t, pidfile)
-	svc := func(key string) []Resource {
-		return []Resource{res("service", "h2t-sleep", map[string]string{"command": "sleep 1001", "restart_key": key})}
+	svc := func(key string) []core.Resource {
+		return []core.Resource{res("service", "h2t-sleep", map[string]string{"command": "sleep 1001", "restart_key": key})}
 	}
-	converge(t, kinds, m, svc("k1"), Create)
+	converge(t, kinds, m, svc("k1"), core.Create)
 	pid1 := readPidfile(pidfile)
 	if pid1 == 0 || !processAlive(pid1) || !cmdlineMatches(pid1, "sleep 1001") {
 		t.Fatalf("not running: pid %d", pid1)
 	}
 	// A new restart_key restarts (reload=restart is the default).
-	converge(t, kinds, m, svc("k2"), Update)
+	converge(t, kinds, m, svc("k2"), core.Update)
 	pid2 := readPidfile(pidfile)
 	if pid2 == pid1 || processAlive(pid1) || !processAlive(pid2) {
 		t.Errorf("not restarted: %d -> %d", pid1, pid2)
@@ -49,7 +50,7 @@ func TestServicePidfileForeground(t *testing.T) {
 	if err := terminate(pid2); err != nil {
 		t.Fatal(err)
 	}
-	changes := converge(t, kinds, m, svc("k2"), Update)
+	changes := converge(t, kinds, m, svc("k2"), core.Update)
 	if f := changes[0].Fields; len(f) != 1 || f[0].Name != "running" || f[0].Old != "false" {
 		t.Errorf("fields = %+v", f)
 	}
@@ -57,18 +58,18 @@ func TestServicePidfileForeground(t *testing.T) {
 	if !processAlive(pid3) {
 		t.Errorf("not started again")
 	}
-	results := RunChecks(kinds, m, []Check{{Kind: "service", Attrs: map[string]string{"name": "h2t-sleep"}}})
+	results := RunChecks(kinds, m, []core.Check{{Kind: "service", Attrs: map[string]string{"name": "h2t-sleep"}}})
 	if !results[0].OK {
 		t.Errorf("service check: %+v", results[0])
 	}
-	converge(t, kinds, m, nil, Delete)
+	converge(t, kinds, m, nil, core.Delete)
 	if processAlive(pid3) {
 		t.Errorf("PID %d survived delete", pid3)
 	}
 	if _, err := os.Stat(pidfile); !os.IsNotExist(err) {
 		t.Errorf("pidfile left: %v", err)
 	}
-	results = RunChecks(kinds, m, []Check{{Kind: "service", Attrs: map[string]string{"name": "h2t-sleep"}}})
+	results = RunChecks(kinds, m, []core.Check{{Kind: "service", Attrs: map[string]string{"name": "h2t-sleep"}}})
 	if results[0].OK {
 		t.Errorf("service check after delete: %+v", results[0])
 	}
@@ -79,7 +80,7 @@ func TestServiceFailsToStart(t *testing.T) {
 	dir := t.TempDir()
 	kinds := testKinds(dir)
 	m := newTestManifest(t)
-	changes, _, _ := Plan(kinds, []Resource{res("service", "h2t-bad", map[string]string{"command": "ls /h2t-does-not-exist"})}, m, nil)
+	changes, _, _ := Plan(kinds, []core.Resource{res("service", "h2t-bad", map[string]string{"command": "ls /h2t-does-not-exist"})}, m, nil)
 	err := ApplyChange(kinds, changes[0], m)
 	if err == nil || !strings.Contains(err.Error(), "service/h2t-bad") || !strings.Contains(err.Error(), "No such file") {
 		t.Errorf("error = %v", err)
@@ -98,20 +99,20 @@ func TestServiceForkingDnsmasq(t *testing.T) {
 	m := newTestManifest(t)
 	pidfile := filepath.Join(dir, "dnsmasq.pid")
 	killOnCleanup(t, pidfile)
-	svc := func(port, key string) []Resource {
+	svc := func(port, key string) []core.Resource {
 		cmd := fmt.Sprintf("dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --listen-address=127.0.0.1 --bind-interfaces --port=%s --pid-file=%s", port, pidfile)
-		return []Resource{res("service", "h2t-dns", map[string]string{"command": cmd, "pidfile": pidfile, "reload": "SIGHUP", "restart_key": key})}
+		return []core.Resource{res("service", "h2t-dns", map[string]string{"command": cmd, "pidfile": pidfile, "reload": "SIGHUP", "restart_key": key})}
 	}
-	converge(t, kinds, m, svc("5353", "a"), Create)
+	converge(t, kinds, m, svc("5353", "a"), core.Create)
 	pid1 := readPidfile(pidfile)
 	if !processAlive(pid1) {
 		t.Fatalf("dnsmasq not running")
 	}
-	converge(t, kinds, m, svc("5353", "b"), Update)
+	converge(t, kinds, m, svc("5353", "b"), core.Update)
 	if pid := readPidfile(pidfile); pid != pid1 || !processAlive(pid) {
 		t.Errorf("SIGHUP reload changed the PID %d -> %d", pid1, pid)
 	}
-	converge(t, kinds, m, svc("5354", "b"), Update)
+	converge(t, kinds, m, svc("5354", "b"), core.Update)
 	pid2 := readPidfile(pidfile)
 	if pid2 == pid1 || !processAlive(pid2) {
 		t.Errorf("command change did not restart: %d -> %d", pid1, pid2)
@@ -119,7 +120,7 @@ func TestServiceForkingDnsmasq(t *testing.T) {
 	if out := mustRun(t, "ss", "-lun"); !strings.Contains(out, "127.0.0.1:5354") {
 		t.Errorf("dnsmasq not on 5354: %s", out)
 	}
-	converge(t, kinds, m, nil, Delete)
+	converge(t, kinds, m, nil, core.Delete)
 	if waitGone(pid2, time.Second); processAlive(pid2) {
 		t.Errorf("dnsmasq survived delete")
 	}
@@ -146,10 +147,10 @@ esac
 	}
 	kinds := NewKinds(Env{UnitDir: filepath.Join(dir, "units"), RunDir: "/run/drover", Systemd: true, Systemctl: fake})
 	m := newTestManifest(t)
-	svc := func(cmd, key string) []Resource {
-		return []Resource{res("service", "web", map[string]string{"command": cmd, "pidfile": "/run/nginx.pid", "reload": "SIGHUP", "restart_key": key})}
+	svc := func(cmd, key string) []core.Resource {
+		return []core.Resource{res("service", "web", map[string]string{"command": cmd, "pidfile": "/run/nginx.pid", "reload": "SIGHUP", "restart_key": key})}
 	}
-	converge(t, kinds, m, svc("nginx -c /etc/nginx/nginx.conf", "1"), Create)
+	converge(t, kinds, m, svc("nginx -c /etc/nginx/nginx.conf", "1"), core.Create)
 	unit, err := os.ReadFile(filepath.Join(dir, "units", "drover-web.service"))
 	if err != nil {
 		t.Fatal(err)
@@ -160,9 +161,9 @@ esac
 			t.Errorf("unit lacks %q:\n%s", want, unit)
 		}
 	}
-	converge(t, kinds, m, svc("nginx -c /etc/nginx/nginx.conf", "2"), Update)
-	converge(t, kinds, m, svc("nginx -c /etc/nginx/other.conf", "2"), Update)
-	converge(t, kinds, m, nil, Delete)
+	converge(t, kinds, m, svc("nginx -c /etc/nginx/nginx.conf", "2"), core.Update)
+	converge(t, kinds, m, svc("nginx -c /etc/nginx/other.conf", "2"), core.Update)
+	converge(t, kinds, m, nil, core.Delete)
 	log, _ := os.ReadFile(calls)
 	var got []string
 	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 )
 
@@ -51,7 +52,7 @@ const sqlWait = 30 * time.Second
 
 func (sqlKind) ReplaceOn() []string { return []string{"engine", "database"} }
 
-func (sqlKind) Defaults(r Resource) Resource {
+func (sqlKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "grant", "all")
 	if r.Attrs["engine"] == "postgresql" {
 		setDefault(r.Attrs, "port", "5432")
@@ -66,7 +67,7 @@ type sqlState struct {
 	granted  bool
 }
 
-func (k sqlKind) Read(r Resource, saved map[string]string) (map[string]string, bool, error) {
+func (k sqlKind) Read(r core.Resource, saved map[string]string) (map[string]string, bool, error) {
 	if !sqlServerUp(r) {
 		if saved["applied"] == "true" {
 			// Applied before, and its server is down now: the plan
@@ -109,7 +110,7 @@ func (k sqlKind) Read(r Resource, saved map[string]string) (map[string]string, b
 	return keepKeys(actual, r.Attrs), true, nil
 }
 
-func (k sqlKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
+func (k sqlKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
 	if err := checkSQLNames(r); err != nil {
 		return nil, err
 	}
@@ -152,7 +153,7 @@ func (k sqlKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]
 	return out, nil
 }
 
-func (k sqlKind) Delete(r Resource, _ map[string]string) error {
+func (k sqlKind) Delete(r core.Resource, _ map[string]string) error {
 	if path := r.Attrs["password_file"]; path != "" {
 		if err := safefs.Remove(path); err != nil {
 			return err
@@ -181,7 +182,7 @@ func (k sqlKind) Delete(r Resource, _ map[string]string) error {
 
 // checkSQLNames refuses names that are not plain identifiers: they are
 // written into SQL text.
-func checkSQLNames(r Resource) error {
+func checkSQLNames(r core.Resource) error {
 	for _, key := range []string{"database", "user"} {
 		if !sqlIdentifier(r.Attrs[key]) {
 			return fmt.Errorf("%s %q is not a plain SQL name (letters, digits and '_', starting with a letter or '_', at most 63)", key, r.Attrs[key])
@@ -206,7 +207,7 @@ func sqlIdentifier(s string) bool {
 }
 
 // sqlServerUp reports whether the server's socket exists.
-func sqlServerUp(r Resource) bool {
+func sqlServerUp(r core.Resource) bool {
 	path := r.Attrs["socket"]
 	if r.Attrs["engine"] == "postgresql" {
 		path = filepath.Join(path, ".s.PGSQL."+r.Attrs["port"])
@@ -215,7 +216,7 @@ func sqlServerUp(r Resource) bool {
 	return err == nil
 }
 
-func waitSQLServer(r Resource) error {
+func waitSQLServer(r core.Resource) error {
 	deadline := time.Now().Add(sqlWait)
 	for {
 		_, err := runSQL(r, "SELECT 1;")
@@ -233,7 +234,7 @@ func waitSQLServer(r Resource) error {
 // (MariaDB: root by unix_socket; PostgreSQL: postgres by peer) and returns
 // its rows, tab-separated. The script goes on stdin, never on a command
 // line, because it may hold a password.
-func runSQL(r Resource, script string) (string, error) {
+func runSQL(r core.Resource, script string) (string, error) {
 	if r.Attrs["engine"] == "mariadb" {
 		return runAs("root", script, "mariadb", "--socket="+r.Attrs["socket"], "-u", "root", "-N", "-B")
 	}
@@ -241,7 +242,7 @@ func runSQL(r Resource, script string) (string, error) {
 		"-p", r.Attrs["port"], "-U", "postgres", "-d", "postgres", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1")
 }
 
-func readSQL(r Resource) (sqlState, error) {
+func readSQL(r core.Resource) (sqlState, error) {
 	db, user := r.Attrs["database"], r.Attrs["user"]
 	if err := checkSQLNames(r); err != nil {
 		return sqlState{}, err
@@ -287,7 +288,7 @@ SELECT 'host', rolname FROM pg_catalog.pg_roles WHERE rolname='%s' AND rolcanlog
 
 // sqlPassword returns the password to use: the given one, else the one in
 // password_file, else a new one written there (fresh).
-func sqlPassword(r Resource) (pw string, fresh bool, err error) {
+func sqlPassword(r core.Resource) (pw string, fresh bool, err error) {
 	path := r.Attrs["password_file"]
 	if path == "" {
 		if r.Attrs["password"] == "" {
@@ -312,7 +313,7 @@ func sqlPassword(r Resource) (pw string, fresh bool, err error) {
 	return pw, true, nil
 }
 
-func mariadbScript(r Resource, st sqlState, pw string, setPassword bool) (string, error) {
+func mariadbScript(r core.Resource, st sqlState, pw string, setPassword bool) (string, error) {
 	db, user := r.Attrs["database"], r.Attrs["user"]
 	host := cidrToHost(r.Attrs["allow"])
 	if host == "" {
@@ -340,7 +341,7 @@ func mariadbScript(r Resource, st sqlState, pw string, setPassword bool) (string
 	return b.String(), nil
 }
 
-func postgresScript(r Resource, st sqlState, pw string, setPassword bool) string {
+func postgresScript(r core.Resource, st sqlState, pw string, setPassword bool) string {
 	db, user := r.Attrs["database"], r.Attrs["user"]
 	var b strings.Builder
 	switch {
@@ -425,7 +426,7 @@ var sqlRecorded = []string{"engine", "socket", "port", "bin", "database", "user"
 // lastApplied is the resource as drover last applied it: the recorded
 // attributes (a manifest from an older helper records none: then the
 // declared ones), and the password only when it is the one applied.
-func lastApplied(r Resource, saved map[string]string) map[string]string {
+func lastApplied(r core.Resource, saved map[string]string) map[string]string {
 	actual := copyAttrs(r.Attrs)
 	for _, key := range sqlRecorded {
 		if v, ok := saved["was."+key]; ok {

@@ -3,6 +3,8 @@ package host
 import (
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/core"
 )
 
 func TestCIDRHost(t *testing.T) {
@@ -25,7 +27,7 @@ func TestCIDRHost(t *testing.T) {
 // TestMariaDBScript: a new range renames the user (keeping password and
 // grants); nothing else is touched.
 func TestMariaDBScript(t *testing.T) {
-	r := Resource{Attrs: map[string]string{"database": "wp", "user": "wp", "allow": "198.51.100.0/24"}}
+	r := core.Resource{Attrs: map[string]string{"database": "wp", "user": "wp", "allow": "198.51.100.0/24"}}
 	create, _ := mariadbScript(r, sqlState{}, "p'w\\", false)
 	for _, want := range []string{"CREATE DATABASE IF NOT EXISTS `wp`;", `CREATE USER 'wp'@'198.51.100.0/255.255.255.0' IDENTIFIED BY 'p''w\\';`,
 		"GRANT ALL PRIVILEGES ON `wp`.* TO 'wp'@'198.51.100.0/255.255.255.0';"} {
@@ -44,7 +46,7 @@ func TestMariaDBScript(t *testing.T) {
 }
 
 func TestPostgresScript(t *testing.T) {
-	r := Resource{Attrs: map[string]string{"database": "d", "user": "u"}}
+	r := core.Resource{Attrs: map[string]string{"database": "d", "user": "u"}}
 	if got := postgresScript(r, sqlState{}, "it's", false); got != "CREATE ROLE \"u\" LOGIN PASSWORD 'it''s';\nCREATE DATABASE \"d\" OWNER \"u\";\n" {
 		t.Errorf("create = %q", got)
 	}
@@ -62,7 +64,7 @@ func TestSQLNames(t *testing.T) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	r := Resource{Attrs: map[string]string{"engine": "mariadb", "database": "a`b", "user": "u"}}
+	r := core.Resource{Attrs: map[string]string{"engine": "mariadb", "database": "a`b", "user": "u"}}
 	if err := checkSQLNames(r); err == nil {
 		t.Error("a database name with a backquote is accepted")
 	}
@@ -71,7 +73,7 @@ func TestSQLNames(t *testing.T) {
 // TestSQLReadWhileServerDown: a database whose server is down reads as it
 // was last applied, so a changed allow (or password) is still planned.
 func TestSQLReadWhileServerDown(t *testing.T) {
-	r := Resource{Kind: "sql", Name: "app", Attrs: map[string]string{
+	r := core.Resource{Kind: "sql", Name: "app", Attrs: map[string]string{
 		"engine": "mariadb", "socket": "/nonexistent/mysqld.sock", "database": "app", "user": "app",
 		"allow": "100.65.1.0/24", "grant": "all", "password": "pw1"}}
 	saved := map[string]string{"applied": "true", "password_digest": sealSecret("pw1")}
@@ -85,7 +87,7 @@ func TestSQLReadWhileServerDown(t *testing.T) {
 	if err != nil || !exists || len(Diff(r.Attrs, actual)) != 0 {
 		t.Fatalf("unchanged: %v %v %v", Diff(r.Attrs, actual), exists, err)
 	}
-	changed := Resource{Kind: "sql", Name: "app", Attrs: copyAttrs(r.Attrs)}
+	changed := core.Resource{Kind: "sql", Name: "app", Attrs: copyAttrs(r.Attrs)}
 	changed.Attrs["allow"] = "100.65.2.0/24"
 	changed.Attrs["password"] = "pw2"
 	actual, _, _ = k.Read(changed, saved)

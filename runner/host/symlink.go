@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -23,12 +24,12 @@ type symlinkKind struct{}
 
 func (symlinkKind) ReplaceOn() []string { return []string{"path"} }
 
-func (symlinkKind) Defaults(r Resource) Resource {
+func (symlinkKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "path", r.Name)
 	return r
 }
 
-func (symlinkKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (symlinkKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	path := r.Attrs["path"]
 	st, err := safefs.Lstat(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -47,7 +48,7 @@ func (symlinkKind) Read(r Resource, _ map[string]string) (map[string]string, boo
 	return map[string]string{"path": path, "target": target}, true, nil
 }
 
-func (symlinkKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string, error) {
+func (symlinkKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string]string, error) {
 	path, target := r.Attrs["path"], r.Attrs["target"]
 	if !filepath.IsAbs(path) {
 		return nil, fmt.Errorf("path %q is not absolute", path)
@@ -58,7 +59,7 @@ func (symlinkKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]st
 	return nil, safefs.Symlink(target, path)
 }
 
-func (symlinkKind) Delete(r Resource, _ map[string]string) error {
+func (symlinkKind) Delete(r core.Resource, _ map[string]string) error {
 	path := r.Attrs["path"]
 	if path == "" {
 		path = r.Name

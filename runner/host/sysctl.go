@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -75,7 +76,7 @@ func (k sysctlKind) checkLab(key string) error {
 
 func (sysctlKind) ReplaceOn() []string { return []string{"key"} }
 
-func (sysctlKind) Defaults(r Resource) Resource {
+func (sysctlKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "key", r.Name)
 	r.Attrs["value"] = normalizeSysctl(r.Attrs["value"])
 	return r
@@ -102,7 +103,7 @@ func (k sysctlKind) read(key string) (string, bool, error) {
 	return normalizeSysctl(string(data)), true, nil
 }
 
-func (k sysctlKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (k sysctlKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	value, exists, err := k.read(r.Attrs["key"])
 	if err != nil || !exists {
 		return nil, false, err
@@ -110,7 +111,7 @@ func (k sysctlKind) Read(r Resource, _ map[string]string) (map[string]string, bo
 	return map[string]string{"key": r.Attrs["key"], "value": value}, true, nil
 }
 
-func (k sysctlKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
+func (k sysctlKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
 	key := r.Attrs["key"]
 	current, exists, err := k.read(key)
 	if err != nil {
@@ -151,7 +152,7 @@ func (k sysctlKind) write(key, value string) error {
 	return nil
 }
 
-func (k sysctlKind) Delete(r Resource, saved map[string]string) error {
+func (k sysctlKind) Delete(r core.Resource, saved map[string]string) error {
 	previous, ok := saved["previous"]
 	if !ok {
 		return nil

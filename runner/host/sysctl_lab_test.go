@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/core"
 )
 
 // In a namespace lab host, a key that is not per namespace is refused at
@@ -19,14 +21,14 @@ func TestSysctlInLab(t *testing.T) {
 	}
 	marker := filepath.Join(dir, "drover-lab")
 	k := sysctlKind{procDir: proc, labMarker: marker}
-	sc := func(key string) Resource { return res("sysctl", key, map[string]string{"key": key, "value": "1"}) }
+	sc := func(key string) core.Resource { return res("sysctl", key, map[string]string{"key": key, "value": "1"}) }
 
 	// Not in a lab: everything is allowed.
 	if _, ok, err := k.Read(sc("kernel.core_pattern"), nil); err != nil || !ok {
 		t.Fatalf("outside a lab: %v %v", ok, err)
 	}
 	os.WriteFile(marker, []byte("tier=namespace\n"), 0o644)
-	changes, _, err := Plan(Kinds{"sysctl": k}, []Resource{sc("kernel.core_pattern")}, &Manifest{}, nil)
+	changes, _, err := Plan(Kinds{"sysctl": k}, []core.Resource{sc("kernel.core_pattern")}, &Manifest{}, nil)
 	if err == nil {
 		t.Fatalf("kernel.core_pattern planned in a lab: %v", changes)
 	}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/drover/drover/core"
 )
 
 // sysserviceKind drives a service the operating system already knows
@@ -47,7 +49,7 @@ func newSysserviceKind(env Env) sysserviceKind {
 
 func (sysserviceKind) ReplaceOn() []string { return []string{"name"} }
 
-func (sysserviceKind) Defaults(r Resource) Resource {
+func (sysserviceKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "name", r.Name)
 	setDefault(r.Attrs, "state", "started")
 	setDefault(r.Attrs, "reload", "restart")
@@ -64,7 +66,7 @@ func (k sysserviceKind) known(name string) bool {
 	return err == nil && fi.Mode()&0o111 != 0
 }
 
-func (k sysserviceKind) running(r Resource) bool {
+func (k sysserviceKind) running(r core.Resource) bool {
 	name := r.Attrs["name"]
 	if k.systemd {
 		return exec.Command(k.systemctl, "is-active", "--quiet", name).Run() == nil
@@ -76,7 +78,7 @@ func (k sysserviceKind) running(r Resource) bool {
 	return exec.Command(filepath.Join(k.initDir, name), "status").Run() == nil
 }
 
-func (k sysserviceKind) Read(r Resource, saved map[string]string) (map[string]string, bool, error) {
+func (k sysserviceKind) Read(r core.Resource, saved map[string]string) (map[string]string, bool, error) {
 	name := r.Attrs["name"]
 	if !k.known(name) {
 		return nil, false, nil
@@ -105,7 +107,7 @@ func (k sysserviceKind) do(name, action string) error {
 	return nil
 }
 
-func (k sysserviceKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
+func (k sysserviceKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
 	name := r.Attrs["name"]
 	if !k.known(name) {
 		return nil, fmt.Errorf("service %s is not installed on this host (no unit or %s); install its package first", name, filepath.Join(k.initDir, name))
@@ -133,7 +135,7 @@ func (k sysserviceKind) Apply(r Resource, _ bool, saved map[string]string) (map[
 	return out, nil
 }
 
-func (k sysserviceKind) enable(r Resource) error {
+func (k sysserviceKind) enable(r core.Resource) error {
 	if !k.systemd || r.Attrs["enabled"] == "" {
 		return nil
 	}
@@ -144,7 +146,7 @@ func (k sysserviceKind) enable(r Resource) error {
 	return k.do(r.Attrs["name"], action)
 }
 
-func (k sysserviceKind) Delete(r Resource, saved map[string]string) error {
+func (k sysserviceKind) Delete(r core.Resource, saved map[string]string) error {
 	name := r.Attrs["name"]
 	if name == "" {
 		name = r.Name

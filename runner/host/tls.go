@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 )
 
@@ -47,12 +48,12 @@ const selfSignedValidity = 10 * 365 * 24 * time.Hour
 
 func (tlsKind) ReplaceOn() []string { return []string{"cert", "key"} }
 
-func (tlsKind) Defaults(r Resource) Resource {
+func (tlsKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "self_signed", "false")
 	return r
 }
 
-func (tlsKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (tlsKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	certPEM, err := readFile(r.Attrs["cert"])
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
@@ -86,7 +87,7 @@ func (tlsKind) Read(r Resource, _ map[string]string) (map[string]string, bool, e
 	return keepKeys(actual, r.Attrs), true, nil
 }
 
-func (tlsKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string, error) {
+func (tlsKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string]string, error) {
 	certPath, keyPath := r.Attrs["cert"], r.Attrs["key"]
 	if !filepath.IsAbs(certPath) || !filepath.IsAbs(keyPath) {
 		return nil, fmt.Errorf("cert %q and key %q must be absolute paths", certPath, keyPath)
@@ -115,7 +116,7 @@ func (tlsKind) Apply(r Resource, _ bool, _ map[string]string) (map[string]string
 	return nil, nil
 }
 
-func (tlsKind) Delete(r Resource, _ map[string]string) error {
+func (tlsKind) Delete(r core.Resource, _ map[string]string) error {
 	paths := []string{r.Attrs["bundle"]}
 	if r.Attrs["self_signed"] == "true" {
 		paths = append(paths, r.Attrs["cert"], r.Attrs["key"])

@@ -4,13 +4,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/drover/drover/core"
 )
 
 // TestTLSSelfSigned generates a pair, keeps it while it covers the names,
 // regenerates it when they change, writes the bundle, and deletes it all.
 func TestTLSSelfSigned(t *testing.T) {
 	dir := t.TempDir()
-	r := WithDefaults(tlsKind{}, Resource{Kind: "tls", Name: "web", Attrs: map[string]string{
+	r := WithDefaults(tlsKind{}, core.Resource{Kind: "tls", Name: "web", Attrs: map[string]string{
 		"cert": filepath.Join(dir, "web.crt"), "key": filepath.Join(dir, "web.key"), "self_signed": "true",
 		"names": "shop.example.test,198.51.100.1", "bundle": filepath.Join(dir, "web.pem"),
 	}})
@@ -66,7 +68,7 @@ func TestTLSGiven(t *testing.T) {
 	if err := ensureSelfSigned(cert, key, []string{"given.example.test"}); err != nil {
 		t.Fatal(err)
 	}
-	r := WithDefaults(tlsKind{}, Resource{Kind: "tls", Name: "g", Attrs: map[string]string{
+	r := WithDefaults(tlsKind{}, core.Resource{Kind: "tls", Name: "g", Attrs: map[string]string{
 		"cert": cert, "key": key, "bundle": filepath.Join(dir, "b.pem"),
 	}})
 	k := tlsKind{}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/drover/drover/core"
 )
 
 // userKind makes sure a local user account exists, read from /etc/passwd
@@ -33,7 +35,7 @@ type userKind struct {
 
 func (userKind) ReplaceOn() []string { return []string{"name"} }
 
-func (userKind) Defaults(r Resource) Resource {
+func (userKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "name", r.Name)
 	setDefault(r.Attrs, "home", "/home/"+r.Attrs["name"])
 	setDefault(r.Attrs, "shell", "/bin/sh")
@@ -55,7 +57,7 @@ func (k userKind) files() (string, string) {
 	return passwd, group
 }
 
-func (k userKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (k userKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	passwdFile, groupFile := k.files()
 	name := r.Attrs["name"]
 	pw, found, err := findEntry(passwdFile, name)
@@ -81,7 +83,7 @@ func (k userKind) Read(r Resource, _ map[string]string) (map[string]string, bool
 	return keepKeys(actual, r.Attrs), true, nil
 }
 
-func (k userKind) Apply(r Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
+func (k userKind) Apply(r core.Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
 	name := r.Attrs["name"]
 	var args []string
 	add := func(flag, key string) {
@@ -117,7 +119,7 @@ func (k userKind) Apply(r Resource, actualExists bool, saved map[string]string) 
 	return out, nil
 }
 
-func (k userKind) Delete(r Resource, saved map[string]string) error {
+func (k userKind) Delete(r core.Resource, saved map[string]string) error {
 	if saved["created"] != "true" {
 		return nil
 	}
@@ -155,7 +157,7 @@ type groupKind struct {
 
 func (groupKind) ReplaceOn() []string { return []string{"name"} }
 
-func (groupKind) Defaults(r Resource) Resource {
+func (groupKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "name", r.Name)
 	return r
 }
@@ -167,7 +169,7 @@ func (k groupKind) file() string {
 	return k.group
 }
 
-func (k groupKind) Read(r Resource, _ map[string]string) (map[string]string, bool, error) {
+func (k groupKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
 	gr, found, err := findEntry(k.file(), r.Attrs["name"])
 	if err != nil || !found || len(gr) < 3 {
 		return nil, false, err
@@ -175,7 +177,7 @@ func (k groupKind) Read(r Resource, _ map[string]string) (map[string]string, boo
 	return keepKeys(map[string]string{"name": gr[0], "gid": gr[2]}, r.Attrs), true, nil
 }
 
-func (k groupKind) Apply(r Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
+func (k groupKind) Apply(r core.Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
 	name := r.Attrs["name"]
 	var args []string
 	if gid := r.Attrs["gid"]; gid != "" {
@@ -196,7 +198,7 @@ func (k groupKind) Apply(r Resource, actualExists bool, saved map[string]string)
 	return out, nil
 }
 
-func (k groupKind) Delete(r Resource, saved map[string]string) error {
+func (k groupKind) Delete(r core.Resource, saved map[string]string) error {
 	if saved["created"] != "true" {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host/safefs"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -50,7 +51,7 @@ func newWireguardKind(env Env) wireguardKind {
 
 func (wireguardKind) ReplaceOn() []string { return []string{"implementation"} }
 
-func (wireguardKind) Defaults(r Resource) Resource {
+func (wireguardKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "mtu", "1420")
 	setDefault(r.Attrs, "rotation", "0")
 	r.Attrs["up"] = "true"
@@ -59,7 +60,7 @@ func (wireguardKind) Defaults(r Resource) Resource {
 
 func (k wireguardKind) keyPath(name string) string { return filepath.Join(k.keyDir, name+".key") }
 
-func (k wireguardKind) Read(r Resource, saved map[string]string) (map[string]string, bool, error) {
+func (k wireguardKind) Read(r core.Resource, saved map[string]string) (map[string]string, bool, error) {
 	link, err := netlink.LinkByName(r.Name)
 	if err != nil {
 		if isLinkNotFound(err) {
@@ -87,7 +88,7 @@ func (k wireguardKind) Read(r Resource, saved map[string]string) (map[string]str
 	return keepKeys(actual, r.Attrs), true, nil
 }
 
-func (k wireguardKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
+func (k wireguardKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
 	port, err := strconv.Atoi(r.Attrs["listen_port"])
 	if err != nil {
 		return nil, fmt.Errorf("listen_port %q is not a number", r.Attrs["listen_port"])
@@ -123,7 +124,7 @@ func (k wireguardKind) Apply(r Resource, _ bool, saved map[string]string) (map[s
 	return map[string]string{"rotation": r.Attrs["rotation"], "mode": mode, "public_key": key.PublicKey().String()}, nil
 }
 
-func (k wireguardKind) Delete(r Resource, saved map[string]string) error {
+func (k wireguardKind) Delete(r core.Resource, saved map[string]string) error {
 	link, err := netlink.LinkByName(r.Name)
 	switch {
 	case err == nil:
@@ -144,7 +145,7 @@ func (k wireguardKind) Delete(r Resource, saved map[string]string) error {
 
 // Outputs exposes the public key (derived from the key file, so that it is
 // right even when the key was rotated by hand) and the rotation counter.
-func (k wireguardKind) Outputs(r Resource, saved map[string]string) map[string]string {
+func (k wireguardKind) Outputs(r core.Resource, saved map[string]string) map[string]string {
 	key, err := k.readKey(r.Name)
 	if err != nil {
 		return nil
@@ -294,13 +295,13 @@ type wgpeerKind struct{}
 
 func (wgpeerKind) ReplaceOn() []string { return []string{"dev"} }
 
-func (wgpeerKind) Defaults(r Resource) Resource {
+func (wgpeerKind) Defaults(r core.Resource) core.Resource {
 	setDefault(r.Attrs, "keepalive", "0")
 	r.Attrs["allowed_ips"] = canonicalPrefixes(r.Attrs["allowed_ips"])
 	return r
 }
 
-func (wgpeerKind) Read(r Resource, saved map[string]string) (map[string]string, bool, error) {
+func (wgpeerKind) Read(r core.Resource, saved map[string]string) (map[string]string, bool, error) {
 	dev, err := wgDevice(r.Attrs["dev"])
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -348,7 +349,7 @@ func findPeer(dev *wgtypes.Device, keys ...string) *wgtypes.Peer {
 	return nil
 }
 
-func (wgpeerKind) Apply(r Resource, _ bool, saved map[string]string) (map[string]string, error) {
+func (wgpeerKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
 	key, err := wgtypes.ParseKey(r.Attrs["public_key"])
 	if err != nil {
 		return nil, fmt.Errorf("public_key %q: %w", r.Attrs["public_key"], err)
@@ -383,7 +384,7 @@ func (wgpeerKind) Apply(r Resource, _ bool, saved map[string]string) (map[string
 	return map[string]string{"public_key": key.String()}, nil
 }
 
-func (wgpeerKind) Delete(r Resource, saved map[string]string) error {
+func (wgpeerKind) Delete(r core.Resource, saved map[string]string) error {
 	key := saved["public_key"]
 	if key == "" {
 		key = r.Attrs["public_key"]

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/helper"
-	"github.com/drover/drover/runner/host"
 )
 
 // The test binary doubles as a fake drover-helper: a helper Binary is a
@@ -69,7 +69,7 @@ func fakeHelper(mode string, args []string) int {
 		switch req.Op {
 		case helper.OpFacts:
 			name, _ := os.Hostname()
-			out.Encode(helper.Response{OK: true, Facts: &host.Facts{Hostname: name, Arch: "amd64", Init: "none"}})
+			out.Encode(helper.Response{OK: true, Facts: &core.Facts{Hostname: name, Arch: "amd64", Init: "none"}})
 		case helper.OpApply:
 			for _, ch := range req.Changes {
 				out.Encode(helper.Event{Event: "applied", Change: ch, Millis: 1})

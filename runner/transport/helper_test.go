@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
 	"github.com/drover/drover/runner/helper"
-	"github.com/drover/drover/runner/host"
 )
 
 func startHelper(t *testing.T, conn Conn, bin Binary) *HelperClient {
@@ -79,9 +79,9 @@ func TestHelperEventsAndErrors(t *testing.T) {
 	_, cfg := setup(t, nil)
 	hc := startHelper(t, dial(t, cfg), fakeBinary(t, "ok"))
 	ctx := context.Background()
-	changes := []host.Change{
-		{Action: host.Create, Resource: host.Resource{Kind: "link", Name: "vx0"}},
-		{Action: host.Update, Resource: host.Resource{Kind: "addr", Name: "100.64.10.1/24"}},
+	changes := []core.Change{
+		{Action: core.Create, Resource: core.Resource{Kind: "link", Name: "vx0"}},
+		{Action: core.Update, Resource: core.Resource{Kind: "addr", Name: "100.64.10.1/24"}},
 	}
 	var events []helper.Event
 	resp, err := hc.Call(ctx, helper.Request{Op: helper.OpApply, Changes: changes}, func(ev helper.Event) {

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
 	"github.com/drover/drover/runner/helper"
-	"github.com/drover/drover/runner/host"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -121,7 +121,7 @@ func TestRealOpenSSH(t *testing.T) {
 			t.Fatal(err)
 		}
 		var events int
-		changes := []host.Change{{Action: host.Create, Resource: host.Resource{Kind: "link", Name: "vx0"}}}
+		changes := []core.Change{{Action: core.Create, Resource: core.Resource{Kind: "link", Name: "vx0"}}}
 		if _, err := hc.Call(ctx, helper.Request{Op: helper.OpApply, Changes: changes}, func(helper.Event) { events++ }); err != nil || events != 1 {
 			t.Fatalf("apply: %v, %d events", err, events)
 		}

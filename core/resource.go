@@ -1,9 +1,4 @@
-// Package host is drover's instruction set: the kinds of resource the helper
-// reads, diffs, applies and deletes on a server (links, addresses, routes, FDB
-// entries, sysctls, files, nftables tables, packages, services), the facts it
-// gathers and the checks it runs. It is the only package that touches the
-// kernel; the controller uses its data types only.
-package host
+package core
 
 import (
 	"sort"
