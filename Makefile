@@ -133,11 +133,11 @@ demo-down: build
 # bench prints drover's performance figures (cmd/drover/bench_test.go): a
 # no-op apply of the 3-host demo lab (root; first apply and lab up as
 # metrics), plan -offline and lang alone on a generated 1,000-server cluster
-# (runner/bench). Each lab benchmark builds and removes its own lab.
+# (bench). Each lab benchmark builds and removes its own lab.
 bench: deps build
 	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench . -benchtime 20x -count 1 -timeout 10m ./runner/... ./cmd/... ./modules/job/placement
 	@# lab up and down of 10 and 100 namespace hosts (target: 100 up in <= 10 s).
-	DROVER_BENCH=1 $(GO) test -count 1 -timeout 5m -v -run '^TestBenchLabHosts$$' ./runner/host/lab
+	DROVER_BENCH=1 $(GO) test -count 1 -timeout 5m -v -run '^TestBenchLabHosts$$' ./lab
 	@$(MAKE) --no-print-directory deps-bench
 	@# drover vs Ansible on the same work, and drover on 3, 10 and 50 hosts
 	@# (cmd/drover/bench_ansible_test.go): tables of wall times and ratios.

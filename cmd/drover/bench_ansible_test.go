@@ -35,7 +35,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover/drover/runner/host/lab"
+	"github.com/drover/drover/lab"
 )
 
 // Repetitions: drover's runs are cheap, Ansible's are not.

@@ -31,8 +31,8 @@ import (
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/bench"
-	"github.com/drover/drover/runner/host/lab"
+	"github.com/drover/drover/bench"
+	"github.com/drover/drover/lab"
 )
 
 // BenchmarkApplyNoop measures a no-op apply at the runner level, exactly as

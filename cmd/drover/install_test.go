@@ -15,7 +15,7 @@ import (
 	modzip "golang.org/x/mod/zip"
 
 	"github.com/drover/drover/internal/testkit"
-	"github.com/drover/drover/runner/host/lab"
+	"github.com/drover/drover/lab"
 )
 
 // installVersion is the version the test publishes the checkout as.

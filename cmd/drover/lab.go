@@ -7,7 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
-	"github.com/drover/drover/runner/host/lab"
+	"github.com/drover/drover/lab"
 )
 
 // cmdLab runs `drover lab up|down|status|exec [DIR]`: a disposable local

@@ -17,7 +17,7 @@ import (
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/runner/host/lab"
+	"github.com/drover/drover/lab"
 	"github.com/drover/drover/runner/transport"
 )
 

@@ -14,8 +14,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/drover/drover/runner/host/lab"
-	"github.com/drover/drover/runner/host/lab/fingerprint"
+	"github.com/drover/drover/lab"
+	"github.com/drover/drover/lab/fingerprint"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testscripts (cmp with files in the archive)")

@@ -36,14 +36,14 @@ type sysctlKind struct {
 	labMarker string
 }
 
-// LabMarker is the file a namespace lab host has (runner/host/lab writes
+// LabMarker is the file a namespace lab host has (lab writes
 // it when the host starts).
 const LabMarker = "/run/drover-lab"
 
 // perNamespaceSysctls are the keys, and the prefixes ending in ".", that
 // belong to a namespace of their own in a lab host: the network
 // namespace's net.*, the UTS namespace's names and the IPC namespace's
-// limits. runner/host/lab leaves exactly these writable.
+// limits. the lab (package lab) leaves exactly these writable.
 var perNamespaceSysctls = []string{
 	"net.", "kernel.hostname", "kernel.domainname",
 	"kernel.shmmax", "kernel.shmall", "kernel.shmmni", "kernel.shm_rmid_forced",
