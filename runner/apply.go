@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/drover/drover/core"
-	"github.com/drover/drover/runner/graph"
+	"github.com/drover/drover/dag"
 	"github.com/drover/drover/runner/helper"
 )
 
@@ -190,7 +190,7 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 	})
 	for id, err := range errs {
 		// The change that failed explains its host; what it skipped doesn't.
-		var skipped *graph.SkippedError
+		var skipped *dag.SkippedError
 		if err == nil {
 			continue
 		}
@@ -215,8 +215,8 @@ type node struct {
 	change core.Change
 }
 
-func (s *Session) applyGraph(p *Plan) (*graph.Graph, map[string]node) {
-	g := graph.New()
+func (s *Session) applyGraph(p *Plan) (*dag.Graph, map[string]node) {
+	g := dag.New()
 	nodes := map[string]node{}
 	for _, hp := range p.Hosts {
 		if hp.Error != "" {

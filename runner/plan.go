@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/dag"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner/graph"
 	"github.com/drover/drover/runner/helper"
 	"github.com/drover/drover/runner/transport"
 )
@@ -186,8 +186,8 @@ func jumpConfig(spec string, target transport.Config) (*transport.Config, error)
 // with nodes "HOST:KIND/NAME": each resource after the ones it names in
 // After, on its own host or ("HOST:KIND/NAME") on another. A cycle is an
 // error naming it.
-func DesiredGraph(c *lang.Cluster, desired *core.Desired) (*graph.Graph, error) {
-	g := graph.New()
+func DesiredGraph(c *lang.Cluster, desired *core.Desired) (*dag.Graph, error) {
+	g := dag.New()
 	for _, srv := range c.Servers {
 		d := desired.Hosts[srv.Name]
 		if d == nil {

@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/drover/drover/core"
-	"github.com/drover/drover/runner/graph"
+	"github.com/drover/drover/dag"
 )
 
 // appliedLog records the changes an apply made, in the order it made them.
@@ -27,7 +27,7 @@ func (l *appliedLog) add(n node) {
 func failedGroups(errs map[string]error, nodes map[string]node) map[string]bool {
 	failed := map[string]bool{}
 	for id, err := range errs {
-		var skipped *graph.SkippedError
+		var skipped *dag.SkippedError
 		if err == nil || errors.As(err, &skipped) {
 			continue
 		}

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/drover/drover/core"
-	"github.com/drover/drover/runner/graph"
+	"github.com/drover/drover/dag"
 )
 
 func TestPreviousUndoesAnUpdate(t *testing.T) {
@@ -45,7 +45,7 @@ func TestFailedGroups(t *testing.T) {
 	errs := map[string]error{
 		"s1:container/web-1": nil,
 		"s2:container/web-2": errors.New("health check failed"),
-		"s3:container/api-1": &graph.SkippedError{Dependency: "s2:container/web-2"},
+		"s3:container/api-1": &dag.SkippedError{Dependency: "s2:container/web-2"},
 		"s3:file/x":          errors.New("disk full"),
 	}
 	got := failedGroups(errs, nodes)

@@ -29,10 +29,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner"
 	"github.com/drover/drover/bench"
 	"github.com/drover/drover/lab"
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/runner"
 )
 
 // BenchmarkApplyNoop measures a no-op apply at the runner level, exactly as

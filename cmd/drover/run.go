@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/lab"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
 	"github.com/drover/drover/runner"
-	"github.com/drover/drover/lab"
 	"github.com/drover/drover/runner/transport"
 )
 

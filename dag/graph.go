@@ -1,11 +1,11 @@
-// Package graph is a small dependency graph of string-named nodes, such as
+// Package dag is a small dependency graph of string-named nodes, such as
 // the (host, resource) pairs of a drover run ("s1:link/vx0"). It sorts them
 // topologically in a stable order, names dependency cycles, walks them in
 // parallel with failure isolation and draws them in Graphviz DOT.
 //
 // An edge from A to B means B depends on A: A runs first. A Graph is not safe
 // for concurrent mutation; Sort, Walk and DOT only read it.
-package graph
+package dag
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package graph
+package dag
 
 import (
 	"container/heap"
