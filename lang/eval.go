@@ -24,6 +24,8 @@ func (l *loader) resolve(t hcl.Traversal) ([]*node, *hcl.Diagnostic) {
 		return resolveEntity(t, steps, rootServer, l.syms.servers, l.syms.srvOrder)
 	case rootNetwork:
 		return resolveEntity(t, steps, rootNetwork, l.syms.networks, l.syms.netOrder)
+	case rootSelf:
+		return nil, selfOutside(t) // host declarations bind it (generic_self.go)
 	}
 	if nodes, diag, ok := l.resolveJob(t, steps); ok {
 		return nodes, diag // job.web.backends (container.go)

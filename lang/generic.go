@@ -23,6 +23,10 @@ type genericDecl struct {
 	refs map[string][]declRef
 	// instances are filled by evaluation.
 	instances []*genericInstance
+	// selfAttrs are the settings that read self (generic_self.go);
+	// selfBad is true when a self reference was invalid.
+	selfAttrs map[string]bool
+	selfBad   bool
 }
 
 // declRef is a reference to another declaration, as written.
@@ -73,6 +77,9 @@ func (l *loader) collectGeneric(b *hcl.Block) {
 	}
 	content := l.content(b.Body, genericSchema(kind), fmt.Sprintf("A %s block", kind))
 	d := &genericDecl{kind: kind, name: name, block: b, content: content, refs: map[string][]declRef{}}
+	var selfOK bool
+	d.selfAttrs, selfOK = l.selfRefs(kind, content)
+	d.selfBad = !selfOK
 	for _, attr := range []string{metaDependsOn, metaNotify, metaWatch} {
 		if a := content.Attributes[attr]; a != nil {
 			d.refs[attr] = l.staticRefs(a)
@@ -162,7 +169,7 @@ func (e *instancesExpr) Variables() []hcl.Traversal {
 			continue
 		}
 		for _, t := range a.Expr.Variables() {
-			if root := t.RootName(); root != rootEach && root != rootCount {
+			if root := t.RootName(); root != rootEach && root != rootCount && root != rootSelf {
 				out = append(out, t)
 			}
 		}
@@ -315,6 +322,10 @@ type genericInstance struct {
 	// sensitive names the settings whose values come from a sensitive
 	// variable.
 	sensitive map[string]bool
+	// perServer names the settings that read self: they take their
+	// values per server (onServer), in ctx with self bound.
+	perServer map[string]bool
+	ctx       *hcl.EvalContext
 }
 
 // object is what a reference to the instance sees: its settings.
@@ -322,6 +333,9 @@ func (inst *genericInstance) object() cty.Value {
 	attrs := map[string]cty.Value{}
 	for k, v := range inst.values {
 		if k != metaServers && k != metaWhere {
+			if inst.perServer[k] {
+				v = cty.UnknownVal(v.Type()).Mark(markPerServer)
+			}
 			if inst.sensitive[k] {
 				v = v.Mark(markSensitive)
 			}
@@ -334,9 +348,12 @@ func (inst *genericInstance) object() cty.Value {
 // evalInstance evaluates every setting of one instance.
 func (l *loader) evalInstance(d *genericDecl, k instanceKey, parent *hcl.EvalContext) (*genericInstance, hcl.Diagnostics) {
 	ctx := parent.NewChild()
-	ctx.Variables = k.vars
+	ctx.Variables = map[string]cty.Value{rootSelf: cty.DynamicVal} // bound per server by onServer
+	for name, v := range k.vars {
+		ctx.Variables[name] = v
+	}
 	inst := &genericInstance{key: k, values: map[string]cty.Value{}, ranges: map[string]hcl.Range{}, set: map[string]bool{},
-		sensitive: map[string]bool{}}
+		sensitive: map[string]bool{}, perServer: d.selfAttrs, ctx: ctx}
 	specs := append(genericSpecs(d.kind), metaSpecs()...)
 	var diags hcl.Diagnostics
 	for _, spec := range specs {
@@ -380,6 +397,9 @@ func (l *loader) evalSetting(d *genericDecl, a *hcl.Attribute, spec attrSpec, ct
 	}
 	l.addMarkedSecrets(v)
 	v, marks := v.UnmarkDeep()
+	if _, ok := marks[markPerServer]; ok {
+		return cty.UnknownVal(spec.typ), hcl.Diagnostics{perServerRef(a)}
+	}
 	inst.sensitive[spec.name] = hasSensitive(marks)
 	if v.IsNull() {
 		if spec.required {

@@ -28,14 +28,14 @@ func (l *loader) assembleGeneric(c *Cluster) []*Item {
 	itemInst := map[*Item]*genericInstance{}
 	for _, d := range l.generic.order {
 		after := l.declAfter(d)
+		if d.selfBad {
+			continue
+		}
 		for _, inst := range d.instances {
-			it := &Item{Kind: d.kind, Name: d.name, Key: inst.key.key, Keyed: inst.key.keyed, Count: inst.key.count,
-				Settings: map[string]string{}, After: slices.Clone(after), DeclRange: d.block.DefRange}
-			if !l.fillItem(c, d, inst, it) {
-				continue
+			for _, it := range l.instanceItems(c, d, inst, after) {
+				items = append(items, it.item)
+				itemDecl[it.item], itemInst[it.item] = d, it.inst
 			}
-			items = append(items, it)
-			itemDecl[it], itemInst[it] = d, inst
 		}
 	}
 	l.linkWatches(items)
@@ -44,14 +44,71 @@ func (l *loader) assembleGeneric(c *Cluster) []*Item {
 	return items
 }
 
-// fillItem converts one instance into an item; false when something it
-// needs did not evaluate (already reported).
-func (l *loader) fillItem(c *Cluster, d *genericDecl, inst *genericInstance, it *Item) bool {
+// instanceItem is an item and the instance (or one server's evaluation
+// of it) it was made from.
+type instanceItem struct {
+	item *Item
+	inst *genericInstance
+}
+
+// instanceItems converts one instance into its item, or into one item per
+// server when its settings read self; none when something it needs did
+// not evaluate (already reported).
+func (l *loader) instanceItems(c *Cluster, d *genericDecl, inst *genericInstance, after []string) []instanceItem {
+	newItem := func() *Item {
+		return &Item{Kind: d.kind, Name: d.name, Key: inst.key.key, Keyed: inst.key.keyed, Count: inst.key.count,
+			Settings: map[string]string{}, After: slices.Clone(after), DeclRange: d.block.DefRange}
+	}
+	if !settingsKnown(d, inst, d.selfAttrs) {
+		return nil
+	}
+	servers, ok := l.targets(c, d, inst)
+	if !ok {
+		return nil
+	}
+	if len(d.selfAttrs) == 0 {
+		it := newItem()
+		l.fillSettings(d, inst, it)
+		it.Servers = servers
+		if !l.checkItem(d, inst, it) {
+			return nil
+		}
+		return []instanceItem{{it, inst}}
+	}
+	var out []instanceItem
+	for _, name := range servers {
+		one := l.onServer(d, inst, c.Server(name))
+		it := newItem()
+		if !l.fillSettings(d, one, it) {
+			continue
+		}
+		it.Servers = []string{name}
+		if l.checkItem(d, one, it) {
+			out = append(out, instanceItem{it, one})
+		}
+	}
+	return out
+}
+
+// settingsKnown reports whether every setting of an instance (but those
+// of skip) evaluated; those that did not were reported.
+func settingsKnown(d *genericDecl, inst *genericInstance, skip map[string]bool) bool {
 	for _, spec := range genericSpecs(d.kind) {
-		v := inst.values[spec.name]
-		if !v.IsWhollyKnown() {
+		if !skip[spec.name] && !inst.values[spec.name].IsWhollyKnown() {
 			return false
 		}
+	}
+	return true
+}
+
+// fillSettings converts an instance's settings into the item's; false
+// when one did not evaluate (already reported).
+func (l *loader) fillSettings(d *genericDecl, inst *genericInstance, it *Item) bool {
+	if !settingsKnown(d, inst, nil) {
+		return false
+	}
+	for _, spec := range genericSpecs(d.kind) {
+		v := inst.values[spec.name]
 		if spec.name == "vars" {
 			it.Vars = l.varsOf(v, inst.ranges[spec.name])
 			continue
@@ -59,12 +116,7 @@ func (l *loader) fillItem(c *Cluster, d *genericDecl, inst *genericInstance, it 
 		it.Settings[spec.name] = settingString(v)
 	}
 	it.Sensitive = sensitiveSettings(d.kind, inst, it.Settings)
-	servers, ok := l.targets(c, d, inst)
-	if !ok {
-		return false
-	}
-	it.Servers = servers
-	return l.checkItem(d, inst, it)
+	return true
 }
 
 // settingString renders a setting as the string the model keeps.
