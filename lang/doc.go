@@ -361,6 +361,38 @@
 // it made (a file it replaced comes back; a package stays unless
 // remove_on_delete = true; a command runs its undo).
 //
+// # The server a declaration is applied to: self
+//
+// Inside the settings of a host declaration, self is the server the
+// declaration is being applied to: self.name, self.address and
+// self.labels (a map: self.labels.role, self.labels["zone"]). A
+// declaration that reads self is evaluated once per server it targets, so
+// one declaration gives each server its own value, with no for_each over
+// servers:
+//
+//	file "motd" {
+//	  path    = "/etc/motd"
+//	  content = "This is ${self.name} (${self.address}), a ${self.labels.role} server.\n"
+//	  where   = { role = "web" }
+//	}
+//	directory "role_data" {
+//	  path = "/srv/${self.labels.role}"
+//	}
+//
+// self combines with for_each and count (each instance, then each
+// server). It is an error outside the settings of a host declaration
+// (variables, locals, servers, networks and the other kinds name a server
+// as server.NAME.address), in servers, where, for_each and count (they
+// choose the servers and instances self stands for), for an attribute
+// self does not have (self.adress: "Did you mean self.address?"), and for
+// a label one of the targeted servers lacks (the error names the server;
+// target with where to pick the servers that have it). Another
+// declaration cannot read a setting that uses self
+// (file.motd.content), since it has a value per server. Facts (the
+// host's OS, interfaces, ...) are not part of self: they are known only
+// when drover has reached the hosts, after the configuration is
+// evaluated; a template reads them as .facts.
+//
 // # Sensitive values
 //
 // sensitive = true has Terraform's meaning on variable, file, template and

@@ -139,3 +139,34 @@ func TestDocExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestDocSelfExample loads the example of doc.go's self section and checks
+// that each server gets its own content.
+func TestDocSelfExample(t *testing.T) {
+	src := `server "s1" {
+  address = "198.51.100.1"
+  labels  = { role = "web" }
+}
+server "s2" {
+  address = "198.51.100.2"
+  labels  = { role = "web" }
+}
+` + docSection(t, "The server a declaration is applied to: self")
+	c, diags := LoadFiles(map[string][]byte{"a.hcl": []byte(src)}, Options{})
+	if diags.HasErrors() {
+		t.Fatalf("%s\n%s", diags.Error(), src)
+	}
+	got := map[string]string{}
+	for _, it := range c.Items {
+		got[it.Address()+" "+strings.Join(it.Servers, ",")] = it.Settings["content"] + it.Settings["path"]
+	}
+	want := map[string]string{
+		"file.motd s1":           "This is s1 (198.51.100.1), a web server.\n/etc/motd",
+		"file.motd s2":           "This is s2 (198.51.100.2), a web server.\n/etc/motd",
+		"directory.role_data s1": "/srv/web",
+		"directory.role_data s2": "/srv/web",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
