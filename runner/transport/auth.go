@@ -18,6 +18,8 @@ import (
 type authenticator struct {
 	keyFiles []string     // identity files loaded, as shown to people
 	keys     []ssh.Signer // from the identity files (certificates first)
+	names    []string     // keys[i] for the debug log: file, type, fingerprint
+	log      *handshakeLog
 	// only, when set, limits the agent's keys to these (IdentitiesOnly):
 	// the public keys of the identity files, marshalled.
 	only  map[string]bool
@@ -116,9 +118,11 @@ func (a *authenticator) loadKey(path string) error {
 	if cert, ok := loadCertificate(path + "-cert.pub"); ok {
 		if cs, err := ssh.NewCertSigner(cert, signer); err == nil {
 			a.keys = append(a.keys, cs)
+			a.names = append(a.names, keyName(shown+"-cert.pub", cs.PublicKey()))
 		}
 	}
 	a.keys = append(a.keys, signer)
+	a.names = append(a.names, keyName(shown, signer.PublicKey()))
 	return nil
 }
 
@@ -160,6 +164,7 @@ func (a *authenticator) methods() []ssh.AuthMethod {
 
 func (a *authenticator) signers() ([]ssh.Signer, error) {
 	signers := append([]ssh.Signer(nil), a.keys...)
+	names := append([]string(nil), a.names...)
 	if a.agent != nil {
 		fromAgent, err := a.agent.Signers()
 		a.mu.Lock()
@@ -169,11 +174,18 @@ func (a *authenticator) signers() ([]ssh.Signer, error) {
 			for _, s := range fromAgent {
 				if a.only == nil || a.only[string(underlying(s.PublicKey()).Marshal())] {
 					signers = append(signers, s)
+					names = append(names, keyName("agent", s.PublicKey()))
 				}
 			}
+		} else if a.log != nil {
+			a.log.log.Debug("ssh auth: the agent did not list its keys", "err", err)
 		}
 	}
-	return signers, nil
+	if a.log == nil {
+		return signers, nil
+	}
+	a.log.offering(names)
+	return logSigners(a.log, signers, names), nil
 }
 
 // describe says what was tried: "key ~/.ssh/id, agent (2 keys)".

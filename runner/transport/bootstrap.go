@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/drover/drover/runner/helper"
 )
@@ -24,8 +26,16 @@ type helperSetup struct {
 	sudo  bool
 	stats *Stats
 	// password is the sudo password when sudo asks for one (see
-	// checkSudo); "" runs sudo -n.
+	// checkSudo); "" runs sudo -n. Never logged.
 	password string
+	// log receives the helper start's steps; nil = none.
+	log *slog.Logger
+}
+
+func (s helperSetup) debug(msg string, args ...any) {
+	if s.log != nil {
+		s.log.Debug(msg, args...)
+	}
 }
 
 // helperPath is the server path of bin: DIR/drover-helper-<16 hex>.
@@ -127,14 +137,17 @@ func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, 
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	for attempt := 0; ; attempt++ {
+		start := time.Now()
 		client, machine, err := launch(ctx, s, setup, bin)
 		if err != nil {
 			return nil, err
 		}
 		if client != nil {
 			setup.stats.addHelperStart()
+			setup.debug("helper running", "path", setup.helperPath(bin), "sudo", setup.sudo, "elapsed", time.Since(start))
 			return client, nil
 		}
+		setup.debug("helper not on the server (or another build): uploading it", "path", setup.helperPath(bin), "machine", machine)
 		if attempt > 0 {
 			return nil, fmt.Errorf("%s: the helper is still missing from %s right after uploading it", s.label(), setup.dir)
 		}
@@ -146,10 +159,12 @@ func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, 
 			return nil, fmt.Errorf("%s: compressing the helper: %w", s.label(), err)
 		}
 		stdin := passwordLine(setup.sudoPassword(), bytes.NewReader(gz))
+		start = time.Now()
 		if _, _, err := run(ctx, s, setup.wrap(setup.uploadScript(bin)), stdin); err != nil {
 			return nil, fmt.Errorf("uploading the helper: %w", err)
 		}
 		setup.stats.addUpload()
+		setup.debug("helper uploaded", "bytes_gzip", len(gz), "elapsed", time.Since(start))
 	}
 }
 

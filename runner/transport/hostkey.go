@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -27,6 +28,9 @@ type hostKeyChecker struct {
 	// certs is set when a known_hosts file has @cert-authority lines:
 	// certificate host key algorithms are then asked for first.
 	certs bool
+	// keys are the known_hosts lines for this server, for the debug log.
+	keys []knownhosts.KnownKey
+	log  *handshakeLog
 
 	mu   sync.Mutex
 	fail error
@@ -70,6 +74,7 @@ func (h *hostKeyChecker) knownTypes() []string {
 	if !errors.As(h.known(h.cfg.addr(), remote, probe), &keyErr) {
 		return nil
 	}
+	h.keys = keyErr.Want
 	var types []string
 	for _, k := range keyErr.Want {
 		if !slices.Contains(types, k.Key.Type()) {
@@ -142,6 +147,7 @@ func (h *hostKeyChecker) verify(hostname string, remote net.Addr, key ssh.Public
 	if h.known != nil {
 		err := h.known(hostname, remote, key)
 		if err == nil {
+			h.logVerified(key)
 			return nil
 		}
 		var keyErr *knownhosts.KeyError
@@ -163,7 +169,31 @@ func (h *hostKeyChecker) verify(hostname string, remote net.Addr, key ssh.Public
 	if err := h.record(key); err != nil {
 		return fmt.Errorf("trusting the host key on first use: %w", err)
 	}
+	h.debug("ssh host key trusted on first use", "key", keyName("server", key), "recorded_in", h.cfg.KnownHosts)
 	return nil
+}
+
+// logVerified says how a host key was verified: the known_hosts line
+// holding it, or the certificate authority that signed its certificate.
+func (h *hostKeyChecker) logVerified(key ssh.PublicKey) {
+	if cert, ok := key.(*ssh.Certificate); ok {
+		h.debug("ssh host key verified", "key", keyName("server", key),
+			"by", "@cert-authority in known_hosts", "ca", keyName("ca", cert.SignatureKey))
+		return
+	}
+	for _, k := range h.keys {
+		if bytes.Equal(k.Key.Marshal(), key.Marshal()) {
+			h.debug("ssh host key verified", "key", keyName("server", key), "by", fmt.Sprintf("%s:%d", k.Filename, k.Line))
+			return
+		}
+	}
+	h.debug("ssh host key verified", "key", keyName("server", key), "by", "known_hosts")
+}
+
+func (h *hostKeyChecker) debug(msg string, args ...any) {
+	if h.log != nil {
+		h.log.log.Debug(msg, args...)
+	}
 }
 
 // mismatch explains a changed host key, naming the known_hosts line to

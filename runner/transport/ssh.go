@@ -53,6 +53,7 @@ func dialSSH(ctx context.Context, cfg Config) (*sshConn, error) {
 	cfg.logSettings(src)
 	var jump *sshConn
 	if cfg.Jump != nil {
+		cfg.Log.Debug("ssh via jump host", "ssh_host", cfg.Host, "addr", cfg.addr(), "jump", cfg.Jump.label())
 		j, err := dialSSH(ctx, *cfg.Jump)
 		if err != nil {
 			return nil, fmt.Errorf("%s: via jump host: %w", cfg.label(), err)
@@ -74,6 +75,7 @@ func dialSSH(ctx context.Context, cfg Config) (*sshConn, error) {
 func handshake(ctx context.Context, cfg Config, jump *sshConn) (*sshConn, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, cfg.Timeout, errTimeout)
 	defer cancel()
+	hlog := newHandshakeLog(cfg)
 	auth, err := newAuth(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.label(), err)
@@ -83,30 +85,41 @@ func handshake(ctx context.Context, cfg Config, jump *sshConn) (*sshConn, error)
 		auth.Close()
 		return nil, fmt.Errorf("%s: %w", cfg.label(), err)
 	}
+	auth.log, hostKeys.log = hlog, hlog
+	start := time.Now()
 	raw, err := dialTCP(ctx, cfg, jump)
 	if err != nil {
 		auth.Close()
-		return nil, dialError(cfg, ctx, err)
+		err = dialError(cfg, ctx, err)
+		hlog.log.Debug("tcp connect failed", "elapsed", time.Since(start), "err", err)
+		return nil, err
 	}
+	hlog.tcpConnected(raw, jump, time.Since(start))
 	clientCfg := &ssh.ClientConfig{
 		User:              cfg.User,
 		Auth:              auth.methods(),
 		HostKeyCallback:   hostKeys.check,
 		HostKeyAlgorithms: hostKeys.algorithms(),
+		AuthCallback:      hlog.authCallback,
 	}
+	start = time.Now()
 	// NewClientConn takes no context: closing the connection aborts it.
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	sc, chans, reqs, err := ssh.NewClientConn(raw, cfg.addr(), clientCfg)
 	interrupted := !stop()
 	if err != nil {
 		auth.Close()
-		return nil, handshakeError(cfg, ctx, interrupted, err, auth, hostKeys)
+		err = handshakeError(cfg, ctx, interrupted, err, auth, hostKeys)
+		hlog.log.Debug("ssh handshake failed", "elapsed", time.Since(start), "err", err)
+		return nil, err
 	}
 	if interrupted { // the handshake won the race but its connection is closed
 		sc.Close()
 		auth.Close()
 		return nil, dialError(cfg, ctx, context.Cause(ctx))
 	}
+	hlog.done(sc, cfg.User)
+	hlog.log.Debug("ssh handshake done", "elapsed", time.Since(start))
 	cfg.Stats.addDial()
 	c := &sshConn{cfg: cfg, client: ssh.NewClient(sc, chans, reqs), jump: jump, auth: auth, done: make(chan struct{})}
 	if cfg.KeepAlive > 0 {
@@ -216,10 +229,12 @@ func (c *sshConn) lost() error {
 
 // start opens a session running cmd.
 func (c *sshConn) start(cmd string, stderr io.Writer) (*process, error) {
+	start := time.Now()
 	s, err := c.client.NewSession()
 	if err != nil {
 		return nil, fmt.Errorf("%s: opening an SSH session: %w", c.label(), err)
 	}
+	c.cfg.Log.Debug("ssh session open", "ssh_host", c.cfg.Host, "elapsed", time.Since(start), "command", summarize(cmd))
 	stdin, err := s.StdinPipe()
 	if err != nil {
 		s.Close()
@@ -259,7 +274,7 @@ func (c *sshConn) Run(ctx context.Context, cmd string, stdin io.Reader) ([]byte,
 
 // StartHelper implements Conn.
 func (c *sshConn) StartHelper(ctx context.Context, bin Binary) (*HelperClient, error) {
-	setup := helperSetup{dir: c.cfg.HelperDir, sudo: c.cfg.needsSudo(), stats: c.cfg.Stats}
+	setup := helperSetup{dir: c.cfg.HelperDir, sudo: c.cfg.needsSudo(), stats: c.cfg.Stats, log: c.cfg.Log.With("ssh_host", c.cfg.Host)}
 	if setup.sudo {
 		pw, err := c.becomePassword(ctx)
 		if err != nil {
