@@ -52,6 +52,8 @@ type Item struct {
 	Count bool // the key is count.index
 	// Servers are the servers the item applies to, in cluster order:
 	// those of `servers`, filtered by `where` labels; all without either.
+	// An instance whose settings read self gives one item per server,
+	// each with one name here and its own settings.
 	Servers []string
 	// Settings are the kind's attributes as strings, defaults applied;
 	// "" means unset. Booleans are "true"/"false", lists are joined with

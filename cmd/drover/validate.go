@@ -102,13 +102,23 @@ func declared(c *lang.Cluster) []string {
 		{len(c.WebServers), "web server"}, {len(c.VIPs), "VIP"}, {len(c.Databases), "database"},
 		{len(c.Containers), "container"}, {len(c.Jobs), "job"}, {len(c.Endpoints), "Consul endpoint"},
 		{len(c.ConsulServices) + len(c.ConsulChecks), "Consul registration"},
-		{len(c.Items), "host declaration"},
+		{hostDeclarations(c), "host declaration"},
 	} {
 		if k.n > 0 {
 			out = append(out, plural(k.n, k.noun))
 		}
 	}
 	return out
+}
+
+// hostDeclarations counts the instances of host declarations: a
+// declaration reading self has one item per server, counted once.
+func hostDeclarations(c *lang.Cluster) int {
+	seen := map[string]bool{}
+	for _, it := range c.Items {
+		seen[it.Address()] = true
+	}
+	return len(seen)
 }
 
 // plural writes "1 server", "3 servers".
