@@ -3,6 +3,7 @@ package lang
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -34,7 +35,7 @@ func (l *loader) resolve(t hcl.Traversal) ([]*node, *hcl.Diagnostic) {
 		return nodes, diag // file.motd, service.nginx, ... (generic.go)
 	}
 	detail := fmt.Sprintf("There is nothing named %q. References start with var., local., server. or network.", t.RootName())
-	if s := suggest(t.RootName(), referenceRoots); s != "" {
+	if s := suggest(t.RootName(), append(slices.Clone(referenceRoots), rootSelf)); s != "" {
 		detail += fmt.Sprintf(" Did you mean %s?", s)
 	}
 	return nil, refDiagnostic(t, "Unknown reference", detail)
