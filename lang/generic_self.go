@@ -116,7 +116,7 @@ func (l *loader) onServer(d *genericDecl, inst *genericInstance, s *Server) *gen
 		v, diags := l.evalSetting(d, a, spec, ctx, inst.key, out)
 		for _, diag := range diags {
 			if diag.Summary != perServerSummary { // reported by the first evaluation
-				l.perServerDiag(diag, s.Name)
+				l.perServerDiag(diag, s)
 			}
 		}
 		out.values[spec.name] = l.genericGrammar(spec, v, a.Expr.Range(), a.Expr, out.sensitive[spec.name])
@@ -125,11 +125,16 @@ func (l *loader) onServer(d *genericDecl, inst *genericInstance, s *Server) *gen
 }
 
 // perServerDiag reports a problem of one server's evaluation, naming the
-// server, once.
-func (l *loader) perServerDiag(diag *hcl.Diagnostic, server string) {
+// server (and its labels, for a missing one), once.
+func (l *loader) perServerDiag(diag *hcl.Diagnostic, s *Server) {
 	if diag.Subject == nil {
 		l.diags = append(l.diags, diag)
 		return
 	}
-	l.genericError(*diag.Subject, diag.Summary, fmt.Sprintf("%s (self is server %q.)", strings.TrimSpace(diag.Detail), server))
+	detail := fmt.Sprintf("%s (self is server %q.)", strings.TrimSpace(diag.Detail), s.Name)
+	if diag.Summary == "Invalid index" || diag.Summary == "Missing map element" {
+		detail = fmt.Sprintf("%s Server %q has the labels %s; target only servers that have the label (where), or read it with a default: lookup(self.labels, \"KEY\", \"DEFAULT\").",
+			strings.TrimSpace(diag.Detail), s.Name, describeLabels(s.Labels))
+	}
+	l.genericError(*diag.Subject, diag.Summary, detail)
 }
