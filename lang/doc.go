@@ -386,7 +386,8 @@
 // choose the servers and instances self stands for), for an attribute
 // self does not have (self.adress: "Did you mean self.address?"), and for
 // a label one of the targeted servers lacks (the error names the server;
-// target with where to pick the servers that have it). Another
+// target with where to pick the servers that have it, or read it with a
+// default: lookup(self.labels, "zone", "none")). Another
 // declaration cannot read a setting that uses self
 // (file.motd.content), since it has a value per server. Facts (the
 // host's OS, interfaces, ...) are not part of self: they are known only
