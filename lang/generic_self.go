@@ -113,6 +113,12 @@ func (l *loader) onServer(d *genericDecl, inst *genericInstance, s *Server) *gen
 		if a == nil || !d.selfAttrs[spec.name] {
 			continue
 		}
+		if s.Local && readsSelfAddress(a) {
+			l.genericError(a.Expr.Range(), "self.address of the local server",
+				fmt.Sprintf("%s reads self.address, and the reserved server %q (the machine drover runs on) has no declared address: drover learns it from its facts when it runs. Target the declaration at the other servers (servers or where), or write the value itself.", spec.name, LocalServer))
+			out.values[spec.name] = cty.UnknownVal(spec.typ)
+			continue
+		}
 		v, diags := l.evalSetting(d, a, spec, ctx, inst.key, out)
 		for _, diag := range diags {
 			if diag.Summary != perServerSummary { // reported by the first evaluation
@@ -124,17 +130,42 @@ func (l *loader) onServer(d *genericDecl, inst *genericInstance, s *Server) *gen
 	return out
 }
 
+// readsSelfAddress reports whether an attribute reads self.address (or
+// the whole of self).
+func readsSelfAddress(a *hcl.Attribute) bool {
+	for _, t := range a.Expr.Variables() {
+		if steps := staticSteps(t); t.RootName() == rootSelf && (len(steps) == 0 || steps[0] == "address") {
+			return true
+		}
+	}
+	return false
+}
+
 // perServerDiag reports a problem of one server's evaluation, naming the
-// server (and its labels, for a missing one), once.
+// server (and its labels, for a missing one), once per place and kind of
+// problem: the first server that has it stands for the others.
 func (l *loader) perServerDiag(diag *hcl.Diagnostic, s *Server) {
 	if diag.Subject == nil {
 		l.diags = append(l.diags, diag)
 		return
 	}
+	rng := *diag.Subject
+	key := fmt.Sprintf("self %s:%d:%d %s", rng.Filename, rng.Start.Line, rng.Start.Column, diag.Summary)
+	if l.generic.reported == nil {
+		l.generic.reported = map[string]bool{}
+	}
+	if l.generic.reported[key] {
+		return
+	}
+	l.generic.reported[key] = true
 	detail := fmt.Sprintf("%s (self is server %q.)", strings.TrimSpace(diag.Detail), s.Name)
 	if diag.Summary == "Invalid index" || diag.Summary == "Missing map element" {
-		detail = fmt.Sprintf("%s Server %q has the labels %s; target only servers that have the label (where), or read it with a default: lookup(self.labels, \"KEY\", \"DEFAULT\").",
-			strings.TrimSpace(diag.Detail), s.Name, describeLabels(s.Labels))
+		labels := "no labels"
+		if len(s.Labels) > 0 {
+			labels = "the labels " + describeLabels(s.Labels)
+		}
+		detail = fmt.Sprintf("%s Server %q has %s; target only servers that have the label (where), or read it with a default: lookup(self.labels, \"KEY\", \"DEFAULT\").",
+			strings.TrimSpace(diag.Detail), s.Name, labels)
 	}
-	l.genericError(*diag.Subject, diag.Summary, detail)
+	l.errorf(rng, diag.Context, diag.Summary, "%s", detail)
 }
