@@ -71,7 +71,7 @@ func macName(d ssh.DirectionAlgorithms) string {
 func (h *handshakeLog) authCallback(ctx *ssh.ClientAuthContext) (ssh.AuthMethod, error) {
 	h.negotiatedAlgorithms(ctx.Metadata, ctx.Algorithms)
 	h.mu.Lock()
-	failed := ctx.TriedMethods[h.tried:]
+	failed := ctx.TriedMethods[min(h.tried, len(ctx.TriedMethods)):]
 	h.tried = len(ctx.TriedMethods)
 	h.mu.Unlock()
 	for _, m := range failed {
