@@ -53,7 +53,7 @@ func dialSSH(ctx context.Context, cfg Config) (*sshConn, error) {
 	cfg.logSettings(src)
 	var jump *sshConn
 	if cfg.Jump != nil {
-		cfg.Log.Debug("ssh via jump host", "ssh_host", cfg.Host, "addr", cfg.addr(), "jump", cfg.Jump.label())
+		cfg.Log.Debug("ssh via jump host", "ssh_host", cfg.Host, "addr", cfg.addr(), "jump", cfg.Jump.Host)
 		j, err := dialSSH(ctx, *cfg.Jump)
 		if err != nil {
 			return nil, fmt.Errorf("%s: via jump host: %w", cfg.label(), err)
