@@ -156,3 +156,24 @@ func TestHandshakeLogJumpAndFailure(t *testing.T) {
 	dial(t, cfg)
 	wantLines(t, buf.String(), fmt.Sprintf(`msg="ssh host key trusted on first use" .*recorded_in=%s`, regexp.QuoteMeta(cfg.KnownHosts)))
 }
+
+// TestHandshakeLogHostCertificate: a host key verified through a
+// @cert-authority line is logged with the CA's fingerprint.
+func TestHandshakeLogHostCertificate(t *testing.T) {
+	srv, cfg, ca := hostCertServer(t)
+	pattern := "[127.0.0.1]:" + fmt.Sprint(srv.port)
+	if err := os.WriteFile(cfg.KnownHosts, []byte("@cert-authority "+pattern+" "+ca+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	caKey, _, _, _, err := ssh.ParseAuthorizedKey([]byte(ca))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, buf := debugLog()
+	cfg.Log = log
+	dial(t, cfg)
+	wantLines(t, buf.String(),
+		`msg="ssh host key verified" ssh_host=s1 .*key="server ssh-ed25519-cert-v01@openssh\.com SHA256:\S+" by="@cert-authority in known_hosts" ca="ca ssh-ed25519 `+regexp.QuoteMeta(ssh.FingerprintSHA256(caKey))+`"`,
+		`msg="ssh key exchange done" .*host_key_algorithm=ssh-ed25519-cert-v01@openssh\.com`,
+	)
+}
