@@ -60,9 +60,42 @@ func (g *Graph) cycles(sorted []int) *CycleError {
 	return &CycleError{Cycles: cycles}
 }
 
-// components is Tarjan's algorithm over the nodes not marked skip.
+// Components returns the strongly connected components of the graph,
+// every component after the components it depends on, each one's nodes in
+// insertion order. A component of several nodes, or of one node that
+// depends on itself, is a cycle (see Loop); evaluating components in this
+// order evaluates every value after what it refers to.
+func (g *Graph) Components() [][]string {
+	comps := g.tarjan(g.deps, make([]bool, len(g.nodes)))
+	out := make([][]string, len(comps))
+	for i, c := range comps {
+		slices.Sort(c)
+		out[i] = g.names(c)
+	}
+	return out
+}
+
+// Loop returns a shortest loop of dependencies from start back to itself,
+// [start, a node start depends on, ..., start], or nil when start is on no
+// cycle.
+func (g *Graph) Loop(start string) []string {
+	i, ok := g.index[start]
+	if !ok {
+		return nil
+	}
+	return g.shortestLoop(g.deps, i, nil)
+}
+
+// components is Tarjan's algorithm along dependent edges over the nodes not
+// marked skip.
 func (g *Graph) components(skip []bool) [][]int {
-	t := tarjan{g: g, skip: skip, num: make([]int, len(g.nodes)), low: make([]int, len(g.nodes)), on: make([]bool, len(g.nodes))}
+	return g.tarjan(g.users, skip)
+}
+
+// tarjan runs Tarjan's algorithm along the edges adj, from the nodes in
+// insertion order; components come out after those they reach.
+func (g *Graph) tarjan(adj [][]int, skip []bool) [][]int {
+	t := tarjanState{adj: adj, skip: skip, num: make([]int, len(g.nodes)), low: make([]int, len(g.nodes)), on: make([]bool, len(g.nodes))}
 	for i := range g.nodes {
 		if !skip[i] && t.num[i] == 0 {
 			t.visit(i)
@@ -71,8 +104,8 @@ func (g *Graph) components(skip []bool) [][]int {
 	return t.out
 }
 
-type tarjan struct {
-	g        *Graph
+type tarjanState struct {
+	adj      [][]int
 	skip     []bool
 	num, low []int // 1-based discovery numbers; 0 = unvisited
 	on       []bool
@@ -81,12 +114,12 @@ type tarjan struct {
 	out      [][]int
 }
 
-func (t *tarjan) visit(v int) {
+func (t *tarjanState) visit(v int) {
 	t.next++
 	t.num[v], t.low[v] = t.next, t.next
 	t.stack = append(t.stack, v)
 	t.on[v] = true
-	for _, w := range t.g.users[v] {
+	for _, w := range t.adj[v] {
 		switch {
 		case t.skip[w]:
 		case t.num[w] == 0:
@@ -124,23 +157,28 @@ func (g *Graph) cycleIn(comp []int) []string {
 	for _, i := range comp {
 		in[i] = true
 	}
-	// Breadth-first search along edges, from start back to start.
+	return g.shortestLoop(g.users, start, in)
+}
+
+// shortestLoop is a breadth-first search along adj from start back to
+// start, through the nodes in `in` (all nodes when in is nil).
+func (g *Graph) shortestLoop(adj [][]int, start int, in map[int]bool) []string {
 	prev := map[int]int{}
 	queue := []int{start}
 	for len(queue) > 0 {
 		v := queue[0]
 		queue = queue[1:]
-		for _, w := range g.users[v] {
+		for _, w := range adj[v] {
 			if w == start {
 				return g.pathBack(prev, start, v)
 			}
-			if _, seen := prev[w]; !seen && in[w] {
+			if _, seen := prev[w]; !seen && (in == nil || in[w]) {
 				prev[w] = v
 				queue = append(queue, w)
 			}
 		}
 	}
-	return nil // unreachable for a real component
+	return nil
 }
 
 func (g *Graph) pathBack(prev map[int]int, start, last int) []string {

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/drover/drover/dag"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -398,47 +399,24 @@ func appendNew(list []string, s string) []string {
 
 // checkOrderCycles reports a loop in the apply order of declarations
 // (reference cycles were reported by evaluation; what is left comes from
-// notify).
+// notify): the first loop, through the earliest declaration on one.
 func (l *loader) checkOrderCycles(items []*Item) {
-	after := map[string][]string{}
-	var decls []string
+	g := dag.New()
 	for _, it := range items {
-		if _, seen := after[it.Decl()]; !seen {
-			decls = append(decls, it.Decl())
-		}
+		g.AddNode(it.Decl())
 		for _, a := range it.After {
-			after[it.Decl()] = appendNew(after[it.Decl()], a)
-		}
-		if after[it.Decl()] == nil {
-			after[it.Decl()] = []string{}
+			g.AddEdge(a, it.Decl())
 		}
 	}
-	state := map[string]int{} // 0 new, 1 on path, 2 done
-	var path []string
-	var visit func(string) bool
-	visit = func(n string) bool {
-		state[n] = 1
-		path = append(path, n)
-		for _, m := range after[n] {
-			if state[m] == 1 {
-				loop := append(slices.Clone(path[slices.Index(path, m):]), m)
-				d := l.declByName(n)
-				l.errorf(d.block.DefRange, nil, "Dependency cycle",
-					"These declarations must each be applied before the next: %s. Remove one depends_on, watch or notify of the loop.", strings.Join(loop, " -> "))
-				return true
-			}
-			if state[m] == 0 && visit(m) {
-				return true
-			}
+	for _, comp := range g.Components() {
+		loop := g.Loop(comp[0])
+		if loop == nil {
+			continue
 		}
-		state[n] = 2
-		path = path[:len(path)-1]
-		return false
-	}
-	for _, n := range decls {
-		if state[n] == 0 && visit(n) {
-			return
-		}
+		d := l.declByName(loop[len(loop)-2])
+		l.errorf(d.block.DefRange, nil, "Dependency cycle",
+			"These declarations must each be applied before the next: %s. Remove one depends_on, watch or notify of the loop.", strings.Join(loop, " -> "))
+		return
 	}
 }
 

@@ -1,8 +1,10 @@
 package lang
 
 import (
+	"strconv"
 	"strings"
 
+	"github.com/drover/drover/dag"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -127,9 +129,14 @@ func (l *loader) resolveAll() {
 // evaluate evaluates every node in dependency order, reporting each
 // reference cycle once.
 func (l *loader) evaluate() {
-	for _, scc := range stronglyConnected(l.nodes) {
-		if isCycle(scc) {
-			l.diags = append(l.diags, cycleDiagnostic(scc))
+	eg := l.evalGraph()
+	for _, comp := range eg.g.Components() {
+		scc := make([]*node, len(comp))
+		for i, id := range comp {
+			scc[i] = eg.byID[id]
+		}
+		if len(comp) > 1 || eg.g.Loop(comp[0]) != nil {
+			l.diags = append(l.diags, eg.cycleDiagnostic(scc))
 			for _, n := range scc {
 				n.value, n.evaluated = cty.DynamicVal, true
 			}
@@ -139,89 +146,34 @@ func (l *loader) evaluate() {
 	}
 }
 
-// stronglyConnected returns the strongly connected components of the
-// graph (Tarjan), dependencies before their dependents, each component's
-// nodes in registration order.
-func stronglyConnected(nodes []*node) [][]*node {
-	t := &tarjan{index: map[*node]int{}, low: map[*node]int{}, onStack: map[*node]bool{}}
-	order := map[*node]int{}
-	for i, n := range nodes {
-		order[n] = i
-	}
-	for _, n := range nodes {
-		if _, seen := t.index[n]; !seen {
-			t.visit(n)
-		}
-	}
-	for _, scc := range t.out {
-		sortByOrder(scc, order)
-	}
-	return t.out
+// evalGraph is the evaluation graph as a dag.Graph, each node known by its
+// registration index.
+type evalGraph struct {
+	g    *dag.Graph
+	byID map[string]*node
+	ids  map[*node]string
 }
 
-type tarjan struct {
-	next    int
-	index   map[*node]int
-	low     map[*node]int
-	onStack map[*node]bool
-	stack   []*node
-	out     [][]*node
-}
-
-func (t *tarjan) visit(n *node) {
-	t.index[n], t.low[n] = t.next, t.next
-	t.next++
-	t.stack = append(t.stack, n)
-	t.onStack[n] = true
-	for _, d := range n.deps {
-		if _, seen := t.index[d]; !seen {
-			t.visit(d)
-			t.low[n] = min(t.low[n], t.low[d])
-		} else if t.onStack[d] {
-			t.low[n] = min(t.low[n], t.index[d])
+func (l *loader) evalGraph() evalGraph {
+	g := dag.New()
+	byID := make(map[string]*node, len(l.nodes))
+	ids := make(map[*node]string, len(l.nodes))
+	for i, n := range l.nodes {
+		id := strconv.Itoa(i)
+		byID[id], ids[n] = n, id
+		g.AddNode(id)
+	}
+	for _, n := range l.nodes {
+		for _, d := range n.deps {
+			g.AddEdge(ids[d], ids[n])
 		}
 	}
-	if t.low[n] != t.index[n] {
-		return
-	}
-	var scc []*node
-	for {
-		top := t.stack[len(t.stack)-1]
-		t.stack = t.stack[:len(t.stack)-1]
-		t.onStack[top] = false
-		scc = append(scc, top)
-		if top == n {
-			break
-		}
-	}
-	t.out = append(t.out, scc)
-}
-
-func sortByOrder(nodes []*node, order map[*node]int) {
-	for i := 1; i < len(nodes); i++ {
-		for j := i; j > 0 && order[nodes[j]] < order[nodes[j-1]]; j-- {
-			nodes[j], nodes[j-1] = nodes[j-1], nodes[j]
-		}
-	}
-}
-
-// isCycle tells whether a component is a cycle: several nodes, or one
-// node referring to itself.
-func isCycle(scc []*node) bool {
-	if len(scc) > 1 {
-		return true
-	}
-	for _, d := range scc[0].deps {
-		if d == scc[0] {
-			return true
-		}
-	}
-	return false
+	return evalGraph{g: g, byID: byID, ids: ids}
 }
 
 // cycleDiagnostic names one loop through the component's first node with
 // an expression: "local.a -> server.s1.address -> local.a".
-func cycleDiagnostic(scc []*node) *hcl.Diagnostic {
+func (eg evalGraph) cycleDiagnostic(scc []*node) *hcl.Diagnostic {
 	start := scc[0]
 	for _, n := range scc {
 		if n.expr != nil {
@@ -229,10 +181,13 @@ func cycleDiagnostic(scc []*node) *hcl.Diagnostic {
 			break
 		}
 	}
-	path := shortestLoop(start, scc)
-	ids := make([]string, len(path))
-	for i, n := range path {
-		ids[i] = n.id()
+	loop := eg.g.Loop(eg.ids[start])
+	if loop == nil {
+		loop = []string{eg.ids[start], eg.ids[start]}
+	}
+	ids := make([]string, len(loop))
+	for i, id := range loop {
+		ids[i] = eg.byID[id].id()
 	}
 	rng := start.rng
 	return &hcl.Diagnostic{
@@ -243,42 +198,4 @@ func cycleDiagnostic(scc []*node) *hcl.Diagnostic {
 		Subject: &rng,
 		Context: start.ctxRange,
 	}
-}
-
-// shortestLoop returns start, the nodes of a shortest path back to start
-// within the component, and start again.
-func shortestLoop(start *node, scc []*node) []*node {
-	inSCC := map[*node]bool{}
-	for _, n := range scc {
-		inSCC[n] = true
-	}
-	prev := map[*node]*node{}
-	queue := []*node{start}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, d := range n.deps {
-			if d == start {
-				return loopPath(start, n, prev)
-			}
-			if _, seen := prev[d]; seen || !inSCC[d] {
-				continue
-			}
-			prev[d] = n
-			queue = append(queue, d)
-		}
-	}
-	return []*node{start, start}
-}
-
-func loopPath(start, last *node, prev map[*node]*node) []*node {
-	rev := []*node{start}
-	for n := last; n != start; n = prev[n] {
-		rev = append(rev, n)
-	}
-	path := []*node{start}
-	for i := len(rev) - 1; i >= 0; i-- {
-		path = append(path, rev[i])
-	}
-	return path
 }
