@@ -27,7 +27,6 @@ var attrGrammars = map[string]*grammar{
 	"network.vxlan.subnet": gCIDR, "network.vxlan.bridge": gIfname, "network.vxlan.group": gIP,
 	"network.vxlan.dhcp_host": gServerRef, "network.vxlan.domain": gDomain, "network.vxlan.servers": gMember,
 	"network.bgp.servers": gMember, "network.bgp.member.announce": gCIDR,
-	"network.bridge.bridge": gIfname, "network.bridge.servers": gMember,
 	"network.l2vpn.subnet": gCIDR, "network.l2vpn.bridge": gIfname, "network.l2vpn.tunnel_subnet": gCIDR,
 	"network.l2vpn.interface": gIfname, "network.l2vpn.servers": gMember, "network.l2vpn.member.endpoint": gHostPort,
 	"network.l2vpn.dhcp_host": gServerRef, "network.l2vpn.domain": gDomain,
@@ -166,13 +165,20 @@ func grammarOf(spec attrSpec) (g *grammar, ok bool) {
 	if !isStringish(spec.typ) {
 		return nil, true
 	}
+	if spec.grammar != nil {
+		return spec.grammar, true
+	}
 	g, ok = attrGrammars[spec.block+"."+spec.name]
 	return g, ok
 }
 
+// grammarByName is the grammar whose key (grammarKeys) is name, nil when
+// there is none.
+func grammarByName(name string) *grammar { return grammarKeys()[name] }
+
 // allSchemas lists the attribute specs of every block, by block key, for
 // the table's completeness test and the documentation.
-func allSchemas() map[string][]attrSpec {
+func allSchemas(kinds *Kinds) map[string][]attrSpec {
 	out := map[string][]attrSpec{}
 	add := func(specs []attrSpec) {
 		for _, s := range specs {
@@ -185,6 +191,11 @@ func allSchemas() map[string][]attrSpec {
 	add(memberSpecs())
 	for _, k := range networkKinds {
 		nk := networkKindTable()[k]
+		add(nk.specs())
+		add(nk.memberSpecs())
+	}
+	for _, k := range kinds.NetworkKinds() {
+		nk := registered(kinds.networks[k])
 		add(nk.specs())
 		add(nk.memberSpecs())
 	}
@@ -225,11 +236,12 @@ type AttributeGrammar struct {
 	Type                          cty.Type
 }
 
-// AttributeGrammars lists every string attribute of every block with its
-// grammar, sorted by block and name (for tests and documentation).
-func AttributeGrammars() []AttributeGrammar {
+// AttributeGrammars lists every string attribute of every block (lang's
+// own and those of kinds) with its grammar, sorted by block and name (for
+// tests and documentation).
+func AttributeGrammars(kinds *Kinds) []AttributeGrammar {
 	var out []AttributeGrammar
-	schemas := allSchemas()
+	schemas := allSchemas(kinds)
 	schemas["meta"] = metaSpecs()
 	for block, specs := range schemas {
 		for _, s := range specs {

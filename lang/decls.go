@@ -255,13 +255,13 @@ func (l *loader) collectServerSSH(s *serverDecl, blocks hcl.Blocks) {
 
 func (l *loader) collectNetwork(b *hcl.Block) {
 	kind, name := b.Labels[0], b.Labels[1]
-	nk, known := networkKindTable()[kind]
+	nk, known := l.networkKind(kind)
 	if !known {
 		detail := fmt.Sprintf("drover has no network kind %q.", kind)
-		if s := suggest(kind, networkKinds); s != "" {
+		if s := suggest(kind, l.networkKindNames()); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
 		}
-		l.errorf(b.LabelRanges[0], nil, "Unsupported network kind", "%s Supported kinds: %s.", detail, strings.Join(networkKinds, ", "))
+		l.errorf(b.LabelRanges[0], nil, "Unsupported network kind", "%s Supported kinds: %s.", detail, strings.Join(l.networkKindNames(), ", "))
 		return
 	}
 	if !l.checkName(blockNetwork, name, b.LabelRanges[1]) {

@@ -26,7 +26,7 @@ var exemptAttrs = []string{
 // grammar, on an entry naming no attribute, and on an exemption not listed
 // in exemptAttrs.
 func TestEveryStringAttributeHasGrammar(t *testing.T) {
-	schemas := allSchemas()
+	schemas := allSchemas(nil)
 	schemas["meta"] = metaSpecs()
 	seen := map[string]bool{}
 	var exempt []string
@@ -65,7 +65,7 @@ func TestEveryStringAttributeHasGrammar(t *testing.T) {
 // TestEveryBlockIsWalked makes sure allSchemas covers every top-level
 // block type a configuration can hold.
 func TestEveryBlockIsWalked(t *testing.T) {
-	schemas := allSchemas()
+	schemas := allSchemas(nil)
 	for _, b := range topSchema().Blocks {
 		switch b.Type {
 		case blockVariable, blockLocals: // free-form values, checked where used

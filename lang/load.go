@@ -24,6 +24,9 @@ type Options struct {
 	// like Vars, overridden by them, and ignored for variables no file
 	// declares (a stray environment variable must not break a run).
 	EnvVars map[string]string
+	// Kinds are the registered declaration kinds (modules.Kinds()); nil
+	// = only the blocks lang declares itself.
+	Kinds *Kinds
 }
 
 // FileExt is the extension of drover configuration files.

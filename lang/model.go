@@ -107,18 +107,22 @@ type Server struct {
 	DeclRange hcl.Range
 }
 
-// Network is one `network "KIND" "NAME" { ... }` block. Exactly one of the
-// kind fields is set.
+// Network is one `network "KIND" "NAME" { ... }` block. Spec holds the
+// model of a registered kind (Options.Kinds); the kinds lang still
+// declares itself set one of the kind fields instead.
 type Network struct {
-	Name  string
-	Kind  string // "vxlan", "bgp", "wireguard", "l2vpn", "gre", "ipip", "bridge"
+	Name string
+	Kind string // "vxlan", "bgp", "wireguard", "l2vpn", "gre", "ipip", "bridge"
+	// Spec is the model of a registered kind: its package's own type
+	// (*bridge.Network), asked for what core code needs through the
+	// NetworkSpec interface.
+	Spec  NetworkSpec
 	VXLAN *VXLAN
 	// The other kinds, each in its own file (model_<kind>.go).
 	BGP       *BGP
 	WireGuard *WireGuard
 	L2VPN     *L2VPN
 	Tunnel    *Tunnel // kinds "gre" and "ipip"
-	Bridge    *PlainBridge
 
 	DeclRange hcl.Range
 }

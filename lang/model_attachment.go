@@ -37,13 +37,15 @@ func (c *Cluster) AttachmentBridge(a *Attachment) (bridge, subnet string, ok boo
 		if n.Name != a.Network {
 			continue
 		}
+		if b, ok := n.Spec.(AttachableNetwork); ok {
+			bridge, subnet := b.AttachBridge()
+			return bridge, subnet, true
+		}
 		switch {
 		case n.VXLAN != nil:
 			return n.VXLAN.Bridge, n.VXLAN.Subnet, true
 		case n.L2VPN != nil:
 			return n.L2VPN.Bridge, n.L2VPN.Subnet, true
-		case n.Bridge != nil:
-			return n.Bridge.Bridge, "", true
 		}
 	}
 	return "", "", false

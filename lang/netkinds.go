@@ -11,14 +11,14 @@ import (
 
 // The network kinds besides vxlan. Each has its specs, assembly and
 // validation in its own file (bgp.go, wireguard.go, l2vpn.go, tunnel.go,
-// bridge.go) and its model in model_<kind>.go.
+// and its model in model_<kind>.go. Kinds registered through Options.Kinds
+// (modules/<kind>) live entirely in their own package.
 const (
 	KindBGP       = "bgp"
 	KindWireGuard = "wireguard"
 	KindL2VPN     = "l2vpn"
 	KindGRE       = "gre"
 	KindIPIP      = "ipip"
-	KindBridge    = "bridge"
 )
 
 // networkKind is what lang knows of one network kind.
@@ -40,19 +40,51 @@ func networkKindTable() map[string]networkKind {
 		KindL2VPN:     {specs: l2vpnSpecs, memberSpecs: l2vpnMemberSpecs, assemble: assembleL2VPN, validate: validateL2VPN},
 		KindGRE:       {specs: tunnelSpecs, memberSpecs: tunnelMemberSpecs, assemble: assembleTunnel, validate: validateTunnel},
 		KindIPIP:      {specs: tunnelSpecs, memberSpecs: tunnelMemberSpecs, assemble: assembleTunnel, validate: validateTunnel},
-		KindBridge:    {specs: bridgeSpecs, memberSpecs: none, assemble: assembleBridge, validate: validateBridge},
+	}
+}
+
+// networkKind is the kind called name: a registered one (Options.Kinds),
+// else one lang still declares itself.
+func (l *loader) networkKind(name string) (networkKind, bool) {
+	if nk, ok := l.opts.Kinds.network(name); ok {
+		return registered(nk), true
+	}
+	nk, ok := networkKindTable()[name]
+	return nk, ok
+}
+
+// networkKindNames are the kinds a network block may name, sorted.
+func (l *loader) networkKindNames() []string {
+	return slices.Sorted(slices.Values(slices.Concat(networkKinds, l.opts.Kinds.NetworkKinds())))
+}
+
+// registered adapts a registered kind to lang's table entry.
+func registered(nk NetworkKind) networkKind {
+	return networkKind{
+		specs:       func() []attrSpec { return specsOf(nk.block(), nk.Attrs) },
+		memberSpecs: func() []attrSpec { return specsOf(nk.block()+".member", nk.MemberAttrs) },
+		assemble: func(l *loader, d *networkDecl, n *Network) {
+			n.Spec = nk.Assemble(&NetworkDecl{l: l, d: d})
+		},
+		validate: func(l *loader, v *validator, d *networkDecl, n *Network) {
+			if n.Spec != nil {
+				nk.Validate(&NetworkDecl{l: l, v: v, d: d}, n.Spec)
+			}
+		},
 	}
 }
 
 // assembleOtherNetwork builds a network of a kind other than vxlan.
 func (l *loader) assembleOtherNetwork(d *networkDecl) *Network {
 	n := &Network{Name: d.name, Kind: d.kind, DeclRange: d.block.DefRange}
-	networkKindTable()[d.kind].assemble(l, d, n)
+	nk, _ := l.networkKind(d.kind)
+	nk.assemble(l, d, n)
 	return n
 }
 
 func (l *loader) validateOtherNetwork(v *validator, d *networkDecl, n *Network) {
-	networkKindTable()[d.kind].validate(l, v, d, n)
+	nk, _ := l.networkKind(d.kind)
+	nk.validate(l, v, d, n)
 }
 
 // membersOf returns a network's members (the servers list, then member
@@ -199,6 +231,13 @@ type networkClaim struct{ what, value, attr, hint string }
 
 // networkClaims are the host-wide things a network takes on each member.
 func networkClaims(n *Network) []networkClaim {
+	if n.Spec != nil {
+		var out []networkClaim
+		for _, c := range n.Spec.Claims() {
+			out = append(out, networkClaim{what: c.What, value: c.Value, attr: c.Attr, hint: c.Hint})
+		}
+		return out
+	}
 	switch {
 	case n.VXLAN != nil:
 		return []networkClaim{{what: "interface", value: n.VXLAN.Bridge, attr: "bridge", hint: "Give one of them another bridge."}}
@@ -219,14 +258,15 @@ func networkClaims(n *Network) []networkClaim {
 		}
 	case n.Tunnel != nil:
 		return []networkClaim{{what: "interface", value: n.Tunnel.Device, attr: "device", hint: "Give one of them another device name."}}
-	case n.Bridge != nil:
-		return []networkClaim{{what: "interface", value: n.Bridge.Bridge, attr: "bridge", hint: "Give one of them another bridge, for example bridge = \"br1\"."}}
 	}
 	return nil
 }
 
 // networkMembers returns the members of a network of any kind.
 func networkMembers(n *Network) []Member {
+	if n.Spec != nil {
+		return n.Spec.NetworkMembers()
+	}
 	switch {
 	case n.VXLAN != nil:
 		return n.VXLAN.Members
@@ -238,8 +278,6 @@ func networkMembers(n *Network) []Member {
 		return n.L2VPN.Members
 	case n.Tunnel != nil:
 		return n.Tunnel.Members
-	case n.Bridge != nil:
-		return n.Bridge.Members
 	}
 	return nil
 }

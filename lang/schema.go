@@ -18,6 +18,9 @@ type attrSpec struct {
 	// block names the block the attribute belongs to (set by inBlock):
 	// with name, the key of its grammar in attrGrammars.
 	block string
+	// grammar is the grammar of a registered kind's string attribute
+	// (Attr.Grammar); nil = attrGrammars' entry.
+	grammar *grammar
 }
 
 // block types
@@ -35,7 +38,7 @@ const KindVXLAN = "vxlan"
 
 // networkKinds are the supported `network "KIND" "NAME"` kinds (the
 // others are declared in netkinds.go).
-var networkKinds = []string{KindVXLAN, KindBGP, KindWireGuard, KindL2VPN, KindGRE, KindIPIP, KindBridge}
+var networkKinds = []string{KindVXLAN, KindBGP, KindWireGuard, KindL2VPN, KindGRE, KindIPIP}
 
 func str(s string) cty.Value { return cty.StringVal(s) }
 func num(n int64) cty.Value  { return cty.NumberIntVal(n) }

@@ -5,16 +5,24 @@ import (
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/modules/bridge"
 	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/tunnel"
 	"github.com/drover/drover/modules/vxlan"
 	"github.com/drover/drover/modules/wireguard"
 )
 
+// networkExpander is what modules asks of a registered network kind's
+// model (lang.Network.Spec): what the network wants on each member.
+type networkExpander interface {
+	Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error)
+}
+
 // expandNetwork runs the module of a network's kind: what the network
 // wants on each member, by server name.
 func expandNetwork(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
+	if e, ok := n.Spec.(networkExpander); ok {
+		return e.Expand(n, c, facts)
+	}
 	switch {
 	case n.VXLAN != nil:
 		return vxlan.Expand(n, c, facts)
@@ -26,8 +34,6 @@ func expandNetwork(n *lang.Network, c *lang.Cluster, facts map[string]*core.Fact
 		return l2vpn.Expand(n, c, facts)
 	case n.Tunnel != nil:
 		return tunnel.Expand(n, c, facts)
-	case n.Bridge != nil:
-		return bridge.Expand(n, c, facts)
 	}
 	return nil, nil
 }

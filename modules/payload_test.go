@@ -29,7 +29,7 @@ import (
 // directives it holds for the valid value, and the daemon's own parser
 // accepts it. With CI=true a missing parser fails the test.
 func TestPayloads(t *testing.T) {
-	attrs := lang.AttributeGrammars()
+	attrs := lang.AttributeGrammars(modules.Kinds())
 	covered := map[string]bool{}
 	nattrs := 0
 	tally := map[string]int{}
@@ -98,13 +98,13 @@ func payload(name, v string) string {
 func checkPayload(t *testing.T, a lang.AttributeGrammar, b payloadBase, name string) string {
 	v := baseValue(a)
 	refSrc, _ := b.render(a, v)
-	ref, diags := lang.LoadFiles(map[string][]byte{"a.hcl": []byte(refSrc), "t.tmpl": []byte("x\n")}, lang.Options{})
+	ref, diags := lang.LoadFiles(map[string][]byte{"a.hcl": []byte(refSrc), "t.tmpl": []byte("x\n")}, lang.Options{Kinds: modules.Kinds()})
 	if diags.HasErrors() {
 		t.Fatalf("the base with %q does not validate: %s\n%s", v, diags.Error(), refSrc)
 	}
 	bad := payload(name, v)
 	src, line := b.render(a, bad)
-	c, diags := lang.LoadFiles(map[string][]byte{"a.hcl": []byte(src), "t.tmpl": []byte("x\n")}, lang.Options{})
+	c, diags := lang.LoadFiles(map[string][]byte{"a.hcl": []byte(src), "t.tmpl": []byte("x\n")}, lang.Options{Kinds: modules.Kinds()})
 	if diags.HasErrors() {
 		for _, d := range diags {
 			if d.Severity == hcl.DiagError && d.Subject != nil && d.Subject.Start.Line == line {
@@ -506,13 +506,13 @@ func payloadFacts(c *lang.Cluster) map[string]*core.Facts {
 func TestPayloadBasesParse(t *testing.T) {
 	seen := map[string]bool{}
 	progs := map[string]int{}
-	for _, a := range lang.AttributeGrammars() {
+	for _, a := range lang.AttributeGrammars(modules.Kinds()) {
 		if a.Exempt {
 			continue
 		}
 		for _, b := range payloadBases[a.Block] {
 			src, _ := b.render(a, baseValue(a))
-			c, diags := lang.LoadFiles(map[string][]byte{"a.hcl": []byte(src), "t.tmpl": []byte("x\n")}, lang.Options{})
+			c, diags := lang.LoadFiles(map[string][]byte{"a.hcl": []byte(src), "t.tmpl": []byte("x\n")}, lang.Options{Kinds: modules.Kinds()})
 			if diags.HasErrors() {
 				t.Fatalf("%s.%s: %s\n%s", a.Block, a.Name, diags.Error(), src)
 			}

@@ -25,7 +25,7 @@ vip {
 service "agent" {
   command = "/usr/local/bin/agent --token ${lower(var.token)}"
 }
-`)}, lang.Options{})
+`)}, lang.Options{Kinds: modules.Kinds()})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}

@@ -30,7 +30,7 @@ func TestRenderedConfigs(t *testing.T) {
 	want := map[string]bool{}
 	for _, b := range books {
 		dir := filepath.Dir(b)
-		c, diags := lang.Load(dir, lang.Options{})
+		c, diags := lang.Load(dir, lang.Options{Kinds: modules.Kinds()})
 		if diags.HasErrors() {
 			t.Fatalf("%s: %s", dir, diags.Error())
 		}

@@ -32,6 +32,7 @@ import (
 	"github.com/drover/drover/bench"
 	"github.com/drover/drover/lab"
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules"
 	"github.com/drover/drover/runner"
 )
 
@@ -176,7 +177,7 @@ func BenchmarkLoad1000(b *testing.B) {
 	heap := watchHeap(time.Millisecond)
 	cpu := startCPU()
 	for b.Loop() {
-		c, diags := lang.Load(dir, lang.Options{})
+		c, diags := lang.Load(dir, lang.Options{Kinds: modules.Kinds()})
 		if diags.HasErrors() || len(c.Servers) != bench.Large().Servers {
 			b.Fatalf("load: %d servers, %s", len(c.Servers), diags.Error())
 		}

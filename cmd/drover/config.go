@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules"
 )
 
 // flags is a FlagSet that also accepts flags after the positional DIR, as
@@ -143,7 +144,7 @@ func (f *flags) options(dir string) (lang.Options, map[string]*hcl.File, hcl.Dia
 			env[k] = v
 		}
 	}
-	return lang.Options{Vars: vars, EnvVars: env}, files, diags
+	return lang.Options{Vars: vars, EnvVars: env, Kinds: modules.Kinds()}, files, diags
 }
 
 // load reads and validates DIR, printing diagnostics (human or JSON).

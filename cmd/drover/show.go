@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/vxlan"
 	"github.com/drover/drover/runner"
@@ -140,18 +141,7 @@ func cmdShowNetworks(e *env, f *flags, rf runFlags, pos []string) int {
 }
 
 // networkRow is one member of one network, declared and live.
-type networkRow struct {
-	Network string `json:"network"`
-	Kind    string `json:"kind"`
-	Subnet  string `json:"subnet"`
-	Server  string `json:"server"`
-	Bridge  string `json:"bridge"`
-	State   string `json:"state"` // up, down, absent, unreachable
-	MTU     int    `json:"mtu,omitempty"`
-	Address string `json:"address,omitempty"`
-	Device  string `json:"device,omitempty"`
-	Error   string `json:"error,omitempty"`
-}
+type networkRow = core.NetworkRow
 
 func networkRows(c *lang.Cluster, s *runner.Session) []networkRow {
 	hosts := map[string]*runner.Host{}

@@ -11,7 +11,6 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/bgp"
-	"github.com/drover/drover/modules/bridge"
 	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/wireguard"
 	"github.com/drover/drover/runner"
@@ -21,6 +20,9 @@ import (
 // (bgp, wireguard, l2vpn, gre/ipip, bridge): one per member, with the
 // member's live state read from its facts (and, for BGP, from bird).
 func otherNetworkRows(n *lang.Network, c *lang.Cluster, s *runner.Session, hosts map[string]*runner.Host) []networkRow {
+	if rows, ok := s.NetworkMemberRows(context.Background(), n, c); ok {
+		return rows
+	}
 	var rows []networkRow
 	for _, m := range n.Members() {
 		row := networkRow{Network: n.Name, Kind: n.Kind, Server: m.Server}
@@ -40,34 +42,17 @@ func otherNetworkRows(n *lang.Network, c *lang.Cluster, s *runner.Session, hosts
 		case n.Tunnel != nil:
 			row.Subnet, row.Device = n.Tunnel.Pool, n.Tunnel.Device
 			deviceState(&row, h, row.Device)
-		case n.Bridge != nil:
-			bridgeRow(&row, n, m, c, h)
 		}
 		rows = append(rows, row)
 	}
 	return rows
 }
 
-// deviceState sets the row's state from the first device (up, down) when
-// every device exists, with its MTU and addresses.
+// deviceState sets the row's state from its devices (core.DeviceState)
+// when the host was reached.
 func deviceState(row *networkRow, h *runner.Host, devices ...string) {
-	if !reachable(row, h) {
-		return
-	}
-	row.State = "up"
-	for i, name := range devices {
-		ifc, ok := h.Facts.Interface(name)
-		if !ok {
-			row.State, row.MTU, row.Address = "absent", 0, ""
-			return
-		}
-		if i > 0 {
-			continue
-		}
-		if !ifc.Up {
-			row.State = "down"
-		}
-		row.MTU, row.Address = ifc.MTU, strings.Join(ifc.Addrs, " ")
+	if reachable(row, h) {
+		row.DeviceState(h.Facts, devices...)
 	}
 }
 
@@ -81,29 +66,6 @@ func reachable(row *networkRow, h *runner.Host) bool {
 		return true
 	}
 	return false
-}
-
-// bridgeRow: the bridge holds the server's address and has the port.
-func bridgeRow(row *networkRow, n *lang.Network, m lang.Member, c *lang.Cluster, h *runner.Host) {
-	row.Bridge = n.Bridge.Bridge
-	srv := c.Server(m.Server)
-	if srv == nil || !reachable(row, h) {
-		return
-	}
-	row.Device, _ = bridge.Port(n.Bridge.Bridge, m, srv, h.Facts)
-	deviceState(row, h, row.Bridge)
-	if row.State == "up" && !strings.Contains(" "+row.Address, " "+srv.Address+"/") {
-		row.State = "up, address not moved"
-	}
-	if len(srv.Address) > 0 && row.Subnet == "" {
-		if ifc, ok := h.Facts.InterfaceWithIP(srv.Address); ok {
-			for _, a := range ifc.Addrs {
-				if strings.HasPrefix(a, srv.Address+"/") {
-					row.Subnet = a
-				}
-			}
-		}
-	}
 }
 
 // bgpRow asks the member's bird for its sessions: "up" when every one is

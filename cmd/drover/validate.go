@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules"
 )
 
 func cmdValidate(e *env, args []string) int {
@@ -63,7 +64,7 @@ func cmdFmt(e *env, args []string) int {
 	}
 	results, diags := lang.FormatDir(dir)
 	if diags.HasErrors() {
-		c, _ := lang.Load(dir, lang.Options{}) // only for its Files: snippets in the diagnostics
+		c, _ := lang.Load(dir, lang.Options{Kinds: modules.Kinds()}) // only for its Files: snippets in the diagnostics
 		writeDiagnostics(e, c.Files, diags)
 		return 1
 	}

@@ -82,8 +82,8 @@ func gateway(a *lang.Attachment, s *lang.Server, subnet string) (string, error) 
 // server, which the namespace comes after.
 func bridgeResource(a *lang.Attachment, c *lang.Cluster, bridge string) string {
 	for _, n := range c.Networks {
-		if n.Name == a.Network && n.Bridge != nil {
-			return "bridgeport/" + bridge
+		if b, ok := n.Spec.(interface{ BridgeResource() string }); ok && n.Name == a.Network {
+			return b.BridgeResource()
 		}
 	}
 	return "link/" + bridge

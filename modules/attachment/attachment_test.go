@@ -5,6 +5,7 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/bridge"
 )
 
 func cluster() *lang.Cluster {
@@ -16,7 +17,7 @@ func cluster() *lang.Cluster {
 		Networks: []*lang.Network{
 			{Name: "vx1", Kind: lang.KindVXLAN, VXLAN: &lang.VXLAN{Subnet: "100.64.10.0/24", Bridge: "vxl0",
 				Members: []lang.Member{{Server: "s1"}, {Server: "s2"}}}},
-			{Name: "lan", Kind: lang.KindBridge, Bridge: &lang.PlainBridge{Bridge: "br0", Members: []lang.Member{{Server: "s2"}}}},
+			{Name: "lan", Kind: bridge.Name, Spec: &bridge.Network{Bridge: "br0", Members: []lang.Member{{Server: "s2"}}}},
 		},
 	}
 }

@@ -20,7 +20,11 @@ func Owner(n *lang.Network) string { return "network." + n.Name }
 // Expand returns, per member server name, what the network wants there.
 // facts[name] is nil for a host whose facts are not known (offline plans).
 func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
-	b := n.Bridge
+	return n.Spec.(*Network).Expand(n, c, facts)
+}
+
+// Expand returns, per member server name, what the network wants there.
+func (b *Network) Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	out := map[string]*blocks.Set{}
 	var errs []string
 	for _, m := range b.Members {

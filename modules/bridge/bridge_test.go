@@ -13,7 +13,7 @@ func cluster(members ...lang.Member) (*lang.Cluster, *lang.Network) {
 	for i, a := range []string{"198.51.100.1", "198.51.100.2"} {
 		c.Servers = append(c.Servers, &lang.Server{Name: "s" + string(rune('1'+i)), Address: a})
 	}
-	n := &lang.Network{Name: "lan", Kind: lang.KindBridge, Bridge: &lang.PlainBridge{Bridge: "br0", Members: members}}
+	n := &lang.Network{Name: "lan", Kind: Name, Spec: &Network{Bridge: "br0", Members: members}}
 	c.Networks = []*lang.Network{n}
 	return c, n
 }

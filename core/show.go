@@ -1,0 +1,50 @@
+package core
+
+import (
+	"context"
+	"strings"
+)
+
+// NetworkRow is one member of one network as `drover show networks`
+// prints it: what was declared, joined with what the member's facts say.
+type NetworkRow struct {
+	Network string `json:"network"`
+	Kind    string `json:"kind"`
+	Subnet  string `json:"subnet"`
+	Server  string `json:"server"`
+	Bridge  string `json:"bridge"`
+	State   string `json:"state"` // up, down, absent, unreachable
+	MTU     int    `json:"mtu,omitempty"`
+	Address string `json:"address,omitempty"`
+	Device  string `json:"device,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Live is what a kind's show descriptor may read of one reachable member
+// server: its facts, and for what facts do not hold (a daemon's
+// sessions), checks run there now.
+type Live interface {
+	Facts() *Facts
+	Check(ctx context.Context, checks []Check) ([]CheckResult, error)
+}
+
+// DeviceState sets the row's state from the first device (up, down) when
+// every device exists ("absent" when one does not), with the first one's
+// MTU and addresses.
+func (row *NetworkRow) DeviceState(f *Facts, devices ...string) {
+	row.State = "up"
+	for i, name := range devices {
+		ifc, ok := f.Interface(name)
+		if !ok {
+			row.State, row.MTU, row.Address = "absent", 0, ""
+			return
+		}
+		if i > 0 {
+			continue
+		}
+		if !ifc.Up {
+			row.State = "down"
+		}
+		row.MTU, row.Address = ifc.MTU, strings.Join(ifc.Addrs, " ")
+	}
+}

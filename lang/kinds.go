@@ -1,0 +1,280 @@
+package lang
+
+import (
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Kinds are the declaration kinds a load understands besides lang's own
+// blocks: each kind's package (modules/<kind>) describes itself with a
+// NetworkKind and is added here, in one list (modules.Kinds). lang never
+// names a registered kind; it reads, evaluates and checks its attributes,
+// and hands the kind a NetworkDecl to assemble and validate its model.
+type Kinds struct {
+	networks map[string]NetworkKind
+}
+
+// NewKinds returns an empty set of kinds.
+func NewKinds() *Kinds { return &Kinds{networks: map[string]NetworkKind{}} }
+
+// AddNetwork registers a `network "KIND" "NAME"` kind. A kind registered
+// twice, or a string attribute without a grammar, is a programming error
+// and panics at startup, before any configuration is read.
+func (k *Kinds) AddNetwork(nk NetworkKind) {
+	if _, dup := k.networks[nk.Name]; dup {
+		panic(fmt.Sprintf("lang: network kind %q registered twice", nk.Name))
+	}
+	for _, a := range slices.Concat(nk.Attrs, nk.MemberAttrs) {
+		if isStringish(a.Type) && grammarByName(a.Grammar) == nil {
+			panic(fmt.Sprintf("lang: network kind %q: attribute %q has no grammar (%q is not one)", nk.Name, a.Name, a.Grammar))
+		}
+	}
+	k.networks[nk.Name] = nk
+}
+
+// NetworkKinds lists the registered network kinds, sorted.
+func (k *Kinds) NetworkKinds() []string {
+	if k == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(k.networks))
+}
+
+func (k *Kinds) network(name string) (NetworkKind, bool) {
+	if k == nil {
+		return NetworkKind{}, false
+	}
+	nk, ok := k.networks[name]
+	return nk, ok
+}
+
+// NetworkKind is one kind of `network "KIND" "NAME"` block as lang sees it.
+type NetworkKind struct {
+	Name string // the block's first label: "bridge", "gre"
+	// Attrs are the block's settings; MemberAttrs a member block's
+	// settings besides interface and address.
+	Attrs, MemberAttrs []Attr
+	// GrammarBlock is the block key of the attributes' grammars and of
+	// the documentation ("network.tunnel" for gre and ipip); default
+	// "network.NAME".
+	GrammarBlock string
+	// Assemble reads the evaluated settings into the kind's model.
+	Assemble func(d *NetworkDecl) NetworkSpec
+	// Validate reports what is wrong with them, each problem at the
+	// attribute that causes it.
+	Validate func(d *NetworkDecl, spec NetworkSpec)
+}
+
+func (nk NetworkKind) block() string {
+	if nk.GrammarBlock != "" {
+		return nk.GrammarBlock
+	}
+	return blockNetwork + "." + nk.Name
+}
+
+// Attr is one setting of a kind's block.
+type Attr struct {
+	Name string
+	Type cty.Type
+	// Default is the value when the setting is not written; cty.NilVal
+	// means null. Ignored when Required.
+	Default  cty.Value
+	Required bool
+	// Example is a valid value as HCL, for error messages.
+	Example string
+	// Grammar names what a string (or each string of a list or map)
+	// accepts: one of lang's grammars ("ifname", "cidr", "ip",
+	// "server-ref", ...; see AttributeGrammars). Required for strings.
+	Grammar string
+}
+
+// specs converts a kind's attributes into lang's attribute specs.
+func specsOf(block string, attrs []Attr) []attrSpec {
+	out := make([]attrSpec, len(attrs))
+	for i, a := range attrs {
+		s := attrSpec{name: a.Name, typ: a.Type, deflt: a.Default, example: a.Example, required: a.Required, block: block}
+		if a.Required {
+			s.deflt = cty.UnknownVal(a.Type)
+		}
+		if a.Grammar != "" {
+			s.grammar = grammarByName(a.Grammar)
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// NetworkSpec is a network kind's model of one network, kept in
+// Network.Spec. What core code needs of every network is asked through
+// it; what only the kind's own code needs stays in its concrete type.
+type NetworkSpec interface {
+	// NetworkMembers are the network's servers, in declaration order.
+	NetworkMembers() []Member
+	// Claims are the host-wide things the network takes on each member:
+	// two networks may not claim the same one on one server.
+	Claims() []Claim
+}
+
+// AttachableNetwork is a network spec whose members have a bridge that
+// attachments (namespaces) can join.
+type AttachableNetwork interface {
+	// AttachBridge is the bridge on every member and the subnet the
+	// attachments' addresses come from ("" = the servers' own network).
+	AttachBridge() (bridge, subnet string)
+}
+
+// Claim is one host-wide thing a network takes on each of its members.
+type Claim struct {
+	What  string // "interface", "UDP port"
+	Value string // "gre1", "51820"
+	Attr  string // the attribute that sets it, "" when not one
+	Hint  string // how to resolve a conflict, for people
+}
+
+// NetworkDecl is one network block while its kind assembles and
+// validates it: its evaluated settings, its members, and ways to report a
+// problem at the attribute that causes it.
+type NetworkDecl struct {
+	l *loader
+	v *validator
+	d *networkDecl
+}
+
+// Name is the network's name (the block's second label).
+func (d *NetworkDecl) Name() string { return d.d.name }
+
+// Kind is the network's kind (the block's first label).
+func (d *NetworkDecl) Kind() string { return d.d.kind }
+
+// String, Int and Bool read a setting; each returns the zero value for
+// one that is null or failed to evaluate (its problem is reported
+// already).
+
+// String is a string setting.
+func (d *NetworkDecl) String(attr string) string {
+	s, _ := d.l.stringOf(d.d.attrs[attr])
+	return s
+}
+
+// Int is a number setting.
+func (d *NetworkDecl) Int(attr string) int {
+	i, _ := d.l.intOf(d.d.attrs[attr])
+	return i
+}
+
+// Bool is a bool setting.
+func (d *NetworkDecl) Bool(attr string) bool {
+	b, _ := boolOf(d.d.attrs[attr])
+	return b
+}
+
+// IsSet tells whether the setting was written in the block.
+func (d *NetworkDecl) IsSet(attr string) bool {
+	n := d.d.attrs[attr]
+	return n != nil && n.expr != nil
+}
+
+// Members are the network's members: the servers list, then the member
+// blocks, each with where it was written.
+func (d *NetworkDecl) Members() []Member { return d.l.membersOf(d.d) }
+
+// MemberStrings is a string member setting of every member block that
+// sets it to something other than "", by server.
+func (d *NetworkDecl) MemberStrings(attr string) map[string]string {
+	return d.l.memberStrings(d.d, attr)
+}
+
+// MemberLists is a list(string) member setting of every member block that
+// sets it, by server; what names an element in errors ("subnet").
+func (d *NetworkDecl) MemberLists(attr, what string) map[string][]string {
+	return d.l.memberLists(d.d, attr, what)
+}
+
+// MembersKnown tells whether the member list evaluated (a failed
+// reference leaves it unknown: do not count members then).
+func (d *NetworkDecl) MembersKnown() bool { return d.l.membersKnown(d.d) }
+
+// Problem reports a problem at the attribute attr (the block when attr
+// was not written).
+func (d *NetworkDecl) Problem(attr, summary, detail string) {
+	p := problem{summary, detail}
+	if n := d.d.attrs[attr]; n != nil && n.expr != nil {
+		d.l.report(n, p)
+		return
+	}
+	d.l.reportAt(d.d.block.DefRange, p)
+}
+
+// NameProblem reports a problem at the network's name label.
+func (d *NetworkDecl) NameProblem(summary, detail string) {
+	d.l.reportAt(d.d.block.LabelRanges[1], problem{summary, detail})
+}
+
+// BlockProblem reports a problem at the network block.
+func (d *NetworkDecl) BlockProblem(summary, detail string) {
+	d.l.reportAt(d.d.block.DefRange, problem{summary, detail})
+}
+
+// MemberAddressProblem reports a problem at member i's address.
+func (d *NetworkDecl) MemberAddressProblem(i int, summary, detail string) {
+	if i < len(d.d.ranges) {
+		d.l.reportAt(d.d.ranges[i].addr, problem{summary, detail})
+		return
+	}
+	d.BlockProblem(summary, detail)
+}
+
+// MemberProblem reports a problem at member i's entry.
+func (d *NetworkDecl) MemberProblem(i int, summary, detail string) {
+	d.l.reportAt(memberRange(d.d, i), problem{summary, detail})
+}
+
+// CheckIfname checks an interface-name setting (required: "" is wrong).
+func (d *NetworkDecl) CheckIfname(attr string, required bool, example string) {
+	d.l.checkIfname(d.d.attrs[attr], required, example)
+}
+
+// IfnameOK tells whether name can name a Linux interface.
+func IfnameOK(name string) bool { return ifnameProblem(name, "name", `"x"`).ok() }
+
+// CheckMTU checks an optional MTU setting (0 = derived).
+func (d *NetworkDecl) CheckMTU(attr, example string) { d.l.checkMTU(d.d.attrs[attr], example) }
+
+// Subnet checks a CIDR setting and claims it for the cluster's overlap
+// check; ok is false when it is unset or wrong.
+func (d *NetworkDecl) Subnet(attr string) (netip.Prefix, bool) {
+	return d.l.networkSubnet(d.v, d.d, attr)
+}
+
+// CheckMembers checks the members: known servers, no duplicates, and
+// addresses inside subnet (when subnetOK) and unique.
+func (d *NetworkDecl) CheckMembers(members []Member, subnet netip.Prefix, subnetOK bool) {
+	d.l.checkMembers(d.d, members, subnet, subnetOK)
+}
+
+// CheckMemberAddressIn reports member i's explicit address when it is not
+// a host address of subnet.
+func (d *NetworkDecl) CheckMemberAddressIn(i int, addr netip.Addr, subnet netip.Prefix) {
+	if i < len(d.d.ranges) {
+		d.l.reportAt(d.d.ranges[i].addr, hostProblem(addr, subnet))
+	}
+}
+
+// CheckMemberAddresses checks a string member setting that holds an IP
+// address in every member block that sets it.
+func (d *NetworkDecl) CheckMemberAddresses(attr string) {
+	for _, m := range d.d.members {
+		if s, ok := d.l.stringOf(m.extra[attr]); ok && s != "" {
+			_, p := parseAddress(s)
+			d.l.report(m.extra[attr], p)
+		}
+	}
+}
+
+// CheckMemberCIDRLists checks a list(string) of subnets in every member
+// block.
+func (d *NetworkDecl) CheckMemberCIDRLists(attr string) { d.l.checkMemberCIDRLists(d.d, attr) }

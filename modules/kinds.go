@@ -1,0 +1,19 @@
+package modules
+
+import (
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/bridge"
+)
+
+// Kinds are the declaration kinds whose packages describe themselves to
+// lang (schema, validation, model) and expand themselves: the one list a
+// new kind is added to. Pass it to lang.Load as Options.Kinds.
+func Kinds() *lang.Kinds {
+	k := lang.NewKinds()
+	for _, nk := range []lang.NetworkKind{
+		bridge.Kind(),
+	} {
+		k.AddNetwork(nk)
+	}
+	return k
+}
