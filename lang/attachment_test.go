@@ -1,11 +1,8 @@
-package lang_test
+package lang
 
 import (
 	"os"
 	"testing"
-
-	"github.com/drover/drover/lang"
-	"github.com/drover/drover/modules"
 )
 
 func TestAttachments(t *testing.T) {
@@ -13,7 +10,7 @@ func TestAttachments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, diags := lang.LoadFiles(map[string][]byte{"cluster.hcl": src}, lang.Options{Kinds: modules.Kinds()})
+	c, diags := testLoadFiles(map[string][]byte{"cluster.hcl": src}, Options{})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
@@ -23,7 +20,7 @@ func TestAttachments(t *testing.T) {
 	want := []struct{ name, server, network, address, gateway, bridge, subnet string }{
 		{"web1", "s1", "vx1", "100.64.10.50/24", "100.64.10.1", "vxl0", "100.64.10.0/24"},
 		{"web2", "s2", "vx1", "", "", "vxl0", "100.64.10.0/24"},
-		{"c1", "s1", lang.AttachSubnet, "100.65.1.20/24", "", "cbr0", "100.65.1.0/24"},
+		{"c1", "s1", AttachSubnet, "100.65.1.20/24", "", "cbr0", "100.65.1.0/24"},
 		{"lan1", "s2", "lan", "198.51.100.60/24", "", "br0", ""},
 	}
 	for i, w := range want {

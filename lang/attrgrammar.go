@@ -30,8 +30,6 @@ var attrGrammars = map[string]*grammar{
 	"network.l2vpn.subnet": gCIDR, "network.l2vpn.bridge": gIfname, "network.l2vpn.tunnel_subnet": gCIDR,
 	"network.l2vpn.interface": gIfname, "network.l2vpn.servers": gMember, "network.l2vpn.member.endpoint": gHostPort,
 	"network.l2vpn.dhcp_host": gServerRef, "network.l2vpn.domain": gDomain,
-	"network.tunnel.device": gIfname, "network.tunnel.pool": gCIDR, "network.tunnel.servers": gMember,
-	"network.tunnel.member.underlay": gIP, "network.tunnel.member.subnets": gCIDR,
 	"network.wireguard.subnet": gCIDR, "network.wireguard.interface": gIfname, "network.wireguard.topology": gKeyword,
 	"network.wireguard.hub": gServerRef, "network.wireguard.servers": gMember,
 	"network.wireguard.member.subnets": gCIDR, "network.wireguard.member.endpoint": gHostPort,

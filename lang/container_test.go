@@ -10,7 +10,7 @@ import (
 // playbooks/job loads into containers, a job, capacities, and a load
 // balancer whose backends come from job.web.backends.
 func TestJobPlaybook(t *testing.T) {
-	c, diags := Load(filepath.Join("..", "playbooks", "job"), Options{})
+	c, diags := testLoad(filepath.Join("..", "playbooks", "job"), Options{})
 	if diags.HasErrors() {
 		t.Fatalf("playbooks/job does not load: %s", diags.Error())
 	}

@@ -38,7 +38,7 @@ func docSection(t *testing.T, title string) string {
 // values" section and checks what it says.
 func TestDocSensitiveExampleParses(t *testing.T) {
 	src := `server "s1" { address = "198.51.100.1" }` + "\n" + docSection(t, "Sensitive values")
-	c, diags := LoadFiles(map[string][]byte{"a.hcl": []byte(src), "tls.key": []byte("key\n")}, Options{})
+	c, diags := testLoadFiles(map[string][]byte{"a.hcl": []byte(src), "tls.key": []byte("key\n")}, Options{})
 	if diags.HasErrors() {
 		t.Fatalf("%s\n%s", diags.Error(), src)
 	}
@@ -130,7 +130,7 @@ func TestDocExamples(t *testing.T) {
 		}
 		files[name] = []byte(b)
 	}
-	_, diags := LoadFiles(files, Options{})
+	_, diags := testLoadFiles(files, Options{})
 	for _, d := range diags {
 		switch d.Summary {
 		case "Unsupported block type", "Unsupported argument", "Missing required argument", "Extraneous label for block",

@@ -30,7 +30,7 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		files := splitFiles(src)
-		c, diags := LoadFiles(files, Options{Vars: map[string]string{"base": "100.64.0.0/16"}})
+		c, diags := testLoadFiles(files, Options{Vars: map[string]string{"base": "100.64.0.0/16"}})
 		if c == nil || c.Files == nil {
 			t.Fatal("LoadFiles returned no files")
 		}

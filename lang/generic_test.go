@@ -14,7 +14,7 @@ func loadOK(t *testing.T, files map[string]string) *Cluster {
 	for k, v := range files {
 		in[k] = []byte(v)
 	}
-	c, diags := LoadFiles(in, Options{})
+	c, diags := testLoadFiles(in, Options{})
 	if diags.HasErrors() {
 		var b bytes.Buffer
 		WriteDiagnostics(&b, c.Files, diags, false)
@@ -160,7 +160,7 @@ directory "d" {
 // its instances.
 func TestPlaybooksGeneric(t *testing.T) {
 	for dir, want := range map[string]int{"../playbooks/generic": 19, "../playbooks/generic/handlers": 6} {
-		c, diags := Load(dir, Options{})
+		c, diags := testLoad(dir, Options{})
 		if diags.HasErrors() {
 			var b bytes.Buffer
 			WriteDiagnostics(&b, c.Files, diags, false)

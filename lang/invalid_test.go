@@ -32,7 +32,7 @@ func TestInvalid(t *testing.T) {
 				files[f.Name] = f.Data
 			}
 			want, opts := parseExpectations(t, string(a.Comment))
-			_, diags := LoadFiles(files, opts)
+			_, diags := testLoadFiles(files, opts)
 			got := describeErrors(diags)
 			if !matchAll(got, want) {
 				t.Errorf("errors do not match\n got:\n\t%s\nwant:\n\t%s\ndetails:\n%s",

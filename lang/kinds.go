@@ -160,6 +160,10 @@ func (d *NetworkDecl) String(attr string) string {
 	return s
 }
 
+// StringOK is a string setting and whether it evaluated (false for null
+// or a failed expression).
+func (d *NetworkDecl) StringOK(attr string) (string, bool) { return d.l.stringOf(d.d.attrs[attr]) }
+
 // Int is a number setting.
 func (d *NetworkDecl) Int(attr string) int {
 	i, _ := d.l.intOf(d.d.attrs[attr])

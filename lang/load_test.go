@@ -20,7 +20,7 @@ func load(t *testing.T, opts Options, files map[string]string) *Cluster {
 	for name, src := range files {
 		srcs[name] = []byte(src)
 	}
-	c, diags := LoadFiles(srcs, opts)
+	c, diags := testLoadFiles(srcs, opts)
 	if len(diags) > 0 {
 		var b bytes.Buffer
 		WriteDiagnostics(&b, c.Files, diags, false)
@@ -36,7 +36,7 @@ func loadErrors(t *testing.T, opts Options, files map[string]string) hcl.Diagnos
 	for name, src := range files {
 		srcs[name] = []byte(src)
 	}
-	_, diags := LoadFiles(srcs, opts)
+	_, diags := testLoadFiles(srcs, opts)
 	if !diags.HasErrors() {
 		t.Fatal("expected errors, got none")
 	}
@@ -72,7 +72,7 @@ func withoutRanges(c *Cluster) *Cluster {
 
 func TestLoadFullExample(t *testing.T) {
 	dir := filepath.Join("testdata", "valid", "full")
-	c, diags := Load(dir, Options{})
+	c, diags := testLoad(dir, Options{})
 	if len(diags) > 0 {
 		var b bytes.Buffer
 		WriteDiagnostics(&b, c.Files, diags, false)
@@ -133,7 +133,7 @@ func TestLoadFullExample(t *testing.T) {
 }
 
 func TestPlaybookVXLAN(t *testing.T) {
-	c, diags := Load(filepath.Join("..", "playbooks", "vxlan"), Options{})
+	c, diags := testLoad(filepath.Join("..", "playbooks", "vxlan"), Options{})
 	if len(diags) > 0 {
 		var b bytes.Buffer
 		WriteDiagnostics(&b, c.Files, diags, false)
@@ -366,7 +366,7 @@ server "s1" {
 }
 
 func TestLoadDirErrors(t *testing.T) {
-	_, diags := Load(filepath.Join(t.TempDir(), "missing"), Options{})
+	_, diags := testLoad(filepath.Join(t.TempDir(), "missing"), Options{})
 	if !diags.HasErrors() || diags[0].Summary != "Cannot read configuration folder" {
 		t.Errorf("missing dir: %v", describeErrors(diags))
 	}
@@ -374,14 +374,14 @@ func TestLoadDirErrors(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(empty, "notes.txt"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, diags := Load(empty, Options{})
+	c, diags := testLoad(empty, Options{})
 	if !diags.HasErrors() || diags[0].Summary != "No configuration files" || c == nil || c.Files == nil {
 		t.Errorf("empty dir: %v", describeErrors(diags))
 	}
 }
 
 func TestFilesReturnedWithErrors(t *testing.T) {
-	c, diags := LoadFiles(map[string][]byte{"a.hcl": []byte(`server "s1" { address = "x" }`)}, Options{})
+	c, diags := testLoadFiles(map[string][]byte{"a.hcl": []byte(`server "s1" { address = "x" }`)}, Options{})
 	if !diags.HasErrors() || c == nil || c.Files["a.hcl"] == nil {
 		t.Fatal("files must come back with errors")
 	}
@@ -396,7 +396,7 @@ func TestFilesReturnedWithErrors(t *testing.T) {
 }
 
 func TestDiagnosticsJSON(t *testing.T) {
-	_, diags := LoadFiles(map[string][]byte{"a.hcl": []byte("server \"s1\" {\n  address = \"x\"\n}\n")}, Options{Vars: map[string]string{"nope": "1"}})
+	_, diags := testLoadFiles(map[string][]byte{"a.hcl": []byte("server \"s1\" {\n  address = \"x\"\n}\n")}, Options{Vars: map[string]string{"nope": "1"}})
 	out, err := json.Marshal(DiagnosticsJSON(diags))
 	if err != nil {
 		t.Fatal(err)

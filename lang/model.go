@@ -122,7 +122,6 @@ type Network struct {
 	BGP       *BGP
 	WireGuard *WireGuard
 	L2VPN     *L2VPN
-	Tunnel    *Tunnel // kinds "gre" and "ipip"
 
 	DeclRange hcl.Range
 }

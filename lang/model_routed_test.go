@@ -6,7 +6,7 @@ import (
 )
 
 func TestRoutedSubnets(t *testing.T) {
-	c, diags := LoadFiles(map[string][]byte{"c.hcl": []byte(`
+	c, diags := testLoadFiles(map[string][]byte{"c.hcl": []byte(`
 server "s1" {
   address = "198.51.100.1"
   subnet  = "100.65.1.0/24"

@@ -17,8 +17,6 @@ const (
 	KindBGP       = "bgp"
 	KindWireGuard = "wireguard"
 	KindL2VPN     = "l2vpn"
-	KindGRE       = "gre"
-	KindIPIP      = "ipip"
 )
 
 // networkKind is what lang knows of one network kind.
@@ -38,8 +36,6 @@ func networkKindTable() map[string]networkKind {
 		KindBGP:       {specs: bgpSpecs, memberSpecs: bgpMemberSpecs, assemble: assembleBGP, validate: validateBGP},
 		KindWireGuard: {specs: wireguardSpecs, memberSpecs: wireguardMemberSpecs, assemble: assembleWireGuard, validate: validateWireGuard},
 		KindL2VPN:     {specs: l2vpnSpecs, memberSpecs: l2vpnMemberSpecs, assemble: assembleL2VPN, validate: validateL2VPN},
-		KindGRE:       {specs: tunnelSpecs, memberSpecs: tunnelMemberSpecs, assemble: assembleTunnel, validate: validateTunnel},
-		KindIPIP:      {specs: tunnelSpecs, memberSpecs: tunnelMemberSpecs, assemble: assembleTunnel, validate: validateTunnel},
 	}
 }
 
@@ -256,8 +252,6 @@ func networkClaims(n *Network) []networkClaim {
 			{what: "interface", value: v.Interface, attr: "interface", hint: "Give one of them another interface, for example interface = \"peer1\"."},
 			{what: "UDP port", value: strconv.Itoa(v.Port), attr: "port", hint: "Give one of them another port, for example port = 51831."},
 		}
-	case n.Tunnel != nil:
-		return []networkClaim{{what: "interface", value: n.Tunnel.Device, attr: "device", hint: "Give one of them another device name."}}
 	}
 	return nil
 }
@@ -276,8 +270,6 @@ func networkMembers(n *Network) []Member {
 		return n.WireGuard.Members
 	case n.L2VPN != nil:
 		return n.L2VPN.Members
-	case n.Tunnel != nil:
-		return n.Tunnel.Members
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 // variable (through interpolation, functions, locals, template vars or a
 // reference to another declaration) is sensitive too; nothing else is.
 func TestSensitive(t *testing.T) {
-	c, diags := LoadFiles(map[string][]byte{"a.hcl": []byte(`
+	c, diags := testLoadFiles(map[string][]byte{"a.hcl": []byte(`
 variable "token" {
   default   = "s3cr3t"
   sensitive = true
@@ -72,7 +72,7 @@ command "c" {
 }
 
 func TestSensitiveMustBeConstantBool(t *testing.T) {
-	_, diags := LoadFiles(map[string][]byte{"a.hcl": []byte(`
+	_, diags := testLoadFiles(map[string][]byte{"a.hcl": []byte(`
 variable "token" {
   default   = "x"
   sensitive = "yes"
@@ -86,7 +86,7 @@ variable "token" {
 // TestSensitiveNotInDiagnostics: a sensitive value that fails its grammar
 // is reported without repeating it.
 func TestSensitiveNotInDiagnostics(t *testing.T) {
-	_, diags := LoadFiles(map[string][]byte{"a.hcl": []byte(`
+	_, diags := testLoadFiles(map[string][]byte{"a.hcl": []byte(`
 variable "v" {
   default   = "1\nkernel.secret = 1"
   sensitive = true

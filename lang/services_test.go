@@ -18,7 +18,7 @@ func TestServices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, diags := LoadFiles(map[string][]byte{"cluster.hcl": src}, Options{})
+	c, diags := testLoadFiles(map[string][]byte{"cluster.hcl": src}, Options{})
 	if diags.HasErrors() {
 		t.Fatalf("errors: %s", diags.Error())
 	}

@@ -1,8 +1,11 @@
 package modules
 
 import (
+	"slices"
+
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/bridge"
+	"github.com/drover/drover/modules/tunnel"
 )
 
 // Kinds are the declaration kinds whose packages describe themselves to
@@ -10,9 +13,10 @@ import (
 // new kind is added to. Pass it to lang.Load as Options.Kinds.
 func Kinds() *lang.Kinds {
 	k := lang.NewKinds()
-	for _, nk := range []lang.NetworkKind{
-		bridge.Kind(),
-	} {
+	for _, nk := range slices.Concat(
+		[]lang.NetworkKind{bridge.Kind()},
+		tunnel.Kinds(),
+	) {
 		k.AddNetwork(nk)
 	}
 	return k

@@ -6,7 +6,6 @@ import (
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/modules/l2vpn"
-	"github.com/drover/drover/modules/tunnel"
 	"github.com/drover/drover/modules/vxlan"
 	"github.com/drover/drover/modules/wireguard"
 )
@@ -32,8 +31,6 @@ func expandNetwork(n *lang.Network, c *lang.Cluster, facts map[string]*core.Fact
 		return wireguard.Expand(n, c, facts)
 	case n.L2VPN != nil:
 		return l2vpn.Expand(n, c, facts)
-	case n.Tunnel != nil:
-		return tunnel.Expand(n, c, facts)
 	}
 	return nil, nil
 }

@@ -39,9 +39,6 @@ func otherNetworkRows(n *lang.Network, c *lang.Cluster, s *runner.Session, hosts
 		case n.L2VPN != nil:
 			row.Subnet, row.Bridge, row.Device = n.L2VPN.Subnet, n.L2VPN.Bridge, n.L2VPN.Interface+","+l2vpn.Device(n.L2VPN)
 			deviceState(&row, h, row.Bridge, n.L2VPN.Interface, l2vpn.Device(n.L2VPN))
-		case n.Tunnel != nil:
-			row.Subnet, row.Device = n.Tunnel.Pool, n.Tunnel.Device
-			deviceState(&row, h, row.Device)
 		}
 		rows = append(rows, row)
 	}

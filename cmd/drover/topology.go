@@ -114,8 +114,9 @@ func (t *topo) network(n *lang.Network) {
 		label = append(label, "hub "+n.WireGuard.Hub)
 	}
 	shape := "ellipse"
-	if n.Tunnel != nil {
-		shape = "cds"
+	if d, ok := n.Spec.(interface{ Topology() (string, []string) }); ok {
+		s, more := d.Topology()
+		shape, label = s, append(label, more...)
 	}
 	t.node(id, shape, "lightyellow", label...)
 	for _, m := range n.Members() {

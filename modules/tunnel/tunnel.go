@@ -22,10 +22,10 @@ import (
 
 // Overhead is what each tunnel type adds to a packet: the outer IPv4
 // header (20), plus the GRE header (4).
-var Overhead = map[string]int{lang.KindGRE: 24, lang.KindIPIP: 20}
+var Overhead = map[string]int{GRE: 24, IPIP: 20}
 
 // kernelFeature names what a kernel needs for each tunnel type.
-var kernelFeature = map[string]string{lang.KindGRE: "GRE tunnels (CONFIG_NET_IPGRE, module ip_gre)", lang.KindIPIP: "IPIP tunnels (CONFIG_NET_IPIP, module ipip)"}
+var kernelFeature = map[string]string{GRE: "GRE tunnels (CONFIG_NET_IPGRE, module ip_gre)", IPIP: "IPIP tunnels (CONFIG_NET_IPIP, module ipip)"}
 
 // Owner is the declaration name resources of n belong to.
 func Owner(n *lang.Network) string { return "network." + n.Name }
@@ -41,7 +41,11 @@ type end struct {
 
 // Expand returns, per end server name, what the tunnel wants there.
 func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
-	t := n.Tunnel
+	return n.Spec.(*Network).Expand(n, c, facts)
+}
+
+// Expand returns, per end server name, what the tunnel wants there.
+func (t *Network) Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	if len(t.Members) != 2 {
 		return nil, fmt.Errorf("network %s: a %s tunnel joins exactly two servers, not %d", n.Name, t.Type, len(t.Members))
 	}
@@ -65,7 +69,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map
 }
 
 func resolve(n *lang.Network, c *lang.Cluster, m lang.Member, i int, f *core.Facts) (end, error) {
-	t := n.Tunnel
+	t := n.Spec.(*Network)
 	s := c.Server(m.Server)
 	if s == nil {
 		return end{}, fmt.Errorf("network %s: unknown server %q", n.Name, m.Server)
@@ -104,7 +108,7 @@ func resolve(n *lang.Network, c *lang.Cluster, m lang.Member, i int, f *core.Fac
 }
 
 func expandEnd(n *lang.Network, me, peer end) *blocks.Set {
-	t := n.Tunnel
+	t := n.Spec.(*Network)
 	set := &blocks.Set{Owner: Owner(n)}
 	mtu := core.Unknown
 	switch {
