@@ -152,7 +152,7 @@ server "s2" {
   labels  = { role = "web" }
 }
 ` + docSection(t, "The server a declaration is applied to: self")
-	c, diags := LoadFiles(map[string][]byte{"a.hcl": []byte(src)}, Options{})
+	c, diags := testLoadFiles(map[string][]byte{"a.hcl": []byte(src)}, Options{})
 	if diags.HasErrors() {
 		t.Fatalf("%s\n%s", diags.Error(), src)
 	}
