@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
@@ -16,7 +17,8 @@ import (
 // is refused.
 //
 // The allowed login runs on d's server itself when one of its addresses
-// (its address, its container bridge's) is inside allow: it reaches that
+// (its address, its container bridge's, its overlay addresses) is inside
+// allow: it reaches that
 // address, and the password never leaves the server (a generated one is
 // read from its file there). Otherwise it runs on the first other server
 // inside allow, which needs the password: only a declared password can
@@ -35,7 +37,7 @@ func LoginChecks(d *lang.Database, c *lang.Cluster) map[string]*blocks.Set {
 		}
 		return sets[server]
 	}
-	own := ownAddresses(srv)
+	own := ownAddresses(srv, c)
 	if a, ok := firstInside(own, allow, d.Listen); ok {
 		addLogin(set(d.Server), d, d.Server, a, true)
 	} else if d.Password != "" {
@@ -55,8 +57,9 @@ func LoginChecks(d *lang.Database, c *lang.Cluster) map[string]*blocks.Set {
 }
 
 // ownAddresses are the addresses of srv a login may come from: its own,
-// and its container bridge's (the first of its subnet).
-func ownAddresses(srv *lang.Server) []netip.Addr {
+// its container bridge's (the first of its subnet), and its addresses on
+// the overlay networks it is a member of.
+func ownAddresses(srv *lang.Server, c *lang.Cluster) []netip.Addr {
 	var out []netip.Addr
 	if a, err := netip.ParseAddr(srv.Address); err == nil {
 		out = append(out, a)
@@ -64,6 +67,16 @@ func ownAddresses(srv *lang.Server) []netip.Addr {
 	if p, err := netip.ParsePrefix(srv.Subnet); err == nil {
 		if gw, err := blocks.Host(p, 1); err == nil {
 			out = append(out, gw)
+		}
+	}
+	for _, n := range c.Networks {
+		for _, m := range n.Members() {
+			if m.Server != srv.Name {
+				continue
+			}
+			if a, err := netip.ParseAddr(strings.Split(m.Address, "/")[0]); err == nil {
+				out = append(out, a)
+			}
 		}
 	}
 	return out

@@ -24,9 +24,18 @@ server "s1" {
 }
 server "s2" { address = "198.51.100.2" }
 server "s3" { address = "198.51.100.3" }
+network "vxlan" "vx1" {
+  subnet  = "100.64.10.0/24"
+  servers = ["s1", "s2"]
+}
 database "mariadb" {
   server = "s1"
   name   = "gen"
+}
+database "mariadb" {
+  server = "s1"
+  name   = "overlay"
+  allow  = "100.64.10.0/24"
 }
 database "postgresql" {
   server   = "s1"
@@ -60,6 +69,10 @@ database "postgresql" {
 			{"s1", "refused", "100.65.1.1", "pw-given-1", "", ""}, // its bridge is outside allow
 		},
 		"remote": {{"s3", "login", "198.51.100.1", "pw-remote-1", "", "s1"}, {"s1", "refused", "198.51.100.1", "pw-remote-1", "", ""}},
+		"overlay": {
+			{"s1", "login", "100.64.10.1", "", "/etc/drover/mariadb-s1-overlay.password", ""},
+			{"s1", "refused", "198.51.100.1", "", "/etc/drover/mariadb-s1-overlay.password", ""},
+		},
 		"hidden": {{"s1", "refused", "198.51.100.1", "", "/etc/drover/postgresql-s1-hidden.password", ""}},
 	}
 	for _, d := range c.Databases {
