@@ -120,6 +120,9 @@ func runLoginClient(attrs map[string]string, pw string) (string, error) {
 			"-U", attrs["user"], "-d", attrs["database"], "-At", "-F", "\t", "-c", "SELECT current_database(), current_user")
 		env = append(env, "PGPASSWORD="+pw, "PGCONNECT_TIMEOUT="+secs, "PGPASSFILE=/dev/null", "PGSERVICEFILE=/dev/null")
 	}
+	if cmd.Err != nil {
+		return "", fmt.Errorf("no %s client on this host (install it: the login check runs it): %v", attrs["engine"], cmd.Err)
+	}
 	cmd.Env, cmd.Dir = env, "/"
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
