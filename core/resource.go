@@ -170,7 +170,9 @@ func (f Facts) HasLinkKind(k string) bool {
 // Check is one post-condition the helper verifies after apply.
 //
 // Kinds: "ping" (attrs dst, size, count, timeout_ms, df="true"), "service"
-// (attrs name: running), "link" (attrs name: exists and is up).
+// (attrs name: running), "link" (attrs name: exists and is up), and the
+// others of runner/host/check*.go ("sqllogin": a database login, its
+// password a Sensitive attribute).
 type Check struct {
 	Kind  string            `json:"kind"`
 	Attrs map[string]string `json:"attrs"`
