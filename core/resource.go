@@ -1,6 +1,7 @@
 package core
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -169,7 +170,9 @@ func (f Facts) HasLinkKind(k string) bool {
 // Check is one post-condition the helper verifies after apply.
 //
 // Kinds: "ping" (attrs dst, size, count, timeout_ms, df="true"), "service"
-// (attrs name: running), "link" (attrs name: exists and is up).
+// (attrs name: running), "link" (attrs name: exists and is up), and the
+// others of runner/host/check*.go ("sqllogin": a database login, its
+// password a Sensitive attribute).
 type Check struct {
 	Kind  string            `json:"kind"`
 	Attrs map[string]string `json:"attrs"`
@@ -190,6 +193,30 @@ type Check struct {
 	// -limit) or that failed earlier, so that a second holder cannot go
 	// unseen.
 	Members []string `json:"members,omitempty"`
+	// Sensitive names attributes whose values are never printed (a
+	// database password a login check uses): they travel to the host
+	// that runs the check and nowhere else (Redacted).
+	Sensitive []string `json:"sensitive,omitempty"`
+}
+
+// IsSensitive reports whether attribute key of c must not be printed.
+func (c Check) IsSensitive(key string) bool { return slices.Contains(c.Sensitive, key) }
+
+// Redacted returns a copy of c whose sensitive attributes read Sensitive;
+// c itself is left intact.
+func (c Check) Redacted() Check {
+	if len(c.Sensitive) == 0 {
+		return c
+	}
+	attrs := make(map[string]string, len(c.Attrs))
+	for k, v := range c.Attrs {
+		if c.IsSensitive(k) && v != "" {
+			v = Sensitive
+		}
+		attrs[k] = v
+	}
+	c.Attrs = attrs
+	return c
 }
 
 // CheckResult is the outcome of one Check.

@@ -82,7 +82,7 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) (*core.Desired, error
 	return out, nil
 }
 
-// markSecrets makes every resource attribute that holds a secret (a
+// markSecrets makes every resource and check attribute that holds a secret (a
 // sensitive variable's value, or one computed from it) sensitive, however
 // it got there: rendered into a daemon's config, a unit, a command.
 func markSecrets(d *core.Desired, secrets []string) {
@@ -97,6 +97,15 @@ func markSecrets(d *core.Desired, secrets []string) {
 					continue
 				}
 				r.Sensitive = append(slices.Clone(r.Sensitive), k)
+			}
+		}
+		for i := range h.Checks {
+			c := &h.Checks[i]
+			for _, k := range core.SortedKeys(c.Attrs) {
+				if c.IsSensitive(k) || !holdsSecret(c.Attrs[k], secrets) {
+					continue
+				}
+				c.Sensitive = append(slices.Clone(c.Sensitive), k)
 			}
 		}
 	}

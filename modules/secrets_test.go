@@ -51,3 +51,48 @@ service "agent" {
 		t.Errorf("only %d attributes hold the secret", marked)
 	}
 }
+
+// TestSecretsInChecksAreSensitive: a database password from a sensitive
+// variable reaches the login check that needs it (on the allowed server)
+// as a sensitive attribute, and a check attribute that holds a secret is
+// marked sensitive however it got there.
+func TestSecretsInChecksAreSensitive(t *testing.T) {
+	c, diags := lang.LoadFiles(map[string][]byte{"a.hcl": []byte(payloadServers + `
+variable "dbpw" {
+  default   = "db-pw-s3cret"
+  sensitive = true
+}
+database "mariadb" {
+  server   = "s1"
+  name     = "shop"
+  password = var.dbpw
+  allow    = "198.51.100.2/32"
+}
+`)}, lang.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	d, err := modules.Expand(c, payloadFacts(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	holding := 0
+	for name, h := range d.Hosts {
+		for _, ch := range h.Checks {
+			for k, v := range ch.Attrs {
+				if strings.Contains(v, "db-pw-s3cret") {
+					holding++
+					if !ch.IsSensitive(k) {
+						t.Errorf("%s: check %q: %s holds the secret and is not sensitive", name, ch.Title, k)
+					}
+				}
+			}
+			if strings.Contains(ch.Title, "db-pw-s3cret") {
+				t.Errorf("%s: a check's title holds the secret: %q", name, ch.Title)
+			}
+		}
+	}
+	if holding != 2 { // the login from s2, the refusal on s1
+		t.Errorf("%d check attributes hold the password, want 2", holding)
+	}
+}

@@ -54,6 +54,7 @@ func expandServices(c *lang.Cluster, facts map[string]*core.Facts, add func(stri
 			continue
 		}
 		add(d.Server, set)
+		addAll(database.LoginChecks(d, c))
 	}
 	return errs
 }

@@ -9,7 +9,8 @@ import (
 // Plans and results are written as JSON (plan -json, apply -json, the
 // plan file of plan -out), and a resource's sensitive attributes (a given
 // database password) must not reach any of them. Their JSON forms
-// therefore carry host.Sensitive in place of those values. Nothing reads
+// therefore carry host.Sensitive in place of those values, and so do the
+// sensitive attributes of their checks (a login check's password). Nothing reads
 // them back: apply of a saved plan makes a fresh plan and only compares
 // fingerprints and the configuration's hash with the saved one.
 
@@ -18,6 +19,12 @@ func (h *HostPlan) MarshalJSON() ([]byte, error) {
 	type plain HostPlan // without this method
 	out := plain(*h)
 	out.Changes = redactChanges(h.Changes)
+	if h.Checks != nil {
+		out.Checks = make([]core.Check, len(h.Checks))
+		for i, c := range h.Checks {
+			out.Checks[i] = c.Redacted()
+		}
+	}
 	return json.Marshal(out)
 }
 
@@ -26,6 +33,13 @@ func (r *HostResult) MarshalJSON() ([]byte, error) {
 	type plain HostResult
 	out := plain(*r)
 	out.Applied = redactChanges(r.Applied)
+	if r.Checks != nil {
+		out.Checks = make([]core.CheckResult, len(r.Checks))
+		for i, c := range r.Checks {
+			c.Check = c.Check.Redacted()
+			out.Checks[i] = c
+		}
+	}
 	return json.Marshal(out)
 }
 

@@ -42,3 +42,29 @@ func TestJSONLeavesOutSensitiveValues(t *testing.T) {
 		t.Error("redacting changed the plan in memory")
 	}
 }
+
+// A check's sensitive attribute (a login check's password) never reaches
+// the JSON of a plan or of an apply's result, and the check in memory
+// keeps it (the host that runs the check needs it).
+func TestJSONLeavesOutSensitiveCheckAttrs(t *testing.T) {
+	const secret = "db-Passw0rd-9"
+	check := core.Check{Kind: "sqllogin", Title: "s2 logs in", Sensitive: []string{"password"},
+		Attrs: map[string]string{"password": secret, "user": "shop"}}
+	plan := &Plan{Hosts: []*HostPlan{{Host: "s2", Checks: []core.Check{check}}}}
+	result := &Result{Hosts: []*HostResult{{Host: "s2", Checks: []core.CheckResult{{Check: check, OK: false, Detail: "denied"}}}}}
+	for name, v := range map[string]any{"plan": plan, "result": result} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), secret) {
+			t.Errorf("%s JSON holds the secret: %s", name, b)
+		}
+		if !strings.Contains(string(b), `"user":"shop"`) || !strings.Contains(string(b), `"password":"(sensitive)"`) {
+			t.Errorf("%s JSON lost what it should keep: %s", name, b)
+		}
+	}
+	if plan.Hosts[0].Checks[0].Attrs["password"] != secret || result.Hosts[0].Checks[0].Check.Attrs["password"] != secret {
+		t.Error("redacting changed the checks in memory")
+	}
+}

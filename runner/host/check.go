@@ -47,6 +47,8 @@ func runCheckOne(kinds Kinds, m *Manifest, c core.Check) (bool, string) {
 		return checkDHCP(c.Attrs) // check_dhcp.go
 	case "lease":
 		return checkLease(kinds, c.Attrs)
+	case "sqllogin":
+		return checkSQLLogin(c.Attrs) // check_sql.go
 	}
 	return false, fmt.Sprintf("unknown check kind %q (known: ping, service, link, http)", c.Kind)
 }
