@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/drover/drover/core"
-	"github.com/drover/drover/runner/transport"
 )
 
 func change(a core.Action, kind, name string, after ...string) core.Change {
@@ -58,25 +57,4 @@ func TestPlanCounts(t *testing.T) {
 	if empty.HasChanges() {
 		t.Fatal("no-op plan has changes")
 	}
-}
-
-func TestJumpConfig(t *testing.T) {
-	cfg, err := jumpConfig("admin@203.0.113.9:2222", transportConfigForTest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.User != "admin" || cfg.Address != "203.0.113.9" || cfg.Port != 2222 || cfg.Jump != nil {
-		t.Fatalf("%+v", cfg)
-	}
-	cfg, err = jumpConfig("203.0.113.9", transportConfigForTest())
-	if err != nil || cfg.Port != 22 || cfg.User != "root" {
-		t.Fatalf("%+v %v", cfg, err)
-	}
-	if _, err := jumpConfig("203.0.113.9:ssh", transportConfigForTest()); err == nil {
-		t.Fatal("a port that is not a number is an error")
-	}
-}
-
-func transportConfigForTest() transport.Config {
-	return transport.Config{Host: "s1", Address: "198.51.100.1", Port: 22, User: "root", KnownHosts: "/tmp/kh"}
 }

@@ -3,16 +3,13 @@ package runner
 import (
 	"context"
 	"fmt"
-	"net"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/dag"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/runner/helper"
-	"github.com/drover/drover/runner/transport"
 )
 
 // FormatVersion is the version of the plan's JSON form and plan files.
@@ -158,28 +155,6 @@ func OfflinePlan(c *lang.Cluster, desired *core.Desired, limit []string) *Plan {
 		p.Hosts = append(p.Hosts, hp)
 	}
 	return p
-}
-
-// jumpConfig parses "user@host:port" into the bastion's transport config,
-// inheriting keys and known_hosts from the target's.
-func jumpConfig(spec string, target transport.Config) (*transport.Config, error) {
-	cfg := target
-	cfg.Jump, cfg.Dial, cfg.Become = nil, nil, false
-	cfg.Host = "jump host " + spec
-	hostPort := spec
-	if i := strings.LastIndex(spec, "@"); i >= 0 {
-		cfg.User, hostPort = spec[:i], spec[i+1:]
-	}
-	h, p, err := net.SplitHostPort(hostPort)
-	if err != nil {
-		h, p = hostPort, "22"
-	}
-	port, err := strconv.Atoi(p)
-	if err != nil {
-		return nil, fmt.Errorf("ssh jump %q: port %q is not a number", spec, p)
-	}
-	cfg.Address, cfg.Port = h, port
-	return &cfg, nil
 }
 
 // DesiredGraph is the dependency graph of what the configuration wants,

@@ -168,3 +168,25 @@ func TestSSHConfigErrors(t *testing.T) {
 		t.Fatalf("a missing file: %v", err)
 	}
 }
+
+// TestJumpChainSpec covers the one parser of "[user@]host[:port]" jump
+// specs: the user and port are taken when given, the target's otherwise.
+func TestJumpChainSpec(t *testing.T) {
+	target := Config{Host: "s1", Address: "198.51.100.1", Port: 22, User: "root", KnownHosts: "/tmp/kh"}
+	j, err := JumpChain(target, []string{"admin@203.0.113.9:2222"})
+	if err != nil || j.User != "admin" || j.Address != "203.0.113.9" || j.Port != 2222 || j.Jump != nil {
+		t.Fatalf("JumpChain = %+v, %v", j, err)
+	}
+	if !j.Explicit[SetUser] || !j.Explicit[SetPort] || j.KnownHosts != "/tmp/kh" {
+		t.Fatalf("explicit %v, known_hosts %q", j.Explicit, j.KnownHosts)
+	}
+	j, err = JumpChain(target, []string{"203.0.113.9"})
+	if err != nil || j.User != "root" || j.Port != 0 || j.Explicit[SetUser] {
+		t.Fatalf("JumpChain(no user, no port) = %+v, %v", j, err)
+	}
+	for _, bad := range []string{"203.0.113.9:ssh", "h:0", "h:65536", " "} {
+		if _, err := JumpChain(target, []string{bad}); err == nil {
+			t.Fatalf("JumpChain(%q) accepted", bad)
+		}
+	}
+}
