@@ -105,6 +105,9 @@ func options(e *env, dir string, r runFlags) (runner.Options, error) {
 		return opts, fmt.Errorf("ssh_config: %w", err)
 	}
 	opts.SSHConfig = sc
+	for _, w := range sc.Warnings {
+		fmt.Fprintf(e.stderr, "Warning: ssh_config: %s\n", w)
+	}
 	if opts.BecomePassword, err = becomePassword(e, *r.askPass); err != nil {
 		return opts, err
 	}

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/kevinburke/ssh_config"
 )
 
 // Default OpenSSH client configuration files, read in this order: for each
@@ -24,67 +22,91 @@ const (
 // /etc/ssh/ssh_config. Its zero value (and nil) has no settings.
 type SSHConfig struct {
 	files []sshConfigFile
+	// Warnings name the Match blocks skipped ("FILE:LINE: why"), for the
+	// caller to show once.
+	Warnings  []string
+	localUser string // for Match localuser
 }
 
 type sshConfigFile struct {
-	path string // as shown to people
-	cfg  *ssh_config.Config
+	path     string // as shown to people
+	sections []sshSection
 }
 
 // LoadSSHConfig parses the given files in order of precedence (a missing
-// file has no settings). A file that does not parse is an error naming it.
+// file has no settings). A file that does not parse is an error naming it;
+// a Match block drover cannot evaluate is skipped with a warning
+// (sshmatch.go).
 func LoadSSHConfig(paths ...string) (*SSHConfig, error) {
-	sc := &SSHConfig{}
+	sc := &SSHConfig{localUser: currentUser()}
 	for _, p := range paths {
 		full := expandHome(p)
-		f, err := os.Open(full)
+		text, err := os.ReadFile(full)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", shortenHome(full), err)
 		}
-		cfg, err := ssh_config.Decode(f)
-		f.Close()
+		sections, warnings, err := parseSections(shortenHome(full), text)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", shortenHome(full), err)
+			return nil, err
 		}
-		sc.files = append(sc.files, sshConfigFile{path: shortenHome(full), cfg: cfg})
+		sc.files = append(sc.files, sshConfigFile{path: shortenHome(full), sections: sections})
+		sc.Warnings = append(sc.Warnings, warnings...)
 	}
 	return sc, nil
 }
 
-// lookup returns the first value of key for alias, and the file it came
-// from ("" when no file sets it).
-func (sc *SSHConfig) lookup(alias, key string) (string, string) {
+// lookup returns the first value of key for q, and the file it came from
+// ("" when no file sets it).
+func (sc *SSHConfig) lookup(q sshQuery, key string) (string, string) {
 	if sc == nil {
 		return "", ""
 	}
-	for _, f := range sc.files {
-		if v, err := f.cfg.Get(alias, key); err == nil && v != "" {
-			return v, f.path
+	return sc.lookupUntil(q, key, len(sc.files), 0)
+}
+
+// lookupUntil is lookup over the sections before section si of file fi.
+func (sc *SSHConfig) lookupUntil(q sshQuery, key string, fi, si int) (string, string) {
+	for i, f := range sc.files {
+		for j, sec := range f.sections {
+			if i > fi || i == fi && j >= si {
+				return "", ""
+			}
+			if sec.match != nil && !sc.matches(i, j, q) {
+				continue
+			}
+			if v, err := sec.cfg.Get(q.alias, key); err == nil && v != "" {
+				return v, f.path
+			}
 		}
 	}
 	return "", ""
 }
 
-// lookupAll returns every value of key for alias across the files (for
+// lookupAll returns every value of key for q across the files (for
 // IdentityFile, which accumulates), and the first file that set one.
-func (sc *SSHConfig) lookupAll(alias, key string) ([]string, string) {
+func (sc *SSHConfig) lookupAll(q sshQuery, key string) ([]string, string) {
 	if sc == nil {
 		return nil, ""
 	}
 	var all []string
 	from := ""
-	for _, f := range sc.files {
-		vs, err := f.cfg.GetAll(alias, key)
-		if err != nil || len(vs) == 0 {
-			continue
+	for i, f := range sc.files {
+		for j, sec := range f.sections {
+			if sec.match != nil && !sc.matches(i, j, q) {
+				continue
+			}
+			vs, err := sec.cfg.GetAll(q.alias, key)
+			if err != nil || len(vs) == 0 {
+				continue
+			}
+			if from == "" {
+				from = f.path
+			}
+			all = append(all, vs...)
 		}
-		if from == "" {
-			from = f.path
-		}
-		all = append(all, vs...)
 	}
 	return all, from
 }
@@ -113,6 +135,7 @@ func (c Config) applySSHConfig() (Config, Source, error) {
 	sc := c.SSHConfig
 	alias := c.Address
 	explicit := func(name string) bool { return c.Explicit[name] }
+	q := sshQuery{alias: alias, user: c.User, userSet: explicit(SetUser)}
 	set := func(name, from string) {
 		if explicit(name) {
 			src[name] = "explicit"
@@ -122,16 +145,16 @@ func (c Config) applySSHConfig() (Config, Source, error) {
 			src[name] = "default"
 		}
 	}
-	if v, from := sc.lookup(alias, "HostName"); v != "" {
+	if v, from := sc.lookup(q, "HostName"); v != "" {
 		c.Address = strings.ReplaceAll(v, "%h", alias)
 		src["hostname"] = from
 	}
-	if v, from := sc.lookup(alias, "User"); v != "" && !explicit(SetUser) {
+	if v, from := sc.lookup(q, "User"); v != "" && !explicit(SetUser) {
 		c.User = v
 		set(SetUser, from)
 	}
 	set(SetUser, "")
-	if v, from := sc.lookup(alias, "Port"); v != "" && !explicit(SetPort) {
+	if v, from := sc.lookup(q, "Port"); v != "" && !explicit(SetPort) {
 		p, err := strconv.Atoi(v)
 		if err != nil || p < 1 || p > 65535 {
 			return c, src, fmt.Errorf("%s: Port %q for %s is not a port number", from, v, alias)
@@ -141,7 +164,7 @@ func (c Config) applySSHConfig() (Config, Source, error) {
 	}
 	set(SetPort, "")
 	if !explicit(SetIdentityFile) {
-		if vs, from := sc.lookupAll(alias, "IdentityFile"); len(vs) > 0 && strings.ToLower(vs[0]) != "none" {
+		if vs, from := sc.lookupAll(q, "IdentityFile"); len(vs) > 0 && strings.ToLower(vs[0]) != "none" {
 			for _, v := range vs {
 				c.IdentityFiles = append(c.IdentityFiles, expandTokens(v, alias, c.User))
 			}
@@ -149,14 +172,14 @@ func (c Config) applySSHConfig() (Config, Source, error) {
 		}
 	}
 	set(SetIdentityFile, "")
-	if v, from := sc.lookup(alias, "IdentitiesOnly"); v != "" {
+	if v, from := sc.lookup(q, "IdentitiesOnly"); v != "" {
 		c.IdentitiesOnly = yes(v)
 		src["identities_only"] = from
 	}
-	if err := c.applyKnownHosts(sc, alias, explicit, set, src); err != nil {
+	if err := c.applyKnownHosts(sc, q, explicit, set, src); err != nil {
 		return c, src, err
 	}
-	if v, from := sc.lookup(alias, "ConnectTimeout"); v != "" && !explicit(SetTimeout) {
+	if v, from := sc.lookup(q, "ConnectTimeout"); v != "" && !explicit(SetTimeout) {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			return c, src, fmt.Errorf("%s: ConnectTimeout %q for %s is not a number of seconds", from, v, alias)
@@ -167,7 +190,7 @@ func (c Config) applySSHConfig() (Config, Source, error) {
 		set(SetTimeout, from)
 	}
 	set(SetTimeout, "")
-	if v, from := sc.lookup(alias, "ServerAliveInterval"); v != "" {
+	if v, from := sc.lookup(q, "ServerAliveInterval"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			return c, src, fmt.Errorf("%s: ServerAliveInterval %q for %s is not a number of seconds", from, v, alias)
@@ -179,7 +202,7 @@ func (c Config) applySSHConfig() (Config, Source, error) {
 		src["keepalive"] = from
 	}
 	if !explicit(SetJump) && c.Jump == nil && c.Dial == nil {
-		if v, from := sc.lookup(alias, "ProxyJump"); v != "" {
+		if v, from := sc.lookup(q, "ProxyJump"); v != "" {
 			jump, err := JumpChain(c, strings.Split(v, ","))
 			if err != nil {
 				return c, src, fmt.Errorf("%s: ProxyJump for %s: %w", from, alias, err)
@@ -194,8 +217,9 @@ func (c Config) applySSHConfig() (Config, Source, error) {
 
 // applyKnownHosts applies UserKnownHostsFile, GlobalKnownHostsFile and
 // StrictHostKeyChecking.
-func (c *Config) applyKnownHosts(sc *SSHConfig, alias string, explicit func(string) bool, set func(string, string), src Source) error {
-	if v, from := sc.lookup(alias, "UserKnownHostsFile"); v != "" && !explicit(SetKnownHosts) {
+func (c *Config) applyKnownHosts(sc *SSHConfig, q sshQuery, explicit func(string) bool, set func(string, string), src Source) error {
+	alias := q.alias
+	if v, from := sc.lookup(q, "UserKnownHostsFile"); v != "" && !explicit(SetKnownHosts) {
 		files := strings.Fields(v)
 		c.KnownHosts = expandTokens(files[0], alias, c.User)
 		for _, f := range files[1:] {
@@ -204,14 +228,14 @@ func (c *Config) applyKnownHosts(sc *SSHConfig, alias string, explicit func(stri
 		set(SetKnownHosts, from)
 	}
 	set(SetKnownHosts, "")
-	if v, from := sc.lookup(alias, "GlobalKnownHostsFile"); v != "" {
+	if v, from := sc.lookup(q, "GlobalKnownHostsFile"); v != "" {
 		c.GlobalKnownHosts = nil
 		for _, f := range strings.Fields(v) {
 			c.GlobalKnownHosts = append(c.GlobalKnownHosts, expandTokens(f, alias, c.User))
 		}
 		src["global_known_hosts"] = from
 	}
-	if v, from := sc.lookup(alias, "StrictHostKeyChecking"); v != "" && !explicit(SetTrustOnFirst) {
+	if v, from := sc.lookup(q, "StrictHostKeyChecking"); v != "" && !explicit(SetTrustOnFirst) {
 		switch strings.ToLower(v) {
 		case "yes", "ask":
 			c.TrustOnFirstUse = false

@@ -160,8 +160,12 @@ func TestSSHConfigErrors(t *testing.T) {
 
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "config")
-	os.WriteFile(bad, []byte("Host x\n  Match exec foo\n"), 0o600)
-	if _, err := LoadSSHConfig(bad); err == nil || !strings.Contains(err.Error(), "config") {
+	os.WriteFile(bad, []byte("Host x\n  Port 2200\nMatch host\n  Port 2201\n"), 0o600)
+	if _, err := LoadSSHConfig(bad); err == nil || !strings.Contains(err.Error(), "config:3: Match host needs a pattern list") {
+		t.Fatalf("LoadSSHConfig = %v, want an error naming the file and line", err)
+	}
+	os.WriteFile(bad, []byte("Host x\n  Port 2200\nMatch all\n  Include /[\n"), 0o600)
+	if _, err := LoadSSHConfig(bad); err == nil || !strings.Contains(err.Error(), "config: (4, ") {
 		t.Fatalf("LoadSSHConfig = %v, want an error naming the file", err)
 	}
 	if sc, err := LoadSSHConfig(filepath.Join(dir, "missing")); err != nil || sc == nil {
