@@ -147,7 +147,7 @@ func TestSSHConfigMatchErrorsAndPatterns(t *testing.T) {
 	}
 	for _, c := range []struct {
 		s, list string
-		want     bool
+		want    bool
 	}{
 		{"web1", "web*", true}, {"web1", "web?", true}, {"web12", "web?", false},
 		{"web1", "db*,web1", true}, {"web1", "*,!web1", false}, {"", "*", true},
