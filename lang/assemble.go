@@ -134,7 +134,7 @@ func (l *loader) serverSSH(d *serverDecl, cluster SSH) SSH {
 func (l *loader) assembleServer(d *serverDecl, ssh SSH) *Server {
 	a := d.attrs
 	s := &Server{Name: d.name, User: ssh.User, Port: ssh.Port, DeclRange: d.block.DefRange}
-	s.Address, _ = l.stringOf(a["address"])
+	l.assembleServerAddress(s, d)
 	s.Interface, _ = l.stringOf(a["interface"])
 	s.Subnet, _ = l.stringOf(a["subnet"])
 	s.Bridge, _ = l.stringOf(a["bridge"])
@@ -324,4 +324,21 @@ func (l *loader) stringList(n *node, ranges []hcl.Range, what string) []listEntr
 		out = append(out, listEntry{index: int(i), value: e.AsString()})
 	}
 	return out
+}
+
+// assembleServerAddress sets the addresses of a server: what drover
+// connects to (address as written) and what peers use (private_address,
+// else address when it is an IP, else learned from facts).
+func (l *loader) assembleServerAddress(s *Server, d *serverDecl) {
+	addr, _ := l.stringOf(d.attrs["address"])
+	private, _ := l.stringOf(d.attrs["private_address"])
+	s.Connect, s.AddressRange = addr, d.attrs["address"].rng
+	switch {
+	case private != "":
+		s.Address = private
+	case ipLike(addr):
+		s.Address = addr
+	default:
+		s.LearnAddress = addr != ""
+	}
 }

@@ -20,7 +20,7 @@ var attrGrammars = map[string]*grammar{
 	"server.ssh.user": gLogin, "server.ssh.identity_file": gLocalPath, "server.ssh.known_hosts": gLocalPath,
 	"server.ssh.timeout": gDuration, "server.ssh.host": gSSHHost, "server.ssh.jump": gJump,
 
-	"server.address": gIP, "server.interface": gIfname, "server.subnet": gCIDR, "server.bridge": gIfname,
+	"server.address": gServerAddr, "server.private_address": gIP, "server.interface": gIfname, "server.subnet": gCIDR, "server.bridge": gIfname,
 	"server.domain": gDomain, "server.labels": gLabel,
 
 	"network.member.interface": gIfname, "network.member.address": gIP,

@@ -79,22 +79,23 @@ var (
 	gLocalPath   = &grammar{name: "local file name", example: `"files/motd"`, check: localPath}
 	gLinkTarget  = &grammar{name: "symlink target", example: `"/opt/app/releases/1"`, check: linkTarget}
 
-	gIdent     = &grammar{name: "daemon identifier", example: `"web1"`, check: identifier}
-	gServerRef = &grammar{name: "server name", example: `"s1"`, check: serverRef}
-	gMember    = &grammar{name: "network member (SERVER or SERVER:INTERFACE)", example: `"s2:eth1"`, check: memberRef}
-	gUnitName  = &grammar{name: "service name", example: `"nginx"`, check: unitName}
-	gPackage   = &grammar{name: "package name", example: `"nginx"`, check: packageName}
-	gAccount   = &grammar{name: "user or group name", example: `"www-data"`, check: accountName}
-	gOwner     = &grammar{name: "owner (USER or USER:GROUP)", example: `"www-data:www-data"`, check: ownerSpec, summary: "Invalid owner"}
-	gLogin     = &grammar{name: "login name", full: func(s, _, _ string) problem { return userProblem(s) }}
-	gJump      = &grammar{name: "jump host", example: `"admin@203.0.113.9:22"`, full: plainJump}
-	gSSHHost   = &grammar{name: "SSH host (address, host name or ssh_config alias)", example: `"web1.example.com"`, check: sshHost}
-	gSQLName   = &grammar{name: "SQL name", example: `"wordpress"`, check: sqlIdent}
-	gPassword  = &grammar{name: "password (printable ASCII without quotes or backslashes)", example: `var.db_password`, check: password}
-	gKeyword   = &grammar{name: "keyword", example: `"present"`, check: keyword}
-	gLabel     = &grammar{name: "label value", exempt: "labels are data, only compared with where and constraints or read by the user's templates", keys: gLabelKey}
-	gLabelKey  = &grammar{name: "label name", example: `"role"`, check: identifier}
-	gFiles     = &grammar{name: "file content", exempt: "a container file's content is written as bytes", keys: gAbsPath}
+	gIdent      = &grammar{name: "daemon identifier", example: `"web1"`, check: identifier}
+	gServerRef  = &grammar{name: "server name", example: `"s1"`, check: serverRef}
+	gMember     = &grammar{name: "network member (SERVER or SERVER:INTERFACE)", example: `"s2:eth1"`, check: memberRef}
+	gUnitName   = &grammar{name: "service name", example: `"nginx"`, check: unitName}
+	gPackage    = &grammar{name: "package name", example: `"nginx"`, check: packageName}
+	gAccount    = &grammar{name: "user or group name", example: `"www-data"`, check: accountName}
+	gOwner      = &grammar{name: "owner (USER or USER:GROUP)", example: `"www-data:www-data"`, check: ownerSpec, summary: "Invalid owner"}
+	gLogin      = &grammar{name: "login name", full: func(s, _, _ string) problem { return userProblem(s) }}
+	gJump       = &grammar{name: "jump host", example: `"admin@203.0.113.9:22"`, full: plainJump}
+	gServerAddr = &grammar{name: "server address (IP address, host name or ssh_config alias)", example: `"198.51.100.1"`, full: serverAddressProblem}
+	gSSHHost    = &grammar{name: "SSH host (address, host name or ssh_config alias)", example: `"web1.example.com"`, check: sshHost}
+	gSQLName    = &grammar{name: "SQL name", example: `"wordpress"`, check: sqlIdent}
+	gPassword   = &grammar{name: "password (printable ASCII without quotes or backslashes)", example: `var.db_password`, check: password}
+	gKeyword    = &grammar{name: "keyword", example: `"present"`, check: keyword}
+	gLabel      = &grammar{name: "label value", exempt: "labels are data, only compared with where and constraints or read by the user's templates", keys: gLabelKey}
+	gLabelKey   = &grammar{name: "label name", example: `"role"`, check: identifier}
+	gFiles      = &grammar{name: "file content", exempt: "a container file's content is written as bytes", keys: gAbsPath}
 
 	gSysctlKey   = &grammar{name: "sysctl key", example: `"net.ipv4.ip_forward"`, check: sysctlKey, summary: "Invalid sysctl key"}
 	gSysctlValue = &grammar{name: "sysctl value", example: `"1"`, check: sysctlValue}
@@ -121,7 +122,7 @@ func grammars() []*grammar {
 		gAbsPath, gManagedPath, gConfigPath, gLocalPath, gLinkTarget, gIdent, gServerRef, gMember, gUnitName,
 		gPackage, gAccount, gOwner, gLogin, gJump, gSQLName, gPassword, gKeyword, gLabel, gLabelKey, gFiles,
 		gSysctlKey, gSysctlValue, gArgv, gWords, gShell, gLine, gRegex, gBackend, gHostPort, gPublish, gDuration,
-		gMode, gSize, gVersion, gSSHHost}
+		gMode, gSize, gVersion, gSSHHost, gServerAddr}
 }
 
 // grammarKeys names every grammar by a short key, the Grammar of a

@@ -469,3 +469,37 @@ func sshHost(s string) string {
 	}
 	return ""
 }
+
+// ipLike tells whether a server's address is written as an IP address
+// (holding ':', '/' or '%', or dotted labels all numeric but perhaps the
+// last: "198.51.100.300", "198.51.100.x"), so that a mistyped address is
+// reported as one instead of being taken for a host name.
+func ipLike(s string) bool {
+	if strings.ContainsAny(s, ":/%") {
+		return true
+	}
+	labels := strings.Split(s, ".")
+	if len(labels) == 1 {
+		return s != "" && strings.Trim(s, "0123456789") == ""
+	}
+	for _, l := range labels[:len(labels)-1] {
+		if l == "" || strings.Trim(l, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// serverAddressProblem checks a server's address: an IP address, or a host
+// name or ssh_config Host alias drover connects to (sshHost).
+func serverAddressProblem(s, attr, example string) problem {
+	if ipLike(s) {
+		return ipProblem(s, attr, example)
+	}
+	if why := sshHost(s); why != "" {
+		return problem{"Invalid server address", fmt.Sprintf(
+			"%s = %q is not an IP address, a host name or an ssh_config Host alias: %s. Write for example %s = \"198.51.100.1\" or %s = \"web1.example.com\".",
+			attr, s, why, attr, attr)}
+	}
+	return problem{}
+}

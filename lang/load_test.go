@@ -51,7 +51,7 @@ func withoutRanges(c *Cluster) *Cluster {
 	out.Servers, out.Networks = nil, nil
 	for _, s := range c.Servers {
 		s2 := *s
-		s2.DeclRange = hcl.Range{}
+		s2.DeclRange, s2.AddressRange = hcl.Range{}, hcl.Range{}
 		s2.SSH.DeclRange = hcl.Range{}
 		out.Servers = append(out.Servers, &s2)
 	}
@@ -88,13 +88,13 @@ func TestLoadFullExample(t *testing.T) {
 	want := &Cluster{
 		SSH: clusterSSH,
 		Servers: []*Server{
-			{Name: "s1", Address: "198.51.100.1", Interface: "eth0", Subnet: "100.65.1.0/24", Bridge: "cbr0", DHCP: true,
+			{Name: "s1", Address: "198.51.100.1", Connect: "198.51.100.1", Interface: "eth0", Subnet: "100.65.1.0/24", Bridge: "cbr0", DHCP: true,
 				Domain: "app", Labels: map[string]string{"role": "web"}, User: "admin", Port: 2222, SSH: s1SSH},
-			{Name: "s2", Address: "198.51.100.2", Subnet: "100.65.2.0/24", Bridge: "cbr0", DHCP: true, Domain: "app",
+			{Name: "s2", Address: "198.51.100.2", Connect: "198.51.100.2", Subnet: "100.65.2.0/24", Bridge: "cbr0", DHCP: true, Domain: "app",
 				Labels: map[string]string{"role": "web", "zone": "b"}, User: "root", Port: 22, SSH: clusterSSH},
-			{Name: "s3", Address: "198.51.100.3", Bridge: "cbr0", DHCP: false, Domain: "app3", Labels: map[string]string{},
+			{Name: "s3", Address: "198.51.100.3", Connect: "198.51.100.3", Bridge: "cbr0", DHCP: false, Domain: "app3", Labels: map[string]string{},
 				User: "root", Port: 22, SSH: clusterSSH},
-			{Name: "s4", Address: "203.0.113.4", Bridge: "cbr0", DHCP: true, Domain: "app", Labels: map[string]string{},
+			{Name: "s4", Address: "203.0.113.4", Connect: "203.0.113.4", Bridge: "cbr0", DHCP: true, Domain: "app", Labels: map[string]string{},
 				User: "root", Port: 22, SSH: clusterSSH},
 			{Name: "local", Local: true, Bridge: "cbr0", DHCP: true, Domain: "app", Labels: map[string]string{},
 				User: "root", Port: 22, SSH: clusterSSH},
@@ -381,14 +381,14 @@ func TestLoadDirErrors(t *testing.T) {
 }
 
 func TestFilesReturnedWithErrors(t *testing.T) {
-	c, diags := testLoadFiles(map[string][]byte{"a.hcl": []byte(`server "s1" { address = "x" }`)}, Options{})
+	c, diags := testLoadFiles(map[string][]byte{"a.hcl": []byte(`server "s1" { address = "10.x" }`)}, Options{})
 	if !diags.HasErrors() || c == nil || c.Files["a.hcl"] == nil {
 		t.Fatal("files must come back with errors")
 	}
 	var b bytes.Buffer
 	WriteDiagnostics(&b, c.Files, diags, false)
 	out := b.String()
-	for _, want := range []string{"Error: Invalid IP address", "on a.hcl:1:25", `server "s1" { address = "x" }`} {
+	for _, want := range []string{"Error: Invalid IP address", "on a.hcl:1:25", `server "s1" { address = "10.x" }`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("diagnostic text lacks %q:\n%s", want, out)
 		}
@@ -396,14 +396,14 @@ func TestFilesReturnedWithErrors(t *testing.T) {
 }
 
 func TestDiagnosticsJSON(t *testing.T) {
-	_, diags := testLoadFiles(map[string][]byte{"a.hcl": []byte("server \"s1\" {\n  address = \"x\"\n}\n")}, Options{Vars: map[string]string{"nope": "1"}})
+	_, diags := testLoadFiles(map[string][]byte{"a.hcl": []byte("server \"s1\" {\n  address = \"10.x\"\n}\n")}, Options{Vars: map[string]string{"nope": "1"}})
 	out, err := json.Marshal(DiagnosticsJSON(diags))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `[{"severity":"error","summary":"Value for undeclared variable","detail":"A value was given for variable \"nope\", but no file declares it. Declare it with variable \"nope\" {}, or drop the setting."},` +
-		`{"severity":"error","summary":"Invalid IP address","detail":"\"x\" is not an IP address; write an IPv4 or IPv6 address such as \"198.51.100.1\".",` +
-		`"range":{"filename":"a.hcl","start":{"line":2,"column":13,"byte":26},"end":{"line":2,"column":16,"byte":29}}}]`
+		`{"severity":"error","summary":"Invalid IP address","detail":"\"10.x\" is not an IP address; write an IPv4 or IPv6 address such as \"198.51.100.1\".",` +
+		`"range":{"filename":"a.hcl","start":{"line":2,"column":13,"byte":26},"end":{"line":2,"column":19,"byte":32}}}]`
 	if string(out) != want {
 		t.Errorf("JSON =\n%s\nwant\n%s", out, want)
 	}

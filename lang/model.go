@@ -84,9 +84,22 @@ const LocalServer = "local"
 
 // Server is one `server "NAME" { ... }` block.
 type Server struct {
-	Name      string
-	Address   string // IPv4 or IPv6 address drover connects to and peers use
-	Interface string // link interface; "" = the one holding Address
+	Name string
+	// Address is the IP address peers, overlays and daemon configs use:
+	// private_address when set, else address when it is an IP address;
+	// "" when it is learned from the server's facts (LearnAddress), which
+	// modules.Expand fills in once they are known.
+	Address string
+	// Connect is the address as written: what drover connects to (unless
+	// the ssh block's host says otherwise), an IP address, a host name or
+	// an ssh_config Host alias.
+	Connect string
+	// LearnAddress is true when address is a host name and no
+	// private_address is set: the IP comes from the server's facts.
+	LearnAddress bool
+	// AddressRange is where address is written, for errors about it.
+	AddressRange hcl.Range
+	Interface    string // link interface; "" = the one holding Address
 	// Subnet is the server's container subnet (seed: setsubnet), "" = none.
 	Subnet string
 	Bridge string // container bridge, default "cbr0"

@@ -101,6 +101,7 @@ func serverSSHSpecs() []attrSpec {
 func serverSpecs() []attrSpec {
 	return inBlock("server", append([]attrSpec{
 		{name: "address", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"198.51.100.1"`, required: true},
+		{name: "private_address", typ: cty.String, deflt: str(""), example: `"10.0.0.5"`},
 		{name: "interface", typ: cty.String, deflt: str(""), example: `"eth0"`},
 		{name: "subnet", typ: cty.String, deflt: str(""), example: `"100.65.1.0/24"`},
 		{name: "bridge", typ: cty.String, deflt: str("cbr0"), example: `"cbr0"`},

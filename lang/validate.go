@@ -87,11 +87,19 @@ func (l *loader) checkPort(n *node, example string) {
 
 func (l *loader) validateServer(v *validator, d *serverDecl) {
 	a := d.attrs
-	if s, ok := l.stringOf(a["address"]); ok {
+	peer := a["private_address"]
+	if s, ok := l.stringOf(peer); !ok || s == "" {
+		peer = a["address"]
+	}
+	for _, n := range []*node{a["address"], a["private_address"]} {
+		s, ok := l.stringOf(n)
+		if !ok || !ipLike(s) {
+			continue // a host name: checked by its grammar, the IP is learned
+		}
 		addr, p := parseAddress(s)
-		l.report(a["address"], p)
-		if p.ok() {
-			l.checkUniqueAddress(v, d, addr)
+		l.report(n, p)
+		if p.ok() && n == peer {
+			l.checkUniqueAddress(v, d, n, addr)
 		}
 	}
 	l.checkIfname(a["interface"], false, `"eth0"`)
@@ -108,13 +116,13 @@ func (l *loader) validateServer(v *validator, d *serverDecl) {
 	}
 }
 
-func (l *loader) checkUniqueAddress(v *validator, d *serverDecl, addr netip.Addr) {
+func (l *loader) checkUniqueAddress(v *validator, d *serverDecl, n *node, addr netip.Addr) {
 	first := v.addresses[addr]
 	if first == nil {
 		v.addresses[addr] = d
 		return
 	}
-	l.report(d.attrs["address"], problem{"Duplicate server address",
+	l.report(n, problem{"Duplicate server address",
 		fmt.Sprintf("Servers %q and %q both have address %s (server %q is at %s). Give each server its own address.",
 			first.name, d.name, addr, first.name, shortPos(first.block.DefRange))})
 }
@@ -230,10 +238,9 @@ func (l *loader) deriveMemberAddress(d *networkDecl, m *Member, rng hcl.Range, s
 	if decl == nil || !subnet.Addr().Is4() {
 		return // "local": its address is known at apply
 	}
-	s, ok := l.stringOf(decl.attrs["address"])
-	server, err := netip.ParseAddr(s)
-	if !ok || err != nil {
-		return // reported at the server
+	server, ok := l.peerAddress(decl)
+	if !ok {
+		return // reported at the server, or learned from facts (modules derive it then)
 	}
 	if !server.Is4() {
 		l.reportAt(rng, problem{"Member needs an overlay address", fmt.Sprintf(
@@ -462,10 +469,8 @@ func derivedAddress(subnet netip.Prefix, server netip.Addr) netip.Addr {
 func (l *loader) freeOverlayAddress(subnet netip.Prefix, taken map[netip.Addr]string) string {
 	derived := map[netip.Addr]bool{}
 	for _, decl := range l.syms.servers {
-		if s, ok := l.stringOf(decl.attrs["address"]); ok {
-			if a, err := netip.ParseAddr(s); err == nil && a.Is4() {
-				derived[derivedAddress(subnet, a)] = true
-			}
+		if a, ok := l.peerAddress(decl); ok && a.Is4() {
+			derived[derivedAddress(subnet, a)] = true
 		}
 	}
 	for a := lastAddr(subnet).Prev(); subnet.Contains(a) && a != subnet.Addr(); a = a.Prev() {
@@ -474,4 +479,17 @@ func (l *loader) freeOverlayAddress(subnet netip.Prefix, taken map[netip.Addr]st
 		}
 	}
 	return subnet.Addr().Next().String()
+}
+
+// peerAddress is the IP address peers use for a server: private_address
+// when set, else address when it is an IP address. ok is false when it is
+// learned from facts (address is a host name) or invalid (reported at the
+// server).
+func (l *loader) peerAddress(decl *entity) (netip.Addr, bool) {
+	s, ok := l.stringOf(decl.attrs["private_address"])
+	if !ok || s == "" {
+		s, ok = l.stringOf(decl.attrs["address"])
+	}
+	a, err := netip.ParseAddr(s)
+	return a, ok && err == nil
 }
