@@ -32,6 +32,26 @@ type hostDesired struct {
 // Expand runs every module. facts maps server names to their facts; a
 // missing entry means unknown (offline plan).
 func Expand(c *lang.Cluster, facts map[string]*core.Facts) (*core.Desired, error) {
+	c, failed := LearnAddresses(c, facts) // addresses.go
+	d, err := expand(c, facts)
+	var unknown []string
+	if len(failed) > 0 {
+		if err != nil { // a module could not use the marker: say why it is there
+			for _, e := range failed {
+				unknown = append(unknown, e.Error())
+			}
+		} else {
+			unknown = usesUnresolved(d, failed)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return nil, fmt.Errorf("%s", strings.Join(unknown, "\n"))
+	}
+	return d, err
+}
+
+func expand(c *lang.Cluster, facts map[string]*core.Facts) (*core.Desired, error) {
 	d := &desired{hosts: map[string]*hostDesired{}}
 	var errs []string
 	add := func(name string, set *blocks.Set) {

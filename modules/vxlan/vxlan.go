@@ -53,6 +53,9 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map
 		}
 		eps = append(eps, ep)
 	}
+	if err := checkDerived(n, subnet, eps); err != nil {
+		return nil, err
+	}
 	out := make(map[string]*blocks.Set, len(eps))
 	for i, ep := range eps {
 		set, err := member(n, subnet, eps, i, c.DNSForwards(), c.RoutedSubnets(ep.server.Name))
@@ -87,9 +90,10 @@ func resolve(n *lang.Network, subnet netip.Prefix, m lang.Member, s *lang.Server
 	} else if ep.iface == "" {
 		ep.iface = core.Unknown
 	}
-	if a, err := netip.ParseAddr(ep.local); ep.overlay == "" && s.Local && err == nil && a.Is4() {
+	if a, err := netip.ParseAddr(ep.local); ep.overlay == "" && (s.Local || s.LearnAddress) && err == nil && a.Is4() {
 		// lang derives members' addresses from their server addresses;
-		// "local" has one once its facts are known.
+		// "local" and a server whose address is a host name have one once
+		// their facts are known.
 		ep.overlay = lang.DerivedAddress(subnet, a).String()
 	}
 	if ep.overlay == "" {
@@ -221,4 +225,28 @@ func names(f *core.Facts) string {
 		s += ifc.Name
 	}
 	return s
+}
+
+// checkDerived checks the overlay addresses derived once facts are known
+// (lang checks the others): each a host of the subnet, none taken twice.
+func checkDerived(n *lang.Network, subnet netip.Prefix, eps []endpoint) error {
+	seen := map[netip.Addr]string{}
+	for _, ep := range eps {
+		a, err := netip.ParseAddr(ep.overlay)
+		if err != nil {
+			continue
+		}
+		derived := ep.server.Local || ep.server.LearnAddress
+		hint := fmt.Sprintf("set member %q { address = ... }", ep.server.Name)
+		if other, dup := seen[a]; dup {
+			return fmt.Errorf("network %s: members %s and %s both get %s (taken from the last bits of the server addresses); %s",
+				n.Name, other, ep.server.Name, a, hint)
+		}
+		seen[a] = ep.server.Name
+		if derived && (a == subnet.Masked().Addr() || !subnet.Contains(a.Next())) {
+			return fmt.Errorf("network %s: member %s would get %s, the network or broadcast address of %s, from its address %s; %s",
+				n.Name, ep.server.Name, a, subnet, ep.local, hint)
+		}
+	}
+	return nil
 }
