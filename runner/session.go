@@ -183,6 +183,12 @@ func (s *Session) connect(ctx context.Context, h *Host) error {
 	if srv.Local && h.Address == "" && h.Facts != nil {
 		h.Address = localAddress(h.Facts)
 	}
+	if srv.LearnAddress && h.Facts != nil { // shown in the plan; modules learn it the same way
+		if a, err := s.Cluster.LearnedAddress(srv, h.Facts); err == nil {
+			h.Address = a
+			h.log.Debug("address learned from facts", "address", a)
+		}
+	}
 	return nil
 }
 
@@ -216,7 +222,10 @@ func (s *Session) dial(ctx context.Context, srv *lang.Server, log *slog.Logger) 
 	if srv.SSH.User != "" { // the server's own ssh block laid over the cluster's
 		cfg = srv.SSH
 	}
-	addr := srv.Address
+	addr := srv.Connect // as written: an IP address, a host name or an ssh_config alias
+	if addr == "" {
+		addr = srv.Address
+	}
 	if cfg.Host != "" {
 		addr = cfg.Host
 	}
