@@ -198,10 +198,11 @@ func onlyMissingVars(diags hcl.Diagnostics) bool {
 	return true
 }
 
-// serversKnown reports whether every server has its address.
+// serversKnown reports whether every server has its address (an IP
+// address, or a host name whose IP is learned).
 func serversKnown(c *lang.Cluster) bool {
 	for _, s := range c.Servers {
-		if !s.Local && net.ParseIP(s.Address) == nil {
+		if !s.Local && net.ParseIP(s.Address) == nil && !s.LearnAddress {
 			return false
 		}
 	}

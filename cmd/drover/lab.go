@@ -57,7 +57,11 @@ func labUp(e *env, args []string) int {
 	var servers []lab.Server
 	for _, s := range c.Servers {
 		if !s.Local {
-			servers = append(servers, lab.Server{Name: s.Name, Address: s.Address})
+			addr := s.Address // the lab needs IP addresses: a host name is refused, naming the server
+			if addr == "" {
+				addr = s.Connect
+			}
+			servers = append(servers, lab.Server{Name: s.Name, Address: addr})
 		}
 	}
 	ctx, cancel := signalContext()

@@ -21,6 +21,9 @@ func writeTopology(w io.Writer, c *lang.Cluster) {
 	fmt.Fprintln(w, "\tnode [fontname=\"Helvetica\", fontsize=10];")
 	for _, s := range c.Servers {
 		label := []string{"server " + s.Name, orUnknown(s.Address)}
+		if s.LearnAddress {
+			label[1] = s.Connect
+		}
 		if s.Subnet != "" {
 			label = append(label, "containers "+s.Subnet+" on "+s.Bridge)
 		}
