@@ -34,7 +34,8 @@
 //	}
 //
 //	server "s1" {
-//	  address   = "198.51.100.1"       # required, IPv4 or IPv6
+//	  address   = "198.51.100.1"       # required: an IPv4 or IPv6 address, or a host name
+//	                                   # or ssh_config Host alias (see below)
 //	  interface = "eth0"               # optional
 //	  subnet    = "100.65.1.0/24"      # container subnet, optional; NATed out, except to
 //	                                   # subnets a BGP/WireGuard network routes to it
@@ -47,6 +48,25 @@
 //	    user = "admin"
 //	    port = 2222
 //	  }
+//	}
+//
+// A server's address is what drover connects to (unless its ssh block sets
+// host) and, when it is an IP address, what peers, overlays and daemon
+// configs use. It may instead be a host name or an ssh_config Host alias
+// (letters, digits, '.', '-', '_'; no spaces, user or port): drover
+// connects to it as ssh would (ssh_config's HostName, User, Port, ...
+// apply), and the IP the others use is private_address when set, else it
+// is learned when drover connects: the first IPv4 address of the server's
+// interface when set, else of its interface on the subnet of another
+// server's declared address, else of its default route's interface. Plan
+// shows the learned address (an offline plan: "known after apply"), and
+// VXLAN members derive their overlay addresses from it. When nothing can
+// be learned and a network or service needs the address, plan fails
+// naming the server's address (file:line:col) and what to write.
+//
+//	server "db1" {
+//	  address         = "db1.example.com"  # or an ssh_config alias such as "db1"
+//	  private_address = "10.0.0.5"         # optional: the IP peers and overlays use
 //	}
 //
 //	network "vxlan" "vx1" {
@@ -167,8 +187,8 @@
 // address, interface and the kind's member settings) instead of adding it
 // again.
 //
-// References: var.NAME, local.NAME, server.NAME.ATTR (name, address,
-// interface, subnet, bridge, dhcp, domain, labels) and network.NAME.ATTR
+// References: var.NAME, local.NAME, server.NAME.ATTR (name, address as
+// written, private_address, interface, subnet, bridge, dhcp, domain, labels) and network.NAME.ATTR
 // (name, kind, subnet, bridge, vni, port, group, mtu, dhcp, dhcp_host,
 // domain, masquerade, servers). `server` and `network` alone are maps of
 // every declaration, so `[for s in server : s.name]` works. Attributes left
