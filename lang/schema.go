@@ -101,13 +101,13 @@ func serverSSHSpecs() []attrSpec {
 func serverSpecs() []attrSpec {
 	return inBlock("server", append([]attrSpec{
 		{name: "address", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"198.51.100.1"`, required: true},
-		{name: "private_address", typ: cty.String, deflt: str(""), example: `"10.0.0.5"`},
 		{name: "interface", typ: cty.String, deflt: str(""), example: `"eth0"`},
 		{name: "subnet", typ: cty.String, deflt: str(""), example: `"100.65.1.0/24"`},
 		{name: "bridge", typ: cty.String, deflt: str("cbr0"), example: `"cbr0"`},
 		{name: "dhcp", typ: cty.Bool, deflt: cty.True, example: "true"},
 		{name: "domain", typ: cty.String, deflt: str("app"), example: `"app"`},
 		{name: "labels", typ: cty.Map(cty.String), deflt: cty.MapValEmpty(cty.String), example: `{ role = "web" }`},
+		{name: "private_address", typ: cty.String, deflt: str(""), example: `"10.0.0.5"`},
 	}, serverCapacitySpecs()...)) // server_capacity.go
 }
 
