@@ -10,6 +10,7 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules"
 	"github.com/drover/drover/modules/vxlan"
 	"github.com/drover/drover/runner"
 )
@@ -217,5 +218,12 @@ func openLive(e *env, f *flags, rf runFlags, dir string) (*lang.Cluster, *runner
 	opts.Progress = nil
 	ctx, cancel := signalContext()
 	s := runner.Open(ctx, c, opts)
-	return c, s, ctx, func() { s.Close(); cancel() }, true
+	// Servers named by host name show the addresses learned from facts.
+	learned, _ := modules.LearnAddresses(c, s.Facts())
+	for _, srv := range learned.Servers {
+		if strings.HasPrefix(srv.Address, "\x00") { // not learned: unreachable, or nothing to learn
+			srv.Address = ""
+		}
+	}
+	return learned, s, ctx, func() { s.Close(); cancel() }, true
 }
