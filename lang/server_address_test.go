@@ -65,11 +65,16 @@ func TestServerAddressErrors(t *testing.T) {
 		{`address = "198.51.100.x"`, `a.hcl:2:13: Invalid IP address`},
 		{"address = \"s1\"\n  private_address = \"s1\"", `a.hcl:3:21: Invalid IP address`},
 		{"address = \"s1\"\n  private_address = \"198.51.100.2\"", `a.hcl:5:25: Duplicate server address`},
+		{`address = "S2.example.com"`, `a.hcl:6:21: Duplicate server address`},
 	} {
 		diags := loadErrors(t, Options{}, map[string]string{"a.hcl": `server "s1" {
   ` + tc.attrs + `
 }
 server "s2" { address = "198.51.100.2" }
+server "s3" {
+  address         = "s2.example.com"
+  private_address = "198.51.100.3"
+}
 `})
 		var all []string
 		for _, d := range diags {

@@ -29,12 +29,13 @@ type subnetDecl struct {
 type validator struct {
 	subnets   []subnetDecl
 	addresses map[netip.Addr]*serverDecl
+	names     map[string]*serverDecl // addresses that are host names, lower case
 }
 
 // validate checks the assembled cluster, reporting every problem at the
 // attribute that causes it.
 func (l *loader) validate(c *Cluster) {
-	v := &validator{addresses: map[netip.Addr]*serverDecl{}}
+	v := &validator{addresses: map[netip.Addr]*serverDecl{}, names: map[string]*serverDecl{}}
 	l.validateSSH()
 	for _, d := range l.servers {
 		l.validateServer(v, d)
@@ -93,6 +94,9 @@ func (l *loader) validateServer(v *validator, d *serverDecl) {
 	}
 	for _, n := range []*node{a["address"], a["private_address"]} {
 		s, ok := l.stringOf(n)
+		if ok && s != "" && !ipLike(s) && n == a["address"] {
+			l.checkUniqueName(v, d, s)
+		}
 		if !ok || !ipLike(s) {
 			continue // a host name: checked by its grammar, the IP is learned
 		}
@@ -114,6 +118,20 @@ func (l *loader) validateServer(v *validator, d *serverDecl) {
 		l.checkUser(d.ssh["user"])
 		l.checkPort(d.ssh["port"], "2222")
 	}
+}
+
+// checkUniqueName refuses two servers with one host name as address: they
+// would be one machine, reached twice.
+func (l *loader) checkUniqueName(v *validator, d *serverDecl, name string) {
+	key := strings.ToLower(name)
+	first := v.names[key]
+	if first == nil {
+		v.names[key] = d
+		return
+	}
+	l.report(d.attrs["address"], problem{"Duplicate server address",
+		fmt.Sprintf("Servers %q and %q both have address %q (server %q is at %s). Give each server its own address.",
+			first.name, d.name, name, first.name, shortPos(first.block.DefRange))})
 }
 
 func (l *loader) checkUniqueAddress(v *validator, d *serverDecl, n *node, addr netip.Addr) {
