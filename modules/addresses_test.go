@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner/host"
 )
 
 // namedCluster names s1 and s2 by ssh_config aliases; s3 has an IP.
@@ -36,9 +36,9 @@ func loadNamed(t *testing.T, network string) *lang.Cluster {
 }
 
 // factsWith is a host with eth0 (the default route's) and docker0.
-func factsWith(eth0 ...string) *host.Facts {
-	return &host.Facts{Arch: "amd64", Init: "none", DefaultIface: "eth0", LinkKinds: []string{"bridge", "vxlan"},
-		Interfaces: []host.Interface{
+func factsWith(eth0 ...string) *core.Facts {
+	return &core.Facts{Arch: "amd64", Init: "none", DefaultIface: "eth0", LinkKinds: []string{"bridge", "vxlan"},
+		Interfaces: []core.Interface{
 			{Name: "lo", MTU: 65536, Up: true, Addrs: []string{"127.0.0.1/8"}},
 			{Name: "docker0", MTU: 1500, Up: true, Addrs: []string{"172.17.0.1/16"}},
 			{Name: "eth0", MTU: 1500, Up: true, Addrs: eth0},
@@ -49,23 +49,23 @@ func TestLearnedAddress(t *testing.T) {
 	c := loadNamed(t, "")
 	s1 := c.Server("s1")
 	// The default route's interface.
-	if a, err := LearnedAddress(c, s1, factsWith("198.51.100.1/24")); err != nil || a != "198.51.100.1" {
+	if a, err := c.LearnedAddress(s1, factsWith("198.51.100.1/24")); err != nil || a != "198.51.100.1" {
 		t.Fatalf("default route: %q, %v", a, err)
 	}
 	// An interface on another server's subnet wins over the default route.
 	f := factsWith("203.0.113.1/24")
-	f.Interfaces = append(f.Interfaces, host.Interface{Name: "eth1", MTU: 1500, Up: true, Addrs: []string{"198.51.100.11/24"}})
-	if a, err := LearnedAddress(c, s1, f); err != nil || a != "198.51.100.11" {
+	f.Interfaces = append(f.Interfaces, core.Interface{Name: "eth1", MTU: 1500, Up: true, Addrs: []string{"198.51.100.11/24"}})
+	if a, err := c.LearnedAddress(s1, f); err != nil || a != "198.51.100.11" {
 		t.Fatalf("link to s3: %q, %v", a, err)
 	}
 	// A declared interface wins.
 	named := *s1
 	named.Interface = "docker0"
-	if a, err := LearnedAddress(c, &named, f); err != nil || a != "172.17.0.1" {
+	if a, err := c.LearnedAddress(&named, f); err != nil || a != "172.17.0.1" {
 		t.Fatalf("declared interface: %q, %v", a, err)
 	}
 	// Nothing to learn: the error names the place and what to write.
-	_, err := LearnedAddress(c, s1, factsWith("2001:db8::1/64"))
+	_, err := c.LearnedAddress(s1, factsWith("2001:db8::1/64"))
 	for _, want := range []string{"a.hcl:2:25: server s1", `address "s1" is a host name`, "eth0 has no IPv4 address",
 		`server "s1" { private_address = "..." }`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -74,7 +74,7 @@ func TestLearnedAddress(t *testing.T) {
 	}
 	noRoute := factsWith("203.0.113.1/24")
 	noRoute.DefaultIface = ""
-	if _, err := LearnedAddress(c, s1, noRoute); err == nil || !strings.Contains(err.Error(), "no IPv4 default route") {
+	if _, err := c.LearnedAddress(s1, noRoute); err == nil || !strings.Contains(err.Error(), "no IPv4 default route") {
 		t.Errorf("no default route: %v", err)
 	}
 }
@@ -84,7 +84,7 @@ func TestLearnedAddress(t *testing.T) {
 // the overlay address (from the learned address's last bits).
 func TestExpandLearnedVXLAN(t *testing.T) {
 	c := loadNamed(t, namedVXLAN)
-	facts := map[string]*host.Facts{
+	facts := map[string]*core.Facts{
 		"s1": factsWith("198.51.100.1/24"), "s2": factsWith("198.51.100.2/24"), "s3": factsWith("198.51.100.3/24"),
 	}
 	d, err := Expand(c, facts)
@@ -110,7 +110,7 @@ func TestExpandLearnedVXLAN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s3 := resources(d, "s3"); !strings.Contains(s3, "fdb/vx42/"+host.Unknown+" dst="+host.Unknown) {
+	if s3 := resources(d, "s3"); !strings.Contains(s3, "fdb/vx42/"+core.Unknown+" dst="+core.Unknown) {
 		t.Errorf("offline s3:\n%s", s3)
 	}
 
@@ -123,7 +123,7 @@ func TestExpandLearnedVXLAN(t *testing.T) {
 
 // A server whose facts give no address fails only when something uses it.
 func TestExpandUnlearnedAddress(t *testing.T) {
-	facts := map[string]*host.Facts{
+	facts := map[string]*core.Facts{
 		"s1": factsWith("2001:db8::1/64"), "s2": factsWith("198.51.100.2/24"), "s3": factsWith("198.51.100.3/24"),
 	}
 	if _, err := Expand(loadNamed(t, ""), facts); err != nil {
@@ -138,7 +138,7 @@ func TestExpandUnlearnedAddress(t *testing.T) {
 
 // resources lists a host's resources as "ID k=v ..." lines (local, dev
 // and dst only).
-func resources(d *Desired, name string) string {
+func resources(d *core.Desired, name string) string {
 	var b strings.Builder
 	for _, r := range d.Hosts[name].Resources {
 		b.WriteString(r.ID())
