@@ -59,9 +59,10 @@ func params(t *testing.T, dir string) testscript.Params {
 			e.Setenv("DROVER_HELPER_DIR", hd)
 			e.Setenv("PLAYBOOKS", filepath.Join(root, "playbooks"))
 			e.Setenv("DROVER_SCHEMAS", filepath.Join(root, "docs", "json"))
-			// Whatever a script leaves up, its lab goes down.
+			// Whatever a script leaves up, its lab goes down (lab/ is
+			// where realservers and address-names keep theirs).
 			e.Defer(func() {
-				for _, d := range []string{e.WorkDir, filepath.Join(e.WorkDir, "cluster")} {
+				for _, d := range []string{e.WorkDir, filepath.Join(e.WorkDir, "cluster"), filepath.Join(e.WorkDir, "lab")} {
 					lab.Down(filepath.Join(d, ".drover", "lab"), nil)
 				}
 			})
