@@ -89,3 +89,9 @@ func holds(d *core.Desired, s string) bool {
 	}
 	return false
 }
+
+// withoutMarkers makes an error that quotes an unresolved marker
+// printable: the marker reads "(no address learned for NAME)".
+func withoutMarkers(msg string) string {
+	return strings.ReplaceAll(msg, unresolved, "(no address learned for ")
+}

@@ -134,6 +134,18 @@ func TestExpandUnlearnedAddress(t *testing.T) {
 		strings.Contains(err.Error(), "\x00") {
 		t.Fatalf("err = %q", err)
 	}
+	// A module that cannot use the marker fails too: the error says why
+	// the address is missing first, and no marker leaks.
+	_, err = Expand(loadNamed(t, `
+network "wireguard" "wg1" {
+  subnet  = "100.64.20.0/24"
+  servers = ["s1", "s3"]
+}
+`), facts)
+	if err == nil || !strings.HasPrefix(err.Error(), `a.hcl:2:25: server s1: address "s1" is a host name`) ||
+		strings.Contains(err.Error(), "\x00") {
+		t.Fatalf("wireguard: err = %q", err)
+	}
 }
 
 // resources lists a host's resources as "ID k=v ..." lines (local, dev

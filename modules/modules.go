@@ -34,21 +34,24 @@ type hostDesired struct {
 func Expand(c *lang.Cluster, facts map[string]*core.Facts) (*core.Desired, error) {
 	c, failed := LearnAddresses(c, facts) // addresses.go
 	d, err := expand(c, facts)
+	if len(failed) == 0 {
+		return d, err
+	}
 	var unknown []string
-	if len(failed) > 0 {
-		if err != nil { // a module could not use the marker: say why it is there
-			for _, e := range failed {
-				unknown = append(unknown, e.Error())
-			}
-		} else {
-			unknown = usesUnresolved(d, failed)
+	if err != nil { // a module may have failed on the marker: say why it is there, then what failed
+		for _, e := range failed {
+			unknown = append(unknown, e.Error())
 		}
+		slices.Sort(unknown)
+		unknown = append(unknown, withoutMarkers(err.Error()))
+	} else {
+		unknown = usesUnresolved(d, failed)
+		slices.Sort(unknown)
 	}
 	if len(unknown) > 0 {
-		slices.Sort(unknown)
 		return nil, fmt.Errorf("%s", strings.Join(unknown, "\n"))
 	}
-	return d, err
+	return d, nil
 }
 
 func expand(c *lang.Cluster, facts map[string]*core.Facts) (*core.Desired, error) {
