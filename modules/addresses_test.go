@@ -163,3 +163,29 @@ func resources(d *core.Desired, name string) string {
 	}
 	return b.String()
 }
+
+// Other kinds read the learned address as they read a declared one: a
+// WireGuard peer's endpoint and tunnel address come from it.
+func TestExpandLearnedWireGuard(t *testing.T) {
+	c := loadNamed(t, `
+network "wireguard" "wg1" {
+  subnet  = "100.64.20.0/24"
+  servers = ["s1", "s3"]
+}
+`)
+	facts := map[string]*core.Facts{"s1": factsWith("198.51.100.1/24"), "s2": factsWith("198.51.100.2/24"), "s3": factsWith("198.51.100.3/24")}
+	d, err := Expand(c, facts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, r := range d.Hosts["s3"].Resources {
+		for k, v := range r.Attrs {
+			all = append(all, r.ID()+" "+k+"="+v)
+		}
+	}
+	joined := strings.Join(all, "\n")
+	if !strings.Contains(joined, "198.51.100.1:") {
+		t.Errorf("s3 has no endpoint at s1's learned address:\n%s", joined)
+	}
+}
