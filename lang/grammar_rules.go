@@ -464,6 +464,12 @@ func sshHost(s string) string {
 	if why := plain(s, charsOf("-._")); why != "" {
 		return why + "; write an address, a host name or an ssh_config Host alias (the user and port are separate settings)"
 	}
+	return hostNameStart(s)
+}
+
+// hostNameStart refuses a name that ssh would read as an option ('-') or
+// that no resolver takes ('.').
+func hostNameStart(s string) string {
 	if strings.HasPrefix(s, "-") || strings.HasPrefix(s, ".") {
 		return "it starts with '-' or '.'"
 	}
@@ -496,9 +502,13 @@ func serverAddressProblem(s, attr, example string) problem {
 	if ipLike(s) {
 		return ipProblem(s, attr, example)
 	}
-	if why := sshHost(s); why != "" {
+	why := plain(s, charsOf("-._"))
+	if why == "" {
+		why = hostNameStart(s)
+	}
+	if why != "" {
 		return problem{"Invalid server address", fmt.Sprintf(
-			"%s = %q is not an IP address, a host name or an ssh_config Host alias: %s. Write for example %s = \"198.51.100.1\" or %s = \"web1.example.com\".",
+			"%s = %q is not an IP address, a host name or an ssh_config Host alias (letters, digits, '.', '-', '_'; the user and port are ssh settings): %s. Write for example %s = \"198.51.100.1\" or %s = \"web1.example.com\".",
 			attr, s, why, attr, attr)}
 	}
 	return problem{}
