@@ -407,7 +407,10 @@
 // self does not have (self.adress: "Did you mean self.address?"), and for
 // a label one of the targeted servers lacks (the error names the server;
 // target with where to pick the servers that have it, or read it with a
-// default: lookup(self.labels, "zone", "none")). Another
+// default: lookup(self.labels, "zone", "none")). self.address is the IP
+// address peers use (private_address, else address); for a server whose
+// address is a host name and has no private_address it is an error (the
+// IP is learned only when drover runs), as for "local". Another
 // declaration cannot read a setting that uses self
 // (file.motd.content), since it has a value per server. Facts (the
 // host's OS, interfaces, ...) are not part of self: they are known only

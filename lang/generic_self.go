@@ -119,6 +119,12 @@ func (l *loader) onServer(d *genericDecl, inst *genericInstance, s *Server) *gen
 			out.values[spec.name] = cty.UnknownVal(spec.typ)
 			continue
 		}
+		if s.LearnAddress && readsSelfAddress(a) {
+			l.genericError(a.Expr.Range(), "self.address of a server named by host name",
+				fmt.Sprintf("%s reads self.address, and server %q has the host name %q as its address: the IP is learned from its facts when drover runs. Set private_address in server %q, or write the value itself.", spec.name, s.Name, s.Connect, s.Name))
+			out.values[spec.name] = cty.UnknownVal(spec.typ)
+			continue
+		}
 		v, diags := l.evalSetting(d, a, spec, ctx, inst.key, out)
 		for _, diag := range diags {
 			if diag.Summary != perServerSummary { // reported by the first evaluation

@@ -96,3 +96,32 @@ func TestIPLike(t *testing.T) {
 		}
 	}
 }
+
+// self.address of a server whose IP is learned is an error naming the
+// server and what to write; with private_address it is that address.
+func TestServerAddressSelf(t *testing.T) {
+	diags := loadErrors(t, Options{}, map[string]string{"a.hcl": `
+server "s1" { address = "s1" }
+file "motd" {
+  path    = "/etc/motd"
+  content = "${self.address}\n"
+}
+`})
+	if len(diags) != 1 || diags[0].Summary != "self.address of a server named by host name" ||
+		!strings.Contains(diags[0].Detail, `Set private_address in server "s1"`) || diags[0].Subject.Start.Line != 5 {
+		t.Fatalf("diagnostics %v", diags)
+	}
+	c := load(t, Options{}, map[string]string{"a.hcl": `
+server "s1" {
+  address         = "s1"
+  private_address = "10.0.0.5"
+}
+file "motd" {
+  path    = "/etc/motd"
+  content = "${self.address}\n"
+}
+`})
+	if got := c.Items[0].Settings["content"]; got != "10.0.0.5\n" {
+		t.Fatalf("content %q", got)
+	}
+}
