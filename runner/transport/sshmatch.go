@@ -137,7 +137,7 @@ func parseMatch(rest string) (crit []matchCriterion, why string, err error) {
 				return nil, "", fmt.Errorf("Match %s needs a pattern list", c.name)
 			}
 			i++
-			c.patterns = fields[i]
+			c.patterns = strings.Trim(fields[i], `"`)
 		}
 		crit = append(crit, c)
 	}

@@ -95,7 +95,7 @@ Match !host 198.51.100.*
 		t.Fatalf("198.51.100.7: %d %v", got.Port, got.IdentitiesOnly)
 	}
 	// Two criteria: both must hold.
-	sc = writeSSHConfig(t, "Match host s1 originalhost s1\n  Port 2202\nMatch host s1 originalhost s2\n  Port 2203\n", "")
+	sc = writeSSHConfig(t, "Match host s1 originalhost \"s1\"\n  Port 2202\nMatch host s1 originalhost s2\n  Port 2203\n", "")
 	if got := resolve(t, sc, "s1", ""); got.Port != 2202 {
 		t.Fatalf("both criteria: %d", got.Port)
 	}
