@@ -48,3 +48,23 @@ func (row *NetworkRow) DeviceState(f *Facts, devices ...string) {
 		row.MTU, row.Address = ifc.MTU, strings.Join(ifc.Addrs, " ")
 	}
 }
+
+// Row is one line of a `drover show KIND` table: its JSON form is the row
+// value itself, Cells its text columns under the kind's header.
+type Row interface {
+	Cells() []string
+}
+
+// TopoNode is a declaration as `drover graph -type=topology` draws it: a
+// node (DOT shape and fill colour, label lines) joined to others
+// ("server/s1", "network/vx1").
+type TopoNode struct {
+	ID, Shape, Color string
+	Label            []string
+	Edges            []TopoEdge
+}
+
+// TopoEdge is one line from a TopoNode to another node.
+type TopoEdge struct {
+	To, Label, Style string // Style: solid, dashed, dotted, bold
+}

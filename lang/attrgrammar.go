@@ -45,9 +45,7 @@ var attrGrammars = map[string]*grammar{
 	"webserver.name": gIdent, "webserver.server": gServerRef, "webserver.address": gIP,
 	"webserver.resolvers": gIP, "webserver.publish": gPublish, "webserver.hosts_on": gServerRef,
 	"webserver.app.upstream": gHostPort,
-	"vip.name":               gIdent, "vip.address": gIPv4OK, "vip.servers": gServerRef, "vip.track": gArgv,
-	"vip.advert_interval": gDuration, "vip.interface": gIfname, "vip.track_interval": gDuration,
-	"database.server": gServerRef, "database.name": gSQLName, "database.user": gSQLName,
+	"database.server":        gServerRef, "database.name": gSQLName, "database.user": gSQLName,
 	"database.password": gPassword, "database.allow": gCIDR, "database.listen": gIP,
 
 	"container.servers": gServerRef, "container.template": gIdent, "container.rootfs": gConfigPath,
@@ -197,7 +195,10 @@ func allSchemas(kinds *Kinds) map[string][]attrSpec {
 		add(nk.specs())
 		add(nk.memberSpecs())
 	}
-	for _, f := range []func() []attrSpec{lbSpecs, tlsSpecs, webSpecs, appSpecs, vipSpecs, dbSpecs,
+	for _, bk := range kinds.blocksInOrder() {
+		add(specsOf(bk.Type, bk.Attrs))
+	}
+	for _, f := range []func() []attrSpec{lbSpecs, tlsSpecs, webSpecs, appSpecs, dbSpecs,
 		attachmentSpecs, containerSpecs, interfaceSpecs, serviceSpecs, jobSpecs} {
 		add(f())
 	}

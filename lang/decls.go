@@ -55,7 +55,7 @@ type memberDecl struct {
 
 // collectFile registers the declarations of one file.
 func (l *loader) collectFile(f *hcl.File) {
-	content := l.content(f.Body, topSchema(), "A drover file")
+	content := l.content(f.Body, l.topSchema(), "A drover file")
 	for _, b := range content.Blocks {
 		switch b.Type {
 		case blockVariable:
@@ -70,12 +70,14 @@ func (l *loader) collectFile(f *hcl.File) {
 			l.collectNetwork(b)
 		case blockAttachment:
 			l.collectAttachment(b) // attachment.go
-		case blockLoadBalancer, blockWebServer, blockVIP, blockDatabase:
+		case blockLoadBalancer, blockWebServer, blockDatabase:
 			l.collectService(b)
 		case blockContainer, blockJob, blockConsul, blockEndpoint, blockConsulService, blockConsulCheck:
 			l.collectContainer(b) // container.go
 		default:
-			if isGenericKind(b.Type) {
+			if bk, ok := l.opts.Kinds.block(b.Type); ok {
+				l.collectBlock(bk, b) // blockkinds.go
+			} else if isGenericKind(b.Type) {
 				l.collectGeneric(b) // generic.go
 			}
 		}

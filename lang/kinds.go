@@ -16,6 +16,7 @@ import (
 // and hands the kind a NetworkDecl to assemble and validate its model.
 type Kinds struct {
 	networks map[string]NetworkKind
+	blocks   []BlockKind // in registration order: the order they validate in
 }
 
 // NewKinds returns an empty set of kinds.

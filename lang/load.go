@@ -129,6 +129,11 @@ type loader struct {
 
 	// attachments are the attachment blocks (attachment.go).
 	attachments []*attachDecl
+	// blocks are the blocks of registered kinds (blockkinds.go).
+	blocks []*blockDecl
+	// svcNames are the names of load balancers, web servers and VIPs,
+	// unique cluster-wide (ClaimName).
+	svcNames svcNames
 }
 
 func newLoader(opts Options) *loader {

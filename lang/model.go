@@ -17,7 +17,6 @@ type Cluster struct {
 	// Cluster services (model_services.go), in declaration order.
 	LoadBalancers []*LoadBalancer
 	WebServers    []*WebServer
-	VIPs          []*VIP
 	Databases     []*Database
 	// Attachments are container-like namespaces on networks
 	// (model_attachment.go), in declaration order.
@@ -31,6 +30,11 @@ type Cluster struct {
 	Endpoints      []*Endpoint
 	ConsulServices []*ConsulService
 	ConsulChecks   []*ConsulCheck
+	// Decls are the blocks of registered kinds (Options.Kinds), each
+	// its kind package's own model: kind by kind in registration order,
+	// each kind's in declaration order; DeclsOf picks one kind's.
+	Decls     []Decl
+	declTypes []string // the block type of each of Decls
 	// Items are the host declarations (file, template, package, ...),
 	// instances expanded (model_generic.go).
 	Items []*Item

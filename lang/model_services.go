@@ -103,41 +103,6 @@ type App struct {
 	DeclRange hcl.Range
 }
 
-// VIP is one `vip { ... }` block (addvip/delvip): a floating address held by
-// exactly one of Servers at a time, moved by keepalived (VRRP).
-type VIP struct {
-	Name    string // given, else "vip-A-B-C-D"
-	Address string // IPv4 address
-	Prefix  int    // prefix length on the interface, default 32
-	Servers []VIPMember
-	// RouterID is the VRRP virtual router id, 1..255; default derived
-	// from the address's last byte.
-	RouterID  int
-	Multicast bool // VRRP multicast; default unicast to the peers
-	// Track is a command whose failure takes the holder out (keepalived
-	// track script), "" = none.
-	Track string
-	// TrackInterval, TrackFall and TrackRise time the track script: it
-	// runs every TrackInterval (whole seconds, default 1s); TrackFall
-	// failures in a row take the server out, TrackRise successes bring it
-	// back (default 2 each).
-	TrackInterval  time.Duration
-	TrackFall      int
-	TrackRise      int
-	AdvertInterval time.Duration // default 1s
-	Interface      string        // "" = the interface holding each server's address
-
-	DeclRange hcl.Range
-}
-
-// VIPMember is one server of a VIP with its VRRP priority (the highest
-// holds the address): `priorities`, else 150 for the first server, then 10
-// less for each next.
-type VIPMember struct {
-	Server   string
-	Priority int
-}
-
 // Database is one `database "mariadb"|"postgresql" { ... }` block (adddb):
 // a database and its user on the server's instance of Engine.
 type Database struct {

@@ -43,6 +43,13 @@ var networkKinds = []string{KindVXLAN, KindBGP, KindWireGuard, KindL2VPN}
 func str(s string) cty.Value { return cty.StringVal(s) }
 func num(n int64) cty.Value  { return cty.NumberIntVal(n) }
 
+// topSchema is lang's own top-level blocks and the registered kinds'.
+func (l *loader) topSchema() *hcl.BodySchema {
+	s := topSchema()
+	s.Blocks = append(s.Blocks, l.opts.Kinds.blockSchemas()...)
+	return s
+}
+
 func topSchema() *hcl.BodySchema {
 	s := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 		{Type: blockVariable, LabelNames: []string{"name"}},

@@ -2,10 +2,8 @@ package lang
 
 import (
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -17,7 +15,6 @@ import (
 const (
 	blockLoadBalancer = "loadbalancer"
 	blockWebServer    = "webserver"
-	blockVIP          = "vip"
 	blockDatabase     = "database"
 	blockTLS          = "tls"
 	blockApp          = "app"
@@ -33,7 +30,6 @@ func serviceBlockSchemas() []hcl.BlockHeaderSchema {
 	return []hcl.BlockHeaderSchema{
 		{Type: blockLoadBalancer, LabelNames: []string{"kind"}},
 		{Type: blockWebServer},
-		{Type: blockVIP},
 		{Type: blockDatabase, LabelNames: []string{"engine"}},
 	}
 }
@@ -86,23 +82,6 @@ func appSpecs() []attrSpec {
 	})
 }
 
-func vipSpecs() []attrSpec {
-	return inBlock("vip", []attrSpec{
-		{name: "name", typ: cty.String, deflt: str(""), example: `"vip1"`},
-		{name: "address", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"198.51.100.100"`, required: true},
-		{name: "servers", typ: cty.List(cty.String), deflt: cty.UnknownVal(cty.List(cty.String)), example: `["s1", "s2"]`, required: true},
-		{name: "priorities", typ: cty.Map(cty.Number), deflt: cty.MapValEmpty(cty.Number), example: `{ s1 = 150, s2 = 100 }`},
-		{name: "router_id", typ: cty.Number, deflt: num(0), example: "51"},
-		{name: "multicast", typ: cty.Bool, deflt: cty.False, example: "false"},
-		{name: "track", typ: cty.String, deflt: str(""), example: `"pidof haproxy"`},
-		{name: "advert_interval", typ: cty.String, deflt: str("1s"), example: `"1s"`},
-		{name: "track_interval", typ: cty.String, deflt: str("1s"), example: `"1s"`},
-		{name: "track_fall", typ: cty.Number, deflt: num(2), example: "2"},
-		{name: "track_rise", typ: cty.Number, deflt: num(2), example: "2"},
-		{name: "interface", typ: cty.String, deflt: str(""), example: `"eth0"`},
-	})
-}
-
 func dbSpecs() []attrSpec {
 	return inBlock("database", []attrSpec{
 		{name: "server", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"s1"`, required: true},
@@ -135,7 +114,7 @@ type nestedDecl struct {
 
 // serviceDecls are the service blocks of a load, in declaration order.
 type serviceDecls struct {
-	lbs, webs, vips, dbs []*svcDecl
+	lbs, webs, dbs []*svcDecl
 }
 
 // collectService registers one service block.
@@ -153,9 +132,6 @@ func (l *loader) collectService(b *hcl.Block) {
 	case blockWebServer:
 		specs, nested = webSpecs(), []hcl.BlockHeaderSchema{{Type: blockApp, LabelNames: []string{"host"}}}
 		l.svc.webs = append(l.svc.webs, d)
-	case blockVIP:
-		specs = vipSpecs()
-		l.svc.vips = append(l.svc.vips, d)
 	case blockDatabase:
 		if !l.knownLabel(b, "database engine", dbEngines) {
 			return
@@ -238,9 +214,6 @@ func (l *loader) assembleServices(c *Cluster) {
 	for _, d := range l.svc.webs {
 		c.WebServers = append(c.WebServers, l.assembleWeb(d))
 	}
-	for _, d := range l.svc.vips {
-		c.VIPs = append(c.VIPs, l.assembleVIP(d))
-	}
 	for _, d := range l.svc.dbs {
 		c.Databases = append(c.Databases, l.assembleDB(d, c))
 	}
@@ -308,40 +281,6 @@ func (l *loader) assembleWeb(d *svcDecl) *WebServer {
 		w.Name = fmt.Sprintf("web-%s-%d", w.Server, w.Port)
 	}
 	return w
-}
-
-func (l *loader) assembleVIP(d *svcDecl) *VIP {
-	a := d.attrs
-	v := &VIP{DeclRange: d.block.DefRange, Prefix: 32}
-	v.Name, _ = l.stringOf(a["name"])
-	addr, _ := l.stringOf(a["address"])
-	v.Address = addr
-	if p, err := netip.ParsePrefix(addr); err == nil {
-		v.Address, v.Prefix = p.Addr().String(), p.Bits()
-	}
-	prios := l.numberMap(a["priorities"])
-	for i, e := range l.plainList(a["servers"]) {
-		p, ok := prios[e.value]
-		if !ok {
-			p = max(150-10*i, 1)
-		}
-		v.Servers = append(v.Servers, VIPMember{Server: e.value, Priority: p})
-	}
-	v.RouterID, _ = l.intOf(a["router_id"])
-	if ip, err := netip.ParseAddr(v.Address); err == nil && ip.Is4() && v.RouterID == 0 {
-		v.RouterID = max(int(ip.As4()[3]), 1)
-	}
-	v.Multicast, _ = boolOf(a["multicast"])
-	v.Track, _ = l.stringOf(a["track"])
-	v.AdvertInterval = l.durationOf(a["advert_interval"])
-	v.TrackInterval = l.durationOf(a["track_interval"])
-	v.TrackFall, _ = l.intOf(a["track_fall"])
-	v.TrackRise, _ = l.intOf(a["track_rise"])
-	v.Interface, _ = l.stringOf(a["interface"])
-	if v.Name == "" && v.Address != "" {
-		v.Name = "vip-" + strings.NewReplacer(".", "-", ":", "-").Replace(v.Address)
-	}
-	return v
 }
 
 func (l *loader) assembleDB(d *svcDecl, c *Cluster) *Database {
@@ -446,6 +385,3 @@ func publishes(entries []listEntry) []Publish {
 	}
 	return out
 }
-
-// minAdvert is keepalived's smallest advert interval (VRRPv3 centiseconds).
-const minAdvert = 10 * time.Millisecond

@@ -51,17 +51,6 @@ func TestServices(t *testing.T) {
 		t.Errorf("web servers (-want +got):\n%s", d)
 	}
 
-	wantVIPs := []*VIP{{
-		Name: "vip-198-51-100-100", Address: "198.51.100.100", Prefix: 24, RouterID: 100,
-		Servers: []VIPMember{{"s1", 150}, {"s2", 200}}, Track: "/usr/bin/pgrep -x haproxy", TrackInterval: time.Second, TrackFall: 2, TrackRise: 2, AdvertInterval: 250 * time.Millisecond,
-	}, {
-		Name: "v2", Address: "198.51.100.101", Prefix: 32, RouterID: 101, Multicast: true,
-		Servers: []VIPMember{{"s2", 150}, {"s1", 140}}, TrackInterval: time.Second, TrackFall: 2, TrackRise: 2, AdvertInterval: time.Second,
-	}}
-	if d := cmp.Diff(wantVIPs, c.VIPs, ignore); d != "" {
-		t.Errorf("VIPs (-want +got):\n%s", d)
-	}
-
 	wantDBs := []*Database{{
 		Engine: DBMariaDB, Server: "s1", Instance: "mariadb-s1", Name: "wordpress", User: "wordpress",
 		Allow: "100.65.1.0/24", Port: 3306, Listen: "0.0.0.0",

@@ -2,21 +2,15 @@ package lang
 
 import (
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 )
 
 // Limits of service settings.
 const (
-	maxWorkers  = 64
-	minPriority = 1
-	maxPriority = 254
-	minRouterID = 1
-	maxRouterID = 255
+	maxWorkers = 64
 )
 
 var lbModes = map[string][]string{
@@ -30,7 +24,8 @@ type svcNames map[string]hcl.Range
 
 // validateServices checks every service block.
 func (l *loader) validateServices(c *Cluster) {
-	names := svcNames{}
+	l.svcNames = svcNames{}
+	names := l.svcNames
 	ports := map[string]hcl.Range{} // "server:port" published or listened on
 	for i, d := range l.svc.lbs {
 		l.validateLB(d, c.LoadBalancers[i], c, names, ports)
@@ -38,10 +33,6 @@ func (l *loader) validateServices(c *Cluster) {
 	for i, d := range l.svc.webs {
 		l.validateWeb(d, c.WebServers[i], c, names, ports)
 	}
-	for i, d := range l.svc.vips {
-		l.validateVIP(d, c.VIPs[i], c, names)
-	}
-	l.checkRouterIDs(c)
 	seen := map[string]*Database{}
 	for i, d := range l.svc.dbs {
 		l.validateDB(d, c.Databases[i], c, seen)
@@ -290,161 +281,25 @@ func (l *loader) validateApp(d *nestedDecl, app App, hosts map[string]hcl.Range)
 	l.validateTLS(d.tls, app.TLS)
 }
 
-func (l *loader) validateVIP(d *svcDecl, v *VIP, c *Cluster, names svcNames) {
-	a := d.attrs
-	l.checkServiceName(a["name"], v.Name, "VIP", names, d.block.DefRange)
-	if s, ok := l.stringOf(a["address"]); ok {
-		l.report(a["address"], vipAddressProblem(s))
-	}
-	elems := elementRanges(a["servers"])
-	entries := l.stringList(a["servers"], elems, "server name")
-	if len(entries) == 0 && a["servers"].value.IsWhollyKnown() {
-		l.report(a["servers"], problem{"VIP has no servers", `A VIP floats over servers: list them, for example servers = ["s1", "s2"].`})
-	}
-	seen := map[string]bool{}
-	for _, e := range entries {
-		rng := elems[e.index]
-		switch {
-		case l.syms.servers[e.value] == nil:
-			l.reportAt(rng, unknownServer(e.value, l.syms.srvOrder))
-		case seen[e.value]:
-			l.reportAt(rng, problem{"Server listed twice", fmt.Sprintf("Server %q is listed twice in this VIP. List each server once.", e.value)})
-		}
-		seen[e.value] = true
-	}
-	for name, prio := range l.numberMap(a["priorities"]) {
-		if !seen[name] {
-			l.report(a["priorities"], problem{"Priority for a server not in the VIP", fmt.Sprintf(
-				"priorities names %q, which is not in servers. Name only servers of this VIP.", name)})
-		}
-		if prio < minPriority || prio > maxPriority {
-			l.report(a["priorities"], problem{"Priority out of range", fmt.Sprintf(
-				"The priority of %q is %d; VRRP priorities are %d..%d, the highest holding the VIP. Write for example priorities = { %s = 200 }.",
-				name, prio, minPriority, maxPriority, name)})
-		}
-	}
-	if id, ok := l.intOf(a["router_id"]); ok && id != 0 {
-		l.report(a["router_id"], inRange(id, minRouterID, maxRouterID, "Router id out of range", "router_id", "51"))
-	}
-	if v.AdvertInterval != 0 && (v.AdvertInterval < minAdvert || v.AdvertInterval%minAdvert != 0 || v.AdvertInterval > 40*time.Second) {
-		l.report(a["advert_interval"], problem{"Invalid advert interval", fmt.Sprintf(
-			"VRRP advertises every 10ms to 40s, in steps of 10ms; %s is not one of those. Write for example advert_interval = \"1s\".", v.AdvertInterval)})
-	}
-	l.checkIfname(a["interface"], false, `"eth0"`)
-	l.validateTrackTiming(a, v)
-	l.checkVIPSubnet(a["address"], v, c)
-}
+// OwnedSubnet is a declared subnet and who declares it ("network vx1",
+// "server s1").
+type OwnedSubnet struct{ Owner, CIDR string }
 
-// checkVIPSubnet reports a VIP outside the declared subnet of the bridge
-// it goes on (interface = a VXLAN network's bridge, or the members'
-// container bridge); other interfaces' subnets are facts, checked at plan
-// time (modules/vip).
-func (l *loader) checkVIPSubnet(n *node, v *VIP, c *Cluster) {
-	vip, err := netip.ParseAddr(v.Address)
-	if v.Interface == "" || err != nil {
-		return
-	}
-	for _, subnet := range c.bridgeSubnets(v.Interface, v.Servers) {
-		p, err := netip.ParsePrefix(subnet.cidr)
-		if err != nil || p.Masked().Contains(vip) {
-			continue
-		}
-		l.report(n, problem{"VIP outside its interface's subnet", fmt.Sprintf(
-			"%s goes on %s, which is %s's bridge with subnet %s; no neighbour there would reach the VIP. Pick an address in %s.",
-			vip, v.Interface, subnet.owner, p.Masked(), p.Masked())})
-		return
-	}
-}
-
-// ownedSubnet is a declared subnet and who declares it.
-type ownedSubnet struct{ owner, cidr string }
-
-// bridgeSubnets are the declared subnets of bridge on the VIP's members:
-// a VXLAN network's overlay subnet, or a server's container subnet.
-func (c *Cluster) bridgeSubnets(bridge string, members []VIPMember) []ownedSubnet {
-	var out []ownedSubnet
+// BridgeSubnets are the declared subnets of bridge on the servers: a VXLAN
+// network's overlay subnet, or a server's container subnet.
+func (c *Cluster) BridgeSubnets(bridge string, servers []string) []OwnedSubnet {
+	var out []OwnedSubnet
 	for _, n := range c.Networks {
 		if n.VXLAN != nil && n.VXLAN.Bridge == bridge {
-			out = append(out, ownedSubnet{"network " + n.Name, n.VXLAN.Subnet})
+			out = append(out, OwnedSubnet{"network " + n.Name, n.VXLAN.Subnet})
 		}
 	}
-	for _, m := range members {
-		if s := c.Server(m.Server); s != nil && s.Bridge == bridge && s.Subnet != "" {
-			out = append(out, ownedSubnet{"server " + s.Name, s.Subnet})
+	for _, name := range servers {
+		if s := c.Server(name); s != nil && s.Bridge == bridge && s.Subnet != "" {
+			out = append(out, OwnedSubnet{"server " + s.Name, s.Subnet})
 		}
 	}
 	return out
-}
-
-// validateTrackTiming checks track_interval (whole seconds, 1s..4294s:
-// keepalived's vrrp_script interval), track_fall and track_rise (1..255),
-// and that they time a track script.
-func (l *loader) validateTrackTiming(a map[string]*node, v *VIP) {
-	if v.TrackInterval != 0 && (v.TrackInterval%time.Second != 0 || v.TrackInterval < time.Second || v.TrackInterval > maxTrackInterval) {
-		l.report(a["track_interval"], problem{"Invalid track interval", fmt.Sprintf(
-			"keepalived runs a track script every 1 to 4294 whole seconds; %s is not one of those. Write for example track_interval = \"1s\", and lower track_fall to react sooner.", v.TrackInterval)})
-	}
-	for _, k := range []string{"track_fall", "track_rise"} {
-		if n, ok := l.intOf(a[k]); ok {
-			l.report(a[k], inRange(n, 1, 255, "Track count out of range", k, "2"))
-		}
-	}
-	if v.Track != "" {
-		return
-	}
-	for _, k := range []string{"track_interval", "track_fall", "track_rise"} {
-		if a[k] != nil && a[k].expr != nil {
-			l.report(a[k], problem{"Track timing without track", fmt.Sprintf(
-				"%s times the track script, and this VIP has none. Add track = \"/usr/bin/pgrep -x haproxy\", or remove %s.", k, k)})
-		}
-	}
-}
-
-// maxTrackInterval is keepalived's longest vrrp_script interval.
-const maxTrackInterval = 4294 * time.Second
-
-func vipAddressProblem(s string) problem {
-	addr := s
-	if p, err := netip.ParsePrefix(s); err == nil {
-		addr = p.Addr().String()
-	}
-	a, p := parseAddress(addr)
-	if !p.ok() {
-		return problem{"Invalid VIP address", fmt.Sprintf("%q is not an IPv4 address (optionally with a prefix length); write for example address = \"198.51.100.100\" or \"198.51.100.100/24\".", s)}
-	}
-	if !a.Is4() {
-		return problem{"Invalid VIP address", fmt.Sprintf("%s is not IPv4; drover's VIPs are IPv4 (VRRPv2/3), for example address = \"198.51.100.100\".", a)}
-	}
-	return problem{}
-}
-
-// checkRouterIDs reports two VIPs with the same VRRP router id on a
-// common server: their advertisements would be taken for each other's.
-func (l *loader) checkRouterIDs(c *Cluster) {
-	for j, b := range c.VIPs {
-		for _, a := range c.VIPs[:j] {
-			if a.RouterID != b.RouterID || a.RouterID == 0 || !shareServer(a.Servers, b.Servers) {
-				continue
-			}
-			d := l.svc.vips[j]
-			rng := d.attrs["router_id"].rng
-			if d.attrs["router_id"].expr == nil {
-				rng = d.attrs["address"].rng
-			}
-			l.reportAt(rng, problem{"Router id used twice", fmt.Sprintf(
-				"VIPs %q and %q (%s) share a server and both use VRRP router id %d (derived from the address's last byte unless set). Set router_id = %d on this one.",
-				a.Name, b.Name, shortPos(a.DeclRange), b.RouterID, b.RouterID%maxRouterID+1)})
-		}
-	}
-}
-
-func shareServer(a, b []VIPMember) bool {
-	for _, m := range a {
-		if slices.ContainsFunc(b, func(o VIPMember) bool { return o.Server == m.Server }) {
-			return true
-		}
-	}
-	return false
 }
 
 func (l *loader) validateDB(d *svcDecl, db *Database, c *Cluster, seen map[string]*Database) {

@@ -49,6 +49,7 @@ func (l *loader) validate(c *Cluster) {
 	}
 	l.checkOverlaps(v.subnets)
 	l.validateServices(c)
+	l.validateBlocks(c) // blockkinds.go
 	l.validateAttachments(c)
 	l.validateContainers(c) // container_validate.go
 	l.checkVXLANConflicts(c)

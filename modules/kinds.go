@@ -6,6 +6,7 @@ import (
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/bridge"
 	"github.com/drover/drover/modules/tunnel"
+	"github.com/drover/drover/modules/vip"
 )
 
 // Kinds are the declaration kinds whose packages describe themselves to
@@ -18,6 +19,11 @@ func Kinds() *lang.Kinds {
 		tunnel.Kinds(),
 	) {
 		k.AddNetwork(nk)
+	}
+	for _, bk := range []lang.BlockKind{
+		vip.Kind(),
+	} {
+		k.AddBlock(bk)
 	}
 	return k
 }

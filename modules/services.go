@@ -9,7 +9,6 @@ import (
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/modules/database"
 	"github.com/drover/drover/modules/lb"
-	"github.com/drover/drover/modules/vip"
 	"github.com/drover/drover/modules/web"
 )
 
@@ -39,14 +38,9 @@ func expandServices(c *lang.Cluster, facts map[string]*core.Facts, add func(stri
 		}
 		addAll(sets)
 	}
-	for _, v := range c.VIPs {
-		sets, err := vip.Expand(v, c, facts)
-		if err != nil {
-			errs = append(errs, err.Error())
-			continue
-		}
-		addAll(sets)
-	}
+	// The registered block kinds (VIPs), in registration order, before
+	// the databases as before they moved to their own packages.
+	errs = append(errs, expandDecls(c, facts, add)...)
 	for _, d := range c.Databases {
 		set, err := database.Expand(d, c.Databases)
 		if err != nil {

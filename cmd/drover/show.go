@@ -38,14 +38,17 @@ func showKinds() map[string]struct {
 		"services":    {"daemons drover runs, with their status", cmdShowDaemons},
 	}
 	summaries := map[string]string{
-		"lbs":  "load balancers: listen address, mode, backends and their health (listlbs)",
-		"ws":   "web servers and their apps (listws)",
-		"vips": "floating VIPs and which server holds each (listvips)",
-		"dbs":  "databases, users, allowed clients, where a generated password is (listdbs)",
+		"lbs": "load balancers: listen address, mode, backends and their health (listlbs)",
+		"ws":  "web servers and their apps (listws)",
+		"dbs": "databases, users, allowed clients, where a generated password is (listdbs)",
 	}
 	for _, k := range serviceKinds {
 		kinds[k] = kind{summaries[k],
 			func(e *env, f *flags, rf runFlags, pos []string) int { return cmdShowServices(e, f, rf, k, pos) }}
+	}
+	for typ, sk := range modules.Kinds().ShowKinds() {
+		kinds[sk.Command] = kind{sk.Summary,
+			func(e *env, f *flags, rf runFlags, pos []string) int { return cmdShowDecls(e, f, rf, typ, sk, pos) }}
 	}
 	return kinds
 }

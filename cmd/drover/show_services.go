@@ -17,8 +17,9 @@ import (
 )
 
 // serviceKinds are the `drover show` kinds of cluster services, after the
-// seed's listlbs, listws, listvips and listdbs.
-var serviceKinds = []string{"lbs", "ws", "vips", "dbs"}
+// seed's listlbs, listws and listdbs (listvips is the vip kind's own,
+// modules/vip; show_decls.go runs it).
+var serviceKinds = []string{"lbs", "ws", "dbs"}
 
 func isServiceKind(kind string) bool { return slices.Contains(serviceKinds, kind) }
 
@@ -42,8 +43,6 @@ func cmdShowServices(e *env, f *flags, rf runFlags, kind string, pos []string) i
 		rows = lbRows(c, q)
 	case "ws":
 		rows = wsRows(c, q)
-	case "vips":
-		rows = vipRows(c, s)
 	case "dbs":
 		rows = dbRows(c, q)
 	}
@@ -169,57 +168,6 @@ func tlsWord(t *lang.TLS) string {
 	return "given"
 }
 
-// vipRow is one VIP and who holds it now.
-type vipRow struct {
-	Name    string   `json:"name"`
-	Address string   `json:"address"`
-	Servers []string `json:"servers"` // NAME(PRIORITY)
-	Holder  string   `json:"holder"`  // the server holding it, "none", or several (a split brain)
-}
-
-func vipRows(c *lang.Cluster, s *runner.Session) []vipRow {
-	hosts := map[string]*runner.Host{}
-	for _, h := range s.Hosts() {
-		hosts[h.Name] = h
-	}
-	var rows []vipRow
-	for _, v := range c.VIPs {
-		row := vipRow{Name: v.Name, Address: fmt.Sprintf("%s/%d", v.Address, v.Prefix)}
-		var holders, unknown []string
-		for _, m := range v.Servers {
-			row.Servers = append(row.Servers, fmt.Sprintf("%s(%d)", m.Server, m.Priority))
-			h := hosts[m.Server]
-			switch {
-			case h == nil:
-				unknown = append(unknown, m.Server+" not in --limit")
-			case h.Err != nil || h.Facts == nil:
-				unknown = append(unknown, m.Server+" unreachable")
-			default:
-				if _, ok := h.Facts.InterfaceWithIP(v.Address); ok {
-					holders = append(holders, m.Server)
-				}
-			}
-		}
-		row.Holder = holderWord(holders, unknown)
-		rows = append(rows, row)
-	}
-	return rows
-}
-
-func holderWord(holders, unknown []string) string {
-	word := "none"
-	switch {
-	case len(holders) == 1:
-		word = holders[0]
-	case len(holders) > 1:
-		word = strings.Join(holders, "+") + " (split brain)"
-	}
-	if len(unknown) > 0 {
-		word += " (" + strings.Join(unknown, ", ") + ")"
-	}
-	return word
-}
-
 // dbRow is one database.
 type dbRow struct {
 	Instance string `json:"instance"`
@@ -289,17 +237,18 @@ func printServiceRows(w io.Writer, rows any) {
 		for _, r := range rs {
 			lines = append(lines, []string{r.Name, r.Server, r.Listen, list(r.Published), r.State, r.App, r.Upstream, r.TLS, r.AppState})
 		}
-	case []vipRow:
-		header = []string{"NAME", "ADDRESS", "SERVERS", "HOLDER"}
-		for _, r := range rs {
-			lines = append(lines, []string{r.Name, r.Address, list(r.Servers), r.Holder})
-		}
 	case []dbRow:
 		header = []string{"INSTANCE", "ENGINE", "SERVER", "DATABASE", "USER", "ALLOW", "PORT", "STATE", "PASSWORD"}
 		for _, r := range rs {
 			lines = append(lines, []string{r.Instance, r.Engine, r.Server, r.Database, r.User, r.Allow, strconv.Itoa(r.Port), r.State, r.Password})
 		}
 	}
+	printTable(w, header, lines)
+}
+
+// printTable prints a show command's rows under header, or "None are
+// declared.".
+func printTable(w io.Writer, header []string, lines [][]string) {
 	if len(lines) == 0 {
 		fmt.Fprintln(w, "None are declared.")
 		return

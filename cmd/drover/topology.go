@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 )
 
@@ -32,11 +33,9 @@ func writeTopology(w io.Writer, c *lang.Cluster) {
 	for _, n := range c.Networks {
 		t.network(n)
 	}
-	for _, v := range c.VIPs {
-		id := "vip/" + v.Name
-		t.node(id, "diamond", "gold", "vip "+v.Name, fmt.Sprintf("%s/%d", v.Address, v.Prefix))
-		for _, m := range v.Servers {
-			t.edge(id, "server/"+m.Server, fmt.Sprintf("priority %d", m.Priority), "dashed")
+	for _, d := range c.Decls {
+		if n, ok := d.(interface{ TopologyNode() core.TopoNode }); ok {
+			t.draw(n.TopologyNode())
 		}
 	}
 	for _, lb := range c.LoadBalancers {
@@ -96,6 +95,14 @@ func writeTopology(w io.Writer, c *lang.Cluster) {
 
 // topo writes nodes and edges, quoting everything.
 type topo struct{ w io.Writer }
+
+// draw writes a registered kind's node with its edges.
+func (t *topo) draw(n core.TopoNode) {
+	t.node(n.ID, n.Shape, n.Color, n.Label...)
+	for _, e := range n.Edges {
+		t.edge(n.ID, e.To, e.Label, e.Style)
+	}
+}
 
 func (t *topo) node(id, shape, color string, label ...string) {
 	fmt.Fprintf(t.w, "\t%s [shape=%s, style=filled, fillcolor=%s, label=%s];\n", dotQuote(id), shape, color, dotQuote(strings.Join(label, "\n")))

@@ -95,16 +95,21 @@ func cmdFmt(e *env, args []string) int {
 // always, every other kind when there is one.
 func declared(c *lang.Cluster) []string {
 	out := []string{plural(len(c.Servers), "server"), plural(len(c.Networks), "network")}
-	for _, k := range []struct {
+	type count = struct {
 		n    int
 		noun string
-	}{
-		{len(c.Attachments), "attachment"}, {len(c.LoadBalancers), "load balancer"},
-		{len(c.WebServers), "web server"}, {len(c.VIPs), "VIP"}, {len(c.Databases), "database"},
+	}
+	counts := []count{{len(c.Attachments), "attachment"}, {len(c.LoadBalancers), "load balancer"},
+		{len(c.WebServers), "web server"}}
+	for _, b := range c.BlockCounts(modules.Kinds()) { // the registered kinds
+		counts = append(counts, count{b.N, b.Noun})
+	}
+	for _, k := range append(counts, []count{
+		{len(c.Databases), "database"},
 		{len(c.Containers), "container"}, {len(c.Jobs), "job"}, {len(c.Endpoints), "Consul endpoint"},
 		{len(c.ConsulServices) + len(c.ConsulChecks), "Consul registration"},
 		{hostDeclarations(c), "host declaration"},
-	} {
+	}...) {
 		if k.n > 0 {
 			out = append(out, plural(k.n, k.noun))
 		}

@@ -40,12 +40,12 @@ vip {
   track           = "/usr/bin/pgrep -x haproxy"
   advert_interval = "200ms"
   multicast       = ` + multicast + `
-}`)}, lang.Options{})
+}`)}, lang.Options{Kinds: testKinds()})
 		if diags.HasErrors() {
 			t.Fatal(diags.Error())
 		}
 		facts := map[string]*core.Facts{"s1": {Interfaces: []core.Interface{{Name: iface, Addrs: []string{"198.51.100.1/24"}}}}}
-		sets, err := Expand(c.VIPs[0], c, facts)
+		sets, err := Expand(lang.DeclsOf[*Decl](c)[0], c, facts)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,7 +22,7 @@ import (
 )
 
 // Owner is the declaration name resources of v belong to.
-func Owner(v *lang.VIP) string { return "vip." + v.Name }
+func Owner(v *Decl) string { return "vip." + v.Name }
 
 // ConfigDir holds the keepalived configs.
 const ConfigDir = "/etc/drover"
@@ -30,7 +30,12 @@ const ConfigDir = "/etc/drover"
 // Expand returns, per member server name, what v wants there. facts[name]
 // is nil when a server's facts are unknown (its interface is then known
 // only after apply).
-func Expand(v *lang.VIP, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
+func Expand(v *Decl, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
+	return v.Expand(c, facts)
+}
+
+// Expand returns, per member server name, what v wants there.
+func (v *Decl) Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	out := map[string]*blocks.Set{}
 	top := 0
 	for _, m := range v.Servers {
@@ -69,7 +74,7 @@ func Expand(v *lang.VIP, c *lang.Cluster, facts map[string]*core.Facts) (map[str
 
 // memberInterface is where the VIP goes on srv: the declared interface,
 // else the one holding the server's address.
-func memberInterface(v *lang.VIP, srv *lang.Server, f *core.Facts) (string, error) {
+func memberInterface(v *Decl, srv *lang.Server, f *core.Facts) (string, error) {
 	name := v.Interface
 	if name == "" {
 		name = srv.Interface
@@ -96,7 +101,7 @@ func memberInterface(v *lang.VIP, srv *lang.Server, f *core.Facts) (string, erro
 // (facts known): no neighbour would find it there, so the VIP could be
 // held but never reached. The VIP's own address on the interface (a
 // holder's) does not count.
-func onSubnet(v *lang.VIP, srv *lang.Server, iface string, f *core.Facts) error {
+func onSubnet(v *Decl, srv *lang.Server, iface string, f *core.Facts) error {
 	if f == nil || iface == core.Unknown {
 		return nil
 	}
@@ -127,7 +132,7 @@ func onSubnet(v *lang.VIP, srv *lang.Server, iface string, f *core.Facts) error 
 		r.Filename, r.Start.Line, r.Start.Column, v.Name, v.Address, srv.Name, iface, strings.Join(subnets, ", "), subnets[0])
 }
 
-func member(v *lang.VIP, srv *lang.Server, m lang.VIPMember, iface string, peers []string, top bool) (*blocks.Set, error) {
+func member(v *Decl, srv *lang.Server, m Member, iface string, peers []string, top bool) (*blocks.Set, error) {
 	set := &blocks.Set{Owner: Owner(v)}
 	state := "BACKUP"
 	if top {
@@ -183,7 +188,7 @@ func sanitize(s string) string {
 
 // memberNames lists the servers of v, for its exclusive check: verify asks
 // each of them who holds the address.
-func memberNames(v *lang.VIP) []string {
+func memberNames(v *Decl) []string {
 	names := make([]string, 0, len(v.Servers))
 	for _, m := range v.Servers {
 		names = append(names, m.Server)

@@ -20,7 +20,7 @@ vip {
   track           = "/usr/bin/pgrep -x haproxy"
   advert_interval = "100ms"
 }
-`)}, lang.Options{})
+`)}, lang.Options{Kinds: testKinds()})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
@@ -28,7 +28,7 @@ vip {
 		"s1": {Interfaces: []core.Interface{{Name: "eth0", Addrs: []string{"198.51.100.1/24"}}}},
 		"s2": {Interfaces: []core.Interface{{Name: "ens3", Addrs: []string{"198.51.100.2/24"}}}},
 	}
-	sets, err := Expand(c.VIPs[0], c, facts)
+	sets, err := Expand(lang.DeclsOf[*Decl](c)[0], c, facts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,11 +62,11 @@ vip {
   address = "198.51.100.9"
   servers = ["s1"]
   advert_interval = "` + in + `"
-}`)}, lang.Options{})
+}`)}, lang.Options{Kinds: testKinds()})
 		if diags.HasErrors() {
 			t.Fatal(diags.Error())
 		}
-		if got := advert(c.VIPs[0].AdvertInterval); got != want {
+		if got := advert(lang.DeclsOf[*Decl](c)[0].AdvertInterval); got != want {
 			t.Errorf("advert(%s) = %q, want %q", in, got, want)
 		}
 	}
@@ -82,7 +82,7 @@ vip {
   track_interval = "3s"
   track_fall     = 1
   track_rise     = 4
-}`)}, lang.Options{})
+}`)}, lang.Options{Kinds: testKinds()})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
@@ -90,17 +90,17 @@ vip {
 		"s1": {Interfaces: []core.Interface{{Name: "eth0", Addrs: []string{"198.51.100.1/24"}}}},
 		"s2": {Interfaces: []core.Interface{{Name: "eth0", Addrs: []string{"198.51.100.2/24", "203.0.113.50/32"}}}},
 	}
-	_, err := Expand(c.VIPs[0], c, facts)
+	_, err := Expand(lang.DeclsOf[*Decl](c)[0], c, facts)
 	want := "c.hcl:3:1: vip vip-203-0-113-50: 203.0.113.50 is outside the subnets of s1's eth0 (198.51.100.0/24)"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v, want it to contain %q", err, want)
 	}
 	facts["s1"].Interfaces[0].Addrs = append(facts["s1"].Interfaces[0].Addrs, "203.0.113.1/24")
-	if _, err := Expand(c.VIPs[0], c, facts); err == nil || !strings.Contains(err.Error(), "outside the subnets of s2's eth0") {
+	if _, err := Expand(lang.DeclsOf[*Decl](c)[0], c, facts); err == nil || !strings.Contains(err.Error(), "outside the subnets of s2's eth0") {
 		t.Fatalf("the holder's own /32 made the VIP look on a subnet: %v", err)
 	}
 	facts["s2"].Interfaces[0].Addrs = append(facts["s2"].Interfaces[0].Addrs, "203.0.113.2/24")
-	sets, err := Expand(c.VIPs[0], c, facts)
+	sets, err := Expand(lang.DeclsOf[*Decl](c)[0], c, facts)
 	if err != nil {
 		t.Fatalf("on the subnet: %v", err)
 	}

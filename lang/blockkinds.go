@@ -1,0 +1,344 @@
+package lang
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// BlockKind is a top-level block type a kind's package declares, such as
+// `vip { ... }` or `database "mariadb" { ... }`: its label, settings, how
+// it reads them into its model and how it checks them. Its blocks are not
+// referenceable (their names may be generated).
+type BlockKind struct {
+	Type string // the block type: "vip"
+	// Label names the block's one label ("engine"), "" for none;
+	// LabelValues lists what it may be, LabelAliases maps other names
+	// people use ("mysql") to one of them.
+	Label        string
+	LabelValues  []string
+	LabelAliases map[string]string
+	// LabelWhat says what the label is, for errors ("database engine").
+	LabelWhat string
+	// Noun names one declaration for people ("VIP"): `drover validate`
+	// counts them ("2 VIPs").
+	Noun  string
+	Attrs []Attr
+	// Assemble reads one block's evaluated settings into the kind's model.
+	Assemble func(d *BlockDecl) Decl
+	// Validate checks every block of the type at once (so that it can
+	// compare them), each problem at the attribute that causes it.
+	Validate func(blocks []*BlockDecl, decls []Decl, c *Cluster)
+	// Show is the kind's `drover show` command, nil for none. lang only
+	// carries it, so that a kind registers itself once.
+	Show *ShowKind
+}
+
+// ShowKind is a block kind's `drover show COMMAND`: the kind's models
+// implement ShowRow (see runner.DeclRows), and cmd prints the rows under
+// Header, or as JSON.
+type ShowKind struct {
+	Command string   // "vips"
+	Summary string   // what it prints, for `drover show` without a kind
+	Header  []string // the text table's columns
+}
+
+// BlockCount is how many declarations of one registered block kind a
+// configuration has, with the kind's noun.
+type BlockCount struct {
+	Noun string
+	N    int
+}
+
+// BlockCounts counts the declarations of each registered block kind, in
+// registration order.
+func (c *Cluster) BlockCounts(k *Kinds) []BlockCount {
+	var out []BlockCount
+	for _, bk := range k.blocksInOrder() {
+		out = append(out, BlockCount{Noun: bk.Noun, N: len(c.DeclsOfType(bk.Type))})
+	}
+	return out
+}
+
+// ShowKinds are the registered kinds' show commands, in registration
+// order, each with the block type it shows.
+func (k *Kinds) ShowKinds() map[string]ShowKind {
+	out := map[string]ShowKind{}
+	for _, bk := range k.blocksInOrder() {
+		if bk.Show != nil {
+			out[bk.Type] = *bk.Show
+		}
+	}
+	return out
+}
+
+// Decl is a registered block kind's model of one block, kept in
+// Cluster.Decls. Modules expand it and runner shows it through the
+// interfaces it implements (see modules.Expand and runner's show rows).
+type Decl interface {
+	// DeclName is the declaration's owner name on hosts: "vip.front".
+	DeclName() string
+}
+
+// DeclsOf returns the declarations of type T, in declaration order.
+func DeclsOf[T Decl](c *Cluster) []T {
+	var out []T
+	for _, d := range c.Decls {
+		if t, ok := d.(T); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// DeclsOfType returns the declarations of the block type typ ("vip"), in
+// declaration order.
+func (c *Cluster) DeclsOfType(typ string) []Decl {
+	var out []Decl
+	for i, d := range c.Decls {
+		if i < len(c.declTypes) && c.declTypes[i] == typ {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// AddBlock registers a top-level block kind. A kind registered twice, or
+// a string attribute without a grammar, panics at startup.
+func (k *Kinds) AddBlock(bk BlockKind) {
+	if slices.ContainsFunc(k.blocks, func(o BlockKind) bool { return o.Type == bk.Type }) {
+		panic(fmt.Sprintf("lang: block kind %q registered twice", bk.Type))
+	}
+	for _, a := range bk.Attrs {
+		if isStringish(a.Type) && grammarByName(a.Grammar) == nil {
+			panic(fmt.Sprintf("lang: block kind %q: attribute %q has no grammar (%q is not one)", bk.Type, a.Name, a.Grammar))
+		}
+	}
+	k.blocks = append(k.blocks, bk)
+}
+
+func (k *Kinds) block(typ string) (BlockKind, bool) {
+	if k == nil {
+		return BlockKind{}, false
+	}
+	i := slices.IndexFunc(k.blocks, func(o BlockKind) bool { return o.Type == typ })
+	if i < 0 {
+		return BlockKind{}, false
+	}
+	return k.blocks[i], true
+}
+
+func (k *Kinds) blockSchemas() []hcl.BlockHeaderSchema {
+	if k == nil {
+		return nil
+	}
+	var out []hcl.BlockHeaderSchema
+	for _, bk := range k.blocks {
+		h := hcl.BlockHeaderSchema{Type: bk.Type}
+		if bk.Label != "" {
+			h.LabelNames = []string{bk.Label}
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// blockDecl is one block of a registered kind while loading.
+type blockDecl struct {
+	kind  BlockKind
+	block *hcl.Block
+	label string
+	attrs map[string]*node
+	decl  Decl // the assembled model
+}
+
+// collectBlock registers one block of a registered kind.
+func (l *loader) collectBlock(bk BlockKind, b *hcl.Block) {
+	d := &blockDecl{kind: bk, block: b}
+	if bk.Label != "" {
+		if !l.knownLabelOf(b, bk.LabelWhat, bk.LabelValues, bk.LabelAliases) {
+			return
+		}
+		d.label = b.Labels[0]
+	}
+	specs := specsOf(bk.Type, bk.Attrs)
+	content := l.content(b.Body, bodySchema(specs), fmt.Sprintf("A %s block", b.Type))
+	key := fmt.Sprintf("%s#%d", b.Type, b.DefRange.Start.Byte)
+	d.attrs = l.attrNodes([]string{b.Type, key}, specs, content, b.DefRange)
+	l.blocks = append(l.blocks, d)
+}
+
+// assembleBlocks adds the registered kinds' blocks to the model: kind by
+// kind in registration order, each kind's in declaration order.
+func (l *loader) assembleBlocks(c *Cluster) {
+	for _, bk := range l.opts.Kinds.blocksInOrder() {
+		for _, d := range l.blocks {
+			if d.kind.Type == bk.Type {
+				d.decl = bk.Assemble(&BlockDecl{l: l, d: d})
+				c.Decls = append(c.Decls, d.decl)
+				c.declTypes = append(c.declTypes, bk.Type)
+			}
+		}
+	}
+}
+
+// validateBlocks runs each registered kind's checks over its blocks, in
+// registration order.
+func (l *loader) validateBlocks(c *Cluster) {
+	for _, bk := range l.opts.Kinds.blocksInOrder() {
+		var ds []*BlockDecl
+		var decls []Decl
+		for _, d := range l.blocks {
+			if d.kind.Type == bk.Type && d.decl != nil {
+				ds = append(ds, &BlockDecl{l: l, d: d})
+				decls = append(decls, d.decl)
+			}
+		}
+		if len(ds) > 0 {
+			bk.Validate(ds, decls, c)
+		}
+	}
+}
+
+func (k *Kinds) blocksInOrder() []BlockKind {
+	if k == nil {
+		return nil
+	}
+	return k.blocks
+}
+
+// BlockDecl is one block of a registered kind while its kind assembles
+// and validates it: its evaluated settings and ways to report a problem
+// at the attribute that causes it.
+type BlockDecl struct {
+	l *loader
+	d *blockDecl
+}
+
+// Label is the block's label ("" when the kind has none).
+func (d *BlockDecl) Label() string { return d.d.label }
+
+// Range is where the block was declared.
+func (d *BlockDecl) Range() hcl.Range { return d.d.block.DefRange }
+
+// String is a string setting ("" when null or failed).
+func (d *BlockDecl) String(attr string) string {
+	s, _ := d.l.stringOf(d.d.attrs[attr])
+	return s
+}
+
+// StringOK is a string setting and whether it evaluated.
+func (d *BlockDecl) StringOK(attr string) (string, bool) { return d.l.stringOf(d.d.attrs[attr]) }
+
+// Int is a number setting (0 when null or failed).
+func (d *BlockDecl) Int(attr string) int {
+	i, _ := d.l.intOf(d.d.attrs[attr])
+	return i
+}
+
+// IntOK is a number setting and whether it evaluated.
+func (d *BlockDecl) IntOK(attr string) (int, bool) { return d.l.intOf(d.d.attrs[attr]) }
+
+// Bool is a bool setting.
+func (d *BlockDecl) Bool(attr string) bool {
+	b, _ := boolOf(d.d.attrs[attr])
+	return b
+}
+
+// Duration is a duration setting (0 when null or failed).
+func (d *BlockDecl) Duration(attr string) time.Duration { return d.l.durationOf(d.d.attrs[attr]) }
+
+// IsSet tells whether the setting was written in the block.
+func (d *BlockDecl) IsSet(attr string) bool {
+	n := d.d.attrs[attr]
+	return n != nil && n.expr != nil
+}
+
+// IsKnown tells whether the setting's value is wholly known (a failed
+// reference leaves it unknown: do not count its elements then).
+func (d *BlockDecl) IsKnown(attr string) bool {
+	n := d.d.attrs[attr]
+	return n != nil && n.value.IsWhollyKnown()
+}
+
+// ListEntry is one non-null element of a list setting and its position.
+type ListEntry struct {
+	Index int
+	Value string
+}
+
+// List is a list(string) setting's elements; what names an element in the
+// error reported for a null one ("server name").
+func (d *BlockDecl) List(attr, what string) []ListEntry {
+	n := d.d.attrs[attr]
+	var out []ListEntry
+	for _, e := range d.l.stringList(n, elementRanges(n), what) {
+		out = append(out, ListEntry{Index: e.index, Value: e.value})
+	}
+	return out
+}
+
+// NumberMap is a map(number) setting's whole-number values.
+func (d *BlockDecl) NumberMap(attr string) map[string]int { return d.l.numberMap(d.d.attrs[attr]) }
+
+// Problem reports a problem at the setting attr (where it was written, or
+// the block when it was not).
+func (d *BlockDecl) Problem(attr, summary, detail string) {
+	d.l.report(d.d.attrs[attr], problem{summary, detail})
+}
+
+// ElementProblem reports a problem at element i of a list setting.
+func (d *BlockDecl) ElementProblem(attr string, i int, summary, detail string) {
+	d.l.reportAt(elementRanges(d.d.attrs[attr])[i], problem{summary, detail})
+}
+
+// UnknownServer reports that element i of a list setting names no
+// declared server, suggesting the closest one; false when it is declared.
+func (d *BlockDecl) UnknownServer(attr string, i int, name string) bool {
+	if d.l.syms.servers[name] != nil {
+		return false
+	}
+	d.l.reportAt(elementRanges(d.d.attrs[attr])[i], unknownServer(name, d.l.syms.srvOrder))
+	return true
+}
+
+// CheckRange reports a number setting outside lo..hi.
+func (d *BlockDecl) CheckRange(attr string, lo, hi int, summary, example string) {
+	if i, ok := d.IntOK(attr); ok {
+		d.l.report(d.d.attrs[attr], inRange(i, lo, hi, summary, attr, example))
+	}
+}
+
+// CheckIfname checks an interface-name setting (required: "" is wrong).
+func (d *BlockDecl) CheckIfname(attr string, required bool, example string) {
+	d.l.checkIfname(d.d.attrs[attr], required, example)
+}
+
+// ClaimName claims a service name (given in attr, or generated) in the
+// namespace shared by load balancers, web servers and VIPs: their names
+// name files, services and nftables tables on the hosts, so they are
+// unique cluster-wide. what is the block's kind for errors ("VIP").
+func (d *BlockDecl) ClaimName(attr, name, what string) {
+	d.l.checkServiceName(d.d.attrs[attr], name, what, d.l.svcNames, d.d.block.DefRange)
+}
+
+// ShortPos is rng as "file:line", for details that point elsewhere.
+func ShortPos(rng hcl.Range) string { return shortPos(rng) }
+
+// knownLabelOf reports an unsupported kind label; false skips the block.
+func (l *loader) knownLabelOf(b *hcl.Block, what string, known []string, aliases map[string]string) bool {
+	if slices.Contains(known, b.Labels[0]) {
+		return true
+	}
+	detail := fmt.Sprintf("drover has no %s %q.", what, b.Labels[0])
+	if alias, ok := aliases[strings.ToLower(b.Labels[0])]; ok {
+		detail += fmt.Sprintf(" Did you mean %q?", alias)
+	} else if s := suggest(b.Labels[0], known); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	}
+	l.errorf(b.LabelRanges[0], nil, "Unsupported "+what, "%s Supported: %s.", detail, strings.Join(known, ", "))
+	return false
+}

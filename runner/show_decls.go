@@ -1,0 +1,40 @@
+package runner
+
+import (
+	"context"
+
+	"github.com/drover/drover/core"
+	"github.com/drover/drover/lang"
+)
+
+// declShower is a registered block kind's show descriptor: the row of one
+// declaration, joining what it declares with its servers' live state.
+// live returns a reached server, or why it was not ("not in --limit",
+// "unreachable").
+type declShower interface {
+	ShowRow(ctx context.Context, c *lang.Cluster, live func(server string) (core.Live, string)) core.Row
+}
+
+// DeclRows are the show rows of the declarations whose block type is typ
+// (a registered kind with a show command), in declaration order.
+func (s *Session) DeclRows(ctx context.Context, c *lang.Cluster, typ string) []core.Row {
+	var rows []core.Row
+	for _, d := range c.DeclsOfType(typ) {
+		if sh, ok := d.(declShower); ok {
+			rows = append(rows, sh.ShowRow(ctx, c, s.live))
+		}
+	}
+	return rows
+}
+
+// live is a server as a show descriptor sees it: reached, or why not.
+func (s *Session) live(server string) (core.Live, string) {
+	h := s.host(server)
+	switch {
+	case h == nil:
+		return nil, "not in --limit"
+	case h.Err != nil || h.Facts == nil:
+		return nil, "unreachable"
+	}
+	return hostLive{s: s, h: h}, ""
+}
