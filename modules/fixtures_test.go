@@ -9,7 +9,7 @@ import (
 	"github.com/drover/drover/internal/fixture"
 )
 
-var update = flag.Bool("update", false, "rewrite the expected sections of the expansion fixtures (review every diff)")
+var updateFixtures = flag.Bool("update", false, "rewrite the expected sections of the expansion fixtures (review every diff)")
 
 // TestFixtures runs every kind's expansion fixtures
 // (modules/KIND/testdata/fixtures/*.txtar, see internal/fixture): the
@@ -52,7 +52,7 @@ func runFixture(t *testing.T, path string) {
 	if res.Got == fx.Expected {
 		return
 	}
-	if *update && len(res.Problems) == 0 {
+	if *updateFixtures && len(res.Problems) == 0 {
 		if err := fx.Update(res.Got); err != nil {
 			t.Fatal(err)
 		}
