@@ -61,8 +61,11 @@ func addCrossHost(c *lang.Cluster, out map[string][]*blocks.Set, made built) {
 		for it := range made[server] {
 			var after []string
 			for _, dep := range it.After {
+				if declTargets(c, dep, server) {
+					continue // on this server: dependencies() orders it
+				}
 				for _, other := range c.Items {
-					if other.Decl() != dep || other.Targets(server) {
+					if other.Decl() != dep {
 						continue
 					}
 					for _, srv := range other.Servers {
@@ -85,6 +88,18 @@ func addCrossHost(c *lang.Cluster, out map[string][]*blocks.Set, made built) {
 			}
 		}
 	}
+}
+
+// declTargets tells whether any item of the declaration decl targets
+// server: a declaration reading self has one item per server, and the
+// others' items are not a cross-host dependency of this server's.
+func declTargets(c *lang.Cluster, decl, server string) bool {
+	for _, it := range c.Items {
+		if it.Decl() == decl && it.Targets(server) {
+			return true
+		}
+	}
+	return false
 }
 
 // built are the resources made so far, by server and item.

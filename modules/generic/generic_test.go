@@ -152,3 +152,37 @@ func TestTemplateFactKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestSelfNotifyStaysOnItsServer: a file that reads self has one item per
+// server; the service it notifies on s1 comes after s1's file only, not
+// after s2's (which is no dependency of s1's service).
+func TestSelfNotifyStaysOnItsServer(t *testing.T) {
+	c := load(t, `
+file "app" {
+  servers = ["s1", "s2"]
+  path    = "/etc/app.conf"
+  content = "host ${self.name}\n"
+  notify  = [service.app]
+}
+service "app" {
+  servers = ["s1", "s2"]
+  command = "/usr/bin/app"
+}
+`, nil)
+	out, err := Expand(c, map[string]*core.Facts{"s1": facts("s1"), "s2": facts("s2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, server := range []string{"s1", "s2"} {
+		for _, r := range flatten(out[server]) {
+			for _, a := range r.After {
+				if strings.Contains(a, ":") {
+					t.Errorf("%s %s comes after %s, on another server", server, r.ID(), a)
+				}
+			}
+			if r.Kind == "service" && !slices.Contains(r.After, "file//etc/app.conf") {
+				t.Errorf("%s %s after %v, want after its own file", server, r.ID(), r.After)
+			}
+		}
+	}
+}
