@@ -163,19 +163,7 @@ var labelAliases = map[string]string{
 
 // knownLabel reports an unsupported kind label; false skips the block.
 func (l *loader) knownLabel(b *hcl.Block, what string, known []string) bool {
-	for _, k := range known {
-		if b.Labels[0] == k {
-			return true
-		}
-	}
-	detail := fmt.Sprintf("drover has no %s %q.", what, b.Labels[0])
-	if alias, ok := labelAliases[strings.ToLower(b.Labels[0])]; ok {
-		detail += fmt.Sprintf(" Did you mean %q?", alias)
-	} else if s := suggest(b.Labels[0], known); s != "" {
-		detail += fmt.Sprintf(" Did you mean %q?", s)
-	}
-	l.errorf(b.LabelRanges[0], nil, "Unsupported "+what, "%s Supported: %s.", detail, strings.Join(known, ", "))
-	return false
+	return l.knownLabelOf(b, what, known, labelAliases)
 }
 
 func (l *loader) attrNodes(path []string, specs []attrSpec, content *hcl.BodyContent, fallback hcl.Range) map[string]*node {
