@@ -40,7 +40,7 @@ func (k memKind) Apply(r core.Resource, exists bool, saved map[string]string) (m
 		return nil, errors.New("boom: stderr of the failing command")
 	}
 	*k.log = append(*k.log, fmt.Sprintf("apply %s %t", r.Name, exists))
-	k.state[r.Name] = copyAttrs(r.Attrs)
+	k.state[r.Name] = CopyAttrs(r.Attrs)
 	return map[string]string{"n": fmt.Sprint(len(*k.log))}, nil
 }
 
@@ -233,4 +233,8 @@ func TestLock(t *testing.T) {
 		t.Errorf("after release: %v", err)
 	}
 	l2.Release()
+}
+
+func newTestManifest(t *testing.T) *Manifest {
+	return &Manifest{Path: safefstest.TempDir(t) + "/manifest.json", Version: manifestVersion}
 }

@@ -1,4 +1,4 @@
-package host
+package apps
 
 import (
 	"encoding/json"
@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/probe"
 )
 
 // containerKind runs a container (kind "container", ID "container/NAME")
@@ -73,9 +75,9 @@ type containerDriver interface {
 func (containerKind) ReplaceOn() []string { return nil }
 
 func (containerKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "running", "true")
-	setDefault(r.Attrs, "health_timeout", "30s")
-	setDefault(r.Attrs, "interval", "0s")
+	host.SetDefault(r.Attrs, "running", "true")
+	host.SetDefault(r.Attrs, "health_timeout", "30s")
+	host.SetDefault(r.Attrs, "interval", "0s")
 	return r
 }
 
@@ -281,7 +283,7 @@ func (k containerKind) waitHealthy(r core.Resource, deadline time.Time) error {
 	check := r.Attrs["check"]
 	last := "no check ran"
 	for {
-		ok, detail := k.checkOnce(r.Name, check)
+		ok, detail := k.CheckOnce(r.Name, check)
 		if ok {
 			return nil
 		}
@@ -293,9 +295,9 @@ func (k containerKind) waitHealthy(r core.Resource, deadline time.Time) error {
 	}
 }
 
-// checkOnce runs the container's check once: running, then the tcp or
+// CheckOnce runs the container's check once: running, then the tcp or
 // http check on its address.
-func (k containerKind) checkOnce(name, check string) (bool, string) {
+func (k containerKind) CheckOnce(name, check string) (bool, string) {
 	exists, running, _, err := k.driver.State(name)
 	switch {
 	case err != nil:
@@ -321,13 +323,13 @@ func containerCheck(addr, check string, timeout time.Duration) (bool, string) {
 	hostPort := net.JoinHostPort(addr, parts[1])
 	switch parts[0] {
 	case "tcp":
-		return dialTCP(hostPort, timeout)
+		return probe.DialTCP(hostPort, timeout)
 	case "http":
 		path := "/"
 		if len(parts) == 3 && parts[2] != "" {
 			path = parts[2]
 		}
-		return checkHTTP(map[string]string{"url": "http://" + hostPort + path, "timeout_ms": strconv.Itoa(int(timeout.Milliseconds()))})
+		return probe.HTTP(map[string]string{"url": "http://" + hostPort + path, "timeout_ms": strconv.Itoa(int(timeout.Milliseconds()))})
 	}
 	return false, fmt.Sprintf("check kind %q is not tcp or http", parts[0])
 }
@@ -395,11 +397,11 @@ func writeContainerSpec(dir string, attrs map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, containerSpecFile), data, rootFile(0o600))
+	return host.WriteFileAtomic(filepath.Join(dir, containerSpecFile), data, host.RootFile(0o600))
 }
 
 func readContainerSpec(dir string) map[string]string {
-	data, err := readFile(filepath.Join(dir, containerSpecFile))
+	data, err := host.ReadFile(filepath.Join(dir, containerSpecFile))
 	if err != nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package host
+package apps
 
 import (
 	"crypto/sha256"
@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs"
 	"github.com/vishvananda/netlink"
 )
@@ -32,7 +33,7 @@ func (d lxcDriver) State(name string) (bool, bool, map[string]string, error) {
 	if _, err := os.Stat(filepath.Join(d.path(name), "config")); err != nil {
 		return false, false, nil, nil
 	}
-	out, err := runCommand("", "lxc-info", "-n", name, "-s", "-H")
+	out, err := host.RunCommand("", "lxc-info", "-n", name, "-s", "-H")
 	if err != nil {
 		return true, false, nil, err
 	}
@@ -79,7 +80,7 @@ func (d lxcDriver) buildFromTemplate(name, template, conf string) error {
 		return err
 	}
 	tmp.Close()
-	_, err = runCommand("", "lxc-create", "-q", "-n", name, "-t", template, "-f", tmp.Name(), "-l", "ERROR", "-o", "/dev/stderr")
+	_, err = host.RunCommand("", "lxc-create", "-q", "-n", name, "-t", template, "-f", tmp.Name(), "-l", "ERROR", "-o", "/dev/stderr")
 	return err
 }
 
@@ -88,10 +89,10 @@ func (d lxcDriver) buildFromTarball(name, tarball, conf string) error {
 		return fmt.Errorf("container %s: rootfs tarball: %w", name, err)
 	}
 	rootfs := filepath.Join(d.path(name), "rootfs")
-	if err := mkdirs(rootfs, 0o755); err != nil {
+	if err := host.Mkdirs(rootfs, 0o755); err != nil {
 		return err
 	}
-	if _, err := runCommand("", "tar", "-xf", tarball, "-C", rootfs); err != nil {
+	if _, err := host.RunCommand("", "tar", "-xf", tarball, "-C", rootfs); err != nil {
 		return err
 	}
 	base := strings.Join([]string{
@@ -101,7 +102,7 @@ func (d lxcDriver) buildFromTarball(name, tarball, conf string) error {
 		"lxc.mount.auto = cgroup:mixed proc:mixed sys:ro",
 		"lxc.cap.drop = sys_module mac_admin mac_override sys_time",
 	}, "\n") + "\n"
-	return writeFileAtomic(filepath.Join(d.path(name), "config"), []byte(base+conf), rootFile(0o644))
+	return host.WriteFileAtomic(filepath.Join(d.path(name), "config"), []byte(base+conf), host.RootFile(0o644))
 }
 
 // Start starts the container detached. lxc-start's monitor keeps the
@@ -112,8 +113,8 @@ func (d lxcDriver) Start(name string) error {
 	safefs.Remove(log)
 	cmd := exec.Command("lxc-start", "-n", name, "-l", "ERROR", "-o", log)
 	if err := cmd.Run(); err != nil {
-		out, _ := readFile(log)
-		return commandError(cmd, err, string(out))
+		out, _ := host.ReadFile(log)
+		return host.CommandError(cmd, err, string(out))
 	}
 	return nil
 }
@@ -124,7 +125,7 @@ func (d lxcDriver) Stop(name string) error {
 		return err
 	}
 	// -k: an application as PID 1 (busybox httpd) ignores the halt signal.
-	_, err = runCommand("", "lxc-stop", "-n", name, "-k")
+	_, err = host.RunCommand("", "lxc-stop", "-n", name, "-k")
 	return err
 }
 
@@ -133,7 +134,7 @@ func (d lxcDriver) Destroy(name string) error {
 		return nil
 	}
 	d.Stop(name)
-	_, err := runCommand("", "lxc-destroy", "-n", name, "-f")
+	_, err := host.RunCommand("", "lxc-destroy", "-n", name, "-f")
 	return err
 }
 
@@ -144,12 +145,12 @@ func (d lxcDriver) Rename(from, to string) error {
 		return fmt.Errorf("rename container %s to %s: %s exists", from, to, d.path(to))
 	}
 	confPath := filepath.Join(d.path(from), "config")
-	conf, err := readFile(confPath)
+	conf, err := host.ReadFile(confPath)
 	if err != nil {
 		return fmt.Errorf("rename container %s: %w", from, err)
 	}
 	text := strings.ReplaceAll(string(conf), d.path(from)+"/", d.path(to)+"/")
-	if err := writeFileAtomic(confPath, []byte(text), rootFile(0o644)); err != nil {
+	if err := host.WriteFileAtomic(confPath, []byte(text), host.RootFile(0o644)); err != nil {
 		return err
 	}
 	dir, err := safefs.OpenDir(d.dir)
@@ -161,7 +162,7 @@ func (d lxcDriver) Rename(from, to string) error {
 }
 
 func (d lxcDriver) Address(name string) (string, error) {
-	out, err := runCommand("", "lxc-info", "-n", name, "-i", "-H")
+	out, err := host.RunCommand("", "lxc-info", "-n", name, "-i", "-H")
 	if err != nil {
 		return "", err
 	}
@@ -300,7 +301,7 @@ func writeIntoRootfs(rootfs, path, content string) error {
 	if strings.HasPrefix(clean, "/drover-") || clean == "/etc/init.d/rcS" {
 		mode = 0o755
 	}
-	return dir.WriteFile(filepath.Base(clean), []byte(content), rootFile(mode))
+	return dir.WriteFile(filepath.Base(clean), []byte(content), host.RootFile(mode))
 }
 
 // readFromRootfs reads path of a container's root file system without

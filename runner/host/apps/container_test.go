@@ -1,4 +1,4 @@
-package host
+package apps
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 )
 
 // fakeDriver keeps containers in memory and logs what it is asked to do.
@@ -25,7 +26,7 @@ func (f *fakeDriver) State(name string) (bool, bool, map[string]string, error) {
 }
 func (f *fakeDriver) Build(name, instance string, spec map[string]string) error {
 	f.log = append(f.log, "build "+name)
-	f.specs[name] = copyAttrs(spec)
+	f.specs[name] = host.CopyAttrs(spec)
 	return nil
 }
 func (f *fakeDriver) Start(name string) error {
@@ -58,7 +59,7 @@ func (f *fakeDriver) Rename(from, to string) error {
 }
 func (f *fakeDriver) Address(name string) (string, error) { return "", nil }
 func (f *fakeDriver) Record(name string, spec map[string]string) error {
-	f.specs[name] = copyAttrs(spec)
+	f.specs[name] = host.CopyAttrs(spec)
 	return nil
 }
 
@@ -89,11 +90,11 @@ func TestContainerUpgradeAndRollback(t *testing.T) {
 		t.Fatal(err)
 	}
 	actual, exists, _ := k.Read(v1, nil)
-	if !exists || len(Diff(v1.Attrs, actual)) != 0 {
-		t.Fatalf("after create: exists %v, diff %v", exists, Diff(v1.Attrs, actual))
+	if !exists || len(host.Diff(v1.Attrs, actual)) != 0 {
+		t.Fatalf("after create: exists %v, diff %v", exists, host.Diff(v1.Attrs, actual))
 	}
 	v2 := containerResource("2")
-	if d := Diff(v2.Attrs, actual); len(d) != 1 || d[0].Name != "version" {
+	if d := host.Diff(v2.Attrs, actual); len(d) != 1 || d[0].Name != "version" {
 		t.Fatalf("v2 diff = %+v", d)
 	}
 	f.log = nil

@@ -1,4 +1,4 @@
-package host
+package apps
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -37,11 +38,11 @@ type dbdataKind struct{}
 func (dbdataKind) ReplaceOn() []string { return []string{"engine", "path"} }
 
 func (dbdataKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "path", r.Name)
+	host.SetDefault(r.Attrs, "path", r.Name)
 	if r.Attrs["engine"] == "postgresql" {
-		setDefault(r.Attrs, "user", "postgres")
+		host.SetDefault(r.Attrs, "user", "postgres")
 	} else {
-		setDefault(r.Attrs, "user", "mysql")
+		host.SetDefault(r.Attrs, "user", "mysql")
 	}
 	return r
 }
@@ -73,7 +74,7 @@ func (dbdataKind) Read(r core.Resource, _ map[string]string) (map[string]string,
 			}
 		}
 	}
-	return keepKeys(actual, r.Attrs), true, nil
+	return host.KeepKeys(actual, r.Attrs), true, nil
 }
 
 func (dbdataKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
@@ -105,7 +106,7 @@ func (dbdataKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[s
 	if engine == "mariadb" {
 		// --force: no resolveip of the host name, which waits for DNS
 		// timeouts where the name does not resolve.
-		_, err := runCommand("", "mariadb-install-db", "--datadir="+path, "--user="+user,
+		_, err := host.RunCommand("", "mariadb-install-db", "--datadir="+path, "--user="+user,
 			"--auth-root-authentication-method=socket", "--skip-test-db", "--force")
 		return out, err
 	}
@@ -168,12 +169,12 @@ func ownedDir(dir, user string) bool {
 	if err != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
 		return false
 	}
-	uid, _, err := lookupOwner(user)
+	uid, _, err := host.LookupOwner(user)
 	return err == nil && int(st.Uid) == uid
 }
 
 func makeOwnedDir(dir, user string, mode os.FileMode) error {
-	uid, gid, err := lookupOwner(user)
+	uid, gid, err := host.LookupOwner(user)
 	if err != nil {
 		return err
 	}
@@ -187,7 +188,7 @@ func runAs(user, stdin, name string, args ...string) (string, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = "/"
 	if user != "" && user != "root" {
-		uid, gid, err := lookupOwner(user)
+		uid, gid, err := host.LookupOwner(user)
 		if err != nil {
 			return "", err
 		}
@@ -197,7 +198,15 @@ func runAs(user, stdin, name string, args ...string) (string, error) {
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return stdout.String(), commandError(cmd, err, stderr.String())
+		return stdout.String(), host.CommandError(cmd, err, stderr.String())
 	}
 	return stdout.String(), nil
+}
+
+// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+func (dbdataKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
+	if _, err := os.Stat(initMarker(r.Attrs["engine"], r.Attrs["path"])); os.IsNotExist(err) {
+		return map[string]string{"created": "true"}
+	}
+	return nil
 }

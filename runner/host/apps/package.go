@@ -1,4 +1,4 @@
-package host
+package apps
 
 import (
 	"bufio"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 )
 
 // packageKind makes sure an OS package is installed, or removed. Packages
@@ -34,8 +35,8 @@ type packageKind struct {
 func (packageKind) ReplaceOn() []string { return nil }
 
 func (packageKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "name", r.Name)
-	setDefault(r.Attrs, "state", "present")
+	host.SetDefault(r.Attrs, "name", r.Name)
+	host.SetDefault(r.Attrs, "state", "present")
 	if r.Attrs["manager"] == "" || r.Attrs["manager"] == "auto" {
 		r.Attrs["manager"] = detectPackageManager()
 	}
@@ -61,7 +62,7 @@ func (k packageKind) installed(name, manager string) (bool, error) {
 		}
 		return dpkgInstalled(status, name)
 	case "dnf":
-		_, err := runCommand("", "rpm", "-q", name)
+		_, err := host.RunCommand("", "rpm", "-q", name)
 		return err == nil, nil
 	}
 	return false, fmt.Errorf("package %s: no known package manager (apt or dnf) on this host", name)
@@ -119,7 +120,7 @@ func (k packageKind) Apply(r core.Resource, actualExists bool, saved map[string]
 	if r.Attrs["state"] == "absent" {
 		return nil, removePackage(name, manager)
 	}
-	out := copyAttrs(saved)
+	out := host.CopyAttrs(saved)
 	if !actualExists {
 		out["installed"] = "true"
 	}
@@ -127,7 +128,7 @@ func (k packageKind) Apply(r core.Resource, actualExists bool, saved map[string]
 	case "apt":
 		return out, aptInstall(name)
 	case "dnf":
-		_, err := runCommand("", "dnf", "install", "-y", name)
+		_, err := host.RunCommand("", "dnf", "install", "-y", name)
 		return out, err
 	}
 	return nil, fmt.Errorf("package %s: unknown manager %q", name, manager)
@@ -141,7 +142,7 @@ func aptInstall(name string) error {
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			return commandError(cmd, err, string(out))
+			return host.CommandError(cmd, err, string(out))
 		}
 		return nil
 	}
@@ -149,7 +150,7 @@ func aptInstall(name string) error {
 	if err == nil {
 		return nil
 	}
-	if _, uerr := runCommand("", "apt-get", "update"); uerr != nil {
+	if _, uerr := host.RunCommand("", "apt-get", "update"); uerr != nil {
 		return fmt.Errorf("%w (and apt-get update failed: %v)", err, uerr)
 	}
 	return install()
@@ -161,11 +162,11 @@ func removePackage(name, manager string) error {
 		cmd := exec.Command("apt-get", "remove", "-y", name)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return commandError(cmd, err, string(out))
+			return host.CommandError(cmd, err, string(out))
 		}
 		return nil
 	case "dnf":
-		_, err := runCommand("", "dnf", "remove", "-y", name)
+		_, err := host.RunCommand("", "dnf", "remove", "-y", name)
 		return err
 	}
 	return fmt.Errorf("package %s: unknown manager %q", name, manager)
@@ -188,4 +189,15 @@ func (k packageKind) Delete(r core.Resource, saved map[string]string) error {
 		return err
 	}
 	return removePackage(name, manager)
+}
+
+// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+func (k packageKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
+	if r.Attrs["state"] == "absent" {
+		return nil
+	}
+	if installed, err := k.installed(r.Attrs["name"], r.Attrs["manager"]); err == nil && !installed {
+		return map[string]string{"installed": "true"}
+	}
+	return nil
 }

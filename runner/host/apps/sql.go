@@ -1,4 +1,4 @@
-package host
+package apps
 
 import (
 	"crypto/rand"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/probe"
 	"github.com/drover/drover/runner/host/safefs"
 )
 
@@ -53,9 +55,9 @@ const sqlWait = 30 * time.Second
 func (sqlKind) ReplaceOn() []string { return []string{"engine", "database"} }
 
 func (sqlKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "grant", "all")
+	host.SetDefault(r.Attrs, "grant", "all")
 	if r.Attrs["engine"] == "postgresql" {
-		setDefault(r.Attrs, "port", "5432")
+		host.SetDefault(r.Attrs, "port", "5432")
 	}
 	return r
 }
@@ -103,11 +105,11 @@ func (k sqlKind) Read(r core.Resource, saved map[string]string) (map[string]stri
 	}
 	if path := r.Attrs["password_file"]; path != "" {
 		actual["password_file"] = ""
-		if data, err := readFile(path); err == nil && len(strings.TrimSpace(string(data))) > 0 {
+		if data, err := host.ReadFile(path); err == nil && len(strings.TrimSpace(string(data))) > 0 {
 			actual["password_file"] = path
 		}
 	}
-	return keepKeys(actual, r.Attrs), true, nil
+	return host.KeepKeys(actual, r.Attrs), true, nil
 }
 
 func (k sqlKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
@@ -148,7 +150,7 @@ func (k sqlKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[st
 		}
 	}
 	if given {
-		out["password_digest"] = resealSecret(saved["password_digest"], pw)
+		out["password_digest"] = host.ResealSecret(saved["password_digest"], pw)
 	}
 	return out, nil
 }
@@ -184,7 +186,7 @@ func (k sqlKind) Delete(r core.Resource, _ map[string]string) error {
 // written into SQL text.
 func checkSQLNames(r core.Resource) error {
 	for _, key := range []string{"database", "user"} {
-		if !sqlIdentifier(r.Attrs[key]) {
+		if !probe.SQLIdentifier(r.Attrs[key]) {
 			return fmt.Errorf("%s %q is not a plain SQL name (letters, digits and '_', starting with a letter or '_', at most 63)", key, r.Attrs[key])
 		}
 	}
@@ -192,18 +194,6 @@ func checkSQLNames(r core.Resource) error {
 		return fmt.Errorf("engine %q is neither mariadb nor postgresql", e)
 	}
 	return nil
-}
-
-func sqlIdentifier(s string) bool {
-	if s == "" || len(s) > 63 || (s[0] >= '0' && s[0] <= '9') {
-		return false
-	}
-	for _, c := range s {
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // sqlServerUp reports whether the server's socket exists.
@@ -296,7 +286,7 @@ func sqlPassword(r core.Resource) (pw string, fresh bool, err error) {
 		}
 		return r.Attrs["password"], false, nil
 	}
-	if data, err := readFile(path); err == nil && strings.TrimSpace(string(data)) != "" {
+	if data, err := host.ReadFile(path); err == nil && strings.TrimSpace(string(data)) != "" {
 		return strings.TrimSpace(string(data)), false, nil
 	}
 	buf := make([]byte, 18)
@@ -304,10 +294,10 @@ func sqlPassword(r core.Resource) (pw string, fresh bool, err error) {
 		return "", false, err
 	}
 	pw = base64.RawURLEncoding.EncodeToString(buf)
-	if err := mkdirs(filepath.Dir(path), 0o700); err != nil {
+	if err := host.Mkdirs(filepath.Dir(path), 0o700); err != nil {
 		return "", false, err
 	}
-	if err := writeFileAtomic(path, []byte(pw+"\n"), rootFile(0o600)); err != nil {
+	if err := host.WriteFileAtomic(path, []byte(pw+"\n"), host.RootFile(0o600)); err != nil {
 		return "", false, fmt.Errorf("password file %s: %w", path, err)
 	}
 	return pw, true, nil
@@ -414,9 +404,9 @@ func hostToCIDR(host string) string {
 // helpers saved (replaced by a digest at the next apply).
 func passwordApplied(saved map[string]string, pw string) bool {
 	if d, ok := saved["password_digest"]; ok {
-		return secretMatches(d, pw)
+		return host.SecretMatches(d, pw)
 	}
-	return saved["password_sha256"] != "" && saved["password_sha256"] == sha256Hex(pw)
+	return saved["password_sha256"] != "" && saved["password_sha256"] == host.SHA256Hex(pw)
 }
 
 // sqlRecorded are the attributes Apply records ("was.KEY" in saved), so
@@ -427,7 +417,7 @@ var sqlRecorded = []string{"engine", "socket", "port", "bin", "database", "user"
 // attributes (a manifest from an older helper records none: then the
 // declared ones), and the password only when it is the one applied.
 func lastApplied(r core.Resource, saved map[string]string) map[string]string {
-	actual := copyAttrs(r.Attrs)
+	actual := host.CopyAttrs(r.Attrs)
 	for _, key := range sqlRecorded {
 		if v, ok := saved["was."+key]; ok {
 			actual[key] = v
@@ -438,5 +428,5 @@ func lastApplied(r core.Resource, saved map[string]string) map[string]string {
 	if r.Attrs["password_file"] == "" && !passwordApplied(saved, r.Attrs["password"]) {
 		actual["password"] = ""
 	}
-	return keepKeys(actual, r.Attrs)
+	return host.KeepKeys(actual, r.Attrs)
 }

@@ -1,10 +1,12 @@
-package host
+package apps
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/probe"
 )
 
 func TestCIDRHost(t *testing.T) {
@@ -60,7 +62,7 @@ func TestPostgresScript(t *testing.T) {
 
 func TestSQLNames(t *testing.T) {
 	for _, bad := range []string{"", "1a", "a-b", "a;drop", strings.Repeat("a", 64)} {
-		if sqlIdentifier(bad) {
+		if probe.SQLIdentifier(bad) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
@@ -76,7 +78,7 @@ func TestSQLReadWhileServerDown(t *testing.T) {
 	r := core.Resource{Kind: "sql", Name: "app", Attrs: map[string]string{
 		"engine": "mariadb", "socket": "/nonexistent/mysqld.sock", "database": "app", "user": "app",
 		"allow": "100.65.1.0/24", "grant": "all", "password": "pw1"}}
-	saved := map[string]string{"applied": "true", "password_digest": sealSecret("pw1")}
+	saved := map[string]string{"applied": "true", "password_digest": host.SealSecret("pw1")}
 	for _, key := range sqlRecorded {
 		if v, ok := r.Attrs[key]; ok {
 			saved["was."+key] = v
@@ -84,14 +86,14 @@ func TestSQLReadWhileServerDown(t *testing.T) {
 	}
 	k := sqlKind{}
 	actual, exists, err := k.Read(r, saved)
-	if err != nil || !exists || len(Diff(r.Attrs, actual)) != 0 {
-		t.Fatalf("unchanged: %v %v %v", Diff(r.Attrs, actual), exists, err)
+	if err != nil || !exists || len(host.Diff(r.Attrs, actual)) != 0 {
+		t.Fatalf("unchanged: %v %v %v", host.Diff(r.Attrs, actual), exists, err)
 	}
-	changed := core.Resource{Kind: "sql", Name: "app", Attrs: copyAttrs(r.Attrs)}
+	changed := core.Resource{Kind: "sql", Name: "app", Attrs: host.CopyAttrs(r.Attrs)}
 	changed.Attrs["allow"] = "100.65.2.0/24"
 	changed.Attrs["password"] = "pw2"
 	actual, _, _ = k.Read(changed, saved)
-	fields := Diff(changed.Attrs, actual)
+	fields := host.Diff(changed.Attrs, actual)
 	if len(fields) != 2 || fields[0].Name != "allow" || fields[0].Old != "100.65.1.0/24" || fields[1].Name != "password" {
 		t.Fatalf("a changed allow and password while the server is down: %+v", fields)
 	}

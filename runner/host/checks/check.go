@@ -1,4 +1,4 @@
-package host
+package checks
 
 import (
 	"fmt"
@@ -8,50 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/vishvananda/netlink"
 )
-
-// RunChecks runs each check and returns its result, in order. Service
-// checks look the service up in m (for its command and pidfile).
-func RunChecks(kinds Kinds, m *Manifest, checks []core.Check) []core.CheckResult {
-	results := make([]core.CheckResult, 0, len(checks))
-	for _, c := range checks {
-		ok, detail := runCheckOne(kinds, m, c)
-		results = append(results, core.CheckResult{Check: c, OK: ok, Detail: detail})
-	}
-	return results
-}
-
-func runCheckOne(kinds Kinds, m *Manifest, c core.Check) (bool, string) {
-	switch c.Kind {
-	case "ping":
-		return checkPing(c.Attrs)
-	case "service":
-		return checkService(kinds, m, c.Attrs["name"])
-	case "link":
-		return checkLink(c.Attrs["name"])
-	case "bgp":
-		return checkBGP(c.Attrs)
-	case "wireguard":
-		return checkWireGuard(m, c.Attrs)
-	case "http":
-		return checkHTTP(c.Attrs)
-	case "tcp", "container":
-		return checkContainerKinds(kinds, c) // container_check.go
-	case "consul":
-		return checkConsul(c.Attrs) // consul_check.go
-	case "addr":
-		return checkAddr(c.Attrs["address"])
-	case "dhcp":
-		return checkDHCP(c.Attrs) // check_dhcp.go
-	case "lease":
-		return checkLease(kinds, c.Attrs)
-	case "sqllogin":
-		return checkSQLLogin(c.Attrs) // check_sql.go
-	}
-	return false, fmt.Sprintf("unknown check kind %q (known: ping, service, link, http)", c.Kind)
-}
 
 // checkPing runs `ping -c COUNT -W SECONDS -s SIZE [-M do] [-I IFACE] DST`;
 // attrs size (default 56), count (default 3), timeout_ms (per reply,
@@ -99,7 +58,7 @@ func checkPing(attrs map[string]string) (bool, string) {
 	retry, _ := num("retry_ms", 0)
 	deadline := time.Now().Add(time.Duration(retry) * time.Millisecond)
 	for {
-		out, err := runCommand("", "ping", args...)
+		out, err := host.RunCommand("", "ping", args...)
 		if err == nil {
 			return true, tailLines(out, 2)
 		}
@@ -108,34 +67,6 @@ func checkPing(attrs map[string]string) (bool, string) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-}
-
-func checkService(kinds Kinds, m *Manifest, name string) (bool, string) {
-	k, ok := kinds["service"].(serviceKind)
-	if !ok {
-		return false, "no service kind"
-	}
-	r := core.Resource{Kind: "service", Name: name, Attrs: map[string]string{}}
-	e, found := m.Find(r.ID())
-	if found {
-		r = e.Resource
-	}
-	st, err := k.backend.status(r, e.Saved)
-	how := ""
-	if d, ok := k.backend.(interface{ describe(core.Resource) string }); ok && st.exists {
-		how = "; " + d.describe(r) // service_systemd.go
-	}
-	switch {
-	case err != nil:
-		return false, err.Error()
-	case st.running && stopped(st.pid):
-		return false, fmt.Sprintf("service %s (PID %d) is stopped by a signal (SIGSTOP or a debugger): it runs but serves nothing%s", name, st.pid, how)
-	case st.running:
-		return true, fmt.Sprintf("service %s is running (PID %d)%s", name, st.pid, how)
-	case !found:
-		return false, fmt.Sprintf("service %s is not running (drover never started it here)%s", name, how)
-	}
-	return false, fmt.Sprintf("service %s is not running%s", name, how)
 }
 
 func checkLink(name string) (bool, string) {
@@ -178,11 +109,4 @@ func checkAddr(address string) (bool, string) {
 		}
 	}
 	return false, "does not hold " + address
-}
-
-// stopped reports whether process pid is stopped (state T or t: SIGSTOP,
-// a job-control stop or a tracer): alive, but serving nothing.
-func stopped(pid int) bool {
-	st, ok := readProcStat(pid)
-	return ok && (st.state == 'T' || st.state == 't')
 }

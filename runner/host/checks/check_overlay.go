@@ -1,4 +1,4 @@
-package host
+package checks
 
 import (
 	"fmt"
@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/runner/host"
 	"github.com/vishvananda/netlink"
+	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
 // checkBGP waits until bird (control socket attrs socket) has every BGP
@@ -24,7 +26,7 @@ func checkBGP(attrs map[string]string) (bool, string) {
 	if ms, err := strconv.Atoi(attrs["timeout_ms"]); err == nil {
 		timeout = time.Duration(ms) * time.Millisecond
 	}
-	peers, routes := prefixList(attrs["peers"]), prefixList(attrs["routes"])
+	peers, routes := host.SplitList(attrs["peers"]), host.SplitList(attrs["routes"])
 	deadline := time.Now().Add(timeout)
 	for {
 		missing, detail := bgpMissing(sock, peers, routes)
@@ -65,7 +67,7 @@ func bgpMissing(sock string, peers, routes []string) ([]string, string) {
 // birdProtocols maps each protocol of `birdc show protocols` to its state:
 // the Info column for BGP ("Established", "Active", ...), else the State.
 func birdProtocols(sock string) (map[string]string, error) {
-	out, err := runCommand("", "birdc", "-s", sock, "show", "protocols")
+	out, err := host.RunCommand("", "birdc", "-s", sock, "show", "protocols")
 	if err != nil {
 		return nil, err
 	}
@@ -93,21 +95,31 @@ func kernelHasRoute(prefix string) bool {
 }
 
 func bgpReport(sock string) (bool, string) {
-	protos, err := runCommand("", "birdc", "-s", sock, "show", "protocols")
+	protos, err := host.RunCommand("", "birdc", "-s", sock, "show", "protocols")
 	if err != nil {
 		return false, err.Error()
 	}
-	routes, err := runCommand("", "birdc", "-s", sock, "show", "route")
+	routes, err := host.RunCommand("", "birdc", "-s", sock, "show", "route")
 	if err != nil {
 		return false, err.Error()
 	}
 	return true, protos + "\x00" + routes
 }
 
+// wgPeers is the wgpeer kind's view of a WireGuard interface's peers
+// (network.wgpeerKind).
+type wgPeers interface {
+	Peer(dev, publicKey string) (*wgtypes.Peer, error)
+}
+
 // checkWireGuard waits until the WireGuard interface attrs dev has had a
 // handshake with the peer named attrs peer (a wgpeer resource name) in
 // the last 3 minutes, for at most timeout_ms (default 10000).
-func checkWireGuard(m *Manifest, attrs map[string]string) (bool, string) {
+func checkWireGuard(kinds host.Kinds, m *host.Manifest, attrs map[string]string) (bool, string) {
+	peers, ok := kinds["wgpeer"].(wgPeers)
+	if !ok {
+		return false, "no wgpeer kind"
+	}
 	dev, name := attrs["dev"], attrs["peer"]
 	e, ok := m.Find("wgpeer/" + name)
 	if !ok {
@@ -119,11 +131,11 @@ func checkWireGuard(m *Manifest, attrs map[string]string) (bool, string) {
 	}
 	deadline := time.Now().Add(timeout)
 	for {
-		d, err := wgDevice(dev)
+		p, err := peers.Peer(dev, e.Saved["public_key"])
 		if err != nil {
 			return false, fmt.Sprintf("WireGuard interface %s: %v", dev, err)
 		}
-		if p := findPeer(d, e.Saved["public_key"]); p != nil && !p.LastHandshakeTime.IsZero() {
+		if p != nil && !p.LastHandshakeTime.IsZero() {
 			if age := time.Since(p.LastHandshakeTime); age < 3*time.Minute {
 				return true, fmt.Sprintf("handshake with %s %s ago (rx %d B, tx %d B)", name, age.Round(time.Millisecond), p.ReceiveBytes, p.TransmitBytes)
 			}

@@ -1,4 +1,4 @@
-package host
+package checks
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/drover/drover/runner/host"
 )
 
 // checkConsul proves a Consul agent joined its cluster: `BINARY members`
@@ -26,7 +28,7 @@ func checkConsul(attrs map[string]string) (bool, string) {
 	want := strings.Fields(attrs["members"])
 	deadline := time.Now().Add(time.Duration(atoiOr(attrs["retry_ms"], 0)) * time.Millisecond)
 	for {
-		out, err := runCommand("", attrs["binary"], args...)
+		out, err := host.RunCommand("", attrs["binary"], args...)
 		missing := missingMembers(out, want)
 		switch {
 		case err == nil && len(missing) == 0:

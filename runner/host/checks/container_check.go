@@ -1,12 +1,12 @@
-package host
+package checks
 
 import (
 	"fmt"
-	"net"
 	"strconv"
 	"time"
 
-	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/probe"
 )
 
 // checkTCP proves a port accepts connections. Attributes: addr
@@ -19,7 +19,7 @@ func checkTCP(attrs map[string]string) (bool, string) {
 	timeout := time.Duration(atoiOr(attrs["timeout_ms"], 2000)) * time.Millisecond
 	deadline := time.Now().Add(time.Duration(atoiOr(attrs["retry_ms"], 0)) * time.Millisecond)
 	for {
-		ok, detail := dialTCP(attrs["addr"], timeout)
+		ok, detail := probe.DialTCP(attrs["addr"], timeout)
 		if ok || time.Now().After(deadline) {
 			return ok, detail
 		}
@@ -27,25 +27,22 @@ func checkTCP(attrs map[string]string) (bool, string) {
 	}
 }
 
-func dialTCP(hostPort string, timeout time.Duration) (bool, string) {
-	c, err := net.DialTimeout("tcp", hostPort, timeout)
-	if err != nil {
-		return false, err.Error()
-	}
-	c.Close()
-	return true, "connected to " + hostPort
+// containerProber is the container kind's health check of one container
+// (apps.containerKind).
+type containerProber interface {
+	CheckOnce(name, check string) (bool, string)
 }
 
 // checkContainer proves a container runs and passes its health check.
 // Attributes: name, check ("tcp:PORT", "http:PORT:PATH" or ""), retry_ms.
-func checkContainer(kinds Kinds, attrs map[string]string) (bool, string) {
-	k, ok := kinds["container"].(containerKind)
+func checkContainer(kinds host.Kinds, attrs map[string]string) (bool, string) {
+	k, ok := kinds["container"].(containerProber)
 	if !ok {
 		return false, "no container kind"
 	}
 	deadline := time.Now().Add(time.Duration(atoiOr(attrs["retry_ms"], 0)) * time.Millisecond)
 	for {
-		ok, detail := k.checkOnce(attrs["name"], attrs["check"])
+		ok, detail := k.CheckOnce(attrs["name"], attrs["check"])
 		if ok || time.Now().After(deadline) {
 			return ok, fmt.Sprintf("container %s: %s", attrs["name"], detail)
 		}
@@ -58,13 +55,4 @@ func atoiOr(s string, def int) int {
 		return n
 	}
 	return def
-}
-
-// checkContainerKinds runs the check kinds of this file: "tcp" and
-// "container".
-func checkContainerKinds(kinds Kinds, c core.Check) (bool, string) {
-	if c.Kind == "tcp" {
-		return checkTCP(c.Attrs)
-	}
-	return checkContainer(kinds, c.Attrs)
 }

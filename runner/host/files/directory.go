@@ -1,4 +1,4 @@
-package host
+package files
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -30,8 +31,8 @@ type directoryKind struct{}
 func (directoryKind) ReplaceOn() []string { return []string{"path"} }
 
 func (directoryKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "path", r.Name)
-	setDefault(r.Attrs, "mode", "0755")
+	host.SetDefault(r.Attrs, "path", r.Name)
+	host.SetDefault(r.Attrs, "mode", "0755")
 	r = fileKind{}.Defaults(r) // normalises mode and owner
 	return r
 }
@@ -49,7 +50,7 @@ func (directoryKind) Read(r core.Resource, _ map[string]string) (map[string]stri
 		return nil, false, fmt.Errorf("%s exists and is not a directory (%s)", path, describeType(st.Mode))
 	}
 	actual := map[string]string{"path": path, "mode": fmt.Sprintf("%04o", st.Mode&0o7777), "owner": ownerName(st.Uid, st.Gid)}
-	return keepKeys(actual, r.Attrs), true, nil
+	return host.KeepKeys(actual, r.Attrs), true, nil
 }
 
 func (directoryKind) Apply(r core.Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
@@ -61,11 +62,11 @@ func (directoryKind) Apply(r core.Resource, actualExists bool, saved map[string]
 	if err != nil || mode > 0o7777 {
 		return nil, fmt.Errorf("attribute mode=%q is not an octal mode", r.Attrs["mode"])
 	}
-	uid, gid, err := lookupOwner(r.Attrs["owner"])
+	uid, gid, err := host.LookupOwner(r.Attrs["owner"])
 	if err != nil {
 		return nil, err
 	}
-	out := copyAttrs(saved)
+	out := host.CopyAttrs(saved)
 	created, err := safefs.Mkdir(path, uint32(mode), uid, gid)
 	if created {
 		out["created"] = "true"
@@ -92,4 +93,12 @@ func (directoryKind) Delete(r core.Resource, saved map[string]string) error {
 		return nil
 	}
 	return err
+}
+
+// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+func (directoryKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
+	if _, err := os.Lstat(r.Attrs["path"]); os.IsNotExist(err) {
+		return map[string]string{"created": "true"}
+	}
+	return nil
 }

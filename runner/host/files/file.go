@@ -1,4 +1,4 @@
-package host
+package files
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -39,9 +40,9 @@ type fileKind struct{}
 func (fileKind) ReplaceOn() []string { return []string{"path"} }
 
 func (fileKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "path", r.Name)
-	setDefault(r.Attrs, "mode", "0644")
-	setDefault(r.Attrs, "owner", "root:root")
+	host.SetDefault(r.Attrs, "path", r.Name)
+	host.SetDefault(r.Attrs, "mode", "0644")
+	host.SetDefault(r.Attrs, "owner", "root:root")
 	if m, err := strconv.ParseUint(r.Attrs["mode"], 8, 32); err == nil {
 		r.Attrs["mode"] = fmt.Sprintf("%04o", m)
 	}
@@ -68,7 +69,7 @@ func (fileKind) Read(r core.Resource, _ map[string]string) (map[string]string, b
 		"mode":    fmt.Sprintf("%04o", st.Mode&0o7777),
 		"owner":   ownerName(st.Uid, st.Gid),
 	}
-	return markPrivate(keepKeys(actual, r.Attrs), st), true, nil
+	return host.MarkPrivate(host.KeepKeys(actual, r.Attrs), st), true, nil
 }
 
 // readRegular reads the regular file at path without following a link at
@@ -94,14 +95,14 @@ func (fileKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[str
 	if err != nil || mode > 0o7777 {
 		return nil, fmt.Errorf("attribute mode=%q is not an octal mode", r.Attrs["mode"])
 	}
-	uid, gid, err := lookupOwner(r.Attrs["owner"])
+	uid, gid, err := host.LookupOwner(r.Attrs["owner"])
 	if err != nil {
 		return nil, err
 	}
 	keep := keepPrevious(r, path, saved)
 	o := safefs.WriteOptions{Mode: uint32(mode), UID: uid, GID: gid,
 		Check: func(tmp string) error { return runCheck(r.Attrs["check"], tmp) }}
-	if err := writeFileAtomic(path, []byte(r.Attrs["content"]), o); err != nil {
+	if err := host.WriteFileAtomic(path, []byte(r.Attrs["content"]), o); err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	return keep, nil
@@ -147,7 +148,7 @@ func runCheck(check, tmp string) error {
 		return nil
 	}
 	line := strings.ReplaceAll(check, "{}", tmp)
-	if _, err := runShellFree(line); err != nil {
+	if _, err := host.RunShellFree(line); err != nil {
 		return fmt.Errorf("check failed, old file left in place: %w", err)
 	}
 	return nil
@@ -200,24 +201,6 @@ func unixMode(m os.FileMode) uint32 {
 	return out
 }
 
-func lookupOwner(owner string) (uid, gid int, err error) {
-	userName, groupName, hasGroup := strings.Cut(owner, ":")
-	u, err := user.Lookup(userName)
-	if err != nil {
-		return 0, 0, fmt.Errorf("owner %q: %w", owner, err)
-	}
-	uid, _ = strconv.Atoi(u.Uid)
-	gid, _ = strconv.Atoi(u.Gid)
-	if hasGroup {
-		g, err := user.LookupGroup(groupName)
-		if err != nil {
-			return 0, 0, fmt.Errorf("owner %q: %w", owner, err)
-		}
-		gid, _ = strconv.Atoi(g.Gid)
-	}
-	return uid, gid, nil
-}
-
 func ownerName(uid, gid uint32) string {
 	userName := strconv.FormatUint(uint64(uid), 10)
 	if u, err := user.LookupId(userName); err == nil {
@@ -239,4 +222,9 @@ func primaryGroup(userName string) string {
 		return g.Name
 	}
 	return ""
+}
+
+// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+func (fileKind) Snapshot(r core.Resource, saved map[string]string) map[string]string {
+	return keepPrevious(r, r.Attrs["path"], saved)
 }

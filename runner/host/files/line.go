@@ -1,4 +1,4 @@
-package host
+package files
 
 import (
 	"errors"
@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -45,8 +47,8 @@ type lineKind struct{}
 func (lineKind) ReplaceOn() []string { return []string{"path"} }
 
 func (lineKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "state", "present")
-	setDefault(r.Attrs, "create", "true")
+	host.SetDefault(r.Attrs, "state", "present")
+	host.SetDefault(r.Attrs, "create", "true")
 	return r
 }
 
@@ -153,14 +155,14 @@ func (lineKind) Read(r core.Resource, _ map[string]string) (map[string]string, b
 		return nil, false, nil
 	}
 	i := m.last(t.lines)
-	if i < 0 && m.re != nil && contains(t.lines, m.line) {
+	if i < 0 && m.re != nil && slices.Contains(t.lines, m.line) {
 		// No line matches the regexp but the wanted line is there.
 		return map[string]string{"path": path, "line": m.line}, true, nil
 	}
 	if i < 0 {
 		return nil, false, nil
 	}
-	return markPrivate(map[string]string{"path": path, "line": t.lines[i]}, t.stat, "line"), true, nil
+	return host.MarkPrivate(map[string]string{"path": path, "line": t.lines[i]}, t.stat, "line"), true, nil
 }
 
 func (lineKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
@@ -179,7 +181,7 @@ func (lineKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[str
 	if !fileExists && r.Attrs["state"] != "absent" && r.Attrs["create"] == "false" {
 		return nil, fmt.Errorf("%s does not exist (create = false)", path)
 	}
-	out := copyAttrs(saved)
+	out := host.CopyAttrs(saved)
 	if !fileExists && r.Attrs["state"] != "absent" {
 		out["created"] = "true"
 	}
@@ -205,7 +207,7 @@ func (lineKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[str
 // did the first time.
 func placeLine(lines []string, m lineMatcher, insertAfter string, saved map[string]string) ([]string, error) {
 	i := m.last(lines)
-	if i < 0 && m.re != nil && contains(lines, m.line) {
+	if i < 0 && m.re != nil && slices.Contains(lines, m.line) {
 		return lines, nil
 	}
 	if i >= 0 {
@@ -272,11 +274,11 @@ func (lineKind) Delete(r core.Resource, saved map[string]string) error {
 // writeKeepingMode replaces path atomically with content, keeping the
 // mode and owner of the file it replaces (0644 root:root for a new one).
 func writeKeepingMode(path, content string) error {
-	o := rootFile(0o644)
+	o := host.RootFile(0o644)
 	if st, err := safefs.Lstat(path); err == nil {
 		o = safefs.WriteOptions{Mode: st.Mode & 0o7777, UID: int(st.Uid), GID: int(st.Gid)}
 	}
-	if err := writeFileAtomic(path, []byte(content), o); err != nil {
+	if err := host.WriteFileAtomic(path, []byte(content), o); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

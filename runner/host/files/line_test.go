@@ -1,4 +1,4 @@
-package host
+package files
 
 import (
 	"os"
@@ -7,19 +7,21 @@ import (
 	"testing"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/hosttest"
 )
 
 func TestLineLifecycle(t *testing.T) {
 	dir := t.TempDir()
 	kinds := testKinds(dir)
-	m := newTestManifest(t)
+	m := hosttest.NewManifest(t)
 	path := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(path, []byte("# sshd\nPermitRootLogin yes\nPort 22\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	line := func(name string, attrs map[string]string) core.Resource {
 		attrs["path"] = path
-		return res("line", path+"#"+name, attrs)
+		return hosttest.Res("line", path+"#"+name, attrs)
 	}
 	root := func(v string) core.Resource {
 		return line("root", map[string]string{"line": "PermitRootLogin " + v, "regexp": "^PermitRootLogin "})
@@ -27,7 +29,7 @@ func TestLineLifecycle(t *testing.T) {
 	added := line("banner", map[string]string{"line": "Banner /etc/issue", "insert_after": "^# sshd"})
 	gone := line("port", map[string]string{"regexp": "^Port ", "state": "absent"})
 
-	changes := converge(t, kinds, m, []core.Resource{root("no"), added, gone}, core.Update, core.Create, core.Update)
+	changes := hosttest.Converge(t, kinds, m, []core.Resource{root("no"), added, gone}, core.Update, core.Create, core.Update)
 	if f := changes[0].Fields; len(f) != 1 || f[0].Old != "PermitRootLogin yes" || f[0].New != "PermitRootLogin no" {
 		t.Errorf("fields = %+v", f)
 	}
@@ -38,11 +40,11 @@ func TestLineLifecycle(t *testing.T) {
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
 		t.Errorf("mode changed: %v", fi.Mode())
 	}
-	converge(t, kinds, m, []core.Resource{root("prohibit-password"), added, gone}, core.Update, core.NoOp, core.NoOp)
+	hosttest.Converge(t, kinds, m, []core.Resource{root("prohibit-password"), added, gone}, core.Update, core.NoOp, core.NoOp)
 
 	// Removing the declarations restores the replaced line, removes the
 	// added one and leaves removed lines removed.
-	converge(t, kinds, m, nil, core.Delete, core.Delete, core.Delete)
+	hosttest.Converge(t, kinds, m, nil, core.Delete, core.Delete, core.Delete)
 	want = "# sshd\nPermitRootLogin yes\n"
 	if data, _ := os.ReadFile(path); string(data) != want {
 		t.Errorf("after delete file = %q, want %q", data, want)
@@ -54,13 +56,13 @@ func TestLineLifecycle(t *testing.T) {
 func TestLinePrivateFile(t *testing.T) {
 	dir := t.TempDir()
 	kinds := testKinds(dir)
-	m := newTestManifest(t)
+	m := hosttest.NewManifest(t)
 	path := filepath.Join(dir, "shadow")
 	if err := os.WriteFile(path, []byte("root:SECRETHASH:1\n"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	r := res("line", path+"#root", map[string]string{"path": path, "line": "root:x:1", "regexp": "^root:"})
-	changes, _, err := Plan(kinds, []core.Resource{r}, m, nil)
+	r := hosttest.Res("line", path+"#root", map[string]string{"path": path, "line": "root:x:1", "regexp": "^root:"})
+	changes, _, err := host.Plan(kinds, []core.Resource{r}, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,23 +74,23 @@ func TestLinePrivateFile(t *testing.T) {
 func TestLineCreatesFile(t *testing.T) {
 	dir := t.TempDir()
 	kinds := testKinds(dir)
-	m := newTestManifest(t)
+	m := hosttest.NewManifest(t)
 	path := filepath.Join(dir, "sub", "hosts")
-	r := res("line", path+"#a", map[string]string{"path": path, "line": "100.64.0.1 a"})
-	converge(t, kinds, m, []core.Resource{r}, core.Create)
+	r := hosttest.Res("line", path+"#a", map[string]string{"path": path, "line": "100.64.0.1 a"})
+	hosttest.Converge(t, kinds, m, []core.Resource{r}, core.Create)
 	if data, _ := os.ReadFile(path); string(data) != "100.64.0.1 a\n" {
 		t.Errorf("file = %q", data)
 	}
-	converge(t, kinds, m, nil, core.Delete)
+	hosttest.Converge(t, kinds, m, nil, core.Delete)
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("file drover created is still there: %v", err)
 	}
 	r.Attrs["create"] = "false"
-	changes, _, err := Plan(kinds, []core.Resource{r}, m, nil)
+	changes, _, err := host.Plan(kinds, []core.Resource{r}, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ApplyChange(kinds, changes[0], m); err == nil {
+	if err := host.ApplyChange(kinds, changes[0], m); err == nil {
 		t.Error("create = false on a missing file should fail")
 	}
 }

@@ -1,10 +1,11 @@
-package host
+package files
 
 import (
 	"sort"
 	"strings"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 )
 
 // renderedKind writes a text file whose content is a template filled in
@@ -72,8 +73,8 @@ func (k renderedKind) Read(r core.Resource, saved map[string]string) (map[string
 		actual["template"] = actual["content"]
 	}
 	delete(actual, "content")
-	if _, private := actual[privateKey]; private {
-		actual[privateKey] = "template"
+	if _, private := actual[host.PrivateKey]; private {
+		actual[host.PrivateKey] = "template"
 	}
 	return actual, true, nil
 }
@@ -84,4 +85,9 @@ func (k renderedKind) Apply(r core.Resource, actualExists bool, saved map[string
 
 func (k renderedKind) Delete(r core.Resource, saved map[string]string) error {
 	return fileKind{}.Delete(k.asFile(r), saved)
+}
+
+// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+func (k renderedKind) Snapshot(r core.Resource, saved map[string]string) map[string]string {
+	return fileKind{}.Snapshot(k.asFile(r), saved)
 }

@@ -1,4 +1,4 @@
-package host
+package files
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -25,7 +26,7 @@ type symlinkKind struct{}
 func (symlinkKind) ReplaceOn() []string { return []string{"path"} }
 
 func (symlinkKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "path", r.Name)
+	host.SetDefault(r.Attrs, "path", r.Name)
 	return r
 }
 

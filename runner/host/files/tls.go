@@ -1,4 +1,4 @@
-package host
+package files
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs"
 )
 
@@ -49,19 +50,19 @@ const selfSignedValidity = 10 * 365 * 24 * time.Hour
 func (tlsKind) ReplaceOn() []string { return []string{"cert", "key"} }
 
 func (tlsKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "self_signed", "false")
+	host.SetDefault(r.Attrs, "self_signed", "false")
 	return r
 }
 
 func (tlsKind) Read(r core.Resource, _ map[string]string) (map[string]string, bool, error) {
-	certPEM, err := readFile(r.Attrs["cert"])
+	certPEM, err := host.ReadFile(r.Attrs["cert"])
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	keyPEM, err := readFile(r.Attrs["key"])
+	keyPEM, err := host.ReadFile(r.Attrs["key"])
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -77,14 +78,14 @@ func (tlsKind) Read(r core.Resource, _ map[string]string) (map[string]string, bo
 		actual["names"] = names
 	}
 	if path := r.Attrs["bundle"]; path != "" {
-		have, err := readFile(path)
+		have, err := host.ReadFile(path)
 		if err == nil && bytes.Equal(have, bundleOf(certPEM, keyPEM)) {
 			actual["bundle"] = path
 		} else {
 			actual["bundle"] = ""
 		}
 	}
-	return keepKeys(actual, r.Attrs), true, nil
+	return host.KeepKeys(actual, r.Attrs), true, nil
 }
 
 func (tlsKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string]string, error) {
@@ -93,23 +94,23 @@ func (tlsKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string]s
 		return nil, fmt.Errorf("cert %q and key %q must be absolute paths", certPath, keyPath)
 	}
 	if r.Attrs["self_signed"] == "true" {
-		if err := ensureSelfSigned(certPath, keyPath, splitList(r.Attrs["names"])); err != nil {
+		if err := ensureSelfSigned(certPath, keyPath, host.SplitList(r.Attrs["names"])); err != nil {
 			return nil, err
 		}
 	}
-	certPEM, err := readFile(certPath)
+	certPEM, err := host.ReadFile(certPath)
 	if err != nil {
 		return nil, fmt.Errorf("certificate: %w", err)
 	}
-	keyPEM, err := readFile(keyPath)
+	keyPEM, err := host.ReadFile(keyPath)
 	if err != nil {
 		return nil, fmt.Errorf("key: %w", err)
 	}
 	if path := r.Attrs["bundle"]; path != "" {
-		if err := mkdirs(filepath.Dir(path), 0o755); err != nil {
+		if err := host.Mkdirs(filepath.Dir(path), 0o755); err != nil {
 			return nil, err
 		}
-		if err := writeFileAtomic(path, bundleOf(certPEM, keyPEM), rootFile(0o600)); err != nil {
+		if err := host.WriteFileAtomic(path, bundleOf(certPEM, keyPEM), host.RootFile(0o600)); err != nil {
 			return nil, fmt.Errorf("bundle %s: %w", path, err)
 		}
 	}
@@ -138,7 +139,7 @@ func ensureSelfSigned(certPath, keyPath string, names []string) error {
 	if len(names) == 0 {
 		return fmt.Errorf("a self-signed certificate needs at least one name")
 	}
-	if certPEM, err := readFile(certPath); err == nil {
+	if certPEM, err := host.ReadFile(certPath); err == nil {
 		if have, err := certNames(certPEM); err == nil && have == strings.Join(names, ",") {
 			if _, err := os.Stat(keyPath); err == nil {
 				return nil
@@ -177,14 +178,14 @@ func ensureSelfSigned(certPath, keyPath string, names []string) error {
 		return err
 	}
 	for _, dir := range []string{filepath.Dir(certPath), filepath.Dir(keyPath)} {
-		if err := mkdirs(dir, 0o755); err != nil {
+		if err := host.Mkdirs(dir, 0o755); err != nil {
 			return err
 		}
 	}
-	if err := writeFileAtomic(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), rootFile(0o600)); err != nil {
+	if err := host.WriteFileAtomic(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), host.RootFile(0o600)); err != nil {
 		return fmt.Errorf("key %s: %w", keyPath, err)
 	}
-	if err := writeFileAtomic(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), rootFile(0o644)); err != nil {
+	if err := host.WriteFileAtomic(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), host.RootFile(0o644)); err != nil {
 		return fmt.Errorf("certificate %s: %w", certPath, err)
 	}
 	return nil
@@ -220,15 +221,4 @@ func bundleOf(certPEM, keyPEM []byte) []byte {
 		out = append(out, '\n')
 	}
 	return append(out, keyPEM...)
-}
-
-// splitList splits a comma-separated attribute, dropping empty items.
-func splitList(s string) []string {
-	var out []string
-	for _, item := range strings.Split(s, ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			out = append(out, item)
-		}
-	}
-	return out
 }

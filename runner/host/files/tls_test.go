@@ -1,4 +1,4 @@
-package host
+package files
 
 import (
 	"os"
@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 )
 
 // TestTLSSelfSigned generates a pair, keeps it while it covers the names,
 // regenerates it when they change, writes the bundle, and deletes it all.
 func TestTLSSelfSigned(t *testing.T) {
 	dir := t.TempDir()
-	r := WithDefaults(tlsKind{}, core.Resource{Kind: "tls", Name: "web", Attrs: map[string]string{
+	r := host.WithDefaults(tlsKind{}, core.Resource{Kind: "tls", Name: "web", Attrs: map[string]string{
 		"cert": filepath.Join(dir, "web.crt"), "key": filepath.Join(dir, "web.key"), "self_signed": "true",
 		"names": "shop.example.test,198.51.100.1", "bundle": filepath.Join(dir, "web.pem"),
 	}})
@@ -24,8 +25,8 @@ func TestTLSSelfSigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	actual, exists, err := k.Read(r, nil)
-	if err != nil || !exists || len(Diff(r.Attrs, actual)) != 0 {
-		t.Fatalf("after apply: exists=%v err=%v diff=%v", exists, err, Diff(r.Attrs, actual))
+	if err != nil || !exists || len(host.Diff(r.Attrs, actual)) != 0 {
+		t.Fatalf("after apply: exists=%v err=%v diff=%v", exists, err, host.Diff(r.Attrs, actual))
 	}
 	if fi, _ := os.Stat(r.Attrs["key"]); fi.Mode().Perm() != 0o600 {
 		t.Errorf("key mode %v", fi.Mode())
@@ -40,14 +41,14 @@ func TestTLSSelfSigned(t *testing.T) {
 
 	r.Attrs["names"] = "other.example.test"
 	actual, _, _ = k.Read(r, nil)
-	if d := Diff(r.Attrs, actual); len(d) != 1 || d[0].Name != "names" {
+	if d := host.Diff(r.Attrs, actual); len(d) != 1 || d[0].Name != "names" {
 		t.Fatalf("new names diff = %v", d)
 	}
 	if _, err := k.Apply(r, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	actual, _, _ = k.Read(r, nil)
-	if d := Diff(r.Attrs, actual); len(d) != 0 {
+	if d := host.Diff(r.Attrs, actual); len(d) != 0 {
 		t.Errorf("after renewal diff = %v", d)
 	}
 	if err := k.Delete(r, nil); err != nil {
@@ -68,7 +69,7 @@ func TestTLSGiven(t *testing.T) {
 	if err := ensureSelfSigned(cert, key, []string{"given.example.test"}); err != nil {
 		t.Fatal(err)
 	}
-	r := WithDefaults(tlsKind{}, core.Resource{Kind: "tls", Name: "g", Attrs: map[string]string{
+	r := host.WithDefaults(tlsKind{}, core.Resource{Kind: "tls", Name: "g", Attrs: map[string]string{
 		"cert": cert, "key": key, "bundle": filepath.Join(dir, "b.pem"),
 	}})
 	k := tlsKind{}

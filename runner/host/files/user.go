@@ -1,14 +1,17 @@
-package host
+package files
 
 import (
 	"bufio"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 )
 
 // userKind makes sure a local user account exists, read from /etc/passwd
@@ -36,10 +39,10 @@ type userKind struct {
 func (userKind) ReplaceOn() []string { return []string{"name"} }
 
 func (userKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "name", r.Name)
-	setDefault(r.Attrs, "home", "/home/"+r.Attrs["name"])
-	setDefault(r.Attrs, "shell", "/bin/sh")
-	setDefault(r.Attrs, "create_home", "true")
+	host.SetDefault(r.Attrs, "name", r.Name)
+	host.SetDefault(r.Attrs, "home", "/home/"+r.Attrs["name"])
+	host.SetDefault(r.Attrs, "shell", "/bin/sh")
+	host.SetDefault(r.Attrs, "create_home", "true")
 	if g := r.Attrs["groups"]; g != "" {
 		r.Attrs["groups"] = sortedList(g)
 	}
@@ -74,13 +77,13 @@ func (k userKind) Read(r core.Resource, _ map[string]string) (map[string]string,
 		if g.gid == pw[3] {
 			actual["group"] = g.name
 		}
-		if contains(g.members, name) {
+		if slices.Contains(g.members, name) {
 			member = append(member, g.name)
 		}
 	}
 	sort.Strings(member)
 	actual["groups"] = strings.Join(member, ",")
-	return keepKeys(actual, r.Attrs), true, nil
+	return host.KeepKeys(actual, r.Attrs), true, nil
 }
 
 func (k userKind) Apply(r core.Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
@@ -96,7 +99,7 @@ func (k userKind) Apply(r core.Resource, actualExists bool, saved map[string]str
 	add("-G", "groups")
 	add("-d", "home")
 	add("-s", "shell")
-	out := copyAttrs(saved)
+	out := host.CopyAttrs(saved)
 	program := "usermod"
 	if !actualExists {
 		program = "useradd"
@@ -113,7 +116,7 @@ func (k userKind) Apply(r core.Resource, actualExists bool, saved map[string]str
 		}
 		out["created"] = "true"
 	}
-	if _, err := runCommand("", program, append(args, name)...); err != nil {
+	if _, err := host.RunCommand("", program, append(args, name)...); err != nil {
 		return nil, fmt.Errorf("user %s: %w", name, err)
 	}
 	return out, nil
@@ -135,7 +138,7 @@ func (k userKind) Delete(r core.Resource, saved map[string]string) error {
 	if saved["created_home"] == "true" {
 		args = []string{"-r", name}
 	}
-	if _, err := runCommand("", "userdel", args...); err != nil {
+	if _, err := host.RunCommand("", "userdel", args...); err != nil {
 		return fmt.Errorf("user %s: %w", name, err)
 	}
 	return nil
@@ -158,7 +161,7 @@ type groupKind struct {
 func (groupKind) ReplaceOn() []string { return []string{"name"} }
 
 func (groupKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "name", r.Name)
+	host.SetDefault(r.Attrs, "name", r.Name)
 	return r
 }
 
@@ -174,7 +177,7 @@ func (k groupKind) Read(r core.Resource, _ map[string]string) (map[string]string
 	if err != nil || !found || len(gr) < 3 {
 		return nil, false, err
 	}
-	return keepKeys(map[string]string{"name": gr[0], "gid": gr[2]}, r.Attrs), true, nil
+	return host.KeepKeys(map[string]string{"name": gr[0], "gid": gr[2]}, r.Attrs), true, nil
 }
 
 func (k groupKind) Apply(r core.Resource, actualExists bool, saved map[string]string) (map[string]string, error) {
@@ -183,7 +186,7 @@ func (k groupKind) Apply(r core.Resource, actualExists bool, saved map[string]st
 	if gid := r.Attrs["gid"]; gid != "" {
 		args = append(args, "-g", gid)
 	}
-	out := copyAttrs(saved)
+	out := host.CopyAttrs(saved)
 	program := "groupmod"
 	if !actualExists {
 		program = "groupadd"
@@ -192,7 +195,7 @@ func (k groupKind) Apply(r core.Resource, actualExists bool, saved map[string]st
 		}
 		out["created"] = "true"
 	}
-	if _, err := runCommand("", program, append(args, name)...); err != nil {
+	if _, err := host.RunCommand("", program, append(args, name)...); err != nil {
 		return nil, fmt.Errorf("group %s: %w", name, err)
 	}
 	return out, nil
@@ -209,7 +212,7 @@ func (k groupKind) Delete(r core.Resource, saved map[string]string) error {
 	if _, found, err := findEntry(k.file(), name); err != nil || !found {
 		return err
 	}
-	if _, err := runCommand("", "groupdel", name); err != nil {
+	if _, err := host.RunCommand("", "groupdel", name); err != nil {
 		return fmt.Errorf("group %s: %w", name, err)
 	}
 	return nil
@@ -239,7 +242,7 @@ type groupEntry struct {
 }
 
 func readGroupFile(path string) ([]groupEntry, error) {
-	data, err := readFile(path)
+	data, err := host.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -269,4 +272,27 @@ func sortedList(s string) string {
 	}
 	sort.Strings(items)
 	return strings.Join(items, ",")
+}
+
+// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+func (k userKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
+	passwdFile, _ := k.files()
+	if _, found, err := findEntry(passwdFile, r.Attrs["name"]); err != nil || found {
+		return nil
+	}
+	out := map[string]string{"created": "true"}
+	if home := r.Attrs["home"]; r.Attrs["create_home"] == "true" && home != "" {
+		if _, err := os.Stat(filepath.Clean(home)); os.IsNotExist(err) {
+			out["created_home"] = "true"
+		}
+	}
+	return out
+}
+
+// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+func (k groupKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
+	if _, found, err := findEntry(k.file(), r.Attrs["name"]); err != nil || found {
+		return nil
+	}
+	return map[string]string{"created": "true"}
 }

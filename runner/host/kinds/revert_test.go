@@ -1,4 +1,4 @@
-package host
+package kinds
 
 import (
 	"os"
@@ -9,19 +9,21 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/hosttest"
 )
 
 // applyGeneration plans desired against m and applies it with generation
 // id open, as the helper does for apply -confirm.
-func applyGeneration(t *testing.T, kinds Kinds, m *Manifest, desired []core.Resource, id string) {
+func applyGeneration(t *testing.T, kinds host.Kinds, m *host.Manifest, desired []core.Resource, id string) {
 	t.Helper()
-	changes, _, err := Plan(kinds, desired, m, nil)
+	changes, _, err := host.Plan(kinds, desired, m, nil)
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
 	m.OpenGeneration(id, time.Now())
 	for _, c := range changes {
-		if err := ApplyChangeJournaled(kinds, c, m, nil); err != nil {
+		if err := host.ApplyChangeJournaled(kinds, c, m, nil); err != nil {
 			t.Fatalf("apply: %v", err)
 		}
 		if err := m.Save(); err != nil {
@@ -32,13 +34,13 @@ func applyGeneration(t *testing.T, kinds Kinds, m *Manifest, desired []core.Reso
 
 // revertAll reverts m's generation, from the manifest as saved on disk
 // (as the revert process reads it), and returns m reloaded.
-func revertAll(t *testing.T, kinds Kinds, m *Manifest) ([]Reverted, *Manifest) {
+func revertAll(t *testing.T, kinds host.Kinds, m *host.Manifest) ([]host.Reverted, *host.Manifest) {
 	t.Helper()
-	loaded, err := LoadManifest(m.Path)
+	loaded, err := host.LoadManifest(m.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, err := Revert(kinds, loaded)
+	done, err := host.Revert(kinds, loaded)
 	if err != nil {
 		t.Fatalf("revert: %v", err)
 	}
@@ -54,10 +56,10 @@ func revertAll(t *testing.T, kinds Kinds, m *Manifest) ([]Reverted, *Manifest) {
 }
 
 func TestRevertFiles(t *testing.T) {
-	requireRoot(t)
+	hosttest.RequireRoot(t)
 	dir := t.TempDir()
 	kinds := testKinds(dir)
-	m := newTestManifest(t)
+	m := hosttest.NewManifest(t)
 	keep := filepath.Join(dir, "keep.conf")
 	gone := filepath.Join(dir, "gone.conf")
 	foreign := filepath.Join(dir, "foreign.conf")
@@ -66,14 +68,14 @@ func TestRevertFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	v1 := []core.Resource{
-		res("file", keep, map[string]string{"content": "one\n"}),
-		res("file", gone, map[string]string{"content": "gone\n"}),
+		hosttest.Res("file", keep, map[string]string{"content": "one\n"}),
+		hosttest.Res("file", gone, map[string]string{"content": "gone\n"}),
 	}
-	converge(t, kinds, m, v1)
+	hosttest.Converge(t, kinds, m, v1)
 	v2 := []core.Resource{
-		res("file", keep, map[string]string{"content": "two\n", "mode": "0640"}),
-		res("directory", newDir, nil),
-		res("file", foreign, map[string]string{"content": "declared\n"}),
+		hosttest.Res("file", keep, map[string]string{"content": "two\n", "mode": "0640"}),
+		hosttest.Res("directory", newDir, nil),
+		hosttest.Res("file", foreign, map[string]string{"content": "declared\n"}),
 	}
 	applyGeneration(t, kinds, m, v2, "g2")
 	done, m := revertAll(t, kinds, m)
@@ -99,68 +101,68 @@ func TestRevertFiles(t *testing.T) {
 		t.Errorf("created directory still there: %v", err)
 	}
 	// The manifest is what it was after v1: planning v1 changes nothing.
-	converge(t, kinds, m, v1, core.NoOp, core.NoOp)
+	hosttest.Converge(t, kinds, m, v1, core.NoOp, core.NoOp)
 }
 
 func TestRevertNetwork(t *testing.T) {
-	enterNetns(t, "rev")
-	if _, err := runCommand("", "nft", "--version"); err != nil {
+	hosttest.EnterNetns(t, "rev")
+	if _, err := host.RunCommand("", "nft", "--version"); err != nil {
 		testkit.Skip(t, "nft not installed")
 	}
 	kinds := testKinds(t.TempDir())
-	m := newTestManifest(t)
+	m := hosttest.NewManifest(t)
 	table := func(port string) string {
 		return "table ip drover_dvf {\n  chain input {\n    type filter hook input priority 0; policy accept;\n    tcp dport " + port + " drop\n  }\n}\n"
 	}
 	v1 := []core.Resource{
-		res("link", "dvf0", map[string]string{"type": "veth", "peer": "dvf1"}),
-		res("link", "dvf1", map[string]string{"type": "veth", "peer": "dvf0"}),
-		res("addr", "dvf0/198.51.100.1/24", nil),
-		res("nft", "drover_dvf", map[string]string{"content": table("9999")}),
+		hosttest.Res("link", "dvf0", map[string]string{"type": "veth", "peer": "dvf1"}),
+		hosttest.Res("link", "dvf1", map[string]string{"type": "veth", "peer": "dvf0"}),
+		hosttest.Res("addr", "dvf0/198.51.100.1/24", nil),
+		hosttest.Res("nft", "drover_dvf", map[string]string{"content": table("9999")}),
 	}
-	converge(t, kinds, m, v1)
+	hosttest.Converge(t, kinds, m, v1)
 	v2 := []core.Resource{
-		res("link", "dvf0", map[string]string{"type": "veth", "peer": "dvf1", "mtu": "1400"}),
-		res("link", "dvf1", map[string]string{"type": "veth", "peer": "dvf0"}),
-		res("addr", "dvf0/203.0.113.1/24", nil),
-		res("route", "100.65.9.0/24", map[string]string{"via": "203.0.113.2"}),
-		res("nft", "drover_dvf", map[string]string{"content": table("22")}),
+		hosttest.Res("link", "dvf0", map[string]string{"type": "veth", "peer": "dvf1", "mtu": "1400"}),
+		hosttest.Res("link", "dvf1", map[string]string{"type": "veth", "peer": "dvf0"}),
+		hosttest.Res("addr", "dvf0/203.0.113.1/24", nil),
+		hosttest.Res("route", "100.65.9.0/24", map[string]string{"via": "203.0.113.2"}),
+		hosttest.Res("nft", "drover_dvf", map[string]string{"content": table("22")}),
 	}
 	applyGeneration(t, kinds, m, v2, "g2")
-	if out := mustRun(t, "nft", "list", "table", "ip", "drover_dvf"); !strings.Contains(out, "dport 22") {
+	if out := hosttest.MustRun(t, "nft", "list", "table", "ip", "drover_dvf"); !strings.Contains(out, "dport 22") {
 		t.Fatalf("v2 not applied: %s", out)
 	}
 	_, m = revertAll(t, kinds, m)
-	out := mustRun(t, "ip", "-br", "addr")
+	out := hosttest.MustRun(t, "ip", "-br", "addr")
 	if !strings.Contains(out, "198.51.100.1/24") || strings.Contains(out, "203.0.113.1") {
 		t.Errorf("addresses not put back:\n%s", out)
 	}
-	if out := mustRun(t, "ip", "route"); strings.Contains(out, "100.65.9.0") {
+	if out := hosttest.MustRun(t, "ip", "route"); strings.Contains(out, "100.65.9.0") {
 		t.Errorf("route still there:\n%s", out)
 	}
-	if out := mustRun(t, "ip", "link", "show", "dvf0"); strings.Contains(out, "mtu 1400") {
+	if out := hosttest.MustRun(t, "ip", "link", "show", "dvf0"); strings.Contains(out, "mtu 1400") {
 		t.Errorf("mtu not put back:\n%s", out)
 	}
-	if out := mustRun(t, "nft", "list", "table", "ip", "drover_dvf"); !strings.Contains(out, "dport 9999") {
+	if out := hosttest.MustRun(t, "nft", "list", "table", "ip", "drover_dvf"); !strings.Contains(out, "dport 9999") {
 		t.Errorf("nft table not put back:\n%s", out)
 	}
-	converge(t, kinds, m, v1, core.NoOp, core.NoOp, core.NoOp, core.NoOp)
+	hosttest.Converge(t, kinds, m, v1, core.NoOp, core.NoOp, core.NoOp, core.NoOp)
 }
 
 // The revert record keeps what was there before (root-only), never the
 // new secret: sensitive values are sealed as in every manifest entry.
 func TestRevertSecretFile(t *testing.T) {
-	requireRoot(t)
+	hosttest.RequireRoot(t)
 	dir := t.TempDir()
 	kinds := testKinds(dir)
-	m := newTestManifest(t)
+	m := hosttest.NewManifest(t)
 	path := filepath.Join(dir, "key.pem")
 	secret := func(v string) []core.Resource {
-		r := res("file", path, map[string]string{"content": v, "mode": "0600"})
+		r := hosttest.Res("file", path, map[string]string{"content": v, "mode": "0600"})
 		r.Sensitive = []string{"content"}
 		return []core.Resource{r}
 	}
-	converge(t, kinds, m, secret("old-secret\n"))
+	hosttest.Converge(t, kinds, m, secret("old-secret\n"))
 	applyGeneration(t, kinds, m, secret("new-secret\n"), "g2")
 	raw, err := os.ReadFile(m.Path)
 	if err != nil || strings.Contains(string(raw), "new-secret") {
@@ -170,5 +172,5 @@ func TestRevertSecretFile(t *testing.T) {
 	if got, _ := os.ReadFile(path); string(got) != "old-secret\n" {
 		t.Errorf("content = %q", got)
 	}
-	converge(t, kinds, m, secret("old-secret\n"), core.NoOp)
+	hosttest.Converge(t, kinds, m, secret("old-secret\n"), core.NoOp)
 }

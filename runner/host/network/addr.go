@@ -1,4 +1,4 @@
-package host
+package network
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/vishvananda/netlink"
 )
 
@@ -22,8 +23,8 @@ func (addrKind) ReplaceOn() []string { return []string{"dev", "cidr"} }
 
 func (addrKind) Defaults(r core.Resource) core.Resource {
 	dev, cidr, _ := strings.Cut(r.Name, "/")
-	setDefault(r.Attrs, "dev", dev)
-	setDefault(r.Attrs, "cidr", cidr)
+	host.SetDefault(r.Attrs, "dev", dev)
+	host.SetDefault(r.Attrs, "cidr", cidr)
 	return r
 }
 

@@ -1,4 +1,4 @@
-package host
+package network
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/vishvananda/netlink"
 )
 
@@ -30,7 +31,7 @@ type bridgeportKind struct{}
 func (bridgeportKind) ReplaceOn() []string { return []string{"bridge", "port"} }
 
 func (bridgeportKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "bridge", r.Name)
+	host.SetDefault(r.Attrs, "bridge", r.Name)
 	return r
 }
 

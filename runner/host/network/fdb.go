@@ -1,4 +1,4 @@
-package host
+package network
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -28,9 +29,9 @@ func (fdbKind) ReplaceOn() []string { return []string{"dev", "dst", "mac"} }
 
 func (fdbKind) Defaults(r core.Resource) core.Resource {
 	dev, dst, _ := strings.Cut(r.Name, "/")
-	setDefault(r.Attrs, "dev", dev)
-	setDefault(r.Attrs, "dst", dst)
-	setDefault(r.Attrs, "mac", zeroMAC)
+	host.SetDefault(r.Attrs, "dev", dev)
+	host.SetDefault(r.Attrs, "dst", dst)
+	host.SetDefault(r.Attrs, "mac", zeroMAC)
 	return r
 }
 

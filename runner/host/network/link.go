@@ -1,4 +1,4 @@
-package host
+package network
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/vishvananda/netlink"
 )
 
@@ -37,14 +38,14 @@ func (linkKind) ReplaceOn() []string {
 }
 
 func (linkKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "name", r.Name)
-	setDefault(r.Attrs, "up", "true")
+	host.SetDefault(r.Attrs, "name", r.Name)
+	host.SetDefault(r.Attrs, "up", "true")
 	if r.Attrs["type"] == "vxlan" {
-		setDefault(r.Attrs, "port", "4789")
-		setDefault(r.Attrs, "learning", "true")
+		host.SetDefault(r.Attrs, "port", "4789")
+		host.SetDefault(r.Attrs, "learning", "true")
 	}
 	if isTunnelType(r.Attrs["type"]) {
-		setDefault(r.Attrs, "ttl", "64")
+		host.SetDefault(r.Attrs, "ttl", "64")
 	}
 	return r
 }
@@ -70,7 +71,7 @@ func (linkKind) Read(r core.Resource, _ map[string]string) (map[string]string, b
 		actual["mac"] = a.HardwareAddr.String()
 	}
 	if _, set := r.Attrs["master"]; set {
-		actual["master"] = linkName(a.MasterIndex)
+		actual["master"] = host.LinkName(a.MasterIndex)
 	}
 	switch l := l.(type) {
 	case *netlink.Vxlan:
@@ -82,14 +83,14 @@ func (linkKind) Read(r core.Resource, _ map[string]string) (map[string]string, b
 	case *netlink.Gretun, *netlink.Iptun:
 		readTunnel(l, actual)
 	}
-	return keepKeys(actual, r.Attrs), true, nil
+	return host.KeepKeys(actual, r.Attrs), true, nil
 }
 
 func readVxlan(l *netlink.Vxlan, actual map[string]string) {
 	actual["vni"] = strconv.Itoa(l.VxlanId)
 	actual["port"] = strconv.Itoa(l.Port)
 	actual["learning"] = strconv.FormatBool(l.Learning)
-	actual["dev"] = linkName(l.VtepDevIndex)
+	actual["dev"] = host.LinkName(l.VtepDevIndex)
 	actual["local"] = ipString(l.SrcAddr)
 	actual["group"] = ipString(l.Group)
 }
@@ -292,19 +293,6 @@ func isLinkNotFound(err error) bool {
 	return errors.As(err, &nf)
 }
 
-// linkName is the name of the link with index idx in this namespace, or
-// "" (index 0, or a link elsewhere).
-func linkName(idx int) string {
-	if idx == 0 {
-		return ""
-	}
-	l, err := netlink.LinkByIndex(idx)
-	if err != nil {
-		return ""
-	}
-	return l.Attrs().Name
-}
-
 func ipString(ip net.IP) string {
 	if ip == nil || ip.IsUnspecified() {
 		return ""
@@ -329,15 +317,4 @@ func ipAttr(attrs map[string]string, key string) (net.IP, error) {
 		return nil, fmt.Errorf("attribute %s=%q is not an IP address", key, attrs[key])
 	}
 	return ip, nil
-}
-
-// keepKeys returns the entries of actual whose keys occur in want.
-func keepKeys(actual, want map[string]string) map[string]string {
-	out := make(map[string]string, len(want))
-	for k, v := range actual {
-		if _, ok := want[k]; ok {
-			out[k] = v
-		}
-	}
-	return out
 }

@@ -1,4 +1,4 @@
-package host
+package network
 
 import (
 	"net"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/hosttest"
 	"github.com/vishvananda/netlink"
 )
 
@@ -63,20 +65,20 @@ func TestTunnelLinkBuild(t *testing.T) {
 // where a kernel without them fails it.
 func TestTunnelLinkLifecycle(t *testing.T) {
 	enterI3bNetns(t, "tun")
-	kinds := ProbeLinkKinds()
+	kinds := host.ProbeLinkKinds()
 	for _, typ := range []string{"gre", "ipip"} {
 		if !slices.Contains(kinds, typ) {
 			testkit.Skipf(t, "this kernel cannot make %s links (it makes %v): the VM tier runs this test", typ, kinds)
 		}
 		k := testKinds(t.TempDir())
-		m := newTestManifest(t)
+		m := hosttest.NewManifest(t)
 		key := ""
 		if typ == "gre" {
 			key = "42"
 		}
 		r := linkRes("i3bt0", tunnelAttrs(typ, key))
-		converge(t, k, m, []core.Resource{r}, core.Create)
-		out := mustRun(t, "ip", "-d", "link", "show", "i3bt0")
+		hosttest.Converge(t, k, m, []core.Resource{r}, core.Create)
+		out := hosttest.MustRun(t, "ip", "-d", "link", "show", "i3bt0")
 		// iproute2 prints an IPIP tunnel's inner protocol: "ipip any remote".
 		for _, want := range []string{typ + ` (any )?remote 198\.51\.100\.2 local 198\.51\.100\.1 ttl 64`, `mtu 1476`} {
 			if !regexp.MustCompile(want).MatchString(out) {
@@ -85,8 +87,8 @@ func TestTunnelLinkLifecycle(t *testing.T) {
 		}
 		r2 := linkRes("i3bt0", tunnelAttrs(typ, key))
 		r2.Attrs["remote"] = "198.51.100.3"
-		converge(t, k, m, []core.Resource{r2}, core.Replace)
-		converge(t, k, m, nil, core.Delete)
+		hosttest.Converge(t, k, m, []core.Resource{r2}, core.Replace)
+		hosttest.Converge(t, k, m, nil, core.Delete)
 		if out, err := runOut("ip", "link", "show", "i3bt0"); err == nil {
 			t.Errorf("%s: left behind: %s", typ, out)
 		}

@@ -1,4 +1,4 @@
-package host
+package network
 
 import (
 	"errors"
@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -40,7 +41,7 @@ type netnsKind struct {
 	runDir, logDir string
 }
 
-func newNetnsKind(env Env) netnsKind { return netnsKind{runDir: env.RunDir, logDir: env.LogDir} }
+func newNetnsKind(env host.Env) netnsKind { return netnsKind{runDir: env.RunDir, logDir: env.LogDir} }
 
 // nsIface is the namespace's interface name.
 const nsIface = "eth0"
@@ -50,8 +51,8 @@ func (netnsKind) ReplaceOn() []string {
 }
 
 func (netnsKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "veth", "at-"+r.Name)
-	setDefault(r.Attrs, "dhcp", "false")
+	host.SetDefault(r.Attrs, "veth", "at-"+r.Name)
+	host.SetDefault(r.Attrs, "dhcp", "false")
 	return r
 }
 
@@ -69,9 +70,9 @@ func (k netnsKind) Read(r core.Resource, _ map[string]string) (map[string]string
 		return nil, false, err
 	}
 	actual := map[string]string{
-		"bridge": linkName(veth.Attrs().MasterIndex),
+		"bridge": host.LinkName(veth.Attrs().MasterIndex),
 		"veth":   veth.Attrs().Name,
-		"dhcp":   strconv.FormatBool(k.udhcpcPID(r.Name) > 0),
+		"dhcp":   strconv.FormatBool(k.DHCPClientPID(r.Name) > 0),
 	}
 	addrs, gw, err := nsState(ns)
 	if err != nil {
@@ -84,7 +85,7 @@ func (k netnsKind) Read(r core.Resource, _ map[string]string) (map[string]string
 			actual["address"] = a
 		}
 	}
-	return keepKeys(actual, r.Attrs), true, nil
+	return host.KeepKeys(actual, r.Attrs), true, nil
 }
 
 // nsState is eth0's IPv4 addresses and the default route's gateway in ns.
@@ -273,7 +274,7 @@ func (k netnsKind) paths(name string) (script, pidfile, logfile string) {
 // (the client then keeps renewing in the background), or fails after 10
 // tries with the client's output.
 func (k netnsKind) lease(name string) error {
-	if k.udhcpcPID(name) > 0 {
+	if k.DHCPClientPID(name) > 0 {
 		return nil
 	}
 	busybox, err := exec.LookPath("busybox")
@@ -282,11 +283,11 @@ func (k netnsKind) lease(name string) error {
 	}
 	script, pidfile, logfile := k.paths(name)
 	for _, dir := range []string{k.runDir, k.logDir} {
-		if err := mkdirs(dir, 0o755); err != nil {
+		if err := host.Mkdirs(dir, 0o755); err != nil {
 			return err
 		}
 	}
-	if err := writeFileAtomic(script, []byte(fmt.Sprintf(udhcpcScript, name)), rootFile(0o755)); err != nil {
+	if err := host.WriteFileAtomic(script, []byte(fmt.Sprintf(udhcpcScript, name)), host.RootFile(0o755)); err != nil {
 		return err
 	}
 	log, err := safefs.OpenFile(logfile, unix.O_CREAT|unix.O_WRONLY|unix.O_TRUNC, 0o644)
@@ -299,16 +300,17 @@ func (k netnsKind) lease(name string) error {
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Run(); err != nil {
-		out, _ := readFile(logfile)
+		out, _ := host.ReadFile(logfile)
 		return fmt.Errorf("namespace %s: no DHCP lease on %s: %v\n%s", name, nsIface, err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
 
-// udhcpcPID is the pid of the namespace's DHCP client, or 0.
-func (k netnsKind) udhcpcPID(name string) int {
+// DHCPClientPID is the pid of the namespace's DHCP client, or 0 (the
+// "lease" check).
+func (k netnsKind) DHCPClientPID(name string) int {
 	_, pidfile, _ := k.paths(name)
-	b, err := readFile(pidfile)
+	b, err := host.ReadFile(pidfile)
 	if err != nil {
 		return 0
 	}
@@ -325,7 +327,7 @@ func (k netnsKind) udhcpcPID(name string) int {
 
 func (k netnsKind) Delete(r core.Resource, _ map[string]string) error {
 	name := r.Name
-	if pid := k.udhcpcPID(name); pid > 0 {
+	if pid := k.DHCPClientPID(name); pid > 0 {
 		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
 			return fmt.Errorf("namespace %s: stop udhcpc (pid %d): %w", name, pid, err)
 		}

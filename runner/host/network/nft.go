@@ -1,12 +1,11 @@
-package host
+package network
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 )
 
 // nftKind manages one whole nftables table, replaced atomically.
@@ -31,8 +30,8 @@ type nftKind struct{}
 func (nftKind) ReplaceOn() []string { return []string{"family", "table"} }
 
 func (nftKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "family", "ip")
-	setDefault(r.Attrs, "table", r.Name)
+	host.SetDefault(r.Attrs, "family", "ip")
+	host.SetDefault(r.Attrs, "table", r.Name)
 	return r
 }
 
@@ -42,7 +41,7 @@ func (nftKind) Read(r core.Resource, saved map[string]string) (map[string]string
 		return nil, false, err
 	}
 	actual := map[string]string{"family": r.Attrs["family"], "table": r.Attrs["table"], "content": listing}
-	if content, ok := saved["content"]; ok && saved["listing_sha256"] == sha256Hex(listing) {
+	if content, ok := saved["content"]; ok && saved["listing_sha256"] == host.SHA256Hex(listing) {
 		actual["content"] = content
 	}
 	return actual, true, nil
@@ -54,17 +53,17 @@ func (nftKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string]s
 		return nil, fmt.Errorf("content does not define table %s %s", family, table)
 	}
 	script := fmt.Sprintf("table %s %s {}\ndelete table %s %s\n%s\n", family, table, family, table, content)
-	if _, err := runCommand(script, "nft", "-c", "-f", "/dev/stdin"); err != nil {
+	if _, err := host.RunCommand(script, "nft", "-c", "-f", "/dev/stdin"); err != nil {
 		return nil, fmt.Errorf("nftables rejected table %s %s: %w", family, table, err)
 	}
-	if _, err := runCommand(script, "nft", "-f", "/dev/stdin"); err != nil {
+	if _, err := host.RunCommand(script, "nft", "-f", "/dev/stdin"); err != nil {
 		return nil, err
 	}
 	listing, _, err := listTable(family, table)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]string{"content": content, "listing_sha256": sha256Hex(listing)}, nil
+	return map[string]string{"content": content, "listing_sha256": host.SHA256Hex(listing)}, nil
 }
 
 func (nftKind) Delete(r core.Resource, _ map[string]string) error {
@@ -75,7 +74,7 @@ func (nftKind) Delete(r core.Resource, _ map[string]string) error {
 	if table == "" {
 		table = r.Name
 	}
-	_, err := runCommand("", "nft", "delete", "table", family, table)
+	_, err := host.RunCommand("", "nft", "delete", "table", family, table)
 	if err != nil && !isNoSuchTable(err) {
 		return err
 	}
@@ -84,7 +83,7 @@ func (nftKind) Delete(r core.Resource, _ map[string]string) error {
 
 // listTable returns `nft list table` output, or exists=false.
 func listTable(family, table string) (string, bool, error) {
-	out, err := runCommand("", "nft", "list", "table", family, table)
+	out, err := host.RunCommand("", "nft", "list", "table", family, table)
 	if err != nil {
 		if isNoSuchTable(err) {
 			return "", false, nil
@@ -96,9 +95,4 @@ func listTable(family, table string) (string, bool, error) {
 
 func isNoSuchTable(err error) bool {
 	return strings.Contains(err.Error(), "No such file or directory")
-}
-
-func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
 }

@@ -1,4 +1,4 @@
-package host
+package network
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/vishvananda/netlink"
 )
 
@@ -24,7 +25,7 @@ type routeKind struct{}
 func (routeKind) ReplaceOn() []string { return []string{"dst", "table"} }
 
 func (routeKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "dst", r.Name)
+	host.SetDefault(r.Attrs, "dst", r.Name)
 	return r
 }
 
@@ -40,13 +41,13 @@ func (routeKind) Read(r core.Resource, _ map[string]string) (map[string]string, 
 	actual := map[string]string{
 		"dst":   r.Attrs["dst"],
 		"via":   ipString(found.Gw),
-		"dev":   linkName(found.LinkIndex),
+		"dev":   host.LinkName(found.LinkIndex),
 		"table": r.Attrs["table"],
 	}
 	if r.Attrs["dev"] == "" {
 		delete(actual, "dev") // the kernel picks the link: not compared
 	}
-	return keepKeys(actual, r.Attrs), true, nil
+	return host.KeepKeys(actual, r.Attrs), true, nil
 }
 
 func (routeKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string]string, error) {

@@ -1,4 +1,4 @@
-package host
+package network
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -77,7 +78,7 @@ func (k sysctlKind) checkLab(key string) error {
 func (sysctlKind) ReplaceOn() []string { return []string{"key"} }
 
 func (sysctlKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "key", r.Name)
+	host.SetDefault(r.Attrs, "key", r.Name)
 	r.Attrs["value"] = normalizeSysctl(r.Attrs["value"])
 	return r
 }
@@ -169,4 +170,12 @@ func (k sysctlKind) Delete(r core.Resource, saved map[string]string) error {
 
 func normalizeSysctl(v string) string {
 	return strings.Join(strings.Fields(v), " ")
+}
+
+// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+func (k sysctlKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
+	if current, exists, err := k.read(r.Attrs["key"]); err == nil && exists {
+		return map[string]string{"previous": current}
+	}
+	return nil
 }

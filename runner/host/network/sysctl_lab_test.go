@@ -1,4 +1,4 @@
-package host
+package network
 
 import (
 	"os"
@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/hosttest"
 )
 
 // In a namespace lab host, a key that is not per namespace is refused at
@@ -21,14 +23,16 @@ func TestSysctlInLab(t *testing.T) {
 	}
 	marker := filepath.Join(dir, "drover-lab")
 	k := sysctlKind{procDir: proc, labMarker: marker}
-	sc := func(key string) core.Resource { return res("sysctl", key, map[string]string{"key": key, "value": "1"}) }
+	sc := func(key string) core.Resource {
+		return hosttest.Res("sysctl", key, map[string]string{"key": key, "value": "1"})
+	}
 
 	// Not in a lab: everything is allowed.
 	if _, ok, err := k.Read(sc("kernel.core_pattern"), nil); err != nil || !ok {
 		t.Fatalf("outside a lab: %v %v", ok, err)
 	}
 	os.WriteFile(marker, []byte("tier=namespace\n"), 0o644)
-	changes, _, err := Plan(Kinds{"sysctl": k}, []core.Resource{sc("kernel.core_pattern")}, &Manifest{}, nil)
+	changes, _, err := host.Plan(host.Kinds{"sysctl": k}, []core.Resource{sc("kernel.core_pattern")}, &host.Manifest{}, nil)
 	if err == nil {
 		t.Fatalf("kernel.core_pattern planned in a lab: %v", changes)
 	}

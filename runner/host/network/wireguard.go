@@ -1,4 +1,4 @@
-package host
+package network
 
 import (
 	"errors"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -45,15 +46,15 @@ type wireguardKind struct {
 
 const wireguardSockDir = "/var/run/wireguard"
 
-func newWireguardKind(env Env) wireguardKind {
+func newWireguardKind(env host.Env) wireguardKind {
 	return wireguardKind{keyDir: "/var/lib/drover/wireguard", logDir: env.LogDir}
 }
 
 func (wireguardKind) ReplaceOn() []string { return []string{"implementation"} }
 
 func (wireguardKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "mtu", "1420")
-	setDefault(r.Attrs, "rotation", "0")
+	host.SetDefault(r.Attrs, "mtu", "1420")
+	host.SetDefault(r.Attrs, "rotation", "0")
 	r.Attrs["up"] = "true"
 	return r
 }
@@ -85,7 +86,7 @@ func (k wireguardKind) Read(r core.Resource, saved map[string]string) (map[strin
 	if key, err := k.readKey(r.Name); err != nil || key != dev.PrivateKey {
 		actual["rotation"] = "(key not applied)"
 	}
-	return keepKeys(actual, r.Attrs), true, nil
+	return host.KeepKeys(actual, r.Attrs), true, nil
 }
 
 func (k wireguardKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
@@ -154,7 +155,7 @@ func (k wireguardKind) Outputs(r core.Resource, saved map[string]string) map[str
 }
 
 func (k wireguardKind) readKey(name string) (wgtypes.Key, error) {
-	data, err := readFile(k.keyPath(name))
+	data, err := host.ReadFile(k.keyPath(name))
 	if err != nil {
 		return wgtypes.Key{}, err
 	}
@@ -175,10 +176,10 @@ func (k wireguardKind) ensureKey(name string, rotate bool) (wgtypes.Key, error) 
 	if err != nil {
 		return key, err
 	}
-	if err := mkdirs(k.keyDir, 0o700); err != nil {
+	if err := host.Mkdirs(k.keyDir, 0o700); err != nil {
 		return key, err
 	}
-	if err := writeFileAtomic(k.keyPath(name), []byte(key.String()+"\n"), rootFile(0o600)); err != nil {
+	if err := host.WriteFileAtomic(k.keyPath(name), []byte(key.String()+"\n"), host.RootFile(0o600)); err != nil {
 		return key, fmt.Errorf("private key %s: %w", k.keyPath(name), err)
 	}
 	return key, nil
@@ -210,7 +211,7 @@ func (k wireguardKind) startUserspace(name string) error {
 	if err != nil {
 		return fmt.Errorf("the kernel has no WireGuard and wireguard-go is not installed (install the wireguard-go package): %w", err)
 	}
-	if err := mkdirs(k.logDir, 0o755); err != nil {
+	if err := host.Mkdirs(k.logDir, 0o755); err != nil {
 		return err
 	}
 	logPath := filepath.Join(k.logDir, "wireguard-go-"+name+".log")
@@ -238,12 +239,12 @@ func (k wireguardKind) startUserspace(name string) error {
 		}
 		select {
 		case err := <-exited:
-			return fmt.Errorf("wireguard-go %s exited (%v): %s", name, err, logTail(logPath))
-		case <-time.After(pollInterval):
+			return fmt.Errorf("wireguard-go %s exited (%v): %s", name, err, host.LogTail(logPath))
+		case <-time.After(host.PollInterval):
 		}
 	}
 	syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
-	return fmt.Errorf("wireguard-go %s did not make its interface within 10s: %s", name, logTail(logPath))
+	return fmt.Errorf("wireguard-go %s did not make its interface within 10s: %s", name, host.LogTail(logPath))
 }
 
 func wgSocket(name string) string { return filepath.Join(wireguardSockDir, name+".sock") }
@@ -275,7 +276,7 @@ func waitFor(cond func() bool, timeout time.Duration) bool {
 		if cond() {
 			return true
 		}
-		time.Sleep(pollInterval)
+		time.Sleep(host.PollInterval)
 	}
 	return cond()
 }
@@ -296,7 +297,7 @@ type wgpeerKind struct{}
 func (wgpeerKind) ReplaceOn() []string { return []string{"dev"} }
 
 func (wgpeerKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "keepalive", "0")
+	host.SetDefault(r.Attrs, "keepalive", "0")
 	r.Attrs["allowed_ips"] = canonicalPrefixes(r.Attrs["allowed_ips"])
 	return r
 }
@@ -329,7 +330,7 @@ func (wgpeerKind) Read(r core.Resource, saved map[string]string) (map[string]str
 			actual["endpoint"] = p.Endpoint.String()
 		}
 	}
-	return keepKeys(actual, r.Attrs), true, nil
+	return host.KeepKeys(actual, r.Attrs), true, nil
 }
 
 // findPeer finds the peer by its desired key, else by the key drover
@@ -366,7 +367,7 @@ func (wgpeerKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[s
 	}
 	interval := time.Duration(ka) * time.Second
 	peer.PersistentKeepaliveInterval = &interval
-	for _, s := range prefixList(r.Attrs["allowed_ips"]) {
+	for _, s := range host.SplitList(r.Attrs["allowed_ips"]) {
 		_, n, err := net.ParseCIDR(s)
 		if err != nil {
 			return nil, fmt.Errorf("allowed_ips: %w", err)
@@ -407,7 +408,7 @@ func (wgpeerKind) Delete(r core.Resource, saved map[string]string) error {
 // each in canonical form, so that lists diff by meaning.
 func canonicalPrefixes(s string) string {
 	var out []string
-	for _, p := range prefixList(s) {
+	for _, p := range host.SplitList(s) {
 		if _, n, err := net.ParseCIDR(p); err == nil {
 			p = n.String()
 		}
@@ -417,13 +418,13 @@ func canonicalPrefixes(s string) string {
 	return strings.Join(out, ",")
 }
 
-// prefixList splits a comma-separated list of prefixes.
-func prefixList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
+// Peer is the peer with publicKey on WireGuard interface dev as the kernel
+// (or wireguard-go) reports it, nil when dev has no such peer: the
+// "wireguard" check reads its last handshake.
+func (wgpeerKind) Peer(dev, publicKey string) (*wgtypes.Peer, error) {
+	d, err := wgDevice(dev)
+	if err != nil {
+		return nil, err
 	}
-	return out
+	return findPeer(d, publicKey), nil
 }

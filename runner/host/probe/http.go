@@ -1,4 +1,7 @@
-package host
+// Package probe holds what both the checks and the kinds use to talk to a
+// service: an HTTP round (status, body, headers), a TCP connect, and the
+// plain SQL names a database login may carry.
+package probe
 
 import (
 	"bufio"
@@ -11,9 +14,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drover/drover/runner/host"
 )
 
-// checkHTTP proves that a web service answers: `count` GETs of url (default
+// HTTP proves that a web service answers: `count` GETs of url (default
 // 1), each expected to answer with status (default 200). Attributes:
 //   - url: "http://ADDRESS:PORT/PATH" or https://...
 //   - host: the Host header (and TLS server name), "" = from url
@@ -36,7 +41,7 @@ import (
 //   - header_distinct: how many distinct values of header the answers
 //     must carry together (the number of backends: every one of them
 //     served a request)
-func checkHTTP(attrs map[string]string) (bool, string) {
+func HTTP(attrs map[string]string) (bool, string) {
 	if attrs["url"] == "" {
 		return false, "http check without url"
 	}
@@ -61,7 +66,7 @@ func httpRound(attrs map[string]string, count int, timeout time.Duration) (bool,
 	if want == "" {
 		want = "200"
 	}
-	contains := splitList(attrs["contains"])
+	contains := host.SplitList(attrs["contains"])
 	seen := map[string]bool{}
 	codes := map[int]int{}
 	values := map[string]int{}

@@ -1,4 +1,4 @@
-package host
+package probe
 
 import (
 	"fmt"
@@ -32,9 +32,9 @@ func TestCheckHTTP(t *testing.T) {
 		{map[string]string{"url": "http://127.0.0.1:1/", "timeout_ms": "500"}, false, "connection refused"},
 		{map[string]string{"url": "ftp://x/"}, false, "not http"},
 	} {
-		ok, detail := checkHTTP(tc.attrs)
+		ok, detail := HTTP(tc.attrs)
 		if ok != tc.ok || !strings.Contains(detail, tc.want) {
-			t.Errorf("checkHTTP(%v) = %v %q, want %v and %q", tc.attrs, ok, detail, tc.ok, tc.want)
+			t.Errorf("HTTP(%v) = %v %q, want %v and %q", tc.attrs, ok, detail, tc.ok, tc.want)
 		}
 	}
 }
@@ -42,10 +42,10 @@ func TestCheckHTTP(t *testing.T) {
 func TestCheckHTTPS(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "secure") }))
 	defer srv.Close()
-	if ok, detail := checkHTTP(map[string]string{"url": srv.URL + "/", "insecure": "true", "contains": "secure"}); !ok {
+	if ok, detail := HTTP(map[string]string{"url": srv.URL + "/", "insecure": "true", "contains": "secure"}); !ok {
 		t.Errorf("insecure https: %s", detail)
 	}
-	if ok, _ := checkHTTP(map[string]string{"url": srv.URL + "/"}); ok {
+	if ok, _ := HTTP(map[string]string{"url": srv.URL + "/"}); ok {
 		t.Error("an unknown certificate was accepted without insecure")
 	}
 }
@@ -79,29 +79,16 @@ func TestCheckHTTPProvesSiteAndBackends(t *testing.T) {
 		for k, v := range site {
 			attrs[k] = v
 		}
-		if ok, detail := checkHTTP(attrs); ok != tc.ok || !strings.Contains(detail, tc.want) {
+		if ok, detail := HTTP(attrs); ok != tc.ok || !strings.Contains(detail, tc.want) {
 			t.Errorf("site check with Host %s = %v %q, want %v and %q", tc.host, ok, detail, tc.ok, tc.want)
 		}
 	}
 	backends := map[string]string{"url": url, "status": "<500", "count": "4", "header": "X-Drover-Backend", "header_distinct": "2"}
-	if ok, detail := checkHTTP(backends); !ok {
+	if ok, detail := HTTP(backends); !ok {
 		t.Errorf("two live backends: %s", detail)
 	}
 	live.Store(1)
-	if ok, detail := checkHTTP(backends); ok || !strings.Contains(detail, "1 of 2 backends answered") {
+	if ok, detail := HTTP(backends); ok || !strings.Contains(detail, "1 of 2 backends answered") {
 		t.Errorf("one backend down: %v %q", ok, detail)
-	}
-}
-
-// TestPingRemote: a ping to an address the host holds itself proves
-// nothing about the network; with remote it says so instead of passing on
-// a loopback answer, and without it the ping runs.
-func TestPingRemote(t *testing.T) {
-	ok, detail := checkPing(map[string]string{"dst": "127.0.0.1", "remote": "true", "count": "1"})
-	if !ok || !strings.Contains(detail, "holds 127.0.0.1 itself") {
-		t.Errorf("remote ping of a local address: %v %q", ok, detail)
-	}
-	if ok, detail := checkPing(map[string]string{"dst": "127.0.0.1", "count": "1", "iface": "drover-nonexistent0"}); ok {
-		t.Errorf("a ping through an interface that does not exist passed: %q", detail)
 	}
 }

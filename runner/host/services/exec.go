@@ -1,4 +1,4 @@
-package host
+package services
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"os/exec"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 )
 
 // execKind runs a shell command for the rare imperative step. drover
@@ -33,7 +34,7 @@ type execKind struct{}
 func (execKind) ReplaceOn() []string { return nil }
 
 func (execKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "dir", "/")
+	host.SetDefault(r.Attrs, "dir", "/")
 	return r
 }
 
@@ -104,7 +105,7 @@ func runShell(line, dir string) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return commandError(cmd, err, out.String())
+		return host.CommandError(cmd, err, out.String())
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package host
+package services
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/drover/drover/runner/host"
 )
 
 // processIdentity names one process for the life of the machine: its PID
@@ -84,7 +86,7 @@ func parseIdentity(text string) (processIdentity, bool) {
 }
 
 func readIdentity(path string) (processIdentity, bool) {
-	data, err := readFile(path)
+	data, err := host.ReadFile(path)
 	if err != nil {
 		return processIdentity{}, false
 	}
@@ -101,7 +103,7 @@ func stopProcess(id processIdentity, timeout time.Duration) error {
 		if !id.alive() && !groupAlive(group) {
 			return nil
 		}
-		time.Sleep(pollInterval)
+		time.Sleep(host.PollInterval)
 	}
 	signalAll(id, group, syscall.SIGKILL)
 	deadline = time.Now().Add(2 * time.Second)
@@ -109,7 +111,7 @@ func stopProcess(id processIdentity, timeout time.Duration) error {
 		if !id.alive() && !groupAlive(group) {
 			return nil
 		}
-		time.Sleep(pollInterval)
+		time.Sleep(host.PollInterval)
 	}
 	return fmt.Errorf("PID %d (process group %d) survived SIGKILL", id.PID, group)
 }

@@ -1,4 +1,4 @@
-package host
+package services
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"syscall"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 )
 
 // reloadSignals are the signals a service may be reloaded with.
@@ -67,7 +68,7 @@ type serviceStatus struct {
 	restartKey string
 }
 
-func newServiceKind(env Env) serviceKind {
+func newServiceKind(env host.Env) serviceKind {
 	if env.Systemd {
 		systemctl := env.Systemctl
 		if systemctl == "" {
@@ -81,7 +82,7 @@ func newServiceKind(env Env) serviceKind {
 func (serviceKind) ReplaceOn() []string { return nil }
 
 func (serviceKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "reload", "restart")
+	host.SetDefault(r.Attrs, "reload", "restart")
 	r.Attrs["running"] = "true"
 	return r
 }
@@ -102,7 +103,7 @@ func (k serviceKind) Read(r core.Resource, saved map[string]string) (map[string]
 	if st.command == "" {
 		delete(actual, "command")
 	}
-	return keepKeys(actual, r.Attrs), true, nil
+	return host.KeepKeys(actual, r.Attrs), true, nil
 }
 
 func (k serviceKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {

@@ -1,4 +1,4 @@
-package host
+package services
 
 import (
 	"errors"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs"
 	"golang.org/x/sys/unix"
 )
@@ -31,7 +32,6 @@ const (
 	// pidfileTimeout bounds the wait for a daemon to write its pidfile.
 	pidfileTimeout = 10 * time.Second
 	stopTimeout    = 10 * time.Second
-	pollInterval   = 20 * time.Millisecond
 )
 
 func (b pidfileBackend) ownPidfile(name string) string {
@@ -96,7 +96,7 @@ func (b pidfileBackend) start(r core.Resource) error {
 		return fmt.Errorf("attribute command is empty")
 	}
 	for _, dir := range []string{b.runDir, b.logDir} {
-		if err := mkdirs(dir, 0o755); err != nil {
+		if err := host.Mkdirs(dir, 0o755); err != nil {
 			return err
 		}
 	}
@@ -115,7 +115,7 @@ func (b pidfileBackend) start(r core.Resource) error {
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if u := r.Attrs["user"]; u != "" && u != "root" {
-		uid, gid, err := lookupOwner(u)
+		uid, gid, err := host.LookupOwner(u)
 		if err != nil {
 			return err
 		}
@@ -152,20 +152,20 @@ func (b pidfileBackend) start(r core.Resource) error {
 func (b pidfileBackend) record(r core.Resource, pid int) error {
 	id, ok := identify(pid)
 	if !ok {
-		return fmt.Errorf("%s: PID %d is gone right after it started: %s", r.Attrs["command"], pid, logTail(b.logFile(r.Name)))
+		return fmt.Errorf("%s: PID %d is gone right after it started: %s", r.Attrs["command"], pid, host.LogTail(b.logFile(r.Name)))
 	}
-	return writeFileAtomic(b.idFile(r.Name), []byte(id.String()), rootFile(0o644))
+	return host.WriteFileAtomic(b.idFile(r.Name), []byte(id.String()), host.RootFile(0o644))
 }
 
 func (b pidfileBackend) settleForeground(r core.Resource, pid int, exited <-chan error) error {
 	data := []byte(strconv.Itoa(pid) + "\n")
-	if err := writeFileAtomic(b.ownPidfile(r.Name), data, rootFile(0o644)); err != nil {
+	if err := host.WriteFileAtomic(b.ownPidfile(r.Name), data, host.RootFile(0o644)); err != nil {
 		syscall.Kill(pid, syscall.SIGKILL)
 		return err
 	}
 	select {
 	case err := <-exited:
-		return fmt.Errorf("%s exited at once (%v): %s", r.Attrs["command"], err, logTail(b.logFile(r.Name)))
+		return fmt.Errorf("%s exited at once (%v): %s", r.Attrs["command"], err, host.LogTail(b.logFile(r.Name)))
 	case <-time.After(startSettle):
 		return nil
 	}
@@ -182,12 +182,12 @@ func waitForPidfile(r core.Resource, path, logPath string, exited <-chan error) 
 		select {
 		case err := <-exited:
 			if err != nil {
-				return fmt.Errorf("%s failed (%v): %s", r.Attrs["command"], err, logTail(logPath))
+				return fmt.Errorf("%s failed (%v): %s", r.Attrs["command"], err, host.LogTail(logPath))
 			}
-		case <-time.After(pollInterval):
+		case <-time.After(host.PollInterval):
 		}
 	}
-	return fmt.Errorf("%s did not write a live PID to %s within %s: %s", r.Attrs["command"], path, pidfileTimeout, logTail(logPath))
+	return fmt.Errorf("%s did not write a live PID to %s within %s: %s", r.Attrs["command"], path, pidfileTimeout, host.LogTail(logPath))
 }
 
 // stop ends the daemon and its whole process group (its workers and
@@ -254,13 +254,13 @@ func waitGone(pid int, timeout time.Duration) bool {
 		if !processAlive(pid) {
 			return true
 		}
-		time.Sleep(pollInterval)
+		time.Sleep(host.PollInterval)
 	}
 	return false
 }
 
 func readPidfile(path string) int {
-	data, err := readFile(path)
+	data, err := host.ReadFile(path)
 	if err != nil {
 		return 0
 	}
@@ -316,21 +316,4 @@ func cmdlineMatches(pid int, command string) bool {
 	}
 	prog := filepath.Base(want[0])
 	return filepath.Base(have[0]) == prog || strings.HasPrefix(have[0], prog+":")
-}
-
-// logTail returns the last lines of a daemon's log, for error messages.
-func logTail(path string) string {
-	data, err := readFile(path)
-	if err != nil {
-		return "(no log)"
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > 10 {
-		lines = lines[len(lines)-10:]
-	}
-	text := strings.TrimSpace(strings.Join(lines, "\n"))
-	if text == "" {
-		return "(log " + path + " is empty)"
-	}
-	return text
 }

@@ -1,4 +1,4 @@
-package host
+package services
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/safefs"
 )
 
@@ -81,11 +82,11 @@ func (b systemdBackend) renderUnit(r core.Resource) string {
 }
 
 func (b systemdBackend) systemctlRun(args ...string) (string, error) {
-	return runCommand("", b.systemctl, args...)
+	return host.RunCommand("", b.systemctl, args...)
 }
 
 func (b systemdBackend) status(r core.Resource, saved map[string]string) (serviceStatus, error) {
-	data, err := readFile(b.unitPath(r.Name))
+	data, err := host.ReadFile(b.unitPath(r.Name))
 	if errors.Is(err, os.ErrNotExist) {
 		return serviceStatus{}, nil
 	}
@@ -137,13 +138,13 @@ func unitExecStart(unit string) string {
 
 func (b systemdBackend) install(r core.Resource) (bool, error) {
 	want := b.renderUnit(r)
-	if have, err := readFile(b.unitPath(r.Name)); err == nil && string(have) == want {
+	if have, err := host.ReadFile(b.unitPath(r.Name)); err == nil && string(have) == want {
 		return false, nil
 	}
-	if err := mkdirs(b.unitDir, 0o755); err != nil {
+	if err := host.Mkdirs(b.unitDir, 0o755); err != nil {
 		return false, err
 	}
-	if err := writeFileAtomic(b.unitPath(r.Name), []byte(want), rootFile(0o644)); err != nil {
+	if err := host.WriteFileAtomic(b.unitPath(r.Name), []byte(want), host.RootFile(0o644)); err != nil {
 		return false, err
 	}
 	if _, err := b.systemctlRun("daemon-reload"); err != nil {
@@ -166,7 +167,7 @@ func (b systemdBackend) start(r core.Resource) error {
 	// ignores) must fail the apply, as with the pidfile backend.
 	time.Sleep(startSettle)
 	if _, err := b.systemctlRun("is-active", "--quiet", unit); err != nil {
-		journal, _ := runCommand("", "journalctl", "-u", unit, "-n", "8", "--no-pager", "-o", "cat")
+		journal, _ := host.RunCommand("", "journalctl", "-u", unit, "-n", "8", "--no-pager", "-o", "cat")
 		return fmt.Errorf("%s exited at once; %s; journal:\n%s", r.Attrs["command"], b.describe(r), strings.TrimSpace(journal))
 	}
 	return nil

@@ -1,4 +1,4 @@
-package host
+package services
 
 import (
 	"fmt"
@@ -12,6 +12,9 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/checks"
+	"github.com/drover/drover/runner/host/hosttest"
 )
 
 // killOnCleanup kills the process named by pidfile at the end of the test,
@@ -26,22 +29,22 @@ func killOnCleanup(t *testing.T, pidfile string) {
 }
 
 func TestServicePidfileForeground(t *testing.T) {
-	requireRoot(t)
+	hosttest.RequireRoot(t)
 	dir := t.TempDir()
 	kinds := testKinds(dir)
-	m := newTestManifest(t)
+	m := hosttest.NewManifest(t)
 	pidfile := filepath.Join(dir, "run", "h2t-sleep.pid")
 	killOnCleanup(t, pidfile)
 	svc := func(key string) []core.Resource {
-		return []core.Resource{res("service", "h2t-sleep", map[string]string{"command": "sleep 1001", "restart_key": key})}
+		return []core.Resource{hosttest.Res("service", "h2t-sleep", map[string]string{"command": "sleep 1001", "restart_key": key})}
 	}
-	converge(t, kinds, m, svc("k1"), core.Create)
+	hosttest.Converge(t, kinds, m, svc("k1"), core.Create)
 	pid1 := readPidfile(pidfile)
 	if pid1 == 0 || !processAlive(pid1) || !cmdlineMatches(pid1, "sleep 1001") {
 		t.Fatalf("not running: pid %d", pid1)
 	}
 	// A new restart_key restarts (reload=restart is the default).
-	converge(t, kinds, m, svc("k2"), core.Update)
+	hosttest.Converge(t, kinds, m, svc("k2"), core.Update)
 	pid2 := readPidfile(pidfile)
 	if pid2 == pid1 || processAlive(pid1) || !processAlive(pid2) {
 		t.Errorf("not restarted: %d -> %d", pid1, pid2)
@@ -50,7 +53,7 @@ func TestServicePidfileForeground(t *testing.T) {
 	if err := terminate(pid2); err != nil {
 		t.Fatal(err)
 	}
-	changes := converge(t, kinds, m, svc("k2"), core.Update)
+	changes := hosttest.Converge(t, kinds, m, svc("k2"), core.Update)
 	if f := changes[0].Fields; len(f) != 1 || f[0].Name != "running" || f[0].Old != "false" {
 		t.Errorf("fields = %+v", f)
 	}
@@ -58,30 +61,30 @@ func TestServicePidfileForeground(t *testing.T) {
 	if !processAlive(pid3) {
 		t.Errorf("not started again")
 	}
-	results := RunChecks(kinds, m, []core.Check{{Kind: "service", Attrs: map[string]string{"name": "h2t-sleep"}}})
+	results := host.RunChecks(kinds, checks.All(), m, []core.Check{{Kind: "service", Attrs: map[string]string{"name": "h2t-sleep"}}})
 	if !results[0].OK {
 		t.Errorf("service check: %+v", results[0])
 	}
-	converge(t, kinds, m, nil, core.Delete)
+	hosttest.Converge(t, kinds, m, nil, core.Delete)
 	if processAlive(pid3) {
 		t.Errorf("PID %d survived delete", pid3)
 	}
 	if _, err := os.Stat(pidfile); !os.IsNotExist(err) {
 		t.Errorf("pidfile left: %v", err)
 	}
-	results = RunChecks(kinds, m, []core.Check{{Kind: "service", Attrs: map[string]string{"name": "h2t-sleep"}}})
+	results = host.RunChecks(kinds, checks.All(), m, []core.Check{{Kind: "service", Attrs: map[string]string{"name": "h2t-sleep"}}})
 	if results[0].OK {
 		t.Errorf("service check after delete: %+v", results[0])
 	}
 }
 
 func TestServiceFailsToStart(t *testing.T) {
-	requireRoot(t)
+	hosttest.RequireRoot(t)
 	dir := t.TempDir()
 	kinds := testKinds(dir)
-	m := newTestManifest(t)
-	changes, _, _ := Plan(kinds, []core.Resource{res("service", "h2t-bad", map[string]string{"command": "ls /h2t-does-not-exist"})}, m, nil)
-	err := ApplyChange(kinds, changes[0], m)
+	m := hosttest.NewManifest(t)
+	changes, _, _ := host.Plan(kinds, []core.Resource{hosttest.Res("service", "h2t-bad", map[string]string{"command": "ls /h2t-does-not-exist"})}, m, nil)
+	err := host.ApplyChange(kinds, changes[0], m)
 	if err == nil || !strings.Contains(err.Error(), "service/h2t-bad") || !strings.Contains(err.Error(), "No such file") {
 		t.Errorf("error = %v", err)
 	}
@@ -90,37 +93,37 @@ func TestServiceFailsToStart(t *testing.T) {
 // TestServiceForkingDnsmasq runs a forking daemon that writes its own
 // pidfile, reloads it with SIGHUP and restarts it on a command change.
 func TestServiceForkingDnsmasq(t *testing.T) {
-	enterNetns(t, "svc")
+	hosttest.EnterNetns(t, "svc")
 	if _, err := exec.LookPath("dnsmasq"); err != nil {
 		testkit.Skip(t, "dnsmasq not installed")
 	}
 	dir := t.TempDir()
 	kinds := testKinds(dir)
-	m := newTestManifest(t)
+	m := hosttest.NewManifest(t)
 	pidfile := filepath.Join(dir, "dnsmasq.pid")
 	killOnCleanup(t, pidfile)
 	svc := func(port, key string) []core.Resource {
 		cmd := fmt.Sprintf("dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --listen-address=127.0.0.1 --bind-interfaces --port=%s --pid-file=%s", port, pidfile)
-		return []core.Resource{res("service", "h2t-dns", map[string]string{"command": cmd, "pidfile": pidfile, "reload": "SIGHUP", "restart_key": key})}
+		return []core.Resource{hosttest.Res("service", "h2t-dns", map[string]string{"command": cmd, "pidfile": pidfile, "reload": "SIGHUP", "restart_key": key})}
 	}
-	converge(t, kinds, m, svc("5353", "a"), core.Create)
+	hosttest.Converge(t, kinds, m, svc("5353", "a"), core.Create)
 	pid1 := readPidfile(pidfile)
 	if !processAlive(pid1) {
 		t.Fatalf("dnsmasq not running")
 	}
-	converge(t, kinds, m, svc("5353", "b"), core.Update)
+	hosttest.Converge(t, kinds, m, svc("5353", "b"), core.Update)
 	if pid := readPidfile(pidfile); pid != pid1 || !processAlive(pid) {
 		t.Errorf("SIGHUP reload changed the PID %d -> %d", pid1, pid)
 	}
-	converge(t, kinds, m, svc("5354", "b"), core.Update)
+	hosttest.Converge(t, kinds, m, svc("5354", "b"), core.Update)
 	pid2 := readPidfile(pidfile)
 	if pid2 == pid1 || !processAlive(pid2) {
 		t.Errorf("command change did not restart: %d -> %d", pid1, pid2)
 	}
-	if out := mustRun(t, "ss", "-lun"); !strings.Contains(out, "127.0.0.1:5354") {
+	if out := hosttest.MustRun(t, "ss", "-lun"); !strings.Contains(out, "127.0.0.1:5354") {
 		t.Errorf("dnsmasq not on 5354: %s", out)
 	}
-	converge(t, kinds, m, nil, core.Delete)
+	hosttest.Converge(t, kinds, m, nil, core.Delete)
 	if waitGone(pid2, time.Second); processAlive(pid2) {
 		t.Errorf("dnsmasq survived delete")
 	}
@@ -145,12 +148,12 @@ esac
 	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	kinds := NewKinds(Env{UnitDir: filepath.Join(dir, "units"), RunDir: "/run/drover", Systemd: true, Systemctl: fake})
-	m := newTestManifest(t)
+	kinds := Kinds(host.Env{UnitDir: filepath.Join(dir, "units"), RunDir: "/run/drover", Systemd: true, Systemctl: fake})
+	m := hosttest.NewManifest(t)
 	svc := func(cmd, key string) []core.Resource {
-		return []core.Resource{res("service", "web", map[string]string{"command": cmd, "pidfile": "/run/nginx.pid", "reload": "SIGHUP", "restart_key": key})}
+		return []core.Resource{hosttest.Res("service", "web", map[string]string{"command": cmd, "pidfile": "/run/nginx.pid", "reload": "SIGHUP", "restart_key": key})}
 	}
-	converge(t, kinds, m, svc("nginx -c /etc/nginx/nginx.conf", "1"), core.Create)
+	hosttest.Converge(t, kinds, m, svc("nginx -c /etc/nginx/nginx.conf", "1"), core.Create)
 	unit, err := os.ReadFile(filepath.Join(dir, "units", "drover-web.service"))
 	if err != nil {
 		t.Fatal(err)
@@ -161,9 +164,9 @@ esac
 			t.Errorf("unit lacks %q:\n%s", want, unit)
 		}
 	}
-	converge(t, kinds, m, svc("nginx -c /etc/nginx/nginx.conf", "2"), core.Update)
-	converge(t, kinds, m, svc("nginx -c /etc/nginx/other.conf", "2"), core.Update)
-	converge(t, kinds, m, nil, core.Delete)
+	hosttest.Converge(t, kinds, m, svc("nginx -c /etc/nginx/nginx.conf", "2"), core.Update)
+	hosttest.Converge(t, kinds, m, svc("nginx -c /etc/nginx/other.conf", "2"), core.Update)
+	hosttest.Converge(t, kinds, m, nil, core.Delete)
 	log, _ := os.ReadFile(calls)
 	var got []string
 	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {

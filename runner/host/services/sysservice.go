@@ -1,4 +1,4 @@
-package host
+package services
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
 )
 
 // sysserviceKind drives a service the operating system already knows
@@ -39,7 +40,7 @@ type sysserviceKind struct {
 	initDir   string // default /etc/init.d
 }
 
-func newSysserviceKind(env Env) sysserviceKind {
+func newSysserviceKind(env host.Env) sysserviceKind {
 	systemctl := env.Systemctl
 	if systemctl == "" {
 		systemctl = "systemctl"
@@ -50,16 +51,16 @@ func newSysserviceKind(env Env) sysserviceKind {
 func (sysserviceKind) ReplaceOn() []string { return []string{"name"} }
 
 func (sysserviceKind) Defaults(r core.Resource) core.Resource {
-	setDefault(r.Attrs, "name", r.Name)
-	setDefault(r.Attrs, "state", "started")
-	setDefault(r.Attrs, "reload", "restart")
+	host.SetDefault(r.Attrs, "name", r.Name)
+	host.SetDefault(r.Attrs, "state", "started")
+	host.SetDefault(r.Attrs, "reload", "restart")
 	return r
 }
 
 // known tells whether the host has the service at all.
 func (k sysserviceKind) known(name string) bool {
 	if k.systemd {
-		out, err := runCommand("", k.systemctl, "show", "-p", "LoadState", "--value", name)
+		out, err := host.RunCommand("", k.systemctl, "show", "-p", "LoadState", "--value", name)
 		return err == nil && len(out) > 0 && out[:len(out)-1] != "not-found"
 	}
 	fi, err := os.Stat(filepath.Join(k.initDir, name))
@@ -90,16 +91,16 @@ func (k sysserviceKind) Read(r core.Resource, saved map[string]string) (map[stri
 	if k.systemd && r.Attrs["enabled"] != "" {
 		actual["enabled"] = fmt.Sprint(exec.Command(k.systemctl, "is-enabled", "--quiet", name).Run() == nil)
 	}
-	return keepKeys(actual, r.Attrs), true, nil
+	return host.KeepKeys(actual, r.Attrs), true, nil
 }
 
 // do runs one action (start, stop, restart, reload) of the service.
 func (k sysserviceKind) do(name, action string) error {
 	var err error
 	if k.systemd {
-		_, err = runCommand("", k.systemctl, action, name)
+		_, err = host.RunCommand("", k.systemctl, action, name)
 	} else {
-		_, err = runCommand("", filepath.Join(k.initDir, name), action)
+		_, err = host.RunCommand("", filepath.Join(k.initDir, name), action)
 	}
 	if err != nil {
 		return fmt.Errorf("service %s: %s: %w", name, action, err)
@@ -115,7 +116,7 @@ func (k sysserviceKind) Apply(r core.Resource, _ bool, saved map[string]string) 
 	if r.Attrs["reload"] != "restart" && r.Attrs["reload"] != "reload" {
 		return nil, fmt.Errorf("service %s: reload=%q is neither restart nor reload", name, r.Attrs["reload"])
 	}
-	out := copyAttrs(saved)
+	out := host.CopyAttrs(saved)
 	out["restart_key"] = r.Attrs["restart_key"]
 	if err := k.enable(r); err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package host
+package checks
 
 import (
 	"os"

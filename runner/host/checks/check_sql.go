@@ -1,4 +1,4 @@
-package host
+package checks
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/probe"
 )
 
 // checkSQLLogin logs in to a database over TCP with its declared user, the
@@ -36,7 +38,7 @@ func checkSQLLogin(attrs map[string]string) (bool, string) {
 	if err != nil {
 		return false, err.Error()
 	}
-	if !sqlIdentifier(attrs["database"]) || !sqlIdentifier(attrs["user"]) {
+	if !probe.SQLIdentifier(attrs["database"]) || !probe.SQLIdentifier(attrs["user"]) {
 		return false, fmt.Sprintf("login check: database %q or user %q is not a plain SQL name", attrs["database"], attrs["user"])
 	}
 	want := attrs["expect"]
@@ -57,7 +59,7 @@ func checkSQLLogin(attrs map[string]string) (bool, string) {
 // password_file.
 func loginPassword(attrs map[string]string) (string, error) {
 	if path := attrs["password_file"]; path != "" {
-		data, err := readFile(path)
+		data, err := host.ReadFile(path)
 		if err != nil {
 			return "", fmt.Errorf("login check: the password file %s: %v", path, err)
 		}
