@@ -42,6 +42,8 @@ func RunShellFree(line string) (string, error) {
 // maxErrorOutput bounds the command output quoted in an error (its tail).
 const maxErrorOutput = 4000
 
+// CommandError is err of cmd as an error naming its command line and
+// quoting (the tail of) its output.
 func CommandError(cmd *exec.Cmd, err error, output string) error {
 	output = strings.TrimSpace(output)
 	if len(output) > maxErrorOutput {

@@ -19,7 +19,8 @@ import (
 )
 
 // Kind is the behaviour of one resource kind on a host. Implementations live
-// one per file (link.go, file.go, ...), each documenting its attribute keys.
+// one per file in the area packages (network/link.go, files/file.go, ...),
+// each documenting its attribute keys.
 type Kind interface {
 	// Read returns the actual state of r: the keys of r.Attrs that can be
 	// read back (a key left out is not readable and never diffs), and

@@ -10,12 +10,13 @@ import (
 )
 
 // checkDHCP proves that a DHCP server answers on a bridge with an address
-// of its subnet: a throwaway namespace is plugged into the bridge the way
-// an attachment is (network/netnskind.go: veth at the bridge's MTU, the bridge's
-// MAC pinned), busybox's udhcpc asks for a lease there (DISCOVER, OFFER,
-// REQUEST, ACK) and releases it, and the namespace goes. Attributes:
-// bridge (the interface the server serves), subnet (the range the lease
-// must come from). A process that runs but does not lease fails it.
+// of its subnet: the netns kind plugs a throwaway namespace into the
+// bridge the way an attachment is (network/netnskind.go: veth at the
+// bridge's MTU, the bridge's MAC pinned), busybox's udhcpc asks for a
+// lease there (DISCOVER, OFFER, REQUEST, ACK) and releases it, and the
+// namespace goes. Attributes: bridge (the interface the server serves),
+// subnet (the range the lease must come from). A process that runs but
+// does not lease fails it.
 func checkDHCP(kinds host.Kinds, attrs map[string]string) (bool, string) {
 	subnet, err := netip.ParsePrefix(attrs["subnet"])
 	if err != nil || attrs["bridge"] == "" {
