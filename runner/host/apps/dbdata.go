@@ -203,7 +203,8 @@ func runAs(user, stdin, name string, args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
-// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+// Snapshot records, before a change, what Delete needs to undo it
+// (host.Snapshotter).
 func (dbdataKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
 	if _, err := os.Stat(initMarker(r.Attrs["engine"], r.Attrs["path"])); os.IsNotExist(err) {
 		return map[string]string{"created": "true"}

@@ -191,7 +191,8 @@ func (k packageKind) Delete(r core.Resource, saved map[string]string) error {
 	return removePackage(name, manager)
 }
 
-// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+// Snapshot records, before a change, what Delete needs to undo it
+// (host.Snapshotter).
 func (k packageKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
 	if r.Attrs["state"] == "absent" {
 		return nil

@@ -95,7 +95,8 @@ func (directoryKind) Delete(r core.Resource, saved map[string]string) error {
 	return err
 }
 
-// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+// Snapshot records, before a change, what Delete needs to undo it
+// (host.Snapshotter).
 func (directoryKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
 	if _, err := os.Lstat(r.Attrs["path"]); os.IsNotExist(err) {
 		return map[string]string{"created": "true"}

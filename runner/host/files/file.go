@@ -224,7 +224,8 @@ func primaryGroup(userName string) string {
 	return ""
 }
 
-// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+// Snapshot records, before a change, what Delete needs to undo it
+// (host.Snapshotter).
 func (fileKind) Snapshot(r core.Resource, saved map[string]string) map[string]string {
 	return keepPrevious(r, r.Attrs["path"], saved)
 }

@@ -87,7 +87,8 @@ func (k renderedKind) Delete(r core.Resource, saved map[string]string) error {
 	return fileKind{}.Delete(k.asFile(r), saved)
 }
 
-// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+// Snapshot records, before a change, what Delete needs to undo it
+// (host.Snapshotter).
 func (k renderedKind) Snapshot(r core.Resource, saved map[string]string) map[string]string {
 	return fileKind{}.Snapshot(k.asFile(r), saved)
 }

@@ -274,7 +274,8 @@ func sortedList(s string) string {
 	return strings.Join(items, ",")
 }
 
-// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+// Snapshot records, before a change, what Delete needs to undo it
+// (host.Snapshotter).
 func (k userKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
 	passwdFile, _ := k.files()
 	if _, found, err := findEntry(passwdFile, r.Attrs["name"]); err != nil || found {
@@ -289,7 +290,8 @@ func (k userKind) Snapshot(r core.Resource, _ map[string]string) map[string]stri
 	return out
 }
 
-// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+// Snapshot records, before a change, what Delete needs to undo it
+// (host.Snapshotter).
 func (k groupKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
 	if _, found, err := findEntry(k.file(), r.Attrs["name"]); err != nil || found {
 		return nil

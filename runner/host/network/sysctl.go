@@ -172,7 +172,8 @@ func normalizeSysctl(v string) string {
 	return strings.Join(strings.Fields(v), " ")
 }
 
-// Snapshot records, before a change, what Delete needs to undo it (host.Snapshotter).
+// Snapshot records, before a change, what Delete needs to undo it
+// (host.Snapshotter).
 func (k sysctlKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
 	if current, exists, err := k.read(r.Attrs["key"]); err == nil && exists {
 		return map[string]string{"previous": current}
