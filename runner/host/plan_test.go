@@ -238,3 +238,17 @@ func TestLock(t *testing.T) {
 func newTestManifest(t *testing.T) *Manifest {
 	return &Manifest{Path: safefstest.TempDir(t) + "/manifest.json", Version: manifestVersion}
 }
+
+// TestRunChecksUnknownKind: a check kind the registry lacks fails, naming
+// the kinds it has.
+func TestRunChecksUnknownKind(t *testing.T) {
+	pass := func(Kinds, *Manifest, core.Check) (bool, string) { return true, "fine" }
+	checks := Checks{"b": pass, "a": pass}
+	got := RunChecks(nil, checks, newTestManifest(t), []core.Check{{Kind: "a"}, {Kind: "teleport"}})
+	if !got[0].OK || got[0].Detail != "fine" {
+		t.Errorf("known check: %+v", got[0])
+	}
+	if got[1].OK || got[1].Detail != `unknown check kind "teleport" (known: a, b)` {
+		t.Errorf("unknown check: %+v", got[1])
+	}
+}
