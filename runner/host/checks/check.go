@@ -28,7 +28,7 @@ func checkPing(attrs map[string]string) (bool, string) {
 		return false, "ping check without dst"
 	}
 	if attrs["remote"] == "true" {
-		if local, _ := checkAddr(dst); local {
+		if local, _ := checkAddr(map[string]string{"address": dst}); local {
 			return true, fmt.Sprintf("holds %s itself: the other members' checks prove it answers over the network", dst)
 		}
 	}
@@ -69,7 +69,9 @@ func checkPing(attrs map[string]string) (bool, string) {
 	}
 }
 
-func checkLink(name string) (bool, string) {
+// checkLink proves that the link attrs name is up.
+func checkLink(attrs map[string]string) (bool, string) {
+	name := attrs["name"]
 	l, err := netlink.LinkByName(name)
 	if err != nil {
 		return false, fmt.Sprintf("link %s: %v", name, err)
@@ -88,9 +90,10 @@ func tailLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// checkAddr reports whether an interface of this host carries address (an
-// IP without prefix): who holds a floating VIP.
-func checkAddr(address string) (bool, string) {
+// checkAddr reports whether an interface of this host carries attrs
+// address (an IP without prefix): who holds a floating VIP.
+func checkAddr(attrs map[string]string) (bool, string) {
+	address := attrs["address"]
 	ip := net.ParseIP(address)
 	if ip == nil {
 		return false, fmt.Sprintf("addr check: %q is not an IP address", address)

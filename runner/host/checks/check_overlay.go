@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host"
 	"github.com/vishvananda/netlink"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
@@ -115,7 +116,8 @@ type wgPeers interface {
 // checkWireGuard waits until the WireGuard interface attrs dev has had a
 // handshake with the peer named attrs peer (a wgpeer resource name) in
 // the last 3 minutes, for at most timeout_ms (default 10000).
-func checkWireGuard(kinds host.Kinds, m *host.Manifest, attrs map[string]string) (bool, string) {
+func checkWireGuard(kinds host.Kinds, m *host.Manifest, c core.Check) (bool, string) {
+	attrs := c.Attrs
 	peers, ok := kinds["wgpeer"].(wgPeers)
 	if !ok {
 		return false, "no wgpeer kind"

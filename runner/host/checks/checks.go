@@ -16,22 +16,19 @@ import (
 // All returns every check kind, by name.
 func All() host.Checks {
 	return host.Checks{
-		"ping":    attrsOnly(checkPing),
-		"service": checkService,
-		"link":    func(_ host.Kinds, _ *host.Manifest, c core.Check) (bool, string) { return checkLink(c.Attrs["name"]) },
-		"bgp":     attrsOnly(checkBGP), // check_overlay.go
-		"wireguard": func(k host.Kinds, m *host.Manifest, c core.Check) (bool, string) {
-			return checkWireGuard(k, m, c.Attrs)
-		},
+		"ping":      attrsOnly(checkPing),
+		"service":   checkService,
+		"link":      attrsOnly(checkLink),
+		"addr":      attrsOnly(checkAddr),
+		"bgp":       attrsOnly(checkBGP), // check_overlay.go
+		"wireguard": checkWireGuard,
 		"http":      attrsOnly(probe.HTTP),
 		"tcp":       attrsOnly(checkTCP), // container_check.go
 		"container": withKinds(checkContainer),
 		"consul":    attrsOnly(checkConsul), // consul_check.go
-		"addr": func(_ host.Kinds, _ *host.Manifest, c core.Check) (bool, string) {
-			return checkAddr(c.Attrs["address"])
-		},
-		"dhcp":  withKinds(checkDHCP), // check_dhcp.go
-		"lease": withKinds(checkLease),
+		"dhcp":      withKinds(checkDHCP),   // check_dhcp.go
+		"lease":     withKinds(checkLease),
+		"sqllogin":  attrsOnly(checkSQLLogin), // check_sql.go
 	}
 }
 

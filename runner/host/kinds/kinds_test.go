@@ -24,7 +24,7 @@ func TestNewHasEveryKind(t *testing.T) {
 	if got := strings.Join(slices.Sorted(maps.Keys(New(hosttest.EnvIn(t.TempDir())))), " "); got != want {
 		t.Errorf("kinds:\n got %s\nwant %s", got, want)
 	}
-	wantChecks := "addr bgp consul container dhcp http lease link ping service tcp wireguard"
+	wantChecks := "addr bgp consul container dhcp http lease link ping service sqllogin tcp wireguard"
 	if got := strings.Join(slices.Sorted(maps.Keys(Checks())), " "); got != wantChecks {
 		t.Errorf("checks:\n got %s\nwant %s", got, wantChecks)
 	}
