@@ -56,7 +56,7 @@ const hostInitArg0 = "drover-lab-host-init"
 
 // labMarker is the file every namespace lab host has: drover's helper
 // reads it to know it runs in a host that shares the machine's kernel
-// (runner/host/sysctl.go refuses the keys that are not per namespace).
+// (runner/host/network/sysctl.go refuses the keys that are not per namespace).
 const labMarker = "/run/drover-lab"
 
 // hostSysctlRW are the /proc/sys entries a lab host may write: those of

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/network"
 )
 
 // Tests of the pure parts; they need no root.
@@ -225,20 +225,20 @@ func TestKeysAndKnownHosts(t *testing.T) {
 // The keys a lab host may write are those drover's sysctl kind accepts in
 // a lab, and the lab's marker is the file the kind looks for.
 func TestSysctlsAgreeWithHost(t *testing.T) {
-	if labMarker != host.LabMarker {
-		t.Errorf("lab marker %s, the sysctl kind reads %s", labMarker, host.LabMarker)
+	if labMarker != network.LabMarker {
+		t.Errorf("lab marker %s, the sysctl kind reads %s", labMarker, network.LabMarker)
 	}
 	for _, k := range hostSysctlRW {
 		key := strings.ReplaceAll(k, "/", ".")
 		if k == "net" || k == "fs/mqueue" {
 			key += ".x"
 		}
-		if !host.PerNamespaceSysctl(key) {
+		if !network.PerNamespaceSysctl(key) {
 			t.Errorf("%s is writable in lab hosts but refused by the sysctl kind", key)
 		}
 	}
 	for _, key := range []string{"kernel.core_pattern", "vm.swappiness", "kernel.pid_max"} {
-		if host.PerNamespaceSysctl(key) {
+		if network.PerNamespaceSysctl(key) {
 			t.Errorf("%s accepted by the sysctl kind in a lab", key)
 		}
 	}

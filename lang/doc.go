@@ -500,7 +500,7 @@
 //
 // # Containers and jobs
 //
-// Containers are LXC containers (runner/host/container.go). A container
+// Containers are LXC containers (runner/host/apps/container.go). A container
 // block is a base: it runs on its servers, if any, and jobs build their
 // instances from it. Servers take `capacity = 8` (job instances the server
 // holds, 0 = no limit) for placement.

@@ -318,7 +318,7 @@ func wordsLine(s string) string {
 	return ""
 }
 
-// shellWords splits s like the helper does (runner/host/argv.go): blanks
+// shellWords splits s like the helper does (runner/host/services/argv.go): blanks
 // separate words, '...' keeps everything, "..." keeps everything but a
 // backslash before \ " $ or `, a backslash outside quotes keeps the next
 // character. It returns why s cannot be split (an unterminated quote).

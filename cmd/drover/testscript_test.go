@@ -176,15 +176,15 @@ func TestLabVM(t *testing.T) {
 	testscript.Run(t, p)
 }
 
-// buildHostTest builds runner/host's test binary (static) for the VM
+// buildHostTest builds runner/host/network's test binary (static) for the VM
 // suites that run a kernel-dependent unit test inside a VM
 // (lab-vm/tunnel: TestTunnelLinkLifecycle needs GRE and IPIP).
 func buildHostTest(t *testing.T) string {
 	out := filepath.Join(t.TempDir(), "host.test")
-	cmd := exec.Command("go", "test", "-c", "-vet=off", "-o", out, "../../runner/host")
+	cmd := exec.Command("go", "test", "-c", "-vet=off", "-o", out, "../../runner/host/network")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building runner/host's tests: %v\n%s", err, b)
+		t.Fatalf("building runner/host/network's tests: %v\n%s", err, b)
 	}
 	return out
 }

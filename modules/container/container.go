@@ -1,6 +1,6 @@
 // Package container expands `container` declarations into host resources:
 // on each of the container's servers a `container` resource (LXC, see
-// runner/host/container.go) with its interfaces on drover's bridges, the
+// runner/host/apps/container.go) with its interfaces on drover's bridges, the
 // packages LXC needs, and a post-condition that it runs and passes its
 // health check. Instance builds the same resource for job instances
 // (modules/job), so that a base container and its job instances are made

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/kinds"
 	"github.com/drover/drover/runner/host/safefs"
 )
 
@@ -164,7 +165,7 @@ func revertGeneration(stateDir string, env host.Env, reason string) (*RevertRepo
 		return nil, nil // nothing recorded: nothing to put back, nothing to report
 	}
 	rep := &RevertReport{Reason: reason, Generation: m.Generation.ID, Applied: m.Generation.Started}
-	steps, err := host.Revert(host.NewKinds(env), m)
+	steps, err := host.Revert(kinds.New(env), m)
 	rep.Steps, rep.RevertedAt = steps, time.Now().UTC()
 	if err != nil {
 		rep.Error = err.Error()

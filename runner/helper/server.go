@@ -13,6 +13,7 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host"
+	"github.com/drover/drover/runner/host/kinds"
 	"github.com/drover/drover/runner/host/safefs"
 )
 
@@ -117,6 +118,7 @@ type session struct {
 	stateDir string
 	env      host.Env
 	kinds    host.Kinds
+	checks   host.Checks
 	lock     *host.Lock
 	// linkKinds caches the probe of creatable link kinds: it runs once per
 	// helper process.
@@ -147,7 +149,7 @@ func newSession(out io.Writer, opts ServerOptions) *session {
 	if spawn == nil {
 		spawn = SpawnRevert
 	}
-	return &session{enc: json.NewEncoder(out), stateDir: opts.StateDir, env: env, kinds: host.NewKinds(env), spawn: spawn}
+	return &session{enc: json.NewEncoder(out), stateDir: opts.StateDir, env: env, kinds: kinds.New(env), checks: kinds.Checks(), spawn: spawn}
 }
 
 func (s *session) close() { s.lock.Release() }
@@ -296,7 +298,7 @@ func (s *session) check(req Request) Response {
 	if err != nil {
 		return fail(err)
 	}
-	return Response{OK: true, Results: host.RunChecks(s.kinds, m, req.Checks)}
+	return Response{OK: true, Results: host.RunChecks(s.kinds, s.checks, m, req.Checks)}
 }
 
 func (s *session) manifest() Response {

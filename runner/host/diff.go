@@ -85,34 +85,34 @@ func maskField(name, s string) string {
 	return maskIfSet(s)
 }
 
-// privateKey is the key under which Read reports which of its attributes
-// came from a file other users cannot read (see markPrivate). Plan takes it
+// PrivateKey is the key under which Read reports which of its attributes
+// came from a file other users cannot read (see MarkPrivate). Plan takes it
 // out of the actual state and treats those attributes as sensitive, so
 // that drover never shows what only root could read on the host.
-const privateKey = "\x00private"
+const PrivateKey = "\x00private"
 
-// markPrivate records in actual (already cut to the desired keys) that
+// MarkPrivate records in actual (already cut to the desired keys) that
 // its content-bearing attributes come from a file that is not readable by
 // everyone (st), and returns actual.
-func markPrivate(actual map[string]string, st unix.Stat_t, keys ...string) map[string]string {
+func MarkPrivate(actual map[string]string, st unix.Stat_t, keys ...string) map[string]string {
 	if st.Mode&0o004 != 0 {
 		return actual
 	}
 	if len(keys) == 0 {
 		keys = []string{contentKey}
 	}
-	actual[privateKey] = strings.Join(keys, ",")
+	actual[PrivateKey] = strings.Join(keys, ",")
 	return actual
 }
 
 // takePrivate removes the privacy mark from actual and makes the marked
 // attributes of r sensitive.
 func takePrivate(r *core.Resource, actual map[string]string) {
-	keys, ok := actual[privateKey]
+	keys, ok := actual[PrivateKey]
 	if !ok {
 		return
 	}
-	delete(actual, privateKey)
+	delete(actual, PrivateKey)
 	for _, k := range strings.Split(keys, ",") {
 		if !r.IsSensitive(k) {
 			r.Sensitive = append(append([]string(nil), r.Sensitive...), k)

@@ -120,7 +120,7 @@ func defaultIface() string {
 	}
 	for _, rt := range routes {
 		if rt.Dst == nil || rt.Dst.String() == "0.0.0.0/0" {
-			if name := linkName(rt.LinkIndex); name != "" {
+			if name := LinkName(rt.LinkIndex); name != "" {
 				return name
 			}
 		}
@@ -225,4 +225,17 @@ func findCommands(names []string) map[string]string {
 		}
 	}
 	return found
+}
+
+// LinkName is the name of the link with index idx in this namespace, or
+// "" (index 0, or a link elsewhere).
+func LinkName(idx int) string {
+	if idx == 0 {
+		return ""
+	}
+	l, err := netlink.LinkByIndex(idx)
+	if err != nil {
+		return ""
+	}
+	return l.Attrs().Name
 }

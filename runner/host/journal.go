@@ -2,8 +2,6 @@ package host
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/drover/drover/core"
 )
@@ -31,7 +29,7 @@ func snapshot(k Kind, r core.Resource, saved map[string]string) map[string]strin
 	if !ok {
 		return saved
 	}
-	out := copyAttrs(saved)
+	out := CopyAttrs(saved)
 	for key, v := range s.Snapshot(r, saved) {
 		if _, kept := out[key]; !kept {
 			out[key] = v
@@ -58,66 +56,6 @@ func (m *Manifest) saveBefore(k Kind, action core.Action, r core.Resource, prev 
 	}
 	if err := m.Save(); err != nil {
 		return fmt.Errorf("%s: recording the change before making it: %w", r.ID(), err)
-	}
-	return nil
-}
-
-func (fileKind) Snapshot(r core.Resource, saved map[string]string) map[string]string {
-	return keepPrevious(r, r.Attrs["path"], saved)
-}
-
-func (k renderedKind) Snapshot(r core.Resource, saved map[string]string) map[string]string {
-	return fileKind{}.Snapshot(k.asFile(r), saved)
-}
-
-func (directoryKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
-	if _, err := os.Lstat(r.Attrs["path"]); os.IsNotExist(err) {
-		return map[string]string{"created": "true"}
-	}
-	return nil
-}
-
-func (k userKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
-	passwdFile, _ := k.files()
-	if _, found, err := findEntry(passwdFile, r.Attrs["name"]); err != nil || found {
-		return nil
-	}
-	out := map[string]string{"created": "true"}
-	if home := r.Attrs["home"]; r.Attrs["create_home"] == "true" && home != "" {
-		if _, err := os.Stat(filepath.Clean(home)); os.IsNotExist(err) {
-			out["created_home"] = "true"
-		}
-	}
-	return out
-}
-
-func (k groupKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
-	if _, found, err := findEntry(k.file(), r.Attrs["name"]); err != nil || found {
-		return nil
-	}
-	return map[string]string{"created": "true"}
-}
-
-func (k sysctlKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
-	if current, exists, err := k.read(r.Attrs["key"]); err == nil && exists {
-		return map[string]string{"previous": current}
-	}
-	return nil
-}
-
-func (k packageKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
-	if r.Attrs["state"] == "absent" {
-		return nil
-	}
-	if installed, err := k.installed(r.Attrs["name"], r.Attrs["manager"]); err == nil && !installed {
-		return map[string]string{"installed": "true"}
-	}
-	return nil
-}
-
-func (dbdataKind) Snapshot(r core.Resource, _ map[string]string) map[string]string {
-	if _, err := os.Stat(initMarker(r.Attrs["engine"], r.Attrs["path"])); os.IsNotExist(err) {
-		return map[string]string{"created": "true"}
 	}
 	return nil
 }

@@ -1,8 +1,12 @@
-// Package host is drover's instruction set: the kinds of resource the helper
-// reads, diffs, applies and deletes on a server (links, addresses, routes, FDB
-// entries, sysctls, files, nftables tables, packages, services), the facts it
-// gathers and the checks it runs. It is the only package that touches the
-// kernel; the controller speaks the vocabulary of package core.
+// Package host is the engine of drover's instruction set: the Kind
+// interface and registry, plan and diff, the manifest and its journal,
+// revert, secrets, the lock, outputs, leftovers and facts, plus the small
+// primitives the kinds share (attribute helpers, commands, root-owned
+// files). The kinds themselves live by area in the packages below it
+// (network, files, services, apps), the checks in checks, and package
+// kinds assembles them for the helper. host and those packages are the
+// only code that touches the kernel; the controller speaks the vocabulary
+// of package core.
 package host
 
 import (
@@ -15,7 +19,8 @@ import (
 )
 
 // Kind is the behaviour of one resource kind on a host. Implementations live
-// one per file (link.go, file.go, ...), each documenting its attribute keys.
+// one per file in the area packages (network/link.go, files/file.go, ...),
+// each documenting its attribute keys.
 type Kind interface {
 	// Read returns the actual state of r: the keys of r.Attrs that can be
 	// read back (a key left out is not readable and never diffs), and
@@ -70,39 +75,10 @@ func DefaultEnv() Env {
 	}
 }
 
-// Kinds is the set of resource kinds a helper knows, by name.
+// Kinds is the set of resource kinds a helper knows, by name. The area
+// packages (network, files, services, apps) each return theirs and package
+// kinds assembles them; the engine knows no concrete kind.
 type Kinds map[string]Kind
-
-// NewKinds returns every kind, configured for env.
-func NewKinds(env Env) Kinds {
-	return Kinds{
-		"link":       linkKind{},
-		"addr":       addrKind{},
-		"route":      routeKind{},
-		"fdb":        fdbKind{},
-		"bridgeport": bridgeportKind{}, // bridgeport.go
-		"netns":      newNetnsKind(env),
-		"sysctl":     sysctlKind{procDir: "/proc/sys", labMarker: LabMarker},
-		"file":       fileKind{},
-		"rendered":   renderedKind{}, // rendered.go
-		"nft":        nftKind{},
-		"package":    packageKind{},
-		"service":    newServiceKind(env),
-		"wireguard":  newWireguardKind(env),
-		"wgpeer":     wgpeerKind{},
-		"tls":        tlsKind{},
-		"dbdata":     dbdataKind{},
-		"sql":        sqlKind{},
-		"line":       lineKind{},
-		"directory":  directoryKind{},
-		"symlink":    symlinkKind{},
-		"exec":       execKind{},
-		"user":       userKind{},
-		"group":      groupKind{},
-		"sysservice": newSysserviceKind(env),
-		"container":  containerKind{driver: newLXCDriver()},
-	}
-}
 
 // Lookup returns the kind of r, or an error naming r.
 func (ks Kinds) Lookup(r core.Resource) (Kind, error) {
@@ -125,26 +101,11 @@ func (ks Kinds) names() []string {
 // WithDefaults returns r with its kind's defaults filled in (r itself when
 // the kind has none). Attrs is copied, never shared.
 func WithDefaults(k Kind, r core.Resource) core.Resource {
-	r.Attrs = copyAttrs(r.Attrs)
+	r.Attrs = CopyAttrs(r.Attrs)
 	if d, ok := k.(Defaulter); ok {
 		return d.Defaults(r)
 	}
 	return r
-}
-
-func copyAttrs(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-// setDefault sets attrs[key] to value when it is empty or missing.
-func setDefault(attrs map[string]string, key, value string) {
-	if attrs[key] == "" {
-		attrs[key] = value
-	}
 }
 
 func isDir(path string) bool {

@@ -61,7 +61,7 @@ func writeHolder(f *os.File, text string) error {
 }
 
 func lockedError(path string) error {
-	data, _ := readFile(path)
+	data, _ := ReadFile(path)
 	lines := strings.SplitN(strings.TrimSpace(string(data)), "\n", 3)
 	holder, since := "another session", "an unknown time"
 	if len(lines) > 0 && lines[0] != "" {
@@ -84,7 +84,7 @@ func oneLine(s string) string {
 // LockHolderPID returns the process id of the lock's current (or last)
 // holder, as it recorded it, or 0.
 func LockHolderPID(path string) int {
-	data, err := readFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return 0
 	}

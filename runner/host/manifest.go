@@ -67,7 +67,7 @@ func (m *Manifest) Save() error {
 		return fmt.Errorf("manifest: %w", err)
 	}
 	defer dir.Close()
-	if err := dir.WriteFile(filepath.Base(m.Path), append(data, '\n'), rootFile(0o600)); err != nil {
+	if err := dir.WriteFile(filepath.Base(m.Path), append(data, '\n'), RootFile(0o600)); err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
 	return nil
@@ -84,7 +84,7 @@ func (m *Manifest) Find(id string) (ManifestEntry, bool) {
 // Record adds r with its saved data, or replaces the entry of the same ID
 // in place (keeping its position, which is the order of creation). The
 // values of r's sensitive attributes are recorded only as salted digests
-// (sealSecret).
+// (SealSecret).
 func (m *Manifest) Record(r core.Resource, saved map[string]string) {
 	i := m.index(r.ID())
 	var prev core.Resource
@@ -124,23 +124,23 @@ func (m *Manifest) index(id string) int {
 	return -1
 }
 
-// writeFileAtomic replaces path with data through its parent directory's
+// WriteFileAtomic replaces path with data through its parent directory's
 // descriptor (safefs.Dir.WriteFile): a fresh temporary file, created
 // without following links, owned, moded, fsynced and checked through its
 // own descriptor, then renamed over path. Missing parent directories are
 // made root-owned 0755. On any failure path is untouched.
-func writeFileAtomic(path string, data []byte, o safefs.WriteOptions) error {
+func WriteFileAtomic(path string, data []byte, o safefs.WriteOptions) error {
 	return safefs.WriteFile(path, data, o)
 }
 
-// rootFile is how drover writes its own files: root-owned with mode.
-func rootFile(mode uint32) safefs.WriteOptions {
+// RootFile is how drover writes its own files: root-owned with mode.
+func RootFile(mode uint32) safefs.WriteOptions {
 	return safefs.WriteOptions{Mode: mode, UID: -1, GID: -1}
 }
 
-// mkdirs makes sure the directory path exists, reached by a safe chase;
+// Mkdirs makes sure the directory path exists, reached by a safe chase;
 // the directories it creates are root-owned with mode perm.
-func mkdirs(path string, perm uint32) error {
+func Mkdirs(path string, perm uint32) error {
 	d, err := safefs.MkdirAll(path, perm)
 	if err != nil {
 		return err
@@ -148,9 +148,9 @@ func mkdirs(path string, perm uint32) error {
 	return d.Close()
 }
 
-// readFile reads the regular file at path without following a link at it
+// ReadFile reads the regular file at path without following a link at it
 // or an unsafe one before it (safefs).
-func readFile(path string) ([]byte, error) {
+func ReadFile(path string) ([]byte, error) {
 	data, _, err := safefs.ReadFile(path)
 	return data, err
 }

@@ -40,7 +40,7 @@ func (k memKind) Apply(r core.Resource, exists bool, saved map[string]string) (m
 		return nil, errors.New("boom: stderr of the failing command")
 	}
 	*k.log = append(*k.log, fmt.Sprintf("apply %s %t", r.Name, exists))
-	k.state[r.Name] = copyAttrs(r.Attrs)
+	k.state[r.Name] = CopyAttrs(r.Attrs)
 	return map[string]string{"n": fmt.Sprint(len(*k.log))}, nil
 }
 
@@ -233,4 +233,22 @@ func TestLock(t *testing.T) {
 		t.Errorf("after release: %v", err)
 	}
 	l2.Release()
+}
+
+func newTestManifest(t *testing.T) *Manifest {
+	return &Manifest{Path: safefstest.TempDir(t) + "/manifest.json", Version: manifestVersion}
+}
+
+// TestRunChecksUnknownKind: a check kind the registry lacks fails, naming
+// the kinds it has.
+func TestRunChecksUnknownKind(t *testing.T) {
+	pass := func(Kinds, *Manifest, core.Check) (bool, string) { return true, "fine" }
+	checks := Checks{"b": pass, "a": pass}
+	got := RunChecks(nil, checks, newTestManifest(t), []core.Check{{Kind: "a"}, {Kind: "teleport"}})
+	if !got[0].OK || got[0].Detail != "fine" {
+		t.Errorf("known check: %+v", got[0])
+	}
+	if got[1].OK || got[1].Detail != `unknown check kind "teleport" (known: a, b)` {
+		t.Errorf("unknown check: %+v", got[1])
+	}
 }

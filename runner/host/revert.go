@@ -77,7 +77,7 @@ func (m *Manifest) recordBefore(k Kind, action core.Action, r core.Resource, pre
 	if err != nil {
 		return fmt.Errorf("%s: reading it before the change, for the revert record: %w", r.ID(), err)
 	}
-	delete(actual, privateKey)
+	delete(actual, PrivateKey)
 	step.Existed, step.Before = exists, actual
 	m.Generation.Steps = append(m.Generation.Steps, step)
 	return nil

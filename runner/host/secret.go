@@ -24,8 +24,8 @@ const digestPrefix = "pbkdf2-sha256$"
 // small server, paid once per sensitive attribute per plan.
 const digestIterations = 4096
 
-// sealSecret returns a fresh salted digest of value.
-func sealSecret(value string) string {
+// SealSecret returns a fresh salted digest of value.
+func SealSecret(value string) string {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		panic(err) // crypto/rand never fails on Linux
@@ -41,9 +41,9 @@ func derive(value string, salt []byte) []byte {
 	return key
 }
 
-// secretMatches reports whether digest (from sealSecret) is a digest of
+// SecretMatches reports whether digest (from SealSecret) is a digest of
 // value.
-func secretMatches(digest, value string) bool {
+func SecretMatches(digest, value string) bool {
 	rest, ok := strings.CutPrefix(digest, digestPrefix+"4096$")
 	if !ok {
 		return false
@@ -57,16 +57,16 @@ func secretMatches(digest, value string) bool {
 	return subtle.ConstantTimeCompare(key, derive(value, salt)) == 1
 }
 
-// resealSecret keeps digest when it still matches value (so an unchanged
+// ResealSecret keeps digest when it still matches value (so an unchanged
 // secret does not rewrite the manifest), else seals value afresh.
-func resealSecret(digest, value string) string {
-	if secretMatches(digest, value) {
+func ResealSecret(digest, value string) string {
+	if SecretMatches(digest, value) {
 		return digest
 	}
-	return sealSecret(value)
+	return SealSecret(value)
 }
 
-// IsSealed reports whether a value is a digest made by sealSecret.
+// IsSealed reports whether a value is a digest made by SealSecret.
 func IsSealed(value string) bool { return strings.HasPrefix(value, digestPrefix) }
 
 // sealed returns r with its sensitive attributes replaced by digests,
@@ -78,10 +78,16 @@ func sealed(r core.Resource, prev core.Resource) core.Resource {
 	attrs := make(map[string]string, len(r.Attrs))
 	for k, v := range r.Attrs {
 		if r.IsSensitive(k) && v != "" && v != core.Unknown && !IsSealed(v) {
-			v = resealSecret(prev.Attrs[k], v)
+			v = ResealSecret(prev.Attrs[k], v)
 		}
 		attrs[k] = v
 	}
 	r.Attrs = attrs
 	return r
+}
+
+// SHA256Hex is the hex SHA-256 of s.
+func SHA256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

@@ -1,0 +1,15 @@
+// Package apps holds the host kinds of applications: packages, containers
+// (LXC), databases' data directories and their SQL users and grants.
+package apps
+
+import "github.com/drover/drover/runner/host"
+
+// Kinds returns the application kinds.
+func Kinds(host.Env) host.Kinds {
+	return host.Kinds{
+		"package":   packageKind{},
+		"dbdata":    dbdataKind{},
+		"sql":       sqlKind{},
+		"container": containerKind{driver: newLXCDriver()},
+	}
+}

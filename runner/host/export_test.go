@@ -1,0 +1,4 @@
+package host
+
+// ProbeLinkKindsHere is probeLinkKindsHere, for the external tests.
+var ProbeLinkKindsHere = probeLinkKindsHere
