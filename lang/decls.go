@@ -283,8 +283,8 @@ func (l *loader) collectNetwork(b *hcl.Block) {
 	for _, mb := range content.Blocks {
 		nd.members = append(nd.members, l.collectMember(name, mb, nk.memberSpecs()))
 	}
-	if kind == KindVXLAN || kind == KindL2VPN {
-		l.deriveDHCPHost(nd)
+	for _, attr := range nk.firstMember {
+		l.deriveFirstMember(nd, attr)
 	}
 	l.syms.networks[name] = e
 	l.syms.netOrder = append(l.syms.netOrder, name)
@@ -306,10 +306,10 @@ func (l *loader) collectMember(network string, b *hcl.Block, extra []attrSpec) *
 	return m
 }
 
-// deriveDHCPHost makes an unset dhcp_host default to the network's first
-// member.
-func (l *loader) deriveDHCPHost(nd *networkDecl) {
-	host, servers := nd.attrs[attrDHCPHost], nd.attrs[attrServers]
+// deriveFirstMember makes the string setting attr (dhcp_host), when unset,
+// default to the network's first member.
+func (l *loader) deriveFirstMember(nd *networkDecl, attr string) {
+	host, servers := nd.attrs[attr], nd.attrs[attrServers]
 	host.deps = append(host.deps, servers)
 	host.derive = func() (cty.Value, hcl.Diagnostics) {
 		list := servers.value

@@ -91,6 +91,9 @@ type Attr struct {
 	// accepts: one of lang's grammars ("ifname", "cidr", "ip",
 	// "server-ref", ...; see AttributeGrammars). Required for strings.
 	Grammar string
+	// FirstMember makes a string setting that is not written default to
+	// the server of the network's first member (dhcp_host).
+	FirstMember bool
 }
 
 // specs converts a kind's attributes into lang's attribute specs.
@@ -118,6 +121,31 @@ type NetworkSpec interface {
 	// Claims are the host-wide things the network takes on each member:
 	// two networks may not claim the same one on one server.
 	Claims() []Claim
+}
+
+// RoutedNetwork is a network spec that routes subnets between its
+// members at layer 3 (BGP, WireGuard).
+type RoutedNetwork interface {
+	// RoutedSubnets are the subnets the members reach over the network,
+	// in order: each member's container subnet where the network carries
+	// them (c has the members' servers), the ones members add, and the
+	// network's own.
+	RoutedSubnets(c *Cluster) []string
+}
+
+// ContainerNetwork is a network spec whose members' bridge carries
+// containers and jobs, with addresses of the network's own subnet.
+type ContainerNetwork interface {
+	// ContainerBridge is the bridge on every member and its subnet.
+	ContainerBridge() (bridge, subnet string)
+}
+
+// DHCPNetwork is a network spec that may run drover's DHCP server
+// (dnsmasq) on one member's bridge.
+type DHCPNetwork interface {
+	// DHCPServer is the member server that runs it; on is false when the
+	// network serves no DHCP.
+	DHCPServer() (server string, on bool)
 }
 
 // AttachableNetwork is a network spec whose members have a bridge that
@@ -283,3 +311,69 @@ func (d *NetworkDecl) CheckMemberAddresses(attr string) {
 // CheckMemberCIDRLists checks a list(string) of subnets in every member
 // block.
 func (d *NetworkDecl) CheckMemberCIDRLists(attr string) { d.l.checkMemberCIDRLists(d.d, attr) }
+
+// IntOK is a number setting and whether it evaluated.
+func (d *NetworkDecl) IntOK(attr string) (int, bool) { return d.l.intOf(d.d.attrs[attr]) }
+
+// CheckInt reports a number setting outside lo..hi (summary names the
+// problem, example is a valid value); it returns the value and whether it
+// evaluated and is in range.
+func (d *NetworkDecl) CheckInt(attr string, lo, hi int, summary, example string) (int, bool) {
+	return d.l.checkInt(d.d.attrs[attr], lo, hi, summary, example)
+}
+
+// CheckPort reports a port setting outside 1..65535.
+func (d *NetworkDecl) CheckPort(attr, example string) { d.l.checkPort(d.d.attrs[attr], example) }
+
+// CheckIPv4Subnet reports a subnet setting (subnet, checked by Subnet)
+// that cannot carry a bridge network: IPv6, or too small for a DHCP pool
+// when the bool setting dhcpAttr is true. It tells whether subnet is fine.
+func (d *NetworkDecl) CheckIPv4Subnet(attr string, subnet netip.Prefix, dhcpAttr, example string) bool {
+	return d.l.checkIPv4Subnet(d.d.attrs[attr], subnet, d.d.attrs[dhcpAttr], example)
+}
+
+// CheckDHCPHost reports a dhcp_host setting, when written, that names no
+// member.
+func (d *NetworkDecl) CheckDHCPHost(members []Member) { d.l.checkDHCPHost(d.d, members) }
+
+// CheckMemberEndpoints checks the endpoint = "ADDRESS:PORT" setting of
+// every member block that sets it.
+func (d *NetworkDecl) CheckMemberEndpoints() { d.l.checkEndpoints(d.d) }
+
+// MemberInts is a number member setting of every member block that sets
+// it to something other than 0, by server.
+func (d *NetworkDecl) MemberInts(attr string) map[string]int { return d.l.memberInts(d.d, attr) }
+
+// MemberBlocks are the network's `member "SERVER" { ... }` blocks, in the
+// order written.
+func (d *NetworkDecl) MemberBlocks() []MemberBlock {
+	out := make([]MemberBlock, len(d.d.members))
+	for i, m := range d.d.members {
+		out[i] = MemberBlock{l: d.l, m: m}
+	}
+	return out
+}
+
+// MemberBlock is one member block while its network's kind validates it.
+type MemberBlock struct {
+	l *loader
+	m *memberDecl
+}
+
+// Server is the member's server (the block's label).
+func (m MemberBlock) Server() string { return m.m.server }
+
+// IntOK is a number member setting and whether it evaluated.
+func (m MemberBlock) IntOK(attr string) (int, bool) { return m.l.intOf(m.m.extra[attr]) }
+
+// CheckInt reports a number member setting outside lo..hi, like
+// NetworkDecl.CheckInt.
+func (m MemberBlock) CheckInt(attr string, lo, hi int, summary, example string) (int, bool) {
+	return m.l.checkInt(m.m.extra[attr], lo, hi, summary, example)
+}
+
+// Problem reports a problem at the member setting attr (the member block
+// when attr was not written).
+func (m MemberBlock) Problem(attr, summary, detail string) {
+	m.l.report(m.m.extra[attr], problem{summary, detail})
+}

@@ -136,9 +136,7 @@ type Network struct {
 	Spec  NetworkSpec
 	VXLAN *VXLAN
 	// The other kinds, each in its own file (model_<kind>.go).
-	BGP       *BGP
-	WireGuard *WireGuard
-	L2VPN     *L2VPN
+	L2VPN *L2VPN
 
 	DeclRange hcl.Range
 }

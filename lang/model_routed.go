@@ -6,9 +6,10 @@ import (
 )
 
 // RoutedSubnets are the subnets server reaches over the cluster's L3
-// overlays (BGP and WireGuard networks it is a member of): every member's
-// container subnet where the network carries them, the subnets members
-// announce or share, and a WireGuard network's tunnel subnet. Traffic
+// overlays (the RoutedNetworks it is a member of, BGP and WireGuard):
+// every member's container subnet where the network carries them, the
+// subnets members announce or share, and a WireGuard network's tunnel
+// subnet. Traffic
 // from a container subnet to these keeps its source address: drover
 // masquerades only what leaves the cluster.
 func (c *Cluster) RoutedSubnets(server string) []string {
@@ -23,26 +24,10 @@ func (c *Cluster) RoutedSubnets(server string) []string {
 			out = append(out, p)
 		}
 	}
-	member := func(ms []Member) bool {
-		return slices.ContainsFunc(ms, func(m Member) bool { return m.Server == server })
-	}
 	for _, n := range c.Networks {
-		switch {
-		case n.BGP != nil && member(n.BGP.Members):
-			for _, m := range n.BGP.Members {
-				if s := c.Server(m.Server); s != nil && n.BGP.ContainerSubnets {
-					add(s.Subnet)
-				}
-				add(n.BGP.Announce[m.Server]...)
-			}
-		case n.WireGuard != nil && member(n.WireGuard.Members):
-			add(n.WireGuard.Subnet)
-			for _, m := range n.WireGuard.Members {
-				if s := c.Server(m.Server); s != nil && n.WireGuard.ContainerSubnets {
-					add(s.Subnet)
-				}
-				add(n.WireGuard.Share[m.Server]...)
-			}
+		r, ok := n.Spec.(RoutedNetwork)
+		if ok && slices.ContainsFunc(n.Members(), func(m Member) bool { return m.Server == server }) {
+			add(r.RoutedSubnets(c)...)
 		}
 	}
 	return out

@@ -14,9 +14,7 @@ import (
 // and its model in model_<kind>.go. Kinds registered through Options.Kinds
 // (modules/<kind>) live entirely in their own package.
 const (
-	KindBGP       = "bgp"
-	KindWireGuard = "wireguard"
-	KindL2VPN     = "l2vpn"
+	KindL2VPN = "l2vpn"
 )
 
 // networkKind is what lang knows of one network kind.
@@ -27,15 +25,16 @@ type networkKind struct {
 	memberSpecs func() []attrSpec
 	assemble    func(l *loader, d *networkDecl, n *Network)
 	validate    func(l *loader, v *validator, d *networkDecl, n *Network)
+	// firstMember are the string settings that default to the server of
+	// the first member (dhcp_host).
+	firstMember []string
 }
 
 func networkKindTable() map[string]networkKind {
 	none := func() []attrSpec { return nil }
 	return map[string]networkKind{
-		KindVXLAN:     {specs: vxlanSpecs, memberSpecs: none},
-		KindBGP:       {specs: bgpSpecs, memberSpecs: bgpMemberSpecs, assemble: assembleBGP, validate: validateBGP},
-		KindWireGuard: {specs: wireguardSpecs, memberSpecs: wireguardMemberSpecs, assemble: assembleWireGuard, validate: validateWireGuard},
-		KindL2VPN:     {specs: l2vpnSpecs, memberSpecs: l2vpnMemberSpecs, assemble: assembleL2VPN, validate: validateL2VPN},
+		KindVXLAN: {specs: vxlanSpecs, memberSpecs: none, firstMember: []string{attrDHCPHost}},
+		KindL2VPN: {specs: l2vpnSpecs, memberSpecs: l2vpnMemberSpecs, assemble: assembleL2VPN, validate: validateL2VPN},
 	}
 }
 
@@ -56,7 +55,14 @@ func (l *loader) networkKindNames() []string {
 
 // registered adapts a registered kind to lang's table entry.
 func registered(nk NetworkKind) networkKind {
+	var first []string
+	for _, a := range nk.Attrs {
+		if a.FirstMember {
+			first = append(first, a.Name)
+		}
+	}
 	return networkKind{
+		firstMember: first,
 		specs:       func() []attrSpec { return specsOf(nk.block(), nk.Attrs) },
 		memberSpecs: func() []attrSpec { return specsOf(nk.block()+".member", nk.MemberAttrs) },
 		assemble: func(l *loader, d *networkDecl, n *Network) {
@@ -237,14 +243,6 @@ func networkClaims(n *Network) []networkClaim {
 	switch {
 	case n.VXLAN != nil:
 		return []networkClaim{{what: "interface", value: n.VXLAN.Bridge, attr: "bridge", hint: "Give one of them another bridge."}}
-	case n.BGP != nil:
-		return []networkClaim{{what: "the BGP daemon", value: "(bird)", hint: "A server is a member of one BGP network; announce more subnets with member \"NAME\" { announce = [...] } instead."}}
-	case n.WireGuard != nil:
-		w := n.WireGuard
-		return []networkClaim{
-			{what: "interface", value: w.Interface, attr: "interface", hint: "Give one of them another interface, for example interface = \"wg1\"."},
-			{what: "UDP port", value: strconv.Itoa(w.Port), attr: "port", hint: "Give one of them another port, for example port = 51830."},
-		}
 	case n.L2VPN != nil:
 		v := n.L2VPN
 		return []networkClaim{
@@ -264,10 +262,6 @@ func networkMembers(n *Network) []Member {
 	switch {
 	case n.VXLAN != nil:
 		return n.VXLAN.Members
-	case n.BGP != nil:
-		return n.BGP.Members
-	case n.WireGuard != nil:
-		return n.WireGuard.Members
 	case n.L2VPN != nil:
 		return n.L2VPN.Members
 	}

@@ -4,9 +4,11 @@ import (
 	"slices"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/bridge"
 	"github.com/drover/drover/modules/tunnel"
 	"github.com/drover/drover/modules/vip"
+	"github.com/drover/drover/modules/wireguard"
 )
 
 // Kinds are the declaration kinds whose packages describe themselves to
@@ -15,7 +17,7 @@ import (
 func Kinds() *lang.Kinds {
 	k := lang.NewKinds()
 	for _, nk := range slices.Concat(
-		[]lang.NetworkKind{bridge.Kind()},
+		[]lang.NetworkKind{bridge.Kind(), bgp.Kind(), wireguard.Kind()},
 		tunnel.Kinds(),
 	) {
 		k.AddNetwork(nk)

@@ -3,11 +3,9 @@ package modules
 import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/vxlan"
-	"github.com/drover/drover/modules/wireguard"
 )
 
 // networkExpander is what modules asks of a registered network kind's
@@ -25,10 +23,6 @@ func expandNetwork(n *lang.Network, c *lang.Cluster, facts map[string]*core.Fact
 	switch {
 	case n.VXLAN != nil:
 		return vxlan.Expand(n, c, facts)
-	case n.BGP != nil:
-		return bgp.Expand(n, c, facts)
-	case n.WireGuard != nil:
-		return wireguard.Expand(n, c, facts)
 	case n.L2VPN != nil:
 		return l2vpn.Expand(n, c, facts)
 	}

@@ -56,10 +56,11 @@ func cmdShowBGP(e *env, f *flags, rf runFlags, pos []string) int {
 
 func bgpNetworkOf(c *lang.Cluster, server string) *lang.Network {
 	for _, n := range c.Networks {
-		if n.BGP == nil {
+		b, ok := n.Spec.(*bgp.Network)
+		if !ok {
 			continue
 		}
-		for _, m := range n.BGP.Members {
+		for _, m := range b.Members {
 			if m.Server == server {
 				return n
 			}
@@ -104,7 +105,7 @@ func bgpView(ctx context.Context, n *lang.Network, c *lang.Cluster, s *runner.Se
 		return nil, fmt.Errorf("%s: bird does not answer (was the network applied?): %s", server, detail)
 	}
 	protocols, routes, _ := strings.Cut(results[0].Detail, "\x00")
-	states := birdStates(protocols)
+	states := bgp.BirdStates(protocols)
 	view := &bgpShow{Network: n.Name, Server: server, Routes: strings.TrimSpace(routes), Peers: []bgpPeerShow{}}
 	for _, p := range peers {
 		if p.Server == server {
@@ -112,32 +113,12 @@ func bgpView(ctx context.Context, n *lang.Network, c *lang.Cluster, s *runner.Se
 			continue
 		}
 		st := states[p.Protocol]
-		if st.state == "" {
-			st.state = "not configured"
+		if st.State == "" {
+			st.State = "not configured"
 		}
-		view.Peers = append(view.Peers, bgpPeerShow{Server: p.Server, Address: p.Address, ASN: p.ASN, State: st.state, Since: st.since})
+		view.Peers = append(view.Peers, bgpPeerShow{Server: p.Server, Address: p.Address, ASN: p.ASN, State: st.State, Since: st.Since})
 	}
 	return view, nil
-}
-
-type birdState struct{ state, since string }
-
-// birdStates reads `birdc show protocols`: BGP protocols by name with the
-// session state (the Info column) and since when.
-func birdStates(out string) map[string]birdState {
-	states := map[string]birdState{}
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 5 || f[1] != "BGP" {
-			continue
-		}
-		st := birdState{state: f[3], since: f[4]}
-		if len(f) >= 6 {
-			st.state = f[5]
-		}
-		states[f[0]] = st
-	}
-	return states
 }
 
 func printBGP(w io.Writer, v *bgpShow) {

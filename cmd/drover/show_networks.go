@@ -4,15 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
-	"time"
 
-	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/l2vpn"
-	"github.com/drover/drover/modules/wireguard"
 	"github.com/drover/drover/runner"
 )
 
@@ -28,14 +23,6 @@ func otherNetworkRows(n *lang.Network, c *lang.Cluster, s *runner.Session, hosts
 		row := networkRow{Network: n.Name, Kind: n.Kind, Server: m.Server}
 		h := hosts[m.Server]
 		switch {
-		case n.BGP != nil:
-			bgpRow(&row, n, c, s, h)
-		case n.WireGuard != nil:
-			row.Subnet, row.Device = n.WireGuard.Subnet, n.WireGuard.Interface
-			deviceState(&row, h, row.Device)
-			if h != nil && wireguard.Implementation(h.Facts) == wireguard.Userspace {
-				row.Device += " (wireguard-go)"
-			}
 		case n.L2VPN != nil:
 			row.Subnet, row.Bridge, row.Device = n.L2VPN.Subnet, n.L2VPN.Bridge, n.L2VPN.Interface+","+l2vpn.Device(n.L2VPN)
 			deviceState(&row, h, row.Bridge, n.L2VPN.Interface, l2vpn.Device(n.L2VPN))
@@ -63,52 +50,6 @@ func reachable(row *networkRow, h *runner.Host) bool {
 		return true
 	}
 	return false
-}
-
-// bgpRow asks the member's bird for its sessions: "up" when every one is
-// Established, else how many are.
-func bgpRow(row *networkRow, n *lang.Network, c *lang.Cluster, s *runner.Session, h *runner.Host) {
-	row.Device = "bird"
-	if srv := c.Server(row.Server); srv != nil && srv.Subnet != "" && n.BGP.ContainerSubnets {
-		row.Subnet, row.Bridge = srv.Subnet, srv.Bridge
-	}
-	if extra := n.BGP.Announce[row.Server]; len(extra) > 0 {
-		row.Subnet = strings.TrimPrefix(row.Subnet+","+strings.Join(extra, ","), ",")
-	}
-	if !reachable(row, h) {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	results, err := s.Check(ctx, row.Server, []core.Check{{Kind: "bgp", Title: "show networks " + row.Server,
-		Attrs: map[string]string{"socket": bgp.Socket, "report": "true"}}})
-	if err != nil || len(results) != 1 || !results[0].OK {
-		row.State = "absent"
-		return
-	}
-	protocols, _, _ := strings.Cut(results[0].Detail, "\x00")
-	states := birdStates(protocols)
-	up := 0
-	for _, st := range states {
-		if st.state == "Established" {
-			up++
-		}
-	}
-	row.State = fmt.Sprintf("%d/%d established", up, len(states))
-	if up == len(states) && up == len(n.Members())-1 {
-		row.State = "up"
-	}
-	if ifc, ok := h.Facts.Interface(row.Bridge); ok && row.Bridge != "" {
-		row.MTU, row.Address = ifc.MTU, strings.Join(ifc.Addrs, " ")
-		return
-	}
-	// No container bridge: the sessions' own link, the one holding the
-	// server's address.
-	if srv := c.Server(row.Server); srv != nil {
-		if ifc, ok := h.Facts.InterfaceWithIP(srv.Address); ok {
-			row.MTU, row.Address = ifc.MTU, srv.Address
-		}
-	}
 }
 
 // printNetworks prints the rows as a table sized to its contents.

@@ -112,6 +112,16 @@ func (t *topo) edge(a, b, label, style string) {
 	fmt.Fprintf(t.w, "\t%s -- %s [label=%s, style=%s];\n", dotQuote(a), dotQuote(b), dotQuote(label), style)
 }
 
+// topologyNode is a network kind's model that draws its own node: its
+// shape and more lines of its label.
+type topologyNode interface {
+	TopologyNode() (shape string, label []string)
+}
+
+// topologyHub is a network kind's model drawn as a star: the edge to its
+// hub member (TopologyHub, "" for none) is bold.
+type topologyHub interface{ TopologyHub() string }
+
 // network draws one network: a node joined to each member, or, for a
 // tunnel, the tunnel between its two ends.
 func (t *topo) network(n *lang.Network) {
@@ -120,18 +130,16 @@ func (t *topo) network(n *lang.Network) {
 	switch {
 	case n.VXLAN != nil:
 		label = append(label, n.VXLAN.Subnet, fmt.Sprintf("vni %d", n.VXLAN.VNI))
-	case n.WireGuard != nil && n.WireGuard.Topology == lang.TopologyHub:
-		label = append(label, "hub "+n.WireGuard.Hub)
 	}
 	shape := "ellipse"
-	if d, ok := n.Spec.(interface{ Topology() (string, []string) }); ok {
-		s, more := d.Topology()
+	if d, ok := n.Spec.(topologyNode); ok {
+		s, more := d.TopologyNode()
 		shape, label = s, append(label, more...)
 	}
 	t.node(id, shape, "lightyellow", label...)
 	for _, m := range n.Members() {
 		style := "solid"
-		if n.WireGuard != nil && n.WireGuard.Hub == m.Server {
+		if h, ok := n.Spec.(topologyHub); ok && h.TopologyHub() == m.Server {
 			style = "bold"
 		}
 		t.edge(id, "server/"+m.Server, m.Address, style)

@@ -42,7 +42,7 @@ type Peer struct {
 // Peers resolves every member of n: peering address, ASN and announced
 // subnets. facts[name] is nil when unknown (offline plans).
 func Peers(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) ([]Peer, error) {
-	b := n.BGP
+	b := n.Spec.(*Network)
 	peers := make([]Peer, 0, len(b.Members))
 	asns := map[string]string{}
 	for _, m := range b.Members {
@@ -105,7 +105,7 @@ func peeringAddress(n *lang.Network, s *lang.Server, m lang.Member, f *core.Fact
 	return "", fmt.Errorf("network %s: interface %s of %s has no IPv4 address to peer from", n.Name, name, s.Name)
 }
 
-func asn(b *lang.BGP, server, address string) string {
+func asn(b *Network, server, address string) string {
 	switch {
 	case b.ASN != 0:
 		return strconv.Itoa(b.ASN)
@@ -116,18 +116,24 @@ func asn(b *lang.BGP, server, address string) string {
 	if err != nil || !a.Is4() {
 		return core.Unknown
 	}
-	return strconv.Itoa(lang.DefaultASNBase + int(a.As4()[3]))
+	return strconv.Itoa(DefaultASNBase + int(a.As4()[3]))
 }
 
 // Expand returns, per member server name, what the network wants there.
 func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
+	return n.Spec.(*Network).Expand(n, c, facts)
+}
+
+// Expand returns, per member server name, what the network wants there.
+// facts[name] is nil when unknown (offline plans).
+func (b *Network) Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	peers, err := Peers(n, c, facts)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]*blocks.Set, len(peers))
 	for i := range peers {
-		set, err := member(n, peers, i, facts[peers[i].Server])
+		set, err := b.member(n, peers, i, facts[peers[i].Server])
 		if err != nil {
 			return nil, err
 		}
@@ -136,8 +142,8 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map
 	return out, nil
 }
 
-func member(n *lang.Network, peers []Peer, i int, f *core.Facts) (*blocks.Set, error) {
-	b, me := n.BGP, peers[i]
+func (b *Network) member(n *lang.Network, peers []Peer, i int, f *core.Facts) (*blocks.Set, error) {
+	me := peers[i]
 	set := &blocks.Set{Owner: Owner(n)}
 	var others []Peer
 	for j, p := range peers {

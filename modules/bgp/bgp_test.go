@@ -15,7 +15,7 @@ func cluster(asn int) (*lang.Cluster, *lang.Network) {
 		name := "s" + string(rune('1'+i))
 		c.Servers = append(c.Servers, &lang.Server{Name: name, Address: a, Subnet: "100.65." + string(rune('1'+i)) + ".0/24"})
 	}
-	n := &lang.Network{Name: "bnet", Kind: "bgp", BGP: &lang.BGP{
+	n := &lang.Network{Name: "bnet", Kind: Name, Spec: &Network{
 		ASN: asn, ContainerSubnets: true, HoldTime: 6, KeepaliveTime: 2, ConnectRetry: 2,
 		Members:  []lang.Member{{Server: "s3"}, {Server: "s1"}, {Server: "s2", Address: "203.0.113.2"}},
 		Announce: map[string][]string{"s3": {"100.66.3.0/24"}},
@@ -83,7 +83,7 @@ func TestExpandIBGP(t *testing.T) {
 func TestDuplicateASN(t *testing.T) {
 	c, n := cluster(0)
 	c.Servers[1].Address = "203.0.113.1"
-	n.BGP.Members[2].Address = ""
+	n.Spec.(*Network).Members[2].Address = ""
 	if _, err := Expand(n, c, nil); err == nil || !strings.Contains(err.Error(), "members s1 and s2 would both have AS 65001") {
 		t.Fatalf("want a duplicate ASN error, got %v", err)
 	}
@@ -91,7 +91,7 @@ func TestDuplicateASN(t *testing.T) {
 
 func TestPeeringAddressFromInterface(t *testing.T) {
 	c, n := cluster(0)
-	n.BGP.Members[1].Interface = "eth1"
+	n.Spec.(*Network).Members[1].Interface = "eth1"
 	sets, err := Expand(n, c, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -47,14 +47,19 @@ type Member struct {
 
 // Expand returns, per member server name, what a wireguard network wants.
 func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
-	w := n.WireGuard
+	return n.Spec.(*Network).Expand(n, c, facts)
+}
+
+// Expand returns, per member server name, what the network wants there.
+// facts[name] is nil for a host whose facts are not known (offline plans).
+func (w *Network) Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	subnet, err := netip.ParsePrefix(w.Subnet)
 	if err != nil {
 		return nil, fmt.Errorf("network %s: subnet: %w", n.Name, err)
 	}
 	m := Mesh{Owner: Owner(n), Interface: w.Interface, Subnet: subnet, Port: w.Port,
 		Keepalive: w.Keepalive, MTU: w.MTU, Rotation: w.RotateKeys}
-	if w.Topology == lang.TopologyHub {
+	if w.Topology == TopologyHub {
 		m.Hub = w.Hub
 		if !slices.ContainsFunc(w.Members, func(mb lang.Member) bool { return mb.Server == w.Hub }) {
 			return nil, fmt.Errorf("network %s: the main server %s is not a member, but clients %s are: it cannot leave while clients remain",

@@ -14,7 +14,7 @@ func cluster(topology, hub string) (*lang.Cluster, *lang.Network) {
 		name := "s" + string(rune('1'+i))
 		c.Servers = append(c.Servers, &lang.Server{Name: name, Address: a, Subnet: "100.65." + string(rune('1'+i)) + ".0/24"})
 	}
-	n := &lang.Network{Name: "wirex", Kind: "wireguard", WireGuard: &lang.WireGuard{
+	n := &lang.Network{Name: "wirex", Kind: Name, Spec: &Network{
 		Subnet: "100.64.20.0/24", Interface: "wg0", Port: 51820, Keepalive: 25, MTU: 1420,
 		Topology: topology, Hub: hub, ContainerSubnets: true,
 		Members: []lang.Member{{Server: "s1"}, {Server: "s2"}, {Server: "s3"}},
@@ -45,7 +45,7 @@ func peerNames(rs []core.Resource) string {
 }
 
 func TestHubAndSpoke(t *testing.T) {
-	c, n := cluster(lang.TopologyHub, "s1")
+	c, n := cluster(TopologyHub, "s1")
 	sets, err := Expand(n, c, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +73,7 @@ func TestHubAndSpoke(t *testing.T) {
 }
 
 func TestMeshKeysFromFacts(t *testing.T) {
-	c, n := cluster(lang.TopologyMesh, "")
+	c, n := cluster(TopologyMesh, "")
 	key := "8khI+vPJdqZ+UNWAZtdVHeyN2I+iTrolHfH/HR23ZBA="
 	facts := map[string]*core.Facts{"s3": {Outputs: map[string]map[string]string{"wireguard/wg0": {"public_key": key, "rotation": "0"}}}}
 	sets, err := Expand(n, c, facts)
@@ -87,7 +87,7 @@ func TestMeshKeysFromFacts(t *testing.T) {
 	if p.Attrs["public_key"] != key || p.Refs != nil || p.Attrs["allowed_ips"] != "100.64.20.3/32,100.65.3.0/24" {
 		t.Errorf("s2's peer s3: %v %v", p.Attrs, p.Refs)
 	}
-	n.WireGuard.RotateKeys = 1
+	n.Spec.(*Network).RotateKeys = 1
 	sets, _ = Expand(n, c, facts)
 	if p := peer(t, sets["s2"].Resources, "s3"); p.Attrs["public_key"] != core.Unknown {
 		t.Errorf("a key being rotated is not known yet: %v", p.Attrs["public_key"])
@@ -95,8 +95,8 @@ func TestMeshKeysFromFacts(t *testing.T) {
 }
 
 func TestHubNotMember(t *testing.T) {
-	c, n := cluster(lang.TopologyHub, "s1")
-	n.WireGuard.Members = n.WireGuard.Members[1:]
+	c, n := cluster(TopologyHub, "s1")
+	n.Spec.(*Network).Members = n.Spec.(*Network).Members[1:]
 	if _, err := Expand(n, c, nil); err == nil || !strings.Contains(err.Error(), "main server s1 is not a member, but clients s2, s3 are") {
 		t.Fatalf("want the main server error, got %v", err)
 	}
