@@ -216,8 +216,8 @@ func (l *loader) checkAttachDHCP(n *node, a *Attachment, c *Cluster) {
 			if net.Name == a.Network && net.VXLAN != nil {
 				served = net.VXLAN.DHCP
 			}
-			if net.Name == a.Network && net.L2VPN != nil {
-				served = net.L2VPN.DHCP
+			if d, ok := net.Spec.(DHCPNetwork); ok && net.Name == a.Network {
+				_, served = d.DHCPServer()
 			}
 		}
 	}
@@ -251,7 +251,14 @@ func (c *Cluster) servesDHCP(network, server string) bool {
 		return s != nil && s.DHCP
 	}
 	n := c.NetworkNamed(network)
-	return n != nil && (n.VXLAN != nil && n.VXLAN.DHCP || n.L2VPN != nil && n.L2VPN.DHCP)
+	if n == nil {
+		return false
+	}
+	if d, ok := n.Spec.(DHCPNetwork); ok {
+		_, on := d.DHCPServer()
+		return on
+	}
+	return n.VXLAN != nil && n.VXLAN.DHCP
 }
 
 // inDHCPPool says whether a is in the DHCP pool of subnet: its upper

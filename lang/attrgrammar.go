@@ -26,9 +26,6 @@ var attrGrammars = map[string]*grammar{
 	"network.member.interface": gIfname, "network.member.address": gIP,
 	"network.vxlan.subnet": gCIDR, "network.vxlan.bridge": gIfname, "network.vxlan.group": gIP,
 	"network.vxlan.dhcp_host": gServerRef, "network.vxlan.domain": gDomain, "network.vxlan.servers": gMember,
-	"network.l2vpn.subnet": gCIDR, "network.l2vpn.bridge": gIfname, "network.l2vpn.tunnel_subnet": gCIDR,
-	"network.l2vpn.interface": gIfname, "network.l2vpn.servers": gMember, "network.l2vpn.member.endpoint": gHostPort,
-	"network.l2vpn.dhcp_host": gServerRef, "network.l2vpn.domain": gDomain,
 
 	"attachment.server": gServerRef, "attachment.network": gIdent, "attachment.address": gIPv4OK,
 	"attachment.gateway": gIP,

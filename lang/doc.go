@@ -93,8 +93,10 @@
 // "NAME" { interface  address  ... } blocks; a member's address means the
 // kind's own address (BGP: peering address; wireguard, l2vpn: address in
 // the subnet, derived from the server's address when left out; gre/ipip:
-// the endpoint inside the tunnel). The files are bgp.go, wireguard.go,
-// l2vpn.go, tunnel.go, bridge.go, with models in model_<kind>.go.
+// the endpoint inside the tunnel). These kinds live in their own folders,
+// modules/bgp, modules/wireguard, modules/l2vpn, modules/tunnel and
+// modules/bridge (kind.go: schema, validation and model), registered in
+// modules.Kinds.
 //
 //	network "bgp" "bnet" {               # bird2 on every member, full mesh of sessions;
 //	                                     # control socket /run/drover-bird.ctl (birdc -s)

@@ -125,8 +125,8 @@ type Server struct {
 }
 
 // Network is one `network "KIND" "NAME" { ... }` block. Spec holds the
-// model of a registered kind (Options.Kinds); the kinds lang still
-// declares itself set one of the kind fields instead.
+// model of a registered kind (Options.Kinds); a vxlan network, which lang
+// still declares itself, sets VXLAN instead.
 type Network struct {
 	Name string
 	Kind string // "vxlan", "bgp", "wireguard", "l2vpn", "gre", "ipip", "bridge"
@@ -135,8 +135,6 @@ type Network struct {
 	// NetworkSpec interface.
 	Spec  NetworkSpec
 	VXLAN *VXLAN
-	// The other kinds, each in its own file (model_<kind>.go).
-	L2VPN *L2VPN
 
 	DeclRange hcl.Range
 }

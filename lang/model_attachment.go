@@ -44,8 +44,6 @@ func (c *Cluster) AttachmentBridge(a *Attachment) (bridge, subnet string, ok boo
 		switch {
 		case n.VXLAN != nil:
 			return n.VXLAN.Bridge, n.VXLAN.Subnet, true
-		case n.L2VPN != nil:
-			return n.L2VPN.Bridge, n.L2VPN.Subnet, true
 		}
 	}
 	return "", "", false

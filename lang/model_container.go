@@ -141,8 +141,10 @@ func (c *Cluster) ContainerBridge(name string, s *Server) (bridge, subnet string
 		return "", "", false
 	case n.VXLAN != nil:
 		return n.VXLAN.Bridge, n.VXLAN.Subnet, true
-	case n.L2VPN != nil:
-		return n.L2VPN.Bridge, n.L2VPN.Subnet, true
+	}
+	if cn, ok := n.Spec.(ContainerNetwork); ok {
+		bridge, subnet := cn.ContainerBridge()
+		return bridge, subnet, true
 	}
 	return "", "", false
 }
@@ -165,8 +167,10 @@ func (c *Cluster) NetworkServers(name string) []string {
 	case n == nil:
 	case n.VXLAN != nil:
 		members = n.VXLAN.Members
-	case n.L2VPN != nil:
-		members = n.L2VPN.Members
+	default:
+		if _, ok := n.Spec.(ContainerNetwork); ok {
+			members = n.Members()
+		}
 	}
 	for _, m := range members {
 		out = append(out, m.Server)

@@ -4,18 +4,13 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
 )
 
-// The network kinds besides vxlan. Each has its specs, assembly and
-// validation in its own file (bgp.go, wireguard.go, l2vpn.go, tunnel.go,
-// and its model in model_<kind>.go. Kinds registered through Options.Kinds
-// (modules/<kind>) live entirely in their own package.
-const (
-	KindL2VPN = "l2vpn"
-)
+// The network kinds other than vxlan are registered through
+// Options.Kinds (modules.Kinds) and live entirely in their own package
+// (modules/<kind>).
 
 // networkKind is what lang knows of one network kind.
 type networkKind struct {
@@ -34,7 +29,6 @@ func networkKindTable() map[string]networkKind {
 	none := func() []attrSpec { return nil }
 	return map[string]networkKind{
 		KindVXLAN: {specs: vxlanSpecs, memberSpecs: none, firstMember: []string{attrDHCPHost}},
-		KindL2VPN: {specs: l2vpnSpecs, memberSpecs: l2vpnMemberSpecs, assemble: assembleL2VPN, validate: validateL2VPN},
 	}
 }
 
@@ -243,13 +237,6 @@ func networkClaims(n *Network) []networkClaim {
 	switch {
 	case n.VXLAN != nil:
 		return []networkClaim{{what: "interface", value: n.VXLAN.Bridge, attr: "bridge", hint: "Give one of them another bridge."}}
-	case n.L2VPN != nil:
-		v := n.L2VPN
-		return []networkClaim{
-			{what: "interface", value: v.Bridge, attr: "bridge", hint: "Give one of them another bridge, for example bridge = \"vpl1\"."},
-			{what: "interface", value: v.Interface, attr: "interface", hint: "Give one of them another interface, for example interface = \"peer1\"."},
-			{what: "UDP port", value: strconv.Itoa(v.Port), attr: "port", hint: "Give one of them another port, for example port = 51831."},
-		}
 	}
 	return nil
 }
@@ -262,8 +249,6 @@ func networkMembers(n *Network) []Member {
 	switch {
 	case n.VXLAN != nil:
 		return n.VXLAN.Members
-	case n.L2VPN != nil:
-		return n.L2VPN.Members
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ const KindVXLAN = "vxlan"
 
 // networkKinds are the supported `network "KIND" "NAME"` kinds (the
 // others are declared in netkinds.go).
-var networkKinds = []string{KindVXLAN, KindL2VPN}
+var networkKinds = []string{KindVXLAN}
 
 func str(s string) cty.Value { return cty.StringVal(s) }
 func num(n int64) cty.Value  { return cty.NumberIntVal(n) }

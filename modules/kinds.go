@@ -5,6 +5,7 @@ import (
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/bgp"
+	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/bridge"
 	"github.com/drover/drover/modules/tunnel"
 	"github.com/drover/drover/modules/vip"
@@ -17,7 +18,7 @@ import (
 func Kinds() *lang.Kinds {
 	k := lang.NewKinds()
 	for _, nk := range slices.Concat(
-		[]lang.NetworkKind{bridge.Kind(), bgp.Kind(), wireguard.Kind()},
+		[]lang.NetworkKind{bridge.Kind(), bgp.Kind(), wireguard.Kind(), l2vpn.Kind()},
 		tunnel.Kinds(),
 	) {
 		k.AddNetwork(nk)

@@ -4,7 +4,6 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/vxlan"
 )
 
@@ -23,8 +22,6 @@ func expandNetwork(n *lang.Network, c *lang.Cluster, facts map[string]*core.Fact
 	switch {
 	case n.VXLAN != nil:
 		return vxlan.Expand(n, c, facts)
-	case n.L2VPN != nil:
-		return l2vpn.Expand(n, c, facts)
 	}
 	return nil, nil
 }

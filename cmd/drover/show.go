@@ -163,7 +163,7 @@ func networkRows(c *lang.Cluster, s *runner.Session) []networkRow {
 	}
 	for _, n := range c.Networks {
 		if n.VXLAN == nil {
-			rows = append(rows, otherNetworkRows(n, c, s, hosts)...) // show_networks.go
+			rows = append(rows, otherNetworkRows(n, c, s)...) // show_networks.go
 			continue
 		}
 		for _, m := range n.VXLAN.Members {

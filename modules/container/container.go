@@ -229,8 +229,12 @@ func resolver(c *lang.Cluster, network string, s *lang.Server, prefix netip.Pref
 	case n == nil:
 	case n.VXLAN != nil && n.VXLAN.DHCP:
 		members, host = n.VXLAN.Members, n.VXLAN.DHCPHost
-	case n.L2VPN != nil && n.L2VPN.DHCP:
-		members, host = n.L2VPN.Members, n.L2VPN.DHCPHost
+	default:
+		if d, ok := n.Spec.(lang.DHCPNetwork); ok {
+			if server, on := d.DHCPServer(); on {
+				members, host = n.Members(), server
+			}
+		}
 	}
 	for _, m := range members {
 		if m.Server == host {

@@ -29,11 +29,16 @@ const (
 func Owner(n *lang.Network) string { return "network." + n.Name }
 
 // Device is the VXLAN device's name.
-func Device(v *lang.L2VPN) string { return "vpv" + strconv.Itoa(v.VNI) }
+func Device(v *Network) string { return "vpv" + strconv.Itoa(v.VNI) }
 
 // Expand returns, per member server name, what the network wants there.
 func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
-	v := n.L2VPN
+	return n.Spec.(*Network).Expand(n, c, facts)
+}
+
+// Expand returns, per member server name, what the network wants there.
+// facts[name] is nil for a host whose facts are not known (offline plans).
+func (v *Network) Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	tunnel, err := netip.ParsePrefix(v.TunnelSubnet)
 	if err != nil {
 		return nil, fmt.Errorf("network %s: tunnel_subnet: %w", n.Name, err)
@@ -63,11 +68,11 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map
 	for i, mb := range v.Members {
 		set := &blocks.Set{Owner: Owner(n)}
 		mesh.AddTo(set, i, facts)
-		if err := bridge(set, n, mesh, i, mb, subnet, bridgeMTU); err != nil {
+		if err := v.bridge(set, n, mesh, i, mb, subnet, bridgeMTU); err != nil {
 			return nil, err
 		}
 		if v.DHCP && mb.Server == v.DHCPHost {
-			if err := dhcp(set, n, c, subnet, i, bridgeMTU, facts[mb.Server]); err != nil {
+			if err := v.dhcp(set, n, c, subnet, i, bridgeMTU, facts[mb.Server]); err != nil {
 				return nil, err
 			}
 		}
@@ -80,8 +85,7 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map
 // of the subnet (members' addresses there reserved), DNS under the
 // network's domain, the bridge's MTU. No default route: the VPN is a
 // layer-2 segment, not a way out.
-func dhcp(set *blocks.Set, n *lang.Network, c *lang.Cluster, subnet netip.Prefix, i, mtu int, f *core.Facts) error {
-	v := n.L2VPN
+func (v *Network) dhcp(set *blocks.Set, n *lang.Network, c *lang.Cluster, subnet netip.Prefix, i, mtu int, f *core.Facts) error {
 	me := v.Members[i]
 	gw, err := netip.ParseAddr(me.Address)
 	if err != nil {
@@ -101,8 +105,8 @@ func dhcp(set *blocks.Set, n *lang.Network, c *lang.Cluster, subnet netip.Prefix
 
 // bridge adds member i's bridge, its address and the VXLAN device that
 // floods to every peer's tunnel address through the WireGuard interface.
-func bridge(set *blocks.Set, n *lang.Network, mesh wireguard.Mesh, i int, mb lang.Member, subnet netip.Prefix, mtu int) error {
-	v, me := n.L2VPN, mesh.Members[i]
+func (v *Network) bridge(set *blocks.Set, n *lang.Network, mesh wireguard.Mesh, i int, mb lang.Member, subnet netip.Prefix, mtu int) error {
+	me := mesh.Members[i]
 	if mb.Address == "" {
 		return fmt.Errorf("network %s: member %s has no address on %s", n.Name, mb.Server, v.Bridge)
 	}
@@ -122,7 +126,7 @@ func bridge(set *blocks.Set, n *lang.Network, mesh wireguard.Mesh, i int, mb lan
 		}
 		set.Add("fdb", dev+"/"+p.Address, map[string]string{"dev": dev, "mac": "00:00:00:00:00:00", "dst": p.Address}, vx)
 		set.Check("ping", fmt.Sprintf("%s reaches %s on %s with %d-byte frames, encrypted", me.Server, p.Server, v.Bridge, mtu),
-			map[string]string{"dst": n.L2VPN.Members[j].Address, "size": strconv.Itoa(mtu - 28), "df": "true", "count": "1", "timeout_ms": "3000", "retry_ms": "5000"})
+			map[string]string{"dst": v.Members[j].Address, "size": strconv.Itoa(mtu - 28), "df": "true", "count": "1", "timeout_ms": "3000", "retry_ms": "5000"})
 		set.Checks[len(set.Checks)-1].Peer = p.Server
 	}
 	return nil
