@@ -5,8 +5,8 @@ import (
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/bgp"
-	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/bridge"
+	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/tunnel"
 	"github.com/drover/drover/modules/vip"
 	"github.com/drover/drover/modules/wireguard"
