@@ -8,11 +8,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// The network kinds other than vxlan are registered through
-// Options.Kinds (modules.Kinds) and live entirely in their own package
-// (modules/<kind>).
-
-// networkKind is what lang knows of one network kind.
+// networkKind is what lang knows of one network kind. Every kind but
+// vxlan is registered through Options.Kinds (modules.Kinds) and lives
+// entirely in its own package (modules/<kind>).
 type networkKind struct {
 	specs func() []attrSpec
 	// memberSpecs are a member block's settings besides interface and

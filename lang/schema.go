@@ -36,8 +36,8 @@ const (
 // KindVXLAN is the network kind of a VXLAN overlay.
 const KindVXLAN = "vxlan"
 
-// networkKinds are the supported `network "KIND" "NAME"` kinds (the
-// others are declared in netkinds.go).
+// networkKinds are the `network "KIND" "NAME"` kinds lang declares
+// itself; the others are registered through Options.Kinds.
 var networkKinds = []string{KindVXLAN}
 
 func str(s string) cty.Value { return cty.StringVal(s) }
