@@ -28,7 +28,7 @@ network "vxlan" "vx1" {
 func loadNamed(t *testing.T, network string) *lang.Cluster {
 	t.Helper()
 	src := strings.Replace(namedCluster, "NETWORK", network, 1)
-	c, diags := lang.LoadFiles(map[string][]byte{"a.hcl": []byte(src)}, lang.Options{})
+	c, diags := lang.LoadFiles(map[string][]byte{"a.hcl": []byte(src)}, lang.Options{Kinds: Kinds()})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
