@@ -29,7 +29,7 @@ func cmdShowBGP(e *env, f *flags, rf runFlags, pos []string) int {
 	if c == nil {
 		return 1
 	}
-	n := bgpNetworkOf(c, server)
+	n := bgp.NetworkOf(c, server)
 	if n == nil {
 		return fail(e, fmt.Errorf("server %q is not a member of any BGP network", server))
 	}
@@ -52,21 +52,6 @@ func cmdShowBGP(e *env, f *flags, rf runFlags, pos []string) int {
 	}
 	printBGP(e.stdout, view)
 	return 0
-}
-
-func bgpNetworkOf(c *lang.Cluster, server string) *lang.Network {
-	for _, n := range c.Networks {
-		b, ok := n.Spec.(*bgp.Network)
-		if !ok {
-			continue
-		}
-		for _, m := range b.Members {
-			if m.Server == server {
-				return n
-			}
-		}
-	}
-	return nil
 }
 
 // bgpShow is one server's BGP state.
@@ -92,8 +77,7 @@ func bgpView(ctx context.Context, n *lang.Network, c *lang.Cluster, s *runner.Se
 	if err != nil {
 		return nil, err
 	}
-	results, err := s.Check(ctx, server, []core.Check{{Kind: "bgp", Title: "show bgp " + server,
-		Attrs: map[string]string{"socket": bgp.Socket, "report": "true"}}})
+	results, err := s.Check(ctx, server, []core.Check{bgp.ReportCheck("show bgp " + server)})
 	if err != nil {
 		return nil, err
 	}

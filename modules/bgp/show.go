@@ -3,6 +3,7 @@ package bgp
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,8 +28,7 @@ func (b *Network) ShowMember(ctx context.Context, m lang.Member, c *lang.Cluster
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	results, err := live.Check(ctx, []core.Check{{Kind: "bgp", Title: "show networks " + m.Server,
-		Attrs: map[string]string{"socket": Socket, "report": "true"}}})
+	results, err := live.Check(ctx, []core.Check{ReportCheck("show networks " + m.Server)})
 	if err != nil || len(results) != 1 || !results[0].OK {
 		row.State = "absent"
 		return row
@@ -48,6 +48,25 @@ func (b *Network) ShowMember(ctx context.Context, m lang.Member, c *lang.Cluster
 		}
 	}
 	return row
+}
+
+// ReportCheck asks a member's bird for its sessions and the routes it
+// knows: the result's Detail is `birdc show protocols`, a NUL, then
+// `birdc show route`. title says who asks.
+func ReportCheck(title string) core.Check {
+	return core.Check{Kind: "bgp", Title: title, Attrs: map[string]string{"socket": Socket, "report": "true"}}
+}
+
+// NetworkOf is the BGP network server is a member of (a server is in one
+// at most), nil for none.
+func NetworkOf(c *lang.Cluster, server string) *lang.Network {
+	for _, n := range c.Networks {
+		b, ok := n.Spec.(*Network)
+		if ok && slices.ContainsFunc(b.Members, func(m lang.Member) bool { return m.Server == server }) {
+			return n
+		}
+	}
+	return nil
 }
 
 // sessionsState is "up" when all of peers sessions are Established, else

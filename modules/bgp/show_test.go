@@ -76,3 +76,13 @@ func TestBirdStates(t *testing.T) {
 		t.Errorf("BirdStates = %+v, want %+v", got, want)
 	}
 }
+
+func TestNetworkOf(t *testing.T) {
+	c, n := cluster(0)
+	if got := NetworkOf(c, "s2"); got != n {
+		t.Errorf("NetworkOf(s2) = %v, want %s", got, n.Name)
+	}
+	if got := NetworkOf(c, "s9"); got != nil {
+		t.Errorf("NetworkOf(s9) = %s, want none", got.Name)
+	}
+}
