@@ -112,10 +112,11 @@ func (t *topo) edge(a, b, label, style string) {
 	fmt.Fprintf(t.w, "\t%s -- %s [label=%s, style=%s];\n", dotQuote(a), dotQuote(b), dotQuote(label), style)
 }
 
-// topologyNode is a network kind's model that draws its own node: its
-// shape and more lines of its label.
-type topologyNode interface {
-	TopologyNode() (shape string, label []string)
+// topologyShape is a network kind's model that shapes its own node: its
+// shape and more lines of its label (declaration kinds draw a whole
+// core.TopoNode instead).
+type topologyShape interface {
+	TopologyShape() (shape string, label []string)
 }
 
 // topologyHub is a network kind's model drawn as a star: the edge to its
@@ -132,8 +133,8 @@ func (t *topo) network(n *lang.Network) {
 		label = append(label, n.VXLAN.Subnet, fmt.Sprintf("vni %d", n.VXLAN.VNI))
 	}
 	shape := "ellipse"
-	if d, ok := n.Spec.(topologyNode); ok {
-		s, more := d.TopologyNode()
+	if d, ok := n.Spec.(topologyShape); ok {
+		s, more := d.TopologyShape()
 		shape, label = s, append(label, more...)
 	}
 	t.node(id, shape, "lightyellow", label...)

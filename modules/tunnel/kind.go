@@ -120,9 +120,9 @@ func (t *Network) Claims() []lang.Claim {
 	return []lang.Claim{{What: "interface", Value: t.Device, Attr: "device", Hint: "Give one of them another device name."}}
 }
 
-// TopologyNode draws a tunnel as a point-to-point shape in `drover graph
+// TopologyShape draws a tunnel as a point-to-point shape in `drover graph
 // -type=topology`.
-func (t *Network) TopologyNode() (shape string, label []string) { return "cds", nil }
+func (t *Network) TopologyShape() (shape string, label []string) { return "cds", nil }
 
 // ShowMember is an end's row of `drover show networks`: the pool and the
 // tunnel device, up when the device exists and is up.

@@ -174,9 +174,9 @@ func (w *Network) RoutedSubnets(c *lang.Cluster) []string {
 	return out
 }
 
-// TopologyNode labels a hub network with its hub in `drover graph
+// TopologyShape labels a hub network with its hub in `drover graph
 // -type=topology`.
-func (w *Network) TopologyNode() (shape string, label []string) {
+func (w *Network) TopologyShape() (shape string, label []string) {
 	if w.Topology == TopologyHub {
 		return "ellipse", []string{"hub " + w.Hub}
 	}
