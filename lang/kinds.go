@@ -34,6 +34,11 @@ func (k *Kinds) AddNetwork(nk NetworkKind) {
 			panic(fmt.Sprintf("lang: network kind %q: attribute %q has no grammar (%q is not one)", nk.Name, a.Name, a.Grammar))
 		}
 	}
+	for _, a := range nk.Attrs {
+		if a.FirstMember && (a.Type != cty.String || !slices.ContainsFunc(nk.Attrs, func(s Attr) bool { return s.Name == attrServers })) {
+			panic(fmt.Sprintf("lang: network kind %q: attribute %q defaults to the first member, so it is a string and the kind has servers", nk.Name, a.Name))
+		}
+	}
 	k.networks[nk.Name] = nk
 }
 
@@ -92,7 +97,8 @@ type Attr struct {
 	// "server-ref", ...; see AttributeGrammars). Required for strings.
 	Grammar string
 	// FirstMember makes a string setting that is not written default to
-	// the server of the network's first member (dhcp_host).
+	// the server of the network's first member (dhcp_host); the kind
+	// needs a servers setting.
 	FirstMember bool
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // A registered kind's setting marked FirstMember (l2vpn's dhcp_host)
@@ -42,4 +43,17 @@ attachment "a" {
 	if br, subnet, ok := c.AttachmentBridge(c.Attachments[0]); br != "vpl0" || subnet != "100.64.30.0/24" || !ok {
 		t.Errorf("AttachmentBridge = %q %q %v", br, subnet, ok)
 	}
+}
+
+// FirstMember without a servers setting to take the first member from is
+// a programming error, refused at registration.
+func TestFirstMemberNeedsServers(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("a FirstMember attribute in a kind without servers was registered")
+		}
+	}()
+	lang.NewKinds().AddNetwork(lang.NetworkKind{Name: "x", Attrs: []lang.Attr{
+		{Name: "dhcp_host", Type: cty.String, Grammar: "server-ref", FirstMember: true},
+	}})
 }
