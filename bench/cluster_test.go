@@ -14,7 +14,7 @@ func TestLargeLoadsAndExpands(t *testing.T) {
 	if err := Write(dir, Large()); err != nil {
 		t.Fatal(err)
 	}
-	c, diags := lang.Load(dir, lang.Options{})
+	c, diags := lang.Load(dir, lang.Options{Kinds: modules.Kinds()})
 	if len(diags) > 0 {
 		t.Fatalf("generated cluster has diagnostics:\n%s", diags.Error())
 	}
@@ -22,8 +22,8 @@ func TestLargeLoadsAndExpands(t *testing.T) {
 		t.Fatalf("%d servers, %d networks; want %d, %d", len(c.Servers), len(c.Networks), Large().Servers, Large().Networks)
 	}
 	for _, n := range c.Networks {
-		if len(n.VXLAN.Members) != Large().Members {
-			t.Errorf("network %s has %d members, want %d", n.Name, len(n.VXLAN.Members), Large().Members)
+		if len(n.Members()) != Large().Members {
+			t.Errorf("network %s has %d members, want %d", n.Name, len(n.Members()), Large().Members)
 		}
 	}
 	if s := c.Server("s1000"); s == nil || s.Subnet != "100.83.231.0/24" || s.Labels["rack"] != "r19" {

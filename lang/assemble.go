@@ -43,10 +43,7 @@ func (l *loader) assemble() *Cluster {
 
 func usesLocal(c *Cluster) bool {
 	for _, n := range c.Networks {
-		if n.VXLAN == nil {
-			continue
-		}
-		for _, m := range n.VXLAN.Members {
+		for _, m := range n.Members() {
 			if m.Server == LocalServer {
 				return true
 			}
@@ -146,26 +143,6 @@ func (l *loader) assembleServer(d *serverDecl, ssh SSH) *Server {
 	s.SSH = l.serverSSH(d, ssh)
 	s.User, s.Port = s.SSH.User, s.SSH.Port
 	return s
-}
-
-func (l *loader) assembleNetwork(d *networkDecl) *Network {
-	if d.kind != KindVXLAN {
-		return l.assembleOtherNetwork(d)
-	}
-	a := d.attrs
-	v := &VXLAN{}
-	v.Subnet, _ = l.stringOf(a["subnet"])
-	v.Bridge, _ = l.stringOf(a["bridge"])
-	v.VNI, _ = l.intOf(a["vni"])
-	v.Port, _ = l.intOf(a["port"])
-	v.Group, _ = l.stringOf(a["group"])
-	v.MTU, _ = l.intOf(a["mtu"])
-	v.DHCP, _ = boolOf(a["dhcp"])
-	v.DHCPHost, _ = l.stringOf(a[attrDHCPHost])
-	v.Domain, _ = l.stringOf(a["domain"])
-	v.Masquerade, _ = boolOf(a["masquerade"])
-	v.Members, d.ranges = l.members(d)
-	return &Network{Name: d.name, Kind: d.kind, VXLAN: v, DeclRange: d.block.DefRange}
 }
 
 // members lists a network's members: the servers entries, then the member

@@ -213,9 +213,6 @@ func (l *loader) checkAttachDHCP(n *node, a *Attachment, c *Cluster) {
 		served = c.Server(a.Server).DHCP
 	default:
 		for _, net := range c.Networks {
-			if net.Name == a.Network && net.VXLAN != nil {
-				served = net.VXLAN.DHCP
-			}
 			if d, ok := net.Spec.(DHCPNetwork); ok && net.Name == a.Network {
 				_, served = d.DHCPServer()
 			}
@@ -258,7 +255,7 @@ func (c *Cluster) servesDHCP(network, server string) bool {
 		_, on := d.DHCPServer()
 		return on
 	}
-	return n.VXLAN != nil && n.VXLAN.DHCP
+	return false
 }
 
 // inDHCPPool says whether a is in the DHCP pool of subnet: its upper

@@ -24,8 +24,6 @@ var attrGrammars = map[string]*grammar{
 	"server.domain": gDomain, "server.labels": gLabel,
 
 	"network.member.interface": gIfname, "network.member.address": gIP,
-	"network.vxlan.subnet": gCIDR, "network.vxlan.bridge": gIfname, "network.vxlan.group": gIP,
-	"network.vxlan.dhcp_host": gServerRef, "network.vxlan.domain": gDomain, "network.vxlan.servers": gMember,
 
 	"attachment.server": gServerRef, "attachment.network": gIdent, "attachment.address": gIPv4OK,
 	"attachment.gateway": gIP,
@@ -178,11 +176,6 @@ func allSchemas(kinds *Kinds) map[string][]attrSpec {
 	add(serverSSHSpecs())
 	add(serverSpecs())
 	add(memberSpecs())
-	for _, k := range networkKinds {
-		nk := networkKindTable()[k]
-		add(nk.specs())
-		add(nk.memberSpecs())
-	}
 	for _, k := range kinds.NetworkKinds() {
 		nk := registered(kinds.networks[k])
 		add(nk.specs())

@@ -38,10 +38,10 @@ func (s staticAddrs) claim(network string, a netip.Addr, who string) (string, bo
 func (l *loader) validateContainers(c *Cluster) {
 	claimed := staticAddrs{}
 	for _, n := range c.Networks {
-		if n.VXLAN == nil {
+		if s, ok := n.Spec.(StaticAddressNetwork); !ok || !s.StaticMemberAddresses() {
 			continue
 		}
-		for _, m := range n.VXLAN.Members {
+		for _, m := range n.Members() {
 			if a, err := netip.ParseAddr(m.Address); err == nil {
 				claimed.claim(n.Name, a, "server "+m.Server+"'s bridge")
 			}

@@ -1,6 +1,10 @@
 package lang
 
-import "github.com/hashicorp/hcl/v2"
+import (
+	"reflect"
+
+	"github.com/hashicorp/hcl/v2"
+)
 
 // testKinds are the registered kinds (modules.Kinds) for lang's own tests,
 // set by kinds_test.go: lang cannot import the kinds, which import lang,
@@ -25,4 +29,39 @@ func testLoad(dir string, opts Options) (*Cluster, hcl.Diagnostics) {
 		opts.Kinds = testKinds
 	}
 	return Load(dir, opts)
+}
+
+// VXLAN is the vxlan kind's model as lang's tests read it: lang cannot
+// import modules/vxlan, so vxlanOf copies the fields by name.
+type VXLAN struct {
+	Subnet     string
+	Bridge     string
+	VNI        int
+	Port       int
+	Group      string
+	MTU        int
+	DHCP       bool
+	DHCPHost   string
+	Domain     string
+	Masquerade bool
+	Members    []Member
+}
+
+// NetworkMembers and Claims make a VXLAN a NetworkSpec, so that a test's
+// expected model can hold one.
+func (v *VXLAN) NetworkMembers() []Member { return v.Members }
+func (v *VXLAN) Claims() []Claim          { return nil }
+
+// vxlanOf is n's vxlan model (nil when n is not a vxlan network).
+func vxlanOf(n *Network) *VXLAN {
+	if n == nil || n.Kind != "vxlan" || n.Spec == nil {
+		return nil
+	}
+	src := reflect.ValueOf(n.Spec).Elem()
+	out := &VXLAN{}
+	dst := reflect.ValueOf(out).Elem()
+	for i := range dst.NumField() {
+		dst.Field(i).Set(src.FieldByName(dst.Type().Field(i).Name))
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -73,6 +74,10 @@ type NetworkKind struct {
 	// Validate reports what is wrong with them, each problem at the
 	// attribute that causes it.
 	Validate func(d *NetworkDecl, spec NetworkSpec)
+	// ValidateAll, when set, compares all the networks of the kind (two
+	// VXLAN networks on one bridge); the generic claim check then leaves
+	// pairs of this kind to it. nil = no such check.
+	ValidateAll func(ds []*NetworkDecl, specs []NetworkSpec, c *Cluster)
 }
 
 func (nk NetworkKind) block() string {
@@ -382,4 +387,29 @@ func (m MemberBlock) CheckInt(attr string, lo, hi int, summary, example string) 
 // when attr was not written).
 func (m MemberBlock) Problem(attr, summary, detail string) {
 	m.l.report(m.m.extra[attr], problem{summary, detail})
+}
+
+// Address checks an IP address setting (not a CIDR, no zone) and returns
+// it; ok is false when it is unset, "" or wrong (the problem is reported).
+func (d *NetworkDecl) Address(attr string) (netip.Addr, bool) {
+	n := d.d.attrs[attr]
+	s, ok := d.l.stringOf(n)
+	if !ok || s == "" {
+		return netip.Addr{}, false
+	}
+	addr, p := parseAddress(s)
+	d.l.report(n, p)
+	return addr, p.ok()
+}
+
+// CheckDomain checks a DNS domain setting.
+func (d *NetworkDecl) CheckDomain(attr, example string) { d.l.checkDomain(d.d.attrs[attr], example) }
+
+// Range is where the network block was declared.
+func (d *NetworkDecl) Range() hcl.Range { return d.d.block.DefRange }
+
+// StaticAddressNetwork is a network spec whose members' addresses sit on
+// its bridge, so that no container or job may take one of them.
+type StaticAddressNetwork interface {
+	StaticMemberAddresses() bool
 }

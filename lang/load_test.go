@@ -58,13 +58,13 @@ func withoutRanges(c *Cluster) *Cluster {
 	for _, n := range c.Networks {
 		n2 := *n
 		n2.DeclRange = hcl.Range{}
-		v := *n.VXLAN
+		v := *vxlanOf(n)
 		v.Members = nil
-		for _, m := range n.VXLAN.Members {
+		for _, m := range vxlanOf(n).Members {
 			m.DeclRange = hcl.Range{}
 			v.Members = append(v.Members, m)
 		}
-		n2.VXLAN = &v
+		n2.Spec = &v
 		out.Networks = append(out.Networks, &n2)
 	}
 	return &out
@@ -100,13 +100,13 @@ func TestLoadFullExample(t *testing.T) {
 				User: "root", Port: 22, SSH: clusterSSH},
 		},
 		Networks: []*Network{
-			{Name: "vx1", Kind: "vxlan", VXLAN: &VXLAN{Subnet: "100.64.10.0/24", Bridge: "vxl0", VNI: 42, Port: 4789,
+			{Name: "vx1", Kind: "vxlan", Spec: &VXLAN{Subnet: "100.64.10.0/24", Bridge: "vxl0", VNI: 42, Port: 4789,
 				Group: "239.1.1.1", MTU: 1450, DHCP: true, DHCPHost: "s1", Domain: "vxapp", Masquerade: true,
 				// Addresses not given are derived from the servers' ("local" has none yet).
 				Members: []Member{{Server: "s1", Address: "100.64.10.1"}, {Server: "s2", Interface: "eth1", Address: "100.64.10.2"},
 					{Server: "s3", Address: "100.64.10.3"}, {Server: "local"},
 					{Server: "s4", Interface: "eth1", Address: "100.64.10.40"}}}},
-			{Name: "vx2", Kind: "vxlan", VXLAN: &VXLAN{Subnet: "100.64.11.0/24", Bridge: "vxl1", VNI: 43, Port: 4789,
+			{Name: "vx2", Kind: "vxlan", Spec: &VXLAN{Subnet: "100.64.11.0/24", Bridge: "vxl1", VNI: 43, Port: 4789,
 				DHCP: true, DHCPHost: "s1", Domain: "vxapp", Masquerade: true,
 				Members: []Member{{Server: "s1", Address: "100.64.11.1"}, {Server: "s2", Address: "100.64.11.2"}}}},
 		},
@@ -124,10 +124,10 @@ func TestLoadFullExample(t *testing.T) {
 	if r := s2.DeclRange; r.Filename != filepath.Join(dir, "b_servers.hcl") || r.Start.Line != 15 {
 		t.Errorf("s2 DeclRange = %v", r)
 	}
-	if r := c.Networks[0].VXLAN.Members[1].DeclRange; r.Start.Line != 13 || r.Start.Column != 23 {
+	if r := vxlanOf(c.Networks[0]).Members[1].DeclRange; r.Start.Line != 13 || r.Start.Column != 23 {
 		t.Errorf(`member "s2:eth1" DeclRange = %v, want line 13 column 23`, r)
 	}
-	if r := c.Networks[0].VXLAN.Members[4].DeclRange; r.Start.Line != 14 || r.Start.Column != 3 {
+	if r := vxlanOf(c.Networks[0]).Members[4].DeclRange; r.Start.Line != 14 || r.Start.Column != 3 {
 		t.Errorf(`member block s4 DeclRange = %v, want line 14 column 3`, r)
 	}
 }
@@ -139,7 +139,7 @@ func TestPlaybookVXLAN(t *testing.T) {
 		WriteDiagnostics(&b, c.Files, diags, false)
 		t.Fatalf("playbooks/vxlan does not load:\n%s", b.String())
 	}
-	if len(c.Servers) != 3 || len(c.Networks) != 1 || c.Networks[0].VXLAN.DHCPHost != "s1" {
+	if len(c.Servers) != 3 || len(c.Networks) != 1 || vxlanOf(c.Networks[0]).DHCPHost != "s1" {
 		t.Errorf("unexpected playbook model: %d servers, %d networks", len(c.Servers), len(c.Networks))
 	}
 	for i, s := range c.Servers {
@@ -165,7 +165,7 @@ network "vxlan" "vx1" {
 	if s.Bridge != "cbr0" || !s.DHCP || s.Domain != "app" || s.User != "root" || s.Port != 22 || s.Local || len(c.Servers) != 1 {
 		t.Errorf("server defaults = %+v", s)
 	}
-	v := c.Networks[0].VXLAN
+	v := vxlanOf(c.Networks[0])
 	want := VXLAN{Subnet: "100.64.10.0/24", Bridge: "vxl0", VNI: 42, Port: 4789, DHCP: true, DHCPHost: "s1",
 		Domain: "vxapp", Masquerade: true, Members: v.Members}
 	if !reflect.DeepEqual(*v, want) {
@@ -201,11 +201,11 @@ network "vxlan" "y" {
 	if c.Networks[0].Name != "z" || c.Networks[1].Name != "y" {
 		t.Errorf("networks out of order")
 	}
-	if got := memberNames(c.Networks[0].VXLAN.Members); !reflect.DeepEqual(got, []string{"b1", "a2", "a1"}) {
+	if got := memberNames(vxlanOf(c.Networks[0]).Members); !reflect.DeepEqual(got, []string{"b1", "a2", "a1"}) {
 		t.Errorf("members %v, want servers entries then member blocks", got)
 	}
-	if c.Networks[0].VXLAN.DHCPHost != "b1" {
-		t.Errorf("dhcp_host default %q, want the first member b1", c.Networks[0].VXLAN.DHCPHost)
+	if vxlanOf(c.Networks[0]).DHCPHost != "b1" {
+		t.Errorf("dhcp_host default %q, want the first member b1", vxlanOf(c.Networks[0]).DHCPHost)
 	}
 }
 
@@ -234,7 +234,7 @@ network "vxlan" "vx1" {
 	c := load(t, Options{Vars: map[string]string{
 		"base": "100.72.0.0/16", "vni": "7", "raw": "app1", "names": `["s2", "s1"]`, "any": "10/2x",
 	}}, src)
-	v := c.Networks[0].VXLAN
+	v := vxlanOf(c.Networks[0])
 	if v.Subnet != "100.72.10.0/24" || v.VNI != 7 || v.DHCPHost != "s2" {
 		t.Errorf("vars not applied: %+v", *v)
 	}
@@ -266,7 +266,7 @@ network "vxlan" "vx1" {
 	if l := c.Server(LocalServer); l == nil || !l.Local || c.Servers[len(c.Servers)-1] != l {
 		t.Errorf(`"local" server missing or not last: %+v`, c.Servers)
 	}
-	if m := c.Networks[0].VXLAN.Members[0]; m.Server != LocalServer || m.Interface != "eth1" {
+	if m := vxlanOf(c.Networks[0]).Members[0]; m.Server != LocalServer || m.Interface != "eth1" {
 		t.Errorf("local member = %+v", m)
 	}
 }
@@ -295,8 +295,8 @@ network "vxlan" "vx1" {
 	if c.Server("s2").Address != "198.51.100.2" {
 		t.Errorf("s2 address = %q", c.Server("s2").Address)
 	}
-	if c.Networks[0].VXLAN.MTU != 1450 {
-		t.Errorf("mtu = %d", c.Networks[0].VXLAN.MTU)
+	if vxlanOf(c.Networks[0]).MTU != 1450 {
+		t.Errorf("mtu = %d", vxlanOf(c.Networks[0]).MTU)
 	}
 }
 
@@ -434,7 +434,7 @@ network "vxlan" "vx1" {
   servers = local.names
 }
 `})
-	if got := memberNames(c.Networks[0].VXLAN.Members); !reflect.DeepEqual(got, []string{"s1", "s3"}) {
+	if got := memberNames(vxlanOf(c.Networks[0]).Members); !reflect.DeepEqual(got, []string{"s1", "s3"}) {
 		t.Errorf("members = %v", got)
 	}
 }
@@ -449,11 +449,11 @@ network "vxlan" "vx1" {
   servers = ["s1"]
 }`}
 	c := load(t, Options{EnvVars: map[string]string{"vni": "5", "unrelated": "x"}}, src)
-	if c.Networks[0].VXLAN.VNI != 5 {
-		t.Errorf("environment value not used: vni %d", c.Networks[0].VXLAN.VNI)
+	if vxlanOf(c.Networks[0]).VNI != 5 {
+		t.Errorf("environment value not used: vni %d", vxlanOf(c.Networks[0]).VNI)
 	}
 	c = load(t, Options{Vars: map[string]string{"vni": "6"}, EnvVars: map[string]string{"vni": "5"}}, src)
-	if c.Networks[0].VXLAN.VNI != 6 {
-		t.Errorf("-var must override the environment: vni %d", c.Networks[0].VXLAN.VNI)
+	if vxlanOf(c.Networks[0]).VNI != 6 {
+		t.Errorf("-var must override the environment: vni %d", vxlanOf(c.Networks[0]).VNI)
 	}
 }

@@ -124,35 +124,17 @@ type Server struct {
 	DeclRange hcl.Range
 }
 
-// Network is one `network "KIND" "NAME" { ... }` block. Spec holds the
-// model of a registered kind (Options.Kinds); a vxlan network, which lang
-// still declares itself, sets VXLAN instead.
+// Network is one `network "KIND" "NAME" { ... }` block; Spec holds its
+// kind's model (Options.Kinds).
 type Network struct {
 	Name string
 	Kind string // "vxlan", "bgp", "wireguard", "l2vpn", "gre", "ipip", "bridge"
 	// Spec is the model of a registered kind: its package's own type
 	// (*bridge.Network), asked for what core code needs through the
 	// NetworkSpec interface.
-	Spec  NetworkSpec
-	VXLAN *VXLAN
+	Spec NetworkSpec
 
 	DeclRange hcl.Range
-}
-
-// VXLAN is a layer-2 overlay: one bridge per member joined by a VXLAN
-// device, unicast (FDB head-end replication) unless Group is set.
-type VXLAN struct {
-	Subnet     string // overlay subnet, CIDR
-	Bridge     string // default "vxl0"
-	VNI        int    // default 42, 1..16777215
-	Port       int    // UDP port, default 4789
-	Group      string // multicast group; "" = unicast peers
-	MTU        int    // 0 = derived: link MTU - 50
-	DHCP       bool   // dnsmasq on DHCPHost, default true
-	DHCPHost   string // member server running dnsmasq, default the first member
-	Domain     string // DNS domain, default "vxapp"
-	Masquerade bool   // NAT from the overlay out through DHCPHost, default true
-	Members    []Member
 }
 
 // Member is one server of a network: from `servers = ["s1", "s2:eth1"]` or

@@ -41,10 +41,6 @@ func (c *Cluster) AttachmentBridge(a *Attachment) (bridge, subnet string, ok boo
 			bridge, subnet := b.AttachBridge()
 			return bridge, subnet, true
 		}
-		switch {
-		case n.VXLAN != nil:
-			return n.VXLAN.Bridge, n.VXLAN.Subnet, true
-		}
 	}
 	return "", "", false
 }

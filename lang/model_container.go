@@ -136,11 +136,8 @@ func (c *Cluster) ContainerBridge(name string, s *Server) (bridge, subnet string
 		return s.Bridge, s.Subnet, true
 	}
 	n := c.NetworkNamed(name)
-	switch {
-	case n == nil:
+	if n == nil {
 		return "", "", false
-	case n.VXLAN != nil:
-		return n.VXLAN.Bridge, n.VXLAN.Subnet, true
 	}
 	if cn, ok := n.Spec.(ContainerNetwork); ok {
 		bridge, subnet := cn.ContainerBridge()
@@ -163,11 +160,7 @@ func (c *Cluster) NetworkServers(name string) []string {
 	}
 	n := c.NetworkNamed(name)
 	var members []Member
-	switch {
-	case n == nil:
-	case n.VXLAN != nil:
-		members = n.VXLAN.Members
-	default:
+	if n != nil {
 		if _, ok := n.Spec.(ContainerNetwork); ok {
 			members = n.Members()
 		}

@@ -8,9 +8,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// networkKind is what lang knows of one network kind. Every kind but
-// vxlan is registered through Options.Kinds (modules.Kinds) and lives
-// entirely in its own package (modules/<kind>).
+// networkKind is what lang knows of one network kind: a kind registered
+// through Options.Kinds (modules.Kinds), which lives entirely in its own
+// package (modules/<kind>), adapted to the loader.
 type networkKind struct {
 	specs func() []attrSpec
 	// memberSpecs are a member block's settings besides interface and
@@ -23,27 +23,17 @@ type networkKind struct {
 	firstMember []string
 }
 
-func networkKindTable() map[string]networkKind {
-	none := func() []attrSpec { return nil }
-	return map[string]networkKind{
-		KindVXLAN: {specs: vxlanSpecs, memberSpecs: none, firstMember: []string{attrDHCPHost}},
-	}
-}
-
-// networkKind is the kind called name: a registered one (Options.Kinds),
-// else one lang still declares itself.
+// networkKind is the registered kind called name.
 func (l *loader) networkKind(name string) (networkKind, bool) {
-	if nk, ok := l.opts.Kinds.network(name); ok {
-		return registered(nk), true
+	nk, ok := l.opts.Kinds.network(name)
+	if !ok {
+		return networkKind{}, false
 	}
-	nk, ok := networkKindTable()[name]
-	return nk, ok
+	return registered(nk), true
 }
 
 // networkKindNames are the kinds a network block may name, sorted.
-func (l *loader) networkKindNames() []string {
-	return slices.Sorted(slices.Values(slices.Concat(networkKinds, l.opts.Kinds.NetworkKinds())))
-}
+func (l *loader) networkKindNames() []string { return l.opts.Kinds.NetworkKinds() }
 
 // registered adapts a registered kind to lang's table entry.
 func registered(nk NetworkKind) networkKind {
@@ -68,15 +58,15 @@ func registered(nk NetworkKind) networkKind {
 	}
 }
 
-// assembleOtherNetwork builds a network of a kind other than vxlan.
-func (l *loader) assembleOtherNetwork(d *networkDecl) *Network {
+// assembleNetwork builds a network through its kind.
+func (l *loader) assembleNetwork(d *networkDecl) *Network {
 	n := &Network{Name: d.name, Kind: d.kind, DeclRange: d.block.DefRange}
 	nk, _ := l.networkKind(d.kind)
 	nk.assemble(l, d, n)
 	return n
 }
 
-func (l *loader) validateOtherNetwork(v *validator, d *networkDecl, n *Network) {
+func (l *loader) validateNetwork(v *validator, d *networkDecl, n *Network) {
 	nk, _ := l.networkKind(d.kind)
 	nk.validate(l, v, d, n)
 }
@@ -205,8 +195,8 @@ func (l *loader) checkOtherNetworkConflicts(c *Cluster) {
 					continue
 				}
 				a := c.Networks[first.network]
-				if reported || first.network == j || (a.VXLAN != nil && n.VXLAN != nil) {
-					continue // one report per network; vxlan pairs are checkVXLANConflicts'
+				if reported || first.network == j || l.comparesItself(a, n) {
+					continue // one report per network; a kind with ValidateAll compares its own
 				}
 				reported = true
 				rng := l.networks[j].block.DefRange
@@ -225,30 +215,22 @@ type networkClaim struct{ what, value, attr, hint string }
 
 // networkClaims are the host-wide things a network takes on each member.
 func networkClaims(n *Network) []networkClaim {
-	if n.Spec != nil {
-		var out []networkClaim
-		for _, c := range n.Spec.Claims() {
-			out = append(out, networkClaim{what: c.What, value: c.Value, attr: c.Attr, hint: c.Hint})
-		}
-		return out
+	if n.Spec == nil {
+		return nil
 	}
-	switch {
-	case n.VXLAN != nil:
-		return []networkClaim{{what: "interface", value: n.VXLAN.Bridge, attr: "bridge", hint: "Give one of them another bridge."}}
+	var out []networkClaim
+	for _, c := range n.Spec.Claims() {
+		out = append(out, networkClaim{what: c.What, value: c.Value, attr: c.Attr, hint: c.Hint})
 	}
-	return nil
+	return out
 }
 
 // networkMembers returns the members of a network of any kind.
 func networkMembers(n *Network) []Member {
-	if n.Spec != nil {
-		return n.Spec.NetworkMembers()
+	if n.Spec == nil {
+		return nil
 	}
-	switch {
-	case n.VXLAN != nil:
-		return n.VXLAN.Members
-	}
-	return nil
+	return n.Spec.NetworkMembers()
 }
 
 // Members returns the members of a network of any kind.
@@ -260,4 +242,33 @@ func memberRange(d *networkDecl, i int) hcl.Range {
 		return d.ranges[i].server
 	}
 	return d.block.DefRange
+}
+
+// comparesItself tells whether a and b are of one kind that compares its
+// networks itself (NetworkKind.ValidateAll, with its own messages).
+func (l *loader) comparesItself(a, b *Network) bool {
+	nk, ok := l.opts.Kinds.network(a.Kind)
+	return ok && a.Kind == b.Kind && nk.ValidateAll != nil
+}
+
+// validateNetworkKinds runs each registered kind's ValidateAll over its
+// networks.
+func (l *loader) validateNetworkKinds(v *validator, c *Cluster) {
+	for _, name := range l.opts.Kinds.NetworkKinds() {
+		nk, _ := l.opts.Kinds.network(name)
+		if nk.ValidateAll == nil {
+			continue
+		}
+		var ds []*NetworkDecl
+		var specs []NetworkSpec
+		for i, d := range l.networks {
+			if n := c.Networks[i]; n.Kind == name && n.Spec != nil {
+				ds = append(ds, &NetworkDecl{l: l, v: v, d: d})
+				specs = append(specs, n.Spec)
+			}
+		}
+		if len(ds) > 0 {
+			nk.ValidateAll(ds, specs, c)
+		}
+	}
 }

@@ -33,13 +33,6 @@ const (
 	blockMember   = "member"
 )
 
-// KindVXLAN is the network kind of a VXLAN overlay.
-const KindVXLAN = "vxlan"
-
-// networkKinds are the `network "KIND" "NAME"` kinds lang declares
-// itself; the others are registered through Options.Kinds.
-var networkKinds = []string{KindVXLAN}
-
 func str(s string) cty.Value { return cty.StringVal(s) }
 func num(n int64) cty.Value  { return cty.NumberIntVal(n) }
 
@@ -118,28 +111,13 @@ func serverSpecs() []attrSpec {
 	}, serverCapacitySpecs()...)) // server_capacity.go
 }
 
-// attrDHCPHost and attrServers are the vxlan attributes with behaviour of
-// their own: dhcp_host defaults to the first member of servers.
+// attrDHCPHost and attrServers are the network attributes lang reads
+// itself: every network kind's members come from servers, and a
+// FirstMember setting (dhcp_host) defaults to the first of them.
 const (
 	attrDHCPHost = "dhcp_host"
 	attrServers  = "servers"
 )
-
-func vxlanSpecs() []attrSpec {
-	return inBlock("network.vxlan", []attrSpec{
-		{name: "subnet", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"100.64.10.0/24"`, required: true},
-		{name: "bridge", typ: cty.String, deflt: str("vxl0"), example: `"vxl0"`},
-		{name: "vni", typ: cty.Number, deflt: num(42), example: "42"},
-		{name: "port", typ: cty.Number, deflt: num(4789), example: "4789"},
-		{name: "group", typ: cty.String, deflt: str(""), example: `"239.1.1.1"`},
-		{name: "mtu", typ: cty.Number, deflt: num(0), example: "1450"},
-		{name: "dhcp", typ: cty.Bool, deflt: cty.True, example: "true"},
-		{name: attrDHCPHost, typ: cty.String, example: `"s1"`},
-		{name: "domain", typ: cty.String, deflt: str("vxapp"), example: `"vxapp"`},
-		{name: "masquerade", typ: cty.Bool, deflt: cty.True, example: "true"},
-		{name: attrServers, typ: cty.List(cty.String), deflt: cty.ListValEmpty(cty.String), example: `["s1", "s2:eth1"]`},
-	})
-}
 
 func memberSpecs() []attrSpec {
 	return inBlock("network.member", []attrSpec{

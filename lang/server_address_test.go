@@ -47,7 +47,7 @@ network "vxlan" "vx1" {
 	// s1's overlay address is derived once its address is learned; the
 	// others' from private_address, else address.
 	var got []string
-	for _, m := range c.Networks[0].VXLAN.Members {
+	for _, m := range vxlanOf(c.Networks[0]).Members {
 		got = append(got, m.Server+"="+m.Address)
 	}
 	if want := "s1= s2=100.64.10.5 s3=100.64.10.6 s4=100.64.10.4"; strings.Join(got, " ") != want {

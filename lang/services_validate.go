@@ -290,8 +290,12 @@ type OwnedSubnet struct{ Owner, CIDR string }
 func (c *Cluster) BridgeSubnets(bridge string, servers []string) []OwnedSubnet {
 	var out []OwnedSubnet
 	for _, n := range c.Networks {
-		if n.VXLAN != nil && n.VXLAN.Bridge == bridge {
-			out = append(out, OwnedSubnet{"network " + n.Name, n.VXLAN.Subnet})
+		if s, ok := n.Spec.(StaticAddressNetwork); ok && s.StaticMemberAddresses() {
+			if cn, ok := n.Spec.(ContainerNetwork); ok {
+				if br, subnet := cn.ContainerBridge(); br == bridge {
+					out = append(out, OwnedSubnet{"network " + n.Name, subnet})
+				}
+			}
 		}
 	}
 	for _, name := range servers {

@@ -41,18 +41,14 @@ func (l *loader) validate(c *Cluster) {
 		l.validateServer(v, d)
 	}
 	for i, d := range l.networks {
-		if d.kind != KindVXLAN {
-			l.validateOtherNetwork(v, d, c.Networks[i])
-			continue
-		}
-		l.validateVXLAN(v, d, c.Networks[i])
+		l.validateNetwork(v, d, c.Networks[i])
 	}
 	l.checkOverlaps(v.subnets)
 	l.validateServices(c)
 	l.validateBlocks(c) // blockkinds.go
 	l.validateAttachments(c)
 	l.validateContainers(c) // container_validate.go
-	l.checkVXLANConflicts(c)
+	l.validateNetworkKinds(v, c)
 	l.checkOtherNetworkConflicts(c)
 }
 
@@ -186,41 +182,6 @@ func (l *loader) checkOverlaps(subnets []subnetDecl) {
 			break
 		}
 	}
-}
-
-func (l *loader) validateVXLAN(v *validator, d *networkDecl, net *Network) {
-	a := d.attrs
-	var subnet netip.Prefix
-	var subnetOK bool
-	if s, ok := l.stringOf(a["subnet"]); ok {
-		subnet, subnetOK = l.collectSubnet(v, a["subnet"], s, fmt.Sprintf("network %q", d.name))
-		subnetOK = subnetOK && l.checkIPv4Subnet(a["subnet"], subnet, a["dhcp"], `"100.64.10.0/24"`)
-	}
-	l.checkIfname(a["bridge"], true, `"vxl0"`)
-	if vni, ok := l.intOf(a["vni"]); ok {
-		l.report(a["vni"], inRange(vni, minVNI, maxVNI, "VNI out of range", "vni", "42"))
-	}
-	l.checkPort(a["port"], "4789")
-	l.checkGroup(a["group"])
-	if mtu, ok := l.intOf(a["mtu"]); ok && mtu != 0 {
-		l.report(a["mtu"], inRange(mtu, minMTU, maxMTU, "MTU out of range", "mtu", "1450"))
-	}
-	l.checkDomain(a["domain"], `"vxapp"`)
-	l.checkMembers(d, net.VXLAN.Members, subnet, subnetOK)
-	l.checkDHCPHost(d, net.VXLAN.Members)
-}
-
-func (l *loader) checkGroup(n *node) {
-	s, ok := l.stringOf(n)
-	if !ok || s == "" {
-		return
-	}
-	addr, p := parseAddress(s)
-	if p.ok() && !(addr.Is4() && addr.IsMulticast()) {
-		p = problem{"Group is not multicast",
-			fmt.Sprintf("%s is not an IPv4 multicast address (224.0.0.0/4). Write for example group = \"239.1.1.1\", or leave group out for unicast.", addr)}
-	}
-	l.report(n, p)
 }
 
 // checkMembers checks each member of a network: a known server, listed
@@ -385,64 +346,6 @@ func memberNames(members []Member) []string {
 		names[i] = m.Server
 	}
 	return names
-}
-
-// checkVXLANConflicts reports two VXLAN networks sharing a server that
-// would use the same bridge or the same (VNI, port), and a network bridge
-// that is a member server's container bridge.
-func (l *loader) checkVXLANConflicts(c *Cluster) {
-	for j, b := range c.Networks {
-		if b.VXLAN == nil {
-			continue
-		}
-		for i, a := range c.Networks[:j] {
-			if a.VXLAN == nil {
-				continue
-			}
-			common := commonServers(a.VXLAN.Members, b.VXLAN.Members)
-			if len(common) == 0 {
-				continue
-			}
-			on := strings.Join(common, ", ")
-			bd, ad := l.networks[j], l.networks[i]
-			if a.VXLAN.Bridge == b.VXLAN.Bridge && a.VXLAN.Bridge != "" {
-				l.report(bd.attrs["bridge"], problem{"Bridge used by two networks", fmt.Sprintf(
-					"Networks %q and %q (%s) both use bridge %q on %s. Give this network another bridge, for example bridge = %q.",
-					a.Name, b.Name, shortPos(ad.block.DefRange), b.VXLAN.Bridge, on, "vxl1")})
-			}
-			// VNI 0 is a value that could not be evaluated (VNIs start at
-			// 1): its own error is reported already.
-			if a.VXLAN.VNI == b.VXLAN.VNI && a.VXLAN.VNI != 0 && a.VXLAN.Port == b.VXLAN.Port {
-				l.report(bd.attrs["vni"], problem{"VNI used by two networks", fmt.Sprintf(
-					"Networks %q and %q (%s) both use VNI %d on UDP port %d on %s. Give this network another vni, for example vni = %d.",
-					a.Name, b.Name, shortPos(ad.block.DefRange), b.VXLAN.VNI, b.VXLAN.Port, on, b.VXLAN.VNI+1)})
-			}
-		}
-		l.checkBridgeVsContainers(l.networks[j], b, c)
-	}
-}
-
-func (l *loader) checkBridgeVsContainers(d *networkDecl, n *Network, c *Cluster) {
-	for _, m := range n.VXLAN.Members {
-		s := c.Server(m.Server)
-		if s == nil || s.Local || s.Subnet == "" || s.Bridge != n.VXLAN.Bridge {
-			continue
-		}
-		l.report(d.attrs["bridge"], problem{"Bridge used twice", fmt.Sprintf(
-			"Network %q uses bridge %q, which is also the container bridge of server %q (%s). Give the network another bridge, for example bridge = \"vxl0\".",
-			n.Name, n.VXLAN.Bridge, s.Name, shortPos(s.DeclRange))})
-		return
-	}
-}
-
-func commonServers(a, b []Member) []string {
-	var common []string
-	for _, m := range b {
-		if m.Server != "" && slices.ContainsFunc(a, func(o Member) bool { return o.Server == m.Server }) && !slices.Contains(common, m.Server) {
-			common = append(common, m.Server)
-		}
-	}
-	return common
 }
 
 // checkIPv4Subnet reports a subnet drover cannot build a bridge network

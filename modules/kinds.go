@@ -9,6 +9,7 @@ import (
 	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/tunnel"
 	"github.com/drover/drover/modules/vip"
+	"github.com/drover/drover/modules/vxlan"
 	"github.com/drover/drover/modules/wireguard"
 )
 
@@ -18,7 +19,7 @@ import (
 func Kinds() *lang.Kinds {
 	k := lang.NewKinds()
 	for _, nk := range slices.Concat(
-		[]lang.NetworkKind{bridge.Kind(), bgp.Kind(), wireguard.Kind(), l2vpn.Kind()},
+		[]lang.NetworkKind{vxlan.Kind(), bridge.Kind(), bgp.Kind(), wireguard.Kind(), l2vpn.Kind()},
 		tunnel.Kinds(),
 	) {
 		k.AddNetwork(nk)

@@ -4,7 +4,6 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/modules/vxlan"
 )
 
 // networkExpander is what modules asks of a registered network kind's
@@ -18,10 +17,6 @@ type networkExpander interface {
 func expandNetwork(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	if e, ok := n.Spec.(networkExpander); ok {
 		return e.Expand(n, c, facts)
-	}
-	switch {
-	case n.VXLAN != nil:
-		return vxlan.Expand(n, c, facts)
 	}
 	return nil, nil
 }

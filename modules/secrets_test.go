@@ -68,7 +68,7 @@ database "mariadb" {
   password = var.dbpw
   allow    = "198.51.100.2/32"
 }
-`)}, lang.Options{})
+`)}, lang.Options{Kinds: modules.Kinds()})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}

@@ -15,13 +15,44 @@ type networkShower interface {
 	ShowMember(ctx context.Context, m lang.Member, c *lang.Cluster, live core.Live) core.NetworkRow
 }
 
-// NetworkMemberRows are the rows of a network of a registered kind, one
-// per member, joining its declaration with the member's live state; ok is
-// false for a kind that has no show descriptor.
-func (s *Session) NetworkMemberRows(ctx context.Context, n *lang.Network, c *lang.Cluster) ([]core.NetworkRow, bool) {
+// NetworkRows are `drover show networks`' rows: each server's container
+// subnet, then each member of each network, declarations joined with the
+// members' live state.
+func (s *Session) NetworkRows(ctx context.Context, c *lang.Cluster) []core.NetworkRow {
+	var rows []core.NetworkRow
+	for _, srv := range c.Servers {
+		if srv.Subnet == "" {
+			continue
+		}
+		row := core.NetworkRow{Network: "containers", Kind: "subnet", Subnet: srv.Subnet, Server: srv.Name, Bridge: srv.Bridge}
+		h := s.host(srv.Name)
+		switch {
+		case h == nil:
+			row.State = "not in --limit"
+		case h.Err != nil || h.Facts == nil:
+			row.State, row.Error = "unreachable", fmt.Sprint(h.Err)
+		default:
+			row.DeviceState(h.Facts, srv.Bridge)
+		}
+		rows = append(rows, row)
+	}
+	for _, n := range c.Networks {
+		rows = append(rows, s.NetworkMemberRows(ctx, n, c)...)
+	}
+	return rows
+}
+
+// NetworkMemberRows are the rows of one network, one per member, joining
+// its declaration with the member's live state through the kind's show
+// descriptor (a kind without one shows its members only).
+func (s *Session) NetworkMemberRows(ctx context.Context, n *lang.Network, c *lang.Cluster) []core.NetworkRow {
 	sh, ok := n.Spec.(networkShower)
 	if !ok {
-		return nil, false
+		var rows []core.NetworkRow
+		for _, m := range n.Members() {
+			rows = append(rows, core.NetworkRow{Network: n.Name, Kind: n.Kind, Server: m.Server})
+		}
+		return rows
 	}
 	var rows []core.NetworkRow
 	for _, m := range n.Spec.NetworkMembers() {
@@ -40,7 +71,7 @@ func (s *Session) NetworkMemberRows(ctx context.Context, n *lang.Network, c *lan
 		}
 		rows = append(rows, row)
 	}
-	return rows, true
+	return rows
 }
 
 // hostLive is a reached host as a show descriptor sees it.

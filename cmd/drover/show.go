@@ -11,7 +11,6 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
-	"github.com/drover/drover/modules/vxlan"
 	"github.com/drover/drover/runner"
 )
 
@@ -130,12 +129,12 @@ func cmdShowNetworks(e *env, f *flags, rf runFlags, pos []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	c, s, _, done, ok := openLive(e, f, rf, dir)
+	c, s, ctx, done, ok := openLive(e, f, rf, dir)
 	if !ok {
 		return 1
 	}
 	defer done()
-	rows := networkRows(c, s)
+	rows := s.NetworkRows(ctx, c)
 	if *rf.asJSON {
 		writeJSON(e, map[string]any{"format_version": runner.FormatVersion, "networks": rows})
 		return 0
@@ -146,61 +145,6 @@ func cmdShowNetworks(e *env, f *flags, rf runFlags, pos []string) int {
 
 // networkRow is one member of one network, declared and live.
 type networkRow = core.NetworkRow
-
-func networkRows(c *lang.Cluster, s *runner.Session) []networkRow {
-	hosts := map[string]*runner.Host{}
-	for _, h := range s.Hosts() {
-		hosts[h.Name] = h
-	}
-	var rows []networkRow
-	for _, srv := range c.Servers {
-		if srv.Subnet == "" {
-			continue
-		}
-		row := networkRow{Network: "containers", Kind: "subnet", Subnet: srv.Subnet, Server: srv.Name, Bridge: srv.Bridge}
-		liveState(&row, hosts[srv.Name])
-		rows = append(rows, row)
-	}
-	for _, n := range c.Networks {
-		if n.VXLAN == nil {
-			rows = append(rows, otherNetworkRows(n, c, s)...) // show_networks.go
-			continue
-		}
-		for _, m := range n.VXLAN.Members {
-			row := networkRow{Network: n.Name, Kind: n.Kind, Subnet: n.VXLAN.Subnet, Server: m.Server,
-				Bridge: n.VXLAN.Bridge, Device: vxlan.Device(n.VXLAN)}
-			liveState(&row, hosts[m.Server])
-			rows = append(rows, row)
-		}
-	}
-	return rows
-}
-
-func liveState(row *networkRow, h *runner.Host) {
-	switch {
-	case h == nil:
-		row.State = "not in --limit"
-		return
-	case h.Err != nil || h.Facts == nil:
-		row.State, row.Error = "unreachable", fmt.Sprint(h.Err)
-		return
-	}
-	br, ok := h.Facts.Interface(row.Bridge)
-	devOK := true
-	if row.Device != "" {
-		_, devOK = h.Facts.Interface(row.Device)
-	}
-	switch {
-	case !ok || !devOK:
-		row.State = "absent"
-	case br.Up:
-		row.State = "up"
-	default:
-		row.State = "down"
-	}
-	row.MTU = br.MTU
-	row.Address = strings.Join(br.Addrs, " ")
-}
 
 // openLive loads DIR and opens a quiet session to its servers for a show
 // command; done closes it. ok is false when it already said why not.

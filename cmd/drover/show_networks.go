@@ -1,29 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
-
-	"github.com/drover/drover/lang"
-	"github.com/drover/drover/runner"
 )
-
-// otherNetworkRows are the rows of a network of a registered kind (every
-// kind but vxlan): one per member, its declaration joined by runner with
-// the member's live state through the kind's show descriptor (ShowMember).
-// A kind without one shows its members only.
-func otherNetworkRows(n *lang.Network, c *lang.Cluster, s *runner.Session) []networkRow {
-	if rows, ok := s.NetworkMemberRows(context.Background(), n, c); ok {
-		return rows
-	}
-	var rows []networkRow
-	for _, m := range n.Members() {
-		rows = append(rows, networkRow{Network: n.Name, Kind: n.Kind, Server: m.Server})
-	}
-	return rows
-}
 
 // printNetworks prints the rows as a table sized to its contents.
 func printNetworks(w io.Writer, rows []networkRow) {

@@ -128,10 +128,6 @@ type topologyHub interface{ TopologyHub() string }
 func (t *topo) network(n *lang.Network) {
 	id := "network/" + n.Name
 	label := []string{n.Kind + " " + n.Name}
-	switch {
-	case n.VXLAN != nil:
-		label = append(label, n.VXLAN.Subnet, fmt.Sprintf("vni %d", n.VXLAN.VNI))
-	}
 	shape := "ellipse"
 	if d, ok := n.Spec.(topologyShape); ok {
 		s, more := d.TopologyShape()

@@ -6,6 +6,7 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/bridge"
+	"github.com/drover/drover/modules/vxlan"
 )
 
 func cluster() *lang.Cluster {
@@ -15,7 +16,7 @@ func cluster() *lang.Cluster {
 			{Name: "s2", Address: "198.51.100.2"},
 		},
 		Networks: []*lang.Network{
-			{Name: "vx1", Kind: lang.KindVXLAN, VXLAN: &lang.VXLAN{Subnet: "100.64.10.0/24", Bridge: "vxl0",
+			{Name: "vx1", Kind: vxlan.Name, Spec: &vxlan.Network{Subnet: "100.64.10.0/24", Bridge: "vxl0",
 				Members: []lang.Member{{Server: "s1"}, {Server: "s2"}}}},
 			{Name: "lan", Kind: bridge.Name, Spec: &bridge.Network{Bridge: "br0", Members: []lang.Member{{Server: "s2"}}}},
 		},

@@ -160,8 +160,8 @@ func AgentConfigFor(c *lang.Cluster, s *lang.Server) map[string]any {
 // address.
 func bindAddress(c *lang.Cluster, s *lang.Server) string {
 	network := c.Endpoints[0].Network
-	if n := c.NetworkNamed(network); n != nil && n.VXLAN != nil {
-		for _, m := range n.VXLAN.Members {
+	if n := c.NetworkNamed(network); n != nil && staticAddresses(n) {
+		for _, m := range n.Members() {
 			if m.Server == s.Name && m.Address != "" {
 				return m.Address
 			}
@@ -381,4 +381,11 @@ func Services(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]disco
 			Name: svc.Name, Address: svc.Address, Services: []lang.ContainerService{{Name: svc.Name, Port: svc.Port, Check: svc.Check, Path: svc.Path}}})
 	}
 	return out, slices.Sorted(maps.Keys(out)), nil
+}
+
+// staticAddresses tells whether n's members' addresses sit on its bridge
+// (lang.StaticAddressNetwork), where an agent can bind.
+func staticAddresses(n *lang.Network) bool {
+	s, ok := n.Spec.(lang.StaticAddressNetwork)
+	return ok && s.StaticMemberAddresses()
 }

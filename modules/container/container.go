@@ -225,11 +225,7 @@ func resolver(c *lang.Cluster, network string, s *lang.Server, prefix netip.Pref
 	n := c.NetworkNamed(network)
 	var members []lang.Member
 	host := ""
-	switch {
-	case n == nil:
-	case n.VXLAN != nil && n.VXLAN.DHCP:
-		members, host = n.VXLAN.Members, n.VXLAN.DHCPHost
-	default:
+	if n != nil {
 		if d, ok := n.Spec.(lang.DHCPNetwork); ok {
 			if server, on := d.DHCPServer(); on {
 				members, host = n.Members(), server

@@ -6,6 +6,7 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/vxlan"
 )
 
 func TestDatabases(t *testing.T) {
@@ -28,7 +29,7 @@ database "postgresql" {
   name   = "b"
   allow  = "198.51.100.0/24"
 }
-`)}, lang.Options{})
+`)}, lang.Options{Kinds: testKinds()})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
@@ -73,4 +74,12 @@ database "postgresql" {
 	if _, ok := a["sql/postgresql/b"]; ok {
 		t.Error("database a's set holds database b")
 	}
+}
+
+// testKinds are the kinds this package's tests load with: the network
+// kinds their configurations use.
+func testKinds() *lang.Kinds {
+	k := lang.NewKinds()
+	k.AddNetwork(vxlan.Kind())
+	return k
 }

@@ -54,7 +54,7 @@ database "postgresql" {
   name   = "hidden"
   allow  = "198.51.100.2/32"
 }
-`)}, lang.Options{})
+`)}, lang.Options{Kinds: testKinds()})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}

@@ -194,8 +194,10 @@ func dnsServers(c *lang.Cluster) []string {
 		}
 	}
 	for _, n := range c.Networks {
-		if n.VXLAN != nil && n.VXLAN.DHCP && n.VXLAN.DHCPHost != "" {
-			want[n.VXLAN.DHCPHost] = true
+		if d, ok := n.Spec.(lang.DHCPNetwork); ok {
+			if host, on := d.DHCPServer(); on && host != "" {
+				want[host] = true
+			}
 		}
 	}
 	var out []string

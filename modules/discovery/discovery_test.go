@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/vxlan"
 )
 
 func TestJobServicePublishedOnEveryDNSServer(t *testing.T) {
-	c, diags := lang.Load(filepath.Join("..", "..", "playbooks", "job"), lang.Options{})
+	c, diags := lang.Load(filepath.Join("..", "..", "playbooks", "job"), lang.Options{Kinds: testKinds()})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
@@ -26,4 +27,12 @@ func TestJobServicePublishedOnEveryDNSServer(t *testing.T) {
 			t.Errorf("hosts file lacks %q:\n%s", line, r.Attrs["content"])
 		}
 	}
+}
+
+// testKinds are the kinds this package's tests load with: the network
+// kinds their configurations use.
+func testKinds() *lang.Kinds {
+	k := lang.NewKinds()
+	k.AddNetwork(vxlan.Kind())
+	return k
 }

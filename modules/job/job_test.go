@@ -9,11 +9,12 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/vxlan"
 )
 
 func load(t *testing.T) *lang.Cluster {
 	t.Helper()
-	c, diags := lang.Load(filepath.Join("..", "..", "playbooks", "job"), lang.Options{})
+	c, diags := lang.Load(filepath.Join("..", "..", "playbooks", "job"), lang.Options{Kinds: testKinds()})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
@@ -103,4 +104,12 @@ func TestBatchPause(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("pauses %v, want %v", got, want)
 	}
+}
+
+// testKinds are the kinds this package's tests load with: the network
+// kinds their configurations use.
+func testKinds() *lang.Kinds {
+	k := lang.NewKinds()
+	k.AddNetwork(vxlan.Kind())
+	return k
 }

@@ -33,14 +33,15 @@ type endpoint struct {
 // Owner is the declaration name resources of n belong to.
 func Owner(n *lang.Network) string { return "network." + n.Name }
 
-// Device is the VXLAN device's name for a network.
-func Device(v *lang.VXLAN) string { return "vx" + strconv.Itoa(v.VNI) }
-
 // Expand returns, per member server name, what the network wants there.
 // facts[name] is nil for a host whose facts are not known (offline plans):
 // values derived from them are host.Unknown.
 func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
-	v := n.VXLAN
+	return n.Spec.(*Network).Expand(n, c, facts)
+}
+
+// Expand returns, per member server name, what the network wants there.
+func (v *Network) Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
 	subnet, err := netip.ParsePrefix(v.Subnet)
 	if err != nil {
 		return nil, fmt.Errorf("network %s: subnet: %w", n.Name, err)
@@ -115,7 +116,7 @@ func linkInterface(f *core.Facts, name, address string) (core.Interface, bool) {
 }
 
 func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward, routed []string) (*blocks.Set, error) {
-	v, ep := n.VXLAN, eps[i]
+	v, ep := n.Spec.(*Network), eps[i]
 	set := &blocks.Set{Owner: Owner(n)}
 	mtu := core.Unknown
 	switch {
@@ -160,7 +161,7 @@ func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward
 }
 
 func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, mtu, after string, forward, routed []string) error {
-	v, ep := n.VXLAN, eps[i]
+	v, ep := n.Spec.(*Network), eps[i]
 	gw, err := netip.ParseAddr(ep.overlay)
 	if err != nil {
 		return fmt.Errorf("network %s: the DHCP host %s has no overlay address until drover connects to it (an offline plan): plan online, or give it member %q { address = ... }, or set dhcp_host to another member", n.Name, ep.server.Name, ep.server.Name)

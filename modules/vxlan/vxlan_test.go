@@ -13,7 +13,7 @@ func cluster(group string) (*lang.Cluster, *lang.Network) {
 	for i, a := range []string{"198.51.100.1", "198.51.100.2", "198.51.100.3"} {
 		c.Servers = append(c.Servers, &lang.Server{Name: "s" + string(rune('1'+i)), Address: a})
 	}
-	n := &lang.Network{Name: "vx1", Kind: "vxlan", VXLAN: &lang.VXLAN{
+	n := &lang.Network{Name: "vx1", Kind: "vxlan", Spec: &Network{
 		Subnet: "100.64.10.0/24", Bridge: "vxl0", VNI: 42, Port: 4789, Group: group,
 		DHCP: true, DHCPHost: "s1", Domain: "vxapp", Masquerade: true,
 		Members: []lang.Member{{Server: "s1", Address: "100.64.10.1"}, {Server: "s2", Address: "100.64.10.2"},
@@ -164,13 +164,13 @@ network "vxlan" "vx1" {
   subnet  = "100.64.10.0/24"
   servers = ["local", "s1"]
 }
-`)}, lang.Options{})
+`)}, lang.Options{Kinds: testKinds()})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
 	n := c.Networks[0]
-	if n.VXLAN.DHCPHost != "local" {
-		t.Fatalf("dhcp host %q", n.VXLAN.DHCPHost)
+	if v := n.Spec.(*Network); v.DHCPHost != "local" {
+		t.Fatalf("dhcp host %q", v.DHCPHost)
 	}
 	f := map[string]*core.Facts{
 		"local": facts(map[string]string{"eth0": "198.51.100.9/24"}),
@@ -186,4 +186,11 @@ network "vxlan" "vx1" {
 	if _, err := Expand(n, c, nil); err == nil || !strings.Contains(err.Error(), "the DHCP host local has no overlay address until drover connects to it") {
 		t.Errorf("offline: %v", err)
 	}
+}
+
+// testKinds are the kinds the package's tests load with: vxlan alone.
+func testKinds() *lang.Kinds {
+	k := lang.NewKinds()
+	k.AddNetwork(Kind())
+	return k
 }
