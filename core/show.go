@@ -68,3 +68,38 @@ type TopoNode struct {
 type TopoEdge struct {
 	To, Label, Style string // Style: solid, dashed, dotted, bold
 }
+
+// LiveStates runs checks on server for a show row's live columns: one
+// word per check, "up", "down", or "unreachable" (for all of them when
+// the server was not reached).
+func LiveStates(ctx context.Context, live func(string) (Live, string), server string, checks []Check) []string {
+	out := make([]string, len(checks))
+	var results []CheckResult
+	var err error
+	if l, _ := live(server); l != nil {
+		results, err = l.Check(ctx, checks)
+	}
+	for i := range out {
+		switch {
+		case err != nil || i >= len(results):
+			out[i] = "unreachable"
+		case results[i].OK:
+			out[i] = "up"
+		default:
+			out[i] = "down"
+		}
+	}
+	return out
+}
+
+// Running is a daemon's state word for people: "running" when its
+// service check is up, "stopped" when down, else the state itself.
+func Running(state string) string {
+	switch state {
+	case "up":
+		return "running"
+	case "down":
+		return "stopped"
+	}
+	return state
+}

@@ -36,8 +36,6 @@ var attrGrammars = map[string]*grammar{
 	"webserver.name": gIdent, "webserver.server": gServerRef, "webserver.address": gIP,
 	"webserver.resolvers": gIP, "webserver.publish": gPublish, "webserver.hosts_on": gServerRef,
 	"webserver.app.upstream": gHostPort,
-	"database.server":        gServerRef, "database.name": gSQLName, "database.user": gSQLName,
-	"database.password": gPassword, "database.allow": gCIDR, "database.listen": gIP,
 
 	"container.servers": gServerRef, "container.template": gIdent, "container.rootfs": gConfigPath,
 	"container.command": gArgv, "container.files": gFiles, "container.version": gVersion, "container.memory": gSize,
@@ -183,8 +181,9 @@ func allSchemas(kinds *Kinds) map[string][]attrSpec {
 	}
 	for _, bk := range kinds.blocksInOrder() {
 		add(specsOf(bk.Type, bk.Attrs))
+		add(kindNestedSpecs(bk.Type, bk.Blocks))
 	}
-	for _, f := range []func() []attrSpec{lbSpecs, tlsSpecs, webSpecs, appSpecs, dbSpecs,
+	for _, f := range []func() []attrSpec{lbSpecs, tlsSpecs, webSpecs, appSpecs,
 		attachmentSpecs, containerSpecs, interfaceSpecs, serviceSpecs, jobSpecs} {
 		add(f())
 	}

@@ -27,6 +27,11 @@ type BlockKind struct {
 	// counts them ("2 VIPs").
 	Noun  string
 	Attrs []Attr
+	// Blocks are the blocks the kind's block holds (blocknested.go).
+	Blocks []NestedBlock
+	// DrawRank places the kind's nodes in `drover graph -type=topology`:
+	// lower first, ties in registration order.
+	DrawRank int
 	// Assemble reads one block's evaluated settings into the kind's model.
 	Assemble func(d *BlockDecl) Decl
 	// Validate checks every block of the type at once (so that it can
@@ -112,7 +117,7 @@ func (k *Kinds) AddBlock(bk BlockKind) {
 	if slices.ContainsFunc(k.blocks, func(o BlockKind) bool { return o.Type == bk.Type }) {
 		panic(fmt.Sprintf("lang: block kind %q registered twice", bk.Type))
 	}
-	for _, a := range bk.Attrs {
+	for _, a := range slices.Concat(bk.Attrs, nestedAttrs(bk.Blocks)) {
 		if isStringish(a.Type) && grammarByName(a.Grammar) == nil {
 			panic(fmt.Sprintf("lang: block kind %q: attribute %q has no grammar (%q is not one)", bk.Type, a.Name, a.Grammar))
 		}
@@ -152,7 +157,8 @@ type blockDecl struct {
 	block *hcl.Block
 	label string
 	attrs map[string]*node
-	decl  Decl // the assembled model
+	decl  Decl                    // the assembled model
+	subs  map[string][]*blockDecl // nested blocks by type (blocknested.go)
 }
 
 // collectBlock registers one block of a registered kind.
@@ -165,9 +171,10 @@ func (l *loader) collectBlock(bk BlockKind, b *hcl.Block) {
 		d.label = b.Labels[0]
 	}
 	specs := specsOf(bk.Type, bk.Attrs)
-	content := l.content(b.Body, bodySchema(specs), fmt.Sprintf("A %s block", b.Type))
+	content := l.content(b.Body, bodySchema(specs, nestedHeaders(bk.Blocks)...), fmt.Sprintf("A %s block", b.Type))
 	key := fmt.Sprintf("%s#%d", b.Type, b.DefRange.Start.Byte)
 	d.attrs = l.attrNodes([]string{b.Type, key}, specs, content, b.DefRange)
+	l.collectNested(d, bk.Blocks, []string{b.Type, key}, bk.Type, content)
 	l.blocks = append(l.blocks, d)
 }
 
@@ -177,7 +184,7 @@ func (l *loader) assembleBlocks(c *Cluster) {
 	for _, bk := range l.opts.Kinds.blocksInOrder() {
 		for _, d := range l.blocks {
 			if d.kind.Type == bk.Type {
-				d.decl = bk.Assemble(&BlockDecl{l: l, d: d})
+				d.decl = bk.Assemble(&BlockDecl{l: l, d: d, c: c})
 				c.Decls = append(c.Decls, d.decl)
 				c.declTypes = append(c.declTypes, bk.Type)
 			}
@@ -193,7 +200,7 @@ func (l *loader) validateBlocks(c *Cluster) {
 		var decls []Decl
 		for _, d := range l.blocks {
 			if d.kind.Type == bk.Type && d.decl != nil {
-				ds = append(ds, &BlockDecl{l: l, d: d})
+				ds = append(ds, &BlockDecl{l: l, d: d, c: c})
 				decls = append(decls, d.decl)
 			}
 		}
@@ -216,6 +223,7 @@ func (k *Kinds) blocksInOrder() []BlockKind {
 type BlockDecl struct {
 	l *loader
 	d *blockDecl
+	c *Cluster
 }
 
 // Label is the block's label ("" when the kind has none).
@@ -322,6 +330,9 @@ func (d *BlockDecl) CheckIfname(attr string, required bool, example string) {
 // name files, services and nftables tables on the hosts, so they are
 // unique cluster-wide. what is the block's kind for errors ("VIP").
 func (d *BlockDecl) ClaimName(attr, name, what string) {
+	if d.l.svcNames == nil {
+		d.l.svcNames = svcNames{}
+	}
 	d.l.checkServiceName(d.d.attrs[attr], name, what, d.l.svcNames, d.d.block.DefRange)
 }
 

@@ -142,6 +142,7 @@ func grammarKeys() map[string]*grammar {
 		"abs-path":     gAbsPath,
 		"managed-path": gManagedPath,
 		"config-path":  gConfigPath,
+		"state-path":   gStatePath,
 		"local-path":   gLocalPath,
 		"link-target":  gLinkTarget,
 		"ident":        gIdent,

@@ -134,6 +134,9 @@ type loader struct {
 	// svcNames are the names of load balancers, web servers and VIPs,
 	// unique cluster-wide (ClaimName).
 	svcNames svcNames
+	// claims are what blocks of registered kinds take in namespaces
+	// they share, by namespace (BlockDecl.Claim).
+	claims map[string]map[string]hcl.Range
 }
 
 func newLoader(opts Options) *loader {

@@ -17,7 +17,6 @@ type Cluster struct {
 	// Cluster services (model_services.go), in declaration order.
 	LoadBalancers []*LoadBalancer
 	WebServers    []*WebServer
-	Databases     []*Database
 	// Attachments are container-like namespaces on networks
 	// (model_attachment.go), in declaration order.
 	Attachments []*Attachment

@@ -12,12 +12,6 @@ const (
 	LBNginx   = "nginx"
 )
 
-// Database engines: `database "ENGINE" { ... }`.
-const (
-	DBMariaDB    = "mariadb"
-	DBPostgreSQL = "postgresql"
-)
-
 // LoadBalancer is one `loadbalancer "haproxy"|"nginx" { ... }` block (the
 // seed's addlb/addbackends/setlb/pub): a daemon on Server that spreads
 // connections to Port over Backends.
@@ -99,27 +93,6 @@ type App struct {
 	Host     string
 	Upstream string // "ADDRESS:PORT" or "NAME:PORT"
 	TLS      *TLS   // Port unused: the web server's TLSPort
-
-	DeclRange hcl.Range
-}
-
-// Database is one `database "mariadb"|"postgresql" { ... }` block (adddb):
-// a database and its user on the server's instance of Engine.
-type Database struct {
-	Engine string
-	Server string
-	// Instance names the engine's server process on Server: ENGINE-SERVER.
-	Instance string
-	Name     string // the database
-	User     string // default: Name
-	// Password is the user's password; "" = generated on the host and
-	// kept there in a root-only file (PasswordFile), never printed.
-	Password string
-	// Allow is the client address range (CIDR); default the server's
-	// container subnet.
-	Allow  string
-	Port   int    // default 3306 / 5432
-	Listen string // listen address, default "0.0.0.0"
 
 	DeclRange hcl.Range
 }

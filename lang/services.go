@@ -15,14 +15,12 @@ import (
 const (
 	blockLoadBalancer = "loadbalancer"
 	blockWebServer    = "webserver"
-	blockDatabase     = "database"
 	blockTLS          = "tls"
 	blockApp          = "app"
 )
 
 var (
-	lbKinds   = []string{LBHAProxy, LBNginx}
-	dbEngines = []string{DBMariaDB, DBPostgreSQL}
+	lbKinds = []string{LBHAProxy, LBNginx}
 )
 
 // serviceBlockSchemas are the top-level service blocks.
@@ -30,7 +28,6 @@ func serviceBlockSchemas() []hcl.BlockHeaderSchema {
 	return []hcl.BlockHeaderSchema{
 		{Type: blockLoadBalancer, LabelNames: []string{"kind"}},
 		{Type: blockWebServer},
-		{Type: blockDatabase, LabelNames: []string{"engine"}},
 	}
 }
 
@@ -82,18 +79,6 @@ func appSpecs() []attrSpec {
 	})
 }
 
-func dbSpecs() []attrSpec {
-	return inBlock("database", []attrSpec{
-		{name: "server", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"s1"`, required: true},
-		{name: "name", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"wordpress"`, required: true},
-		{name: "user", typ: cty.String, deflt: str(""), example: `"wordpress"`},
-		{name: "password", typ: cty.String, deflt: str(""), example: `var.db_password`},
-		{name: "allow", typ: cty.String, deflt: str(""), example: `"100.65.1.0/24"`},
-		{name: "port", typ: cty.Number, deflt: num(0), example: "3306"},
-		{name: "listen", typ: cty.String, deflt: str("0.0.0.0"), example: `"0.0.0.0"`},
-	})
-}
-
 // svcDecl is one service block, with its nested blocks.
 type svcDecl struct {
 	typ   string // block type
@@ -114,7 +99,7 @@ type nestedDecl struct {
 
 // serviceDecls are the service blocks of a load, in declaration order.
 type serviceDecls struct {
-	lbs, webs, dbs []*svcDecl
+	lbs, webs []*svcDecl
 }
 
 // collectService registers one service block.
@@ -132,12 +117,6 @@ func (l *loader) collectService(b *hcl.Block) {
 	case blockWebServer:
 		specs, nested = webSpecs(), []hcl.BlockHeaderSchema{{Type: blockApp, LabelNames: []string{"host"}}}
 		l.svc.webs = append(l.svc.webs, d)
-	case blockDatabase:
-		if !l.knownLabel(b, "database engine", dbEngines) {
-			return
-		}
-		specs = dbSpecs()
-		l.svc.dbs = append(l.svc.dbs, d)
 	}
 	if len(b.Labels) > 0 {
 		d.kind = b.Labels[0]
@@ -158,7 +137,7 @@ func (l *loader) collectService(b *hcl.Block) {
 
 // labelAliases are other names people use for a kind drover has.
 var labelAliases = map[string]string{
-	"mysql": DBMariaDB, "postgres": DBPostgreSQL, "pg": DBPostgreSQL, "pgsql": DBPostgreSQL,
+	"mysql": "mariadb", "postgres": "postgresql", "pg": "postgresql", "pgsql": "postgresql",
 }
 
 // knownLabel reports an unsupported kind label; false skips the block.
@@ -201,9 +180,6 @@ func (l *loader) assembleServices(c *Cluster) {
 	}
 	for _, d := range l.svc.webs {
 		c.WebServers = append(c.WebServers, l.assembleWeb(d))
-	}
-	for _, d := range l.svc.dbs {
-		c.Databases = append(c.Databases, l.assembleDB(d, c))
 	}
 }
 
@@ -269,29 +245,6 @@ func (l *loader) assembleWeb(d *svcDecl) *WebServer {
 		w.Name = fmt.Sprintf("web-%s-%d", w.Server, w.Port)
 	}
 	return w
-}
-
-func (l *loader) assembleDB(d *svcDecl, c *Cluster) *Database {
-	a := d.attrs
-	db := &Database{Engine: d.kind, DeclRange: d.block.DefRange}
-	db.Server, _ = l.stringOf(a["server"])
-	db.Name, _ = l.stringOf(a["name"])
-	db.User, _ = l.stringOf(a["user"])
-	if db.User == "" {
-		db.User = db.Name
-	}
-	db.Password, _ = l.stringOf(a["password"])
-	db.Allow, _ = l.stringOf(a["allow"])
-	if s := c.Server(db.Server); db.Allow == "" && s != nil {
-		db.Allow = s.Subnet
-	}
-	db.Port, _ = l.intOf(a["port"])
-	if db.Port == 0 {
-		db.Port = map[string]int{DBMariaDB: 3306, DBPostgreSQL: 5432}[d.kind]
-	}
-	db.Listen, _ = l.stringOf(a["listen"])
-	db.Instance = d.kind + "-" + db.Server
-	return db
 }
 
 // plainList is a list(string) node's non-null elements; null elements are

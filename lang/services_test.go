@@ -51,14 +51,4 @@ func TestServices(t *testing.T) {
 		t.Errorf("web servers (-want +got):\n%s", d)
 	}
 
-	wantDBs := []*Database{{
-		Engine: DBMariaDB, Server: "s1", Instance: "mariadb-s1", Name: "wordpress", User: "wordpress",
-		Allow: "100.65.1.0/24", Port: 3306, Listen: "0.0.0.0",
-	}, {
-		Engine: DBPostgreSQL, Server: "s2", Instance: "postgresql-s2", Name: "discourse", User: "disc",
-		Password: "s3cret", Allow: "198.51.100.0/24", Port: 5432, Listen: "0.0.0.0",
-	}}
-	if d := cmp.Diff(wantDBs, c.Databases, ignore); d != "" {
-		t.Errorf("databases (-want +got):\n%s", d)
-	}
 }

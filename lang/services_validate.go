@@ -33,10 +33,6 @@ func (l *loader) validateServices(c *Cluster) {
 	for i, d := range l.svc.webs {
 		l.validateWeb(d, c.WebServers[i], c, names, ports)
 	}
-	seen := map[string]*Database{}
-	for i, d := range l.svc.dbs {
-		l.validateDB(d, c.Databases[i], c, seen)
-	}
 }
 
 // checkServiceName checks a given or generated name.
@@ -302,81 +298,6 @@ func (c *Cluster) BridgeSubnets(bridge string, servers []string) []OwnedSubnet {
 		if s := c.Server(name); s != nil && s.Bridge == bridge && s.Subnet != "" {
 			out = append(out, OwnedSubnet{"server " + s.Name, s.Subnet})
 		}
-	}
-	return out
-}
-
-func (l *loader) validateDB(d *svcDecl, db *Database, c *Cluster, seen map[string]*Database) {
-	a := d.attrs
-	serverOK := l.checkServer(a["server"], db.Server)
-	for _, key := range []string{"name", "user"} {
-		s, ok := l.stringOf(a[key])
-		if ok && s != "" && !sqlName(s) {
-			l.report(a[key], problem{"Invalid " + key, fmt.Sprintf(
-				"%q is not a plain SQL name: use letters, digits and '_', starting with a letter or '_' (at most 63 characters), for example %s = %q.", s, key, sqlSuggest(s))})
-		}
-	}
-	if s, ok := l.stringOf(a["allow"]); ok && s != "" {
-		if p, prob := parseCIDR(s); !prob.ok() {
-			l.report(a["allow"], prob)
-		} else if !p.Addr().Is4() {
-			l.report(a["allow"], problem{"Invalid allow", fmt.Sprintf("%s is not IPv4; write for example allow = \"100.65.1.0/24\".", p)})
-		}
-	} else if ok && serverOK && db.Allow == "" {
-		l.reportAt(d.block.DefRange, problem{"No client range", fmt.Sprintf(
-			"Server %q has no container subnet, so there is no default range of clients for this database. Set allow, for example allow = \"198.51.100.0/24\".", db.Server)})
-	}
-	if p, ok := l.intOf(a["port"]); ok && (p != 0 || a["port"].expr != nil) {
-		l.checkPort(a["port"], map[string]string{DBMariaDB: "3306", DBPostgreSQL: "5432"}[db.Engine])
-	}
-	if s, ok := l.stringOf(a["listen"]); ok {
-		addr, p := parseAddress(s)
-		if p.ok() && !addr.Is4() {
-			p = problem{"Invalid IP address", fmt.Sprintf("%s is not an IPv4 address; write for example listen = \"0.0.0.0\".", addr)}
-		}
-		l.report(a["listen"], p)
-	}
-	l.checkDBClash(d, db, seen)
-}
-
-// checkDBClash reports a database or user declared twice on one instance,
-// and two declarations of one instance that disagree on its port.
-func (l *loader) checkDBClash(d *svcDecl, db *Database, seen map[string]*Database) {
-	if db.Server == "" || db.Name == "" {
-		return
-	}
-	for _, other := range seen {
-		if other.Instance != db.Instance {
-			continue
-		}
-		switch {
-		case other.Name == db.Name:
-			l.report(d.attrs["name"], problem{"Duplicate database", fmt.Sprintf(
-				"Database %q on %s is already declared at %s. Declare each database once.", db.Name, db.Instance, shortPos(other.DeclRange))})
-		case other.User == db.User:
-			l.reportAt(d.block.DefRange, problem{"User shared by two databases", fmt.Sprintf(
-				"User %q on %s already belongs to database %q (%s); drover gives each database its own user. Set user = %q.", db.User, db.Instance, other.Name, shortPos(other.DeclRange), db.Name)})
-		case other.Port != db.Port || other.Listen != db.Listen:
-			l.reportAt(d.block.DefRange, problem{"Conflicting instance settings", fmt.Sprintf(
-				"The databases of %s share one server process, and %s sets port %d listen %s: write the same port and listen here as there.", db.Instance, shortPos(other.DeclRange), other.Port, other.Listen)})
-		}
-	}
-	seen[db.Instance+"/"+db.Name] = db
-}
-
-// sqlSuggest turns s into a plain SQL name.
-func sqlSuggest(s string) string {
-	out := strings.Map(func(r rune) rune {
-		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			return r
-		}
-		return '_'
-	}, s)
-	if out == "" || out[0] >= '0' && out[0] <= '9' {
-		out = "db_" + out
-	}
-	if len(out) > 63 {
-		out = out[:63]
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/bridge"
+	"github.com/drover/drover/modules/database"
 	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/tunnel"
 	"github.com/drover/drover/modules/vip"
@@ -26,6 +27,7 @@ func Kinds() *lang.Kinds {
 	}
 	for _, bk := range []lang.BlockKind{
 		vip.Kind(),
+		database.Kind(),
 	} {
 		k.AddBlock(bk)
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/modules/database"
 	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/modules/web"
 )
@@ -38,17 +37,8 @@ func expandServices(c *lang.Cluster, facts map[string]*core.Facts, add func(stri
 		}
 		addAll(sets)
 	}
-	// The registered block kinds (VIPs), in registration order, before
-	// the databases as before they moved to their own packages.
+	// The registered block kinds (VIPs, databases), in registration
+	// order.
 	errs = append(errs, expandDecls(c, facts, add)...)
-	for _, d := range c.Databases {
-		set, err := database.Expand(d, c.Databases)
-		if err != nil {
-			errs = append(errs, err.Error())
-			continue
-		}
-		add(d.Server, set)
-		addAll(database.LoginChecks(d, c))
-	}
 	return errs
 }

@@ -39,7 +39,6 @@ func showKinds() map[string]struct {
 	summaries := map[string]string{
 		"lbs": "load balancers: listen address, mode, backends and their health (listlbs)",
 		"ws":  "web servers and their apps (listws)",
-		"dbs": "databases, users, allowed clients, where a generated password is (listdbs)",
 	}
 	for _, k := range serviceKinds {
 		kinds[k] = kind{summaries[k],

@@ -11,7 +11,6 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
-	"github.com/drover/drover/modules/database"
 	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/runner"
 )
@@ -19,7 +18,7 @@ import (
 // serviceKinds are the `drover show` kinds of cluster services, after the
 // seed's listlbs, listws and listdbs (listvips is the vip kind's own,
 // modules/vip; show_decls.go runs it).
-var serviceKinds = []string{"lbs", "ws", "dbs"}
+var serviceKinds = []string{"lbs", "ws"}
 
 func isServiceKind(kind string) bool { return slices.Contains(serviceKinds, kind) }
 
@@ -43,8 +42,6 @@ func cmdShowServices(e *env, f *flags, rf runFlags, kind string, pos []string) i
 		rows = lbRows(c, q)
 	case "ws":
 		rows = wsRows(c, q)
-	case "dbs":
-		rows = dbRows(c, q)
 	}
 	if *rf.asJSON {
 		writeJSON(e, map[string]any{"format_version": runner.FormatVersion, kind: rows})
@@ -168,35 +165,6 @@ func tlsWord(t *lang.TLS) string {
 	return "given"
 }
 
-// dbRow is one database.
-type dbRow struct {
-	Instance string `json:"instance"`
-	Engine   string `json:"engine"`
-	Server   string `json:"server"`
-	Database string `json:"database"`
-	User     string `json:"user"`
-	Allow    string `json:"allow"`
-	Port     int    `json:"port"`
-	// Password says where the password is: "given" (in the
-	// configuration) or the root-only file on the server to read it from.
-	Password string `json:"password"`
-	State    string `json:"state"`
-}
-
-func dbRows(c *lang.Cluster, q liveQuery) []dbRow {
-	var rows []dbRow
-	for _, d := range c.Databases {
-		row := dbRow{Instance: d.Instance, Engine: d.Engine, Server: d.Server, Database: d.Name, User: d.User,
-			Allow: d.Allow, Port: d.Port, Password: "given"}
-		if d.Password == "" {
-			row.Password = d.Server + ":" + database.PasswordFile(d)
-		}
-		row.State = running(q.run(d.Server, []core.Check{serviceCheck(d.Instance)})[0])
-		rows = append(rows, row)
-	}
-	return rows
-}
-
 func published(srv *lang.Server, rules []lang.Publish) []string {
 	var out []string
 	for _, p := range rules {
@@ -236,11 +204,6 @@ func printServiceRows(w io.Writer, rows any) {
 		header = []string{"NAME", "SERVER", "LISTEN", "PUBLISHED", "STATE", "APP", "UPSTREAM", "TLS", "APP STATE"}
 		for _, r := range rs {
 			lines = append(lines, []string{r.Name, r.Server, r.Listen, list(r.Published), r.State, r.App, r.Upstream, r.TLS, r.AppState})
-		}
-	case []dbRow:
-		header = []string{"INSTANCE", "ENGINE", "SERVER", "DATABASE", "USER", "ALLOW", "PORT", "STATE", "PASSWORD"}
-		for _, r := range rs {
-			lines = append(lines, []string{r.Instance, r.Engine, r.Server, r.Database, r.User, r.Allow, strconv.Itoa(r.Port), r.State, r.Password})
 		}
 	}
 	printTable(w, header, lines)

@@ -33,11 +33,7 @@ func writeTopology(w io.Writer, c *lang.Cluster) {
 	for _, n := range c.Networks {
 		t.network(n)
 	}
-	for _, d := range c.Decls {
-		if n, ok := d.(interface{ TopologyNode() core.TopoNode }); ok {
-			t.draw(n.TopologyNode())
-		}
-	}
+	t.decls(c, "vip")
 	for _, lb := range c.LoadBalancers {
 		id := "lb/" + lb.Name
 		label := []string{lb.Kind + " " + lb.Name, fmt.Sprintf(":%d %s", lb.Port, lb.Mode)}
@@ -56,11 +52,7 @@ func writeTopology(w io.Writer, c *lang.Cluster) {
 		t.node(id, "hexagon", "palegreen", label...)
 		t.edge(id, "server/"+ws.Server, "runs on", "bold")
 	}
-	for _, d := range c.Databases {
-		id := "db/" + d.Engine + "/" + d.Name
-		t.node(id, "cylinder", "wheat", d.Engine+" "+d.Name, fmt.Sprintf(":%d", d.Port))
-		t.edge(id, "server/"+d.Server, "runs on", "bold")
-	}
+	t.decls(c, "database")
 	for _, k := range c.Containers {
 		if len(k.Servers) == 0 {
 			continue
@@ -95,6 +87,17 @@ func writeTopology(w io.Writer, c *lang.Cluster) {
 
 // topo writes nodes and edges, quoting everything.
 type topo struct{ w io.Writer }
+
+// decls draws the declarations of the registered block kinds typs.
+func (t *topo) decls(c *lang.Cluster, typs ...string) {
+	for _, typ := range typs {
+		for _, d := range c.DeclsOfType(typ) {
+			if n, ok := d.(interface{ TopologyNode() core.TopoNode }); ok {
+				t.draw(n.TopologyNode())
+			}
+		}
+	}
+}
 
 // draw writes a registered kind's node with its edges.
 func (t *topo) draw(n core.TopoNode) {

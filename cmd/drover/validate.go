@@ -105,7 +105,6 @@ func declared(c *lang.Cluster) []string {
 		counts = append(counts, count{b.N, b.Noun})
 	}
 	for _, k := range append(counts, []count{
-		{len(c.Databases), "database"},
 		{len(c.Containers), "container"}, {len(c.Jobs), "job"}, {len(c.Endpoints), "Consul endpoint"},
 		{len(c.ConsulServices) + len(c.ConsulChecks), "Consul registration"},
 		{hostDeclarations(c), "host declaration"},

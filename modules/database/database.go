@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/templates"
@@ -29,28 +30,48 @@ const (
 )
 
 // Owner is the declaration name resources of d belong to.
-func Owner(d *lang.Database) string { return "database." + d.Instance + "." + d.Name }
+func Owner(d *Decl) string { return "database." + d.Instance + "." + d.Name }
 
 // PasswordFile is where a generated password of d is kept on its server.
-func PasswordFile(d *lang.Database) string {
+func PasswordFile(d *Decl) string {
 	return SecretsDir + "/" + d.Instance + "-" + d.Name + ".password"
 }
 
 // Socket is how clients on the server reach the instance of d: MariaDB's
 // socket, or PostgreSQL's socket folder.
-func Socket(d *lang.Database) string {
-	if d.Engine == lang.DBMariaDB {
+func Socket(d *Decl) string {
+	if d.Engine == MariaDB {
 		return RunDir + "/" + d.Instance + "/mysqld.sock"
 	}
 	return RunDir + "/" + d.Instance
 }
 
+// Expand returns, per server name, what d wants there: its instance and
+// database on its server, and the login checks that prove its client
+// range (LoginChecks).
+func (d *Decl) Expand(c *lang.Cluster, _ map[string]*core.Facts) (map[string]*blocks.Set, error) {
+	set, err := Expand(d, lang.DeclsOf[*Decl](c))
+	if err != nil {
+		return nil, err
+	}
+	out := LoginChecks(d, c)
+	if out == nil {
+		out = map[string]*blocks.Set{}
+	}
+	if login := out[d.Server]; login != nil {
+		set.Resources = append(set.Resources, login.Resources...)
+		set.Checks = append(set.Checks, login.Checks...)
+	}
+	out[d.Server] = set
+	return out, nil
+}
+
 // Expand returns what d wants on its server; all is every database
 // declaration of the cluster (the instance's config covers all of its
 // databases).
-func Expand(d *lang.Database, all []*lang.Database) (*blocks.Set, error) {
+func Expand(d *Decl, all []*Decl) (*blocks.Set, error) {
 	set := &blocks.Set{Owner: Owner(d)}
-	var siblings []*lang.Database
+	var siblings []*Decl
 	for _, o := range all {
 		if o.Instance == d.Instance {
 			siblings = append(siblings, o)
@@ -62,7 +83,7 @@ func Expand(d *lang.Database, all []*lang.Database) (*blocks.Set, error) {
 	}
 	var service string
 	var err error
-	if d.Engine == lang.DBMariaDB {
+	if d.Engine == MariaDB {
 		service, err = mariadb(set, d)
 	} else {
 		service, err = postgresql(set, d, siblings)
@@ -78,7 +99,7 @@ func Expand(d *lang.Database, all []*lang.Database) (*blocks.Set, error) {
 	attrs := map[string]string{
 		"engine": d.Engine, "socket": Socket(d), "database": d.Name, "user": d.User, "grant": "all",
 	}
-	if d.Engine == lang.DBMariaDB {
+	if d.Engine == MariaDB {
 		attrs["allow"] = d.Allow
 	} else {
 		attrs["port"], attrs["bin"] = strconv.Itoa(d.Port), PostgresBin
@@ -94,7 +115,7 @@ func Expand(d *lang.Database, all []*lang.Database) (*blocks.Set, error) {
 	return set, nil
 }
 
-func mariadb(set *blocks.Set, d *lang.Database) (string, error) {
+func mariadb(set *blocks.Set, d *Decl) (string, error) {
 	data := DataDir + "/" + d.Instance
 	run := RunDir + "/" + d.Instance
 	pkg := set.Add("package", "mariadb-server", map[string]string{"name": "mariadb-server"})
@@ -113,7 +134,7 @@ func mariadb(set *blocks.Set, d *lang.Database) (string, error) {
 	}, file), nil
 }
 
-func postgresql(set *blocks.Set, d *lang.Database, siblings []*lang.Database) (string, error) {
+func postgresql(set *blocks.Set, d *Decl, siblings []*Decl) (string, error) {
 	data := DataDir + "/" + d.Instance
 	pkg := set.Add("package", "postgresql", map[string]string{"name": "postgresql"})
 	dir := set.Add("dbdata", data, map[string]string{

@@ -33,8 +33,8 @@ database "postgresql" {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	byID := func(d *lang.Database) map[string]core.Resource {
-		set, err := Expand(d, c.Databases)
+	byID := func(d *Decl) map[string]core.Resource {
+		set, err := Expand(d, lang.DeclsOf[*Decl](c))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +44,7 @@ database "postgresql" {
 		}
 		return out
 	}
-	m := byID(c.Databases[0])
+	m := byID(lang.DeclsOf[*Decl](c)[0])
 	sql := m["sql/mariadb/wp"]
 	if sql.Attrs["allow"] != "100.65.1.0/24" || sql.Attrs["password_file"] != "/etc/drover/mariadb-s1-wp.password" ||
 		sql.Attrs["password"] != "(generated)" || !sql.IsSensitive("password") || sql.Attrs["socket"] != "/run/drover/mariadb-s1/mysqld.sock" {
@@ -54,7 +54,7 @@ database "postgresql" {
 		t.Errorf("mariadb service = %v", svc.Attrs)
 	}
 
-	a, b := byID(c.Databases[1]), byID(c.Databases[2])
+	a, b := byID(lang.DeclsOf[*Decl](c)[1]), byID(lang.DeclsOf[*Decl](c)[2])
 	if a["sql/postgresql/a"].Attrs["password"] != "secret" || a["sql/postgresql/a"].Attrs["password_file"] != "" {
 		t.Errorf("given password: %v", a["sql/postgresql/a"].Attrs)
 	}
@@ -77,9 +77,10 @@ database "postgresql" {
 }
 
 // testKinds are the kinds this package's tests load with: the network
-// kinds their configurations use.
+// kinds their configurations use, and the database.
 func testKinds() *lang.Kinds {
 	k := lang.NewKinds()
 	k.AddNetwork(vxlan.Kind())
+	k.AddBlock(Kind())
 	return k
 }

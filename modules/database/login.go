@@ -24,7 +24,7 @@ import (
 // inside allow, which needs the password: only a declared password can
 // go there, as a sensitive attribute. A generated password never leaves
 // its server, so that case proves only the refusal (README, Tests).
-func LoginChecks(d *lang.Database, c *lang.Cluster) map[string]*blocks.Set {
+func LoginChecks(d *Decl, c *lang.Cluster) map[string]*blocks.Set {
 	srv := c.Server(d.Server)
 	allow, err := netip.ParsePrefix(d.Allow)
 	if srv == nil || err != nil {
@@ -111,7 +111,7 @@ func firstOutside(addrs []netip.Addr, allow netip.Prefix, listen string) (netip.
 
 // connectAddr is where other servers reach d: its listen address, or its
 // server's.
-func connectAddr(d *lang.Database, srv *lang.Server) netip.Addr {
+func connectAddr(d *Decl, srv *lang.Server) netip.Addr {
 	if a, err := netip.ParseAddr(d.Listen); err == nil && !a.IsUnspecified() {
 		return a
 	}
@@ -121,7 +121,7 @@ func connectAddr(d *lang.Database, srv *lang.Server) netip.Addr {
 
 // loginAttrs are the attributes of a login check run on server (local:
 // d's own server) that connects to a.
-func loginAttrs(d *lang.Database, a netip.Addr, local bool, expect string) map[string]string {
+func loginAttrs(d *Decl, a netip.Addr, local bool, expect string) map[string]string {
 	attrs := map[string]string{
 		"engine": d.Engine, "host": a.String(), "port": strconv.Itoa(d.Port),
 		"database": d.Name, "user": d.User, "expect": expect, "retry_ms": "5000",
@@ -132,19 +132,19 @@ func loginAttrs(d *lang.Database, a netip.Addr, local bool, expect string) map[s
 	case local:
 		attrs["password_file"] = PasswordFile(d)
 	}
-	if d.Engine == lang.DBPostgreSQL && local {
+	if d.Engine == PostgreSQL && local {
 		attrs["bin"] = PostgresBin
 	}
 	return attrs
 }
 
-func addLogin(set *blocks.Set, d *lang.Database, from string, a netip.Addr, local bool) {
+func addLogin(set *blocks.Set, d *Decl, from string, a netip.Addr, local bool) {
 	set.Check("sqllogin", fmt.Sprintf("%s logs in to %s %s as %s at %s:%d", from, d.Engine, d.Name, d.User, a, d.Port),
 		loginAttrs(d, a, local, "login"))
 	markLogin(set, d, from)
 }
 
-func addRefused(set *blocks.Set, d *lang.Database, a netip.Addr) {
+func addRefused(set *blocks.Set, d *Decl, a netip.Addr) {
 	attrs := loginAttrs(d, a, true, "refused")
 	attrs["retry_ms"] = "0"
 	set.Check("sqllogin", fmt.Sprintf("%s is refused a login to %s %s from %s (outside allow %s)", d.Server, d.Engine, d.Name, a, d.Allow),
@@ -154,7 +154,7 @@ func addRefused(set *blocks.Set, d *lang.Database, a netip.Addr) {
 
 // markLogin makes the last check's password sensitive, and names d's
 // server as its peer when it runs elsewhere (from).
-func markLogin(set *blocks.Set, d *lang.Database, from string) {
+func markLogin(set *blocks.Set, d *Decl, from string) {
 	c := &set.Checks[len(set.Checks)-1]
 	c.Sensitive = []string{"password"}
 	if from != d.Server {

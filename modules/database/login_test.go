@@ -75,7 +75,7 @@ database "postgresql" {
 		},
 		"hidden": {{"s1", "refused", "198.51.100.1", "", "/etc/drover/postgresql-s1-hidden.password", ""}},
 	}
-	for _, d := range c.Databases {
+	for _, d := range lang.DeclsOf[*Decl](c) {
 		sets := LoginChecks(d, c)
 		var got []want
 		for _, server := range slices.Sorted(maps.Keys(sets)) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/database"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
@@ -18,8 +19,9 @@ func TestKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := lang.NewKinds()
+	kinds := lang.NewKinds() // the fixture's kinds
 	kinds.AddBlock(Kind())
+	kinds.AddBlock(database.Kind())
 	c, diags := lang.LoadFiles(map[string][]byte{"cluster.hcl": src}, lang.Options{Kinds: kinds})
 	if diags.HasErrors() {
 		t.Fatalf("errors: %s", diags.Error())
