@@ -27,7 +27,6 @@ func (l *loader) assemble() *Cluster {
 	for _, nd := range l.networks {
 		c.Networks = append(c.Networks, l.assembleNetwork(nd))
 	}
-	l.assembleServices(c)
 	l.assembleBlocks(c) // blockkinds.go
 	l.assembleAttachments(c)
 	l.assembleContainers(c) // container.go

@@ -28,15 +28,6 @@ var attrGrammars = map[string]*grammar{
 	"attachment.server": gServerRef, "attachment.network": gIdent, "attachment.address": gIPv4OK,
 	"attachment.gateway": gIP,
 
-	"loadbalancer.name": gIdent, "loadbalancer.server": gServerRef, "loadbalancer.address": gIP,
-	"loadbalancer.mode": gKeyword, "loadbalancer.backends": gBackend, "loadbalancer.health_check": gURLPath,
-	"loadbalancer.check_interval": gDuration, "loadbalancer.url": gHost, "loadbalancer.resolvers": gIP,
-	"loadbalancer.publish": gPublish,
-	"tls.certificate":      gStatePath, "tls.key": gStatePath, "tls.names": gHost,
-	"webserver.name": gIdent, "webserver.server": gServerRef, "webserver.address": gIP,
-	"webserver.resolvers": gIP, "webserver.publish": gPublish, "webserver.hosts_on": gServerRef,
-	"webserver.app.upstream": gHostPort,
-
 	"container.servers": gServerRef, "container.template": gIdent, "container.rootfs": gConfigPath,
 	"container.command": gArgv, "container.files": gFiles, "container.version": gVersion, "container.memory": gSize,
 	"container.interface.address": gIP, "container.interface.gateway": gIP,
@@ -183,7 +174,7 @@ func allSchemas(kinds *Kinds) map[string][]attrSpec {
 		add(specsOf(bk.Type, bk.Attrs))
 		add(kindNestedSpecs(bk.Type, bk.Blocks))
 	}
-	for _, f := range []func() []attrSpec{lbSpecs, tlsSpecs, webSpecs, appSpecs,
+	for _, f := range []func() []attrSpec{
 		attachmentSpecs, containerSpecs, interfaceSpecs, serviceSpecs, jobSpecs} {
 		add(f())
 	}

@@ -270,3 +270,12 @@ func (k *Kinds) BlockTypesToDraw() []string {
 	}
 	return out
 }
+
+// LabelRange is where the block's label was written.
+func (d *BlockDecl) LabelRange() hcl.Range { return d.d.block.LabelRanges[0] }
+
+// IsNull tells whether the setting's value is null.
+func (d *BlockDecl) IsNull(attr string) bool {
+	n := d.d.attrs[attr]
+	return n == nil || n.value.IsNull()
+}

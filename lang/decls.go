@@ -70,8 +70,6 @@ func (l *loader) collectFile(f *hcl.File) {
 			l.collectNetwork(b)
 		case blockAttachment:
 			l.collectAttachment(b) // attachment.go
-		case blockLoadBalancer, blockWebServer:
-			l.collectService(b)
 		case blockContainer, blockJob, blockConsul, blockEndpoint, blockConsulService, blockConsulCheck:
 			l.collectContainer(b) // container.go
 		default:

@@ -120,7 +120,6 @@ type loader struct {
 	ssh      *sshDecl
 	servers  []*serverDecl
 	networks []*networkDecl
-	svc      serviceDecls   // services.go
 	generic  genericDecls   // generic.go
 	ctr      containerDecls // container.go
 	// sources are the non-HCL files given to LoadFiles (templates and

@@ -14,9 +14,6 @@ type Cluster struct {
 	SSH      SSH
 	Servers  []*Server
 	Networks []*Network
-	// Cluster services (model_services.go), in declaration order.
-	LoadBalancers []*LoadBalancer
-	WebServers    []*WebServer
 	// Attachments are container-like namespaces on networks
 	// (model_attachment.go), in declaration order.
 	Attachments []*Attachment

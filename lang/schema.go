@@ -1,6 +1,8 @@
 package lang
 
 import (
+	"slices"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -39,7 +41,10 @@ func num(n int64) cty.Value  { return cty.NumberIntVal(n) }
 // topSchema is lang's own top-level blocks and the registered kinds'.
 func (l *loader) topSchema() *hcl.BodySchema {
 	s := topSchema()
-	s.Blocks = append(s.Blocks, l.opts.Kinds.blockSchemas()...)
+	// The registered kinds go where the service blocks always were, so
+	// that "A drover file takes the blocks ..." lists them there.
+	at := slices.IndexFunc(s.Blocks, func(b hcl.BlockHeaderSchema) bool { return b.Type == blockAttachment }) + 1
+	s.Blocks = slices.Insert(s.Blocks, at, l.opts.Kinds.blockSchemas()...)
 	return s
 }
 
@@ -52,7 +57,6 @@ func topSchema() *hcl.BodySchema {
 		{Type: blockNetwork, LabelNames: []string{"kind", "name"}},
 		attachmentBlockSchema(), // attachment.go
 	}}
-	s.Blocks = append(s.Blocks, serviceBlockSchemas()...)
 	s.Blocks = append(s.Blocks, genericBlockSchemas()...)
 	s.Blocks = append(s.Blocks, containerBlockSchemas()...)
 	return s

@@ -44,7 +44,6 @@ func (l *loader) validate(c *Cluster) {
 		l.validateNetwork(v, d, c.Networks[i])
 	}
 	l.checkOverlaps(v.subnets)
-	l.validateServices(c)
 	l.validateBlocks(c) // blockkinds.go
 	l.validateAttachments(c)
 	l.validateContainers(c) // container_validate.go

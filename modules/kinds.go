@@ -8,9 +8,11 @@ import (
 	"github.com/drover/drover/modules/bridge"
 	"github.com/drover/drover/modules/database"
 	"github.com/drover/drover/modules/l2vpn"
+	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/modules/tunnel"
 	"github.com/drover/drover/modules/vip"
 	"github.com/drover/drover/modules/vxlan"
+	"github.com/drover/drover/modules/web"
 	"github.com/drover/drover/modules/wireguard"
 )
 
@@ -25,7 +27,11 @@ func Kinds() *lang.Kinds {
 	) {
 		k.AddNetwork(nk)
 	}
+	// In this order their blocks expand on each host, validate (the
+	// first of two names or ports wins), and are counted.
 	for _, bk := range []lang.BlockKind{
+		lb.Kind(),
+		web.Kind(),
 		vip.Kind(),
 		database.Kind(),
 	} {

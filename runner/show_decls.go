@@ -15,13 +15,22 @@ type declShower interface {
 	ShowRow(ctx context.Context, c *lang.Cluster, live func(server string) (core.Live, string)) core.Row
 }
 
+// declRowsShower is a show descriptor whose declarations have several
+// rows each (a web server's apps).
+type declRowsShower interface {
+	ShowRows(ctx context.Context, c *lang.Cluster, live func(server string) (core.Live, string)) []core.Row
+}
+
 // DeclRows are the show rows of the declarations whose block type is typ
 // (a registered kind with a show command), in declaration order.
 func (s *Session) DeclRows(ctx context.Context, c *lang.Cluster, typ string) []core.Row {
 	var rows []core.Row
 	for _, d := range c.DeclsOfType(typ) {
-		if sh, ok := d.(declShower); ok {
+		switch sh := d.(type) {
+		case declShower:
 			rows = append(rows, sh.ShowRow(ctx, c, s.live))
+		case declRowsShower:
+			rows = append(rows, sh.ShowRows(ctx, c, s.live)...)
 		}
 	}
 	return rows

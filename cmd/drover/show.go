@@ -36,14 +36,6 @@ func showKinds() map[string]struct {
 		"discovery":   {"declared services, their instances and health (services)", cmdShowDiscovery},
 		"services":    {"daemons drover runs, with their status", cmdShowDaemons},
 	}
-	summaries := map[string]string{
-		"lbs": "load balancers: listen address, mode, backends and their health (listlbs)",
-		"ws":  "web servers and their apps (listws)",
-	}
-	for _, k := range serviceKinds {
-		kinds[k] = kind{summaries[k],
-			func(e *env, f *flags, rf runFlags, pos []string) int { return cmdShowServices(e, f, rf, k, pos) }}
-	}
 	for typ, sk := range modules.Kinds().ShowKinds() {
 		kinds[sk.Command] = kind{sk.Summary,
 			func(e *env, f *flags, rf runFlags, pos []string) int { return cmdShowDecls(e, f, rf, typ, sk, pos) }}

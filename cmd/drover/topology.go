@@ -7,6 +7,7 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules"
 )
 
 // writeTopology draws the cluster as one picture (DOT, undirected):
@@ -33,26 +34,7 @@ func writeTopology(w io.Writer, c *lang.Cluster) {
 	for _, n := range c.Networks {
 		t.network(n)
 	}
-	t.decls(c, "vip")
-	for _, lb := range c.LoadBalancers {
-		id := "lb/" + lb.Name
-		label := []string{lb.Kind + " " + lb.Name, fmt.Sprintf(":%d %s", lb.Port, lb.Mode)}
-		for _, b := range lb.Backends {
-			label = append(label, fmt.Sprintf("→ %s %s:%d", b.Name, b.Address, b.Port))
-		}
-		t.node(id, "hexagon", "palegreen", label...)
-		t.edge(id, "server/"+lb.Server, "runs on", "bold")
-	}
-	for _, ws := range c.WebServers {
-		id := "web/" + ws.Name
-		label := []string{"webserver " + ws.Name, fmt.Sprintf(":%d", ws.Port)}
-		for _, a := range ws.Apps {
-			label = append(label, a.Host+" → "+a.Upstream)
-		}
-		t.node(id, "hexagon", "palegreen", label...)
-		t.edge(id, "server/"+ws.Server, "runs on", "bold")
-	}
-	t.decls(c, "database")
+	t.decls(c, modules.Kinds().BlockTypesToDraw()...)
 	for _, k := range c.Containers {
 		if len(k.Servers) == 0 {
 			continue

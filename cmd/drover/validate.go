@@ -99,8 +99,7 @@ func declared(c *lang.Cluster) []string {
 		n    int
 		noun string
 	}
-	counts := []count{{len(c.Attachments), "attachment"}, {len(c.LoadBalancers), "load balancer"},
-		{len(c.WebServers), "web server"}}
+	counts := []count{{len(c.Attachments), "attachment"}}
 	for _, b := range c.BlockCounts(modules.Kinds()) { // the registered kinds
 		counts = append(counts, count{b.N, b.Noun})
 	}

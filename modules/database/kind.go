@@ -60,6 +60,7 @@ func Kind() lang.BlockKind {
 		LabelAliases: LabelAliases,
 		LabelWhat:    "database engine",
 		Noun:         "database",
+		DrawRank:     1,
 		Attrs: []lang.Attr{
 			{Name: "server", Type: cty.String, Required: true, Example: `"s1"`, Grammar: "server-ref"},
 			{Name: "name", Type: cty.String, Required: true, Example: `"wordpress"`, Grammar: "sql-name"},

@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/modules/vip"
+	"github.com/drover/drover/modules/web"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
@@ -36,7 +38,9 @@ func TestKind(t *testing.T) {
 
 // fixtureKinds are the kinds lang's services fixture declares.
 func fixtureKinds() *lang.Kinds {
-	k := testKinds()
-	k.AddBlock(vip.Kind())
+	k := lang.NewKinds()
+	for _, bk := range []lang.BlockKind{lb.Kind(), web.Kind(), vip.Kind(), Kind()} {
+		k.AddBlock(bk)
+	}
 	return k
 }

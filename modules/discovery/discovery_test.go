@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/modules/vxlan"
 )
 
@@ -30,9 +31,10 @@ func TestJobServicePublishedOnEveryDNSServer(t *testing.T) {
 }
 
 // testKinds are the kinds this package's tests load with: the network
-// kinds their configurations use.
+// and block kinds their configurations use (playbooks/job's balancer).
 func testKinds() *lang.Kinds {
 	k := lang.NewKinds()
 	k.AddNetwork(vxlan.Kind())
+	k.AddBlock(lb.Kind())
 	return k
 }

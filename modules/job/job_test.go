@@ -9,6 +9,7 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/modules/vxlan"
 )
 
@@ -107,9 +108,10 @@ func TestBatchPause(t *testing.T) {
 }
 
 // testKinds are the kinds this package's tests load with: the network
-// kinds their configurations use.
+// and block kinds their configurations use (playbooks/job's balancer).
 func testKinds() *lang.Kinds {
 	k := lang.NewKinds()
 	k.AddNetwork(vxlan.Kind())
+	k.AddBlock(lb.Kind())
 	return k
 }

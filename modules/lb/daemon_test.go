@@ -53,7 +53,7 @@ loadbalancer "nginx" {
 // checkRendered expands the ith balancer of c and checks each config file
 // it renders with the file's own check command.
 func checkRendered(t *testing.T, c *lang.Cluster, i int) {
-	set, err := Expand(c.LoadBalancers[i], c)
+	set, err := Expand(lang.DeclsOf[*Decl](c)[i], c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,13 +19,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/templates"
 )
 
 // Owner is the declaration name resources of lb belong to.
-func Owner(lb *lang.LoadBalancer) string { return "loadbalancer." + lb.Name }
+func Owner(lb *Decl) string { return "loadbalancer." + lb.Name }
 
 // ConfigDir holds the configs of balancers and web servers, and their
 // certificates.
@@ -61,8 +62,8 @@ func NonLocal(set *blocks.Set, srv *lang.Server, address string) string {
 // Publish adds the nftables table that forwards ports of the server's
 // address to the service's (the seed's pub), for traffic from outside
 // and from the server itself.
-func Publish(set *blocks.Set, name string, srv *lang.Server, address string, rules []lang.Publish) error {
-	var keep []lang.Publish
+func Publish(set *blocks.Set, name string, srv *lang.Server, address string, rules []Published) error {
+	var keep []Published
 	for _, r := range rules {
 		if address == srv.Address && r.ServerPort == r.Port {
 			continue // already there
@@ -85,7 +86,7 @@ func Publish(set *blocks.Set, name string, srv *lang.Server, address string, rul
 
 // PublishedURL is how clients reach port of a service: through the
 // server's published port when there is one, else directly.
-func PublishedURL(scheme string, srv *lang.Server, address string, port int, rules []lang.Publish) string {
+func PublishedURL(scheme string, srv *lang.Server, address string, port int, rules []Published) string {
 	for _, r := range rules {
 		if r.Port == port {
 			return fmt.Sprintf("%s://%s:%d/", scheme, srv.Address, r.ServerPort)
@@ -104,7 +105,7 @@ type Cert struct {
 
 // AddTLS adds the tls resource of certificate name: the given files, or a
 // self-signed pair generated on the server for names.
-func AddTLS(set *blocks.Set, name string, t *lang.TLS, names []string, bundle bool) Cert {
+func AddTLS(set *blocks.Set, name string, t *TLS, names []string, bundle bool) Cert {
 	c := Cert{Cert: t.Certificate, Key: t.Key}
 	attrs := map[string]string{"self_signed": "false"}
 	if t.Certificate == "" {
@@ -124,15 +125,25 @@ func AddTLS(set *blocks.Set, name string, t *lang.TLS, names []string, bundle bo
 	return c
 }
 
+// Expand returns, per server name, what lb wants there: everything on
+// its server.
+func (lb *Decl) Expand(c *lang.Cluster, _ map[string]*core.Facts) (map[string]*blocks.Set, error) {
+	set, err := Expand(lb, c)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]*blocks.Set{lb.Server: set}, nil
+}
+
 // Expand returns what lb wants on its server.
-func Expand(lb *lang.LoadBalancer, c *lang.Cluster) (*blocks.Set, error) {
+func Expand(lb *Decl, c *lang.Cluster) (*blocks.Set, error) {
 	srv := c.Server(lb.Server)
 	if srv == nil {
 		return nil, fmt.Errorf("loadbalancer %s: unknown server %q", lb.Name, lb.Server)
 	}
 	set := &blocks.Set{Owner: Owner(lb)}
 	address := ListenAddress(srv, lb.Address)
-	pkg := set.Add("package", lb.Kind, map[string]string{"name": map[string]string{lang.LBHAProxy: "haproxy", lang.LBNginx: "nginx-light"}[lb.Kind]})
+	pkg := set.Add("package", lb.Kind, map[string]string{"name": map[string]string{KindHAProxy: "haproxy", KindNginx: "nginx-light"}[lb.Kind]})
 	deps := []string{pkg}
 	if id := NonLocal(set, srv, lb.Address); id != "" {
 		deps = append(deps, id)
@@ -140,12 +151,12 @@ func Expand(lb *lang.LoadBalancer, c *lang.Cluster) (*blocks.Set, error) {
 	var cert *Cert
 	if lb.TLS != nil {
 		names := []string{firstNonEmpty(lb.URL, srv.Address)}
-		crt := AddTLS(set, lb.Name, lb.TLS, names, lb.Kind == lang.LBHAProxy)
+		crt := AddTLS(set, lb.Name, lb.TLS, names, lb.Kind == KindHAProxy)
 		cert = &crt
 		deps = append(deps, crt.ID)
 	}
 	var err error
-	if lb.Kind == lang.LBHAProxy {
+	if lb.Kind == KindHAProxy {
 		err = haproxy(set, lb, address, cert, deps)
 	} else {
 		err = nginx(set, lb, address, cert, deps)
@@ -161,7 +172,7 @@ func Expand(lb *lang.LoadBalancer, c *lang.Cluster) (*blocks.Set, error) {
 	return set, nil
 }
 
-func haproxy(set *blocks.Set, lb *lang.LoadBalancer, address string, cert *Cert, deps []string) error {
+func haproxy(set *blocks.Set, lb *Decl, address string, cert *Cert, deps []string) error {
 	path := ConfigDir + "/" + lb.Name + ".haproxy.cfg"
 	data := map[string]any{
 		"Owner": Owner(lb), "Name": lb.Name, "Address": address, "Port": lb.Port, "Mode": lb.Mode,
@@ -187,7 +198,7 @@ func haproxy(set *blocks.Set, lb *lang.LoadBalancer, address string, cert *Cert,
 	return nil
 }
 
-func nginx(set *blocks.Set, lb *lang.LoadBalancer, address string, cert *Cert, deps []string) error {
+func nginx(set *blocks.Set, lb *Decl, address string, cert *Cert, deps []string) error {
 	method := lb.Mode
 	if method == "round_robin" {
 		method = ""
@@ -328,7 +339,7 @@ func firstNonEmpty(s ...string) string {
 // distinct backends among them as declared. Balancing by client address
 // (haproxy source, nginx ip_hash) sends one client to one backend: there
 // one backend answering is all a single client can prove.
-func backendsCheck(lb *lang.LoadBalancer, address string) map[string]string {
+func backendsCheck(lb *Decl, address string) map[string]string {
 	distinct := len(lb.Backends)
 	if lb.Mode == "source" || lb.Mode == "ip_hash" {
 		distinct = 1

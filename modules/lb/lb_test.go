@@ -11,7 +11,7 @@ import (
 
 func load(t *testing.T, src string) *lang.Cluster {
 	t.Helper()
-	c, diags := lang.LoadFiles(map[string][]byte{"c.hcl": []byte(src)}, lang.Options{})
+	c, diags := lang.LoadFiles(map[string][]byte{"c.hcl": []byte(src)}, lang.Options{Kinds: testKinds()})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
@@ -59,7 +59,7 @@ loadbalancer "nginx" {
 
 func TestHAProxy(t *testing.T) {
 	c := load(t, cluster)
-	set, err := Expand(c.LoadBalancers[0], c)
+	set, err := Expand(lang.DeclsOf[*Decl](c)[0], c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestHAProxy(t *testing.T) {
 
 func TestNginxOnAnotherAddress(t *testing.T) {
 	c := load(t, cluster)
-	set, err := Expand(c.LoadBalancers[1], c)
+	set, err := Expand(lang.DeclsOf[*Decl](c)[1], c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,4 +115,12 @@ func TestNginxOnAnotherAddress(t *testing.T) {
 			t.Errorf("unexpected %s", r.ID())
 		}
 	}
+}
+
+// testKinds are the kinds the package's tests load with: the load
+// balancer alone.
+func testKinds() *lang.Kinds {
+	k := lang.NewKinds()
+	k.AddBlock(Kind())
+	return k
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/database"
+	"github.com/drover/drover/modules/lb"
+	"github.com/drover/drover/modules/web"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
@@ -20,8 +22,9 @@ func TestKind(t *testing.T) {
 		t.Fatal(err)
 	}
 	kinds := lang.NewKinds() // the fixture's kinds
-	kinds.AddBlock(Kind())
-	kinds.AddBlock(database.Kind())
+	for _, k := range []lang.BlockKind{lb.Kind(), web.Kind(), Kind(), database.Kind()} {
+		kinds.AddBlock(k)
+	}
 	c, diags := lang.LoadFiles(map[string][]byte{"cluster.hcl": src}, lang.Options{Kinds: kinds})
 	if diags.HasErrors() {
 		t.Fatalf("errors: %s", diags.Error())

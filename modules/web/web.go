@@ -11,17 +11,23 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
 	"github.com/drover/drover/modules/lb"
 )
 
 // Owner is the declaration name resources of w belong to.
-func Owner(w *lang.WebServer) string { return "webserver." + w.Name }
+func Owner(w *Decl) string { return "webserver." + w.Name }
 
 // Expand returns, per server name, what w wants there: nginx on its
 // server, hosts entries on the hosts_on servers.
-func Expand(w *lang.WebServer, c *lang.Cluster) (map[string]*blocks.Set, error) {
+func (w *Decl) Expand(c *lang.Cluster, _ map[string]*core.Facts) (map[string]*blocks.Set, error) {
+	return Expand(w, c)
+}
+
+// Expand returns, per server name, what w wants there (see Decl.Expand).
+func Expand(w *Decl, c *lang.Cluster) (map[string]*blocks.Set, error) {
 	srv := c.Server(w.Server)
 	if srv == nil {
 		return nil, fmt.Errorf("webserver %s: unknown server %q", w.Name, w.Server)
@@ -65,7 +71,7 @@ func Expand(w *lang.WebServer, c *lang.Cluster) (map[string]*blocks.Set, error) 
 // not verified: the check connects to the listen address, where a
 // certificate for the public name (self-signed, or from a CA this server
 // may not trust) does not verify anyway.
-func httpCheck(set *blocks.Set, w *lang.WebServer, host, scheme, url string) {
+func httpCheck(set *blocks.Set, w *Decl, host, scheme, url string) {
 	// The app may answer what it likes (a 404 at /), but the answer must
 	// come from this site through a live upstream: nginx marks every
 	// answer of the site with its host (a default server answering for an
@@ -81,7 +87,7 @@ func httpCheck(set *blocks.Set, w *lang.WebServer, host, scheme, url string) {
 // hostsEntries maps every app's host name to the web server on each
 // hosts_on server: to the server's address when the web server's port is
 // published there, else to where nginx listens.
-func hostsEntries(w *lang.WebServer, srv *lang.Server, address string, out map[string]*blocks.Set) {
+func hostsEntries(w *Decl, srv *lang.Server, address string, out map[string]*blocks.Set) {
 	ip := address
 	for _, p := range w.Publish {
 		if p.Port == w.Port {

@@ -21,11 +21,11 @@ webserver {
     tls {}
   }
 }
-`)}, lang.Options{})
+`)}, lang.Options{Kinds: testKinds()})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	sets, err := Expand(c.WebServers[0], c)
+	sets, err := Expand(lang.DeclsOf[*Decl](c)[0], c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,11 +76,11 @@ webserver {
   }
   app "a.example.test" { upstream = "100.64.10.2:9000" }
 }
-`)}, lang.Options{})
+`)}, lang.Options{Kinds: testKinds()})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	sets, err := Expand(c.WebServers[0], c)
+	sets, err := Expand(lang.DeclsOf[*Decl](c)[0], c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,4 +105,12 @@ webserver {
 	if strings.Contains(conf, "upstream app1_blog") {
 		t.Errorf("an upstream block for the name would be resolved at start:\n%s", conf)
 	}
+}
+
+// testKinds are the kinds the package's tests load with: the web server
+// alone.
+func testKinds() *lang.Kinds {
+	k := lang.NewKinds()
+	k.AddBlock(Kind())
+	return k
 }

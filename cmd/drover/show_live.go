@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner"
+)
+
+// liveQuery runs checks on hosts for the live columns.
+type liveQuery struct {
+	ctx context.Context
+	s   *runner.Session
+}
+
+// run returns one word per check: "up", "down" or "unreachable".
+func (q liveQuery) run(server string, checks []core.Check) []string {
+	out := make([]string, len(checks))
+	results, err := q.s.Check(q.ctx, server, checks)
+	for i := range out {
+		switch {
+		case err != nil || i >= len(results):
+			out[i] = "unreachable"
+		case results[i].OK:
+			out[i] = "up"
+		default:
+			out[i] = "down"
+		}
+	}
+	return out
+}
+
+func serviceCheck(name string) core.Check {
+	return core.Check{Kind: "service", Attrs: map[string]string{"name": name}}
+}
+
+func firstOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// printTable prints a show command's rows under header, or "None are
+// declared.".
+func printTable(w io.Writer, header []string, lines [][]string) {
+	if len(lines) == 0 {
+		fmt.Fprintln(w, "None are declared.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, l := range lines {
+		fmt.Fprintln(tw, strings.Join(l, "\t"))
+	}
+	tw.Flush()
+}
