@@ -45,9 +45,8 @@ var (
 	defaultExample = map[string]string{MariaDB: "3306", PostgreSQL: "5432"}
 )
 
-// LabelAliases are other names people use for the engines (and the load
-// balancer kinds' label shares them, as it always has).
-var LabelAliases = map[string]string{
+// labelAliases are other names people use for the engines.
+var labelAliases = map[string]string{
 	"mysql": MariaDB, "postgres": PostgreSQL, "pg": PostgreSQL, "pgsql": PostgreSQL,
 }
 
@@ -57,7 +56,7 @@ func Kind() lang.BlockKind {
 		Type:         "database",
 		Label:        "engine",
 		LabelValues:  []string{MariaDB, PostgreSQL},
-		LabelAliases: LabelAliases,
+		LabelAliases: labelAliases,
 		LabelWhat:    "database engine",
 		Noun:         "database",
 		DrawRank:     1,
