@@ -28,8 +28,7 @@ func (l *loader) assemble() *Cluster {
 		c.Networks = append(c.Networks, l.assembleNetwork(nd))
 	}
 	l.assembleServices(c)
-	l.assembleBlocks(c) // blockkinds.go
-	l.assembleAttachments(c)
+	l.assembleBlocks(c)     // blockkinds.go
 	l.assembleContainers(c) // container.go
 	if usesLocal(c) {
 		c.Servers = append(c.Servers, &Server{

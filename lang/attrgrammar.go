@@ -25,9 +25,6 @@ var attrGrammars = map[string]*grammar{
 
 	"network.member.interface": gIfname, "network.member.address": gIP,
 
-	"attachment.server": gServerRef, "attachment.network": gIdent, "attachment.address": gIPv4OK,
-	"attachment.gateway": gIP,
-
 	"loadbalancer.name": gIdent, "loadbalancer.server": gServerRef, "loadbalancer.address": gIP,
 	"loadbalancer.mode": gKeyword, "loadbalancer.backends": gBackend, "loadbalancer.health_check": gURLPath,
 	"loadbalancer.check_interval": gDuration, "loadbalancer.url": gHost, "loadbalancer.resolvers": gIP,
@@ -185,7 +182,7 @@ func allSchemas(kinds *Kinds) map[string][]attrSpec {
 		add(specsOf(bk.Type, bk.Attrs))
 	}
 	for _, f := range []func() []attrSpec{lbSpecs, tlsSpecs, webSpecs, appSpecs, dbSpecs,
-		attachmentSpecs, containerSpecs, interfaceSpecs, serviceSpecs, jobSpecs} {
+		containerSpecs, interfaceSpecs, serviceSpecs, jobSpecs} {
 		add(f())
 	}
 	for _, t := range []string{blockConsul, blockEndpoint, blockConsulService, blockConsulCheck} {

@@ -12,9 +12,21 @@ import (
 // BlockKind is a top-level block type a kind's package declares, such as
 // `vip { ... }` or `database "mariadb" { ... }`: its label, settings, how
 // it reads them into its model and how it checks them. Its blocks are not
-// referenceable (their names may be generated).
+// referenceable from expressions (their names may be generated), but a
+// Named kind's may be ordered against (Orderable).
 type BlockKind struct {
 	Type string // the block type: "vip"
+	// Named makes the one label (Label: "name") the block's name, unique
+	// among the type's blocks (`attachment "web1" { ... }`), instead of a
+	// value out of LabelValues. NameProblem says what is wrong with a
+	// name, "" when nothing; a block with a bad or duplicate name is
+	// reported at its label and skipped.
+	Named       bool
+	NameProblem func(name string) (summary, detail string)
+	// Orderable lets host declarations' depends_on and watch name the
+	// type's blocks (`depends_on = [attachment.web1]`); their models
+	// implement OrderTarget.
+	Orderable bool
 	// Label names the block's one label ("engine"), "" for none;
 	// LabelValues lists what it may be, LabelAliases maps other names
 	// people use ("mysql") to one of them.
@@ -44,6 +56,12 @@ type ShowKind struct {
 	Command string   // "vips"
 	Summary string   // what it prints, for `drover show` without a kind
 	Header  []string // the text table's columns
+	// Empty is printed instead of a table when there are no rows ("" =
+	// "None are declared."); Padding pads the table's columns (0 = 2).
+	Empty   string
+	Padding int
+	// EmptyList writes no rows as [] in JSON (else null).
+	EmptyList bool
 }
 
 // BlockCount is how many declarations of one registered block kind a
@@ -158,6 +176,10 @@ type blockDecl struct {
 // collectBlock registers one block of a registered kind.
 func (l *loader) collectBlock(bk BlockKind, b *hcl.Block) {
 	d := &blockDecl{kind: bk, block: b}
+	if bk.Named {
+		l.collectNamedBlock(d)
+		return
+	}
 	if bk.Label != "" {
 		if !l.knownLabelOf(b, bk.LabelWhat, bk.LabelValues, bk.LabelAliases) {
 			return
@@ -169,6 +191,92 @@ func (l *loader) collectBlock(bk BlockKind, b *hcl.Block) {
 	key := fmt.Sprintf("%s#%d", b.Type, b.DefRange.Start.Byte)
 	d.attrs = l.attrNodes([]string{b.Type, key}, specs, content, b.DefRange)
 	l.blocks = append(l.blocks, d)
+}
+
+// collectNamedBlock registers one block of a Named kind under its name.
+func (l *loader) collectNamedBlock(d *blockDecl) {
+	bk, b := d.kind, d.block
+	d.label = b.Labels[0]
+	if bk.NameProblem != nil {
+		if summary, detail := bk.NameProblem(d.label); summary != "" {
+			l.errorf(b.LabelRanges[0], nil, summary, "%s", detail)
+			return
+		}
+	}
+	if first := l.namedBlock(bk.Type, d.label); first != nil {
+		l.errorf(b.LabelRanges[0], nil, fmt.Sprintf("Duplicate %s %q", bk.Type, d.label),
+			"%s %s named %q was already declared at %s. Rename this one or remove it.",
+			article(bk.Type), bk.Type, d.label, shortPos(first.block.DefRange))
+		return
+	}
+	specs := specsOf(bk.Type, bk.Attrs)
+	content := l.content(b.Body, bodySchema(specs), fmt.Sprintf("%s %s block", article(bk.Type), b.Type))
+	d.attrs = l.attrNodes([]string{b.Type, d.label}, specs, content, b.DefRange)
+	l.blocks = append(l.blocks, d)
+}
+
+// namedBlock is the collected block of type typ named name, nil if none.
+func (l *loader) namedBlock(typ, name string) *blockDecl {
+	for _, d := range l.blocks {
+		if d.kind.Type == typ && d.label == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// article is "An" before a vowel, else "A".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "An"
+	}
+	return "A"
+}
+
+// OrderTarget is the model of an Orderable kind's block: host
+// declarations that depend on it come after its resource, and those that
+// watch it restart when it is replaced.
+type OrderTarget interface {
+	Decl
+	// OrderResource is the resource dependents come after, on server.
+	OrderResource() (server, id string)
+	// WatchParts identify what replaces the declaration when it changes.
+	WatchParts() []string
+}
+
+// orderable tells whether host declarations may name blocks of typ in
+// depends_on and watch.
+func (k *Kinds) orderable(typ string) bool {
+	bk, ok := k.block(typ)
+	return ok && bk.Orderable
+}
+
+// orderableTypes are the block types host declarations may order against.
+func (k *Kinds) orderableTypes() []string {
+	var out []string
+	for _, bk := range k.blocksInOrder() {
+		if bk.Orderable {
+			out = append(out, bk.Type)
+		}
+	}
+	return out
+}
+
+// checkOrderRef reports a depends_on or watch entry naming a block of an
+// Orderable kind that is not declared.
+func (l *loader) checkOrderRef(r declRef) {
+	var names []string
+	for _, d := range l.blocks {
+		if d.kind.Type != r.kind {
+			continue
+		}
+		if d.label == r.name {
+			return
+		}
+		names = append(names, d.label)
+	}
+	l.errorf(r.rng, nil, "Reference to undeclared "+r.kind,
+		"%s names %s %s that is not declared. Declared %ss: %s.", r.decl(), strings.ToLower(article(r.kind)), r.kind, r.kind, strings.Join(names, ", "))
 }
 
 // assembleBlocks adds the registered kinds' blocks to the model: kind by
@@ -220,6 +328,9 @@ type BlockDecl struct {
 
 // Label is the block's label ("" when the kind has none).
 func (d *BlockDecl) Label() string { return d.d.label }
+
+// Name is a Named kind's block name (its label).
+func (d *BlockDecl) Name() string { return d.d.label }
 
 // Range is where the block was declared.
 func (d *BlockDecl) Range() hcl.Range { return d.d.block.DefRange }
@@ -290,6 +401,21 @@ func (d *BlockDecl) Problem(attr, summary, detail string) {
 	d.l.report(d.d.attrs[attr], problem{summary, detail})
 }
 
+// BlockProblem reports a problem at the block itself.
+func (d *BlockDecl) BlockProblem(summary, detail string) {
+	d.l.reportAt(d.d.block.DefRange, problem{summary, detail})
+}
+
+// AttrRange is where the setting attr was written (the block when it
+// was not).
+func (d *BlockDecl) AttrRange(attr string) hcl.Range { return d.d.attrs[attr].rng }
+
+// CheckServer reports a server setting naming no declared server; it
+// tells whether name is a declared server (false also when unknown).
+func (d *BlockDecl) CheckServer(attr, name string) bool {
+	return d.l.checkServer(d.d.attrs[attr], name)
+}
+
 // ElementProblem reports a problem at element i of a list setting.
 func (d *BlockDecl) ElementProblem(attr string, i int, summary, detail string) {
 	d.l.reportAt(elementRanges(d.d.attrs[attr])[i], problem{summary, detail})
@@ -342,3 +468,8 @@ func (l *loader) knownLabelOf(b *hcl.Block, what string, known []string, aliases
 	l.errorf(b.LabelRanges[0], nil, "Unsupported "+what, "%s Supported: %s.", detail, strings.Join(known, ", "))
 	return false
 }
+
+// ValidName tells whether name can name a declaration that also names
+// things on hosts: a letter, then letters, digits, '_' and '-' (at most
+// 63 characters).
+func ValidName(name string) bool { return validName(blockServer, name) }

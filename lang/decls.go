@@ -68,8 +68,6 @@ func (l *loader) collectFile(f *hcl.File) {
 			l.collectServer(b)
 		case blockNetwork:
 			l.collectNetwork(b)
-		case blockAttachment:
-			l.collectAttachment(b) // attachment.go
 		case blockLoadBalancer, blockWebServer, blockDatabase:
 			l.collectService(b)
 		case blockContainer, blockJob, blockConsul, blockEndpoint, blockConsulService, blockConsulCheck:

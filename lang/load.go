@@ -127,8 +127,6 @@ type loader struct {
 	// file sources), by name.
 	sources map[string][]byte
 
-	// attachments are the attachment blocks (attachment.go).
-	attachments []*attachDecl
 	// blocks are the blocks of registered kinds (blockkinds.go).
 	blocks []*blockDecl
 	// svcNames are the names of load balancers, web servers and VIPs,

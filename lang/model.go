@@ -18,9 +18,6 @@ type Cluster struct {
 	LoadBalancers []*LoadBalancer
 	WebServers    []*WebServer
 	Databases     []*Database
-	// Attachments are container-like namespaces on networks
-	// (model_attachment.go), in declaration order.
-	Attachments []*Attachment
 	// Containers and jobs (model_container.go), in declaration order.
 	Containers []*Container
 	Jobs       []*Job

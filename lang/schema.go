@@ -50,7 +50,6 @@ func topSchema() *hcl.BodySchema {
 		{Type: blockSSH},
 		{Type: blockServer, LabelNames: []string{"name"}},
 		{Type: blockNetwork, LabelNames: []string{"kind", "name"}},
-		attachmentBlockSchema(), // attachment.go
 	}}
 	s.Blocks = append(s.Blocks, serviceBlockSchemas()...)
 	s.Blocks = append(s.Blocks, genericBlockSchemas()...)

@@ -45,8 +45,7 @@ func (l *loader) validate(c *Cluster) {
 	}
 	l.checkOverlaps(v.subnets)
 	l.validateServices(c)
-	l.validateBlocks(c) // blockkinds.go
-	l.validateAttachments(c)
+	l.validateBlocks(c)     // blockkinds.go
 	l.validateContainers(c) // container_validate.go
 	l.validateNetworkKinds(v, c)
 	l.checkOtherNetworkConflicts(c)

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/attachment"
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/bridge"
 	"github.com/drover/drover/modules/l2vpn"
@@ -16,6 +17,10 @@ import (
 // Kinds are the declaration kinds whose packages describe themselves to
 // lang (schema, validation, model) and expand themselves: the one list a
 // new kind is added to. Pass it to lang.Load as Options.Kinds.
+//
+// Block kinds expand in one of two places, as before they moved to their
+// own packages: serviceBlocks among the cluster services (before the
+// databases), hostBlocks after all the services.
 func Kinds() *lang.Kinds {
 	k := lang.NewKinds()
 	for _, nk := range slices.Concat(
@@ -24,10 +29,19 @@ func Kinds() *lang.Kinds {
 	) {
 		k.AddNetwork(nk)
 	}
-	for _, bk := range []lang.BlockKind{
-		vip.Kind(),
-	} {
+	for _, bk := range slices.Concat(serviceBlocks(), hostBlocks()) {
 		k.AddBlock(bk)
 	}
 	return k
+}
+
+// serviceBlocks are the block kinds that expand among the services.
+func serviceBlocks() []lang.BlockKind {
+	return []lang.BlockKind{vip.Kind()}
+}
+
+// hostBlocks are the block kinds that expand after the services, before
+// containers and jobs.
+func hostBlocks() []lang.BlockKind {
+	return []lang.BlockKind{attachment.Kind()}
 }

@@ -40,7 +40,7 @@ func expandServices(c *lang.Cluster, facts map[string]*core.Facts, add func(stri
 	}
 	// The registered block kinds (VIPs), in registration order, before
 	// the databases as before they moved to their own packages.
-	errs = append(errs, expandDecls(c, facts, add)...)
+	errs = append(errs, expandDecls(c, facts, add, serviceBlocks())...)
 	for _, d := range c.Databases {
 		set, err := database.Expand(d, c.Databases)
 		if err != nil {
