@@ -43,13 +43,6 @@ var attrGrammars = map[string]*grammar{
 	"job.container": gIdent, "job.network": gIdent, "job.addresses": gCIDR, "job.servers": gServerRef,
 	"job.constraints": gLabel, "job.strategy": gKeyword, "job.group": gIdent, "job.interval": gDuration,
 	"job.health_timeout": gDuration,
-	"consul.binary":      gConfigPath, "consul.source": gLocalPath, "consul.package": gPackage,
-	"consul.datacenter": gIdent, "consul.servers": gServerRef,
-	"endpoint.server": gServerRef, "endpoint.network": gIdent, "endpoint.address": gIP,
-	"consul_service.server": gServerRef, "consul_service.address": gIP, "consul_service.check": gKeyword,
-	"consul_service.path": gURLPath,
-	"consul_check.server": gServerRef, "consul_check.service": gIdent, "consul_check.tcp": gHostPort,
-	"consul_check.http": gHTTPURL, "consul_check.interval": gDuration,
 
 	"file.path": gManagedPath, "file.content": gFreeContent, "file.source": gLocalPath, "file.mode": gMode,
 	"file.owner": gOwner, "file.validate": gShell,
@@ -184,9 +177,6 @@ func allSchemas(kinds *Kinds) map[string][]attrSpec {
 	for _, f := range []func() []attrSpec{lbSpecs, tlsSpecs, webSpecs, appSpecs, dbSpecs,
 		containerSpecs, interfaceSpecs, serviceSpecs, jobSpecs} {
 		add(f())
-	}
-	for _, t := range []string{blockConsul, blockEndpoint, blockConsulService, blockConsulCheck} {
-		add(consulSpecs(t))
 	}
 	for _, k := range genericKinds {
 		add(genericSpecs(k))

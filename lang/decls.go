@@ -70,7 +70,7 @@ func (l *loader) collectFile(f *hcl.File) {
 			l.collectNetwork(b)
 		case blockLoadBalancer, blockWebServer, blockDatabase:
 			l.collectService(b)
-		case blockContainer, blockJob, blockConsul, blockEndpoint, blockConsulService, blockConsulCheck:
+		case blockContainer, blockJob:
 			l.collectContainer(b) // container.go
 		default:
 			if bk, ok := l.opts.Kinds.block(b.Type); ok {

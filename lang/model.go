@@ -21,12 +21,6 @@ type Cluster struct {
 	// Containers and jobs (model_container.go), in declaration order.
 	Containers []*Container
 	Jobs       []*Job
-	// Consul service discovery (model_consul.go): nil and empty when not
-	// declared.
-	Consul         *Consul
-	Endpoints      []*Endpoint
-	ConsulServices []*ConsulService
-	ConsulChecks   []*ConsulCheck
 	// Decls are the blocks of registered kinds (Options.Kinds), each
 	// its kind package's own model: kind by kind in registration order,
 	// each kind's in declaration order; DeclsOf picks one kind's.

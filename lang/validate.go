@@ -45,8 +45,8 @@ func (l *loader) validate(c *Cluster) {
 	}
 	l.checkOverlaps(v.subnets)
 	l.validateServices(c)
-	l.validateBlocks(c)     // blockkinds.go
-	l.validateContainers(c) // container_validate.go
+	l.validateBlocks(c, false) // blockkinds.go
+	l.validateContainers(c)    // container_validate.go
 	l.validateNetworkKinds(v, c)
 	l.checkOtherNetworkConflicts(c)
 }

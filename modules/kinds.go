@@ -7,6 +7,7 @@ import (
 	"github.com/drover/drover/modules/attachment"
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/bridge"
+	"github.com/drover/drover/modules/consul"
 	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/tunnel"
 	"github.com/drover/drover/modules/vip"
@@ -20,7 +21,9 @@ import (
 //
 // Block kinds expand in one of two places, as before they moved to their
 // own packages: serviceBlocks among the cluster services (before the
-// databases), hostBlocks after all the services.
+// databases), hostBlocks after all the services; the Consul kinds expand
+// with the containers and jobs whose services they register
+// (expandContainers).
 func Kinds() *lang.Kinds {
 	k := lang.NewKinds()
 	for _, nk := range slices.Concat(
@@ -29,7 +32,7 @@ func Kinds() *lang.Kinds {
 	) {
 		k.AddNetwork(nk)
 	}
-	for _, bk := range slices.Concat(serviceBlocks(), hostBlocks()) {
+	for _, bk := range slices.Concat(serviceBlocks(), hostBlocks(), consul.Kinds()) {
 		k.AddBlock(bk)
 	}
 	return k

@@ -102,12 +102,18 @@ func declared(c *lang.Cluster) []string {
 	}
 	counts := []count{{len(c.LoadBalancers), "load balancer"}, {len(c.WebServers), "web server"},
 		{len(c.Databases), "database"},
-		{len(c.Containers), "container"}, {len(c.Jobs), "job"}, {len(c.Endpoints), "Consul endpoint"},
-		{len(c.ConsulServices) + len(c.ConsulChecks), "Consul registration"},
+		{len(c.Containers), "container"}, {len(c.Jobs), "job"},
 		{hostDeclarations(c), "host declaration"},
 	}
 	for _, b := range c.BlockCounts(modules.Kinds()) { // the registered kinds
-		counts = append(counts, count{b.N, b.Noun})
+		i := slices.IndexFunc(counts, func(k count) bool { return k.noun == b.Noun })
+		switch {
+		case b.Noun == "": // not counted
+		case i >= 0: // kinds counted together (Consul services and checks)
+			counts[i].n += b.N
+		default:
+			counts = append(counts, count{b.N, b.Noun})
+		}
 	}
 	slices.SortStableFunc(counts, func(a, b count) int { return countRank(a.noun) - countRank(b.noun) })
 	for _, k := range counts {
