@@ -27,8 +27,7 @@ func (l *loader) assemble() *Cluster {
 	for _, nd := range l.networks {
 		c.Networks = append(c.Networks, l.assembleNetwork(nd))
 	}
-	l.assembleBlocks(c) // blockkinds.go
-	l.assembleAttachments(c)
+	l.assembleBlocks(c)     // blockkinds.go
 	l.assembleContainers(c) // container.go
 	if usesLocal(c) {
 		c.Servers = append(c.Servers, &Server{

@@ -25,9 +25,6 @@ var attrGrammars = map[string]*grammar{
 
 	"network.member.interface": gIfname, "network.member.address": gIP,
 
-	"attachment.server": gServerRef, "attachment.network": gIdent, "attachment.address": gIPv4OK,
-	"attachment.gateway": gIP,
-
 	"container.servers": gServerRef, "container.template": gIdent, "container.rootfs": gConfigPath,
 	"container.command": gArgv, "container.files": gFiles, "container.version": gVersion, "container.memory": gSize,
 	"container.interface.address": gIP, "container.interface.gateway": gIP,
@@ -35,13 +32,6 @@ var attrGrammars = map[string]*grammar{
 	"job.container": gIdent, "job.network": gIdent, "job.addresses": gCIDR, "job.servers": gServerRef,
 	"job.constraints": gLabel, "job.strategy": gKeyword, "job.group": gIdent, "job.interval": gDuration,
 	"job.health_timeout": gDuration,
-	"consul.binary":      gConfigPath, "consul.source": gLocalPath, "consul.package": gPackage,
-	"consul.datacenter": gIdent, "consul.servers": gServerRef,
-	"endpoint.server": gServerRef, "endpoint.network": gIdent, "endpoint.address": gIP,
-	"consul_service.server": gServerRef, "consul_service.address": gIP, "consul_service.check": gKeyword,
-	"consul_service.path": gURLPath,
-	"consul_check.server": gServerRef, "consul_check.service": gIdent, "consul_check.tcp": gHostPort,
-	"consul_check.http": gHTTPURL, "consul_check.interval": gDuration,
 
 	"file.path": gManagedPath, "file.content": gFreeContent, "file.source": gLocalPath, "file.mode": gMode,
 	"file.owner": gOwner, "file.validate": gShell,
@@ -174,12 +164,8 @@ func allSchemas(kinds *Kinds) map[string][]attrSpec {
 		add(specsOf(bk.Type, bk.Attrs))
 		add(kindNestedSpecs(bk.Type, bk.Blocks))
 	}
-	for _, f := range []func() []attrSpec{
-		attachmentSpecs, containerSpecs, interfaceSpecs, serviceSpecs, jobSpecs} {
+	for _, f := range []func() []attrSpec{containerSpecs, interfaceSpecs, serviceSpecs, jobSpecs} {
 		add(f())
-	}
-	for _, t := range []string{blockConsul, blockEndpoint, blockConsulService, blockConsulCheck} {
-		add(consulSpecs(t))
 	}
 	for _, k := range genericKinds {
 		add(genericSpecs(k))

@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -12,9 +13,29 @@ import (
 // BlockKind is a top-level block type a kind's package declares, such as
 // `vip { ... }` or `database "mariadb" { ... }`: its label, settings, how
 // it reads them into its model and how it checks them. Its blocks are not
-// referenceable (their names may be generated).
+// referenceable from expressions (their names may be generated), but a
+// Named kind's may be ordered against (Orderable).
 type BlockKind struct {
 	Type string // the block type: "vip"
+	// Named makes the one label (Label: "name") the block's name, unique
+	// among the type's blocks (`attachment "web1" { ... }`), instead of a
+	// value out of LabelValues. NameProblem says what is wrong with a
+	// name, "" when nothing; a block with a bad or duplicate name is
+	// reported at its label and skipped.
+	Named       bool
+	NameProblem func(name string) (summary, detail string)
+	// Article goes before the type in messages ("A container block"):
+	// "" = "An" before a vowel, else "A".
+	Article string
+	// Orderable lets host declarations' depends_on and watch name the
+	// type's blocks (`depends_on = [attachment.web1]`); their models
+	// implement OrderTarget.
+	Orderable bool
+	// Single allows one block of the type in a cluster (`consul { ... }`).
+	Single bool
+	// Late validates the type's blocks after lang's own containers and
+	// jobs, whose static addresses they may collide with (ClaimStatic).
+	Late bool
 	// Label names the block's one label ("engine"), "" for none;
 	// LabelValues lists what it may be, LabelAliases maps other names
 	// people use ("mysql") to one of them.
@@ -49,6 +70,12 @@ type ShowKind struct {
 	Command string   // "vips"
 	Summary string   // what it prints, for `drover show` without a kind
 	Header  []string // the text table's columns
+	// Empty is printed instead of a table when there are no rows ("" =
+	// "None are declared."); Padding pads the table's columns (0 = 2).
+	Empty   string
+	Padding int
+	// EmptyList writes no rows as [] in JSON (else null).
+	EmptyList bool
 }
 
 // BlockCount is how many declarations of one registered block kind a
@@ -164,6 +191,15 @@ type blockDecl struct {
 // collectBlock registers one block of a registered kind.
 func (l *loader) collectBlock(bk BlockKind, b *hcl.Block) {
 	d := &blockDecl{kind: bk, block: b}
+	if bk.Named {
+		l.collectNamedBlock(d)
+		return
+	}
+	if first := l.firstBlock(bk.Type); bk.Single && first != nil {
+		l.errorf(b.DefRange, nil, fmt.Sprintf("Duplicate %s block", bk.Type),
+			"There is already a %s block at %s; a cluster has one. Merge the two.", bk.Type, shortPos(first.block.DefRange))
+		return
+	}
 	if bk.Label != "" {
 		if !l.knownLabelOf(b, bk.LabelWhat, bk.LabelValues, bk.LabelAliases) {
 			return
@@ -176,6 +212,106 @@ func (l *loader) collectBlock(bk BlockKind, b *hcl.Block) {
 	d.attrs = l.attrNodes([]string{b.Type, key}, specs, content, b.DefRange)
 	l.collectNested(d, bk.Blocks, []string{b.Type, key}, bk.Type, content)
 	l.blocks = append(l.blocks, d)
+}
+
+// collectNamedBlock registers one block of a Named kind under its name.
+func (l *loader) collectNamedBlock(d *blockDecl) {
+	bk, b := d.kind, d.block
+	d.label = b.Labels[0]
+	if bk.NameProblem != nil {
+		if summary, detail := bk.NameProblem(d.label); summary != "" {
+			l.errorf(b.LabelRanges[0], nil, summary, "%s", detail)
+			return
+		}
+	}
+	if first := l.namedBlock(bk.Type, d.label); first != nil {
+		l.errorf(b.LabelRanges[0], nil, fmt.Sprintf("Duplicate %s %q", bk.Type, d.label),
+			"%s %s named %q was already declared at %s. Rename this one or remove it.",
+			bk.article(), bk.Type, d.label, shortPos(first.block.DefRange))
+		return
+	}
+	specs := specsOf(bk.Type, bk.Attrs)
+	content := l.content(b.Body, bodySchema(specs), fmt.Sprintf("%s %s block", bk.article(), b.Type))
+	d.attrs = l.attrNodes([]string{b.Type, d.label}, specs, content, b.DefRange)
+	l.blocks = append(l.blocks, d)
+}
+
+// firstBlock is the first collected block of type typ, nil if none.
+func (l *loader) firstBlock(typ string) *blockDecl {
+	for _, d := range l.blocks {
+		if d.kind.Type == typ {
+			return d
+		}
+	}
+	return nil
+}
+
+// namedBlock is the collected block of type typ named name, nil if none.
+func (l *loader) namedBlock(typ, name string) *blockDecl {
+	for _, d := range l.blocks {
+		if d.kind.Type == typ && d.label == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// article goes before the kind's type in messages.
+func (bk BlockKind) article() string {
+	switch {
+	case bk.Article != "":
+		return bk.Article
+	case bk.Type != "" && strings.ContainsRune("aeiou", rune(bk.Type[0])):
+		return "An"
+	}
+	return "A"
+}
+
+// OrderTarget is the model of an Orderable kind's block: host
+// declarations that depend on it come after its resource, and those that
+// watch it restart when it is replaced.
+type OrderTarget interface {
+	Decl
+	// OrderResource is the resource dependents come after, on server.
+	OrderResource() (server, id string)
+	// WatchParts identify what replaces the declaration when it changes.
+	WatchParts() []string
+}
+
+// orderable tells whether host declarations may name blocks of typ in
+// depends_on and watch.
+func (k *Kinds) orderable(typ string) bool {
+	bk, ok := k.block(typ)
+	return ok && bk.Orderable
+}
+
+// orderableTypes are the block types host declarations may order against.
+func (k *Kinds) orderableTypes() []string {
+	var out []string
+	for _, bk := range k.blocksInOrder() {
+		if bk.Orderable {
+			out = append(out, bk.Type)
+		}
+	}
+	return out
+}
+
+// checkOrderRef reports a depends_on or watch entry naming a block of an
+// Orderable kind that is not declared.
+func (l *loader) checkOrderRef(r declRef) {
+	var names []string
+	for _, d := range l.blocks {
+		if d.kind.Type != r.kind {
+			continue
+		}
+		if d.label == r.name {
+			return
+		}
+		names = append(names, d.label)
+	}
+	bk, _ := l.opts.Kinds.block(r.kind)
+	l.errorf(r.rng, nil, "Reference to undeclared "+r.kind,
+		"%s names %s %s that is not declared. Declared %ss: %s.", r.decl(), strings.ToLower(bk.article()), r.kind, r.kind, strings.Join(names, ", "))
 }
 
 // assembleBlocks adds the registered kinds' blocks to the model: kind by
@@ -193,9 +329,12 @@ func (l *loader) assembleBlocks(c *Cluster) {
 }
 
 // validateBlocks runs each registered kind's checks over its blocks, in
-// registration order.
-func (l *loader) validateBlocks(c *Cluster) {
+// registration order: the Late kinds' when late, the others' else.
+func (l *loader) validateBlocks(c *Cluster, late bool) {
 	for _, bk := range l.opts.Kinds.blocksInOrder() {
+		if bk.Late != late {
+			continue
+		}
 		var ds []*BlockDecl
 		var decls []Decl
 		for _, d := range l.blocks {
@@ -228,6 +367,9 @@ type BlockDecl struct {
 
 // Label is the block's label ("" when the kind has none).
 func (d *BlockDecl) Label() string { return d.d.label }
+
+// Name is a Named kind's block name (its label).
+func (d *BlockDecl) Name() string { return d.d.label }
 
 // Range is where the block was declared.
 func (d *BlockDecl) Range() hcl.Range { return d.d.block.DefRange }
@@ -352,4 +494,64 @@ func (l *loader) knownLabelOf(b *hcl.Block, what string, known []string, aliases
 	}
 	l.errorf(b.LabelRanges[0], nil, "Unsupported "+what, "%s Supported: %s.", detail, strings.Join(known, ", "))
 	return false
+}
+
+// ValidName tells whether name can name a declaration that also names
+// things on hosts: a letter, then letters, digits, '_' and '-' (at most
+// 63 characters).
+func ValidName(name string) bool { return validName(blockServer, name) }
+
+// SuggestIdentifier turns name into an identifier, for examples in errors.
+func SuggestIdentifier(name string) string { return suggestIdentifier(name) }
+
+// ServerNames are the declared servers, in declaration order.
+func (d *BlockDecl) ServerNames() []string {
+	var out []string
+	for _, s := range d.l.servers {
+		out = append(out, s.name)
+	}
+	return out
+}
+
+// IsServer tells whether name is a declared server.
+func (d *BlockDecl) IsServer(name string) bool { return d.l.syms.servers[name] != nil }
+
+// HasBlock tells whether the configuration has a block of the registered
+// type typ (for a kind that needs another: an endpoint needs consul).
+func (d *BlockDecl) HasBlock(typ string) bool { return d.l.firstBlock(typ) != nil }
+
+// ReadSource reads the file a source setting names, relative to the
+// folder of the file that declares the block: its path, content and the
+// error reading it.
+func (d *BlockDecl) ReadSource(attr string) (path string, data []byte, err error) {
+	return d.l.readSource(d.d.block.DefRange.Filename, d.String(attr))
+}
+
+// CheckServerList checks a list(string) setting of server names.
+func (d *BlockDecl) CheckServerList(attr string) { d.l.checkServerList(d.d.attrs[attr], nil, "") }
+
+// CheckOneOf reports a setting whose value got is not one of known.
+func (d *BlockDecl) CheckOneOf(attr, got string, known []string) {
+	d.l.report(d.d.attrs[attr], oneOf(attr, got, known))
+}
+
+// ReportUnknownServer reports that the setting attr names server name,
+// which is not declared, suggesting the closest one.
+func (d *BlockDecl) ReportUnknownServer(attr, name string) {
+	d.l.report(d.d.attrs[attr], unknownServer(name, d.l.syms.srvOrder))
+}
+
+// CheckContainerNetwork reports a network setting naming a network that
+// is not declared or carries no containers; it tells whether it does.
+func (d *BlockDecl) CheckContainerNetwork(attr, name string, c *Cluster) bool {
+	return d.l.containerNetwork(d.d.attrs[attr].rng, name, c)
+}
+
+// ClaimStatic checks static address a of a Late kind's setting attr: in
+// subnet, neither its network nor broadcast address, and not claimed by
+// another declaration on network (a container, job instance, bridge);
+// who names the claimant for that error ("endpoint consul-1").
+func (d *BlockDecl) ClaimStatic(attr string, a netip.Addr, subnet, network, who string) {
+	n := d.d.attrs[attr]
+	d.l.checkStatic(n.rng, n.ctxRange, a, subnet, network, who, d.l.claimed)
 }

@@ -30,11 +30,10 @@ const (
 )
 
 func containerBlockSchemas() []hcl.BlockHeaderSchema {
-	blocks := []hcl.BlockHeaderSchema{
+	return []hcl.BlockHeaderSchema{
 		{Type: blockContainer, LabelNames: []string{"name"}},
 		{Type: blockJob, LabelNames: []string{"name"}},
 	}
-	return append(blocks, consulBlockSchemas()...) // consul.go
 }
 
 func containerSpecs() []attrSpec {
@@ -96,17 +95,10 @@ type containerDecls struct {
 	containers, jobs []*ctrDecl
 	jobSyms          map[string]*entity
 	jobOrder         []string
-	// The Consul blocks (consul.go).
-	consul      *consulDecl
-	consulDecls []*consulDecl
 }
 
 // collectContainer registers one container or job block.
 func (l *loader) collectContainer(b *hcl.Block) {
-	if isConsulBlock(b.Type) {
-		l.collectConsul(b) // consul.go
-		return
-	}
 	name := b.Labels[0]
 	list := &l.ctr.containers
 	specs, nested := containerSpecs(), []hcl.BlockHeaderSchema{
@@ -298,7 +290,6 @@ func (l *loader) assembleContainers(c *Cluster) {
 	for _, d := range l.ctr.jobs {
 		c.Jobs = append(c.Jobs, l.assembleJob(d))
 	}
-	l.assembleConsul(c) // consul.go
 }
 
 func (l *loader) assembleContainer(d *ctrDecl) *Container {

@@ -53,7 +53,9 @@ func (l *loader) validateContainers(c *Cluster) {
 	for i, d := range l.ctr.jobs {
 		l.validateJob(d, c.Jobs[i], c, claimed)
 	}
-	l.validateConsul(c, claimed) // consul.go
+	l.claimed = claimed
+	l.validateBlocks(c, true) // the Late kinds: Consul endpoints
+
 	for i, d := range l.servers {
 		if capacity, ok := l.intOf(d.attrs[attrCapacity]); ok && capacity < 0 {
 			l.report(d.attrs[attrCapacity], problem{"Invalid capacity", fmt.Sprintf(

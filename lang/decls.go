@@ -68,9 +68,7 @@ func (l *loader) collectFile(f *hcl.File) {
 			l.collectServer(b)
 		case blockNetwork:
 			l.collectNetwork(b)
-		case blockAttachment:
-			l.collectAttachment(b) // attachment.go
-		case blockContainer, blockJob, blockConsul, blockEndpoint, blockConsulService, blockConsulCheck:
+		case blockContainer, blockJob:
 			l.collectContainer(b) // container.go
 		default:
 			if bk, ok := l.opts.Kinds.block(b.Type); ok {

@@ -112,15 +112,25 @@ func (l *loader) staticRefs(a *hcl.Attribute) []declRef {
 		if !diags.HasErrors() && len(t) > 0 {
 			steps = staticSteps(t)
 		}
-		if len(steps) == 0 || !(isGenericKind(t.RootName()) || (t.RootName() == blockAttachment && a.Name != metaNotify)) {
+		if len(steps) == 0 || !(isGenericKind(t.RootName()) || (l.opts.Kinds.orderable(t.RootName()) && a.Name != metaNotify)) {
 			l.errorf(e.Range(), &a.Range, "Invalid "+a.Name+" reference",
-				"%s lists declarations by reference: KIND.NAME with KIND one of %s (or attachment, for depends_on and watch), for example %s = [file.app_conf]. Write the reference without quotes.",
-				a.Name, strings.Join(genericKinds, ", "), a.Name)
+				"%s lists declarations by reference: KIND.NAME with KIND one of %s%s, for example %s = [file.app_conf]. Write the reference without quotes.",
+				a.Name, strings.Join(genericKinds, ", "), l.orderableNote(), a.Name)
 			continue
 		}
 		refs = append(refs, declRef{kind: t.RootName(), name: steps[0], rng: e.Range()})
 	}
 	return refs
+}
+
+// orderableNote names the registered block kinds depends_on and watch
+// may also name: " (or attachment, for depends_on and watch)".
+func (l *loader) orderableNote() string {
+	types := l.opts.Kinds.orderableTypes()
+	if len(types) == 0 {
+		return ""
+	}
+	return " (or " + strings.Join(types, ", ") + ", for depends_on and watch)"
 }
 
 // resolveGeneric resolves a reference rooted at a host declaration kind
@@ -161,7 +171,7 @@ func (e *instancesExpr) Variables() []hcl.Traversal {
 		}
 		if isStaticRefAttr(name) {
 			for _, r := range e.d.refs[name] {
-				if r.kind == blockAttachment {
+				if e.l.opts.Kinds.orderable(r.kind) {
 					continue // an attachment orders the apply, not evaluation
 				}
 				out = append(out, hcl.Traversal{hcl.TraverseRoot{Name: r.kind, SrcRange: r.rng}, hcl.TraverseAttr{Name: r.name, SrcRange: r.rng}})

@@ -365,8 +365,8 @@ func (l *loader) linkWatches(items []*Item) {
 	}
 	for _, d := range l.generic.order {
 		for _, r := range append(slices.Clone(d.refs[metaWatch]), d.refs[metaDependsOn]...) {
-			if r.kind == blockAttachment {
-				l.checkAttachmentRef(r)
+			if l.opts.Kinds.orderable(r.kind) {
+				l.checkOrderRef(r) // blockkinds.go
 				continue
 			}
 			if l.generic.lookup(r.kind, r.name) == nil && slices.Contains(d.refs[metaWatch], r) {
@@ -561,18 +561,4 @@ func sensitiveSettings(kind string, inst *genericInstance, settings map[string]s
 		}
 	}
 	return out
-}
-
-// checkAttachmentRef reports a depends_on or watch entry naming an
-// attachment that is not declared.
-func (l *loader) checkAttachmentRef(r declRef) {
-	var names []string
-	for _, d := range l.attachments {
-		if d.name == r.name {
-			return
-		}
-		names = append(names, d.name)
-	}
-	l.errorf(r.rng, nil, "Reference to undeclared attachment",
-		"%s names an attachment that is not declared. Declared attachments: %s.", r.decl(), strings.Join(names, ", "))
 }

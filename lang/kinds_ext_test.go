@@ -40,7 +40,7 @@ attachment "a" {
 	if got := c.NetworkServers("v1"); !slices.Equal(got, []string{"s2", "s1"}) {
 		t.Errorf("NetworkServers = %v", got)
 	}
-	if br, subnet, ok := c.AttachmentBridge(c.Attachments[0]); br != "vpl0" || subnet != "100.64.30.0/24" || !ok {
+	if br, subnet, ok := c.AttachmentBridge("s1", "v1"); br != "vpl0" || subnet != "100.64.30.0/24" || !ok {
 		t.Errorf("AttachmentBridge = %q %q %v", br, subnet, ok)
 	}
 }

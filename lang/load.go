@@ -126,10 +126,11 @@ type loader struct {
 	// file sources), by name.
 	sources map[string][]byte
 
-	// attachments are the attachment blocks (attachment.go).
-	attachments []*attachDecl
 	// blocks are the blocks of registered kinds (blockkinds.go).
 	blocks []*blockDecl
+	// claimed are the static addresses containers and jobs claimed, for
+	// the Late kinds (BlockDecl.ClaimStatic).
+	claimed staticAddrs
 	// svcNames are the names of load balancers, web servers and VIPs,
 	// unique cluster-wide (ClaimName).
 	svcNames svcNames

@@ -14,18 +14,9 @@ type Cluster struct {
 	SSH      SSH
 	Servers  []*Server
 	Networks []*Network
-	// Attachments are container-like namespaces on networks
-	// (model_attachment.go), in declaration order.
-	Attachments []*Attachment
 	// Containers and jobs (model_container.go), in declaration order.
 	Containers []*Container
 	Jobs       []*Job
-	// Consul service discovery (model_consul.go): nil and empty when not
-	// declared.
-	Consul         *Consul
-	Endpoints      []*Endpoint
-	ConsulServices []*ConsulService
-	ConsulChecks   []*ConsulCheck
 	// Decls are the blocks of registered kinds (Options.Kinds), each
 	// its kind package's own model: kind by kind in registration order,
 	// each kind's in declaration order; DeclsOf picks one kind's.

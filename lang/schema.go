@@ -41,9 +41,10 @@ func num(n int64) cty.Value  { return cty.NumberIntVal(n) }
 // topSchema is lang's own top-level blocks and the registered kinds'.
 func (l *loader) topSchema() *hcl.BodySchema {
 	s := topSchema()
-	// The registered kinds go where the service blocks always were, so
-	// that "A drover file takes the blocks ..." lists them there.
-	at := slices.IndexFunc(s.Blocks, func(b hcl.BlockHeaderSchema) bool { return b.Type == blockAttachment }) + 1
+	// The registered kinds go after the networks, where the service
+	// blocks always were, so that "A drover file takes the blocks ..."
+	// lists them there.
+	at := slices.IndexFunc(s.Blocks, func(b hcl.BlockHeaderSchema) bool { return b.Type == blockNetwork }) + 1
 	s.Blocks = slices.Insert(s.Blocks, at, l.opts.Kinds.blockSchemas()...)
 	return s
 }
@@ -55,7 +56,6 @@ func topSchema() *hcl.BodySchema {
 		{Type: blockSSH},
 		{Type: blockServer, LabelNames: []string{"name"}},
 		{Type: blockNetwork, LabelNames: []string{"kind", "name"}},
-		attachmentBlockSchema(), // attachment.go
 	}}
 	s.Blocks = append(s.Blocks, genericBlockSchemas()...)
 	s.Blocks = append(s.Blocks, containerBlockSchemas()...)

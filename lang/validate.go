@@ -44,9 +44,8 @@ func (l *loader) validate(c *Cluster) {
 		l.validateNetwork(v, d, c.Networks[i])
 	}
 	l.checkOverlaps(v.subnets)
-	l.validateBlocks(c) // blockkinds.go
-	l.validateAttachments(c)
-	l.validateContainers(c) // container_validate.go
+	l.validateBlocks(c, false) // blockkinds.go
+	l.validateContainers(c)    // container_validate.go
 	l.validateNetworkKinds(v, c)
 	l.checkOtherNetworkConflicts(c)
 }

@@ -15,11 +15,15 @@ type declExpander interface {
 	Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error)
 }
 
-// expandDecls expands every declaration of a registered block kind, in
-// declaration order, handing each host's set to add.
-func expandDecls(c *lang.Cluster, facts map[string]*core.Facts, add func(string, *blocks.Set)) []string {
+// expandDecls expands every declaration of the block kinds kinds, kind by
+// kind, each in declaration order, handing each host's set to add.
+func expandDecls(c *lang.Cluster, facts map[string]*core.Facts, add func(string, *blocks.Set), kinds []lang.BlockKind) []string {
 	var errs []string
-	for _, d := range c.Decls {
+	var decls []lang.Decl
+	for _, bk := range kinds {
+		decls = append(decls, c.DeclsOfType(bk.Type)...)
+	}
+	for _, d := range decls {
 		e, ok := d.(declExpander)
 		if !ok {
 			continue

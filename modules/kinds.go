@@ -4,8 +4,10 @@ import (
 	"slices"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/attachment"
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/bridge"
+	"github.com/drover/drover/modules/consul"
 	"github.com/drover/drover/modules/database"
 	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/lb"
@@ -19,6 +21,12 @@ import (
 // Kinds are the declaration kinds whose packages describe themselves to
 // lang (schema, validation, model) and expand themselves: the one list a
 // new kind is added to. Pass it to lang.Load as Options.Kinds.
+//
+// Block kinds expand in one of two places, as before they moved to their
+// own packages: serviceBlocks among the cluster services (before the
+// databases), hostBlocks after all the services; the Consul kinds expand
+// with the containers and jobs whose services they register
+// (expandContainers).
 func Kinds() *lang.Kinds {
 	k := lang.NewKinds()
 	for _, nk := range slices.Concat(
@@ -27,15 +35,22 @@ func Kinds() *lang.Kinds {
 	) {
 		k.AddNetwork(nk)
 	}
-	// In this order their blocks expand on each host, validate (the
-	// first of two names or ports wins), and are counted.
-	for _, bk := range []lang.BlockKind{
-		lb.Kind(),
-		web.Kind(),
-		vip.Kind(),
-		database.Kind(),
-	} {
+	// In this order their blocks validate (the first of two names or
+	// ports wins) and expand on each host: the services, then the host
+	// blocks, then the Consul kinds (with the containers and jobs).
+	for _, bk := range slices.Concat(serviceBlocks(), hostBlocks(), consul.Kinds()) {
 		k.AddBlock(bk)
 	}
 	return k
+}
+
+// serviceBlocks are the cluster services, in the order they expand.
+func serviceBlocks() []lang.BlockKind {
+	return []lang.BlockKind{lb.Kind(), web.Kind(), vip.Kind(), database.Kind()}
+}
+
+// hostBlocks are the block kinds that expand after the services, before
+// containers and jobs.
+func hostBlocks() []lang.BlockKind {
+	return []lang.BlockKind{attachment.Kind()}
 }

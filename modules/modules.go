@@ -91,7 +91,7 @@ func expand(c *lang.Cluster, facts map[string]*core.Facts) (*core.Desired, error
 		}
 	}
 	errs = append(errs, expandServices(c, facts, add)...)
-	errs = append(errs, expandAttachments(c, facts, add)...)
+	errs = append(errs, expandDecls(c, facts, add, hostBlocks())...)
 	errs = append(errs, expandContainers(c, facts, add)...) // containers.go
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))

@@ -10,5 +10,5 @@ import (
 // kinds: load balancers, web servers, VIPs, databases, in registration
 // order), handing each host's set to add, and returns their errors.
 func expandServices(c *lang.Cluster, facts map[string]*core.Facts, add func(string, *blocks.Set)) []string {
-	return expandDecls(c, facts, add)
+	return expandDecls(c, facts, add, serviceBlocks())
 }

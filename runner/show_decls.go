@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
@@ -21,12 +22,20 @@ type declRowsShower interface {
 	ShowRows(ctx context.Context, c *lang.Cluster, live func(server string) (core.Live, string)) []core.Row
 }
 
+// hostErrShower is a show descriptor whose rows also say why a server was
+// unreachable: hostErr is the connection's error as text.
+type hostErrShower interface {
+	ShowRowErr(ctx context.Context, c *lang.Cluster, live func(server string) (core.Live, string), hostErr func(server string) string) core.Row
+}
+
 // DeclRows are the show rows of the declarations whose block type is typ
 // (a registered kind with a show command), in declaration order.
 func (s *Session) DeclRows(ctx context.Context, c *lang.Cluster, typ string) []core.Row {
 	var rows []core.Row
 	for _, d := range c.DeclsOfType(typ) {
 		switch sh := d.(type) {
+		case hostErrShower:
+			rows = append(rows, sh.ShowRowErr(ctx, c, s.live, s.hostErr))
 		case declShower:
 			rows = append(rows, sh.ShowRow(ctx, c, s.live))
 		case declRowsShower:
@@ -34,6 +43,14 @@ func (s *Session) DeclRows(ctx context.Context, c *lang.Cluster, typ string) []c
 		}
 	}
 	return rows
+}
+
+// hostErr is why server was unreachable, as text.
+func (s *Session) hostErr(server string) string {
+	if h := s.host(server); h != nil {
+		return fmt.Sprint(h.Err)
+	}
+	return ""
 }
 
 // live is a server as a show descriptor sees it: reached, or why not.

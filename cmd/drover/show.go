@@ -28,13 +28,12 @@ func showKinds() map[string]struct {
 		run     showFunc
 	}
 	kinds := map[string]kind{
-		"networks":    {"networks and container subnets, members and live state (listnetworks)", cmdShowNetworks},
-		"bgp":         {"SERVER: BGP peers with state and the routes it knows (showbgp)", cmdShowBGP},
-		"attachments": {"namespaces attached to networks, with live addresses (listnet)", cmdShowAttachments},
-		"items":       {"host declarations per server: in sync or what apply would do", cmdShowItems},
-		"jobs":        {"job instances: servers, addresses, versions, health (listjobs)", cmdShowJobs},
-		"discovery":   {"declared services, their instances and health (services)", cmdShowDiscovery},
-		"services":    {"daemons drover runs, with their status", cmdShowDaemons},
+		"networks":  {"networks and container subnets, members and live state (listnetworks)", cmdShowNetworks},
+		"bgp":       {"SERVER: BGP peers with state and the routes it knows (showbgp)", cmdShowBGP},
+		"items":     {"host declarations per server: in sync or what apply would do", cmdShowItems},
+		"jobs":      {"job instances: servers, addresses, versions, health (listjobs)", cmdShowJobs},
+		"discovery": {"declared services, their instances and health (services)", cmdShowDiscovery},
+		"services":  {"daemons drover runs, with their status", cmdShowDaemons},
 	}
 	for typ, sk := range modules.Kinds().ShowKinds() {
 		kinds[sk.Command] = kind{sk.Summary,

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/runner"
 )
@@ -19,6 +22,9 @@ func cmdShowDecls(e *env, f *flags, rf runFlags, typ string, sk lang.ShowKind, p
 	}
 	defer done()
 	rows := s.DeclRows(ctx, c, typ)
+	if rows == nil && sk.EmptyList {
+		rows = []core.Row{}
+	}
 	if *rf.asJSON {
 		writeJSON(e, map[string]any{"format_version": runner.FormatVersion, sk.Command: rows})
 		return 0
@@ -27,6 +33,10 @@ func cmdShowDecls(e *env, f *flags, rf runFlags, typ string, sk lang.ShowKind, p
 	for i, r := range rows {
 		lines[i] = r.Cells()
 	}
-	printTable(e.stdout, sk.Header, lines)
+	if len(lines) == 0 && sk.Empty != "" {
+		fmt.Fprintln(e.stdout, sk.Empty)
+		return 0
+	}
+	printTablePadded(e.stdout, sk.Header, lines, sk.Padding)
 	return 0
 }

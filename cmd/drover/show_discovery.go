@@ -79,7 +79,7 @@ func discoveryRows(c *lang.Cluster, facts map[string]*core.Facts) ([]discoveryRo
 					check = lang.CheckTCP
 				}
 				rows = append(rows, discoveryRow{Service: name, Instance: in.Name, Owner: in.Owner, Server: in.Server,
-					Address: in.Address, Port: svc.Port, Check: checkLabel(check, svc.Path), Consul: c.ConsulOn()})
+					Address: in.Address, Port: svc.Port, Check: checkLabel(check, svc.Path), Consul: consul.On(c)})
 			}
 		}
 	}
@@ -133,7 +133,7 @@ func agentSays(r *discoveryRow, q liveQuery) {
 	}
 	results, err := q.s.Check(q.ctx, r.Server, []core.Check{{Kind: "consul", Title: "show discovery",
 		Attrs: map[string]string{"service": r.Service, "address": r.Address,
-			"dns": "127.0.0.1:" + strconv.Itoa(lang.ConsulDNSPort)}}})
+			"dns": "127.0.0.1:" + strconv.Itoa(consul.DNSPort)}}})
 	switch {
 	case err != nil || len(results) == 0:
 		r.Registered = "unknown"

@@ -48,11 +48,20 @@ func firstOr(s, def string) string {
 // printTable prints a show command's rows under header, or "None are
 // declared.".
 func printTable(w io.Writer, header []string, lines [][]string) {
+	printTablePadded(w, header, lines, 0)
+}
+
+// printTablePadded is printTable with columns padded by padding spaces
+// (0 = 2).
+func printTablePadded(w io.Writer, header []string, lines [][]string, padding int) {
 	if len(lines) == 0 {
 		fmt.Fprintln(w, "None are declared.")
 		return
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if padding == 0 {
+		padding = 2
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, padding, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, l := range lines {
 		fmt.Fprintln(tw, strings.Join(l, "\t"))

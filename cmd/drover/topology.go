@@ -58,12 +58,6 @@ func writeTopology(w io.Writer, c *lang.Cluster) {
 			t.edge(id, netNode(j.Network), "", "dotted")
 		}
 	}
-	for _, a := range c.Attachments {
-		id := "attachment/" + a.Name
-		t.node(id, "note", "white", "attachment "+a.Name, orDHCP(a.Address))
-		t.edge(id, "server/"+a.Server, "", "bold")
-		t.edge(id, netNode(a.Network), "", "dotted")
-	}
 	fmt.Fprintln(w, "}")
 }
 

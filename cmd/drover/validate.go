@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -99,20 +100,45 @@ func declared(c *lang.Cluster) []string {
 		n    int
 		noun string
 	}
-	counts := []count{{len(c.Attachments), "attachment"}}
-	for _, b := range c.BlockCounts(modules.Kinds()) { // the registered kinds
-		counts = append(counts, count{b.N, b.Noun})
-	}
-	for _, k := range append(counts, []count{
-		{len(c.Containers), "container"}, {len(c.Jobs), "job"}, {len(c.Endpoints), "Consul endpoint"},
-		{len(c.ConsulServices) + len(c.ConsulChecks), "Consul registration"},
+	counts := []count{{len(c.Containers), "container"}, {len(c.Jobs), "job"},
 		{hostDeclarations(c), "host declaration"},
-	}...) {
+	}
+	for _, b := range c.BlockCounts(modules.Kinds()) { // the registered kinds
+		i := slices.IndexFunc(counts, func(k count) bool { return k.noun == b.Noun })
+		switch {
+		case b.Noun == "": // not counted
+		case i >= 0: // kinds counted together (Consul services and checks)
+			counts[i].n += b.N
+		default:
+			counts = append(counts, count{b.N, b.Noun})
+		}
+	}
+	slices.SortStableFunc(counts, func(a, b count) int { return countRank(a.noun) - countRank(b.noun) })
+	for _, k := range counts {
 		if k.n > 0 {
 			out = append(out, plural(k.n, k.noun))
 		}
 	}
 	return out
+}
+
+// countOrder is the order of the kinds in validate's count line; a kind
+// not listed comes after the listed ones, before the host declarations.
+func countOrder() []string {
+	return []string{"attachment", "load balancer", "web server", "VIP", "database",
+		"container", "job", "Consul endpoint", "Consul registration"}
+}
+
+func countRank(noun string) int {
+	order := countOrder()
+	switch i := slices.Index(order, noun); {
+	case noun == "host declaration":
+		return len(order) + 1
+	case i < 0:
+		return len(order)
+	default:
+		return i
+	}
 }
 
 // hostDeclarations counts the instances of host declarations: a

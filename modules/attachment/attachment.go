@@ -15,18 +15,28 @@ import (
 )
 
 // Owner is the declaration name resources of a belong to.
-func Owner(a *lang.Attachment) string { return "attachment." + a.Name }
+func Owner(a *Decl) string { return "attachment." + a.Name }
 
 // Veth is the host end of the attachment's veth.
-func Veth(a *lang.Attachment) string { return "at-" + a.Name }
+func Veth(a *Decl) string { return "at-" + a.Name }
+
+// Expand is what a wants, by server: its namespace on its server
+// (modules.Expand runs it with the other registered kinds).
+func (a *Decl) Expand(c *lang.Cluster, _ map[string]*core.Facts) (map[string]*blocks.Set, error) {
+	set, err := Expand(a, c)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]*blocks.Set{a.Server: set}, nil
+}
 
 // Expand returns what attachment a wants on its server.
-func Expand(a *lang.Attachment, c *lang.Cluster) (*blocks.Set, error) {
+func Expand(a *Decl, c *lang.Cluster) (*blocks.Set, error) {
 	s := c.Server(a.Server)
 	if s == nil {
 		return nil, fmt.Errorf("attachment %s: unknown server %q", a.Name, a.Server)
 	}
-	bridge, subnet, ok := c.AttachmentBridge(a)
+	bridge, subnet, ok := c.AttachmentBridge(a.Server, a.Network)
 	if !ok {
 		return nil, fmt.Errorf("attachment %s: network %q has no bridge on server %s", a.Name, a.Network, a.Server)
 	}
@@ -63,7 +73,7 @@ func Expand(a *lang.Attachment, c *lang.Cluster) (*blocks.Set, error) {
 
 // gateway is the declared gateway, else on the container subnet the
 // container bridge's address, else none.
-func gateway(a *lang.Attachment, s *lang.Server, subnet string) (string, error) {
+func gateway(a *Decl, s *lang.Server, subnet string) (string, error) {
 	if a.Gateway != "" || a.Network != lang.AttachSubnet {
 		return a.Gateway, nil
 	}
@@ -80,7 +90,7 @@ func gateway(a *lang.Attachment, s *lang.Server, subnet string) (string, error) 
 
 // bridgeResource is the ID of the resource that makes the bridge on the
 // server, which the namespace comes after.
-func bridgeResource(a *lang.Attachment, c *lang.Cluster, bridge string) string {
+func bridgeResource(a *Decl, c *lang.Cluster, bridge string) string {
 	for _, n := range c.Networks {
 		if b, ok := n.Spec.(interface{ BridgeResource() string }); ok && n.Name == a.Network {
 			return b.BridgeResource()
@@ -91,7 +101,7 @@ func bridgeResource(a *lang.Attachment, c *lang.Cluster, bridge string) string {
 
 // Live is what the host's facts say of a's namespace, for `drover
 // show attachments`: its live address (leased or static) and state.
-func Live(a *lang.Attachment, f *core.Facts) (address, state string) {
+func Live(a *Decl, f *core.Facts) (address, state string) {
 	if f == nil {
 		return "", "unknown"
 	}

@@ -26,18 +26,18 @@ func cluster() *lang.Cluster {
 func TestExpand(t *testing.T) {
 	c := cluster()
 	cases := []struct {
-		a     lang.Attachment
+		a     Decl
 		attrs map[string]string
 		after string
 		pings int
 	}{
-		{lang.Attachment{Name: "web1", Server: "s1", Network: "vx1", Address: "100.64.10.50/24"},
+		{Decl{Name: "web1", Server: "s1", Network: "vx1", Address: "100.64.10.50/24"},
 			map[string]string{"bridge": "vxl0", "veth": "at-web1", "address": "100.64.10.50/24"}, "link/vxl0", 1},
-		{lang.Attachment{Name: "web2", Server: "s2", Network: "vx1", DHCP: true},
+		{Decl{Name: "web2", Server: "s2", Network: "vx1", DHCP: true},
 			map[string]string{"bridge": "vxl0", "veth": "at-web2", "dhcp": "true"}, "link/vxl0", 0},
-		{lang.Attachment{Name: "c1", Server: "s1", Network: lang.AttachSubnet, Address: "100.65.1.20/24"},
+		{Decl{Name: "c1", Server: "s1", Network: lang.AttachSubnet, Address: "100.65.1.20/24"},
 			map[string]string{"bridge": "cbr0", "veth": "at-c1", "address": "100.65.1.20/24", "gateway": "100.65.1.1"}, "link/cbr0", 1},
-		{lang.Attachment{Name: "lan1", Server: "s2", Network: "lan", Address: "198.51.100.60/24", Gateway: "198.51.100.254"},
+		{Decl{Name: "lan1", Server: "s2", Network: "lan", Address: "198.51.100.60/24", Gateway: "198.51.100.254"},
 			map[string]string{"bridge": "br0", "veth": "at-lan1", "address": "198.51.100.60/24", "gateway": "198.51.100.254"}, "bridgeport/br0", 1},
 	}
 	for _, tc := range cases {
@@ -64,7 +64,7 @@ func TestExpand(t *testing.T) {
 }
 
 func TestLive(t *testing.T) {
-	a := &lang.Attachment{Name: "web1"}
+	a := &Decl{Name: "web1"}
 	f := &core.Facts{Outputs: map[string]map[string]string{"netns/web1": {"address": "100.64.10.130/24", "state": "up"}}}
 	if addr, state := Live(a, f); addr != "100.64.10.130/24" || state != "up" {
 		t.Errorf("Live = %q %q", addr, state)

@@ -51,16 +51,16 @@ const (
 const Owner = "consul"
 
 // ServerService is the service name of endpoint e's server agent.
-func ServerService(e *lang.Endpoint) string { return "consul-server-" + e.Name }
+func ServerService(e *Endpoint) string { return "consul-server-" + e.Name }
 
 // ServerConfigDir is the configuration folder of endpoint e's server agent.
-func ServerConfigDir(e *lang.Endpoint) string { return "/etc/drover/consul-server-" + e.Name }
+func ServerConfigDir(e *Endpoint) string { return "/etc/drover/consul-server-" + e.Name }
 
 // Expand returns, per server name, what Consul wants there: nothing when
 // Consul is not declared.
 func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks.Set, error) {
 	out := map[string][]*blocks.Set{}
-	if !c.ConsulOn() {
+	if !On(c) {
 		return out, nil
 	}
 	if err := haveBinary(c, facts); err != nil {
@@ -70,14 +70,14 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range c.Endpoints {
+	for _, e := range Endpoints(c) {
 		set, err := endpointSet(c, e)
 		if err != nil {
 			return nil, err
 		}
 		out[e.Server] = append(out[e.Server], set)
 	}
-	for _, name := range c.Consul.Servers {
+	for _, name := range Of(c).Servers {
 		s := c.Server(name)
 		if s == nil {
 			return nil, fmt.Errorf("consul: unknown server %q", name)
@@ -95,13 +95,13 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks
 // has none (facts known, neither source nor package declared): without it
 // every config check and the agent would fail after the rest is applied.
 func haveBinary(c *lang.Cluster, facts map[string]*core.Facts) error {
-	k := c.Consul
+	k := Of(c)
 	if k.Package != "" || k.Source != "" {
 		return nil
 	}
 	var names []string
 	names = append(names, k.Servers...)
-	for _, e := range c.Endpoints {
+	for _, e := range Endpoints(c) {
 		names = append(names, e.Server)
 	}
 	slices.Sort(names)
@@ -118,7 +118,7 @@ func haveBinary(c *lang.Cluster, facts map[string]*core.Facts) error {
 }
 
 // install adds consul itself and returns the resource IDs that provide it.
-func install(set *blocks.Set, k *lang.Consul) []string {
+func install(set *blocks.Set, k *Decl) []string {
 	switch {
 	case k.Package != "":
 		return []string{set.Add("package", k.Package, map[string]string{"name": k.Package})}
@@ -130,24 +130,24 @@ func install(set *blocks.Set, k *lang.Consul) []string {
 
 // validate is the file kind's check for a Consul config file: consul
 // validate with the given other files, whatever the temporary file's name.
-func validate(k *lang.Consul, with ...string) string {
+func validate(k *Decl, with ...string) string {
 	return strings.Join(append([]string{k.Binary, "validate", "-quiet", "-config-format=json"}, append(with, "{}")...), " ")
 }
 
 // AgentConfigFor is the client agent configuration of server s.
 func AgentConfigFor(c *lang.Cluster, s *lang.Server) map[string]any {
 	var join []string
-	for _, e := range c.Endpoints {
+	for _, e := range Endpoints(c) {
 		join = append(join, e.Address)
 	}
 	return map[string]any{
-		"datacenter":         c.Consul.Datacenter,
+		"datacenter":         Of(c).Datacenter,
 		"node_name":          s.Name,
 		"data_dir":           DataDir,
 		"server":             false,
 		"bind_addr":          bindAddress(c, s),
 		"client_addr":        "127.0.0.1",
-		"ports":              map[string]int{"dns": lang.ConsulDNSPort},
+		"ports":              map[string]int{"dns": DNSPort},
 		"retry_join":         join,
 		"retry_interval":     "5s",
 		"leave_on_terminate": true,
@@ -159,7 +159,7 @@ func AgentConfigFor(c *lang.Cluster, s *lang.Server) map[string]any {
 // address on the endpoints' network when it is a member, else its own
 // address.
 func bindAddress(c *lang.Cluster, s *lang.Server) string {
-	network := c.Endpoints[0].Network
+	network := Endpoints(c)[0].Network
 	if n := c.NetworkNamed(network); n != nil && staticAddresses(n) {
 		for _, m := range n.Members() {
 			if m.Server == s.Name && m.Address != "" {
@@ -171,22 +171,22 @@ func bindAddress(c *lang.Cluster, s *lang.Server) string {
 }
 
 // ServerConfigFor is endpoint e's server agent configuration.
-func ServerConfigFor(c *lang.Cluster, e *lang.Endpoint) map[string]any {
+func ServerConfigFor(c *lang.Cluster, e *Endpoint) map[string]any {
 	var join []string
-	for _, o := range c.Endpoints {
+	for _, o := range Endpoints(c) {
 		if o.Name != e.Name {
 			join = append(join, o.Address)
 		}
 	}
 	conf := map[string]any{
-		"datacenter":       c.Consul.Datacenter,
+		"datacenter":       Of(c).Datacenter,
 		"node_name":        e.Name,
 		"data_dir":         DataDir + "-server-" + e.Name,
 		"server":           true,
-		"bootstrap_expect": len(c.Endpoints),
+		"bootstrap_expect": len(Endpoints(c)),
 		"bind_addr":        e.Address,
 		"client_addr":      e.Address,
-		"ports":            map[string]int{"dns": lang.ConsulDNSPort},
+		"ports":            map[string]int{"dns": DNSPort},
 		"retry_interval":   "5s",
 		"log_level":        "INFO",
 	}
@@ -196,7 +196,7 @@ func ServerConfigFor(c *lang.Cluster, e *lang.Endpoint) map[string]any {
 	return conf
 }
 
-func endpointSet(c *lang.Cluster, e *lang.Endpoint) (*blocks.Set, error) {
+func endpointSet(c *lang.Cluster, e *Endpoint) (*blocks.Set, error) {
 	set := &blocks.Set{Owner: "endpoint." + e.Name}
 	s := c.Server(e.Server)
 	bridge, _, ok := c.ContainerBridge(e.Network, s)
@@ -205,7 +205,7 @@ func endpointSet(c *lang.Cluster, e *lang.Endpoint) (*blocks.Set, error) {
 	}
 	cidr := e.Address + "/32"
 	addr := set.Add("addr", bridge+"/"+cidr, map[string]string{"dev": bridge, "cidr": cidr}, "link/"+bridge)
-	deps := append(install(set, c.Consul), addr)
+	deps := append(install(set, Of(c)), addr)
 	dir := ServerConfigDir(e)
 	deps = append(deps, set.Add("directory", dir, map[string]string{"path": dir}))
 	data := ServerConfigFor(c, e)["data_dir"].(string)
@@ -216,22 +216,22 @@ func endpointSet(c *lang.Cluster, e *lang.Endpoint) (*blocks.Set, error) {
 	}
 	file := dir + "/server.json"
 	deps = append(deps, set.Add("file", file, map[string]string{
-		"path": file, "content": content, "mode": "0644", "check": validate(c.Consul),
+		"path": file, "content": content, "mode": "0644", "check": validate(Of(c)),
 	}, deps...))
 	name := ServerService(e)
 	set.Add("service", name, map[string]string{
-		"command":     c.Consul.Binary + " agent -config-dir " + dir,
+		"command":     Of(c).Binary + " agent -config-dir " + dir,
 		"restart_key": blocks.Hash(content),
 	}, deps...)
 	set.Check("service", "Consul server "+e.Name+" runs on "+e.Server, map[string]string{"name": name})
-	set.Check("consul", fmt.Sprintf("Consul server %s at %s sees the %d endpoint(s)", e.Name, e.Address, len(c.Endpoints)),
-		map[string]string{"binary": c.Consul.Binary, "http_addr": e.Address + ":8500", "members": endpointAddrs(c), "retry_ms": "20000"})
+	set.Check("consul", fmt.Sprintf("Consul server %s at %s sees the %d endpoint(s)", e.Name, e.Address, len(Endpoints(c))),
+		map[string]string{"binary": Of(c).Binary, "http_addr": e.Address + ":8500", "members": endpointAddrs(c), "retry_ms": "20000"})
 	return set, nil
 }
 
 func endpointAddrs(c *lang.Cluster) string {
 	var out []string
-	for _, e := range c.Endpoints {
+	for _, e := range Endpoints(c) {
 		out = append(out, e.Address)
 	}
 	return strings.Join(out, " ")
@@ -239,7 +239,7 @@ func endpointAddrs(c *lang.Cluster) string {
 
 func agentSet(c *lang.Cluster, s *lang.Server, instances []discovery.Instance) (*blocks.Set, error) {
 	set := &blocks.Set{Owner: Owner}
-	deps := install(set, c.Consul)
+	deps := install(set, Of(c))
 	deps = append(deps, set.Add("directory", ConfigDir, map[string]string{"path": ConfigDir}))
 	deps = append(deps, set.Add("directory", DataDir, map[string]string{"path": DataDir, "mode": "0700"}))
 	conf, err := render(AgentConfigFor(c, s))
@@ -247,7 +247,7 @@ func agentSet(c *lang.Cluster, s *lang.Server, instances []discovery.Instance) (
 		return nil, err
 	}
 	agent := set.Add("file", AgentConfig, map[string]string{
-		"path": AgentConfig, "content": conf, "mode": "0644", "check": validate(c.Consul),
+		"path": AgentConfig, "content": conf, "mode": "0644", "check": validate(Of(c)),
 	}, deps...)
 	deps = append(deps, agent)
 	regs, keys, err := registrations(c, s, instances, set, agent)
@@ -258,13 +258,13 @@ func agentSet(c *lang.Cluster, s *lang.Server, instances []discovery.Instance) (
 	set.Add("service", AgentService, map[string]string{
 		// The agent's own config hash in its command line: a change of
 		// it restarts the agent, a change of registrations reloads it.
-		"command":     c.Consul.Binary + " agent -config-dir " + ConfigDir + " -node-meta drover_config:" + blocks.Hash(conf),
+		"command":     Of(c).Binary + " agent -config-dir " + ConfigDir + " -node-meta drover_config:" + blocks.Hash(conf),
 		"reload":      "SIGHUP",
 		"restart_key": blocks.Hash(keys...),
 	}, deps...)
 	set.Check("service", "Consul agent runs on "+s.Name, map[string]string{"name": AgentService})
 	set.Check("consul", fmt.Sprintf("Consul agent on %s joined the endpoints", s.Name),
-		map[string]string{"binary": c.Consul.Binary, "members": bindAddress(c, s) + " " + endpointAddrs(c), "retry_ms": "20000"})
+		map[string]string{"binary": Of(c).Binary, "members": bindAddress(c, s) + " " + endpointAddrs(c), "retry_ms": "20000"})
 	return set, nil
 }
 
@@ -280,7 +280,7 @@ func render(v any) (string, error) {
 // and returns their IDs and what the agent's reload key hashes.
 func registrations(c *lang.Cluster, s *lang.Server, instances []discovery.Instance, set *blocks.Set, agent string) ([]string, []string, error) {
 	var ids, keys []string
-	check := validate(c.Consul, AgentConfig)
+	check := validate(Of(c), AgentConfig)
 	for _, in := range instances {
 		if in.Server != s.Name {
 			continue
@@ -296,7 +296,7 @@ func registrations(c *lang.Cluster, s *lang.Server, instances []discovery.Instan
 		}
 		keys = append(keys, r.Attrs["template"], key)
 	}
-	for _, svc := range c.ConsulServices {
+	for _, svc := range AdHocServices(c) {
 		if svc.Server != s.Name {
 			continue
 		}
@@ -308,7 +308,7 @@ func registrations(c *lang.Cluster, s *lang.Server, instances []discovery.Instan
 		ids = append(ids, set.Add("file", p, map[string]string{"path": p, "content": content, "mode": "0644", "check": check}, agent))
 		keys = append(keys, content)
 	}
-	for _, k := range c.ConsulChecks {
+	for _, k := range AdHocChecks(c) {
 		if k.Server != s.Name {
 			continue
 		}
@@ -376,7 +376,7 @@ func Services(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]disco
 			out[svc.Name] = append(out[svc.Name], in)
 		}
 	}
-	for _, svc := range c.ConsulServices {
+	for _, svc := range AdHocServices(c) {
 		out[svc.Name] = append(out[svc.Name], discovery.Instance{Owner: "consul_service." + svc.Name, Server: svc.Server,
 			Name: svc.Name, Address: svc.Address, Services: []lang.ContainerService{{Name: svc.Name, Port: svc.Port, Check: svc.Check, Path: svc.Path}}})
 	}

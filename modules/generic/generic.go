@@ -206,8 +206,8 @@ func markSensitive(it *lang.Item, set *blocks.Set) {
 func dependencies(c *lang.Cluster, it *lang.Item, server string, made built) []string {
 	var after []string
 	for _, dep := range it.After {
-		if a := attachmentOf(c, dep); a != nil {
-			after = append(after, attachmentID(a, server))
+		if t := orderTargetOf(c, dep); t != nil {
+			after = append(after, orderTargetID(t, server))
 			continue
 		}
 		for _, other := range c.Items {
@@ -311,10 +311,10 @@ func watchKey(c *lang.Cluster, it *lang.Item, server string, made built) string 
 	}
 	var parts []string
 	for _, w := range it.Watch {
-		if a := attachmentOf(c, w); a != nil {
+		if t := orderTargetOf(c, w); t != nil {
 			// A replaced attachment (new address, network) is a new
 			// namespace: what runs in it starts again.
-			parts = append(parts, attachmentID(a, server), a.Server, a.Network, a.Address, fmt.Sprint(a.DHCP), a.Gateway)
+			parts = append(append(parts, orderTargetID(t, server)), t.WatchParts()...)
 			continue
 		}
 		for _, other := range c.Items {
@@ -390,27 +390,23 @@ func emptyFact(key string) any {
 	return ""
 }
 
-// attachmentOf is the attachment a depends_on or watch entry names
-// ("attachment.NAME"), or nil.
-func attachmentOf(c *lang.Cluster, decl string) *lang.Attachment {
-	name, ok := strings.CutPrefix(decl, "attachment.")
-	if !ok {
-		return nil
-	}
-	for _, a := range c.Attachments {
-		if a.Name == name {
-			return a
+// orderTargetOf is the registered block (an attachment) a depends_on or
+// watch entry names ("attachment.NAME"), or nil.
+func orderTargetOf(c *lang.Cluster, decl string) lang.OrderTarget {
+	for _, d := range c.Decls {
+		if t, ok := d.(lang.OrderTarget); ok && t.DeclName() == decl {
+			return t
 		}
 	}
 	return nil
 }
 
-// attachmentID is the resource of attachment a as a dependency of
-// something on server: its namespace, on a's server.
-func attachmentID(a *lang.Attachment, server string) string {
-	id := "netns/" + a.Name
-	if a.Server != server {
-		return a.Server + ":" + id
+// orderTargetID is the resource of t as a dependency of something on
+// server: on t's server (an attachment's namespace).
+func orderTargetID(t lang.OrderTarget, server string) string {
+	on, id := t.OrderResource()
+	if on != server {
+		return on + ":" + id
 	}
 	return id
 }
