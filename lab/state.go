@@ -39,6 +39,9 @@ type State struct {
 	// HostsTmpfs is true when STATE/hosts is the lab's tmpfs (always, for
 	// a namespace lab: the hosts' layers live there).
 	HostsTmpfs bool `json:"hosts_tmpfs,omitempty"`
+	// RTT is the round-trip time the lab's relay adds between the outer
+	// namespace and every host's sshd (SetRTT, latency.go); "" = none.
+	RTT string `json:"rtt,omitempty"`
 	// VM is set for a VM lab (UpVM): every host is a qemu VM.
 	VM *VMInfo `json:"vm,omitempty"`
 }
