@@ -219,8 +219,12 @@ func SetRTT(stateDir string, rtt time.Duration, log io.Writer) error {
 		return err
 	}
 	defer unlock()
+	running := len(relayPIDs(st.Netns)) > 0
 	if err := stopRelay(st.Netns); err != nil {
 		return err
+	}
+	if rtt == 0 && !running && st.RTT == "" {
+		return nil // nothing to take out (and no need for nft)
 	}
 	if rtt == 0 {
 		if err := nftIn(st.Netns, fmt.Sprintf("table ip %[1]s\ndelete table ip %[1]s\n", relayTable)); err != nil {

@@ -1,14 +1,21 @@
 package lab
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"io"
 	"net"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/drover/drover/internal/testkit"
 )
 
 // echoServer accepts connections and echoes them until closed.
@@ -189,4 +196,99 @@ func TestRelayLogLine(t *testing.T) {
 	if !ok || got != in {
 		t.Errorf("parse(format(%+v)) = %+v, %v", in, got, ok)
 	}
+}
+
+// TestLabRTT puts a relay into a real lab: SSH's banner arrives 1.5 round
+// trips after connect (handshake, then half a round trip), OpenSSH logs in
+// through it, rtt 0 takes it out, and Down leaves no relay behind.
+func TestLabRTT(t *testing.T) {
+	requireRoot(t)
+	if _, err := exec.LookPath("nft"); err != nil {
+		testkit.Skip(t, "needs nft")
+	}
+	t.Parallel()
+	st, dir := upLab(t, []Server{{Name: "r1", Address: "198.51.100.1"}, {Name: "r2", Address: "198.51.100.2"}})
+	const rtt = 80 * time.Millisecond
+	if err := SetRTT(dir, rtt, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := bannerTime(t, st, "r2"); got < rtt*3/2 || got > 10*rtt {
+		t.Errorf("banner through a %s relay after %s, want about 1.5 x", rtt, got)
+	}
+	start := time.Now()
+	mustSSH(t, st, "r1", "true")
+	took := time.Since(start)
+	ssh := relayedTo(t, dir, "198.51.100.1:22")
+	if ssh == nil || ssh.Turns < 5 || took < time.Duration(ssh.Turns)*rtt {
+		t.Errorf("ssh true took %s; relay saw %+v", took, ssh)
+	} else {
+		t.Logf("OpenSSH `ssh r1 true` through a %s relay: %s, %d round trips", rtt, took, ssh.Turns)
+	}
+	if st2, _ := readState(filepath.Join(dir, stateFile)); st2 == nil || st2.RTT != rtt.String() {
+		t.Errorf("state.json rtt = %+v", st2)
+	}
+	if err := SetRTT(dir, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := RelayConns(dir)
+	bannerTime(t, st, "r2")
+	time.Sleep(100 * time.Millisecond)
+	if after, _ := RelayConns(dir); len(after) != len(before) {
+		t.Errorf("relayed after rtt 0: %+v", after[len(before):])
+	}
+	if pids := relayPIDs(st.Netns); len(pids) != 0 {
+		t.Errorf("relay still runs after rtt 0: %v", pids)
+	}
+	if err := SetRTT(dir, rtt, nil); err != nil {
+		t.Fatal(err)
+	}
+	pids := relayPIDs(st.Netns)
+	if len(pids) != 1 {
+		t.Fatalf("relay processes %v, want one", pids)
+	}
+	if err := Down(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, dir, pids)
+}
+
+// relayedTo returns the last connection the lab's relay log shows to
+// target, waiting up to 2 s for one.
+func relayedTo(t *testing.T, dir, target string) *RelayConn {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		conns, err := RelayConns(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var last *RelayConn
+		for i := range conns {
+			if conns[i].Target == target {
+				last = &conns[i]
+			}
+		}
+		if last != nil || time.Now().After(deadline) {
+			return last
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// bannerTime is how long after connect a host's SSH banner arrives.
+func bannerTime(t *testing.T, st *State, host string) time.Duration {
+	t.Helper()
+	h, _ := st.Host(host)
+	start := time.Now()
+	c, err := st.Dial(context.Background(), "tcp", h.SSHAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "SSH-2.0-") {
+		t.Fatalf("banner of %s: %q %v", host, line, err)
+	}
+	return time.Since(start)
 }

@@ -46,6 +46,7 @@ func labUp(e *env, args []string) int {
 	f := newFlags(e, "lab up").withVars()
 	vm := f.Bool("vm", false, "one qemu VM per server (Debian kernel and systemd) instead of network namespaces")
 	rebuild := f.Bool("rebuild-image", false, "with -vm: rebuild the VM image even when the cached one is current")
+	rtt := f.Duration("rtt", 0, "round-trip time to add between drover and every host's sshd (a delaying relay, e.g. 100ms; 0 = none)")
 	dir, ok := f.parseDir(e, args)
 	if !ok {
 		return 1
@@ -72,6 +73,11 @@ func labUp(e *env, args []string) int {
 		st, err = lab.UpVM(ctx, labDir(dir), servers, lab.VMOptions{Rebuild: *rebuild}, e.stderr)
 	} else {
 		st, err = lab.Up(ctx, labDir(dir), servers, e.stderr)
+	}
+	if err == nil && !*vm {
+		err = lab.SetRTT(labDir(dir), *rtt, e.stderr)
+	} else if err == nil && *rtt != 0 {
+		err = errors.New("-rtt needs a namespace lab (not -vm)")
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: lab up: %v\n", err)
