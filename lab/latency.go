@@ -64,7 +64,9 @@ func relayMain(args []string) error {
 	}
 	out := &syncWriter{w: os.Stdout}
 	r := &Relay{RTT: rtt, Target: originalDst, Dial: markedDial, Done: func(c RelayConn) {
-		fmt.Fprintln(out, formatRelayConn(c))
+		if c.Target != "" { // not startRelay's probe, which connects directly
+			fmt.Fprintln(out, formatRelayConn(c))
+		}
 	}}
 	fmt.Fprintf(out, "relay rtt=%s listening on %s\n", rtt, ln.Addr())
 	return r.Serve(ln)

@@ -116,19 +116,32 @@ func (r *Result) Changed() int {
 	return n
 }
 
-// Lock takes every host's apply lock, so two applies cannot interleave.
+// Lock takes every host's apply lock, so two applies cannot interleave
+// (hosts that took it as they connected, Options.Lock, are not asked
+// again), and starts the heartbeat that keeps the locks.
 func (s *Session) Lock(ctx context.Context) {
-	holder := s.opts.Holder
-	if holder == "" {
-		holder = DefaultHolder()
-	}
 	s.each(ctx, func(ctx context.Context, h *Host) error {
-		_, err := h.call(ctx, helper.Request{Op: helper.OpLock, Holder: holder}, nil)
-		return err
+		if h.locked {
+			return nil
+		}
+		if _, err := h.call(ctx, s.lockRequest(), nil); err != nil {
+			return err
+		}
+		h.locked = true
+		return nil
 	})
 	hb, stop := context.WithCancel(ctx)
 	s.stopHeartbeat = stop
 	go s.heartbeat(hb)
+}
+
+// lockRequest takes a host's apply lock for this run's holder.
+func (s *Session) lockRequest() helper.Request {
+	holder := s.opts.Holder
+	if holder == "" {
+		holder = DefaultHolder()
+	}
+	return helper.Request{Op: helper.OpLock, Holder: holder}
 }
 
 // heartbeat pings every locked host's helper while the session lives (a

@@ -56,6 +56,10 @@ type Options struct {
 	// should have (modules.Expand); runner never expands declarations
 	// itself, so the pipeline's arrows all point one way.
 	Expand Expander
+	// Lock takes every host's apply lock as it connects, in the round trip
+	// that starts its helper and gathers its facts (Session.Lock then only
+	// starts the heartbeat); an apply sets it.
+	Lock bool
 }
 
 // Expander is the expansion stage as runner sees it: modules.Expand.
@@ -106,8 +110,10 @@ type Host struct {
 	helper *transport.HelperClient
 	mu     sync.Mutex // one request at a time on the helper
 	log    *slog.Logger
-	// calls and busy count the helper's round trips and their time (ns).
+	// calls and busy count the helper's requests and their time (ns).
 	calls, busy atomic.Int64
+	// locked is set once the host's apply lock is held.
+	locked bool
 }
 
 // Open connects to every (limited) server in parallel, starts its helper
@@ -167,19 +173,30 @@ func (s *Session) connect(ctx context.Context, h *Host) error {
 	}
 	h.log.Debug("connected", "elapsed", time.Since(start))
 	h.conn = conn
+	// Facts (and the lock) ride with the helper's start: one round trip.
+	first := []helper.Request{{Op: helper.OpFacts}}
+	if s.opts.Lock {
+		first = append(first, s.lockRequest())
+	}
 	start, uploads := time.Now(), s.Stats.Uploads.Load()
-	hc, err := s.startHelper(ctx, conn)
+	hc, err := s.startHelper(ctx, conn, first)
 	if err != nil {
 		h.log.Debug("helper start failed", "elapsed", time.Since(start), "err", err)
 		return err
 	}
 	h.log.Debug("helper started", "elapsed", time.Since(start), "uploaded", s.Stats.Uploads.Load() > uploads)
 	h.helper = hc
-	resp, err := h.call(ctx, helper.Request{Op: helper.OpFacts}, nil)
+	resp, err := h.call(ctx, first[0], nil)
 	if err != nil {
 		return err
 	}
 	h.Facts, h.Armed, h.Report = resp.Facts, resp.Armed, resp.Report
+	if s.opts.Lock {
+		if _, err := h.call(ctx, first[1], nil); err != nil {
+			return err
+		}
+		h.locked = true
+	}
 	if srv.Local && h.Address == "" && h.Facts != nil {
 		h.Address = localAddress(h.Facts)
 	}
@@ -194,12 +211,12 @@ func (s *Session) connect(ctx context.Context, h *Host) error {
 
 // startHelper starts the amd64 helper, the common case, in one round trip;
 // a host of another architecture refuses it, and then gets its own build.
-func (s *Session) startHelper(ctx context.Context, conn transport.Conn) (*transport.HelperClient, error) {
+func (s *Session) startHelper(ctx context.Context, conn transport.Conn, first []helper.Request) (*transport.HelperClient, error) {
 	bin, err := s.opts.Helper("amd64")
 	if err != nil {
 		return nil, err
 	}
-	hc, err := conn.StartHelper(ctx, bin)
+	hc, err := conn.StartHelper(ctx, bin, first...)
 	if err == nil {
 		return hc, nil
 	}
@@ -210,7 +227,7 @@ func (s *Session) startHelper(ctx context.Context, conn transport.Conn) (*transp
 	if bin, err = s.opts.Helper(arch); err != nil {
 		return nil, err
 	}
-	return conn.StartHelper(ctx, bin)
+	return conn.StartHelper(ctx, bin, first...)
 }
 
 func (s *Session) dial(ctx context.Context, srv *lang.Server, log *slog.Logger) (transport.Conn, error) {

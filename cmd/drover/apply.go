@@ -59,6 +59,7 @@ func applyOrDestroy(e *env, name string, args []string) int {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
+	opts.Lock = true // taken in the round trip that gathers the facts
 	s := runner.Open(ctx, c, opts)
 	defer s.Close()
 	s.Lock(ctx)

@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -127,7 +128,9 @@ type helperCache struct {
 
 // start starts bin on the server of s, uploading it first if the server
 // does not have it.
-func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, bin Binary) (*HelperClient, error) {
+// first are requests sent right behind the start command, before the
+// helper answers (see Conn.StartHelper).
+func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, bin Binary, first []helper.Request) (*HelperClient, error) {
 	if len(bin.Data) == 0 {
 		return nil, fmt.Errorf("%s: no helper binary to start (arch %q)", s.label(), bin.Arch)
 	}
@@ -138,7 +141,7 @@ func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, 
 	defer hc.mu.Unlock()
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
-		client, machine, err := launch(ctx, s, setup, bin)
+		client, machine, err := launch(ctx, s, setup, bin, first)
 		if err != nil {
 			return nil, err
 		}
@@ -171,7 +174,17 @@ func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, 
 // launch runs the start script. It returns a client when the helper
 // answered with the magic line, or the server's machine type when the
 // helper must be uploaded first.
-func launch(ctx context.Context, s starter, setup helperSetup, bin Binary) (*HelperClient, string, error) {
+func launch(ctx context.Context, s starter, setup helperSetup, bin Binary, first []helper.Request) (*HelperClient, string, error) {
+	var primed [][]byte
+	var pipelined bytes.Buffer
+	for _, req := range first {
+		line, err := json.Marshal(req)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: encoding the %q request: %w", s.label(), req.Op, err)
+		}
+		primed = append(primed, line)
+		pipelined.Write(append(line, '\n'))
+	}
 	stderr := &tailBuffer{max: 8 << 10}
 	p, err := s.start(setup.wrap(setup.startScript(bin)), promptFilter{stderr})
 	if err != nil {
@@ -183,7 +196,17 @@ func launch(ctx context.Context, s starter, setup helperSetup, bin Binary) (*Hel
 			return nil, "", fmt.Errorf("%s: starting the helper: %w", s.label(), err)
 		}
 	}
+	// The first requests go out with the start, in the same round trip;
+	// the start script does not read stdin, so when it asks for an upload
+	// instead they are discarded with it.
+	if pipelined.Len() > 0 {
+		if _, err := p.stdin.Write(pipelined.Bytes()); err != nil {
+			p.kill()
+			return nil, "", fmt.Errorf("%s: starting the helper: %w", s.label(), err)
+		}
+	}
 	c := newHelperClient(s.label(), p, stderr)
+	c.primed = primed
 	stop := context.AfterFunc(ctx, c.kill)
 	defer stop()
 	machine, err := c.awaitMagic(ctx)

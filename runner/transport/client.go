@@ -42,6 +42,10 @@ type HelperClient struct {
 
 	mu     sync.Mutex // one Call at a time
 	broken error      // set once the helper cannot be used any more
+	// primed are the requests written with the helper's start, before
+	// its magic line (pipelined, StartHelper's first), whose answers
+	// are still to be read; Call of the same request reads its answer.
+	primed [][]byte
 
 	killOnce  sync.Once
 	killed    atomic.Bool // stopped by us, not by itself
@@ -152,40 +156,60 @@ func (c *HelperClient) Call(ctx context.Context, req helper.Request, onEvent fun
 	if err != nil {
 		return helper.Response{}, fmt.Errorf("%s: encoding the %q request: %w", c.server, req.Op, err)
 	}
+	if len(c.primed) > 0 && bytes.Equal(c.primed[0], line) {
+		// Sent with the helper's start (pipelined): only its answer is due.
+		c.primed = c.primed[1:]
+		return c.exchange(ctx, req.Op, nil, onEvent)
+	}
+	for len(c.primed) > 0 { // answers to pipelined requests nobody asked for
+		c.primed = c.primed[1:]
+		if _, err := c.exchange(ctx, "(pipelined)", nil, nil); err != nil && c.broken != nil {
+			return helper.Response{}, c.broken
+		}
+	}
+	return c.exchange(ctx, req.Op, append(line, '\n'), onEvent)
+}
+
+// exchange writes line (nil = nothing, the request was sent before) and
+// reads the answer to it.
+func (c *HelperClient) exchange(ctx context.Context, op string, line []byte, onEvent func(helper.Event)) (helper.Response, error) {
 	stop := context.AfterFunc(ctx, c.kill)
 	defer stop()
 	// Write in the background: a helper that stopped reading must not
 	// block a cancelled call.
-	wrote := make(chan error, 1)
-	go func() {
-		_, err := c.proc.stdin.Write(append(line, '\n'))
-		wrote <- err
-	}()
+	var wrote chan error
+	if line != nil {
+		wrote = make(chan error, 1)
+		go func() {
+			_, err := c.proc.stdin.Write(line)
+			wrote <- err
+		}()
+	}
 	for {
 		var line []byte
 		var ok bool
 		select {
 		case err := <-wrote:
 			if err != nil {
-				return helper.Response{}, c.fail(ctx, req.Op)
+				return helper.Response{}, c.fail(ctx, op)
 			}
 			wrote = nil
 			continue
 		case <-ctx.Done():
-			return helper.Response{}, c.fail(ctx, req.Op)
+			return helper.Response{}, c.fail(ctx, op)
 		case line, ok = <-c.lines:
 		}
 		if !ok {
-			return helper.Response{}, c.fail(ctx, req.Op)
+			return helper.Response{}, c.fail(ctx, op)
 		}
 		var env helper.Envelope
 		if err := json.Unmarshal(line, &env); err != nil {
-			return helper.Response{}, c.protocolError(req.Op, line)
+			return helper.Response{}, c.protocolError(op, line)
 		}
 		if env.Event != "" {
 			var ev helper.Event
 			if err := json.Unmarshal(line, &ev); err != nil {
-				return helper.Response{}, c.protocolError(req.Op, line)
+				return helper.Response{}, c.protocolError(op, line)
 			}
 			if onEvent != nil {
 				onEvent(ev)
@@ -194,13 +218,13 @@ func (c *HelperClient) Call(ctx context.Context, req helper.Request, onEvent fun
 		}
 		var resp helper.Response
 		if err := json.Unmarshal(line, &resp); err != nil {
-			return helper.Response{}, c.protocolError(req.Op, line)
+			return helper.Response{}, c.protocolError(op, line)
 		}
 		if !stop() { // ctx ended just now, and the helper with it
-			c.broken = fmt.Errorf("%s: the helper was stopped when a %q request was cancelled", c.server, req.Op)
+			c.broken = fmt.Errorf("%s: the helper was stopped when a %q request was cancelled", c.server, op)
 		}
 		if !resp.OK {
-			return resp, fmt.Errorf("%s: %s failed: %s", c.server, req.Op, resp.Error)
+			return resp, fmt.Errorf("%s: %s failed: %s", c.server, op, resp.Error)
 		}
 		return resp, nil
 	}

@@ -287,7 +287,7 @@ func TestBecomeWrapsInSudo(t *testing.T) {
 	local := &LocalConn{Name: "local"}
 	setup := helperSetup{dir: filepath.Join(t.TempDir(), "it's here"), sudo: true, stats: &Stats{}}
 	var cache helperCache
-	hc, err := cache.start(context.Background(), local, setup, fakeBinary(t, "ok"))
+	hc, err := cache.start(context.Background(), local, setup, fakeBinary(t, "ok"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,5 +321,46 @@ func TestGOARCH(t *testing.T) {
 		if got := GOARCH(in); got != want {
 			t.Errorf("GOARCH(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestHelperPipelinedFirst sends requests with the helper's start: their
+// answers come back in order, also when the start had to upload the helper
+// first (the script discards them, and the second start sends them again),
+// and a caller that asks something else first gets its own answer.
+func TestHelperPipelinedFirst(t *testing.T) {
+	_, cfg := setup(t, nil)
+	conn := dial(t, cfg)
+	bin := fakeBinary(t, "ok")
+	ctx := context.Background()
+	first := []helper.Request{{Op: helper.OpFacts}, {Op: "pipelined"}}
+	hc, err := conn.StartHelper(ctx, bin, first...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hc.Close()
+	if up := cfg.Stats.Uploads.Load(); up != 1 {
+		t.Fatalf("uploads = %d, want 1", up)
+	}
+	if resp, err := hc.Call(ctx, first[0], nil); err != nil || resp.Facts == nil {
+		t.Fatalf("pipelined facts = %+v, %v", resp, err)
+	}
+	if _, err := hc.Call(ctx, first[1], nil); err == nil || !strings.Contains(err.Error(), "unknown op pipelined") {
+		t.Fatalf("pipelined second request: %v", err)
+	}
+	if resp, err := hc.Call(ctx, first[0], nil); err != nil || resp.Facts == nil {
+		t.Fatalf("facts after the pipelined ones = %+v, %v", resp, err)
+	}
+
+	hc2, err := conn.StartHelper(ctx, bin, first...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hc2.Close()
+	if _, err := hc2.Call(ctx, helper.Request{Op: "other"}, nil); err == nil || !strings.Contains(err.Error(), "unknown op other") {
+		t.Fatalf("a request other than the pipelined ones: %v", err)
+	}
+	if resp, err := hc2.Call(ctx, first[0], nil); err != nil || resp.Facts == nil {
+		t.Fatalf("facts after skipping the pipelined answers = %+v, %v", resp, err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"sync"
 	"syscall"
+
+	"github.com/drover/drover/runner/helper"
 )
 
 // LocalConn runs commands and the helper on this machine, for the "local"
@@ -68,13 +70,13 @@ func (l *LocalConn) Run(ctx context.Context, cmd string, stdin io.Reader) ([]byt
 }
 
 // StartHelper implements Conn.
-func (l *LocalConn) StartHelper(ctx context.Context, bin Binary) (*HelperClient, error) {
+func (l *LocalConn) StartHelper(ctx context.Context, bin Binary, first ...helper.Request) (*HelperClient, error) {
 	dir := l.HelperDir
 	if dir == "" {
 		dir = DefaultHelperDir
 	}
 	setup := helperSetup{dir: dir, sudo: l.Become && os.Geteuid() != 0, stats: l.Stats}
-	return l.helper.start(ctx, l, setup, bin)
+	return l.helper.start(ctx, l, setup, bin, first)
 }
 
 // Close implements Conn; there is nothing to close.

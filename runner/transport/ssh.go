@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/drover/drover/runner/helper"
 )
 
 // sshConn is a Conn over one SSH client connection.
@@ -273,7 +275,7 @@ func (c *sshConn) Run(ctx context.Context, cmd string, stdin io.Reader) ([]byte,
 }
 
 // StartHelper implements Conn.
-func (c *sshConn) StartHelper(ctx context.Context, bin Binary) (*HelperClient, error) {
+func (c *sshConn) StartHelper(ctx context.Context, bin Binary, first ...helper.Request) (*HelperClient, error) {
 	setup := helperSetup{dir: c.cfg.HelperDir, sudo: c.cfg.needsSudo(), stats: c.cfg.Stats, log: c.cfg.Log.With("ssh_host", c.cfg.Host)}
 	if setup.sudo {
 		pw, err := c.becomePassword(ctx)
@@ -282,7 +284,7 @@ func (c *sshConn) StartHelper(ctx context.Context, bin Binary) (*HelperClient, e
 		}
 		setup.password = pw
 	}
-	return c.helper.start(ctx, c, setup, bin)
+	return c.helper.start(ctx, c, setup, bin, first)
 }
 
 // becomePassword checks, once per connection, whether sudo needs the

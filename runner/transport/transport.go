@@ -24,6 +24,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/drover/drover/runner/helper"
 )
 
 // DefaultHelperDir is where helper binaries live on a server.
@@ -36,8 +38,11 @@ type Conn interface {
 	// its output. A non-zero exit is an *ExitError carrying stderr.
 	Run(ctx context.Context, cmd string, stdin io.Reader) (stdout, stderr []byte, err error)
 	// StartHelper makes sure the server has bin (uploading it if not) and
-	// starts it; the helper runs until HelperClient.Close.
-	StartHelper(ctx context.Context, bin Binary) (*HelperClient, error)
+	// starts it; the helper runs until HelperClient.Close. The first
+	// requests are sent with the start command, before the helper answers
+	// (pipelined: the same round trip); the caller then Calls them, in
+	// order, first, and gets their answers without another round trip.
+	StartHelper(ctx context.Context, bin Binary, first ...helper.Request) (*HelperClient, error)
 	// Close ends the connection, and with it any helper still running.
 	Close() error
 }
