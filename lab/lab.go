@@ -110,6 +110,7 @@ func Up(ctx context.Context, stateDir string, servers []Server, log io.Writer) (
 		return nil, fmt.Errorf("lab: a VM lab is up in %s: drover lab down first", p.dir)
 	}
 
+	old, _ := readState(p.state())
 	st := &State{
 		ID: p.id, Dir: p.dir, Netns: p.outerNetns(), Bridge: bridgeName,
 		IdentityFile: p.identity(), KnownHosts: p.knownHosts(), User: loginUser,
@@ -128,6 +129,9 @@ func Up(ctx context.Context, stateDir string, servers []Server, log io.Writer) (
 	}
 	if err := ensureOuterNet(st.Netns, gws); err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
+	}
+	if err := clearRelay(st.Netns, old != nil && old.RTT != ""); err != nil {
+		return nil, err
 	}
 	started, err := upHosts(p, st, servers, gws, log)
 	if err != nil {

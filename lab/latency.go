@@ -58,17 +58,15 @@ func relayMain(args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(relayPort)))
+	ln, err := listenRelay()
 	if err != nil {
 		return err
 	}
 	out := &syncWriter{w: os.Stdout}
 	r := &Relay{RTT: rtt, Target: originalDst, Dial: markedDial, Done: func(c RelayConn) {
-		if c.Target != "" { // not startRelay's probe, which connects directly
-			fmt.Fprintln(out, formatRelayConn(c))
-		}
+		fmt.Fprintln(out, formatRelayConn(c))
 	}}
-	fmt.Fprintf(out, "relay rtt=%s listening on %s\n", rtt, ln.Addr())
+	fmt.Fprintf(out, "relay pid=%d rtt=%s listening on %s\n", os.Getpid(), rtt, ln.Addr())
 	return r.Serve(ln)
 }
 
@@ -229,7 +227,7 @@ func SetRTT(stateDir string, rtt time.Duration, log io.Writer) error {
 		return nil // nothing to take out (and no need for nft)
 	}
 	if rtt == 0 {
-		if err := nftIn(st.Netns, fmt.Sprintf("table ip %[1]s\ndelete table ip %[1]s\n", relayTable)); err != nil {
+		if err := clearRelay(st.Netns, true); err != nil {
 			return err
 		}
 		st.RTT = ""
@@ -262,7 +260,7 @@ func nftIn(ns, script string) error {
 }
 
 // startRelay starts the relay process in the outer namespace and waits
-// until it listens.
+// until it says it listens.
 func startRelay(p labPaths, outer string, rtt time.Duration) error {
 	logf, err := os.OpenFile(p.relayLog(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
@@ -277,24 +275,50 @@ func startRelay(p labPaths, outer string, rtt time.Duration) error {
 	if err := inNetns(outer, cmd.Start); err != nil {
 		return fmt.Errorf("lab %s: start relay: %w", outer, err)
 	}
-	go cmd.Wait() //nolint:errcheck // only reaps
-	deadline := time.Now().Add(5 * time.Second)
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }() //nolint:errcheck // only reaps
+	ready := fmt.Sprintf("relay pid=%d ", cmd.Process.Pid)
+	deadline := time.After(10 * time.Second)
 	for {
-		var c net.Conn
-		err := inNetns(outer, func() error {
-			var err error
-			c, err = net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(relayPort)), time.Second)
-			return err
-		})
-		if err == nil {
-			c.Close()
+		if log, err := os.ReadFile(p.relayLog()); err == nil && strings.Contains(string(log), ready) {
 			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("lab %s: the relay does not listen: %w (see %s)", outer, err, p.relayLog())
+		select {
+		case <-exited:
+			return fmt.Errorf("lab %s: the relay exited (see %s)", outer, p.relayLog())
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			return fmt.Errorf("lab %s: the relay does not listen (see %s)", outer, p.relayLog())
+		case <-time.After(10 * time.Millisecond):
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// listenRelay listens on the relay's port, retrying for a while: a relay
+// just killed may hold it until its last thread has gone.
+func listenRelay() (net.Listener, error) {
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(relayPort))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {
+			return ln, err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// clearRelay takes out the relay and its redirect, if any, so that Up
+// reaches the hosts directly (the CLI sets the round-trip time again).
+// Without nft there can be no redirect; had says one is recorded.
+func clearRelay(outer string, had bool) error {
+	if err := stopRelay(outer); err != nil {
+		return err
+	}
+	if _, err := exec.LookPath("nft"); err != nil && !had {
+		return nil
+	}
+	return nftIn(outer, fmt.Sprintf("table ip %[1]s\ndelete table ip %[1]s\n", relayTable))
 }
 
 // relayPIDs are the relay processes running in the outer namespace.

@@ -307,7 +307,7 @@ func (h *Host) call(ctx context.Context, req helper.Request, onEvent func(helper
 	n := h.calls.Add(1)
 	h.busy.Add(int64(took))
 	if h.log != nil {
-		h.log.Debug("helper call", "op", req.Op, "elapsed", took, "round_trip", n, "ok", err == nil && resp.OK)
+		h.log.Debug("helper call", "op", req.Op, "elapsed", took, "call", n, "ok", err == nil && resp.OK)
 	}
 	if err != nil {
 		return resp, err
@@ -350,7 +350,9 @@ func (s *Session) Close() {
 	var wg sync.WaitGroup
 	for _, h := range append(s.hosts, s.observers...) {
 		if h.log != nil && h.helper != nil {
-			h.log.Debug("round trips", "helper_calls", h.calls.Load(), "helper_time", time.Duration(h.busy.Load()))
+			// network: counted on the SSH connection's socket (transport
+			// turnConn), the TCP handshake included, before closing.
+			h.log.Debug("round trips", "network", transport.RoundTrips(h.conn), "helper_calls", h.calls.Load(), "helper_time", time.Duration(h.busy.Load()))
 		}
 		wg.Go(func() { s.closeHost(h) })
 	}

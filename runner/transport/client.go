@@ -308,9 +308,12 @@ func exitStatus(err error) string {
 		return "status 0"
 	}
 	var sshExit *ssh.ExitError
+	var remote *RemoteExit
 	var localExit *exec.ExitError
 	var missing *ssh.ExitMissingError
 	switch {
+	case errors.As(err, &remote) && remote.Signal != "":
+		return "killed by signal " + remote.Signal
 	case errors.As(err, &sshExit) && sshExit.Signal() != "":
 		return "killed by signal " + sshExit.Signal()
 	case errors.As(err, &localExit) && localExit.ExitCode() < 0:

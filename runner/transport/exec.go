@@ -123,9 +123,12 @@ func exitError(server, cmd string, err error, stderr []byte) error {
 // about the command's exit at all.
 func exitCode(err error) (code int, ok bool) {
 	var sshExit *ssh.ExitError
+	var remote *RemoteExit
 	var localExit *exec.ExitError
 	var missing *ssh.ExitMissingError
 	switch {
+	case errors.As(err, &remote):
+		return remote.Status, true
 	case errors.As(err, &sshExit):
 		return sshExit.ExitStatus(), true
 	case errors.As(err, &localExit):

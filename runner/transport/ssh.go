@@ -21,6 +21,7 @@ type sshConn struct {
 	cfg    Config
 	client *ssh.Client
 	jump   *sshConn  // bastion we go through, closed with us
+	turns  *turnConn // the TCP connection, counting round trips
 	auth   io.Closer // ssh-agent connection, if any
 	helper helperCache
 
@@ -97,6 +98,8 @@ func handshake(ctx context.Context, cfg Config, jump *sshConn) (*sshConn, error)
 		return nil, err
 	}
 	hlog.tcpConnected(raw, jump, time.Since(start))
+	counted := newTurnConn(raw)
+	raw = counted
 	clientCfg := &ssh.ClientConfig{
 		User:              cfg.User,
 		Auth:              auth.methods(),
@@ -123,7 +126,7 @@ func handshake(ctx context.Context, cfg Config, jump *sshConn) (*sshConn, error)
 	hlog.done(sc, cfg.User)
 	hlog.log.Debug("ssh handshake done", "elapsed", time.Since(start))
 	cfg.Stats.addDial()
-	c := &sshConn{cfg: cfg, client: ssh.NewClient(sc, chans, reqs), jump: jump, auth: auth, done: make(chan struct{})}
+	c := &sshConn{cfg: cfg, client: ssh.NewClient(sc, chans, reqs), jump: jump, turns: counted, auth: auth, done: make(chan struct{})}
 	if cfg.KeepAlive > 0 {
 		go c.keepAlive(cfg.KeepAlive)
 	}
@@ -229,44 +232,99 @@ func (c *sshConn) lost() error {
 	return c.lostErr
 }
 
-// start opens a session running cmd.
+// start opens a session running cmd. The exec request does not wait for
+// the server's reply: the command's stdin may follow at once, in the same
+// round trip (a command the server refuses ends without an exit status).
 func (c *sshConn) start(cmd string, stderr io.Writer) (*process, error) {
 	start := time.Now()
-	s, err := c.client.NewSession()
+	ch, reqs, err := c.client.OpenChannel("session", nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: opening an SSH session: %w", c.label(), err)
 	}
 	c.cfg.Log.Debug("ssh session open", "ssh_host", c.cfg.Host, "elapsed", time.Since(start), "command", summarize(cmd))
-	stdin, err := s.StdinPipe()
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
-	stdout, err := s.StdoutPipe()
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
-	s.Stderr = stderr
-	if err := s.Start(cmd); err != nil {
-		s.Close()
+	if _, err := ch.SendRequest("exec", false, ssh.Marshal(struct{ Command string }{cmd})); err != nil {
+		ch.Close()
 		return nil, fmt.Errorf("%s: starting %s: %w", c.label(), summarize(cmd), err)
 	}
+	status := make(chan error, 1)
+	go func() { status <- exitOf(reqs) }()
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		if stderr == nil {
+			stderr = io.Discard
+		}
+		_, _ = io.Copy(stderr, ch.Stderr())
+	}()
 	kill := sync.OnceFunc(func() {
-		_ = s.Signal(ssh.SIGKILL)
-		_ = s.Close()
+		_, _ = ch.SendRequest("signal", false, ssh.Marshal(struct{ Signal string }{string(ssh.SIGKILL)}))
+		_ = ch.Close()
 	})
 	return &process{
-		stdin:  stdin,
-		stdout: stdout,
+		stdin:  channelStdin{ch},
+		stdout: ch,
 		wait: func() error {
-			err := s.Wait()
-			s.Close()
+			err := <-status
+			<-copied
+			ch.Close()
 			return err
 		},
 		kill: kill,
 		lost: c.lost,
 	}, nil
+}
+
+// channelStdin is a session's stdin: Close sends EOF, the channel stays.
+type channelStdin struct{ ch ssh.Channel }
+
+func (s channelStdin) Write(p []byte) (int, error) { return s.ch.Write(p) }
+func (s channelStdin) Close() error                { return s.ch.CloseWrite() }
+
+// exitOf reads a session's requests until the channel closes and returns
+// how its command ended: nil, a *RemoteExit, or *ssh.ExitMissingError.
+func exitOf(reqs <-chan *ssh.Request) error {
+	var exit error = &ssh.ExitMissingError{}
+	for r := range reqs {
+		switch r.Type {
+		case "exit-status":
+			var m struct{ Status uint32 }
+			if ssh.Unmarshal(r.Payload, &m) == nil {
+				exit = nil
+				if m.Status != 0 {
+					exit = &RemoteExit{Status: int(m.Status)}
+				}
+			}
+		case "exit-signal":
+			var m struct {
+				Signal     string
+				CoreDumped bool
+				Error      string
+				Lang       string
+			}
+			if ssh.Unmarshal(r.Payload, &m) == nil {
+				exit = &RemoteExit{Status: -1, Signal: m.Signal, Message: m.Error}
+			}
+		}
+		if r.WantReply {
+			_ = r.Reply(false, nil)
+		}
+	}
+	return exit
+}
+
+// RemoteExit is how a remote command ended when it did not succeed: its
+// exit status, or -1 and the signal that killed it.
+type RemoteExit struct {
+	Status  int
+	Signal  string // "KILL", without SIG
+	Message string
+}
+
+func (e *RemoteExit) Error() string {
+	if e.Signal != "" {
+		return "Process exited with signal " + e.Signal
+	}
+	return fmt.Sprintf("Process exited with status %d", e.Status)
 }
 
 // Run implements Conn.
