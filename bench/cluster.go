@@ -26,11 +26,29 @@ type Spec struct {
 	Members  int // servers per network; 2..254, at most the IPv4 servers
 	// PerFile is how many server blocks go in one file; default 100.
 	PerFile int
+	// SubnetBits is the prefix length of each server's container subnet,
+	// carved from 100.80.0.0/12: 24 (the default) allows 4,096 servers,
+	// 26 allows 16,384.
+	SubnetBits int
+	// Generic is how many generic host declarations (directories, files,
+	// lines, symlinks, a sysctl; every server gets each) generic.hcl
+	// holds: 0..20.
+	Generic int
 }
 
 // Large is the benchmarks' cluster: 1,000 servers and 8 VXLAN networks of
 // 50 members each (neighbouring networks share 10 members).
 func Large() Spec { return Spec{Servers: 1000, Networks: 8, Members: 50} }
+
+// Fleet is the scaling benchmark's cluster (issue 20): 10,000 servers,
+// each with a container subnet (/26) and 20 generic host declarations,
+// and 200 VXLAN networks of 50 members each. Members come from the 508
+// servers with IPv4 addresses (the overlay address of a member derives
+// from its IPv4 address), so each of those is in about 20 networks; the
+// others have IPv6 documentation addresses.
+func Fleet() Spec {
+	return Spec{Servers: 10000, Networks: 200, Members: 50, SubnetBits: 26, Generic: 20, PerFile: 500}
+}
 
 // ipv4Servers is how many servers the two IPv4 documentation /24s hold.
 const ipv4Servers = 2 * 254
@@ -38,9 +56,18 @@ const ipv4Servers = 2 * 254
 // Limits of a Spec: container subnets are /24s of a /12; VNIs and bridge
 // names stay short.
 const (
-	maxServers  = 4096
+	maxServers  = 16384
 	maxNetworks = 200
+	maxGeneric  = 20
 )
+
+// subnetBits is the prefix length of the container subnets.
+func (s Spec) subnetBits() int {
+	if s.SubnetBits == 0 {
+		return 24
+	}
+	return s.SubnetBits
+}
 
 // stride is how far apart the first members of neighbouring networks are.
 func (s Spec) stride() int { return s.Members * 4 / 5 }
@@ -48,8 +75,12 @@ func (s Spec) stride() int { return s.Members * 4 / 5 }
 // Check reports a spec the generator cannot write as a valid cluster.
 func (s Spec) Check() error {
 	switch {
-	case s.Servers < 1 || s.Servers > maxServers:
-		return fmt.Errorf("bench: %d servers: want 1..%d", s.Servers, maxServers)
+	case s.subnetBits() < 13 || s.subnetBits() > 28:
+		return fmt.Errorf("bench: container subnets of /%d: want /13../28", s.subnetBits())
+	case s.Servers < 1 || s.Servers > min(maxServers, 1<<(s.subnetBits()-12)):
+		return fmt.Errorf("bench: %d servers: want 1..%d (with /%d container subnets)", s.Servers, min(maxServers, 1<<(s.subnetBits()-12)), s.subnetBits())
+	case s.Generic < 0 || s.Generic > maxGeneric:
+		return fmt.Errorf("bench: %d generic declarations: want 0..%d", s.Generic, maxGeneric)
 	case s.Networks < 0 || s.Networks > maxNetworks:
 		return fmt.Errorf("bench: %d networks: want 0..%d", s.Networks, maxNetworks)
 	case s.Networks > 0 && (s.Members < 2 || s.Members > 254):
@@ -104,7 +135,7 @@ func Files(s Spec) (map[string][]byte, error) {
 	for first := 0; first < s.Servers; first += per {
 		var b bytes.Buffer
 		for i := first; i < min(first+per, s.Servers); i++ {
-			writeServer(&b, i)
+			writeServer(&b, i, s.subnetBits()-12)
 		}
 		files[fmt.Sprintf("servers-%02d.hcl", first/per)] = b.Bytes()
 	}
@@ -114,6 +145,9 @@ func Files(s Spec) (map[string][]byte, error) {
 			s.writeNetwork(&b, k)
 		}
 		files["networks.hcl"] = b.Bytes()
+	}
+	if s.Generic > 0 {
+		files["generic.hcl"] = generic(s.Generic)
 	}
 	return files, nil
 }
@@ -160,7 +194,7 @@ locals {
 
 // writeServer writes the i-th server: its address, a container subnet
 // carved with cidrsubnet, and labels.
-func writeServer(b *bytes.Buffer, i int) {
+func writeServer(b *bytes.Buffer, i, newbits int) {
 	role := "web"
 	if i%10 == 0 {
 		role = "db"
@@ -168,10 +202,10 @@ func writeServer(b *bytes.Buffer, i int) {
 	fmt.Fprintf(b, `
 server %q {
   address = %q
-  subnet  = cidrsubnet(var.containers, 12, %d)
+  subnet  = cidrsubnet(var.containers, %d, %d)
   labels  = { rack = "r${%d %% local.racks}", role = %q }
 }
-`, ServerName(i), ServerAddress(i), i, i/50, role)
+`, ServerName(i), ServerAddress(i), newbits, i, i/50, role)
 }
 
 // writeNetwork writes network k: even ones list their members by name,
@@ -200,4 +234,65 @@ func (s Spec) writeNetwork(b *bytes.Buffer, k int) {
 		}
 	}
 	b.WriteString("\n  ]\n}\n")
+}
+
+// genericDecls are the generic host declarations, in order; generic(n)
+// writes the first n.
+var genericDecls = []string{
+	`directory "app" {
+  for_each = ["/var/lib/app", "/var/lib/app/data", "/etc/app"]
+  path     = each.value
+  mode     = "0755"
+}`,
+	`line "setting" {
+  for_each   = { listen = "0.0.0.0:8080", workers = "4", log_level = "info", cache_mb = "64", timeout_s = "30", data_dir = "/var/lib/app/data" }
+  path       = "/etc/app/app.conf"
+  regexp     = "^${each.key} *="
+  line       = "${each.key} = ${each.value}"
+  depends_on = [directory.app]
+}`,
+	`file "data" {
+  for_each   = { a = "alpha", b = "bravo", c = "charlie", d = "delta", e = "echo" }
+  path       = "/var/lib/app/data/${each.key}.txt"
+  content    = "${each.value}\n"
+  mode       = "0640"
+  depends_on = [directory.app]
+}`,
+	`file "motd" {
+  path    = "/etc/app/motd"
+  content = "managed by drover\n"
+}`,
+	`symlink "current" {
+  path   = "/var/lib/app/current"
+  target = "/etc/app"
+}`,
+	`sysctl "forwarding" {
+  key   = "net.ipv4.ip_forward"
+  value = "1"
+}`,
+	`group "app" {
+  system = true
+}`,
+}
+
+// genericCounts is how many host declarations each of genericDecls makes.
+var genericCounts = []int{3, 6, 5, 1, 1, 2, 1}
+
+// generic writes declarations making n host declarations per server:
+// whole blocks while they fit, then a file block for the rest.
+func generic(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("# Generated by drover's bench package: host declarations every server gets.\n")
+	left := n
+	for i, d := range genericDecls {
+		if genericCounts[i] > left {
+			break
+		}
+		b.WriteString("\n" + d + "\n")
+		left -= genericCounts[i]
+	}
+	for k := range left {
+		fmt.Fprintf(&b, "\nfile \"extra%d\" {\n  path    = \"/etc/app/extra%d\"\n  content = \"%d\\n\"\n}\n", k, k, k)
+	}
+	return b.Bytes()
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/drover/drover/lang"
@@ -104,6 +105,49 @@ func TestCheckRefusesImpossibleSpecs(t *testing.T) {
 		}
 		if err := Write(filepath.Join(os.TempDir(), "never-written"), s); err == nil {
 			t.Errorf("Write(%+v) = nil, want an error", s)
+		}
+	}
+}
+
+// TestFleetSpec checks the 10,000-server fleet's shape on a slice of it:
+// 20 generic host declarations per server, /26 container subnets past the
+// /24s' 4,096 limit, and 200 networks of 50 members.
+func TestFleetSpec(t *testing.T) {
+	s := Fleet()
+	if err := s.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if err := (Spec{Servers: 5000}).Check(); err == nil {
+		t.Error("5,000 servers with /24 container subnets passed Check")
+	}
+	s.Servers, s.Networks = 600, 10
+	dir := t.TempDir()
+	if err := Write(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	c, diags := lang.Load(dir, lang.Options{})
+	if len(diags) > 0 {
+		t.Fatalf("generated cluster has diagnostics:\n%s", diags.Error())
+	}
+	if srv := c.Server("s0600"); srv == nil || srv.Subnet != "100.80.149.192/26" {
+		t.Errorf("s0600 = %+v", srv)
+	}
+	d, err := modules.Expand(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"s0001", "s0600"} {
+		generic := 0
+		for _, r := range d.Hosts[name].Resources {
+			for _, o := range r.Owners {
+				if !strings.HasPrefix(o, "server.") && !strings.HasPrefix(o, "network.") {
+					generic++
+					break
+				}
+			}
+		}
+		if generic != 20 {
+			t.Errorf("%s has %d generic host resources, want 20", name, generic)
 		}
 	}
 }

@@ -1,0 +1,212 @@
+// Package sim simulates a fleet of servers in one process, to measure the
+// controller alone: every "server" is an x/crypto/ssh server on one end of
+// an in-memory pipe (no sockets, no processes), and whatever command the
+// controller execs, a fake helper answers on the session: the real helper
+// protocol (runner/helper's magic line, requests and responses), over a
+// fake host backend that has exactly what is asked for. So facts describe
+// a host with one interface holding its address, a lock is always free,
+// and a plan finds nothing to change (a no-op plan).
+//
+// Fleet.Dial replaces the controller's TCP dialer (runner.SSHOverride.Dial);
+// Fleet.KnownHosts and Fleet.IdentityFile are the files its SSH settings
+// need. The servers' CPU (key exchange, signatures) runs in the same
+// process, so a measured run is an upper bound of the controller's cost.
+package sim
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/helper"
+)
+
+// Fleet is a set of simulated servers by address.
+type Fleet struct {
+	// IdentityFile is the client's private key, KnownHosts every server's
+	// host key under its address (one line per server, as a real
+	// known_hosts of the fleet would be).
+	IdentityFile, KnownHosts string
+
+	names  map[string]string // address → server name
+	config *ssh.ServerConfig
+	wg     sync.WaitGroup
+	// Sessions counts helper sessions served, Requests helper requests.
+	Sessions, Requests atomic.Int64
+}
+
+// New makes a fleet of the servers (name → address) with its key files
+// in dir.
+func New(dir string, servers map[string]string) (*Fleet, error) {
+	f := &Fleet{names: map[string]string{}}
+	hostPub, hostPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	hostSigner, err := ssh.NewSignerFromKey(hostPriv)
+	if err != nil {
+		return nil, err
+	}
+	_, clientPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	block, err := ssh.MarshalPrivateKey(clientPriv, "")
+	if err != nil {
+		return nil, err
+	}
+	f.IdentityFile = filepath.Join(dir, "id_ed25519")
+	if err := os.WriteFile(f.IdentityFile, pem.EncodeToMemory(block), 0o600); err != nil {
+		return nil, err
+	}
+	sshPub, err := ssh.NewPublicKey(hostPub)
+	if err != nil {
+		return nil, err
+	}
+	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))
+	var kh strings.Builder
+	for name, addr := range servers {
+		f.names[addr] = name
+		fmt.Fprintf(&kh, "%s %s\n", addr, line)
+	}
+	f.KnownHosts = filepath.Join(dir, "known_hosts")
+	if err := os.WriteFile(f.KnownHosts, []byte(kh.String()), 0o600); err != nil {
+		return nil, err
+	}
+	f.config = &ssh.ServerConfig{
+		PublicKeyCallback: func(ssh.ConnMetadata, ssh.PublicKey) (*ssh.Permissions, error) { return nil, nil },
+	}
+	f.config.AddHostKey(hostSigner)
+	return f, nil
+}
+
+// Dial connects to the simulated server at addr ("host:port").
+func (f *Fleet) Dial(_ context.Context, _, addr string) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	name, ok := f.names[host]
+	if !ok {
+		return nil, fmt.Errorf("sim: no server at %s", addr)
+	}
+	client, server := net.Pipe()
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		f.serve(server, name, host)
+	}()
+	return client, nil
+}
+
+// Wait waits until every server connection has ended.
+func (f *Fleet) Wait() { f.wg.Wait() }
+
+// serve runs one SSH server connection.
+func (f *Fleet) serve(c net.Conn, name, addr string) {
+	defer c.Close()
+	sc, chans, reqs, err := ssh.NewServerConn(c, f.config)
+	if err != nil {
+		return
+	}
+	defer sc.Close()
+	go ssh.DiscardRequests(reqs)
+	for nc := range chans {
+		if nc.ChannelType() != "session" {
+			nc.Reject(ssh.UnknownChannelType, "only sessions")
+			continue
+		}
+		ch, creqs, err := nc.Accept()
+		if err != nil {
+			continue
+		}
+		go f.session(ch, creqs, name, addr)
+	}
+}
+
+// session answers a session's exec with the fake helper.
+func (f *Fleet) session(ch ssh.Channel, reqs <-chan *ssh.Request, name, addr string) {
+	defer ch.Close()
+	started := false
+	for r := range reqs {
+		ok := r.Type == "exec" && !started
+		if r.WantReply {
+			r.Reply(ok, nil)
+		}
+		if ok {
+			started = true
+			go func() {
+				f.Sessions.Add(1)
+				f.helper(ch, name, addr)
+				ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{0}))
+				ch.Close()
+			}()
+		}
+	}
+}
+
+// helper speaks the helper protocol on ch until its stdin ends.
+func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
+	w := bufio.NewWriter(ch)
+	w.WriteString(helper.Magic + "\n")
+	w.Flush()
+	enc := json.NewEncoder(w)
+	in := bufio.NewScanner(ch)
+	in.Buffer(make([]byte, 64<<10), 256<<20)
+	for in.Scan() {
+		var req helper.Request
+		if err := json.Unmarshal(in.Bytes(), &req); err != nil {
+			enc.Encode(helper.Response{Error: "sim: bad request: " + err.Error()})
+		} else {
+			f.Requests.Add(1)
+			enc.Encode(answer(req, name, addr))
+		}
+		if err := w.Flush(); err != nil {
+			return
+		}
+	}
+}
+
+// answer is the fake host's response to req.
+func answer(req helper.Request, name, addr string) helper.Response {
+	switch req.Op {
+	case helper.OpFacts:
+		return helper.Response{OK: true, Facts: Facts(name, addr)}
+	case helper.OpPlan: // the host has everything: nothing to change
+		return helper.Response{OK: true}
+	}
+	return helper.Response{OK: true}
+}
+
+// Facts are a simulated host's facts: eth0 with its address (a /24 or
+// /64), the default route through it, the kinds and programs drover uses.
+func Facts(name, addr string) *core.Facts {
+	bits := 24
+	if a, err := netip.ParseAddr(addr); err == nil && a.Is6() {
+		bits = 64
+	}
+	return &core.Facts{
+		Hostname: name, Arch: "amd64", Kernel: "6.1.0-sim", Distribution: "debian 12", Init: "systemd",
+		DefaultIface: "eth0",
+		Interfaces: []core.Interface{
+			{Name: "lo", MTU: 65536, Up: true, Addrs: []string{"127.0.0.1/8"}},
+			{Name: "eth0", MTU: 1500, Up: true, Addrs: []string{fmt.Sprintf("%s/%d", addr, bits)}},
+		},
+		LinkKinds: []string{"bridge", "veth", "vxlan", "macvlan", "wireguard", "gre", "ipip"},
+		Commands:  map[string]string{"ping": "/usr/bin/ping", "ip": "/usr/sbin/ip", "nft": "/usr/sbin/nft"},
+	}
+}
