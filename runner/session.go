@@ -84,6 +84,8 @@ type Session struct {
 	observers []*Host
 	// Stats counts SSH connections and helper uploads of the run.
 	Stats transport.Stats
+	// knownHosts holds the known_hosts files parsed once for all hosts.
+	knownHosts transport.KnownHostsCache
 	// stopHeartbeat ends the pings that keep held host locks alive.
 	stopHeartbeat context.CancelFunc
 	// revert is the apply generation and the reverts it armed
@@ -252,6 +254,7 @@ func (s *Session) dial(ctx context.Context, srv *lang.Server, log *slog.Logger) 
 		TrustOnFirstUse: cfg.TrustOnFirst, Become: cfg.Become, Timeout: cfg.Timeout,
 		KeepAlive: keepAlive(cfg.Timeout), Stats: &s.Stats,
 		Explicit: map[string]bool{}, BecomePassword: s.opts.BecomePassword, Log: log,
+		KnownHostsCache: &s.knownHosts,
 	}
 	for name := range cfg.Explicit {
 		tc.Explicit[name] = true

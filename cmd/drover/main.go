@@ -19,6 +19,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/drover/drover/runner"
 	"io"
 	"os"
 	"runtime/debug"
@@ -43,6 +44,9 @@ type env struct {
 	// stream is set while apply -json or destroy -json streams: errors
 	// and diagnostics go there too.
 	stream *stream
+	// ssh, when set, replaces every server's SSH settings and dialer, as
+	// a lab's do (the benchmarks' simulated fleet, bench/sim).
+	ssh *runner.SSHOverride
 }
 
 func commands() map[string]command {

@@ -111,6 +111,10 @@ func options(e *env, dir string, r runFlags) (runner.Options, error) {
 	if opts.BecomePassword, err = becomePassword(e, *r.askPass); err != nil {
 		return opts, err
 	}
+	if e.ssh != nil {
+		opts.SSH = *e.ssh
+		return opts, nil
+	}
 	st, err := lab.Load(labDir(dir))
 	if err != nil {
 		return opts, fmt.Errorf("lab state in %s: %w", labDir(dir), err)

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -38,26 +37,19 @@ type hostKeyChecker struct {
 
 func newHostKeyChecker(cfg Config) (*hostKeyChecker, error) {
 	h := &hostKeyChecker{cfg: cfg}
-	var files []string
+	var paths []string
 	for _, f := range append([]string{cfg.KnownHosts}, cfg.GlobalKnownHosts...) {
-		data, err := os.ReadFile(expandHome(f))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			continue
-		case err != nil:
-			return nil, fmt.Errorf("reading known_hosts: %w", err)
-		}
-		files = append(files, expandHome(f))
-		h.certs = h.certs || hasCertAuthority(data)
+		paths = append(paths, expandHome(f))
 	}
-	if len(files) == 0 {
+	e, err := cfg.KnownHostsCache.load(paths)
+	if err != nil {
+		return nil, err
+	}
+	h.certs = e.certs
+	if e.cb == nil {
 		return h, nil
 	}
-	cb, err := knownhosts.New(files...)
-	if err != nil {
-		return nil, fmt.Errorf("reading known_hosts: %w", err)
-	}
-	h.known = cb
+	h.known = e.cb
 	h.types = h.knownTypes()
 	return h, nil
 }

@@ -106,6 +106,9 @@ type Config struct {
 	// Log receives debug records: the effective settings and where each
 	// came from. nil = none.
 	Log *slog.Logger
+	// KnownHostsCache, when set, shares parsed known_hosts files with the
+	// run's other connections; nil parses them for this one.
+	KnownHostsCache *KnownHostsCache
 }
 
 // DefaultGlobalKnownHosts are the system-wide known_hosts files.

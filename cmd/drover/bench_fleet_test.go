@@ -1,0 +1,194 @@
+package main
+
+// A controller that scales (issue 20): `drover plan` of bench.Fleet()
+// (10,000 servers, each with a container subnet and 20 generic host
+// declarations, 200 VXLAN networks of 50 members) against simulated
+// servers (bench/sim: in-process x/crypto/ssh servers on socket pairs speaking
+// the helper protocol over a fake host that needs no change), through the
+// CLI's run function. It prints wall time, peak RSS and, sampled while
+// hosts are in flight, goroutines, heap and file descriptors per host in
+// flight, for several -parallel values, next to the targets (no-op plan
+// <= 10 s, peak RSS <= 1 GiB). Opt-in: DROVER_BENCH=1 (make bench);
+// DROVER_BENCH_FLEET=N plans N servers instead, DROVER_BENCH_PARALLEL=a,b
+// picks the -parallel values (default 10,100,200), and
+// DROVER_BENCH_CPUPROFILE=FILE writes a CPU profile of the first run,
+// DROVER_BENCH_MEMPROFILE=FILE a heap profile near the peak.
+//
+// The simulated servers run in this process: their key exchanges and
+// goroutines are counted in the figures, which are so an upper bound of
+// the controller's own cost.
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/drover/drover/bench"
+	"github.com/drover/drover/bench/sim"
+	"github.com/drover/drover/runner"
+)
+
+const (
+	targetFleetPlan = 10 * time.Second
+	targetFleetRSS  = 1 << 30
+)
+
+func TestBenchFleetPlan(t *testing.T) {
+	if os.Getenv("DROVER_BENCH") == "" {
+		t.Skip("a benchmark: set DROVER_BENCH=1 (make bench)")
+	}
+	spec := bench.Fleet()
+	if n, err := strconv.Atoi(os.Getenv("DROVER_BENCH_FLEET")); err == nil && n > 0 {
+		spec.Servers = n
+	}
+	dir := t.TempDir()
+	if err := bench.Write(dir, spec); err != nil {
+		t.Fatal(err)
+	}
+	servers := map[string]string{}
+	for i := range spec.Servers {
+		servers[bench.ServerName(i)] = bench.ServerAddress(i)
+	}
+	parallels := []int{10, 100, 200}
+	if v := os.Getenv("DROVER_BENCH_PARALLEL"); v != "" {
+		parallels = nil
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parallels = append(parallels, n)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nno-op plan of %d simulated servers (%d VXLAN networks of %d, 20 generic declarations each), in one process with the simulated servers\n",
+		spec.Servers, spec.Networks, spec.Members)
+	fmt.Fprintf(&b, "%9s %9s %10s %10s %12s %12s %10s  %s\n", "parallel", "wall", "peak RSS", "peak heap", "goroutines", "heap/host", "fds/host", "targets")
+	for i, p := range parallels {
+		r := fleetPlan(t, dir, servers, p, i == 0)
+		fmt.Fprintf(&b, "%9d %9s %9dM %9dM %12d %11dK %10.1f  %s, %s\n", p, roundDur(r.wall), r.maxRSS>>20, r.peakHeap>>20,
+			r.peakGoroutines, r.heapPerHost>>10, r.fdsPerHost,
+			targetVerdict(r.wall <= targetFleetPlan, "<= "+targetFleetPlan.String()),
+			targetVerdict(r.maxRSS <= targetFleetRSS, "RSS <= 1 GiB"))
+	}
+	b.WriteString("peak RSS is the process's high-water mark so far (getrusage), simulated servers included; per host: (peak - idle) / hosts in flight\n")
+	fmt.Print(b.String())
+}
+
+// fleetRun is one plan's figures.
+type fleetRun struct {
+	wall                      time.Duration
+	maxRSS, peakHeap          uint64
+	peakGoroutines            int
+	heapPerHost               uint64
+	fdsPerHost                float64
+	idleGoroutines, idleFDs   int
+	idleHeap, peakFDs, flight int
+}
+
+func fleetPlan(t *testing.T, dir string, servers map[string]string, parallel int, profile bool) fleetRun {
+	keys := t.TempDir()
+	fleet, err := sim.New(keys, servers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var r fleetRun
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	r.idleHeap, r.idleGoroutines, r.idleFDs = int(ms.HeapInuse), runtime.NumGoroutine(), countFDs()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { sampleFleet(&r, stop) })
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	var stderr bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: devNull, stderr: &stderr, ssh: &runner.SSHOverride{
+		User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial,
+	}}
+	if path := os.Getenv("DROVER_BENCH_CPUPROFILE"); path != "" && profile {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	args := []string{"plan", "-parallel", strconv.Itoa(parallel), dir}
+	if path := os.Getenv("DROVER_BENCH_LOG"); path != "" && profile {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		e.stderr = f
+		e.verbose = true
+	}
+	start := time.Now()
+	code := run(args, e)
+	r.wall = time.Since(start)
+	close(stop)
+	wg.Wait()
+	fleet.Wait()
+	if code != 0 {
+		out := stderr.String()
+		if len(out) > 4000 {
+			out = out[:4000]
+		}
+		t.Fatalf("plan exited %d:\n%s", code, out)
+	}
+	if got := fleet.Sessions.Load(); got != int64(len(servers)) {
+		t.Fatalf("%d helper sessions for %d servers", got, len(servers))
+	}
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	r.maxRSS = uint64(ru.Maxrss) << 10
+	r.flight = min(parallel, len(servers))
+	r.heapPerHost = uint64(max(0, int(r.peakHeap)-r.idleHeap) / r.flight)
+	r.fdsPerHost = float64(r.peakFDs-r.idleFDs) / float64(r.flight)
+	return r
+}
+
+// sampleFleet records the peaks of heap, goroutines and descriptors every
+// 20 ms until stop.
+func sampleFleet(r *fleetRun, stop <-chan struct{}) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	var ms runtime.MemStats
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		runtime.ReadMemStats(&ms)
+		if path := os.Getenv("DROVER_BENCH_MEMPROFILE"); path != "" && ms.HeapInuse > r.peakHeap*5/4 && ms.HeapInuse > 64<<20 {
+			runtime.GC() // the profile shows the heap as of the last GC
+			if f, err := os.Create(path); err == nil {
+				pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		}
+		r.peakHeap = max(r.peakHeap, ms.HeapInuse)
+		r.peakGoroutines = max(r.peakGoroutines, runtime.NumGoroutine())
+		r.peakFDs = max(r.peakFDs, countFDs())
+	}
+}
+
+// countFDs is how many file descriptors this process holds.
+func countFDs() int {
+	entries, _ := os.ReadDir("/proc/self/fd")
+	return len(entries)
+}
+
