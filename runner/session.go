@@ -25,7 +25,7 @@ import (
 
 // Options are the run's settings from the command line and the lab.
 type Options struct {
-	Parallel int      // hosts at once, default 10
+	Parallel int      // hosts at once; <= 0 = DefaultParallel
 	Limit    []string // only these servers; nil = all
 	// Progress receives one line per host per step; nil = discard.
 	Progress io.Writer
@@ -122,7 +122,7 @@ type Host struct {
 // and gathers facts. Unreachable hosts are recorded, not fatal.
 func Open(ctx context.Context, c *lang.Cluster, opts Options) *Session {
 	if opts.Parallel <= 0 {
-		opts.Parallel = 10
+		opts.Parallel = DefaultParallel(c)
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -148,6 +148,32 @@ func Open(ctx context.Context, c *lang.Cluster, opts Options) *Session {
 		return nil
 	})
 	return s
+}
+
+// Defaults of -parallel: hosts spend most of a run waiting for round
+// trips (at 100 ms RTT a no-op apply is ~12 of them), so many hosts at once
+// cost little: all of a run's hosts stay connected anyway, and a host in
+// flight adds a few goroutines and a request's worth of memory. Through a
+// bastion each host is also a login there, and its sshd drops
+// unauthenticated connections beyond MaxStartups (OpenSSH: 10:30:100).
+const (
+	ParallelDefault = 100
+	ParallelJump    = 10
+)
+
+// DefaultParallel is how many hosts a run works on at once unless told:
+// ParallelDefault, or ParallelJump when a server is reached through a
+// jump host.
+func DefaultParallel(c *lang.Cluster) int {
+	if len(c.SSH.Jumps) > 0 {
+		return ParallelJump
+	}
+	for _, srv := range c.Servers {
+		if len(srv.SSH.Jumps) > 0 {
+			return ParallelJump
+		}
+	}
+	return ParallelDefault
 }
 
 // Hosts returns the session's hosts in declaration order.

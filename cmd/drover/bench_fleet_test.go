@@ -71,21 +71,22 @@ func TestBenchFleetPlan(t *testing.T) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nno-op plan of %d simulated servers (%d VXLAN networks of %d, 20 generic declarations each), in one process with the simulated servers\n",
 		spec.Servers, spec.Networks, spec.Members)
-	fmt.Fprintf(&b, "%9s %9s %10s %10s %12s %12s %10s  %s\n", "parallel", "wall", "peak RSS", "peak heap", "goroutines", "heap/host", "fds/host", "targets")
+	fmt.Fprintf(&b, "%9s %9s %9s %10s %10s %12s %12s %10s  %s\n", "parallel", "wall", "CPU", "peak RSS", "peak heap", "goroutines", "heap/host", "fds/host", "targets")
 	for i, p := range parallels {
 		r := fleetPlan(t, dir, servers, p, i == 0)
-		fmt.Fprintf(&b, "%9d %9s %9dM %9dM %12d %11dK %10.1f  %s, %s\n", p, roundDur(r.wall), r.maxRSS>>20, r.peakHeap>>20,
+		fmt.Fprintf(&b, "%9d %9s %9s %9dM %9dM %12d %11dK %10.1f  %s, %s\n", p, roundDur(r.wall), roundDur(r.cpu), r.maxRSS>>20, r.peakHeap>>20,
 			r.peakGoroutines, r.heapPerHost>>10, r.fdsPerHost,
 			targetVerdict(r.wall <= targetFleetPlan, "<= "+targetFleetPlan.String()),
 			targetVerdict(r.maxRSS <= targetFleetRSS, "RSS <= 1 GiB"))
 	}
-	b.WriteString("peak RSS is the process's high-water mark so far (getrusage), simulated servers included; per host: (peak - idle) / hosts in flight\n")
+	fmt.Fprintf(&b, "load average when done: %s", loadAvg())
+	b.WriteString("CPU: user+system of the process (simulated servers included); peak RSS is the process's high-water mark so far (getrusage), simulated servers included; per host: (peak - idle) / hosts in flight\n")
 	fmt.Print(b.String())
 }
 
 // fleetRun is one plan's figures.
 type fleetRun struct {
-	wall                      time.Duration
+	wall, cpu                 time.Duration
 	maxRSS, peakHeap          uint64
 	peakGoroutines            int
 	heapPerHost               uint64
@@ -135,9 +136,11 @@ func fleetPlan(t *testing.T, dir string, servers map[string]string, parallel int
 		e.stderr = f
 		e.verbose = true
 	}
+	cpu0 := cpuTime()
 	start := time.Now()
 	code := run(args, e)
 	r.wall = time.Since(start)
+	r.cpu = cpuTime() - cpu0
 	close(stop)
 	wg.Wait()
 	fleet.Wait()
@@ -192,3 +195,19 @@ func countFDs() int {
 	return len(entries)
 }
 
+
+// cpuTime is the user and system CPU time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loadAvg is the machine's load average line (the machine is shared).
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?\n"
+	}
+	return string(data)
+}

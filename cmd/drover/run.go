@@ -33,7 +33,7 @@ type runFlags struct {
 
 func addRunFlags(f *flags) runFlags {
 	return runFlags{
-		parallel: f.Int("parallel", 10, "hosts to work on at once"),
+		parallel: f.Int("parallel", 0, "hosts to work on at once (default 100, or 10 when a server is reached through a jump host)"),
 		limit: f.String("limit", "", "only these servers: names, globs (s*), labels (role=web), exclusions (!s3),\n"+
 			"intersections (&role=web) and @FILE, comma-separated"),
 		asJSON: f.Bool("json", false, "print the result as JSON"),
