@@ -195,7 +195,6 @@ func countFDs() int {
 	return len(entries)
 }
 
-
 // cpuTime is the user and system CPU time of this process so far.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage

@@ -76,7 +76,7 @@ var helps = map[string]helpText{
 			"`drover lab SUBCOMMAND -h` describes each.",
 		[]string{"drover lab up && drover apply -auto-approve", "drover lab exec s1 -- ip -br addr",
 			"drover lab down"}},
-	"lab up": {"drover lab up [-vm] [-rtt DURATION] [DIR]",
+	"lab up": {"drover lab up [-vm] [DIR]",
 		"Build a lab of the servers declared in DIR: each server a network namespace with\n" +
 			"its own sshd at the declared address (or a qemu VM with -vm). Variables the\n" +
 			"servers' addresses do not use need no value. -rtt puts a delaying TCP relay\n" +
