@@ -213,7 +213,7 @@ func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 	w.Flush()
 	enc := json.NewEncoder(w)
 	in := bufio.NewScanner(ch)
-	in.Buffer(make([]byte, 64<<10), 256<<20)
+	in.Buffer(make([]byte, 4<<10), 256<<20)
 	for in.Scan() {
 		var req helper.Request
 		if err := json.Unmarshal(in.Bytes(), &req); err != nil {

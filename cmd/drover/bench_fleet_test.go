@@ -169,6 +169,7 @@ func sampleFleet(r *fleetRun, stop <-chan struct{}) {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	var ms runtime.MemStats
+	var profiled uint64 // heap in use when last profiled
 	for {
 		select {
 		case <-stop:
@@ -176,7 +177,8 @@ func sampleFleet(r *fleetRun, stop <-chan struct{}) {
 		case <-t.C:
 		}
 		runtime.ReadMemStats(&ms)
-		if path := os.Getenv("DROVER_BENCH_MEMPROFILE"); path != "" && ms.HeapInuse > r.peakHeap*5/4 && ms.HeapInuse > 64<<20 {
+		if path := os.Getenv("DROVER_BENCH_MEMPROFILE"); path != "" && ms.HeapInuse > profiled*5/4 && ms.HeapInuse > 64<<20 {
+			profiled = ms.HeapInuse
 			runtime.GC() // the profile shows the heap as of the last GC
 			if f, err := os.Create(path); err == nil {
 				pprof.WriteHeapProfile(f)

@@ -68,7 +68,7 @@ func newHelperClient(server string, p *process, stderr *tailBuffer) *HelperClien
 
 // read forwards stdout lines until EOF, then waits for the exit.
 func (c *HelperClient) read() {
-	br := bufio.NewReaderSize(c.proc.stdout, 64<<10)
+	br := bufio.NewReaderSize(c.proc.stdout, 4<<10) // ReadBytes grows past it for long lines; small per idle host
 	for {
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 {

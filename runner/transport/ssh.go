@@ -254,7 +254,8 @@ func (c *sshConn) start(cmd string, stderr io.Writer) (*process, error) {
 		if stderr == nil {
 			stderr = io.Discard
 		}
-		_, _ = io.Copy(stderr, ch.Stderr())
+		// A small buffer: every host of a run keeps its session open.
+		_, _ = io.CopyBuffer(stderr, ch.Stderr(), make([]byte, 1024))
 	}()
 	kill := sync.OnceFunc(func() {
 		_, _ = ch.SendRequest("signal", false, ssh.Marshal(struct{ Signal string }{string(ssh.SIGKILL)}))
