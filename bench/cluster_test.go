@@ -125,7 +125,7 @@ func TestFleetSpec(t *testing.T) {
 	if err := Write(dir, s); err != nil {
 		t.Fatal(err)
 	}
-	c, diags := lang.Load(dir, lang.Options{})
+	c, diags := lang.Load(dir, lang.Options{Kinds: modules.Kinds()})
 	if len(diags) > 0 {
 		t.Fatalf("generated cluster has diagnostics:\n%s", diags.Error())
 	}
