@@ -98,7 +98,7 @@ test-vm: deps deps-vm build
 # name, and skips nothing else. In CI (CI=true) a test that would skip for
 # want of root or a program fails instead (internal/testkit, `need` in the
 # testscripts).
-OPT_IN_TESTS := ^(TestLabVM|TestLabConsul|TestTunnelLinkLifecycle|TestBenchVsAnsible|TestBenchScale|TestBenchWANRoundTrips|TestBenchWANFleet|TestBenchLabHosts|TestMachineQuiet)$$
+OPT_IN_TESTS := ^(TestLabVM|TestLabConsul|TestTunnelLinkLifecycle|TestBenchVsAnsible|TestBenchScale|TestBenchWANRoundTrips|TestBenchWANFleet|TestBenchFleetPlan|TestBenchLabHosts|TestMachineQuiet)$$
 
 test: deps build check-helpers tidy-check
 	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -skip '$(OPT_IN_TESTS)|^TestLab$$' ./...
@@ -145,6 +145,9 @@ bench: deps build
 	@# over 100 ms of RTT (the lab's relay, cmd/drover/bench_wan_test.go): round
 	@# trips per host vs OpenSSH's floor, and 50 hosts vs Ansible.
 	DROVER_BENCH=1 DROVER_BIN=$(CURDIR)/$(BIN)/drover DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count 1 -timeout 30m -v -run '^TestBenchWAN(RoundTrips|Fleet)$$' ./cmd/drover
+	@# the controller alone on 10,000 simulated servers (bench/sim): a no-op
+	@# plan's wall, CPU, peak RSS, goroutines (cmd/drover/bench_fleet_test.go).
+	DROVER_BENCH=1 DROVER_BENCH_PARALLEL=100 DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count 1 -timeout 30m -v -run '^TestBenchFleetPlan$$' ./cmd/drover
 
 # deps-bench installs what `make bench` compares drover with: Debian's
 # ansible-core.
