@@ -1,6 +1,6 @@
 // Package sim simulates a fleet of servers in one process, to measure the
 // controller alone: every "server" is an x/crypto/ssh server on one end of
-// a socket pair (no network, no processes), and whatever command the
+// an in-memory pipe (pipe.go: no sockets, no processes), and whatever command the
 // controller execs, a fake helper answers on the session: the real helper
 // protocol (runner/helper's magic line, requests and responses), over a
 // fake host backend that has exactly what is asked for. So facts describe
@@ -30,7 +30,6 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/sys/unix"
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/helper"
@@ -108,10 +107,7 @@ func (f *Fleet) Dial(_ context.Context, _, addr string) (net.Conn, error) {
 	if !ok {
 		return nil, fmt.Errorf("sim: no server at %s", addr)
 	}
-	client, server, err := socketPair()
-	if err != nil {
-		return nil, err
-	}
+	client, server := pipe()
 	f.wg.Add(1)
 	go func() {
 		defer f.wg.Done()
@@ -133,32 +129,6 @@ type addrConn struct {
 }
 
 func (c addrConn) RemoteAddr() net.Addr { return c.remote }
-
-// socketPair is a connected pair of stream sockets (buffered, unlike
-// net.Pipe, on which both SSH sides writing their version at once would
-// block each other).
-func socketPair() (net.Conn, net.Conn, error) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("sim: %w", err)
-	}
-	var conns [2]net.Conn
-	for i, fd := range fds {
-		f := os.NewFile(uintptr(fd), "sim")
-		c, err := net.FileConn(f) // a duplicate of fd
-		f.Close()
-		if err != nil {
-			if i == 1 {
-				conns[0].Close()
-			} else {
-				unix.Close(fds[1])
-			}
-			return nil, nil, fmt.Errorf("sim: %w", err)
-		}
-		conns[i] = c
-	}
-	return conns[0], conns[1], nil
-}
 
 // Wait waits until every server connection has ended.
 func (f *Fleet) Wait() { f.wg.Wait() }

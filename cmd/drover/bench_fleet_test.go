@@ -3,7 +3,7 @@ package main
 // A controller that scales (issue 20): `drover plan` of bench.Fleet()
 // (10,000 servers, each with a container subnet and 20 generic host
 // declarations, 200 VXLAN networks of 50 members) against simulated
-// servers (bench/sim: in-process x/crypto/ssh servers on socket pairs speaking
+// servers (bench/sim: in-process x/crypto/ssh servers on in-memory pipes speaking
 // the helper protocol over a fake host that needs no change), through the
 // CLI's run function. It prints wall time, peak RSS and, sampled while
 // hosts are in flight, goroutines, heap and file descriptors per host in
@@ -48,17 +48,6 @@ func TestBenchFleetPlan(t *testing.T) {
 	spec := bench.Fleet()
 	if n, err := strconv.Atoi(os.Getenv("DROVER_BENCH_FLEET")); err == nil && n > 0 {
 		spec.Servers = n
-	}
-	// Each simulated server is a socket pair: two descriptors per host
-	// (a real run holds one). Root may raise the limit (nr_open allows).
-	if lim := uint64(4*spec.Servers + 1024); os.Geteuid() == 0 {
-		var rl syscall.Rlimit
-		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil && rl.Cur < lim {
-			rl.Cur, rl.Max = lim, max(rl.Max, lim)
-			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
-				t.Logf("raising the file descriptor limit to %d: %v", lim, err)
-			}
-		}
 	}
 	dir := t.TempDir()
 	if err := bench.Write(dir, spec); err != nil {
