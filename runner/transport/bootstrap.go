@@ -198,12 +198,12 @@ func launch(ctx context.Context, s starter, setup helperSetup, bin Binary, first
 	}
 	// The first requests go out with the start, in the same round trip;
 	// the start script does not read stdin, so when it asks for an upload
-	// instead they are discarded with it.
+	// instead they are discarded with it. It may also have exited and
+	// closed its stdin before they arrive (the helper is missing): a
+	// failed write then only matters if the helper says it is running.
+	var writeErr error
 	if pipelined.Len() > 0 {
-		if _, err := p.stdin.Write(pipelined.Bytes()); err != nil {
-			p.kill()
-			return nil, "", fmt.Errorf("%s: starting the helper: %w", s.label(), err)
-		}
+		_, writeErr = p.stdin.Write(pipelined.Bytes())
 	}
 	c := newHelperClient(s.label(), p, stderr)
 	c.primed = primed
@@ -217,6 +217,10 @@ func launch(ctx context.Context, s starter, setup helperSetup, bin Binary, first
 	if machine != "" {
 		c.Close()
 		return nil, machine, nil
+	}
+	if writeErr != nil {
+		c.kill()
+		return nil, "", fmt.Errorf("%s: starting the helper: sending the first requests: %w", s.label(), writeErr)
 	}
 	return c, "", nil
 }
