@@ -2,39 +2,33 @@ package checks
 
 import (
 	"fmt"
-	"math"
 	"net"
 	"strconv"
 	"syscall"
 	"time"
 
-	"github.com/drover/drover/runner/host"
 	"github.com/vishvananda/netlink"
 )
 
-// pingInterval is the gap between the echo requests of one ping run, and
-// pingPause the pause between two runs when one failed.
-const (
-	pingInterval = "0.2"
-	pingPause    = 150 * time.Millisecond
-)
-
-// checkPing proves that dst answers `ping -M do -s SIZE [-I IFACE]`; no
-// single packet decides. Attributes: size (default 56), count (replies
-// wanted, default 3), timeout_ms (how long the replies may take, default
-// 1000: ping sends one request every 0.2 s until count replies arrived or
-// the time is up), df ("true": forbid fragmentation, to prove an MTU),
-// iface (send through this interface only: the path a bridge makes, not
-// any route to dst), retry_ms (keep trying this much longer: a tunnel
-// just made may still be handshaking) and remote ("true": dst must be
-// another host's; on the host that holds dst itself the check only says
-// so, since a ping to a local address proves nothing, and the other
-// members' checks prove the path).
+// checkPing proves that dst answers ICMP echo requests of SIZE payload
+// bytes, with the don't-fragment bit when df is "true", and through iface
+// when one is named; no single packet decides. Attributes: size (default
+// 56), count (replies wanted, default 3), timeout_ms (how long they may
+// take, default 1000: one request every 100 ms until count replies came
+// back or the time is up), df ("true": forbid fragmentation, to prove an
+// MTU), iface (send through this interface only: the path a bridge makes,
+// not any route to dst), retry_ms (that much longer: a tunnel just made
+// may still be handshaking) and remote ("true": dst must be another
+// host's; on the host that holds dst itself the check only says so, since
+// a ping to a local address proves nothing, and the other members' checks
+// prove the path).
 //
-// A ping run that fails early (the neighbour entry of dst failed, so the
-// kernel answers "unreachable" at once) is run again until the time is up;
-// before the first run the neighbour entry is warmed up (warmNeighbour).
-// What a broken path fails still fails, only after the deadline.
+// The helper sends the requests itself (a raw ICMP socket, echo.go): a
+// host with 30 peers pings them concurrently without 30 processes. Before
+// the first request the next hop's neighbour entry is warmed up
+// (warmNeighbour): an entry that failed earlier would lose the first
+// requests. A packet too big for the path with df fails at once; anything
+// else that does not answer fails at the deadline.
 func checkPing(attrs map[string]string) (bool, string) {
 	dst := attrs["dst"]
 	if dst == "" {
@@ -49,27 +43,22 @@ func checkPing(attrs map[string]string) (bool, string) {
 	if err != nil {
 		return false, "ping check: " + err.Error()
 	}
-	deadline := time.Now().Add(p.budget)
-	warmNeighbour(dst, attrs["iface"], deadline)
-	for {
-		left := time.Until(deadline)
-		secs := strconv.Itoa(max(1, int(math.Ceil(left.Seconds()))))
-		out, err := host.RunCommand("", "ping", append([]string{"-w", secs}, p.args...)...)
-		if err == nil {
-			return true, tailLines(out, 2)
-		}
-		if time.Until(deadline) < pingPause {
-			return false, fmt.Sprintf("no %d replies within %s: %s", p.count, p.budget, tailLines(err.Error(), 3))
-		}
-		time.Sleep(pingPause)
+	ip := net.ParseIP(dst).To4()
+	if ip == nil {
+		return false, fmt.Sprintf("ping check: %q is not an IPv4 address", dst)
 	}
+	deadline := time.Now().Add(p.budget)
+	warmNeighbour(ip, p.iface, deadline)
+	r := echo(ip, p, deadline)
+	return r.received >= p.count, r.String(p)
 }
 
-// pingRun is a ping check's arguments (without the deadline) and budget.
+// pingRun is a ping check's parsed attributes.
 type pingRun struct {
-	args   []string
-	count  int
-	budget time.Duration
+	size, count int
+	df          bool
+	iface       string
+	budget      time.Duration
 }
 
 func pingArgs(attrs map[string]string) (pingRun, error) {
@@ -92,37 +81,29 @@ func pingArgs(attrs map[string]string) (pingRun, error) {
 			return pingRun{}, err
 		}
 	}
-	count = max(count, 1)
-	args := []string{"-n", "-c", strconv.Itoa(count), "-i", pingInterval, "-s", strconv.Itoa(size)}
-	if attrs["df"] == "true" {
-		args = append(args, "-M", "do")
+	if size > 65507 {
+		return pingRun{}, fmt.Errorf("size %d is more than an IPv4 packet holds", size)
 	}
-	if iface := attrs["iface"]; iface != "" {
-		args = append(args, "-I", iface)
-	}
-	budget := time.Duration(timeoutMS+retryMS) * time.Millisecond
-	return pingRun{args: append(args, attrs["dst"]), count: count, budget: budget}, nil
+	return pingRun{size: size, count: max(count, 1), df: attrs["df"] == "true", iface: attrs["iface"],
+		budget: time.Duration(timeoutMS+retryMS) * time.Millisecond}, nil
 }
 
 // warmNeighbour makes sure the kernel has (or is resolving) the link-layer
 // address of dst's next hop before the first echo request: it sends one
 // UDP datagram to dst's discard port (nothing listens; the send only
-// starts ARP) and waits, until deadline or 1 s at most, for the next hop's
+// starts ARP) and waits, for half the time to deadline or 1 s at most, for the next hop's
 // neighbour entry to be usable. A next hop without ARP (a WireGuard or
-// point-to-point link) or an unknown route needs nothing. A neighbour
+// point-to-point link, loopback, a local address) or an unknown route
+// needs nothing. A neighbour
 // entry that failed earlier (a peer that was down) would otherwise make
 // the first ping fail at once.
-func warmNeighbour(dst, iface string, deadline time.Time) {
-	ip := net.ParseIP(dst).To4()
-	if ip == nil {
-		return
-	}
+func warmNeighbour(ip net.IP, iface string, deadline time.Time) {
 	routes, err := netlink.RouteGet(ip)
 	if err != nil || len(routes) == 0 {
 		return
 	}
 	link, err := netlink.LinkByIndex(routes[0].LinkIndex)
-	if err != nil || link.Attrs().RawFlags&syscall.IFF_NOARP != 0 {
+	if err != nil || link.Attrs().RawFlags&(syscall.IFF_NOARP|syscall.IFF_LOOPBACK) != 0 || routes[0].Type == syscall.RTN_LOCAL {
 		return
 	}
 	if iface != "" && link.Attrs().Name != iface {
@@ -138,10 +119,7 @@ func warmNeighbour(dst, iface string, deadline time.Time) {
 		return
 	}
 	sendDiscard(ip, iface)
-	until := time.Now().Add(time.Second)
-	if deadline.Before(until) {
-		until = deadline
-	}
+	until := time.Now().Add(min(time.Second, time.Until(deadline)/2))
 	for time.Now().Before(until) && !neighbourUsable(link.Attrs().Index, hop) {
 		time.Sleep(20 * time.Millisecond)
 	}
