@@ -10,8 +10,13 @@ import (
 	"time"
 )
 
-// echoInterval is the gap between two echo requests of one check.
-const echoInterval = 100 * time.Millisecond
+// An unanswered echo request is followed by the next after echoInterval,
+// doubled after each one unanswered up to echoMaxInterval: a congested
+// path is not flooded by the checks that probe it.
+const (
+	echoInterval    = 100 * time.Millisecond
+	echoMaxInterval = 800 * time.Millisecond
+)
 
 // echoResult is what a ping check saw.
 type echoResult struct {
@@ -38,8 +43,8 @@ func (r echoResult) String(p pingRun) string {
 	return s
 }
 
-// echo sends ICMP echo requests to dst, one every echoInterval (at least
-// one), until p.count distinct ones were answered or deadline; a request too big for
+// echo sends ICMP echo requests to dst (at least one; see echoInterval),
+// until p.count distinct ones were answered or deadline; a request too big for
 // the path (with p.df) ends it at once. Replies are matched by source,
 // identifier and sequence number: a raw socket sees every echo reply the
 // host receives.
@@ -59,6 +64,7 @@ func echo(dst net.IP, p pingRun, deadline time.Time) echoResult {
 	to := &syscall.SockaddrInet4{}
 	copy(to.Addr[:], dst)
 	buf := make([]byte, 65536)
+	interval := echoInterval
 	for seq := uint16(1); r.received < p.count && (seq == 1 || time.Now().Before(deadline)); seq++ {
 		if err := syscall.Sendto(fd, echoRequest(id, seq, p.size), 0, to); err != nil {
 			r.err = fmt.Errorf("sending to %s: %w", dst, err)
@@ -70,11 +76,15 @@ func echo(dst net.IP, p pingRun, deadline time.Time) echoResult {
 			r.sent++
 			sentAt[seq] = time.Now()
 		}
-		next := time.Now().Add(echoInterval)
+		next := time.Now().Add(interval)
 		if next.After(deadline) {
 			next = deadline
 		}
+		before := r.received
 		r.receive(fd, buf, dst, id, sentAt, answered, next)
+		if r.received == before {
+			interval = min(2*interval, echoMaxInterval)
+		}
 	}
 	return r
 }
