@@ -179,11 +179,8 @@ func plugVeth(ns netns.NsHandle, name string, br netlink.Link) error {
 	if err != nil {
 		return err
 	}
-	// A bridge whose MAC was never set takes its ports' lowest: pin it,
-	// so that plugging or unplugging a namespace never changes the
-	// address neighbours have cached for the bridge.
-	if err := netlink.LinkSetHardwareAddr(br, br.Attrs().HardwareAddr); err != nil {
-		return fmt.Errorf("pin the MAC address of bridge %s: %w", br.Attrs().Name, err)
+	if err := pinMAC(br); err != nil {
+		return err
 	}
 	if err := setMaster(l, br.Attrs().Name); err != nil {
 		return err
@@ -372,3 +369,24 @@ func (netnsKind) Outputs(r core.Resource, _ map[string]string) map[string]string
 	}
 	return out
 }
+
+// pinMAC pins the MAC address of a bridge whose MAC was never set (it
+// takes its ports' lowest), so that plugging or unplugging a namespace
+// never changes the address neighbours have cached for the bridge. A
+// bridge whose MAC was set (a VXLAN member's stable MAC) is left alone:
+// setting a MAC, even the same one, makes the kernel flush every
+// neighbour entry of the bridge, permanent ones included.
+func pinMAC(br netlink.Link) error {
+	name := br.Attrs().Name
+	if t, err := os.ReadFile(filepath.Join("/sys/class/net", name, "addr_assign_type")); err == nil && strings.TrimSpace(string(t)) == netAddrSet {
+		return nil
+	}
+	if err := netlink.LinkSetHardwareAddr(br, br.Attrs().HardwareAddr); err != nil {
+		return fmt.Errorf("pin the MAC address of bridge %s: %w", name, err)
+	}
+	return nil
+}
+
+// netAddrSet is NET_ADDR_SET, a link's addr_assign_type once its MAC was
+// set by hand.
+const netAddrSet = "3"
