@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host"
@@ -299,6 +300,12 @@ func (k netnsKind) lease(name string) error {
 	if err := cmd.Run(); err != nil {
 		out, _ := host.ReadFile(logfile)
 		return fmt.Errorf("namespace %s: no DHCP lease on %s: %v\n%s", name, nsIface, err, strings.TrimSpace(string(out)))
+	}
+	// udhcpc goes to the background once leased and only then writes its
+	// new pid over its parent's: wait for it, so that what runs next (the
+	// lease check) finds the client.
+	for deadline := time.Now().Add(2 * time.Second); k.DHCPClientPID(name) == 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
 	}
 	return nil
 }
