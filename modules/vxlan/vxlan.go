@@ -149,7 +149,7 @@ func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward
 			set.Add("fdb", dev+"/"+peer.local, map[string]string{
 				"dev": dev, "mac": "00:00:00:00:00:00", "dst": peer.local,
 			}, vx)
-			knownPeer(set, n, dev, peer, vx, addr)
+			knownPeer(set, n.Name, v.Bridge, dev, peer, vx, addr)
 		}
 		addPingCheck(set, n, ep, peer, mtu)
 	}
@@ -195,11 +195,11 @@ func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, eps []endpoint,
 // other by broadcast ARP, which head-end replication copies to every
 // peer: N members cost N x (N-1) x (N-1) frames at once (30 members, ~25,000
 // frames, most of them dropped). Containers on the bridge still use ARP.
-func knownPeer(set *blocks.Set, n *lang.Network, dev string, peer endpoint, vx, addr string) {
-	mac := blocks.StableMAC("network", n.Name, peer.server.Name, n.VXLAN.Bridge)
+func knownPeer(set *blocks.Set, network, bridge, dev string, peer endpoint, vx, addr string) {
+	mac := blocks.StableMAC("network", network, peer.server.Name, bridge)
 	set.Add("fdb", dev+"/"+peer.local+"/"+mac, map[string]string{"dev": dev, "mac": mac, "dst": peer.local}, vx)
 	if peer.overlay != core.Unknown {
-		set.Add("neigh", n.VXLAN.Bridge+"/"+peer.overlay, map[string]string{"dev": n.VXLAN.Bridge, "ip": peer.overlay, "mac": mac}, addr)
+		set.Add("neigh", bridge+"/"+peer.overlay, map[string]string{"dev": bridge, "ip": peer.overlay, "mac": mac}, addr)
 	}
 }
 
