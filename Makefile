@@ -98,7 +98,7 @@ test-vm: deps deps-vm build
 # name, and skips nothing else. In CI (CI=true) a test that would skip for
 # want of root or a program fails instead (internal/testkit, `need` in the
 # testscripts).
-OPT_IN_TESTS := ^(TestLabVM|TestLabConsul|TestTunnelLinkLifecycle|TestBenchVsAnsible|TestBenchScale|TestBenchWANRoundTrips|TestBenchWANFleet|TestBenchFleetPlan|TestBenchLabHosts|TestMachineQuiet)$$
+OPT_IN_TESTS := ^(TestLabVM|TestLabConsul|TestTunnelLinkLifecycle|TestBenchVsAnsible|TestBenchScale|TestBenchWANRoundTrips|TestBenchWANFleet|TestBenchFleetPlan|TestBenchLabHosts|TestBenchVerify30|TestMachineQuiet)$$
 
 test: deps build check-helpers tidy-check
 	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -skip '$(OPT_IN_TESTS)|^TestLab$$' ./...
@@ -140,8 +140,10 @@ bench: deps build
 	DROVER_BENCH=1 $(GO) test -count 1 -timeout 5m -v -run '^TestBenchLabHosts$$' ./lab
 	@$(MAKE) --no-print-directory deps-bench
 	@# drover vs Ansible on the same work, and drover on 3, 10 and 50 hosts
-	@# (cmd/drover/bench_ansible_test.go): tables of wall times and ratios.
-	DROVER_BENCH=1 DROVER_BIN=$(CURDIR)/$(BIN)/drover DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count 1 -timeout 15m -v -run '^TestBench(VsAnsible|Scale)$$' ./cmd/drover
+	@# (cmd/drover/bench_ansible_test.go): tables of wall times and ratios;
+	@# verify of a 30-server VXLAN mesh, 10 no-op applies: false failures
+	@# and verify time (cmd/drover/bench_verify_test.go).
+	DROVER_BENCH=1 DROVER_BIN=$(CURDIR)/$(BIN)/drover DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count 1 -timeout 15m -v -run '^TestBench(VsAnsible|Scale|Verify30)$$' ./cmd/drover
 	@# over 100 ms of RTT (the lab's relay, cmd/drover/bench_wan_test.go): round
 	@# trips per host vs OpenSSH's floor, and 50 hosts vs Ansible.
 	DROVER_BENCH=1 DROVER_BIN=$(CURDIR)/$(BIN)/drover DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count 1 -timeout 30m -v -run '^TestBenchWAN(RoundTrips|Fleet)$$' ./cmd/drover

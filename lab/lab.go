@@ -140,6 +140,9 @@ func Up(ctx context.Context, stateDir string, servers []Server, log io.Writer) (
 	if err := ensureResolver(p, st, gws, log); err != nil {
 		return nil, err
 	}
+	if err := pinNeighbours(st); err != nil { // neigh.go
+		return nil, err
+	}
 	if err := st.waitSSH(ctx, SSHTimeout); err != nil {
 		return st, err
 	}

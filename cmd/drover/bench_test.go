@@ -208,6 +208,7 @@ type applyStats struct {
 	changed                int
 	dials, starts, uploads int64
 	phases                 phaseTimes
+	checks, failedChecks   int // verify's checks run, and those that failed
 }
 
 // phaseTimes are the wall times of an apply's phases, as the CLI runs them.
@@ -283,6 +284,14 @@ func applyOnce(ctx context.Context, dir string) (applyStats, error) {
 	st.phases.apply = lap()
 	s.Close()
 	st.phases.close = lap()
+	for _, h := range res.Hosts {
+		for _, c := range h.Checks {
+			st.checks++
+			if !c.OK {
+				st.failedChecks++
+			}
+		}
+	}
 	if res.Failed() {
 		var buf bytes.Buffer
 		printRecap(&buf, res, false, palette{})

@@ -149,6 +149,7 @@ func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward
 			set.Add("fdb", dev+"/"+peer.local, map[string]string{
 				"dev": dev, "mac": "00:00:00:00:00:00", "dst": peer.local,
 			}, vx)
+			knownPeer(set, n.Name, v.Bridge, dev, peer, vx, addr)
 		}
 		addPingCheck(set, n, ep, peer, mtu)
 	}
@@ -185,6 +186,21 @@ func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, eps []endpoint,
 		}
 	}
 	return d.AddTo(set, after)
+}
+
+// knownPeer tells this member where a peer's bridge is, so that members
+// reach each other without flooding: the peer's stable bridge MAC behind
+// the peer's VTEP (an FDB entry) and its overlay address at that MAC (a
+// permanent neighbour entry). Without them every member resolves every
+// other by broadcast ARP, which head-end replication copies to every
+// peer: N members cost N x (N-1) x (N-1) frames at once (30 members, ~25,000
+// frames, most of them dropped). Containers on the bridge still use ARP.
+func knownPeer(set *blocks.Set, network, bridge, dev string, peer endpoint, vx, addr string) {
+	mac := blocks.StableMAC("network", network, peer.server.Name, bridge)
+	set.Add("fdb", dev+"/"+peer.local+"/"+mac, map[string]string{"dev": dev, "mac": mac, "dst": peer.local}, vx)
+	if peer.overlay != core.Unknown {
+		set.Add("neigh", bridge+"/"+peer.overlay, map[string]string{"dev": bridge, "ip": peer.overlay, "mac": mac}, addr)
+	}
 }
 
 // addPingCheck proves the overlay and its MTU: a full-size, don't-fragment

@@ -276,6 +276,13 @@ func (m Mesh) addPeer(set *blocks.Set, i, j int, facts map[string]*core.Facts, d
 	} else {
 		r.Refs = map[string]string{"public_key": core.RefTo(p.Server, m.DeviceID(), "public_key")}
 	}
+	if m.Hub != "" && p.Server == m.Hub {
+		// Only a client initiates (the hub has no endpoint for it): once
+		// the hub knows it. An initiation the hub drops is retried only
+		// after 5 s (WireGuard's rekey timeout), which bounded a fresh
+		// network's first apply.
+		r.After = append(r.After, p.Server+":wgpeer/"+m.Interface+"/"+m.Members[i].Server)
+	}
 	set.Resources = append(set.Resources, r)
 }
 

@@ -8,15 +8,21 @@
 package checks
 
 import (
+	"sync"
+
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host"
 	"github.com/drover/drover/runner/host/probe"
 )
 
-// All returns every check kind, by name.
+// All returns every check kind, by name. The helper runs a host's checks
+// concurrently (host.RunChecks); the checks that start something shared
+// with their kind (a throwaway namespace and DHCP client, a container's
+// probe, a database or consul client) run one at a time among themselves.
 func All() host.Checks {
+	one := &sync.Mutex{}
 	return host.Checks{
-		"ping":      attrsOnly(checkPing),
+		"ping":      attrsOnly(checkPing), // check_ping.go
 		"service":   checkService,
 		"link":      attrsOnly(checkLink),
 		"addr":      attrsOnly(checkAddr),
@@ -24,11 +30,20 @@ func All() host.Checks {
 		"wireguard": checkWireGuard,
 		"http":      attrsOnly(probe.HTTP),
 		"tcp":       attrsOnly(checkTCP), // container_check.go
-		"container": withKinds(checkContainer),
-		"consul":    attrsOnly(checkConsul), // consul_check.go
-		"dhcp":      withKinds(checkDHCP),   // check_dhcp.go
-		"lease":     withKinds(checkLease),
-		"sqllogin":  attrsOnly(checkSQLLogin), // check_sql.go
+		"container": serial(one, withKinds(checkContainer)),
+		"consul":    serial(one, attrsOnly(checkConsul)), // consul_check.go
+		"dhcp":      serial(one, withKinds(checkDHCP)),   // check_dhcp.go
+		"lease":     serial(one, withKinds(checkLease)),
+		"sqllogin":  serial(one, attrsOnly(checkSQLLogin)), // check_sql.go
+	}
+}
+
+// serial makes a check hold mu while it runs.
+func serial(mu *sync.Mutex, f host.Checker) host.Checker {
+	return func(kinds host.Kinds, m *host.Manifest, c core.Check) (bool, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		return f(kinds, m, c)
 	}
 }
 

@@ -19,7 +19,7 @@ func testKinds(dir string) host.Kinds {
 // TestNewHasEveryKind: the areas together give the helper every kind and
 // every check it had before the split, each once.
 func TestNewHasEveryKind(t *testing.T) {
-	want := "addr bridgeport container dbdata directory exec fdb file group line link netns nft package " +
+	want := "addr bridgeport container dbdata directory exec fdb file group line link neigh netns nft package " +
 		"rendered route service sql symlink sysctl sysservice tls user wgpeer wireguard"
 	if got := strings.Join(slices.Sorted(maps.Keys(New(hosttest.EnvIn(t.TempDir())))), " "); got != want {
 		t.Errorf("kinds:\n got %s\nwant %s", got, want)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host"
@@ -179,11 +180,8 @@ func plugVeth(ns netns.NsHandle, name string, br netlink.Link) error {
 	if err != nil {
 		return err
 	}
-	// A bridge whose MAC was never set takes its ports' lowest: pin it,
-	// so that plugging or unplugging a namespace never changes the
-	// address neighbours have cached for the bridge.
-	if err := netlink.LinkSetHardwareAddr(br, br.Attrs().HardwareAddr); err != nil {
-		return fmt.Errorf("pin the MAC address of bridge %s: %w", br.Attrs().Name, err)
+	if err := pinMAC(br); err != nil {
+		return err
 	}
 	if err := setMaster(l, br.Attrs().Name); err != nil {
 		return err
@@ -303,6 +301,12 @@ func (k netnsKind) lease(name string) error {
 		out, _ := host.ReadFile(logfile)
 		return fmt.Errorf("namespace %s: no DHCP lease on %s: %v\n%s", name, nsIface, err, strings.TrimSpace(string(out)))
 	}
+	// udhcpc goes to the background once leased and only then writes its
+	// new pid over its parent's: wait for it, so that what runs next (the
+	// lease check) finds the client.
+	for deadline := time.Now().Add(2 * time.Second); k.DHCPClientPID(name) == 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	return nil
 }
 
@@ -372,3 +376,24 @@ func (netnsKind) Outputs(r core.Resource, _ map[string]string) map[string]string
 	}
 	return out
 }
+
+// pinMAC pins the MAC address of a bridge whose MAC was never set (it
+// takes its ports' lowest), so that plugging or unplugging a namespace
+// never changes the address neighbours have cached for the bridge. A
+// bridge whose MAC was set (a VXLAN member's stable MAC) is left alone:
+// setting a MAC, even the same one, makes the kernel flush every
+// neighbour entry of the bridge, permanent ones included.
+func pinMAC(br netlink.Link) error {
+	name := br.Attrs().Name
+	if t, err := os.ReadFile(filepath.Join("/sys/class/net", name, "addr_assign_type")); err == nil && strings.TrimSpace(string(t)) == netAddrSet {
+		return nil
+	}
+	if err := netlink.LinkSetHardwareAddr(br, br.Attrs().HardwareAddr); err != nil {
+		return fmt.Errorf("pin the MAC address of bridge %s: %w", name, err)
+	}
+	return nil
+}
+
+// netAddrSet is NET_ADDR_SET, a link's addr_assign_type once its MAC was
+// set by hand.
+const netAddrSet = "3"

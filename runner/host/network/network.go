@@ -1,5 +1,5 @@
 // Package network holds the host kinds of the network area: links (and
-// tunnels), addresses, routes, FDB entries, bridge ports, network
+// tunnels), addresses, routes, FDB entries, neighbour entries, bridge ports, network
 // namespaces, sysctls, nftables tables and WireGuard interfaces and peers.
 package network
 
@@ -12,6 +12,7 @@ func Kinds(env host.Env) host.Kinds {
 		"addr":       addrKind{},
 		"route":      routeKind{},
 		"fdb":        fdbKind{},
+		"neigh":      neighKind{},      // neigh.go
 		"bridgeport": bridgeportKind{}, // bridgeport.go
 		"netns":      newNetnsKind(env),
 		"sysctl":     sysctlKind{procDir: "/proc/sys", labMarker: LabMarker},
