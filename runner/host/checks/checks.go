@@ -29,6 +29,8 @@ func All() host.Checks {
 		"dhcp":      withKinds(checkDHCP),   // check_dhcp.go
 		"lease":     withKinds(checkLease),
 		"sqllogin":  attrsOnly(checkSQLLogin), // check_sql.go
+		"stp":       withKinds(checkSTP),      // check_stp.go
+		"quiet":     attrsOnly(checkQuiet),
 	}
 }
 
