@@ -500,7 +500,7 @@ func payloadFacts(c *lang.Cluster) map[string]*core.Facts {
 	out := map[string]*core.Facts{}
 	for _, s := range c.Servers {
 		out[s.Name] = &core.Facts{Hostname: s.Name, Arch: "amd64", Init: "none",
-			LinkKinds:  []string{"bridge", "vxlan", "veth", "wireguard", "gre", "ipip"},
+			LinkKinds:  []string{"bridge", "vxlan", "veth", "wireguard", "gre", "ipip", "gretap"},
 			Interfaces: []core.Interface{{Name: "eth0", MTU: 1500, Up: true, Addrs: []string{s.Address + "/24"}}}}
 	}
 	return out
