@@ -34,7 +34,10 @@ import (
 //     MTU discovery is always on (outer DF set)
 //   - bridge only (link_stp.go), each optional, in place: stp_state ("1"
 //     kernel 802.1D spanning tree, "0" none), forward_delay, hello_time and
-//     max_age (whole seconds), priority (the bridge priority, 0-65535)
+//     max_age (whole seconds), priority (the bridge priority, 0-65535).
+//     The kernel reports the timers a bridge runs with, which are the root
+//     bridge's (carried in its hellos): declare the same on every bridge
+//     of one spanning tree, or the non-root ones read as changed
 type linkKind struct{}
 
 func (linkKind) ReplaceOn() []string {
