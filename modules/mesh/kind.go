@@ -98,6 +98,9 @@ func assemble(d *lang.NetworkDecl) lang.NetworkSpec {
 	if m.Root == "" && len(m.Members) > 0 {
 		m.Root = m.Members[0].Server
 	}
+	if m.Subnet != "" {
+		return &Carrier{m}
+	}
 	return m
 }
 
@@ -113,7 +116,7 @@ func fullMesh(members []lang.Member) [][2]string {
 }
 
 func validate(d *lang.NetworkDecl, spec lang.NetworkSpec) {
-	m := spec.(*Network)
+	m := Model(spec)
 	validateBridge(d, m)
 	subnet, ok := d.Subnet("subnet")
 	d.CheckMembers(m.Members, subnet, ok)
@@ -291,6 +294,28 @@ func (m *Network) Claims() []lang.Claim {
 // AttachBridge is the bridge attachments join, with addresses from the
 // mesh's subnet.
 func (m *Network) AttachBridge() (bridge, subnet string) { return m.Bridge, m.Subnet }
+
+// Carrier is a mesh with a subnet, whose bridge carries containers and
+// jobs (lang.ContainerNetwork); a mesh without one carries none, and lang
+// says so at the container's network.
+type Carrier struct{ *Network }
+
+// ContainerBridge is the bridge containers and jobs on the mesh join on
+// every member, with addresses of the mesh's subnet (a job's `addresses`
+// range is the seed's slice of it).
+func (c *Carrier) ContainerBridge() (bridge, subnet string) { return c.Bridge, c.Subnet }
+
+// StaticMemberAddresses: a member's address sits on the mesh's bridge, so
+// no container may take it.
+func (c *Carrier) StaticMemberAddresses() bool { return true }
+
+// Model is the mesh model of a spec this kind assembled.
+func Model(spec lang.NetworkSpec) *Network {
+	if c, ok := spec.(*Carrier); ok {
+		return c.Network
+	}
+	return spec.(*Network)
+}
 
 // TopologyHub is the member whose edge `drover graph -type=topology`
 // draws bold: the spanning tree's root.

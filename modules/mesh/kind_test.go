@@ -48,7 +48,7 @@ func TestModel(t *testing.T) {
 	if errs != "" {
 		t.Fatal(errs)
 	}
-	m := c.Networks[0].Spec.(*Network)
+	m := Model(c.Networks[0].Spec)
 	if m.Bridge != "m1" || m.Root != "s1" || m.ForwardDelay != 4 || m.HelloTime != 1 || m.MaxAge != 6 {
 		t.Errorf("model = %+v", m)
 	}

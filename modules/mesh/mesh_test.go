@@ -20,7 +20,7 @@ func TestExpandOffline(t *testing.T) {
 		t.Fatal(errs)
 	}
 	n := c.Networks[0]
-	m := n.Spec.(*Network)
+	m := Model(n.Spec)
 	sets, err := m.Expand(n, c, map[string]*core.Facts{})
 	if err != nil {
 		t.Fatal(err)
