@@ -162,6 +162,17 @@ func newLink(attrs map[string]string) (netlink.Link, error) {
 		}
 		la.MTU = mtu
 	}
+	if attrs["mac"] != "" {
+		// Created with its address, a link's address counts as set by
+		// the user from the start: udev's MACAddressPolicy=persistent
+		// (systemd hosts) never replaces it behind drover's back, and a
+		// bridge never takes a port's.
+		hw, err := net.ParseMAC(attrs["mac"])
+		if err != nil {
+			return nil, fmt.Errorf("link %s: attribute mac=%q: %w", la.Name, attrs["mac"], err)
+		}
+		la.HardwareAddr = hw
+	}
 	switch attrs["type"] {
 	case "bridge":
 		return &netlink.Bridge{LinkAttrs: la}, nil
