@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -412,4 +413,56 @@ func (d *NetworkDecl) Range() hcl.Range { return d.d.block.DefRange }
 // its bridge, so that no container or job may take one of them.
 type StaticAddressNetwork interface {
 	StaticMemberAddresses() bool
+}
+
+// StringLists is a list(list(string)) setting (`links = [["s1", "s2"]]`),
+// nil when it is null or not wholly known; a null string is "".
+func (d *NetworkDecl) StringLists(attr string) [][]string {
+	n := d.d.attrs[attr]
+	if n == nil {
+		return nil
+	}
+	v, _ := n.value.UnmarkDeep()
+	if !v.IsWhollyKnown() || v.IsNull() || !v.CanIterateElements() {
+		return nil
+	}
+	out := [][]string{}
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		inner := []string{}
+		if !e.IsNull() && e.CanIterateElements() {
+			for it2 := e.ElementIterator(); it2.Next(); {
+				_, s := it2.Element()
+				if s.IsNull() || !s.Type().Equals(cty.String) {
+					inner = append(inner, "")
+					continue
+				}
+				inner = append(inner, s.AsString())
+			}
+		}
+		out = append(out, inner)
+	}
+	return out
+}
+
+// ElementProblem reports a problem at an element of a list setting: path
+// [i] is its i-th element, [i, j] the j-th element of that one (a list of
+// lists). An element not written as a literal list entry is reported at
+// the nearest enclosing expression.
+func (d *NetworkDecl) ElementProblem(attr string, path []int, summary, detail string) {
+	n := d.d.attrs[attr]
+	if n == nil || n.expr == nil {
+		d.BlockProblem(summary, detail)
+		return
+	}
+	rng, expr := n.rng, n.expr
+	for _, i := range path {
+		t, ok := expr.(*hclsyntax.TupleConsExpr)
+		if !ok || i < 0 || i >= len(t.Exprs) {
+			break
+		}
+		expr = t.Exprs[i]
+		rng = expr.Range()
+	}
+	d.l.reportAt(rng, problem{summary, detail})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/drover/drover/modules/database"
 	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/lb"
+	"github.com/drover/drover/modules/mesh"
 	"github.com/drover/drover/modules/tunnel"
 	"github.com/drover/drover/modules/vip"
 	"github.com/drover/drover/modules/vxlan"
@@ -30,7 +31,7 @@ import (
 func Kinds() *lang.Kinds {
 	k := lang.NewKinds()
 	for _, nk := range slices.Concat(
-		[]lang.NetworkKind{vxlan.Kind(), bridge.Kind(), bgp.Kind(), wireguard.Kind(), l2vpn.Kind()},
+		[]lang.NetworkKind{vxlan.Kind(), bridge.Kind(), bgp.Kind(), wireguard.Kind(), l2vpn.Kind(), mesh.Kind()},
 		tunnel.Kinds(),
 	) {
 		k.AddNetwork(nk)

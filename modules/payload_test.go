@@ -144,7 +144,8 @@ var baseValues = map[string]string{
 	"job.addresses": "100.64.10.32/28", "container.service.check": "tcp", "consul_service.check": "tcp",
 	"vip.address": "198.51.100.100", "server.address": "198.51.100.3", "server.subnet": "100.65.3.0/24",
 	"network.vxlan.group": "239.1.1.1", "network.tunnel.pool": "100.127.250.0/30", "network.tunnel.device": "gre1",
-	"network.tunnel.member.underlay": "198.51.100.1", "network.l2vpn.subnet": "100.64.30.0/24",
+	"network.tunnel.member.underlay": "198.51.100.1", "network.mesh.servers": "s1", "network.mesh.links": "s1",
+	"network.mesh.root": "s1", "network.mesh.subnet": "100.64.40.0/24", "network.mesh.member.underlay": "198.51.100.1", "network.l2vpn.subnet": "100.64.30.0/24",
 	"network.wireguard.subnet": "100.64.20.0/24", "container.interface.address": "100.64.10.60",
 	"container.interface.gateway": "100.64.10.1", "consul_service.address": "100.64.10.1",
 	"consul_service.server": "s1", "consul_check.server": "s1", "endpoint.server": "s1",
@@ -220,11 +221,14 @@ func (b payloadBase) render(a lang.AttributeGrammar, value string) (string, int)
 }
 
 // hclValue writes value as an expression of type typ: a string, a
-// one-element list, or a map (the value as its key where map values are
-// free-form, else as the value of key "k").
+// one-element list, a list of one pair (the value and "s2": a mesh's
+// links), or a map (the value as its key where map values are free-form,
+// else as the value of key "k").
 func hclValue(typ cty.Type, value string) string {
 	q := hclQuote(value)
 	switch {
+	case typ.IsListType() && typ.ElementType().IsListType():
+		return "[[" + q + `, "s2"]]`
 	case typ.IsListType() || typ.IsSetType():
 		return "[" + q + "]"
 	case typ.IsMapType():
@@ -283,8 +287,11 @@ var payloadBases = map[string][]payloadBase{
 	"network.bridge":     {base(`network "bridge" "br" {`, "}", map[string]string{"servers": `["s1", "s2"]`})},
 	"network.l2vpn": {base(`network "l2vpn" "l1" {`, "}", map[string]string{
 		"subnet": `"100.64.30.0/24"`, "servers": `["s1", "s2"]`})},
-	"network.l2vpn.member":  {base("network \"l2vpn\" \"l1\" {\n  subnet  = \"100.64.30.0/24\"\n  servers = [\"s2\"]\n  member \"s1\" {", "}\n}", nil)},
-	"network.tunnel":        {base(`network "gre" "t1" {`, "  member \"s2\" {}\n}", map[string]string{"servers": `["s1"]`, "pool": `"100.127.250.0/30"`})},
+	"network.l2vpn.member": {base("network \"l2vpn\" \"l1\" {\n  subnet  = \"100.64.30.0/24\"\n  servers = [\"s2\"]\n  member \"s1\" {", "}\n}", nil)},
+	"network.tunnel":       {base(`network "gre" "t1" {`, "  member \"s2\" {}\n}", map[string]string{"servers": `["s1"]`, "pool": `"100.127.250.0/30"`})},
+	"network.mesh": {base(`network "mesh" "m9" {`, "}", map[string]string{
+		"subnet": `"100.64.40.0/24"`, "servers": `["s1", "s2"]`})},
+	"network.mesh.member":   {base("network \"mesh\" \"m9\" {\n  subnet = \"100.64.40.0/24\"\n  servers = [\"s2\"]\n  member \"s1\" {", "}\n}", nil)},
 	"network.tunnel.member": {base("network \"gre\" \"t1\" {\n  pool = \"100.127.250.0/30\"\n  servers = [\"s2\"]\n  member \"s1\" {", "}\n}", nil)},
 	"network.wireguard": {base(`network "wireguard" "w1" {`, "}", map[string]string{
 		"subnet": `"100.64.20.0/24"`, "servers": `["s1", "s2"]`})},
@@ -493,7 +500,7 @@ func payloadFacts(c *lang.Cluster) map[string]*core.Facts {
 	out := map[string]*core.Facts{}
 	for _, s := range c.Servers {
 		out[s.Name] = &core.Facts{Hostname: s.Name, Arch: "amd64", Init: "none",
-			LinkKinds:  []string{"bridge", "vxlan", "veth", "wireguard", "gre", "ipip"},
+			LinkKinds:  []string{"bridge", "vxlan", "veth", "wireguard", "gre", "ipip", "gretap"},
 			Interfaces: []core.Interface{{Name: "eth0", MTU: 1500, Up: true, Addrs: []string{s.Address + "/24"}}}}
 	}
 	return out

@@ -178,6 +178,7 @@ func probeLinkKindsHere(private bool) []string {
 	probe("wireguard", &netlink.Wireguard{LinkAttrs: name()})
 	probe("gre", &netlink.Gretun{LinkAttrs: name(), Local: local, Remote: remote})
 	probe("ipip", &netlink.Iptun{LinkAttrs: name(), Local: local, Remote: remote})
+	probe("gretap", &netlink.Gretap{LinkAttrs: name(), Local: local, Remote: remote})
 	probe("dummy", &netlink.Dummy{LinkAttrs: name()})
 	// The veth stays while macvlan and vlan are probed on top of it.
 	veth := &netlink.Veth{LinkAttrs: name(), PeerName: "drvprobe-peer"}

@@ -35,6 +35,8 @@ func All() host.Checks {
 		"dhcp":      serial(one, withKinds(checkDHCP)),   // check_dhcp.go
 		"lease":     serial(one, withKinds(checkLease)),
 		"sqllogin":  serial(one, attrsOnly(checkSQLLogin)), // check_sql.go
+		"stp":       withKinds(checkSTP),                   // check_stp.go
+		"quiet":     attrsOnly(checkQuiet),
 	}
 }
 

@@ -24,7 +24,7 @@ func TestNewHasEveryKind(t *testing.T) {
 	if got := strings.Join(slices.Sorted(maps.Keys(New(hosttest.EnvIn(t.TempDir())))), " "); got != want {
 		t.Errorf("kinds:\n got %s\nwant %s", got, want)
 	}
-	wantChecks := "addr bgp consul container dhcp http lease link ping service sqllogin tcp wireguard"
+	wantChecks := "addr bgp consul container dhcp http lease link ping quiet service sqllogin stp tcp wireguard"
 	if got := strings.Join(slices.Sorted(maps.Keys(Checks())), " "); got != wantChecks {
 		t.Errorf("checks:\n got %s\nwant %s", got, wantChecks)
 	}
@@ -43,6 +43,7 @@ func TestChecksFindTheirKinds(t *testing.T) {
 		{Kind: "wireguard", Attrs: map[string]string{"dev": "h2t-none", "peer": "p"}},
 		{Kind: "lease", Attrs: map[string]string{"netns": "h2t-none", "subnet": "100.64.0.0/24"}},
 		{Kind: "dhcp", Attrs: map[string]string{"bridge": "h2t-none", "subnet": "100.64.0.0/24"}},
+		{Kind: "stp", Attrs: map[string]string{"bridge": "h2t-none"}},
 	} {
 		r := host.RunChecks(ks, Checks(), m, []core.Check{c})[0]
 		t.Logf("%s: %s", c.Kind, r.Detail)

@@ -15,7 +15,7 @@ import (
 //
 // Name: the link's name. Attributes:
 //   - name: the link's name (default: the resource name)
-//   - type: bridge, vxlan, veth, gre or ipip (replace)
+//   - type: bridge, vxlan, veth, gre, ipip or gretap (replace)
 //   - mtu: the MTU (optional: unset leaves the kernel's choice)
 //   - up: "true" (default) or "false"
 //   - mac: the link's hardware address (optional: unset leaves the
@@ -28,9 +28,16 @@ import (
 //     "false", replace)
 //   - veth only: peer (the peer's name, replace; read back only while the
 //     peer is in the same network namespace)
-//   - gre and ipip (link_tunnel.go): local and remote (the outer IPv4
-//     addresses, replace), ttl (outer TTL, default 64, replace), key (gre
-//     only: the GRE key both ways, optional, replace)
+//   - gre, ipip and gretap (link_tunnel.go): local and remote (the outer
+//     IPv4 addresses, replace), ttl (outer TTL, default 64, replace), key
+//     (gre and gretap only: the GRE key both ways, optional, replace); path
+//     MTU discovery is always on (outer DF set)
+//   - bridge only (link_stp.go), each optional, in place: stp_state ("1"
+//     kernel 802.1D spanning tree, "0" none), forward_delay, hello_time and
+//     max_age (whole seconds), priority (the bridge priority, 0-65535).
+//     The kernel reports the timers a bridge runs with, which are the root
+//     bridge's (carried in its hellos): declare the same on every bridge
+//     of one spanning tree, or the non-root ones read as changed
 type linkKind struct{}
 
 func (linkKind) ReplaceOn() []string {
@@ -80,8 +87,12 @@ func (linkKind) Read(r core.Resource, _ map[string]string) (map[string]string, b
 		if peer := vethPeer(l); peer != "" {
 			actual["peer"] = peer
 		}
-	case *netlink.Gretun, *netlink.Iptun:
+	case *netlink.Gretun, *netlink.Iptun, *netlink.Gretap:
 		readTunnel(l, actual)
+	case *netlink.Bridge:
+		if err := readBridgeSTP(a.Index, r.Attrs, actual); err != nil {
+			return nil, false, err
+		}
 	}
 	return host.KeepKeys(actual, r.Attrs), true, nil
 }
@@ -151,6 +162,17 @@ func newLink(attrs map[string]string) (netlink.Link, error) {
 		}
 		la.MTU = mtu
 	}
+	if attrs["mac"] != "" {
+		// Created with its address, a link's address counts as set by
+		// the user from the start: udev's MACAddressPolicy=persistent
+		// (systemd hosts) never replaces it behind drover's back, and a
+		// bridge never takes a port's.
+		hw, err := net.ParseMAC(attrs["mac"])
+		if err != nil {
+			return nil, fmt.Errorf("link %s: attribute mac=%q: %w", la.Name, attrs["mac"], err)
+		}
+		la.HardwareAddr = hw
+	}
 	switch attrs["type"] {
 	case "bridge":
 		return &netlink.Bridge{LinkAttrs: la}, nil
@@ -161,10 +183,10 @@ func newLink(attrs map[string]string) (netlink.Link, error) {
 		return &netlink.Veth{LinkAttrs: la, PeerName: attrs["peer"]}, nil
 	case "vxlan":
 		return newVxlan(la, attrs)
-	case "gre", "ipip":
+	case "gre", "ipip", "gretap":
 		return newTunnel(la, attrs)
 	}
-	return nil, fmt.Errorf("link %s: type %q is not bridge, vxlan, veth, gre or ipip", la.Name, attrs["type"])
+	return nil, fmt.Errorf("link %s: type %q is not bridge, vxlan, veth, gre, ipip or gretap", la.Name, attrs["type"])
 }
 
 func newVxlan(la netlink.LinkAttrs, attrs map[string]string) (netlink.Link, error) {
@@ -209,6 +231,9 @@ func configureLink(l netlink.Link, attrs map[string]string) error {
 		}
 	}
 	if err := setMAC(l, attrs["mac"]); err != nil {
+		return err
+	}
+	if err := setBridgeSTP(l, attrs); err != nil {
 		return err
 	}
 	if master, set := attrs["master"]; set {

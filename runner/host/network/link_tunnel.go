@@ -7,10 +7,11 @@ import (
 	"github.com/vishvananda/netlink"
 )
 
-// Point-to-point IPv4 tunnel links (gre, ipip) of the link kind: the
-// attributes are documented on linkKind.
+// IPv4 tunnel links (gre, ipip: point-to-point layer 3; gretap: layer-2
+// GRE, a bridge port) of the link kind: the attributes are documented on
+// linkKind.
 
-func isTunnelType(t string) bool { return t == "gre" || t == "ipip" }
+func isTunnelType(t string) bool { return t == "gre" || t == "ipip" || t == "gretap" }
 
 // newTunnel builds the netlink link of a gre or ipip device. Path MTU
 // discovery stays on (the kernel refuses a fixed TTL without it).
@@ -37,21 +38,31 @@ func newTunnel(la netlink.LinkAttrs, attrs map[string]string) (netlink.Link, err
 		}
 		return &netlink.Iptun{LinkAttrs: la, Local: local.To4(), Remote: remote.To4(), Ttl: ttl, PMtuDisc: 1}, nil
 	}
-	g := &netlink.Gretun{LinkAttrs: la, Local: local.To4(), Remote: remote.To4(), Ttl: ttl, PMtuDisc: 1}
+	var key uint32
 	if attrs["key"] != "" {
-		key, err := strconv.ParseUint(attrs["key"], 10, 32)
-		if err != nil || key == 0 {
-			return nil, fmt.Errorf("gre tunnel %s: key=%q is not a number from 1 to 4294967295", la.Name, attrs["key"])
+		k, err := strconv.ParseUint(attrs["key"], 10, 32)
+		if err != nil || k == 0 {
+			return nil, fmt.Errorf("%s tunnel %s: key=%q is not a number from 1 to 4294967295", attrs["type"], la.Name, attrs["key"])
 		}
-		g.IKey, g.OKey = uint32(key), uint32(key)
+		key = uint32(k)
 	}
-	return g, nil
+	if attrs["type"] == "gretap" {
+		return &netlink.Gretap{LinkAttrs: la, Local: local.To4(), Remote: remote.To4(), Ttl: ttl, PMtuDisc: 1, IKey: key, OKey: key}, nil
+	}
+	return &netlink.Gretun{LinkAttrs: la, Local: local.To4(), Remote: remote.To4(), Ttl: ttl, PMtuDisc: 1, IKey: key, OKey: key}, nil
 }
 
 // readTunnel reads back what newTunnel set.
 func readTunnel(l netlink.Link, actual map[string]string) {
 	switch t := l.(type) {
 	case *netlink.Gretun:
+		actual["local"], actual["remote"] = ipString(t.Local), ipString(t.Remote)
+		actual["ttl"] = strconv.Itoa(int(t.Ttl))
+		actual["key"] = ""
+		if t.OKey != 0 {
+			actual["key"] = strconv.FormatUint(uint64(t.OKey), 10)
+		}
+	case *netlink.Gretap:
 		actual["local"], actual["remote"] = ipString(t.Local), ipString(t.Remote)
 		actual["ttl"] = strconv.Itoa(int(t.Ttl))
 		actual["key"] = ""

@@ -66,14 +66,14 @@ func TestTunnelLinkBuild(t *testing.T) {
 func TestTunnelLinkLifecycle(t *testing.T) {
 	enterI3bNetns(t, "tun")
 	kinds := host.ProbeLinkKinds()
-	for _, typ := range []string{"gre", "ipip"} {
+	for _, typ := range []string{"gre", "ipip", "gretap"} {
 		if !slices.Contains(kinds, typ) {
 			testkit.Skipf(t, "this kernel cannot make %s links (it makes %v): the VM tier runs this test", typ, kinds)
 		}
 		k := testKinds(t.TempDir())
 		m := hosttest.NewManifest(t)
 		key := ""
-		if typ == "gre" {
+		if typ != "ipip" {
 			key = "42"
 		}
 		r := linkRes("i3bt0", tunnelAttrs(typ, key))
