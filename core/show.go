@@ -73,12 +73,18 @@ type TopoEdge struct {
 // word per check, "up", "down", or "unreachable" (for all of them when
 // the server was not reached).
 func LiveStates(ctx context.Context, live func(string) (Live, string), server string, checks []Check) []string {
-	out := make([]string, len(checks))
 	var results []CheckResult
 	var err error
 	if l, _ := live(server); l != nil {
 		results, err = l.Check(ctx, checks)
 	}
+	return CheckWords(results, err, len(checks))
+}
+
+// CheckWords is one word per check of n for people: "up", "down", or
+// "unreachable" when the checks did not run (err) or gave no result.
+func CheckWords(results []CheckResult, err error, n int) []string {
+	out := make([]string, n)
 	for i := range out {
 		switch {
 		case err != nil || i >= len(results):

@@ -141,6 +141,10 @@ func (c *Cluster) BridgeSubnets(bridge string, servers []string) []OwnedSubnet {
 	return out
 }
 
+// IsSQLName tells whether s is a plain SQL identifier: letters, digits
+// and '_', not starting with a digit, at most 63 bytes.
+func IsSQLName(s string) bool { return sqlName(s) }
+
 func sqlName(s string) bool {
 	if len(s) > 63 || s == "" || (s[0] >= '0' && s[0] <= '9') {
 		return false

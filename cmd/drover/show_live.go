@@ -19,19 +19,8 @@ type liveQuery struct {
 
 // run returns one word per check: "up", "down" or "unreachable".
 func (q liveQuery) run(server string, checks []core.Check) []string {
-	out := make([]string, len(checks))
 	results, err := q.s.Check(q.ctx, server, checks)
-	for i := range out {
-		switch {
-		case err != nil || i >= len(results):
-			out[i] = "unreachable"
-		case results[i].OK:
-			out[i] = "up"
-		default:
-			out[i] = "down"
-		}
-	}
-	return out
+	return core.CheckWords(results, err, len(checks))
 }
 
 func serviceCheck(name string) core.Check {

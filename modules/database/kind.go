@@ -110,7 +110,7 @@ func validate(d *lang.BlockDecl, db *Decl) {
 	serverOK := d.CheckServer("server")
 	for _, key := range []string{"name", "user"} {
 		s, ok := d.StringOK(key)
-		if ok && s != "" && !sqlName(s) {
+		if ok && s != "" && !lang.IsSQLName(s) {
 			d.Problem(key, "Invalid "+key, fmt.Sprintf(
 				"%q is not a plain SQL name: use letters, digits and '_', starting with a letter or '_' (at most 63 characters), for example %s = %q.", s, key, sqlSuggest(s)))
 		}
@@ -169,16 +169,4 @@ func sqlSuggest(s string) string {
 		out = out[:63]
 	}
 	return out
-}
-
-func sqlName(s string) bool {
-	if len(s) > 63 || s == "" || (s[0] >= '0' && s[0] <= '9') {
-		return false
-	}
-	for _, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
 }
