@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-
-	"github.com/drover/drover/modules/job/placement"
 )
 
 var (
@@ -62,41 +60,7 @@ func (l *loader) validateContainers(c *Cluster) {
 				"capacity is how many job instances server %q can hold, 0 for no limit; write for example capacity = 8.", c.Servers[i].Name)})
 		}
 	}
-	if !l.diags.HasErrors() {
-		l.validatePlacement(c)
-	}
-}
-
-// validatePlacement places every job as plan will (nothing running yet:
-// what runs only moves instances, it does not make room) and reports, at
-// its count, a job some instances of which fit on no server.
-func (l *loader) validatePlacement(c *Cluster) {
-	var servers []placement.Server
-	for _, s := range c.Servers {
-		if !s.Local {
-			servers = append(servers, placement.Server{Name: s.Name, Labels: s.Labels, Capacity: s.Capacity})
-		}
-	}
-	jobs := make([]placement.Job, 0, len(c.Jobs))
-	for _, j := range c.Jobs {
-		candidates := j.Servers
-		if len(candidates) == 0 {
-			candidates = c.NetworkServers(j.Network)
-		}
-		jobs = append(jobs, placement.Job{Name: j.Name, Count: j.Count, Candidates: candidates,
-			Constraints: j.Constraints, Strategy: j.Strategy, Replicas: j.Replicas, Group: j.Group})
-	}
-	failed := placement.Unplaced(servers, jobs)
-	for i, d := range l.ctr.jobs {
-		if err := failed[c.Jobs[i].Name]; err != nil {
-			n := d.attrs["count"]
-			if n == nil || n.expr == nil {
-				l.reportAt(d.block.DefRange, problem{"Job does not fit", err.Error() + "."})
-				continue
-			}
-			l.report(n, problem{"Job does not fit", err.Error() + "."})
-		}
-	}
+	l.runFinalChecks(c) // the jobs' placement
 }
 
 func (l *loader) validateContainer(d *ctrDecl, k *Container, c *Cluster, claimed staticAddrs) {

@@ -9,6 +9,7 @@ import (
 	"github.com/drover/drover/modules/bridge"
 	"github.com/drover/drover/modules/consul"
 	"github.com/drover/drover/modules/database"
+	"github.com/drover/drover/modules/job"
 	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/modules/mesh"
@@ -42,6 +43,7 @@ func Kinds() *lang.Kinds {
 	for _, bk := range slices.Concat(serviceBlocks(), hostBlocks(), consul.Kinds()) {
 		k.AddBlock(bk)
 	}
+	k.AddFinalCheck(job.Fits)
 	return k
 }
 

@@ -46,6 +46,26 @@ func Owner(j *lang.Job) string { return "job." + j.Name }
 // Place computes where every instance of every job runs. facts may be nil
 // or miss hosts (offline): those run nothing yet as far as placement knows.
 func Place(c *lang.Cluster, facts map[string]*core.Facts) (placement.Placement, error) {
+	servers, jobs := placementInput(c, Running(c, facts))
+	return placement.Place(servers, jobs)
+}
+
+// Fits is the job kind's final check: it places every job as plan will
+// (nothing running yet: what runs only moves instances, it does not make
+// room) and reports, at its count, a job some instances of which fit on
+// no server.
+func Fits(c *lang.Cluster, at *lang.Reporter) {
+	failed := placement.Unplaced(placementInput(c, nil))
+	for _, j := range c.Jobs {
+		if err := failed[j.Name]; err != nil {
+			at.Problem("job", j.Name, "count", "Job does not fit", err.Error()+".")
+		}
+	}
+}
+
+// placementInput are the servers jobs may run on (not the local one) and
+// the jobs to place, each with the instances running (by job name).
+func placementInput(c *lang.Cluster, running map[string][]RunningInstance) ([]placement.Server, []placement.Job) {
 	var servers []placement.Server
 	for _, s := range c.Servers {
 		if s.Local {
@@ -53,8 +73,7 @@ func Place(c *lang.Cluster, facts map[string]*core.Facts) (placement.Placement, 
 		}
 		servers = append(servers, placement.Server{Name: s.Name, Labels: s.Labels, Capacity: s.Capacity})
 	}
-	running := Running(c, facts)
-	var jobs []placement.Job
+	jobs := make([]placement.Job, 0, len(c.Jobs))
 	for _, j := range c.Jobs {
 		candidates := j.Servers
 		if len(candidates) == 0 {
@@ -71,7 +90,7 @@ func Place(c *lang.Cluster, facts map[string]*core.Facts) (placement.Placement, 
 			Strategy: j.Strategy, Replicas: j.Replicas, Group: j.Group, Current: cur,
 		})
 	}
-	return placement.Place(servers, jobs)
+	return servers, jobs
 }
 
 // RunningInstance is a job instance a host reports.
