@@ -93,8 +93,6 @@ type ctrDecl struct {
 // containerDecls are the container and job blocks of a load.
 type containerDecls struct {
 	containers, jobs []*ctrDecl
-	jobSyms          map[string]*entity
-	jobOrder         []string
 }
 
 // collectContainer registers one container or job block.
@@ -156,48 +154,45 @@ func (l *loader) checkContainerName(b *hcl.Block, name string, seen []*ctrDecl) 
 }
 
 // registerJob makes job.NAME.ATTR referenceable, with the derived
-// instance_addresses and backends ("NAME:ADDRESS:PORT" for a load
-// balancer's backends; empty without static addresses).
+// instance_addresses and backends.
 func (l *loader) registerJob(d *ctrDecl) {
-	if l.ctr.jobSyms == nil {
-		l.ctr.jobSyms = map[string]*entity{}
-	}
-	e := newEntity()
-	e.add(l.register(&node{path: []string{rootJob, d.name, "name"}, rng: d.block.LabelRanges[0], want: cty.String, deflt: str(d.name)}))
+	b := symbolBlock{root: rootJob, name: d.name, label: d.block.LabelRanges[0], block: d.block.DefRange,
+		nested: map[string][]map[string]*node{}}
 	for _, spec := range jobSpecs() {
-		e.add(d.attrs[spec.name])
+		b.settings = append(b.settings, d.attrs[spec.name])
 	}
-	count, addrs := d.attrs["count"], d.attrs["addresses"]
-	list := l.register(&node{path: []string{rootJob, d.name, attrInstanceAddresses}, rng: d.block.DefRange,
-		want: cty.List(cty.String), deps: []*node{count, addrs}})
-	list.derive = func() (cty.Value, hcl.Diagnostics) {
-		return stringListVal(jobAddresses(count.value, addrs.value)), nil
-	}
-	e.add(list)
-	deps := []*node{list}
 	for _, s := range d.services {
-		deps = append(deps, s.attrs["port"])
+		b.nested[blockService] = append(b.nested[blockService], s.attrs)
 	}
-	backends := l.register(&node{path: []string{rootJob, d.name, attrBackends}, rng: d.block.DefRange,
-		want: cty.List(cty.String), deps: deps})
-	backends.derive = func() (cty.Value, hcl.Diagnostics) {
-		if len(d.services) == 0 || !list.value.IsWhollyKnown() {
-			return l.jobBackendsFallback(d, list)
-		}
-		return backendList(d.name, list.value, d.services[0].attrs["port"].value), nil
-	}
-	e.add(backends)
-	l.ctr.jobSyms[d.name] = e
-	l.ctr.jobOrder = append(l.ctr.jobOrder, d.name)
+	l.registerSymbols(b, jobSymbols())
 }
 
-// jobBackendsFallback is backends without a service of the job's own:
-// unknown until the addresses are known, else empty.
-func (l *loader) jobBackendsFallback(d *ctrDecl, list *node) (cty.Value, hcl.Diagnostics) {
-	if !list.value.IsWhollyKnown() {
-		return cty.UnknownVal(cty.List(cty.String)), nil
+// jobSymbols are a job's derived attributes: the static address of each
+// instance, and backends ("NAME:ADDRESS:PORT" for a load balancer's
+// backends, at the port of the job's first service; empty without static
+// addresses or a service).
+func jobSymbols() []Symbol {
+	return []Symbol{
+		{Name: attrInstanceAddresses, Type: cty.List(cty.String), Inputs: []string{"count", "addresses"},
+			Derive: func(_ string, in SymbolInputs) cty.Value {
+				return stringListVal(jobAddresses(in.Value("count"), in.Value("addresses")))
+			}},
+		{Name: attrBackends, Type: cty.List(cty.String), Inputs: []string{attrInstanceAddresses, "service.port"},
+			Derive: jobBackends},
 	}
-	return cty.ListValEmpty(cty.String), nil
+}
+
+// jobBackends derives backends: unknown until the addresses are known,
+// empty without a service of the job's own.
+func jobBackends(job string, in SymbolInputs) cty.Value {
+	list, ports := in.Value(attrInstanceAddresses), in.Values("service.port")
+	switch {
+	case !list.IsWhollyKnown():
+		return cty.UnknownVal(cty.List(cty.String))
+	case len(ports) == 0:
+		return cty.ListValEmpty(cty.String)
+	}
+	return backendList(job, list, ports[0])
 }
 
 func backendList(job string, addrs, port cty.Value) cty.Value {
@@ -272,15 +267,8 @@ func stringListVal(list []string) cty.Value {
 	return cty.ListVal(vals)
 }
 
-// resolveJob resolves job, job.NAME and job.NAME.ATTR; ok is false for
-// other roots.
-func (l *loader) resolveJob(t hcl.Traversal, steps []string) ([]*node, *hcl.Diagnostic, bool) {
-	if t.RootName() != rootJob {
-		return nil, nil, false
-	}
-	nodes, diag := resolveEntity(t, steps, rootJob, l.ctr.jobSyms, l.ctr.jobOrder)
-	return nodes, diag, true
-}
+// ownRefRoots are the reference roots of lang's own referenceable blocks.
+var ownRefRoots = []string{rootJob}
 
 // assembleContainers builds the containers and jobs of the model.
 func (l *loader) assembleContainers(c *Cluster) {

@@ -122,6 +122,9 @@ type loader struct {
 	networks []*networkDecl
 	generic  genericDecls   // generic.go
 	ctr      containerDecls // container.go
+	// refs are the referenceable blocks (job.web), by reference root
+	// (blocksymbols.go).
+	refs map[string]*refTable
 	// sources are the non-HCL files given to LoadFiles (templates and
 	// file sources), by name.
 	sources map[string][]byte
