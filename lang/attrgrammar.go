@@ -29,9 +29,6 @@ var attrGrammars = map[string]*grammar{
 	"container.command": gArgv, "container.files": gFiles, "container.version": gVersion, "container.memory": gSize,
 	"container.interface.address": gIP, "container.interface.gateway": gIP,
 	"container.service.check": gKeyword, "container.service.path": gURLPath,
-	"job.container": gIdent, "job.network": gIdent, "job.addresses": gCIDR, "job.servers": gServerRef,
-	"job.constraints": gLabel, "job.strategy": gKeyword, "job.group": gIdent, "job.interval": gDuration,
-	"job.health_timeout": gDuration,
 
 	"file.path": gManagedPath, "file.content": gFreeContent, "file.source": gLocalPath, "file.mode": gMode,
 	"file.owner": gOwner, "file.validate": gShell,
@@ -164,7 +161,7 @@ func allSchemas(kinds *Kinds) map[string][]attrSpec {
 		add(specsOf(bk.Type, bk.Attrs))
 		add(kindNestedSpecs(bk.Type, bk.Blocks))
 	}
-	for _, f := range []func() []attrSpec{containerSpecs, interfaceSpecs, serviceSpecs, jobSpecs} {
+	for _, f := range []func() []attrSpec{containerSpecs, interfaceSpecs, serviceSpecs} {
 		add(f())
 	}
 	for _, k := range genericKinds {

@@ -279,3 +279,19 @@ func (d *BlockDecl) IsNull(attr string) bool {
 	n := d.d.attrs[attr]
 	return n == nil || n.value.IsNull()
 }
+
+// StringMap is a map(string) setting's values (a null one is reported).
+func (d *BlockDecl) StringMap(attr string) map[string]string { return d.l.labelsOf(d.d.attrs[attr]) }
+
+// CheckServersIn checks a list(string) setting of server names: declared,
+// listed once and, with allowed, one of those (why says why another is
+// not: "is not a member of network \"vx1\"").
+func (d *BlockDecl) CheckServersIn(attr string, allowed []string, why string) {
+	d.l.checkServerList(d.d.attrs[attr], allowed, why)
+}
+
+// ParseCIDR parses a CIDR network address (no host bits set).
+func ParseCIDR(s string) (netip.Prefix, bool) {
+	p, prob := parseCIDR(s)
+	return p, prob.ok()
+}

@@ -3,7 +3,6 @@ package lang
 import (
 	"fmt"
 	"net/netip"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -14,25 +13,16 @@ import (
 // attributes instance_addresses and backends.
 const (
 	blockContainer = "container"
-	blockJob       = "job"
 	blockInterface = "interface"
 	blockService   = "service"
-	rootJob        = "job"
 )
 
 // maxInstances bounds a job's count.
 const maxInstances = 100000
 
-// Derived job attributes.
-const (
-	attrInstanceAddresses = "instance_addresses"
-	attrBackends          = "backends"
-)
-
 func containerBlockSchemas() []hcl.BlockHeaderSchema {
 	return []hcl.BlockHeaderSchema{
 		{Type: blockContainer, LabelNames: []string{"name"}},
-		{Type: blockJob, LabelNames: []string{"name"}},
 	}
 }
 
@@ -63,23 +53,6 @@ func serviceSpecs() []attrSpec {
 	})
 }
 
-func jobSpecs() []attrSpec {
-	return inBlock("job", []attrSpec{
-		{name: "container", typ: cty.String, deflt: cty.UnknownVal(cty.String), example: `"web"`, required: true},
-		{name: "count", typ: cty.Number, deflt: num(1), example: "4"},
-		{name: "network", typ: cty.String, deflt: str(SubnetNetwork), example: `"vx1"`},
-		{name: "addresses", typ: cty.String, deflt: str(""), example: `"100.64.10.32/28"`},
-		{name: "servers", typ: cty.List(cty.String), deflt: emptyStrings(), example: `["s1", "s2"]`},
-		{name: "constraints", typ: cty.Map(cty.String), deflt: cty.MapValEmpty(cty.String), example: `{ role = "web" }`},
-		{name: "strategy", typ: cty.String, deflt: str(StrategySpread), example: `"spread"`},
-		{name: "replicas", typ: cty.Number, deflt: num(0), example: "2"},
-		{name: "group", typ: cty.String, deflt: str(""), example: `"frontend"`},
-		{name: "max_parallel", typ: cty.Number, deflt: num(1), example: "1"},
-		{name: "interval", typ: cty.String, deflt: str("0s"), example: `"20s"`},
-		{name: "health_timeout", typ: cty.String, deflt: str("30s"), example: `"30s"`},
-	})
-}
-
 // ctrDecl is one container or job block with its nested blocks.
 type ctrDecl struct {
 	typ      string
@@ -103,9 +76,6 @@ func (l *loader) collectContainer(b *hcl.Block) {
 		{Type: blockInterface, LabelNames: []string{"network"}},
 		{Type: blockService, LabelNames: []string{"name"}},
 	}
-	if b.Type == blockJob {
-		list, specs, nested = &l.ctr.jobs, jobSpecs(), nested[1:]
-	}
 	if !l.checkContainerName(b, name, *list) {
 		return
 	}
@@ -124,9 +94,6 @@ func (l *loader) collectContainer(b *hcl.Block) {
 		}
 	}
 	*list = append(*list, d)
-	if b.Type == blockJob {
-		l.registerJob(d)
-	}
 }
 
 func nestedSpecs(typ string) []attrSpec {
@@ -151,74 +118,6 @@ func (l *loader) checkContainerName(b *hcl.Block, name string, seen []*ctrDecl) 
 		}
 	}
 	return true
-}
-
-// registerJob makes job.NAME.ATTR referenceable, with the derived
-// instance_addresses and backends.
-func (l *loader) registerJob(d *ctrDecl) {
-	b := symbolBlock{root: rootJob, name: d.name, label: d.block.LabelRanges[0], block: d.block.DefRange,
-		nested: map[string][]map[string]*node{}}
-	for _, spec := range jobSpecs() {
-		b.settings = append(b.settings, d.attrs[spec.name])
-	}
-	for _, s := range d.services {
-		b.nested[blockService] = append(b.nested[blockService], s.attrs)
-	}
-	l.registerSymbols(b, jobSymbols())
-}
-
-// jobSymbols are a job's derived attributes: the static address of each
-// instance, and backends ("NAME:ADDRESS:PORT" for a load balancer's
-// backends, at the port of the job's first service; empty without static
-// addresses or a service).
-func jobSymbols() []Symbol {
-	return []Symbol{
-		{Name: attrInstanceAddresses, Type: cty.List(cty.String), Inputs: []string{"count", "addresses"},
-			Derive: func(_ string, in SymbolInputs) cty.Value {
-				return stringListVal(jobAddresses(in.Value("count"), in.Value("addresses")))
-			}},
-		{Name: attrBackends, Type: cty.List(cty.String), Inputs: []string{attrInstanceAddresses, "service.port"},
-			Derive: jobBackends},
-	}
-}
-
-// jobBackends derives backends: unknown until the addresses are known,
-// empty without a service of the job's own.
-func jobBackends(job string, in SymbolInputs) cty.Value {
-	list, ports := in.Value(attrInstanceAddresses), in.Values("service.port")
-	switch {
-	case !list.IsWhollyKnown():
-		return cty.UnknownVal(cty.List(cty.String))
-	case len(ports) == 0:
-		return cty.ListValEmpty(cty.String)
-	}
-	return backendList(job, list, ports[0])
-}
-
-func backendList(job string, addrs, port cty.Value) cty.Value {
-	if !port.IsKnown() || port.IsNull() || addrs.IsNull() {
-		return cty.UnknownVal(cty.List(cty.String))
-	}
-	p, _ := port.AsBigFloat().Int64()
-	var out []string
-	i := 0
-	for it := addrs.ElementIterator(); it.Next(); {
-		_, a := it.Element()
-		i++
-		out = append(out, fmt.Sprintf("%s:%s:%d", InstanceName(job, i), a.AsString(), p))
-	}
-	return stringListVal(out)
-}
-
-// jobAddresses is the static address of each instance, nil when the
-// count or range is not usable (reported by validation).
-func jobAddresses(count, addrs cty.Value) []string {
-	if !count.IsKnown() || count.IsNull() || !addrs.IsKnown() || addrs.IsNull() || addrs.AsString() == "" {
-		return nil
-	}
-	n, _ := count.AsBigFloat().Int64()
-	out, _ := InstanceAddresses(addrs.AsString(), int(n))
-	return out
 }
 
 // InstanceAddresses are the static addresses of count instances in the
@@ -256,27 +155,13 @@ func usable(size uint64) uint64 {
 	return size - 2
 }
 
-func stringListVal(list []string) cty.Value {
-	if len(list) == 0 {
-		return cty.ListValEmpty(cty.String)
-	}
-	vals := make([]cty.Value, len(list))
-	for i, s := range list {
-		vals[i] = cty.StringVal(s)
-	}
-	return cty.ListVal(vals)
-}
-
 // ownRefRoots are the reference roots of lang's own referenceable blocks.
-var ownRefRoots = []string{rootJob}
+var ownRefRoots []string
 
 // assembleContainers builds the containers and jobs of the model.
 func (l *loader) assembleContainers(c *Cluster) {
 	for _, d := range l.ctr.containers {
 		c.Containers = append(c.Containers, l.assembleContainer(d))
-	}
-	for _, d := range l.ctr.jobs {
-		c.Jobs = append(c.Jobs, l.assembleJob(d))
 	}
 }
 
@@ -313,33 +198,4 @@ func (l *loader) assembleCtrServices(d *ctrDecl) []ContainerService {
 		out = append(out, s)
 	}
 	return out
-}
-
-func (l *loader) assembleJob(d *ctrDecl) *Job {
-	a := d.attrs
-	j := &Job{Name: d.name, DeclRange: d.block.DefRange}
-	j.Container, _ = l.stringOf(a["container"])
-	j.Count, _ = l.intOf(a["count"])
-	j.Network, _ = l.stringOf(a["network"])
-	j.Addresses, _ = l.stringOf(a["addresses"])
-	j.Servers = listValues(l.plainList(a["servers"]))
-	j.Constraints = l.labelsOf(a["constraints"])
-	j.Strategy, _ = l.stringOf(a["strategy"])
-	j.Replicas, _ = l.intOf(a["replicas"])
-	j.Group, _ = l.stringOf(a["group"])
-	j.MaxParallel, _ = l.intOf(a["max_parallel"])
-	j.Interval = l.zeroDurationOf(a["interval"])
-	j.HealthTimeout = l.durationOf(a["health_timeout"])
-	j.Services = l.assembleCtrServices(d)
-	return j
-}
-
-// zeroDurationOf is durationOf that also takes "0s".
-func (l *loader) zeroDurationOf(n *node) time.Duration {
-	if s, ok := l.stringOf(n); ok {
-		if d, err := time.ParseDuration(s); err == nil && d == 0 {
-			return 0
-		}
-	}
-	return l.durationOf(n)
 }

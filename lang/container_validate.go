@@ -11,7 +11,6 @@ import (
 )
 
 var (
-	strategies = []string{StrategySpread, StrategyBinpack}
 	checkKinds = []string{CheckTCP, CheckHTTP, CheckNone}
 	memoryRE   = regexp.MustCompile(`^[1-9][0-9]*[KMG]?$`)
 )
@@ -47,9 +46,6 @@ func (l *loader) validateContainers(c *Cluster) {
 	}
 	for i, d := range l.ctr.containers {
 		l.validateContainer(d, c.Containers[i], c, claimed)
-	}
-	for i, d := range l.ctr.jobs {
-		l.validateJob(d, c.Jobs[i], c, claimed)
 	}
 	l.claimed = claimed
 	l.validateBlocks(c, true) // the Late kinds: Consul endpoints
@@ -245,70 +241,6 @@ func oneOf(attr, got string, known []string) problem {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	}
 	return problem{"Unsupported " + attr, detail}
-}
-
-func (l *loader) validateJob(d *ctrDecl, j *Job, c *Cluster, claimed staticAddrs) {
-	a := d.attrs
-	if j.Container != "" && c.Container(j.Container) == nil {
-		detail := fmt.Sprintf("No container named %q is declared.", j.Container)
-		if s := suggest(j.Container, containerNames(c)); s != "" {
-			detail += fmt.Sprintf(" Did you mean %q?", s)
-		} else {
-			detail += fmt.Sprintf(" Declare it with container %q { template = \"busybox\" }.", j.Container)
-		}
-		l.report(a["container"], problem{"Unknown container", detail})
-	}
-	if count, ok := l.intOf(a["count"]); ok && (count < 0 || count > maxInstances) {
-		l.report(a["count"], problem{"Invalid count", "count is the number of instances, 0 to 100000; write for example count = 4."})
-	}
-	if j.Strategy != "" && !slices.Contains(strategies, j.Strategy) {
-		l.report(a["strategy"], oneOf("strategy", j.Strategy, strategies))
-	}
-	if r, ok := l.intOf(a["replicas"]); ok && r < 0 {
-		l.report(a["replicas"], problem{"Invalid replicas", "replicas is the most instances of the job on one server, 0 for no limit; write for example replicas = 2."})
-	}
-	if m, ok := l.intOf(a["max_parallel"]); ok && m < 1 {
-		l.report(a["max_parallel"], problem{"Invalid max_parallel", "max_parallel is how many instances are replaced at once, at least 1; write for example max_parallel = 1."})
-	}
-	l.validateCtrServices(d.services, j.Services)
-	netOK := j.Network == SubnetNetwork || l.containerNetwork(a["network"].rng, j.Network, c)
-	if !netOK {
-		return
-	}
-	members := c.NetworkServers(j.Network)
-	why := fmt.Sprintf("is not a member of network %q", j.Network)
-	if j.Network == SubnetNetwork {
-		why = "has no container subnet"
-	}
-	l.checkServerList(a["servers"], members, why)
-	l.validateJobAddresses(a["addresses"], j, c, claimed)
-}
-
-func (l *loader) validateJobAddresses(n *node, j *Job, c *Cluster, claimed staticAddrs) {
-	if j.Addresses == "" || j.Count < 0 || j.Count > maxInstances {
-		return
-	}
-	if j.Network == SubnetNetwork {
-		l.report(n, problem{"Static addresses on the container subnets", fmt.Sprintf(
-			"Every server has its own container subnet, so one address range cannot serve job %q there: leave addresses out (DHCP), or put the job on a vxlan or l2vpn network with network = \"vx1\".", j.Name)})
-		return
-	}
-	p, prob := parseCIDR(j.Addresses)
-	if !prob.ok() || !p.Addr().Is4() {
-		l.report(n, problem{"Invalid address range", fmt.Sprintf(
-			"addresses is an IPv4 CIDR range inside the network's subnet; write for example addresses = \"100.64.10.32/28\". Got %q.", j.Addresses)})
-		return
-	}
-	addrs, err := InstanceAddresses(j.Addresses, j.Count)
-	if err != nil {
-		l.report(n, problem{"Address range too small", fmt.Sprintf("%v: widen the range or lower count.", err)})
-		return
-	}
-	_, subnet, _ := c.ContainerBridge(j.Network, nil)
-	for i, s := range addrs {
-		a, _ := netip.ParseAddr(s)
-		l.checkStatic(n.rng, n.ctxRange, a, subnet, j.Network, "job "+j.Name+" instance "+InstanceName(j.Name, i+1), claimed)
-	}
 }
 
 func containerNames(c *Cluster) []string {

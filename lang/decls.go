@@ -68,7 +68,7 @@ func (l *loader) collectFile(f *hcl.File) {
 			l.collectServer(b)
 		case blockNetwork:
 			l.collectNetwork(b)
-		case blockContainer, blockJob:
+		case blockContainer:
 			l.collectContainer(b) // container.go
 		default:
 			if bk, ok := l.opts.Kinds.block(b.Type); ok {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/job"
 )
 
 // A registered final check runs only on a configuration with no other
@@ -22,6 +23,7 @@ job "b" { container = "web" }
 `
 	var ran int
 	k := lang.NewKinds()
+	k.AddBlock(job.Kind())
 	k.AddFinalCheck(func(c *lang.Cluster, at *lang.Reporter) {
 		ran++
 		at.Problem("job", "a", "count", "Count problem", "a's count.")

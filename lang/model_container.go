@@ -2,7 +2,6 @@ package lang
 
 import (
 	"strconv"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -69,35 +68,6 @@ type ContainerService struct {
 	Port  int
 	Check string // CheckTCP (default), CheckHTTP or CheckNone
 	Path  string // HTTP check path, default "/"
-
-	DeclRange hcl.Range
-}
-
-// Job is one `job "NAME" { ... }` block (the seed's addjob): Count
-// instances of the base Container placed by drover over the servers.
-type Job struct {
-	Name      string
-	Container string
-	Count     int
-	// Network the instances attach to: a declared network or
-	// SubnetNetwork (the default).
-	Network string
-	// Addresses is a CIDR range inside the network's subnet: instance i
-	// (1-based) gets its i-th address. "" = DHCP.
-	Addresses string
-	// Servers are the candidates; empty = every server that can take
-	// the network (its members, or servers with a subnet).
-	Servers     []string
-	Constraints map[string]string // labels a server must carry
-	Strategy    string            // StrategySpread (default) or StrategyBinpack
-	Replicas    int               // most instances per server, 0 = no limit
-	Group       string            // jobs of one group share their servers
-	MaxParallel int               // instances replaced at once, default 1
-	Interval    time.Duration     // wait after each replaced batch
-	// HealthTimeout bounds the wait for a new instance to pass its check
-	// before it is rolled back, default 30s.
-	HealthTimeout time.Duration
-	Services      []ContainerService
 
 	DeclRange hcl.Range
 }

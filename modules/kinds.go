@@ -40,7 +40,7 @@ func Kinds() *lang.Kinds {
 	// In this order their blocks validate (the first of two names or
 	// ports wins) and expand on each host: the services, then the host
 	// blocks, then the Consul kinds (with the containers and jobs).
-	for _, bk := range slices.Concat(serviceBlocks(), hostBlocks(), consul.Kinds()) {
+	for _, bk := range slices.Concat(serviceBlocks(), hostBlocks(), lateBlocks(), consul.Kinds()) {
 		k.AddBlock(bk)
 	}
 	k.AddFinalCheck(job.Fits)
@@ -56,4 +56,11 @@ func serviceBlocks() []lang.BlockKind {
 // containers and jobs.
 func hostBlocks() []lang.BlockKind {
 	return []lang.BlockKind{attachment.Kind()}
+}
+
+// lateBlocks are the block kinds validated after lang's containers, with
+// their static addresses, before the Consul kinds: the jobs. Their
+// expansion is expandContainers'.
+func lateBlocks() []lang.BlockKind {
+	return []lang.BlockKind{job.Kind()}
 }

@@ -59,7 +59,7 @@ func jobRows(c *lang.Cluster, facts map[string]*core.Facts) ([]jobRow, error) {
 	}
 	running := job.Running(c, facts)
 	var rows []jobRow
-	for _, j := range c.Jobs {
+	for _, j := range job.Jobs(c) {
 		var addrs []string
 		if j.Addresses != "" {
 			addrs, _ = lang.InstanceAddresses(j.Addresses, j.Count)
@@ -87,7 +87,7 @@ func jobRows(c *lang.Cluster, facts map[string]*core.Facts) ([]jobRow, error) {
 
 // leftovers are running instances beyond the job's count (an apply will
 // remove them).
-func leftovers(j *lang.Job, running []job.RunningInstance, count int) []jobRow {
+func leftovers(j *job.Decl, running []job.RunningInstance, count int) []jobRow {
 	var rows []jobRow
 	for _, r := range running {
 		if r.Index > count {
@@ -120,7 +120,7 @@ func liveJobHealth(rows []jobRow, c *lang.Cluster, q liveQuery) {
 }
 
 func healthCheck(c *lang.Cluster, jobName string) string {
-	for _, j := range c.Jobs {
+	for _, j := range job.Jobs(c) {
 		if j.Name != jobName {
 			continue
 		}

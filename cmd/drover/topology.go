@@ -8,6 +8,7 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
+	"github.com/drover/drover/modules/job"
 )
 
 // writeTopology draws the cluster as one picture (DOT, undirected):
@@ -48,7 +49,7 @@ func writeTopology(w io.Writer, c *lang.Cluster) {
 			t.edge(id, netNode(i.Network), i.Address, "dotted")
 		}
 	}
-	for _, j := range c.Jobs {
+	for _, j := range job.Jobs(c) {
 		id := "job/" + j.Name
 		t.node(id, "component", "plum", fmt.Sprintf("job %s ×%d", j.Name, j.Count), "container "+j.Container)
 		for _, s := range j.Servers {

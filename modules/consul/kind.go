@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/job"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -406,7 +407,7 @@ func serviceNames(c *lang.Cluster) map[string]bool {
 			out[s.Name] = true
 		}
 	}
-	for _, j := range c.Jobs {
+	for _, j := range job.Jobs(c) {
 		for _, s := range j.Services {
 			out[s.Name] = true
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/modules/job"
 )
 
 // Record is one name and its addresses.
@@ -47,7 +48,7 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) map[string][]*blocks.
 	for _, k := range c.Containers {
 		publish("container."+k.Name, "container-"+k.Name, containerRecords(k))
 	}
-	for _, j := range c.Jobs {
+	for _, j := range job.Jobs(c) {
 		publish("job."+j.Name, "job-"+j.Name, JobRecords(c, j))
 	}
 	dhcp := leased(c, facts)
@@ -128,7 +129,7 @@ func dependency(server string, in Instance) string {
 
 // JobRecords are a job's names: each service with every instance's
 // address, and each instance.
-func JobRecords(c *lang.Cluster, j *lang.Job) []Record {
+func JobRecords(c *lang.Cluster, j *job.Decl) []Record {
 	if j.Addresses == "" {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/job"
 	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/modules/vxlan"
 )
@@ -36,5 +37,6 @@ func testKinds() *lang.Kinds {
 	k := lang.NewKinds()
 	k.AddNetwork(vxlan.Kind())
 	k.AddBlock(lb.Kind())
+	k.AddBlock(job.Kind())
 	return k
 }

@@ -49,7 +49,7 @@ func Instances(c *lang.Cluster, facts map[string]*core.Facts) ([]Instance, error
 	if err != nil {
 		return nil, err
 	}
-	for _, j := range c.Jobs {
+	for _, j := range job.Jobs(c) {
 		services := ownServices(c.Container(j.Container), j.Services)
 		if len(services) == 0 {
 			continue

@@ -41,7 +41,7 @@ import (
 )
 
 // Owner is the declaration name resources of j belong to.
-func Owner(j *lang.Job) string { return "job." + j.Name }
+func Owner(j *Decl) string { return "job." + j.Name }
 
 // Place computes where every instance of every job runs. facts may be nil
 // or miss hosts (offline): those run nothing yet as far as placement knows.
@@ -56,7 +56,7 @@ func Place(c *lang.Cluster, facts map[string]*core.Facts) (placement.Placement, 
 // no server.
 func Fits(c *lang.Cluster, at *lang.Reporter) {
 	failed := placement.Unplaced(placementInput(c, nil))
-	for _, j := range c.Jobs {
+	for _, j := range Jobs(c) {
 		if err := failed[j.Name]; err != nil {
 			at.Problem("job", j.Name, "count", "Job does not fit", err.Error()+".")
 		}
@@ -73,8 +73,8 @@ func placementInput(c *lang.Cluster, running map[string][]RunningInstance) ([]pl
 		}
 		servers = append(servers, placement.Server{Name: s.Name, Labels: s.Labels, Capacity: s.Capacity})
 	}
-	jobs := make([]placement.Job, 0, len(c.Jobs))
-	for _, j := range c.Jobs {
+	jobs := make([]placement.Job, 0, len(Jobs(c)))
+	for _, j := range Jobs(c) {
 		candidates := j.Servers
 		if len(candidates) == 0 {
 			candidates = c.NetworkServers(j.Network)
@@ -141,7 +141,7 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks
 	}
 	running := Running(c, facts)
 	out := map[string][]*blocks.Set{}
-	for _, j := range c.Jobs {
+	for _, j := range Jobs(c) {
 		sets, err := expandJob(c, j, placed[j.Name], running[j.Name])
 		if err != nil {
 			return nil, err
@@ -155,7 +155,7 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks
 	return out, nil
 }
 
-func expandJob(c *lang.Cluster, j *lang.Job, servers []string, running []RunningInstance) (map[string]*blocks.Set, error) {
+func expandJob(c *lang.Cluster, j *Decl, servers []string, running []RunningInstance) (map[string]*blocks.Set, error) {
 	base := c.Container(j.Container)
 	if base == nil {
 		return nil, fmt.Errorf("job %s: unknown container %q", j.Name, j.Container)
@@ -200,7 +200,7 @@ func expandJob(c *lang.Cluster, j *lang.Job, servers []string, running []Running
 }
 
 // Batch is the rollout batch of instance i (0-based).
-func Batch(j *lang.Job, i int) int {
+func Batch(j *Decl, i int) int {
 	if j.MaxParallel < 1 {
 		return i
 	}
@@ -211,7 +211,7 @@ func Batch(j *lang.Job, i int) int {
 // job's interval for the first instance of a batch after the first on its
 // server (instances of one batch on other servers wait in parallel), so
 // that batches are interval apart; 0 for the others.
-func batchPause(j *lang.Job, servers []string, i int) time.Duration {
+func batchPause(j *Decl, servers []string, i int) time.Duration {
 	b := Batch(j, i)
 	if b == 0 {
 		return 0
@@ -226,7 +226,7 @@ func batchPause(j *lang.Job, servers []string, i int) time.Duration {
 
 // batchAfter lists the instances of the previous batch on other servers
 // than instance i's.
-func batchAfter(j *lang.Job, servers []string, i int) []string {
+func batchAfter(j *Decl, servers []string, i int) []string {
 	b := Batch(j, i)
 	if b == 0 {
 		return nil
