@@ -40,16 +40,10 @@ func (l *loader) runFinalChecks(c *Cluster) {
 	}
 }
 
-// declaredBlock finds the block of type typ named name: a registered
-// kind's, or one of lang's own containers and jobs.
+// declaredBlock finds the registered kind's block of type typ named name.
 func (l *loader) declaredBlock(typ, name string) (map[string]*node, hcl.Range, bool) {
 	for _, d := range l.blocks {
 		if d.kind.Type == typ && d.label == name {
-			return d.attrs, d.block.DefRange, true
-		}
-	}
-	for _, d := range append(append([]*ctrDecl(nil), l.ctr.containers...), l.ctr.jobs...) {
-		if d.typ == typ && d.name == name {
 			return d.attrs, d.block.DefRange, true
 		}
 	}

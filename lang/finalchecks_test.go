@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/job"
 )
 
@@ -23,6 +24,7 @@ job "b" { container = "web" }
 `
 	var ran int
 	k := lang.NewKinds()
+	k.AddBlock(container.Kind())
 	k.AddBlock(job.Kind())
 	k.AddFinalCheck(func(c *lang.Cluster, at *lang.Reporter) {
 		ran++

@@ -120,8 +120,7 @@ type loader struct {
 	ssh      *sshDecl
 	servers  []*serverDecl
 	networks []*networkDecl
-	generic  genericDecls   // generic.go
-	ctr      containerDecls // container.go
+	generic  genericDecls // generic.go
 	// refs are the referenceable blocks (job.web), by reference root
 	// (blocksymbols.go).
 	refs map[string]*refTable

@@ -23,32 +23,6 @@ const (
 	CheckNone = "none"
 )
 
-// Container is one `container "NAME" { ... }` block: a base container,
-// created from an LXC template or a rootfs tarball, run on Servers itself
-// and used by jobs as the image of their instances.
-type Container struct {
-	Name    string
-	Servers []string // servers that run it; empty = only a base for jobs
-	// Template is the LXC template (default "busybox"); "" when Rootfs is
-	// set.
-	Template string
-	Rootfs   string // path on the server of a rootfs tarball, "" = none
-	// Command is the application the container runs as its first
-	// process; "" = the image's init.
-	Command string
-	// Files are written into the rootfs before start, by absolute path;
-	// "{{name}}" in a content is replaced by the container's name.
-	Files map[string]string
-	// Version names the definition; "" = derived from it by the modules.
-	// A new version rolls out to the jobs built on the container.
-	Version    string
-	Memory     string // cgroup memory limit ("64M"), "" = none
-	Interfaces []ContainerInterface
-	Services   []ContainerService
-
-	DeclRange hcl.Range
-}
-
 // ContainerInterface is an `interface "NETWORK" { ... }` block: an
 // interface on a declared network's bridge or, for SubnetNetwork, on the
 // server's container bridge.
@@ -74,16 +48,6 @@ type ContainerService struct {
 
 // InstanceName is the name of instance i (1-based) of a job: "web-3".
 func InstanceName(job string, i int) string { return job + "-" + strconv.Itoa(i) }
-
-// Container returns the container named name, or nil.
-func (c *Cluster) Container(name string) *Container {
-	for _, k := range c.Containers {
-		if k.Name == name {
-			return k
-		}
-	}
-	return nil
-}
 
 // NetworkNamed returns the network named name, or nil.
 func (c *Cluster) NetworkNamed(name string) *Network {

@@ -8,6 +8,7 @@ import (
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/bridge"
 	"github.com/drover/drover/modules/consul"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/database"
 	"github.com/drover/drover/modules/job"
 	"github.com/drover/drover/modules/l2vpn"
@@ -58,9 +59,9 @@ func hostBlocks() []lang.BlockKind {
 	return []lang.BlockKind{attachment.Kind()}
 }
 
-// lateBlocks are the block kinds validated after lang's containers, with
-// their static addresses, before the Consul kinds: the jobs. Their
-// expansion is expandContainers'.
+// lateBlocks are the block kinds validated with the static addresses of
+// the networks' members, claiming their own, before the Consul kinds:
+// containers, then jobs. Their expansion is expandContainers'.
 func lateBlocks() []lang.BlockKind {
-	return []lang.BlockKind{job.Kind()}
+	return []lang.BlockKind{container.Kind(), job.Kind()}
 }

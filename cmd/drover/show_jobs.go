@@ -65,7 +65,7 @@ func jobRows(c *lang.Cluster, facts map[string]*core.Facts) ([]jobRow, error) {
 			addrs, _ = lang.InstanceAddresses(j.Addresses, j.Count)
 		}
 		desired := ""
-		if base := c.Container(j.Container); base != nil {
+		if base := container.Named(c, j.Container); base != nil {
 			desired = container.Version(base)
 		}
 		for i, server := range placed[j.Name] {
@@ -125,7 +125,7 @@ func healthCheck(c *lang.Cluster, jobName string) string {
 			continue
 		}
 		var services []lang.ContainerService
-		if base := c.Container(j.Container); base != nil {
+		if base := container.Named(c, j.Container); base != nil {
 			services = append(services, base.Services...)
 		}
 		return container.HealthCheck(append(services, j.Services...))

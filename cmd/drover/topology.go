@@ -8,6 +8,7 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/job"
 )
 
@@ -36,7 +37,7 @@ func writeTopology(w io.Writer, c *lang.Cluster) {
 		t.network(n)
 	}
 	t.decls(c, modules.Kinds().BlockTypesToDraw()...)
-	for _, k := range c.Containers {
+	for _, k := range container.Containers(c) {
 		if len(k.Servers) == 0 {
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/job"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -402,7 +403,7 @@ func serviceNames(c *lang.Cluster) map[string]bool {
 	for _, s := range lang.DeclsOf[*Service](c) {
 		out[s.Name] = true
 	}
-	for _, k := range c.Containers {
+	for _, k := range container.Containers(c) {
 		for _, s := range k.Services {
 			out[s.Name] = true
 		}

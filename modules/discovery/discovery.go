@@ -19,6 +19,7 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/job"
 )
 
@@ -45,7 +46,7 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) map[string][]*blocks.
 			out[s] = append(out[s], set)
 		}
 	}
-	for _, k := range c.Containers {
+	for _, k := range container.Containers(c) {
 		publish("container."+k.Name, "container-"+k.Name, containerRecords(k))
 	}
 	for _, j := range job.Jobs(c) {
@@ -138,7 +139,7 @@ func JobRecords(c *lang.Cluster, j *job.Decl) []Record {
 		return nil
 	}
 	var records []Record
-	for _, s := range services(c.Container(j.Container), j.Services) {
+	for _, s := range services(container.Named(c, j.Container), j.Services) {
 		records = append(records, Record{Name: s, Addresses: addrs})
 	}
 	for i, a := range addrs {
@@ -149,7 +150,7 @@ func JobRecords(c *lang.Cluster, j *job.Decl) []Record {
 
 // containerRecords are a container's names, when it has a static address
 // (it then runs on one server).
-func containerRecords(k *lang.Container) []Record {
+func containerRecords(k *container.Decl) []Record {
 	addr := ""
 	for _, i := range k.Interfaces {
 		if i.Address != "" {
@@ -169,7 +170,7 @@ func containerRecords(k *lang.Container) []Record {
 
 // services are the service names of a base container and a job, once
 // each.
-func services(base *lang.Container, own []lang.ContainerService) []string {
+func services(base *container.Decl, own []lang.ContainerService) []string {
 	var all []lang.ContainerService
 	if base != nil {
 		all = append(all, base.Services...)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/job"
 	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/modules/vxlan"
@@ -37,6 +38,7 @@ func testKinds() *lang.Kinds {
 	k := lang.NewKinds()
 	k.AddNetwork(vxlan.Kind())
 	k.AddBlock(lb.Kind())
+	k.AddBlock(container.Kind())
 	k.AddBlock(job.Kind())
 	return k
 }

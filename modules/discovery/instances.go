@@ -3,6 +3,7 @@ package discovery
 import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/job"
 )
 
@@ -32,7 +33,7 @@ func (i Instance) AddressRef() string { return core.RefTo(i.Server, i.ResourceID
 // and the DHCP leases; they may be nil (offline).
 func Instances(c *lang.Cluster, facts map[string]*core.Facts) ([]Instance, error) {
 	var out []Instance
-	for _, k := range c.Containers {
+	for _, k := range container.Containers(c) {
 		if len(k.Services) == 0 || len(k.Interfaces) == 0 {
 			continue
 		}
@@ -50,7 +51,7 @@ func Instances(c *lang.Cluster, facts map[string]*core.Facts) ([]Instance, error
 		return nil, err
 	}
 	for _, j := range job.Jobs(c) {
-		services := ownServices(c.Container(j.Container), j.Services)
+		services := ownServices(container.Named(c, j.Container), j.Services)
 		if len(services) == 0 {
 			continue
 		}
@@ -81,7 +82,7 @@ func lease(facts map[string]*core.Facts, server, id string) string {
 
 // ownServices are a base container's and a job's services, the job's
 // replacing the base's of the same name.
-func ownServices(base *lang.Container, own []lang.ContainerService) []lang.ContainerService {
+func ownServices(base *container.Decl, own []lang.ContainerService) []lang.ContainerService {
 	var out []lang.ContainerService
 	seen := map[string]bool{}
 	for _, s := range own {

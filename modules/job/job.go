@@ -156,7 +156,7 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks
 }
 
 func expandJob(c *lang.Cluster, j *Decl, servers []string, running []RunningInstance) (map[string]*blocks.Set, error) {
-	base := c.Container(j.Container)
+	base := container.Named(c, j.Container)
 	if base == nil {
 		return nil, fmt.Errorf("job %s: unknown container %q", j.Name, j.Container)
 	}

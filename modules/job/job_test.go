@@ -9,6 +9,7 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/modules/vxlan"
 )
@@ -113,6 +114,7 @@ func testKinds() *lang.Kinds {
 	k := lang.NewKinds()
 	k.AddNetwork(vxlan.Kind())
 	k.AddBlock(lb.Kind())
+	k.AddBlock(container.Kind())
 	k.AddBlock(Kind())
 	return k
 }

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/container"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -23,7 +23,6 @@ const (
 
 var (
 	strategies = []string{lang.StrategySpread, lang.StrategyBinpack}
-	checkKinds = []string{lang.CheckTCP, lang.CheckHTTP, lang.CheckNone}
 )
 
 // Decl is one `job "NAME" { ... }` block (the seed's addjob): Count
@@ -68,7 +67,7 @@ func Kind() lang.BlockKind {
 		Type: "job", Label: "name", Named: true, NameProblem: nameProblem, Article: "A",
 		Late: true, Referenceable: true, Symbols: symbols(), Noun: "job",
 		Attrs:    attrs(),
-		Blocks:   []lang.NestedBlock{ServiceBlock()},
+		Blocks:   []lang.NestedBlock{container.ServiceBlock()},
 		Assemble: assemble,
 		Validate: validate,
 	}
@@ -95,15 +94,6 @@ func attrs() []lang.Attr {
 		str("interval", "0s", `"20s"`, "duration"),
 		str("health_timeout", "30s", `"30s"`, "duration"),
 	}
-}
-
-// ServiceBlock is a job's (and a container's) `service "NAME" { ... }`.
-func ServiceBlock() lang.NestedBlock {
-	return lang.NestedBlock{Type: "service", Label: "name", Key: "container.service", Attrs: []lang.Attr{
-		{Name: "port", Type: cty.Number, Required: true, Example: "80"},
-		{Name: "check", Type: cty.String, Default: cty.StringVal(lang.CheckTCP), Example: `"http"`, Grammar: "keyword"},
-		{Name: "path", Type: cty.String, Default: cty.StringVal("/"), Example: `"/"`, Grammar: "url-path"},
-	}}
 }
 
 func nameProblem(name string) (string, string) {
@@ -194,7 +184,7 @@ func assemble(d *lang.BlockDecl) lang.Decl {
 	j.MaxParallel = d.Int("max_parallel")
 	j.Interval = zeroDuration(d, "interval")
 	j.HealthTimeout = d.Duration("health_timeout")
-	j.Services = AssembleServices(d)
+	j.Services = container.AssembleServices(d)
 	return j
 }
 
@@ -208,19 +198,6 @@ func zeroDuration(d *lang.BlockDecl, attr string) time.Duration {
 	return d.Duration(attr)
 }
 
-// AssembleServices reads the service blocks of a job or container.
-func AssembleServices(d *lang.BlockDecl) []lang.ContainerService {
-	var out []lang.ContainerService
-	for _, b := range d.Blocks("service") {
-		s := lang.ContainerService{Name: b.Label(), DeclRange: b.Range()}
-		s.Port = b.Int("port")
-		s.Check = b.String("check")
-		s.Path = b.String("path")
-		out = append(out, s)
-	}
-	return out
-}
-
 func validate(blocks []*lang.BlockDecl, decls []lang.Decl, c *lang.Cluster) {
 	for i, d := range blocks {
 		validateJob(d, decls[i].(*Decl), c)
@@ -228,7 +205,7 @@ func validate(blocks []*lang.BlockDecl, decls []lang.Decl, c *lang.Cluster) {
 }
 
 func validateJob(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
-	if j.Container != "" && c.Container(j.Container) == nil {
+	if j.Container != "" && container.Named(c, j.Container) == nil {
 		detail := fmt.Sprintf("No container named %q is declared.", j.Container)
 		if s := lang.Suggest(j.Container, containerNames(c)); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
@@ -249,7 +226,7 @@ func validateJob(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 	if m, ok := d.IntOK("max_parallel"); ok && m < 1 {
 		d.Problem("max_parallel", "Invalid max_parallel", "max_parallel is how many instances are replaced at once, at least 1; write for example max_parallel = 1.")
 	}
-	ValidateServices(d, j.Services)
+	container.ValidateServices(d, j.Services)
 	netOK := j.Network == lang.SubnetNetwork || d.CheckContainerNetwork("network", j.Network, c)
 	if !netOK {
 		return
@@ -289,33 +266,9 @@ func validateAddresses(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 	}
 }
 
-// ValidateServices checks the service blocks of a job or container.
-func ValidateServices(d *lang.BlockDecl, services []lang.ContainerService) {
-	seen := map[string]hcl.Range{}
-	for i, b := range d.Blocks("service") {
-		s := services[i]
-		if first, dup := seen[s.Name]; dup {
-			b.LabelProblem("Duplicate service", fmt.Sprintf("Service %q is already declared at %s; rename one.", s.Name, lang.ShortPos(first)))
-		}
-		seen[s.Name] = b.Range()
-		if !lang.ValidName(s.Name) {
-			b.LabelProblem("Invalid service name", fmt.Sprintf(
-				"%q cannot name a DNS record: use letters, digits, '_' and '-', for example service %q.", s.Name, lang.SuggestIdentifier(s.Name)))
-		}
-		b.CheckPort("port", "80")
-		if s.Check != "" && !slices.Contains(checkKinds, s.Check) {
-			b.CheckOneOf("check", s.Check, checkKinds)
-		}
-		if s.Path != "" && !strings.HasPrefix(s.Path, "/") {
-			b.Problem("path", "Invalid check path", fmt.Sprintf(
-				"path is the HTTP path the check requests and starts with '/'; write for example path = %q.", "/"+s.Path))
-		}
-	}
-}
-
 func containerNames(c *lang.Cluster) []string {
 	var out []string
-	for _, k := range c.Containers {
+	for _, k := range container.Containers(c) {
 		out = append(out, k.Name)
 	}
 	return out

@@ -8,14 +8,22 @@ import (
 
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/job"
 )
 
-// playbooks/job's job is read into the job kind's model.
+// playbooks/job's container and job are read into their kinds' models.
 func TestJobPlaybook(t *testing.T) {
 	c, diags := lang.Load(filepath.Join("..", "..", "playbooks", "job"), lang.Options{Kinds: modules.Kinds()})
 	if diags.HasErrors() {
 		t.Fatalf("playbooks/job does not load: %s", diags.Error())
+	}
+	ks := container.Containers(c)
+	if len(ks) != 1 {
+		t.Fatalf("containers %d", len(ks))
+	}
+	if k := ks[0]; k.Template != "busybox" || k.Memory != "64M" || k.Files["/www/index.html"] == "" || len(k.Servers) != 0 {
+		t.Errorf("container: %+v", k)
 	}
 	jobs := job.Jobs(c)
 	if len(jobs) != 1 {
