@@ -38,8 +38,10 @@ type BlockKind struct {
 	Symbols       []Symbol
 	// Single allows one block of the type in a cluster (`consul { ... }`).
 	Single bool
-	// Late validates the type's blocks after lang's own containers and
-	// jobs, whose static addresses they may collide with (ClaimStatic).
+	// Late validates the type's blocks after the others, in registration
+	// order, with the static addresses of the networks' members and of
+	// the Late blocks before claimed (ClaimStatic): containers, jobs,
+	// Consul endpoints.
 	Late bool
 	// Label names the block's one label ("engine"), "" for none;
 	// LabelValues lists what it may be, LabelAliases maps other names

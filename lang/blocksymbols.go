@@ -1,7 +1,6 @@
 package lang
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -121,8 +120,6 @@ func (l *loader) resolveSymbols(t hcl.Traversal, steps []string) ([]*node, *hcl.
 	return nodes, diag, true
 }
 
-// referenceable tells whether root is the type of referenceable blocks:
-// lang's own or a registered kind's.
-func (l *loader) referenceable(root string) bool {
-	return slices.Contains(ownRefRoots, root) || l.opts.Kinds.referenceableType(root)
-}
+// referenceable tells whether root is the type of a registered kind's
+// referenceable blocks.
+func (l *loader) referenceable(root string) bool { return l.opts.Kinds.referenceableType(root) }

@@ -130,8 +130,8 @@ type loader struct {
 
 	// blocks are the blocks of registered kinds (blockkinds.go).
 	blocks []*blockDecl
-	// claimed are the static addresses containers and jobs claimed, for
-	// the Late kinds (BlockDecl.ClaimStatic).
+	// claimed are the static addresses the networks' members and the
+	// Late kinds claimed (BlockDecl.ClaimStatic).
 	claimed staticAddrs
 	// svcNames are the names of load balancers, web servers and VIPs,
 	// unique cluster-wide (ClaimName).

@@ -42,6 +42,3 @@ func usable(size uint64) uint64 {
 	}
 	return size - 2
 }
-
-// ownRefRoots are the reference roots of lang's own referenceable blocks.
-var ownRefRoots []string
