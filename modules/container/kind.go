@@ -64,7 +64,7 @@ func Named(c *lang.Cluster, name string) *Decl {
 func Kind() lang.BlockKind {
 	return lang.BlockKind{
 		Type: "container", Label: "name", Named: true, NameProblem: nameProblem, Article: "A",
-		Late: true, Noun: "container",
+		Late: true, DrawRank: 2, Noun: "container",
 		Attrs: []lang.Attr{
 			{Name: "servers", Type: cty.List(cty.String), Default: cty.ListValEmpty(cty.String), Example: `["s1"]`, Grammar: "server-ref"},
 			{Name: "template", Type: cty.String, Default: cty.StringVal(""), Example: `"busybox"`, Grammar: "ident"},

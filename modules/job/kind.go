@@ -65,7 +65,7 @@ func Jobs(c *lang.Cluster) []*Decl { return lang.DeclsOf[*Decl](c) }
 func Kind() lang.BlockKind {
 	return lang.BlockKind{
 		Type: "job", Label: "name", Named: true, NameProblem: nameProblem, Article: "A",
-		Late: true, Referenceable: true, Symbols: symbols(), Noun: "job",
+		Late: true, DrawRank: 2, Referenceable: true, Symbols: symbols(), Noun: "job",
 		Attrs:    attrs(),
 		Blocks:   []lang.NestedBlock{container.ServiceBlock()},
 		Assemble: assemble,
