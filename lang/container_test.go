@@ -2,7 +2,6 @@ package lang
 
 import (
 	"path/filepath"
-	"reflect"
 	"testing"
 )
 
@@ -25,15 +24,5 @@ func TestJobPlaybook(t *testing.T) {
 	// modules/lb (TestJobBackends): its model is the lb kind's.
 	if n := len(c.DeclsOfType("loadbalancer")); n != 1 {
 		t.Errorf("load balancers: %d", n)
-	}
-}
-
-func TestInstanceAddresses(t *testing.T) {
-	got, err := InstanceAddresses("100.64.10.32/28", 3)
-	if err != nil || !reflect.DeepEqual(got, []string{"100.64.10.33", "100.64.10.34", "100.64.10.35"}) {
-		t.Errorf("got %v, %v", got, err)
-	}
-	if _, err := InstanceAddresses("100.64.10.32/29", 7); err == nil {
-		t.Error("7 addresses fit in a /29")
 	}
 }

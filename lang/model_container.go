@@ -1,53 +1,10 @@
 package lang
 
-import (
-	"strconv"
-
-	"github.com/hashicorp/hcl/v2"
-)
+import ()
 
 // SubnetNetwork is the network name a container interface or a job uses for
 // the container subnet of the server it runs on (bridge cbr0).
 const SubnetNetwork = "subnet"
-
-// Job placement strategies.
-const (
-	StrategySpread  = "spread"
-	StrategyBinpack = "binpack"
-)
-
-// Check kinds of container services.
-const (
-	CheckTCP  = "tcp"
-	CheckHTTP = "http"
-	CheckNone = "none"
-)
-
-// ContainerInterface is an `interface "NETWORK" { ... }` block: an
-// interface on a declared network's bridge or, for SubnetNetwork, on the
-// server's container bridge.
-type ContainerInterface struct {
-	Network string
-	Address string // static IPv4 address without prefix, "" = DHCP
-	// Gateway is the default route; "" = the container bridge's address
-	// for a static address on the subnet, else no default route.
-	Gateway   string
-	DeclRange hcl.Range
-}
-
-// ContainerService is a `service "NAME" { ... }` block of a container or a
-// job: published in DNS (NAME.<domain> on drover's dnsmasq) and checked.
-type ContainerService struct {
-	Name  string
-	Port  int
-	Check string // CheckTCP (default), CheckHTTP or CheckNone
-	Path  string // HTTP check path, default "/"
-
-	DeclRange hcl.Range
-}
-
-// InstanceName is the name of instance i (1-based) of a job: "web-3".
-func InstanceName(job string, i int) string { return job + "-" + strconv.Itoa(i) }
 
 // NetworkNamed returns the network named name, or nil.
 func (c *Cluster) NetworkNamed(name string) *Network {

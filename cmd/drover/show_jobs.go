@@ -62,14 +62,14 @@ func jobRows(c *lang.Cluster, facts map[string]*core.Facts) ([]jobRow, error) {
 	for _, j := range job.Jobs(c) {
 		var addrs []string
 		if j.Addresses != "" {
-			addrs, _ = lang.InstanceAddresses(j.Addresses, j.Count)
+			addrs, _ = job.InstanceAddresses(j.Addresses, j.Count)
 		}
 		desired := ""
 		if base := container.Named(c, j.Container); base != nil {
 			desired = container.Version(base)
 		}
 		for i, server := range placed[j.Name] {
-			row := jobRow{Job: j.Name, Instance: lang.InstanceName(j.Name, i+1), Server: server, Desired: desired}
+			row := jobRow{Job: j.Name, Instance: job.InstanceName(j.Name, i+1), Server: server, Desired: desired}
 			if i < len(addrs) {
 				row.Address = addrs[i]
 			}
@@ -124,7 +124,7 @@ func healthCheck(c *lang.Cluster, jobName string) string {
 		if j.Name != jobName {
 			continue
 		}
-		var services []lang.ContainerService
+		var services []container.Service
 		if base := container.Named(c, j.Container); base != nil {
 			services = append(services, base.Services...)
 		}

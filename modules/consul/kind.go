@@ -82,7 +82,7 @@ type Service struct {
 	Server  string // default: the first endpoint's server (AdHocServices)
 	Address string
 	Port    int
-	Check   string // lang.CheckTCP (default), CheckHTTP or CheckNone
+	Check   string // container.CheckTCP (default), CheckHTTP or CheckNone
 	Path    string // HTTP check path, default "/"
 
 	DeclRange hcl.Range
@@ -94,7 +94,7 @@ type Check struct {
 	Name    string
 	Server  string // default: the first endpoint's server (AdHocChecks)
 	Service string // "" = a node check
-	Kind    string // lang.CheckTCP or CheckHTTP
+	Kind    string // container.CheckTCP or CheckHTTP
 	// Target is "HOST:PORT" for tcp, a URL for http.
 	Target   string
 	Interval string // default "10s"
@@ -212,7 +212,7 @@ func serviceAttrs() []lang.Attr {
 		{Name: "server", Type: cty.String, Default: cty.StringVal(""), Example: `"s1"`, Grammar: "server-ref"},
 		{Name: "address", Type: cty.String, Required: true, Example: `"100.65.1.20"`, Grammar: "ip"},
 		{Name: "port", Type: cty.Number, Required: true, Example: "9000"},
-		{Name: "check", Type: cty.String, Default: cty.StringVal(lang.CheckTCP), Example: `"tcp"`, Grammar: "keyword"},
+		{Name: "check", Type: cty.String, Default: cty.StringVal(container.CheckTCP), Example: `"tcp"`, Grammar: "keyword"},
 		{Name: "path", Type: cty.String, Default: cty.StringVal("/"), Example: `"/"`, Grammar: "url-path"},
 	}
 }
@@ -276,9 +276,9 @@ func assembleCheck(d *lang.BlockDecl) lang.Decl {
 	k := &Check{Name: d.Name(), DeclRange: d.Range(), Server: d.String("server"), Service: d.String("service"),
 		Interval: d.String("interval")}
 	if k.Target = d.String("tcp"); k.Target != "" {
-		k.Kind = lang.CheckTCP
+		k.Kind = container.CheckTCP
 	} else if k.Target = d.String("http"); k.Target != "" {
-		k.Kind = lang.CheckHTTP
+		k.Kind = container.CheckHTTP
 	}
 	return k
 }
@@ -378,7 +378,7 @@ func validateServices(ds []*lang.BlockDecl, _ []lang.Decl, _ *lang.Cluster) {
 			}
 		}
 		d.CheckPort("port", "9000")
-		kinds := []string{lang.CheckTCP, lang.CheckHTTP, lang.CheckNone}
+		kinds := []string{container.CheckTCP, container.CheckHTTP, container.CheckNone}
 		if chk, ok := d.StringOK("check"); ok && !slices.Contains(kinds, chk) {
 			d.CheckOneOf("check", chk, kinds)
 		}

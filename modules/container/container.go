@@ -39,7 +39,7 @@ type Instance struct {
 	Base       *Decl
 	Server     *lang.Server
 	Interfaces []Interface
-	Services   []lang.ContainerService
+	Services   []Service
 	// Job and Index name the job instance it is, "" and 0 for a plain
 	// container.
 	Job   string
@@ -164,16 +164,16 @@ func Attrs(c *lang.Cluster, in Instance) (map[string]string, []string, error) {
 
 // HealthCheck is the container kind's check for the first checked
 // service: "http:PORT:PATH" or "tcp:PORT"; "" = running is enough.
-func HealthCheck(services []lang.ContainerService) string {
+func HealthCheck(services []Service) string {
 	for _, s := range services {
 		switch s.Check {
-		case lang.CheckHTTP:
+		case CheckHTTP:
 			path := s.Path
 			if path == "" {
 				path = "/"
 			}
 			return fmt.Sprintf("http:%d:%s", s.Port, path)
-		case lang.CheckTCP, "":
+		case CheckTCP, "":
 			return fmt.Sprintf("tcp:%d", s.Port)
 		}
 	}

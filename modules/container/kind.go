@@ -13,7 +13,7 @@ import (
 )
 
 var (
-	checkKinds = []string{lang.CheckTCP, lang.CheckHTTP, lang.CheckNone}
+	checkKinds = []string{CheckTCP, CheckHTTP, CheckNone}
 	memoryRE   = regexp.MustCompile(`^[1-9][0-9]*[KMG]?$`)
 )
 
@@ -37,8 +37,8 @@ type Decl struct {
 	// A new version rolls out to the jobs built on the container.
 	Version    string
 	Memory     string // cgroup memory limit ("64M"), "" = none
-	Interfaces []lang.ContainerInterface
-	Services   []lang.ContainerService
+	Interfaces []NetInterface
+	Services   []Service
 	DeclRange  hcl.Range
 }
 
@@ -90,7 +90,7 @@ func Kind() lang.BlockKind {
 func ServiceBlock() lang.NestedBlock {
 	return lang.NestedBlock{Type: "service", Label: "name", Key: "container.service", Attrs: []lang.Attr{
 		{Name: "port", Type: cty.Number, Required: true, Example: "80"},
-		{Name: "check", Type: cty.String, Default: cty.StringVal(lang.CheckTCP), Example: `"http"`, Grammar: "keyword"},
+		{Name: "check", Type: cty.String, Default: cty.StringVal(CheckTCP), Example: `"http"`, Grammar: "keyword"},
 		{Name: "path", Type: cty.String, Default: cty.StringVal("/"), Example: `"/"`, Grammar: "url-path"},
 	}}
 }
@@ -117,7 +117,7 @@ func assemble(d *lang.BlockDecl) lang.Decl {
 	k.Version = d.String("version")
 	k.Memory = d.String("memory")
 	for _, b := range d.Blocks("interface") {
-		k.Interfaces = append(k.Interfaces, lang.ContainerInterface{Network: b.Label(), DeclRange: b.Range(),
+		k.Interfaces = append(k.Interfaces, NetInterface{Network: b.Label(), DeclRange: b.Range(),
 			Address: b.String("address"), Gateway: b.String("gateway")})
 	}
 	k.Services = AssembleServices(d)
@@ -125,10 +125,10 @@ func assemble(d *lang.BlockDecl) lang.Decl {
 }
 
 // AssembleServices reads the service blocks of a job or container.
-func AssembleServices(d *lang.BlockDecl) []lang.ContainerService {
-	var out []lang.ContainerService
+func AssembleServices(d *lang.BlockDecl) []Service {
+	var out []Service
 	for _, b := range d.Blocks("service") {
-		s := lang.ContainerService{Name: b.Label(), DeclRange: b.Range()}
+		s := Service{Name: b.Label(), DeclRange: b.Range()}
 		s.Port = b.Int("port")
 		s.Check = b.String("check")
 		s.Path = b.String("path")
@@ -177,7 +177,7 @@ func validateContainer(d *lang.BlockDecl, k *Decl, c *lang.Cluster) {
 	ValidateServices(d, k.Services)
 }
 
-func validateInterface(b *lang.BlockDecl, iface lang.ContainerInterface, k *Decl, c *lang.Cluster) {
+func validateInterface(b *lang.BlockDecl, iface NetInterface, k *Decl, c *lang.Cluster) {
 	if iface.Network != lang.SubnetNetwork && !b.CheckLabelNetwork(c) {
 		return
 	}
@@ -199,7 +199,7 @@ func validateInterface(b *lang.BlockDecl, iface lang.ContainerInterface, k *Decl
 }
 
 // validateStatic checks an interface's static address and gateway.
-func validateStatic(b *lang.BlockDecl, iface lang.ContainerInterface, k *Decl, c *lang.Cluster) {
+func validateStatic(b *lang.BlockDecl, iface NetInterface, k *Decl, c *lang.Cluster) {
 	addr, ok := lang.ParseIPv4(iface.Address)
 	if !ok {
 		b.Problem("address", "Invalid address", fmt.Sprintf(
@@ -234,7 +234,7 @@ func validateStatic(b *lang.BlockDecl, iface lang.ContainerInterface, k *Decl, c
 }
 
 // ValidateServices checks the service blocks of a job or container.
-func ValidateServices(d *lang.BlockDecl, services []lang.ContainerService) {
+func ValidateServices(d *lang.BlockDecl, services []Service) {
 	seen := map[string]hcl.Range{}
 	for i, b := range d.Blocks("service") {
 		s := services[i]

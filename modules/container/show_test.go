@@ -11,7 +11,7 @@ import (
 // A container that runs on servers is drawn joined to them and to its
 // networks; a base for jobs only is not drawn.
 func TestTopologyNode(t *testing.T) {
-	k := &Decl{Name: "web", Servers: []string{"s1"}, Interfaces: []lang.ContainerInterface{
+	k := &Decl{Name: "web", Servers: []string{"s1"}, Interfaces: []NetInterface{
 		{Network: lang.SubnetNetwork}, {Network: "vx1", Address: "100.64.10.20"}}}
 	want := core.TopoNode{ID: "container/web", Shape: "component", Color: "white", Label: []string{"container web"},
 		Edges: []core.TopoEdge{{To: "server/s1", Style: "bold"}, {To: "subnets", Style: "dotted"},

@@ -134,7 +134,7 @@ func JobRecords(c *lang.Cluster, j *job.Decl) []Record {
 	if j.Addresses == "" {
 		return nil
 	}
-	addrs, err := lang.InstanceAddresses(j.Addresses, j.Count)
+	addrs, err := job.InstanceAddresses(j.Addresses, j.Count)
 	if err != nil || len(addrs) == 0 {
 		return nil
 	}
@@ -143,7 +143,7 @@ func JobRecords(c *lang.Cluster, j *job.Decl) []Record {
 		records = append(records, Record{Name: s, Addresses: addrs})
 	}
 	for i, a := range addrs {
-		records = append(records, Record{Name: lang.InstanceName(j.Name, i+1), Addresses: []string{a}})
+		records = append(records, Record{Name: job.InstanceName(j.Name, i+1), Addresses: []string{a}})
 	}
 	return records
 }
@@ -170,8 +170,8 @@ func containerRecords(k *container.Decl) []Record {
 
 // services are the service names of a base container and a job, once
 // each.
-func services(base *container.Decl, own []lang.ContainerService) []string {
-	var all []lang.ContainerService
+func services(base *container.Decl, own []container.Service) []string {
+	var all []container.Service
 	if base != nil {
 		all = append(all, base.Services...)
 	}

@@ -18,7 +18,7 @@ type Instance struct {
 	// (AddressRef then names the output that will tell it).
 	Address  string
 	DHCP     bool
-	Services []lang.ContainerService
+	Services []container.Service
 }
 
 // ResourceID is the instance's container resource on its server.
@@ -57,10 +57,10 @@ func Instances(c *lang.Cluster, facts map[string]*core.Facts) ([]Instance, error
 		}
 		var addrs []string
 		if j.Addresses != "" {
-			addrs, _ = lang.InstanceAddresses(j.Addresses, j.Count)
+			addrs, _ = job.InstanceAddresses(j.Addresses, j.Count)
 		}
 		for i, s := range placed[j.Name] {
-			in := Instance{Owner: "job." + j.Name, Server: s, Name: lang.InstanceName(j.Name, i+1), Services: services}
+			in := Instance{Owner: "job." + j.Name, Server: s, Name: job.InstanceName(j.Name, i+1), Services: services}
 			if i < len(addrs) {
 				in.Address = addrs[i]
 			} else {
@@ -82,8 +82,8 @@ func lease(facts map[string]*core.Facts, server, id string) string {
 
 // ownServices are a base container's and a job's services, the job's
 // replacing the base's of the same name.
-func ownServices(base *container.Decl, own []lang.ContainerService) []lang.ContainerService {
-	var out []lang.ContainerService
+func ownServices(base *container.Decl, own []container.Service) []container.Service {
+	var out []container.Service
 	seen := map[string]bool{}
 	for _, s := range own {
 		seen[s.Name] = true

@@ -163,7 +163,7 @@ func expandJob(c *lang.Cluster, j *Decl, servers []string, running []RunningInst
 	var addrs []string
 	if j.Addresses != "" {
 		var err error
-		if addrs, err = lang.InstanceAddresses(j.Addresses, j.Count); err != nil {
+		if addrs, err = InstanceAddresses(j.Addresses, j.Count); err != nil {
 			return nil, fmt.Errorf("job %s: addresses: %w", j.Name, err)
 		}
 	}
@@ -180,7 +180,7 @@ func expandJob(c *lang.Cluster, j *Decl, servers []string, running []RunningInst
 			sets[server] = set
 		}
 		in := container.Instance{
-			Name: lang.InstanceName(j.Name, i+1), Base: base, Server: s, Services: services,
+			Name: InstanceName(j.Name, i+1), Base: base, Server: s, Services: services,
 			Interfaces: []container.Interface{{Network: j.Network}},
 			Job:        j.Name, Index: i + 1, HealthTimeout: j.HealthTimeout, Interval: batchPause(j, servers, i),
 		}
@@ -234,7 +234,7 @@ func batchAfter(j *Decl, servers []string, i int) []string {
 	var after []string
 	for k := range servers {
 		if Batch(j, k) == b-1 && servers[k] != servers[i] {
-			after = append(after, servers[k]+":container/"+lang.InstanceName(j.Name, k+1))
+			after = append(after, servers[k]+":container/"+InstanceName(j.Name, k+1))
 		}
 	}
 	return after

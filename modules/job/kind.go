@@ -22,7 +22,7 @@ const (
 )
 
 var (
-	strategies = []string{lang.StrategySpread, lang.StrategyBinpack}
+	strategies = []string{StrategySpread, StrategyBinpack}
 )
 
 // Decl is one `job "NAME" { ... }` block (the seed's addjob): Count
@@ -41,7 +41,7 @@ type Decl struct {
 	// the network (its members, or servers with a subnet).
 	Servers     []string
 	Constraints map[string]string // labels a server must carry
-	Strategy    string            // lang.StrategySpread (default) or lang.StrategyBinpack
+	Strategy    string            // StrategySpread (default) or StrategyBinpack
 	Replicas    int               // most instances per server, 0 = no limit
 	Group       string            // jobs of one group share their servers
 	MaxParallel int               // instances replaced at once, default 1
@@ -49,7 +49,7 @@ type Decl struct {
 	// HealthTimeout bounds the wait for a new instance to pass its check
 	// before it is rolled back, default 30s.
 	HealthTimeout time.Duration
-	Services      []lang.ContainerService
+	Services      []container.Service
 	DeclRange     hcl.Range
 }
 
@@ -87,7 +87,7 @@ func attrs() []lang.Attr {
 		str("addresses", "", `"100.64.10.32/28"`, "cidr"),
 		{Name: "servers", Type: cty.List(cty.String), Default: cty.ListValEmpty(cty.String), Example: `["s1", "s2"]`, Grammar: "server-ref"},
 		{Name: "constraints", Type: cty.Map(cty.String), Default: cty.MapValEmpty(cty.String), Example: `{ role = "web" }`, Grammar: "label"},
-		str("strategy", lang.StrategySpread, `"spread"`, "keyword"),
+		str("strategy", StrategySpread, `"spread"`, "keyword"),
 		num("replicas", 0, "2"),
 		str("group", "", `"frontend"`, "ident"),
 		num("max_parallel", 1, "1"),
@@ -143,7 +143,7 @@ func backendList(job string, addrs, port cty.Value) cty.Value {
 	for it := addrs.ElementIterator(); it.Next(); {
 		_, a := it.Element()
 		i++
-		out = append(out, fmt.Sprintf("%s:%s:%d", lang.InstanceName(job, i), a.AsString(), p))
+		out = append(out, fmt.Sprintf("%s:%s:%d", InstanceName(job, i), a.AsString(), p))
 	}
 	return stringListVal(out)
 }
@@ -155,7 +155,7 @@ func instanceAddresses(count, addrs cty.Value) []string {
 		return nil
 	}
 	n, _ := count.AsBigFloat().Int64()
-	out, _ := lang.InstanceAddresses(addrs.AsString(), int(n))
+	out, _ := InstanceAddresses(addrs.AsString(), int(n))
 	return out
 }
 
@@ -254,7 +254,7 @@ func validateAddresses(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 			"addresses is an IPv4 CIDR range inside the network's subnet; write for example addresses = \"100.64.10.32/28\". Got %q.", j.Addresses))
 		return
 	}
-	addrs, err := lang.InstanceAddresses(j.Addresses, j.Count)
+	addrs, err := InstanceAddresses(j.Addresses, j.Count)
 	if err != nil {
 		d.Problem("addresses", "Address range too small", fmt.Sprintf("%v: widen the range or lower count.", err))
 		return
@@ -262,7 +262,7 @@ func validateAddresses(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 	_, subnet, _ := c.ContainerBridge(j.Network, nil)
 	for i, s := range addrs {
 		a, _ := netip.ParseAddr(s)
-		d.ClaimStatic("addresses", a, subnet, j.Network, "job "+j.Name+" instance "+lang.InstanceName(j.Name, i+1))
+		d.ClaimStatic("addresses", a, subnet, j.Network, "job "+j.Name+" instance "+InstanceName(j.Name, i+1))
 	}
 }
 

@@ -31,14 +31,14 @@ func TestJobPlaybook(t *testing.T) {
 	}
 	j := jobs[0]
 	want := job.Decl{Name: "web", Container: "web", Count: 4, Network: "vx1", Addresses: "100.64.10.32/28",
-		Strategy: lang.StrategySpread, MaxParallel: 1, Interval: time.Second, HealthTimeout: 10 * time.Second,
+		Strategy: job.StrategySpread, MaxParallel: 1, Interval: time.Second, HealthTimeout: 10 * time.Second,
 		Constraints: map[string]string{}}
 	got := *j
 	got.Services, got.DeclRange, got.Servers = nil, want.DeclRange, nil
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("job:\n got %+v\nwant %+v", got, want)
 	}
-	if len(j.Services) != 1 || j.Services[0].Port != 80 || j.Services[0].Check != lang.CheckHTTP {
+	if len(j.Services) != 1 || j.Services[0].Port != 80 || j.Services[0].Check != container.CheckHTTP {
 		t.Errorf("services: %+v", j.Services)
 	}
 }

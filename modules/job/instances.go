@@ -1,12 +1,19 @@
-package lang
+package job
 
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 )
 
-// maxInstances bounds a job's count.
-const maxInstances = 100000
+// Job placement strategies.
+const (
+	StrategySpread  = "spread"
+	StrategyBinpack = "binpack"
+)
+
+// InstanceName is the name of instance i (1-based) of a job: "web-3".
+func InstanceName(job string, i int) string { return job + "-" + strconv.Itoa(i) }
 
 // InstanceAddresses are the static addresses of count instances in the
 // CIDR range: the range's 1st, 2nd, ... address (its network address is
