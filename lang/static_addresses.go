@@ -24,10 +24,10 @@ func (s staticAddrs) claim(network string, a netip.Addr, who string) (string, bo
 	return "", true
 }
 
-// validateContainers claims the static addresses of the networks'
+// validateLate claims the static addresses of the networks'
 // members and runs the Late kinds' checks (containers, jobs: they claim
 // theirs), then the servers' capacity and the final checks.
-func (l *loader) validateContainers(c *Cluster) {
+func (l *loader) validateLate(c *Cluster) {
 	claimed := staticAddrs{}
 	for _, n := range c.Networks {
 		if s, ok := n.Spec.(StaticAddressNetwork); !ok || !s.StaticMemberAddresses() {
