@@ -27,8 +27,7 @@ func (l *loader) assemble() *Cluster {
 	for _, nd := range l.networks {
 		c.Networks = append(c.Networks, l.assembleNetwork(nd))
 	}
-	l.assembleBlocks(c)     // blockkinds.go
-	l.assembleContainers(c) // container.go
+	l.assembleBlocks(c) // blockkinds.go
 	if usesLocal(c) {
 		c.Servers = append(c.Servers, &Server{
 			Name: LocalServer, Local: true, Bridge: "cbr0", DHCP: true, Domain: "app",

@@ -25,14 +25,6 @@ var attrGrammars = map[string]*grammar{
 
 	"network.member.interface": gIfname, "network.member.address": gIP,
 
-	"container.servers": gServerRef, "container.template": gIdent, "container.rootfs": gConfigPath,
-	"container.command": gArgv, "container.files": gFiles, "container.version": gVersion, "container.memory": gSize,
-	"container.interface.address": gIP, "container.interface.gateway": gIP,
-	"container.service.check": gKeyword, "container.service.path": gURLPath,
-	"job.container": gIdent, "job.network": gIdent, "job.addresses": gCIDR, "job.servers": gServerRef,
-	"job.constraints": gLabel, "job.strategy": gKeyword, "job.group": gIdent, "job.interval": gDuration,
-	"job.health_timeout": gDuration,
-
 	"file.path": gManagedPath, "file.content": gFreeContent, "file.source": gLocalPath, "file.mode": gMode,
 	"file.owner": gOwner, "file.validate": gShell,
 	"template.path": gManagedPath, "template.source": gLocalPath, "template.vars": gTemplateVar,
@@ -163,9 +155,6 @@ func allSchemas(kinds *Kinds) map[string][]attrSpec {
 	for _, bk := range kinds.blocksInOrder() {
 		add(specsOf(bk.Type, bk.Attrs))
 		add(kindNestedSpecs(bk.Type, bk.Blocks))
-	}
-	for _, f := range []func() []attrSpec{containerSpecs, interfaceSpecs, serviceSpecs, jobSpecs} {
-		add(f())
 	}
 	for _, k := range genericKinds {
 		add(genericSpecs(k))

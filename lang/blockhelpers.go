@@ -12,14 +12,6 @@ import (
 
 func emptyStrings() cty.Value { return cty.ListValEmpty(cty.String) }
 
-// nestedDecl is a labelled block inside a container block.
-type nestedDecl struct {
-	label string
-	block *hcl.Block
-	attrs map[string]*node
-	tls   *nestedDecl
-}
-
 func (l *loader) attrNodes(path []string, specs []attrSpec, content *hcl.BodyContent, fallback hcl.Range) map[string]*node {
 	nodes := map[string]*node{}
 	for _, spec := range specs {

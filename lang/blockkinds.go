@@ -31,10 +31,17 @@ type BlockKind struct {
 	// type's blocks (`depends_on = [attachment.web1]`); their models
 	// implement OrderTarget.
 	Orderable bool
+	// Referenceable makes a Named kind's blocks referenceable from
+	// expressions as TYPE.NAME.ATTR: the block's name, its settings and
+	// the Symbols derived from them (blocksymbols.go).
+	Referenceable bool
+	Symbols       []Symbol
 	// Single allows one block of the type in a cluster (`consul { ... }`).
 	Single bool
-	// Late validates the type's blocks after lang's own containers and
-	// jobs, whose static addresses they may collide with (ClaimStatic).
+	// Late validates the type's blocks after the others, in registration
+	// order, with the static addresses of the networks' members and of
+	// the Late blocks before claimed (ClaimStatic): containers, jobs,
+	// Consul endpoints.
 	Late bool
 	// Label names the block's one label ("engine"), "" for none;
 	// LabelValues lists what it may be, LabelAliases maps other names
@@ -149,7 +156,17 @@ func (k *Kinds) AddBlock(bk BlockKind) {
 			panic(fmt.Sprintf("lang: block kind %q: attribute %q has no grammar (%q is not one)", bk.Type, a.Name, a.Grammar))
 		}
 	}
+	if bk.Referenceable && !bk.Named {
+		panic(fmt.Sprintf("lang: block kind %q: only a Named kind is Referenceable", bk.Type))
+	}
 	k.blocks = append(k.blocks, bk)
+}
+
+// referenceableType tells whether blocks of the registered type typ are
+// referenceable from expressions.
+func (k *Kinds) referenceableType(typ string) bool {
+	bk, ok := k.block(typ)
+	return ok && bk.Referenceable
 }
 
 func (k *Kinds) block(typ string) (BlockKind, bool) {
@@ -231,9 +248,29 @@ func (l *loader) collectNamedBlock(d *blockDecl) {
 		return
 	}
 	specs := specsOf(bk.Type, bk.Attrs)
-	content := l.content(b.Body, bodySchema(specs), fmt.Sprintf("%s %s block", bk.article(), b.Type))
-	d.attrs = l.attrNodes([]string{b.Type, d.label}, specs, content, b.DefRange)
+	content := l.content(b.Body, bodySchema(specs, nestedHeaders(bk.Blocks)...), fmt.Sprintf("%s %s block", bk.article(), b.Type))
+	path := []string{b.Type, d.label}
+	d.attrs = l.attrNodes(path, specs, content, b.DefRange)
+	l.collectNested(d, bk.Blocks, path, bk.Type, content)
 	l.blocks = append(l.blocks, d)
+	if bk.Referenceable {
+		l.registerSymbols(d.symbolBlock(), bk.Symbols)
+	}
+}
+
+// symbolBlock is a Referenceable kind's block as registerSymbols takes it.
+func (d *blockDecl) symbolBlock() symbolBlock {
+	b := symbolBlock{root: d.kind.Type, name: d.label, label: d.block.LabelRanges[0], block: d.block.DefRange,
+		nested: map[string][]map[string]*node{}}
+	for _, a := range d.kind.Attrs {
+		b.settings = append(b.settings, d.attrs[a.Name])
+	}
+	for typ, subs := range d.subs {
+		for _, s := range subs {
+			b.nested[typ] = append(b.nested[typ], s.attrs)
+		}
+	}
+	return b
 }
 
 // firstBlock is the first collected block of type typ, nil if none.

@@ -19,8 +19,11 @@ type NestedBlock struct {
 	Label string // the label's name ("host"), "" for none
 	// Key is the block key of the attributes' grammars and of the
 	// documentation ("tls", "webserver.app"); default PARENT.TYPE.
-	Key   string
-	Attrs []Attr
+	Key string
+	// Article goes before the type in messages ("A interface block"):
+	// "" = "An" before a vowel, else "A".
+	Article string
+	Attrs   []Attr
 	// Single allows one such block: a second is reported ("Duplicate
 	// tls block") and left out.
 	Single bool
@@ -61,6 +64,14 @@ func kindNestedSpecs(parent string, nbs []NestedBlock) []attrSpec {
 	return out
 }
 
+// article goes before the nested block's type in messages.
+func (nb NestedBlock) article() string {
+	if nb.Article != "" {
+		return nb.Article
+	}
+	return article(nb.Type)
+}
+
 // article is "A" or "An" for a block type in messages.
 func article(word string) string {
 	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
@@ -93,7 +104,7 @@ func (l *loader) collectNested(d *blockDecl, nbs []NestedBlock, path []string, k
 func (l *loader) collectSub(nb NestedBlock, parent []string, parentKey string, b *hcl.Block) *blockDecl {
 	key := nb.key(parentKey)
 	specs := specsOf(key, nb.Attrs)
-	content := l.content(b.Body, bodySchema(specs, nestedHeaders(nb.Blocks)...), fmt.Sprintf("%s %s block", article(nb.Type), nb.Type))
+	content := l.content(b.Body, bodySchema(specs, nestedHeaders(nb.Blocks)...), fmt.Sprintf("%s %s block", nb.article(), nb.Type))
 	path := child(parent, nb.Type)
 	d := &blockDecl{block: b}
 	if nb.Label != "" {
@@ -278,4 +289,42 @@ func (d *BlockDecl) LabelRange() hcl.Range { return d.d.block.LabelRanges[0] }
 func (d *BlockDecl) IsNull(attr string) bool {
 	n := d.d.attrs[attr]
 	return n == nil || n.value.IsNull()
+}
+
+// StringMap is a map(string) setting's values (a null one is reported).
+func (d *BlockDecl) StringMap(attr string) map[string]string { return d.l.labelsOf(d.d.attrs[attr]) }
+
+// CheckServersIn checks a list(string) setting of server names: declared,
+// listed once and, with allowed, one of those (why says why another is
+// not: "is not a member of network \"vx1\"").
+func (d *BlockDecl) CheckServersIn(attr string, allowed []string, why string) {
+	d.l.checkServerList(d.d.attrs[attr], allowed, why)
+}
+
+// ParseCIDR parses a CIDR network address (no host bits set).
+func ParseCIDR(s string) (netip.Prefix, bool) {
+	p, prob := parseCIDR(s)
+	return p, prob.ok()
+}
+
+// CheckLabelNetwork reports, at the label, a block labelled with a
+// network that is not declared or carries no containers; it tells whether
+// it does.
+func (d *BlockDecl) CheckLabelNetwork(c *Cluster) bool {
+	return d.l.containerNetwork(d.d.block.LabelRanges[0], d.d.label, c)
+}
+
+// ParseIPv4 parses an IPv4 address without prefix.
+func ParseIPv4(s string) (netip.Addr, bool) {
+	a, prob := parseAddress(s)
+	return a, prob.ok() && a.Is4()
+}
+
+// CheckOutsidePool reports, at setting attr, static address a of a
+// member of server on network (shown as shown) inside the network's
+// DHCP pool, where dnsmasq could lease it to another.
+func (d *BlockDecl) CheckOutsidePool(attr string, a netip.Addr, subnet netip.Prefix, network, server, shown string) {
+	if d.c.servesDHCP(network, server) && inDHCPPool(subnet, a) {
+		d.l.report(d.d.attrs[attr], staticInPool(subnet, a, shown))
+	}
 }

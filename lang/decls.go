@@ -68,8 +68,6 @@ func (l *loader) collectFile(f *hcl.File) {
 			l.collectServer(b)
 		case blockNetwork:
 			l.collectNetwork(b)
-		case blockContainer, blockJob:
-			l.collectContainer(b) // container.go
 		default:
 			if bk, ok := l.opts.Kinds.block(b.Type); ok {
 				l.collectBlock(bk, b) // blockkinds.go

@@ -28,8 +28,8 @@ func (l *loader) resolve(t hcl.Traversal) ([]*node, *hcl.Diagnostic) {
 	case rootSelf:
 		return nil, selfOutside(t) // host declarations bind it (generic_self.go)
 	}
-	if nodes, diag, ok := l.resolveJob(t, steps); ok {
-		return nodes, diag // job.web.backends (container.go)
+	if nodes, diag, ok := l.resolveSymbols(t, steps); ok {
+		return nodes, diag // job.web.backends (blocksymbols.go)
 	}
 	if nodes, diag, ok := l.resolveGeneric(t, steps); ok {
 		return nodes, diag // file.motd, service.nginx, ... (generic.go)

@@ -19,6 +19,7 @@ import (
 type Kinds struct {
 	networks map[string]NetworkKind
 	blocks   []BlockKind // in registration order: the order they validate in
+	final    []FinalCheck
 }
 
 // NewKinds returns an empty set of kinds.

@@ -120,16 +120,18 @@ type loader struct {
 	ssh      *sshDecl
 	servers  []*serverDecl
 	networks []*networkDecl
-	generic  genericDecls   // generic.go
-	ctr      containerDecls // container.go
+	generic  genericDecls // generic.go
+	// refs are the referenceable blocks (job.web), by reference root
+	// (blocksymbols.go).
+	refs map[string]*refTable
 	// sources are the non-HCL files given to LoadFiles (templates and
 	// file sources), by name.
 	sources map[string][]byte
 
 	// blocks are the blocks of registered kinds (blockkinds.go).
 	blocks []*blockDecl
-	// claimed are the static addresses containers and jobs claimed, for
-	// the Late kinds (BlockDecl.ClaimStatic).
+	// claimed are the static addresses the networks' members and the
+	// Late kinds claimed (BlockDecl.ClaimStatic).
 	claimed staticAddrs
 	// svcNames are the names of load balancers, web servers and VIPs,
 	// unique cluster-wide (ClaimName).

@@ -14,9 +14,6 @@ type Cluster struct {
 	SSH      SSH
 	Servers  []*Server
 	Networks []*Network
-	// Containers and jobs (model_container.go), in declaration order.
-	Containers []*Container
-	Jobs       []*Job
 	// Decls are the blocks of registered kinds (Options.Kinds), each
 	// its kind package's own model: kind by kind in registration order,
 	// each kind's in declaration order; DeclsOf picks one kind's.

@@ -58,7 +58,6 @@ func topSchema() *hcl.BodySchema {
 		{Type: blockNetwork, LabelNames: []string{"kind", "name"}},
 	}}
 	s.Blocks = append(s.Blocks, genericBlockSchemas()...)
-	s.Blocks = append(s.Blocks, containerBlockSchemas()...)
 	return s
 }
 

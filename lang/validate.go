@@ -45,7 +45,7 @@ func (l *loader) validate(c *Cluster) {
 	}
 	l.checkOverlaps(v.subnets)
 	l.validateBlocks(c, false) // blockkinds.go
-	l.validateContainers(c)    // container_validate.go
+	l.validateLate(c)          // static_addresses.go
 	l.validateNetworkKinds(v, c)
 	l.checkOtherNetworkConflicts(c)
 }

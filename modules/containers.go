@@ -18,7 +18,7 @@ import (
 // their errors.
 func expandContainers(c *lang.Cluster, facts map[string]*core.Facts, add func(string, *blocks.Set)) []string {
 	var errs []string
-	for _, k := range c.Containers {
+	for _, k := range container.Containers(c) {
 		sets, err := container.Expand(k, c)
 		if err != nil {
 			errs = append(errs, err.Error())

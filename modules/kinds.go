@@ -8,7 +8,9 @@ import (
 	"github.com/drover/drover/modules/bgp"
 	"github.com/drover/drover/modules/bridge"
 	"github.com/drover/drover/modules/consul"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/database"
+	"github.com/drover/drover/modules/job"
 	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/modules/mesh"
@@ -39,9 +41,10 @@ func Kinds() *lang.Kinds {
 	// In this order their blocks validate (the first of two names or
 	// ports wins) and expand on each host: the services, then the host
 	// blocks, then the Consul kinds (with the containers and jobs).
-	for _, bk := range slices.Concat(serviceBlocks(), hostBlocks(), consul.Kinds()) {
+	for _, bk := range slices.Concat(serviceBlocks(), hostBlocks(), lateBlocks(), consul.Kinds()) {
 		k.AddBlock(bk)
 	}
+	k.AddFinalCheck(job.Fits)
 	return k
 }
 
@@ -54,4 +57,11 @@ func serviceBlocks() []lang.BlockKind {
 // containers and jobs.
 func hostBlocks() []lang.BlockKind {
 	return []lang.BlockKind{attachment.Kind()}
+}
+
+// lateBlocks are the block kinds validated with the static addresses of
+// the networks' members, claiming their own, before the Consul kinds:
+// containers, then jobs. Their expansion is expandContainers'.
+func lateBlocks() []lang.BlockKind {
+	return []lang.BlockKind{container.Kind(), job.Kind()}
 }

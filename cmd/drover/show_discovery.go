@@ -10,6 +10,7 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/consul"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/runner"
 )
 
@@ -76,7 +77,7 @@ func discoveryRows(c *lang.Cluster, facts map[string]*core.Facts) ([]discoveryRo
 				}
 				check := svc.Check
 				if check == "" {
-					check = lang.CheckTCP
+					check = container.CheckTCP
 				}
 				rows = append(rows, discoveryRow{Service: name, Instance: in.Name, Owner: in.Owner, Server: in.Server,
 					Address: in.Address, Port: svc.Port, Check: checkLabel(check, svc.Path), Consul: consul.On(c)})
@@ -87,7 +88,7 @@ func discoveryRows(c *lang.Cluster, facts map[string]*core.Facts) ([]discoveryRo
 }
 
 func checkLabel(kind, path string) string {
-	if kind == lang.CheckHTTP {
+	if kind == container.CheckHTTP {
 		return "http " + path
 	}
 	return kind
@@ -102,10 +103,10 @@ func discoveryHealth(r *discoveryRow, q liveQuery) {
 	case r.Address == "":
 		r.Health, r.Detail = "unknown", "no address yet (DHCP)"
 		return
-	case r.Check == lang.CheckNone:
+	case r.Check == container.CheckNone:
 		r.Health = "unchecked"
 		return
-	case r.Check == lang.CheckTCP:
+	case r.Check == container.CheckTCP:
 		check = core.Check{Kind: "tcp", Attrs: map[string]string{"addr": target, "timeout_ms": "1000"}}
 	default:
 		check = core.Check{Kind: "http", Attrs: map[string]string{"url": "http://" + target + r.Check[len("http "):], "timeout_ms": "1000"}}

@@ -59,17 +59,17 @@ func jobRows(c *lang.Cluster, facts map[string]*core.Facts) ([]jobRow, error) {
 	}
 	running := job.Running(c, facts)
 	var rows []jobRow
-	for _, j := range c.Jobs {
+	for _, j := range job.Jobs(c) {
 		var addrs []string
 		if j.Addresses != "" {
-			addrs, _ = lang.InstanceAddresses(j.Addresses, j.Count)
+			addrs, _ = job.InstanceAddresses(j.Addresses, j.Count)
 		}
 		desired := ""
-		if base := c.Container(j.Container); base != nil {
+		if base := container.Named(c, j.Container); base != nil {
 			desired = container.Version(base)
 		}
 		for i, server := range placed[j.Name] {
-			row := jobRow{Job: j.Name, Instance: lang.InstanceName(j.Name, i+1), Server: server, Desired: desired}
+			row := jobRow{Job: j.Name, Instance: job.InstanceName(j.Name, i+1), Server: server, Desired: desired}
 			if i < len(addrs) {
 				row.Address = addrs[i]
 			}
@@ -87,7 +87,7 @@ func jobRows(c *lang.Cluster, facts map[string]*core.Facts) ([]jobRow, error) {
 
 // leftovers are running instances beyond the job's count (an apply will
 // remove them).
-func leftovers(j *lang.Job, running []job.RunningInstance, count int) []jobRow {
+func leftovers(j *job.Decl, running []job.RunningInstance, count int) []jobRow {
 	var rows []jobRow
 	for _, r := range running {
 		if r.Index > count {
@@ -120,12 +120,12 @@ func liveJobHealth(rows []jobRow, c *lang.Cluster, q liveQuery) {
 }
 
 func healthCheck(c *lang.Cluster, jobName string) string {
-	for _, j := range c.Jobs {
+	for _, j := range job.Jobs(c) {
 		if j.Name != jobName {
 			continue
 		}
-		var services []lang.ContainerService
-		if base := c.Container(j.Container); base != nil {
+		var services []container.Service
+		if base := container.Named(c, j.Container); base != nil {
 			services = append(services, base.Services...)
 		}
 		return container.HealthCheck(append(services, j.Services...))

@@ -35,29 +35,6 @@ func writeTopology(w io.Writer, c *lang.Cluster) {
 		t.network(n)
 	}
 	t.decls(c, modules.Kinds().BlockTypesToDraw()...)
-	for _, k := range c.Containers {
-		if len(k.Servers) == 0 {
-			continue
-		}
-		id := "container/" + k.Name
-		t.node(id, "component", "white", "container "+k.Name)
-		for _, s := range k.Servers {
-			t.edge(id, "server/"+s, "", "bold")
-		}
-		for _, i := range k.Interfaces {
-			t.edge(id, netNode(i.Network), i.Address, "dotted")
-		}
-	}
-	for _, j := range c.Jobs {
-		id := "job/" + j.Name
-		t.node(id, "component", "plum", fmt.Sprintf("job %s ×%d", j.Name, j.Count), "container "+j.Container)
-		for _, s := range j.Servers {
-			t.edge(id, "server/"+s, "", "bold")
-		}
-		if j.Network != "" {
-			t.edge(id, netNode(j.Network), "", "dotted")
-		}
-	}
 	fmt.Fprintln(w, "}")
 }
 
@@ -68,8 +45,8 @@ type topo struct{ w io.Writer }
 func (t *topo) decls(c *lang.Cluster, typs ...string) {
 	for _, typ := range typs {
 		for _, d := range c.DeclsOfType(typ) {
-			if n, ok := d.(interface{ TopologyNode() core.TopoNode }); ok {
-				t.draw(n.TopologyNode())
+			if n, ok := d.(interface{ TopologyNode() core.TopoNode }); ok && n.TopologyNode().ID != "" {
+				t.draw(n.TopologyNode()) // "" = not drawn
 			}
 		}
 	}

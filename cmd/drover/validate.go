@@ -100,7 +100,7 @@ func declared(c *lang.Cluster) []string {
 		n    int
 		noun string
 	}
-	counts := []count{{len(c.Containers), "container"}, {len(c.Jobs), "job"},
+	counts := []count{
 		{hostDeclarations(c), "host declaration"},
 	}
 	for _, b := range c.BlockCounts(modules.Kinds()) { // the registered kinds

@@ -34,6 +34,7 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/discovery"
 )
 
@@ -352,9 +353,9 @@ func serviceDef(id, name, address string, port int, check, path string) map[stri
 	def := map[string]any{"id": id, "name": name, "address": address, "port": port}
 	target := fmt.Sprintf("%s:%d", address, port)
 	switch check {
-	case lang.CheckTCP, "":
+	case container.CheckTCP, "":
 		def["check"] = map[string]any{"tcp": target, "interval": "5s", "timeout": "2s"}
-	case lang.CheckHTTP:
+	case container.CheckHTTP:
 		if path == "" {
 			path = "/"
 		}
@@ -378,7 +379,7 @@ func Services(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]disco
 	}
 	for _, svc := range AdHocServices(c) {
 		out[svc.Name] = append(out[svc.Name], discovery.Instance{Owner: "consul_service." + svc.Name, Server: svc.Server,
-			Name: svc.Name, Address: svc.Address, Services: []lang.ContainerService{{Name: svc.Name, Port: svc.Port, Check: svc.Check, Path: svc.Path}}})
+			Name: svc.Name, Address: svc.Address, Services: []container.Service{{Name: svc.Name, Port: svc.Port, Check: svc.Check, Path: svc.Path}}})
 	}
 	return out, slices.Sorted(maps.Keys(out)), nil
 }

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/container"
+	"github.com/drover/drover/modules/job"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -80,7 +82,7 @@ type Service struct {
 	Server  string // default: the first endpoint's server (AdHocServices)
 	Address string
 	Port    int
-	Check   string // lang.CheckTCP (default), CheckHTTP or CheckNone
+	Check   string // container.CheckTCP (default), CheckHTTP or CheckNone
 	Path    string // HTTP check path, default "/"
 
 	DeclRange hcl.Range
@@ -92,7 +94,7 @@ type Check struct {
 	Name    string
 	Server  string // default: the first endpoint's server (AdHocChecks)
 	Service string // "" = a node check
-	Kind    string // lang.CheckTCP or CheckHTTP
+	Kind    string // container.CheckTCP or CheckHTTP
 	// Target is "HOST:PORT" for tcp, a URL for http.
 	Target   string
 	Interval string // default "10s"
@@ -210,7 +212,7 @@ func serviceAttrs() []lang.Attr {
 		{Name: "server", Type: cty.String, Default: cty.StringVal(""), Example: `"s1"`, Grammar: "server-ref"},
 		{Name: "address", Type: cty.String, Required: true, Example: `"100.65.1.20"`, Grammar: "ip"},
 		{Name: "port", Type: cty.Number, Required: true, Example: "9000"},
-		{Name: "check", Type: cty.String, Default: cty.StringVal(lang.CheckTCP), Example: `"tcp"`, Grammar: "keyword"},
+		{Name: "check", Type: cty.String, Default: cty.StringVal(container.CheckTCP), Example: `"tcp"`, Grammar: "keyword"},
 		{Name: "path", Type: cty.String, Default: cty.StringVal("/"), Example: `"/"`, Grammar: "url-path"},
 	}
 }
@@ -274,9 +276,9 @@ func assembleCheck(d *lang.BlockDecl) lang.Decl {
 	k := &Check{Name: d.Name(), DeclRange: d.Range(), Server: d.String("server"), Service: d.String("service"),
 		Interval: d.String("interval")}
 	if k.Target = d.String("tcp"); k.Target != "" {
-		k.Kind = lang.CheckTCP
+		k.Kind = container.CheckTCP
 	} else if k.Target = d.String("http"); k.Target != "" {
-		k.Kind = lang.CheckHTTP
+		k.Kind = container.CheckHTTP
 	}
 	return k
 }
@@ -376,7 +378,7 @@ func validateServices(ds []*lang.BlockDecl, _ []lang.Decl, _ *lang.Cluster) {
 			}
 		}
 		d.CheckPort("port", "9000")
-		kinds := []string{lang.CheckTCP, lang.CheckHTTP, lang.CheckNone}
+		kinds := []string{container.CheckTCP, container.CheckHTTP, container.CheckNone}
 		if chk, ok := d.StringOK("check"); ok && !slices.Contains(kinds, chk) {
 			d.CheckOneOf("check", chk, kinds)
 		}
@@ -401,12 +403,12 @@ func serviceNames(c *lang.Cluster) map[string]bool {
 	for _, s := range lang.DeclsOf[*Service](c) {
 		out[s.Name] = true
 	}
-	for _, k := range c.Containers {
+	for _, k := range container.Containers(c) {
 		for _, s := range k.Services {
 			out[s.Name] = true
 		}
 	}
-	for _, j := range c.Jobs {
+	for _, j := range job.Jobs(c) {
 		for _, s := range j.Services {
 			out[s.Name] = true
 		}

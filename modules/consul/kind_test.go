@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/container"
 )
 
 const discoveryHCL = `
@@ -57,10 +58,10 @@ func TestKinds(t *testing.T) {
 	if eps := Endpoints(c); len(eps) != 1 || eps[0].Server != "s1" || eps[0].Network != lang.SubnetNetwork || eps[0].Address != "100.65.1.10" {
 		t.Errorf("endpoints = %+v", eps)
 	}
-	if s := AdHocServices(c); len(s) != 1 || s[0].Server != "s2" || s[0].Port != 9000 || s[0].Check != lang.CheckTCP {
+	if s := AdHocServices(c); len(s) != 1 || s[0].Server != "s2" || s[0].Port != 9000 || s[0].Check != container.CheckTCP {
 		t.Errorf("services = %+v", s)
 	}
-	if ks := AdHocChecks(c); len(ks) != 1 || ks[0].Server != "s1" || ks[0].Kind != lang.CheckHTTP || ks[0].Interval != "10s" {
+	if ks := AdHocChecks(c); len(ks) != 1 || ks[0].Server != "s1" || ks[0].Kind != container.CheckHTTP || ks[0].Interval != "10s" {
 		t.Errorf("checks = %+v (the server defaults to the first endpoint's)", ks)
 	}
 	if !On(c) || !slices.Equal(c.DNSForwards(), []string{"/consul/127.0.0.1#8600"}) {

@@ -20,7 +20,7 @@ import (
 )
 
 // Owner is the declaration name resources of k belong to.
-func Owner(k *lang.Container) string { return "container." + k.Name }
+func Owner(k *Decl) string { return "container." + k.Name }
 
 // NamePlaceholder in a file's content is replaced by the container's name.
 const NamePlaceholder = "{{name}}"
@@ -36,10 +36,10 @@ type Interface struct {
 // Instance is one container to run on one server.
 type Instance struct {
 	Name       string
-	Base       *lang.Container
+	Base       *Decl
 	Server     *lang.Server
 	Interfaces []Interface
-	Services   []lang.ContainerService
+	Services   []Service
 	// Job and Index name the job instance it is, "" and 0 for a plain
 	// container.
 	Job   string
@@ -52,7 +52,7 @@ type Instance struct {
 
 // Version is the base container's version: the declared one, else a hash
 // of its definition.
-func Version(k *lang.Container) string {
+func Version(k *Decl) string {
 	if k.Version != "" {
 		return k.Version
 	}
@@ -64,7 +64,7 @@ func Version(k *lang.Container) string {
 }
 
 // Expand returns, per server name, what container k wants there.
-func Expand(k *lang.Container, c *lang.Cluster) (map[string]*blocks.Set, error) {
+func Expand(k *Decl, c *lang.Cluster) (map[string]*blocks.Set, error) {
 	out := map[string]*blocks.Set{}
 	var ifaces []Interface
 	for _, i := range k.Interfaces {
@@ -105,7 +105,7 @@ func Add(set *blocks.Set, c *lang.Cluster, in Instance, after ...string) error {
 
 // Packages adds the packages LXC and the container's template need and
 // returns their IDs.
-func Packages(set *blocks.Set, k *lang.Container) []string {
+func Packages(set *blocks.Set, k *Decl) []string {
 	names := []string{"lxc", "rsync"}
 	if k.Template != "" {
 		names = append(names, "lxc-templates")
@@ -164,16 +164,16 @@ func Attrs(c *lang.Cluster, in Instance) (map[string]string, []string, error) {
 
 // HealthCheck is the container kind's check for the first checked
 // service: "http:PORT:PATH" or "tcp:PORT"; "" = running is enough.
-func HealthCheck(services []lang.ContainerService) string {
+func HealthCheck(services []Service) string {
 	for _, s := range services {
 		switch s.Check {
-		case lang.CheckHTTP:
+		case CheckHTTP:
 			path := s.Path
 			if path == "" {
 				path = "/"
 			}
 			return fmt.Sprintf("http:%d:%s", s.Port, path)
-		case lang.CheckTCP, "":
+		case CheckTCP, "":
 			return fmt.Sprintf("tcp:%d", s.Port)
 		}
 	}

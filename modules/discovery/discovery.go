@@ -19,6 +19,8 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
+	"github.com/drover/drover/modules/container"
+	"github.com/drover/drover/modules/job"
 )
 
 // Record is one name and its addresses.
@@ -44,10 +46,10 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) map[string][]*blocks.
 			out[s] = append(out[s], set)
 		}
 	}
-	for _, k := range c.Containers {
+	for _, k := range container.Containers(c) {
 		publish("container."+k.Name, "container-"+k.Name, containerRecords(k))
 	}
-	for _, j := range c.Jobs {
+	for _, j := range job.Jobs(c) {
 		publish("job."+j.Name, "job-"+j.Name, JobRecords(c, j))
 	}
 	dhcp := leased(c, facts)
@@ -128,27 +130,27 @@ func dependency(server string, in Instance) string {
 
 // JobRecords are a job's names: each service with every instance's
 // address, and each instance.
-func JobRecords(c *lang.Cluster, j *lang.Job) []Record {
+func JobRecords(c *lang.Cluster, j *job.Decl) []Record {
 	if j.Addresses == "" {
 		return nil
 	}
-	addrs, err := lang.InstanceAddresses(j.Addresses, j.Count)
+	addrs, err := job.InstanceAddresses(j.Addresses, j.Count)
 	if err != nil || len(addrs) == 0 {
 		return nil
 	}
 	var records []Record
-	for _, s := range services(c.Container(j.Container), j.Services) {
+	for _, s := range services(container.Named(c, j.Container), j.Services) {
 		records = append(records, Record{Name: s, Addresses: addrs})
 	}
 	for i, a := range addrs {
-		records = append(records, Record{Name: lang.InstanceName(j.Name, i+1), Addresses: []string{a}})
+		records = append(records, Record{Name: job.InstanceName(j.Name, i+1), Addresses: []string{a}})
 	}
 	return records
 }
 
 // containerRecords are a container's names, when it has a static address
 // (it then runs on one server).
-func containerRecords(k *lang.Container) []Record {
+func containerRecords(k *container.Decl) []Record {
 	addr := ""
 	for _, i := range k.Interfaces {
 		if i.Address != "" {
@@ -168,8 +170,8 @@ func containerRecords(k *lang.Container) []Record {
 
 // services are the service names of a base container and a job, once
 // each.
-func services(base *lang.Container, own []lang.ContainerService) []string {
-	var all []lang.ContainerService
+func services(base *container.Decl, own []container.Service) []string {
+	var all []container.Service
 	if base != nil {
 		all = append(all, base.Services...)
 	}

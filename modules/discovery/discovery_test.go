@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/container"
+	"github.com/drover/drover/modules/job"
 	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/modules/vxlan"
 )
@@ -36,5 +38,7 @@ func testKinds() *lang.Kinds {
 	k := lang.NewKinds()
 	k.AddNetwork(vxlan.Kind())
 	k.AddBlock(lb.Kind())
+	k.AddBlock(container.Kind())
+	k.AddBlock(job.Kind())
 	return k
 }

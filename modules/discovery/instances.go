@@ -3,6 +3,7 @@ package discovery
 import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/job"
 )
 
@@ -17,7 +18,7 @@ type Instance struct {
 	// (AddressRef then names the output that will tell it).
 	Address  string
 	DHCP     bool
-	Services []lang.ContainerService
+	Services []container.Service
 }
 
 // ResourceID is the instance's container resource on its server.
@@ -32,7 +33,7 @@ func (i Instance) AddressRef() string { return core.RefTo(i.Server, i.ResourceID
 // and the DHCP leases; they may be nil (offline).
 func Instances(c *lang.Cluster, facts map[string]*core.Facts) ([]Instance, error) {
 	var out []Instance
-	for _, k := range c.Containers {
+	for _, k := range container.Containers(c) {
 		if len(k.Services) == 0 || len(k.Interfaces) == 0 {
 			continue
 		}
@@ -49,17 +50,17 @@ func Instances(c *lang.Cluster, facts map[string]*core.Facts) ([]Instance, error
 	if err != nil {
 		return nil, err
 	}
-	for _, j := range c.Jobs {
-		services := ownServices(c.Container(j.Container), j.Services)
+	for _, j := range job.Jobs(c) {
+		services := ownServices(container.Named(c, j.Container), j.Services)
 		if len(services) == 0 {
 			continue
 		}
 		var addrs []string
 		if j.Addresses != "" {
-			addrs, _ = lang.InstanceAddresses(j.Addresses, j.Count)
+			addrs, _ = job.InstanceAddresses(j.Addresses, j.Count)
 		}
 		for i, s := range placed[j.Name] {
-			in := Instance{Owner: "job." + j.Name, Server: s, Name: lang.InstanceName(j.Name, i+1), Services: services}
+			in := Instance{Owner: "job." + j.Name, Server: s, Name: job.InstanceName(j.Name, i+1), Services: services}
 			if i < len(addrs) {
 				in.Address = addrs[i]
 			} else {
@@ -81,8 +82,8 @@ func lease(facts map[string]*core.Facts, server, id string) string {
 
 // ownServices are a base container's and a job's services, the job's
 // replacing the base's of the same name.
-func ownServices(base *lang.Container, own []lang.ContainerService) []lang.ContainerService {
-	var out []lang.ContainerService
+func ownServices(base *container.Decl, own []container.Service) []container.Service {
+	var out []container.Service
 	seen := map[string]bool{}
 	for _, s := range own {
 		seen[s.Name] = true

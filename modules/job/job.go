@@ -41,11 +41,31 @@ import (
 )
 
 // Owner is the declaration name resources of j belong to.
-func Owner(j *lang.Job) string { return "job." + j.Name }
+func Owner(j *Decl) string { return "job." + j.Name }
 
 // Place computes where every instance of every job runs. facts may be nil
 // or miss hosts (offline): those run nothing yet as far as placement knows.
 func Place(c *lang.Cluster, facts map[string]*core.Facts) (placement.Placement, error) {
+	servers, jobs := placementInput(c, Running(c, facts))
+	return placement.Place(servers, jobs)
+}
+
+// Fits is the job kind's final check: it places every job as plan will
+// (nothing running yet: what runs only moves instances, it does not make
+// room) and reports, at its count, a job some instances of which fit on
+// no server.
+func Fits(c *lang.Cluster, at *lang.Reporter) {
+	failed := placement.Unplaced(placementInput(c, nil))
+	for _, j := range Jobs(c) {
+		if err := failed[j.Name]; err != nil {
+			at.Problem("job", j.Name, "count", "Job does not fit", err.Error()+".")
+		}
+	}
+}
+
+// placementInput are the servers jobs may run on (not the local one) and
+// the jobs to place, each with the instances running (by job name).
+func placementInput(c *lang.Cluster, running map[string][]RunningInstance) ([]placement.Server, []placement.Job) {
 	var servers []placement.Server
 	for _, s := range c.Servers {
 		if s.Local {
@@ -53,9 +73,8 @@ func Place(c *lang.Cluster, facts map[string]*core.Facts) (placement.Placement, 
 		}
 		servers = append(servers, placement.Server{Name: s.Name, Labels: s.Labels, Capacity: s.Capacity})
 	}
-	running := Running(c, facts)
-	var jobs []placement.Job
-	for _, j := range c.Jobs {
+	jobs := make([]placement.Job, 0, len(Jobs(c)))
+	for _, j := range Jobs(c) {
 		candidates := j.Servers
 		if len(candidates) == 0 {
 			candidates = c.NetworkServers(j.Network)
@@ -71,7 +90,7 @@ func Place(c *lang.Cluster, facts map[string]*core.Facts) (placement.Placement, 
 			Strategy: j.Strategy, Replicas: j.Replicas, Group: j.Group, Current: cur,
 		})
 	}
-	return placement.Place(servers, jobs)
+	return servers, jobs
 }
 
 // RunningInstance is a job instance a host reports.
@@ -122,7 +141,7 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks
 	}
 	running := Running(c, facts)
 	out := map[string][]*blocks.Set{}
-	for _, j := range c.Jobs {
+	for _, j := range Jobs(c) {
 		sets, err := expandJob(c, j, placed[j.Name], running[j.Name])
 		if err != nil {
 			return nil, err
@@ -136,15 +155,15 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks
 	return out, nil
 }
 
-func expandJob(c *lang.Cluster, j *lang.Job, servers []string, running []RunningInstance) (map[string]*blocks.Set, error) {
-	base := c.Container(j.Container)
+func expandJob(c *lang.Cluster, j *Decl, servers []string, running []RunningInstance) (map[string]*blocks.Set, error) {
+	base := container.Named(c, j.Container)
 	if base == nil {
 		return nil, fmt.Errorf("job %s: unknown container %q", j.Name, j.Container)
 	}
 	var addrs []string
 	if j.Addresses != "" {
 		var err error
-		if addrs, err = lang.InstanceAddresses(j.Addresses, j.Count); err != nil {
+		if addrs, err = InstanceAddresses(j.Addresses, j.Count); err != nil {
 			return nil, fmt.Errorf("job %s: addresses: %w", j.Name, err)
 		}
 	}
@@ -161,7 +180,7 @@ func expandJob(c *lang.Cluster, j *lang.Job, servers []string, running []Running
 			sets[server] = set
 		}
 		in := container.Instance{
-			Name: lang.InstanceName(j.Name, i+1), Base: base, Server: s, Services: services,
+			Name: InstanceName(j.Name, i+1), Base: base, Server: s, Services: services,
 			Interfaces: []container.Interface{{Network: j.Network}},
 			Job:        j.Name, Index: i + 1, HealthTimeout: j.HealthTimeout, Interval: batchPause(j, servers, i),
 		}
@@ -181,7 +200,7 @@ func expandJob(c *lang.Cluster, j *lang.Job, servers []string, running []Running
 }
 
 // Batch is the rollout batch of instance i (0-based).
-func Batch(j *lang.Job, i int) int {
+func Batch(j *Decl, i int) int {
 	if j.MaxParallel < 1 {
 		return i
 	}
@@ -192,7 +211,7 @@ func Batch(j *lang.Job, i int) int {
 // job's interval for the first instance of a batch after the first on its
 // server (instances of one batch on other servers wait in parallel), so
 // that batches are interval apart; 0 for the others.
-func batchPause(j *lang.Job, servers []string, i int) time.Duration {
+func batchPause(j *Decl, servers []string, i int) time.Duration {
 	b := Batch(j, i)
 	if b == 0 {
 		return 0
@@ -207,7 +226,7 @@ func batchPause(j *lang.Job, servers []string, i int) time.Duration {
 
 // batchAfter lists the instances of the previous batch on other servers
 // than instance i's.
-func batchAfter(j *lang.Job, servers []string, i int) []string {
+func batchAfter(j *Decl, servers []string, i int) []string {
 	b := Batch(j, i)
 	if b == 0 {
 		return nil
@@ -215,7 +234,7 @@ func batchAfter(j *lang.Job, servers []string, i int) []string {
 	var after []string
 	for k := range servers {
 		if Batch(j, k) == b-1 && servers[k] != servers[i] {
-			after = append(after, servers[k]+":container/"+lang.InstanceName(j.Name, k+1))
+			after = append(after, servers[k]+":container/"+InstanceName(j.Name, k+1))
 		}
 	}
 	return after

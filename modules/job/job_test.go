@@ -9,6 +9,7 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/lb"
 	"github.com/drover/drover/modules/vxlan"
 )
@@ -81,7 +82,7 @@ func TestSpreadBatchesAndStability(t *testing.T) {
 		t.Errorf("with running instances: %v, want %v", kept, want)
 	}
 	// Taking s3 out of the job's servers moves only its instances.
-	c.Jobs[0].Servers = []string{"s1", "s2"}
+	Jobs(c)[0].Servers = []string{"s1", "s2"}
 	after, byName := instances(t, c, facts)
 	if !slices.Contains(after, "s1:web-4") || !slices.Contains(after, "s2:web-3") || len(after) != 4 {
 		t.Errorf("after removing s3: %v", after)
@@ -95,7 +96,7 @@ func TestSpreadBatchesAndStability(t *testing.T) {
 // waits the interval, so batches are interval apart and nothing waits
 // after the last one.
 func TestBatchPause(t *testing.T) {
-	j := &lang.Job{Name: "web", MaxParallel: 2, Interval: 3 * time.Second}
+	j := &Decl{Name: "web", MaxParallel: 2, Interval: 3 * time.Second}
 	servers := []string{"s1", "s2", "s1", "s1", "s3"}
 	var got []time.Duration
 	for i := range servers {
@@ -113,5 +114,7 @@ func testKinds() *lang.Kinds {
 	k := lang.NewKinds()
 	k.AddNetwork(vxlan.Kind())
 	k.AddBlock(lb.Kind())
+	k.AddBlock(container.Kind())
+	k.AddBlock(Kind())
 	return k
 }
