@@ -109,3 +109,8 @@ func Running(state string) string {
 	}
 	return state
 }
+
+// Query runs checks on one server now and returns their results: what a
+// show descriptor asks of the servers for live columns (runner's
+// Session.Check). An error says why the server could not be asked.
+type Query func(ctx context.Context, server string, checks []Check) ([]CheckResult, error)

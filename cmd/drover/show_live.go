@@ -1,27 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/drover/drover/core"
-	"github.com/drover/drover/runner"
 )
-
-// liveQuery runs checks on hosts for the live columns.
-type liveQuery struct {
-	ctx context.Context
-	s   *runner.Session
-}
-
-// run returns one word per check: "up", "down" or "unreachable".
-func (q liveQuery) run(server string, checks []core.Check) []string {
-	results, err := q.s.Check(q.ctx, server, checks)
-	return core.CheckWords(results, err, len(checks))
-}
 
 func serviceCheck(name string) core.Check {
 	return core.Check{Kind: "service", Attrs: map[string]string{"name": name}}
