@@ -114,3 +114,11 @@ func Running(state string) string {
 // show descriptor asks of the servers for live columns (runner's
 // Session.Check). An error says why the server could not be asked.
 type Query func(ctx context.Context, server string, checks []Check) ([]CheckResult, error)
+
+// DashList is items joined by spaces for a table cell, "-" for none.
+func DashList(items []string) string {
+	if len(items) == 0 {
+		return "-"
+	}
+	return strings.Join(items, " ")
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
@@ -33,7 +32,7 @@ type Row struct {
 
 // Cells are the row's text columns.
 func (r Row) Cells() []string {
-	return []string{r.Name, r.Kind, r.Server, r.Listen, r.Mode, DashList(r.Published), r.State, DashList(r.Backends)}
+	return []string{r.Name, r.Kind, r.Server, r.Listen, r.Mode, core.DashList(r.Published), r.State, core.DashList(r.Backends)}
 }
 
 // ShowRow is lb's row: where it listens, whether it runs, and whether
@@ -76,14 +75,6 @@ func PublishedOn(srv *lang.Server, rules []Published) []string {
 		out = append(out, fmt.Sprintf("%s:%d->%d", srv.Address, p.ServerPort, p.Port))
 	}
 	return out
-}
-
-// DashList is items joined by spaces, "-" for none.
-func DashList(items []string) string {
-	if len(items) == 0 {
-		return "-"
-	}
-	return strings.Join(items, " ")
 }
 
 // TopologyNode draws lb as a hexagon on its server, with its backends.

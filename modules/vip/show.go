@@ -28,7 +28,7 @@ type Row struct {
 
 // Cells are the row's text columns.
 func (r Row) Cells() []string {
-	return []string{r.Name, r.Address, dashList(r.Servers), r.Holder}
+	return []string{r.Name, r.Address, core.DashList(r.Servers), r.Holder}
 }
 
 // ShowRow is v's row: its members and which of them holds the address now
@@ -63,13 +63,6 @@ func holderWord(holders, unknown []string) string {
 		word += " (" + strings.Join(unknown, ", ") + ")"
 	}
 	return word
-}
-
-func dashList(items []string) string {
-	if len(items) == 0 {
-		return "-"
-	}
-	return strings.Join(items, " ")
 }
 
 // TopologyNode draws v as a diamond joined to its servers, with their

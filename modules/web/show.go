@@ -34,7 +34,7 @@ type Row struct {
 
 // Cells are the row's text columns.
 func (r Row) Cells() []string {
-	return []string{r.Name, r.Server, r.Listen, lb.DashList(r.Published), r.State, r.App, r.Upstream, r.TLS, r.AppState}
+	return []string{r.Name, r.Server, r.Listen, core.DashList(r.Published), r.State, r.App, r.Upstream, r.TLS, r.AppState}
 }
 
 // Rows are w's rows, one per app: whether nginx runs and whether each
