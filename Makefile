@@ -85,7 +85,7 @@ deps-vm:
 # when the cache (/var/cache/drover/lab-vm) has no current one.
 test-vm: deps deps-vm build
 	$(BIN)/drover lab image
-	DROVER_TEST_VM=1 DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -run '^TestLabVM$$' ./cmd/drover
+	DROVER_TEST_VM=1 DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 45m -run '^TestLabVM$$' ./cmd/drover
 
 # test runs everything: unit tests, testscript suites, and (as root) the
 # end-to-end lab suites. TestLab runs on its own, after the rest: it
