@@ -69,18 +69,22 @@ func (d lxcDriver) Build(name, instance string, spec map[string]string) error {
 	return writeContainerSpec(d.path(name), spec)
 }
 
+// lxcConfDir holds the configs handed to lxc-create, in drover's own
+// root-only state (not /tmp, where the path could be raced).
+const lxcConfDir = "/var/lib/drover/lxc"
+
 func (d lxcDriver) buildFromTemplate(name, template, conf string) error {
-	tmp, err := os.CreateTemp("", "drover-lxc-*.conf")
+	dir, err := safefs.PrivateDir(lxcConfDir, 0o700)
 	if err != nil {
 		return err
 	}
-	defer safefs.Remove(tmp.Name())
-	if _, err := tmp.WriteString(conf); err != nil {
-		tmp.Close()
+	defer dir.Close()
+	file := "create-" + name + ".conf"
+	if err := dir.WriteFile(file, []byte(conf), safefs.WriteOptions{Mode: 0o600, UID: -1, GID: -1}); err != nil {
 		return err
 	}
-	tmp.Close()
-	_, err = host.RunCommand("", "lxc-create", "-q", "-n", name, "-t", template, "-f", tmp.Name(), "-l", "ERROR", "-o", "/dev/stderr")
+	defer dir.Remove(file)
+	_, err = host.RunCommand("", "lxc-create", "-q", "-n", name, "-t", template, "-f", dir.Path()+"/"+file, "-l", "ERROR", "-o", "/dev/stderr")
 	return err
 }
 
