@@ -119,6 +119,11 @@ func (l *loader) checkValue(g *grammar, v cty.Value, attr, example string, expr 
 		i := 0
 		for it := v.ElementIterator(); it.Next(); i++ {
 			_, e := it.Element()
+			if !e.IsNull() && (e.Type().IsListType() || e.Type().IsSetType()) { // a list of lists: each string
+				sub, subRng := elementExpr(expr, i, v.LengthInt(), rng)
+				bad = l.checkValue(g, e, attr, example, sub, subRng, report) || bad
+				continue
+			}
 			if e.IsNull() || e.Type() != cty.String {
 				continue
 			}
@@ -154,10 +159,17 @@ func (l *loader) checkValue(g *grammar, v cty.Value, attr, example string, expr 
 // elementRange is the range of element i of a list written as a literal
 // tuple, else the whole expression's.
 func elementRange(expr hcl.Expression, i, count int, fallback hcl.Range) hcl.Range {
+	_, rng := elementExpr(expr, i, count, fallback)
+	return rng
+}
+
+// elementExpr is element i's expression and range in a literal list of
+// count elements; nil and fallback otherwise.
+func elementExpr(expr hcl.Expression, i, count int, fallback hcl.Range) (hcl.Expression, hcl.Range) {
 	if t, ok := expr.(*hclsyntax.TupleConsExpr); ok && len(t.Exprs) == count {
-		return t.Exprs[i].Range()
+		return t.Exprs[i], t.Exprs[i].Range()
 	}
-	return fallback
+	return nil, fallback
 }
 
 // MinSecretLen is the shortest sensitive string Cluster.Secrets lists:
