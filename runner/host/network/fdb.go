@@ -63,17 +63,28 @@ func (fdbKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string]s
 
 func (fdbKind) Delete(r core.Resource, _ map[string]string) error {
 	want, err := fdbEntry(r.Attrs)
-	if isLinkNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	gone, err := delNeigh(want, err, fmt.Sprintf("fdb del %s dev %s dst %s", r.Attrs["mac"], r.Attrs["dev"], r.Attrs["dst"]))
+	if gone || err != nil {
 		return err
 	}
-	err = netlink.NeighDel(want)
-	if err != nil && !errors.Is(err, syscall.ENOENT) {
-		return fmt.Errorf("fdb del %s dev %s dst %s: %w", r.Attrs["mac"], r.Attrs["dev"], r.Attrs["dst"], err)
-	}
 	return flushLearned(want)
+}
+
+// delNeigh deletes the neighbour or FDB entry want (made from the
+// resource's attributes, with makeErr). gone is true when its link is
+// gone, so there is nothing left to delete; an entry already gone is not
+// an error.
+func delNeigh(want *netlink.Neigh, makeErr error, what string) (gone bool, err error) {
+	if isLinkNotFound(makeErr) {
+		return true, nil
+	}
+	if makeErr != nil {
+		return false, makeErr
+	}
+	if err := netlink.NeighDel(want); err != nil && !errors.Is(err, syscall.ENOENT) {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	return false, nil
 }
 
 // flushLearned removes the entries the device learned from a peer that is

@@ -1,11 +1,9 @@
 package network
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"strings"
-	"syscall"
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host"
@@ -66,16 +64,8 @@ func (neighKind) Apply(r core.Resource, _ bool, _ map[string]string) (map[string
 
 func (neighKind) Delete(r core.Resource, _ map[string]string) error {
 	want, err := neighEntry(r.Attrs)
-	if isLinkNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := netlink.NeighDel(want); err != nil && !errors.Is(err, syscall.ENOENT) {
-		return fmt.Errorf("neigh del %s dev %s: %w", r.Attrs["ip"], r.Attrs["dev"], err)
-	}
-	return nil
+	_, err = delNeigh(want, err, fmt.Sprintf("neigh del %s dev %s", r.Attrs["ip"], r.Attrs["dev"]))
+	return err
 }
 
 func neighEntry(attrs map[string]string) (*netlink.Neigh, error) {
