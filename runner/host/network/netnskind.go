@@ -269,8 +269,10 @@ func (k netnsKind) paths(name string) (script, pidfile, logfile string) {
 }
 
 // lease runs udhcpc in the namespace: it returns once a lease is applied
-// (the client then keeps renewing in the background), or fails after 10
-// tries with the client's output.
+// (the client then keeps renewing in the background), or fails after 20
+// tries a second apart with the client's output. 20 s outlast a tunnel
+// under the network whose first WireGuard handshakes were lost (an L2 VPN
+// retries them after 5 s each way: 10 tries failed 1 apply in ~10).
 func (k netnsKind) lease(name string) error {
 	if k.DHCPClientPID(name) > 0 {
 		return nil
@@ -294,7 +296,7 @@ func (k netnsKind) lease(name string) error {
 	}
 	defer log.Close()
 	cmd := exec.Command("ip", "netns", "exec", name, busybox, "udhcpc", "-i", nsIface, "-O", "mtu",
-		"-n", "-t", "10", "-T", "1", "-x", "hostname:"+name, "-s", script, "-p", pidfile)
+		"-n", "-t", "20", "-T", "1", "-x", "hostname:"+name, "-s", script, "-p", pidfile)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Run(); err != nil {
