@@ -15,6 +15,7 @@ package sim
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -176,21 +177,33 @@ func (f *Fleet) session(ch ssh.Channel, reqs <-chan *ssh.Request, name, addr str
 	}
 }
 
-// helper speaks the helper protocol on ch until its stdin ends.
+// helper speaks the helper protocol on ch until its stdin ends. A
+// request is read as one line and decoded only as far as the answer
+// needs (its op), then let go: the real helper's decoding runs on the
+// server, not in the controller this simulator measures, and a session's
+// largest request is not kept for the rest of the run.
 func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 	w := bufio.NewWriter(ch)
 	w.WriteString(helper.Magic + "\n")
 	w.Flush()
 	enc := json.NewEncoder(w)
-	in := bufio.NewScanner(ch)
-	in.Buffer(make([]byte, 4<<10), 256<<20)
-	for in.Scan() {
-		var req helper.Request
-		if err := json.Unmarshal(in.Bytes(), &req); err != nil {
+	in := bufio.NewReaderSize(ch, 4<<10)
+	for {
+		line, err := in.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) == 0 {
+			if err != nil {
+				return
+			}
+			continue
+		}
+		var req struct {
+			Op string `json:"op"`
+		}
+		if err := json.Unmarshal(line, &req); err != nil {
 			enc.Encode(helper.Response{Error: "sim: bad request: " + err.Error()})
 		} else {
 			f.Requests.Add(1)
-			enc.Encode(answer(req, name, addr))
+			enc.Encode(answer(req.Op, name, addr))
 		}
 		if err := w.Flush(); err != nil {
 			return
@@ -199,8 +212,8 @@ func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 }
 
 // answer is the fake host's response to req.
-func answer(req helper.Request, name, addr string) helper.Response {
-	switch req.Op {
+func answer(op, name, addr string) helper.Response {
+	switch op {
 	case helper.OpFacts:
 		return helper.Response{OK: true, Facts: Facts(name, addr)}
 	case helper.OpPlan: // the host has everything: nothing to change
