@@ -183,11 +183,11 @@ func (f *Fleet) session(ch ssh.Channel, reqs <-chan *ssh.Request, name, addr str
 // server, not in the controller this simulator measures, and a session's
 // largest request is not kept for the rest of the run.
 func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
-	w := bufio.NewWriter(ch)
+	w := bufio.NewWriterSize(ch, 512) // answers are small; every host's session stays open
 	w.WriteString(helper.Magic + "\n")
 	w.Flush()
 	enc := json.NewEncoder(w)
-	in := bufio.NewReaderSize(ch, 4<<10)
+	in := bufio.NewReaderSize(ch, 512) // ReadBytes grows past it for a long line
 	for {
 		line, err := in.ReadBytes('\n')
 		if len(bytes.TrimSpace(line)) == 0 {
