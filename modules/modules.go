@@ -29,7 +29,22 @@ type desired struct {
 
 type hostDesired struct {
 	core.HostDesired
-	index map[string]int // resource ID -> position in Resources
+	index map[resourceKey]int // resource -> position in Resources
+}
+
+// resourceKey is a resource's identity (its ID, "KIND/NAME") without
+// building the string: a VXLAN member of 20 networks of 50 has ~3,000
+// resources, and a fleet's desired state 1.5 million.
+type resourceKey struct{ kind, name string }
+
+func keyOf(r *core.Resource) resourceKey { return resourceKey{r.Kind, r.Name} }
+
+// keyOfID is the key of an ID as After names it; kinds have no "/", so the
+// first one ends the kind. An ID of another host ("HOST:KIND/NAME") is no
+// key of this host's.
+func keyOfID(id string) resourceKey {
+	kind, name, _ := strings.Cut(id, "/")
+	return resourceKey{kind, name}
 }
 
 // Expand runs every module. facts maps server names to their facts; a
@@ -176,19 +191,19 @@ func (d *desired) host(name string) *hostDesired {
 // attributes it is a conflict naming both declarations.
 func (h *hostDesired) merge(set *blocks.Set) error {
 	if h.index == nil {
-		h.index = map[string]int{}
+		h.index = map[resourceKey]int{}
 	}
 	for _, r := range set.Resources {
-		id := r.ID()
-		i, ok := h.index[id]
+		key := keyOf(&r)
+		i, ok := h.index[key]
 		if !ok {
-			h.index[id] = len(h.Resources)
+			h.index[key] = len(h.Resources)
 			h.Resources = append(h.Resources, r)
 			continue
 		}
 		have := &h.Resources[i]
 		if !maps.Equal(have.Attrs, r.Attrs) {
-			return fmt.Errorf("%s is wanted differently by %s and %s", id, strings.Join(have.Owners, ", "), set.Owner)
+			return fmt.Errorf("%s is wanted differently by %s and %s", r.ID(), strings.Join(have.Owners, ", "), set.Owner)
 		}
 		for _, o := range r.Owners {
 			if !slices.Contains(have.Owners, o) {

@@ -8,9 +8,9 @@ import "github.com/drover/drover/core"
 // and a declaration expanded early may depend on one expanded later (a
 // service that runs in an attachment's namespace). A loop (lang rejects
 // them) leaves its resources in expansion order. index maps each
-// resource's ID to its position in rs. When every resource already comes
+// resource to its position in rs. When every resource already comes
 // after those it names (the usual case), rs is returned as it is.
-func orderByAfter(rs []core.Resource, index map[string]int) []core.Resource {
+func orderByAfter(rs []core.Resource, index map[resourceKey]int) []core.Resource {
 	if inOrder(rs, index) {
 		return rs
 	}
@@ -24,7 +24,7 @@ func orderByAfter(rs []core.Resource, index map[string]int) []core.Resource {
 		}
 		visiting[i] = true
 		for _, dep := range rs[i].After {
-			if j, ok := index[dep]; ok {
+			if j, ok := index[keyOfID(dep)]; ok {
 				place(j)
 			}
 		}
@@ -40,10 +40,10 @@ func orderByAfter(rs []core.Resource, index map[string]int) []core.Resource {
 
 // inOrder reports whether every resource of rs comes after the resources
 // of rs it names in After.
-func inOrder(rs []core.Resource, index map[string]int) bool {
+func inOrder(rs []core.Resource, index map[resourceKey]int) bool {
 	for i, r := range rs {
 		for _, dep := range r.After {
-			if j, ok := index[dep]; ok && j >= i {
+			if j, ok := index[keyOfID(dep)]; ok && j >= i {
 				return false
 			}
 		}
