@@ -19,6 +19,7 @@ import (
 type Kinds struct {
 	networks map[string]NetworkKind
 	blocks   []BlockKind // in registration order: the order they validate in
+	items    []ItemKind  // host declaration types, in registration order
 	final    []FinalCheck
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/drover/drover/modules/consul"
 	"github.com/drover/drover/modules/container"
 	"github.com/drover/drover/modules/database"
+	"github.com/drover/drover/modules/generic"
 	"github.com/drover/drover/modules/job"
 	"github.com/drover/drover/modules/l2vpn"
 	"github.com/drover/drover/modules/lb"
@@ -43,6 +44,9 @@ func Kinds() *lang.Kinds {
 	// blocks, then the Consul kinds (with the containers and jobs).
 	for _, bk := range slices.Concat(serviceBlocks(), hostBlocks(), lateBlocks(), consul.Kinds()) {
 		k.AddBlock(bk)
+	}
+	for _, t := range generic.Types() {
+		k.AddItem(t.Kind)
 	}
 	k.AddFinalCheck(job.Fits)
 	return k
