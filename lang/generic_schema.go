@@ -11,8 +11,8 @@ const (
 	metaServers   = "servers"
 	metaWhere     = "where"
 	metaDependsOn = "depends_on"
-	metaNotify    = "notify" // not on services
-	metaWatch     = "watch"  // services only
+	metaNotify    = "notify" // not on Restartable types (services)
+	metaWatch     = "watch"  // Restartable types (services) only
 )
 
 // Instance roots: each.key/each.value under for_each, count.index under
