@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,6 +18,7 @@ import (
 type genericDecl struct {
 	kind, name string
 	ik         ItemKind
+	specs      []attrSpec // ik's settings, read once
 	block      *hcl.Block
 	content    *hcl.BodyContent
 	node       *node
@@ -77,7 +79,7 @@ func (l *loader) collectGeneric(ik ItemKind, b *hcl.Block) {
 		return
 	}
 	content := l.content(b.Body, genericSchema(ik), fmt.Sprintf("A %s block", kind))
-	d := &genericDecl{kind: kind, name: name, ik: ik, block: b, content: content, refs: map[string][]declRef{}}
+	d := &genericDecl{kind: kind, name: name, ik: ik, specs: ik.specs(), block: b, content: content, refs: map[string][]declRef{}}
 	var selfOK bool
 	d.selfAttrs, selfOK = l.selfRefs(kind, content)
 	d.selfBad = !selfOK
@@ -365,7 +367,7 @@ func (l *loader) evalInstance(d *genericDecl, k instanceKey, parent *hcl.EvalCon
 	}
 	inst := &genericInstance{key: k, values: map[string]cty.Value{}, ranges: map[string]hcl.Range{}, set: map[string]bool{},
 		sensitive: map[string]bool{}, perServer: d.selfAttrs, ctx: ctx}
-	specs := append(d.ik.specs(), metaSpecs()...)
+	specs := append(slices.Clone(d.specs), metaSpecs()...)
 	var diags hcl.Diagnostics
 	for _, spec := range specs {
 		a := d.content.Attributes[spec.name]

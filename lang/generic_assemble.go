@@ -94,7 +94,7 @@ func (l *loader) instanceItems(c *Cluster, d *genericDecl, inst *genericInstance
 // settingsKnown reports whether every setting of an instance (but those
 // of skip) evaluated; those that did not were reported.
 func settingsKnown(d *genericDecl, inst *genericInstance, skip map[string]bool) bool {
-	for _, spec := range d.ik.specs() {
+	for _, spec := range d.specs {
 		if !skip[spec.name] && !inst.values[spec.name].IsWhollyKnown() {
 			return false
 		}
@@ -108,7 +108,7 @@ func (l *loader) fillSettings(d *genericDecl, inst *genericInstance, it *Item) b
 	if !settingsKnown(d, inst, nil) {
 		return false
 	}
-	for _, spec := range d.ik.specs() {
+	for _, spec := range d.specs {
 		v := inst.values[spec.name]
 		if spec.name == "vars" {
 			it.Vars = l.varsOf(v, inst.ranges[spec.name])
@@ -116,7 +116,7 @@ func (l *loader) fillSettings(d *genericDecl, inst *genericInstance, it *Item) b
 		}
 		it.Settings[spec.name] = settingString(v)
 	}
-	it.Sensitive = sensitiveSettings(d.ik, inst, it.Settings)
+	it.Sensitive = sensitiveSettings(d, inst, it.Settings)
 	return true
 }
 
@@ -435,12 +435,9 @@ func itemIdentity(ik ItemKind, it *Item) (key, what, attr string) {
 }
 
 // CleanPath is the clean form of an absolute path, so that "/etc//motd"
-// and "/etc/motd" are found to be one file (other strings unchanged).
-func CleanPath(p string) string { return cleanIdentity(p) }
-
-// cleanIdentity is the clean form of an absolute path, so that "/etc//motd"
-// and "/etc/motd" are found to be one file.
-func cleanIdentity(p string) string {
+// and "/etc/motd" are found to be one file (an item type's Identity);
+// other strings are returned as they are.
+func CleanPath(p string) string {
 	if strings.HasPrefix(p, "/") {
 		return pathpkg.Clean(p)
 	}
@@ -465,8 +462,8 @@ func (l *loader) checkDuplicateIdentities(items []*Item, insts map[*Item]*generi
 			}
 			detail := fmt.Sprintf("%s and %s (%s) both manage %s on server %q. Each thing on a server is declared once: remove one, or target them at different servers.",
 				it.Address(), prev.Address(), shortPos(prev.DeclRange), what, srv)
-			if raw := it.Settings["path"]; attr == "path" && raw != cleanIdentity(raw) {
-				detail += fmt.Sprintf(" (%q is %q written another way: write paths in their clean form.)", raw, cleanIdentity(raw))
+			if raw := it.Settings["path"]; attr == "path" && raw != CleanPath(raw) {
+				detail += fmt.Sprintf(" (%q is %q written another way: write paths in their clean form.)", raw, CleanPath(raw))
 			}
 			l.errorf(insts[it].ranges[attr], nil, "Duplicate "+it.Kind, "%s", detail)
 			break
@@ -526,14 +523,14 @@ func wholeNumber(v cty.Value) bool {
 
 // sensitiveSettings lists the settings of an instance that must not be
 // printed, in spec order.
-func sensitiveSettings(ik ItemKind, inst *genericInstance, settings map[string]string) []string {
+func sensitiveSettings(d *genericDecl, inst *genericInstance, settings map[string]string) []string {
 	var out []string
 	add := func(name string) {
 		if !slices.Contains(out, name) {
 			out = append(out, name)
 		}
 	}
-	for _, spec := range ik.specs() {
+	for _, spec := range d.specs {
 		if !inst.sensitive[spec.name] {
 			continue
 		}
@@ -543,8 +540,8 @@ func sensitiveSettings(ik ItemKind, inst *genericInstance, settings map[string]s
 		}
 		add(spec.name)
 	}
-	if settings[attrSensitive] == "true" && ik.Hides != "" {
-		add(ik.Hides)
+	if settings[attrSensitive] == "true" && d.ik.Hides != "" {
+		add(d.ik.Hides)
 	}
 	return out
 }

@@ -108,7 +108,7 @@ func (l *loader) onServer(d *genericDecl, inst *genericInstance, s *Server) *gen
 		sensitive: maps.Clone(inst.sensitive), perServer: inst.perServer, ctx: inst.ctx}
 	ctx := inst.ctx.NewChild()
 	ctx.Variables = map[string]cty.Value{rootSelf: selfValue(s)}
-	for _, spec := range d.ik.specs() {
+	for _, spec := range d.specs {
 		a := d.content.Attributes[spec.name]
 		if a == nil || !d.selfAttrs[spec.name] {
 			continue
