@@ -179,9 +179,10 @@ func (f *Fleet) session(ch ssh.Channel, reqs <-chan *ssh.Request, name, addr str
 
 // helper speaks the helper protocol on ch until its stdin ends. A
 // request is read as one line and decoded only as far as the answer
-// needs (its op), then let go: the real helper's decoding runs on the
-// server, not in the controller this simulator measures, and a session's
-// largest request is not kept for the rest of the run.
+// needs (its op, the first member), then let go: the real helper's
+// decoding runs on the server, not in the controller this simulator
+// measures, and a session's largest request is not kept for the rest of
+// the run.
 func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 	w := bufio.NewWriterSize(ch, 512) // answers are small; every host's session stays open
 	w.WriteString(helper.Magic + "\n")
@@ -196,19 +197,41 @@ func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 			}
 			continue
 		}
-		var req struct {
-			Op string `json:"op"`
-		}
-		if err := json.Unmarshal(line, &req); err != nil {
+		if op, err := opOf(line); err != nil {
 			enc.Encode(helper.Response{Error: "sim: bad request: " + err.Error()})
 		} else {
 			f.Requests.Add(1)
-			enc.Encode(answer(req.Op, name, addr))
+			enc.Encode(answer(op, name, addr))
 		}
 		if err := w.Flush(); err != nil {
 			return
 		}
 	}
+}
+
+// opOf reads a request's op, reading the object no further than that
+// member (the controller writes it first).
+func opOf(line []byte) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", fmt.Errorf("not a JSON object")
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return "", err
+		}
+		if key == "op" {
+			var op string
+			err := dec.Decode(&op)
+			return op, err
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("no op")
 }
 
 // answer is the fake host's response to req.
