@@ -150,6 +150,11 @@ func (d podmanDriver) Build(name, instance string, spec map[string]string) error
 	if err != nil {
 		return fmt.Errorf("container %s: %w", name, err)
 	}
+	for _, key := range netKeys(spec) {
+		if err := pinBridgeMAC(strings.Fields(spec[key])[0]); err != nil {
+			return fmt.Errorf("container %s: %w", name, err)
+		}
+	}
 	args = append(args, nets...)
 	if ns := spec["nameserver"]; ns != "" {
 		args = append(args, "--dns", ns)
@@ -198,9 +203,6 @@ func (d podmanDriver) networks(instance string, spec map[string]string) ([]strin
 		}
 		net, err := d.ensureNetwork(f[0], p.Masked(), gw)
 		if err != nil {
-			return nil, err
-		}
-		if err := pinBridgeMAC(f[0]); err != nil {
 			return nil, err
 		}
 		args = append(args, "--network", fmt.Sprintf("%s:ip=%s,mac=%s", net, p.Addr(), stableMAC(instance, i)))
