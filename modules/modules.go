@@ -90,9 +90,7 @@ func expand(c *lang.Cluster, facts map[string]*core.Facts) (*core.Desired, error
 			}
 		}
 	}
-	errs = append(errs, expandServices(c, facts, add)...)
-	errs = append(errs, expandDecls(c, facts, add, hostBlocks())...)
-	errs = append(errs, expandContainers(c, facts, add)...) // containers.go
+	errs = append(errs, expandDecls(c, facts, add)...) // the block kinds: decls.go
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}

@@ -1,6 +1,9 @@
-// Package generic expands host declarations (file, template, directory,
-// symlink, line, package, service, sysctl, user, group, command) into the
-// host resources of every server they target, in apply order: declaration
+// Package generic holds the host declaration types (file, template,
+// directory, symlink, line, package, service, sysctl, user, group,
+// command), one file each (Types lists them): each describes itself to
+// lang (lang.ItemKind: settings, checks, identity) and expands one item on
+// one server. The package expands every item into the host resources of
+// every server it targets, in apply order: declaration
 // order, moved only where depends_on, references, watch or notify say one
 // declaration comes after another. Services watching files get a
 // restart_key hashed from what they watch, so a changed file restarts or
@@ -8,9 +11,6 @@
 package generic
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -28,6 +28,7 @@ func Owner(it *lang.Item) string { return it.Address() }
 // templates then render as host.Unknown.
 func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks.Set, error) {
 	items := Order(c.Items)
+	byType := types()
 	out := map[string][]*blocks.Set{}
 	made := built{} // server -> item -> resources
 	var errs []string
@@ -37,7 +38,7 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks
 			if !it.Targets(srv.Name) {
 				continue
 			}
-			set, err := expandItem(c, it, srv.Name, facts[srv.Name], made)
+			set, err := expandItem(c, it, srv.Name, facts[srv.Name], made, byType)
 			if err != nil {
 				errs = append(errs, err.Error())
 				continue
@@ -137,49 +138,6 @@ func Order(items []*lang.Item) []*lang.Item {
 	return out
 }
 
-// expandItem builds one item's resources on one server.
-func expandItem(c *lang.Cluster, it *lang.Item, server string, f *core.Facts, made built) (*blocks.Set, error) {
-	set := &blocks.Set{Owner: Owner(it)}
-	after := dependencies(c, it, server, made)
-	s := it.Settings
-	switch it.Kind {
-	case lang.KindFile:
-		set.Add("file", s["path"], fileAttrs(s, s["content"]), after...)
-	case lang.KindTemplate:
-		content, err := render(c, it, server, f)
-		if err != nil {
-			return nil, err
-		}
-		set.Add("file", s["path"], fileAttrs(s, content), after...)
-	case lang.KindDirectory:
-		attrs := pick(s, "path", "mode", "owner")
-		if s["purge"] == "true" {
-			attrs["purge"] = "true"
-		}
-		set.Add("directory", s["path"], attrs, after...)
-	case lang.KindSymlink:
-		set.Add("symlink", s["path"], pick(s, "path", "target"), after...)
-	case lang.KindLine:
-		set.Add("line", lineName(it), pick(s, "path", "line", "regexp", "state", "insert_after", "create"), after...)
-	case lang.KindPackage:
-		set.Add("package", s["name"], packageAttrs(s), after...)
-	case lang.KindService:
-		addService(c, it, server, set, after, made)
-	case lang.KindSysctl:
-		addSysctl(s, set, after)
-	case lang.KindUser:
-		set.Add("user", s["name"], pick(s, "name", "uid", "group", "groups", "home", "shell", "system", "create_home"), after...)
-	case lang.KindGroup:
-		set.Add("group", s["name"], pick(s, "name", "gid", "system"), after...)
-	case lang.KindCommand:
-		set.Add("exec", strings.TrimPrefix(it.Address(), it.Kind+"."), pick(s, "command", "creates", "unless", "dir", "undo"), after...)
-	default:
-		return nil, fmt.Errorf("%s: unknown declaration kind %q", it.Address(), it.Kind)
-	}
-	markSensitive(it, set)
-	return set, nil
-}
-
 // resourceAttr is the resource attribute a setting becomes, where the
 // names differ.
 var resourceAttr = map[string]string{"validate": "check"}
@@ -230,164 +188,6 @@ func pick(s map[string]string, keys ...string) map[string]string {
 		}
 	}
 	return out
-}
-
-func fileAttrs(s map[string]string, content string) map[string]string {
-	attrs := pick(s, "path", "mode", "owner")
-	attrs["content"] = content
-	attrs["restore"] = "true" // a file drover replaced comes back on removal
-	if v := s["validate"]; v != "" {
-		attrs["check"] = v
-	}
-	return attrs
-}
-
-// LineName is a line resource's name: its path and what selects the line.
-func LineName(s map[string]string) string {
-	sel := s["regexp"]
-	if sel == "" {
-		sel = s["line"]
-	}
-	return s["path"] + "#" + sel
-}
-
-// lineName is LineName, except that a sensitive selector (the line of a
-// sensitive line, without regexp) is replaced by its hash: resource IDs
-// are printed everywhere.
-func lineName(it *lang.Item) string {
-	s := it.Settings
-	if s["regexp"] == "" && it.IsSensitive("line") || s["regexp"] != "" && it.IsSensitive("regexp") {
-		sel := s["regexp"] + s["line"]
-		if s["regexp"] != "" {
-			sel = s["regexp"]
-		}
-		sum := sha256.Sum256([]byte(sel))
-		return s["path"] + "#sha256:" + hex.EncodeToString(sum[:8])
-	}
-	return LineName(s)
-}
-
-// packageAttrs are a package's attributes; a plain installed package is
-// just its name, so that other modules wanting it merge with it.
-func packageAttrs(s map[string]string) map[string]string {
-	attrs := map[string]string{"name": s["name"]}
-	if s["state"] == "absent" {
-		attrs["state"] = "absent"
-	}
-	if s["remove_on_delete"] == "true" {
-		attrs["remove_on_delete"] = "true"
-	}
-	return attrs
-}
-
-// addService adds a daemon drover runs (command set) or drives a service
-// the system has, with a restart_key hashed from what it watches.
-func addService(c *lang.Cluster, it *lang.Item, server string, set *blocks.Set, after []string, made built) {
-	s := it.Settings
-	key := watchKey(c, it, server, made)
-	if s["command"] != "" {
-		reload := "restart"
-		if s["reload"] == "reload" {
-			reload = "SIGHUP"
-		}
-		attrs := map[string]string{"command": s["command"], "reload": reload, "restart_key": key}
-		if s["pidfile"] != "" {
-			attrs["pidfile"] = s["pidfile"]
-		}
-		set.Add("service", s["name"], attrs, after...)
-		set.Check("service", fmt.Sprintf("%s runs on %s", it.Address(), server), map[string]string{"name": s["name"]})
-		return
-	}
-	attrs := pick(s, "name", "state", "enabled", "reload", "pidfile")
-	attrs["restart_key"] = key
-	set.Add("sysservice", s["name"], attrs, after...)
-}
-
-// watchKey hashes the resources, on this server, of the declarations a
-// service watches; host.Unknown while any of them is not known.
-func watchKey(c *lang.Cluster, it *lang.Item, server string, made built) string {
-	if len(it.Watch) == 0 {
-		return ""
-	}
-	var parts []string
-	for _, w := range it.Watch {
-		if t := orderTargetOf(c, w); t != nil {
-			// A replaced attachment (new address, network) is a new
-			// namespace: what runs in it starts again.
-			parts = append(append(parts, orderTargetID(t, server)), t.WatchParts()...)
-			continue
-		}
-		for _, other := range c.Items {
-			if other.Decl() != w || !other.Targets(server) {
-				continue
-			}
-			for _, r := range made[server][other] {
-				parts = append(parts, r.ID())
-				for _, k := range core.SortedKeys(r.Attrs) {
-					if r.Attrs[k] == core.Unknown {
-						return core.Unknown
-					}
-					parts = append(parts, k+"="+r.Attrs[k])
-				}
-			}
-		}
-	}
-	return blocks.Hash(parts...)
-}
-
-func addSysctl(s map[string]string, set *blocks.Set, after []string) {
-	id := set.Add("sysctl", s["key"], map[string]string{"key": s["key"], "value": s["value"]}, after...)
-	if s["persist"] != "true" {
-		return
-	}
-	path := "/etc/sysctl.d/90-drover-" + s["key"] + ".conf"
-	set.Add("file", path, map[string]string{"path": path, "content": s["key"] + " = " + s["value"] + "\n", "mode": "0644"}, id)
-}
-
-// render renders a template for one server with its facts.
-func render(c *lang.Cluster, it *lang.Item, server string, f *core.Facts) (string, error) {
-	if f == nil {
-		return core.Unknown, nil
-	}
-	facts, err := TemplateFacts(f)
-	if err != nil {
-		return "", err
-	}
-	data := lang.TemplateData(c, server, it.Vars, facts)
-	out, err := lang.RenderTemplate(it.Source, it.Settings["text"], data)
-	if err != nil {
-		return "", fmt.Errorf("%s on server %s: %w", it.Address(), server, err)
-	}
-	return out, nil
-}
-
-// TemplateFacts is a host's facts as templates see them (.facts): the
-// JSON form of host.Facts, every key of lang.TemplateFactKeys present.
-func TemplateFacts(f *core.Facts) (map[string]any, error) {
-	data, err := json.Marshal(f)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{}
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, err
-	}
-	for _, k := range lang.TemplateFactKeys {
-		if _, ok := out[k]; !ok {
-			out[k] = emptyFact(k)
-		}
-	}
-	return out, nil
-}
-
-func emptyFact(key string) any {
-	switch key {
-	case "interfaces", "link_kinds":
-		return []any{}
-	case "commands":
-		return map[string]any{}
-	}
-	return ""
 }
 
 // orderTargetOf is the registered block (an attachment) a depends_on or
