@@ -30,12 +30,12 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks
 	items := Order(c.Items)
 	byType := types()
 	out := map[string][]*blocks.Set{}
-	made := built{} // server -> item -> resources
+	made := newBuilt(c.Items)
 	var errs []string
 	for _, srv := range c.Servers {
-		made[srv.Name] = map[*lang.Item][]core.Resource{}
+		made.res[srv.Name] = map[*lang.Item][]core.Resource{}
 		for _, it := range items {
-			if !it.Targets(srv.Name) {
+			if !made.targets(it, srv.Name) {
 				continue
 			}
 			set, err := expandItem(c, it, srv.Name, facts[srv.Name], made, byType)
@@ -43,7 +43,7 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks
 				errs = append(errs, err.Error())
 				continue
 			}
-			made[srv.Name][it] = set.Resources
+			made.res[srv.Name][it] = set.Resources
 			out[srv.Name] = append(out[srv.Name], set)
 		}
 	}
@@ -59,18 +59,15 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks
 // servers ("HOST:KIND/NAME").
 func addCrossHost(c *lang.Cluster, out map[string][]*blocks.Set, made built) {
 	for server, sets := range out {
-		for it := range made[server] {
+		for it := range made.res[server] {
 			var after []string
 			for _, dep := range it.After {
-				if declTargets(c, dep, server) {
+				if made.declTargets(dep, server) {
 					continue // on this server: dependencies() orders it
 				}
-				for _, other := range c.Items {
-					if other.Decl() != dep {
-						continue
-					}
+				for _, other := range made.byDecl[dep] {
 					for _, srv := range other.Servers {
-						for _, r := range made[srv][other] {
+						for _, r := range made.res[srv][other] {
 							after = append(after, srv+":"+r.ID())
 						}
 					}
@@ -94,17 +91,44 @@ func addCrossHost(c *lang.Cluster, out map[string][]*blocks.Set, made built) {
 // declTargets tells whether any item of the declaration decl targets
 // server: a declaration reading self has one item per server, and the
 // others' items are not a cross-host dependency of this server's.
-func declTargets(c *lang.Cluster, decl, server string) bool {
-	for _, it := range c.Items {
-		if it.Decl() == decl && it.Targets(server) {
+func (b built) declTargets(decl, server string) bool {
+	for _, it := range b.byDecl[decl] {
+		if b.targets(it, server) {
 			return true
 		}
 	}
 	return false
 }
 
-// built are the resources made so far, by server and item.
-type built map[string]map[*lang.Item][]core.Resource
+// built are the resources made so far, by server and item, with the
+// cluster's items indexed for the lookups made once per server (a scan
+// of every item's servers there made expansion quadratic in servers).
+type built struct {
+	res    map[string]map[*lang.Item][]core.Resource // server -> item -> resources
+	byDecl map[string][]*lang.Item                   // declaration -> its items, in order
+	on     map[*lang.Item]map[string]bool            // item -> the servers it targets
+}
+
+// newBuilt indexes items; nothing is made yet.
+func newBuilt(items []*lang.Item) built {
+	b := built{res: map[string]map[*lang.Item][]core.Resource{}, byDecl: map[string][]*lang.Item{},
+		on: make(map[*lang.Item]map[string]bool, len(items))}
+	for _, it := range items {
+		b.byDecl[it.Decl()] = append(b.byDecl[it.Decl()], it)
+		on := make(map[string]bool, len(it.Servers))
+		for _, s := range it.Servers {
+			on[s] = true
+		}
+		b.on[it] = on
+	}
+	return b
+}
+
+// targets is it.Targets(server), by the index.
+func (b built) targets(it *lang.Item, server string) bool { return b.on[it][server] }
+
+// of are the resources item it made on server so far.
+func (b built) of(server string, it *lang.Item) []core.Resource { return b.res[server][it] }
 
 // Order sorts items so that each comes after the declarations in its
 // After, keeping declaration order otherwise. lang rejects cycles; any
@@ -168,9 +192,9 @@ func dependencies(c *lang.Cluster, it *lang.Item, server string, made built) []s
 			after = append(after, orderTargetID(t, server))
 			continue
 		}
-		for _, other := range c.Items {
-			if other.Decl() == dep && other.Targets(server) {
-				for _, r := range made[server][other] {
+		for _, other := range made.byDecl[dep] {
+			if made.targets(other, server) {
+				for _, r := range made.of(server, other) {
 					after = append(after, r.ID())
 				}
 			}

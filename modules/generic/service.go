@@ -78,11 +78,11 @@ func watchKey(c *lang.Cluster, it *lang.Item, server string, made built) string 
 			parts = append(append(parts, orderTargetID(t, server)), t.WatchParts()...)
 			continue
 		}
-		for _, other := range c.Items {
-			if other.Decl() != w || !other.Targets(server) {
+		for _, other := range made.byDecl[w] {
+			if !made.targets(other, server) {
 				continue
 			}
-			for _, r := range made[server][other] {
+			for _, r := range made.of(server, other) {
 				parts = append(parts, r.ID())
 				for _, k := range core.SortedKeys(r.Attrs) {
 					if r.Attrs[k] == core.Unknown {
