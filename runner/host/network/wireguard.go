@@ -309,10 +309,12 @@ func waitFor(cond func() bool, timeout time.Duration) bool {
 type wgpeerKind struct{}
 
 // firstHandshakeWait bounds how long an initiator's Apply waits for the
-// first handshake before starting it again: one round trip between the
-// hosts normally (~1 ms in the lab, up to a few hundred on a WAN); too
-// short costs a round trip, not a failure.
-const firstHandshakeWait = 500 * time.Millisecond
+// first handshake before starting it again. A handshake takes one round
+// trip between the hosts (~1 ms in the lab, up to 30 ms on a loaded
+// machine, 20-150 ms across a WAN); a wait too short for a far peer costs
+// one more round trip, not a failure (the peer answers the fresh
+// initiation as it would have the first).
+const firstHandshakeWait = 250 * time.Millisecond
 
 func (wgpeerKind) ReplaceOn() []string { return []string{"dev"} }
 
