@@ -13,7 +13,8 @@ EMBED_DIR := cmd/drover/helper
 PACKAGES := openssh-server openssh-client iproute2 iputils-ping util-linux procps \
             dnsmasq nftables isc-dhcp-client tcpdump busybox-static \
             bird2 wireguard-go wireguard-tools lxc lxc-templates rsync nginx-light curl \
-            haproxy keepalived mariadb-server postgresql openssl jq python3 sudo graphviz
+            haproxy keepalived mariadb-server postgresql openssl jq python3 sudo graphviz \
+            podman runc conmon containernetworking-plugins golang-github-containers-common
 
 .PHONY: all build helpers check-helpers release tidy-check deps deps-vm test test-vm fuzz unit demo demo-down bench deps-bench fmt vet clean
 
