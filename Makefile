@@ -143,8 +143,9 @@ bench: deps build
 	@# drover vs Ansible on the same work, and drover on 3, 10 and 50 hosts
 	@# (cmd/drover/bench_ansible_test.go): tables of wall times and ratios;
 	@# verify of a 30-server VXLAN mesh, 10 no-op applies: false failures
-	@# and verify time (cmd/drover/bench_verify_test.go).
-	DROVER_BENCH=1 DROVER_BIN=$(CURDIR)/$(BIN)/drover DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count 1 -timeout 15m -v -run '^TestBench(VsAnsible|Scale|Verify30)$$' ./cmd/drover
+	@# and verify time (cmd/drover/bench_verify_test.go); 10 fresh first
+	@# applies each of l2vpn and wireguard (cmd/drover/bench_converge_test.go).
+	DROVER_BENCH=1 DROVER_BIN=$(CURDIR)/$(BIN)/drover DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count 1 -timeout 15m -v -run '^TestBench(VsAnsible|Scale|Verify30|FirstApply)$$' ./cmd/drover
 	@# over 100 ms of RTT (the lab's relay, cmd/drover/bench_wan_test.go): round
 	@# trips per host vs OpenSSH's floor, and 50 hosts vs Ansible.
 	DROVER_BENCH=1 DROVER_BIN=$(CURDIR)/$(BIN)/drover DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count 1 -timeout 30m -v -run '^TestBenchWAN(RoundTrips|Fleet)$$' ./cmd/drover
