@@ -99,7 +99,7 @@ test-vm: deps deps-vm build
 # name, and skips nothing else. In CI (CI=true) a test that would skip for
 # want of root or a program fails instead (internal/testkit, `need` in the
 # testscripts).
-OPT_IN_TESTS := ^(TestLabVM|TestLabConsul|TestTunnelLinkLifecycle|TestBenchVsAnsible|TestBenchScale|TestBenchWANRoundTrips|TestBenchWANFleet|TestBenchFleetPlan|TestBenchLabHosts|TestBenchVerify30|TestMachineQuiet)$$
+OPT_IN_TESTS := ^(TestLabVM|TestLabConsul|TestTunnelLinkLifecycle|TestBenchVsAnsible|TestBenchScale|TestBenchWANRoundTrips|TestBenchWANFleet|TestBenchFleetPlan|TestBenchLabHosts|TestBenchVerify30|TestBenchFirstApply|TestMachineQuiet)$$
 
 test: deps build check-helpers tidy-check
 	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -skip '$(OPT_IN_TESTS)|^TestLab$$' ./...
