@@ -185,12 +185,24 @@ func validateContainer(d *lang.BlockDecl, k *Decl, c *lang.Cluster) {
 		seen[iface.Network] = b.Range()
 		validateInterface(b, iface, k, c)
 		if iface.Address == "" && !Runtimes()[k.Runtime].DHCP && CheckRuntime(d, "runtime", k.Runtime) {
-			b.LabelProblem("Address needed", fmt.Sprintf(
-				"Container %q runs under %s, whose containers drover gives static addresses only (DHCP is for LXC containers): write address = %q in this interface block, or runtime = \"lxc\".",
-				k.Name, k.Runtime, "100.64.10.20"))
+			b.LabelProblem("Address needed", addressNeeded(k, iface.Network, c))
 		}
 	}
 	ValidateServices(d, k.Services)
+}
+
+// addressNeeded is the problem of an interface without an address on
+// network, for a container whose runtime takes no DHCP lease: it suggests
+// an address of the interface's own subnet.
+func addressNeeded(k *Decl, network string, c *lang.Cluster) string {
+	addr, subnet := ExampleAddress(c, network, k.Servers)
+	where := ""
+	if subnet != "" {
+		where = fmt.Sprintf(" (in %s, below its DHCP pool)", subnet)
+	}
+	return fmt.Sprintf(
+		"Container %q runs under %s, whose containers drover gives static addresses only (DHCP is for LXC containers): write address = %q%s in this interface block, or runtime = \"lxc\".",
+		k.Name, k.Runtime, addr, where)
 }
 
 // validateSource checks where the container comes from: an LXC template
@@ -261,8 +273,12 @@ func validateStatic(b *lang.BlockDecl, iface NetInterface, k *Decl, c *lang.Clus
 		return
 	}
 	if len(k.Servers) > 1 {
+		instead := "Leave address out (DHCP), or declare one container per server."
+		if !Runtimes()[RuntimeOf(k.Runtime)].DHCP {
+			instead = fmt.Sprintf("Under %s every container needs an address of its own: declare one container per server, or a job with addresses on a vxlan, l2vpn or mesh network.", RuntimeOf(k.Runtime))
+		}
 		b.Problem("address", "Static address on several servers", fmt.Sprintf(
-			"Container %q runs on %d servers, and one static address cannot be on all of them. Leave address out (DHCP), or declare one container per server.", k.Name, len(k.Servers)))
+			"Container %q runs on %d servers, and one static address cannot be on all of them. %s", k.Name, len(k.Servers), instead))
 		return
 	}
 	subnet := ""

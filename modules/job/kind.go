@@ -261,17 +261,21 @@ func validateAddresses(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 	if j.Addresses == "" && base != nil && j.Count > 0 {
 		rt := j.RuntimeOf(base)
 		if r, ok := container.Runtimes()[rt]; ok && !r.DHCP {
-			d.Problem("addresses", "Addresses needed", fmt.Sprintf(
-				"Job %q runs under %s, whose containers drover gives static addresses only (DHCP is for LXC containers): put the job on a vxlan, l2vpn or mesh network and write for example addresses = %q.",
-				j.Name, rt, "100.64.10.32/28"))
+			d.Problem("addresses", "Addresses needed", addressesNeeded(j, rt, c))
 		}
 	}
 	if j.Addresses == "" || j.Count < 0 || j.Count > maxInstances {
 		return
 	}
 	if j.Network == lang.SubnetNetwork {
+		instead := "leave addresses out (DHCP), or put the job on a vxlan, l2vpn or mesh network"
+		if base != nil {
+			if rt := j.RuntimeOf(base); !container.Runtimes()[rt].DHCP {
+				instead = fmt.Sprintf("its %s instances need static addresses, so put the job on a vxlan, l2vpn or mesh network", rt)
+			}
+		}
 		d.Problem("addresses", "Static addresses on the container subnets", fmt.Sprintf(
-			"Every server has its own container subnet, so one address range cannot serve job %q there: leave addresses out (DHCP), or put the job on a vxlan or l2vpn network with network = \"vx1\".", j.Name))
+			"Every server has its own container subnet, so one address range cannot serve job %q there: %s with network = %q and addresses in its subnet.", j.Name, instead, container.ContainerNetworkName(c)))
 		return
 	}
 	if p, ok := lang.ParseCIDR(j.Addresses); !ok || !p.Addr().Is4() {
@@ -289,6 +293,24 @@ func validateAddresses(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 		a, _ := netip.ParseAddr(s)
 		d.ClaimStatic("addresses", a, subnet, j.Network, "job "+j.Name+" instance "+InstanceName(j.Name, i+1))
 	}
+}
+
+// addressesNeeded is the problem of a job without addresses whose
+// runtime takes no DHCP lease: on a network that carries jobs it suggests
+// a range of that network's subnet; on the container subnets, a network.
+func addressesNeeded(j *Decl, rt string, c *lang.Cluster) string {
+	head := fmt.Sprintf("Job %q runs under %s, whose containers drover gives static addresses only (DHCP is for LXC containers): ", j.Name, rt)
+	if j.Network == lang.SubnetNetwork {
+		name := container.ContainerNetworkName(c)
+		rng, _ := container.ExampleRange(c, name)
+		return head + fmt.Sprintf("one range cannot serve every server's own container subnet, so put the job on a vxlan, l2vpn or mesh network (network = %q) and write for example addresses = %q.", name, rng)
+	}
+	rng, subnet := container.ExampleRange(c, j.Network)
+	where := ""
+	if subnet != "" {
+		where = fmt.Sprintf(" (a range of %s's subnet %s below its DHCP pool; instance N takes its N-th address)", j.Network, subnet)
+	}
+	return head + fmt.Sprintf("write for example addresses = %q%s.", rng, where)
 }
 
 func containerNames(c *lang.Cluster) []string {
