@@ -289,6 +289,13 @@ func validateAddresses(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 		return
 	}
 	_, subnet, _ := c.ContainerBridge(j.Network, nil)
+	rp, _ := lang.ParseCIDR(j.Addresses)
+	if sp, err := netip.ParsePrefix(subnet); err == nil && !sp.Masked().Contains(rp.Masked().Addr()) {
+		rng, _ := container.ExampleRange(c, j.Network)
+		d.Problem("addresses", "Address range outside the network", fmt.Sprintf(
+			"%s is not inside %s, the subnet of %s: write for example addresses = %q.", j.Addresses, sp.Masked(), j.Network, rng))
+		return
+	}
 	for i, s := range addrs {
 		a, _ := netip.ParseAddr(s)
 		d.ClaimStatic("addresses", a, subnet, j.Network, "job "+j.Name+" instance "+InstanceName(j.Name, i+1))
