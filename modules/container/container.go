@@ -27,7 +27,8 @@ func Owner(k *Decl) string { return "container." + k.Name }
 const NamePlaceholder = "{{name}}"
 
 // Interface is one interface of a container to build: a network (a
-// declared one or lang.SubnetNetwork) and a static address ("" = DHCP).
+// declared one or lang.SubnetNetwork) and a static address ("" = DHCP
+// under LXC, the server's slice under an image runtime: Slice).
 type Interface struct {
 	Network string
 	Address string

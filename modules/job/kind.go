@@ -37,7 +37,8 @@ type Decl struct {
 	// lang.SubnetNetwork (the default).
 	Network string
 	// Addresses is a CIDR range inside the network's subnet: instance i
-	// (1-based) gets its i-th address. "" = DHCP.
+	// (1-based) gets its i-th address. "" = DHCP under LXC, the server's
+	// slice under an image runtime (container.Slice).
 	Addresses string
 	// Servers are the candidates; empty = every server that can take
 	// the network (its members, or servers with a subnet).
