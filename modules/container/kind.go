@@ -184,7 +184,7 @@ func validateContainer(d *lang.BlockDecl, k *Decl, c *lang.Cluster) {
 		}
 		seen[iface.Network] = b.Range()
 		validateInterface(b, iface, k, c)
-		if iface.Address == "" && Runtimes()[k.Runtime].Slices && (iface.Network == lang.SubnetNetwork || c.NetworkNamed(iface.Network) != nil) {
+		if iface.Address == "" && Runtimes()[k.Runtime].Slices {
 			CheckSlices(b, "", c, iface.Network, k.Servers)
 		}
 	}

@@ -95,9 +95,10 @@ func CheckBase(d *lang.BlockDecl, attr, runtime string, k *Decl) {
 // network too small to give every server it reaches a slice (Slice);
 // false when it is.
 func CheckSlices(d *lang.BlockDecl, attr string, c *lang.Cluster, network string, servers []string) bool {
+	members := c.NetworkServers(network)
 	for _, s := range servers {
-		if c.Server(s) == nil {
-			continue
+		if _, _, ok := c.ContainerBridge(network, c.Server(s)); !ok || !slices.Contains(members, s) {
+			continue // reported where the network or server is checked
 		}
 		if _, err := Slice(c, network, s); err != nil {
 			detail := fmt.Sprintf("Containers without an address get one from their server's slice of the network, and %v. Widen the network's subnet, or give the containers static addresses (address, or a job's addresses).", err)
