@@ -1,12 +1,15 @@
 package job_test
 
 import (
+	"context"
 	"net/netip"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
 	"github.com/drover/drover/modules/container"
+	"github.com/drover/drover/modules/job"
 )
 
 // Every server of a network gets its own slice of the network's subnet:
@@ -110,4 +113,39 @@ func cut(key string) (string, string, bool) {
 		}
 	}
 	return key, "", false
+}
+
+// `show jobs` shows the address a job instance without a static one
+// reports after apply (its slice address or DHCP lease).
+func TestShowRowsLearnedAddress(t *testing.T) {
+	src := []byte(`
+server "s1" {
+  address = "198.51.100.1"
+}
+network "vxlan" "vx1" {
+  subnet  = "100.64.10.0/24"
+  servers = ["s1"]
+}
+container "web" {
+  runtime = "podman"
+  image   = "localhost/web:1"
+}
+job "web" {
+  container = "web"
+  network   = "vx1"
+}
+`)
+	c, diags := lang.LoadFiles(map[string][]byte{"cluster.hcl": src}, lang.Options{Kinds: modules.Kinds()})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	facts := map[string]*core.Facts{"s1": {Outputs: map[string]map[string]string{
+		"container/web-1": {"job": "web", "instance": "1", "version": "v", "address": "100.64.10.64"}}}}
+	query := func(context.Context, string, []core.Check) ([]core.CheckResult, error) {
+		return []core.CheckResult{{OK: true}}, nil
+	}
+	rows, err := job.ShowRows(context.Background(), c, facts, query)
+	if err != nil || len(rows) != 1 || rows[0].Address != "100.64.10.64" || rows[0].RunsOn != "s1" {
+		t.Errorf("rows = %+v, %v", rows, err)
+	}
 }
