@@ -184,10 +184,8 @@ func validateContainer(d *lang.BlockDecl, k *Decl, c *lang.Cluster) {
 		}
 		seen[iface.Network] = b.Range()
 		validateInterface(b, iface, k, c)
-		if iface.Address == "" && !Runtimes()[k.Runtime].DHCP && CheckRuntime(d, "runtime", k.Runtime) {
-			b.LabelProblem("Address needed", fmt.Sprintf(
-				"Container %q runs under %s, whose containers drover gives static addresses only (DHCP is for LXC containers): write address = %q in this interface block, or runtime = \"lxc\".",
-				k.Name, k.Runtime, "100.64.10.20"))
+		if iface.Address == "" && Runtimes()[k.Runtime].Slices {
+			CheckSlices(b, "", c, iface.Network, k.Servers)
 		}
 	}
 	ValidateServices(d, k.Services)
