@@ -542,9 +542,21 @@
 //	                                  # neither: pulled from its registry
 //	  command = "/bin/busybox httpd -f -p 80 -h /www"  # "" = the image's command
 //	  interface "subnet" {
-//	    address = "100.65.1.20"       # required: podman containers get static addresses
-//	  }
+//	    address = "100.65.1.20"       # static; absent = the next free address of
+//	  }                               # the server's slice of the network (below)
 //	}
+//
+// Podman and docker take no DHCP lease: a container or job instance without
+// a static address gets one from its server's slice of the network's subnet
+// (the ovs-gre-mesh seed's per-host fixed-cidr), the same on every server
+// and computed from the HCL alone: the subnet, or its lower half where
+// drover's dnsmasq leases the upper half, cut into equal power-of-two
+// blocks holding no member's address and no static address declared there
+// (containers, job addresses ranges, attachments), one per member in the
+// network's order (the largest size that gives every member one, at least
+// 4 addresses; a network too small for that fails validate at the
+// container's interface or the job's network). A new version keeps each
+// instance's address; the address is learned after apply (DNS, show jobs).
 //
 //	job "web" {                       # the seed's addjob
 //	  container      = "web"          # required: the base container
@@ -553,7 +565,7 @@
 //	                                  # capacity, replicas or labels leave no room
 //	  network        = "vx1"          # default "subnet"
 //	  addresses      = "100.64.10.32/28"  # instance i gets the i-th address (web-1: .33); absent = DHCP
-//	                                  # (LXC only: podman instances need addresses)
+//	                                  # (LXC), the server's slice (podman, docker)
 //	  servers        = ["s1", "s2"]   # candidates; default every server the network reaches
 //	  constraints    = { role = "web" }   # labels a server must carry
 //	  strategy       = "spread"       # or "binpack"

@@ -184,25 +184,11 @@ func validateContainer(d *lang.BlockDecl, k *Decl, c *lang.Cluster) {
 		}
 		seen[iface.Network] = b.Range()
 		validateInterface(b, iface, k, c)
-		if iface.Address == "" && !Runtimes()[k.Runtime].DHCP && CheckRuntime(d, "runtime", k.Runtime) {
-			b.LabelProblem("Address needed", addressNeeded(k, iface.Network, c))
+		if iface.Address == "" && Runtimes()[k.Runtime].Slices {
+			CheckSlices(b, "", c, iface.Network, k.Servers)
 		}
 	}
 	ValidateServices(d, k.Services)
-}
-
-// addressNeeded is the problem of an interface without an address on
-// network, for a container whose runtime takes no DHCP lease: it suggests
-// an address of the interface's own subnet.
-func addressNeeded(k *Decl, network string, c *lang.Cluster) string {
-	addr, subnet := ExampleAddress(c, network, k.Servers)
-	where := ""
-	if subnet != "" {
-		where = fmt.Sprintf(" (in %s, below its DHCP pool)", subnet)
-	}
-	return fmt.Sprintf(
-		"Container %q runs under %s, whose containers drover gives static addresses only (DHCP is for LXC containers): write address = %q%s in this interface block, or runtime = \"lxc\".",
-		k.Name, k.Runtime, addr, where)
 }
 
 // validateSource checks where the container comes from: an LXC template
@@ -264,6 +250,18 @@ func validateInterface(b *lang.BlockDecl, iface NetInterface, k *Decl, c *lang.C
 	validateStatic(b, iface, k, c)
 }
 
+// leftOut says where a container of runtime gets its address when it
+// declares none: a DHCP lease, or an address of its server's slice.
+func leftOut(runtime string) string {
+	if Runtimes()[RuntimeOf(runtime)].Slices {
+		return "each server gives it an address of its slice of the network"
+	}
+	return "DHCP"
+}
+
+// LeftOut is leftOut for a job's runtime.
+func LeftOut(runtime string) string { return leftOut(runtime) }
+
 // validateStatic checks an interface's static address and gateway.
 func validateStatic(b *lang.BlockDecl, iface NetInterface, k *Decl, c *lang.Cluster) {
 	addr, ok := lang.ParseIPv4(iface.Address)
@@ -273,12 +271,8 @@ func validateStatic(b *lang.BlockDecl, iface NetInterface, k *Decl, c *lang.Clus
 		return
 	}
 	if len(k.Servers) > 1 {
-		instead := "Leave address out (DHCP), or declare one container per server."
-		if !Runtimes()[RuntimeOf(k.Runtime)].DHCP {
-			instead = fmt.Sprintf("Under %s every container needs an address of its own: declare one container per server, or a job with addresses on a vxlan, l2vpn or mesh network.", RuntimeOf(k.Runtime))
-		}
 		b.Problem("address", "Static address on several servers", fmt.Sprintf(
-			"Container %q runs on %d servers, and one static address cannot be on all of them. %s", k.Name, len(k.Servers), instead))
+			"Container %q runs on %d servers, and one static address cannot be on all of them. Leave address out (%s), or declare one container per server.", k.Name, len(k.Servers), leftOut(k.Runtime)))
 		return
 	}
 	subnet := ""

@@ -37,7 +37,8 @@ type Decl struct {
 	// lang.SubnetNetwork (the default).
 	Network string
 	// Addresses is a CIDR range inside the network's subnet: instance i
-	// (1-based) gets its i-th address. "" = DHCP.
+	// (1-based) gets its i-th address. "" = DHCP under LXC, the server's
+	// slice under an image runtime (container.Slice).
 	Addresses string
 	// Servers are the candidates; empty = every server that can take
 	// the network (its members, or servers with a subnet).
@@ -259,23 +260,25 @@ func validateJob(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 func validateAddresses(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 	base := container.Named(c, j.Container)
 	if j.Addresses == "" && base != nil && j.Count > 0 {
-		rt := j.RuntimeOf(base)
-		if r, ok := container.Runtimes()[rt]; ok && !r.DHCP {
-			d.Problem("addresses", "Addresses needed", addressesNeeded(j, rt, c))
+		if container.Runtimes()[j.RuntimeOf(base)].Slices {
+			servers := j.Servers
+			if len(servers) == 0 {
+				servers = c.NetworkServers(j.Network)
+			}
+			container.CheckSlices(d, "network", c, j.Network, servers)
 		}
 	}
 	if j.Addresses == "" || j.Count < 0 || j.Count > maxInstances {
 		return
 	}
 	if j.Network == lang.SubnetNetwork {
-		instead := "leave addresses out (DHCP), or put the job on a vxlan, l2vpn or mesh network"
+		rt := ""
 		if base != nil {
-			if rt := j.RuntimeOf(base); !container.Runtimes()[rt].DHCP {
-				instead = fmt.Sprintf("its %s instances need static addresses, so put the job on a vxlan, l2vpn or mesh network", rt)
-			}
+			rt = j.RuntimeOf(base)
 		}
 		d.Problem("addresses", "Static addresses on the container subnets", fmt.Sprintf(
-			"Every server has its own container subnet, so one address range cannot serve job %q there: %s with network = %q and addresses in its subnet.", j.Name, instead, container.ContainerNetworkName(c)))
+			"Every server has its own container subnet, so one address range cannot serve job %q there: leave addresses out (%s), or put the job on a vxlan, l2vpn or mesh network with network = %q and addresses in its subnet.",
+			j.Name, container.LeftOut(rt), container.ContainerNetworkName(c)))
 		return
 	}
 	if p, ok := lang.ParseCIDR(j.Addresses); !ok || !p.Addr().Is4() {
@@ -302,28 +305,20 @@ func validateAddresses(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 	}
 }
 
-// addressesNeeded is the problem of a job without addresses whose
-// runtime takes no DHCP lease: on a network that carries jobs it suggests
-// a range of that network's subnet; on the container subnets, a network.
-func addressesNeeded(j *Decl, rt string, c *lang.Cluster) string {
-	head := fmt.Sprintf("Job %q runs under %s, whose containers drover gives static addresses only (DHCP is for LXC containers): ", j.Name, rt)
-	if j.Network == lang.SubnetNetwork {
-		name := container.ContainerNetworkName(c)
-		rng, _ := container.ExampleRange(c, name)
-		return head + fmt.Sprintf("one range cannot serve every server's own container subnet, so put the job on a vxlan, l2vpn or mesh network (network = %q) and write for example addresses = %q.", name, rng)
-	}
-	rng, subnet := container.ExampleRange(c, j.Network)
-	where := ""
-	if subnet != "" {
-		where = fmt.Sprintf(" (a range of %s's subnet %s below its DHCP pool; instance N takes its N-th address)", j.Network, subnet)
-	}
-	return head + fmt.Sprintf("write for example addresses = %q%s.", rng, where)
-}
-
 func containerNames(c *lang.Cluster) []string {
 	var out []string
 	for _, k := range container.Containers(c) {
 		out = append(out, k.Name)
 	}
 	return out
+}
+
+// StaticRanges: the job's addresses range on its network (container.Slice
+// leaves it out of every server's slice).
+func (j *Decl) StaticRanges(network, _ string) []netip.Prefix {
+	p, err := netip.ParsePrefix(j.Addresses)
+	if err != nil || network != j.Network {
+		return nil
+	}
+	return []netip.Prefix{p.Masked()}
 }
