@@ -370,8 +370,10 @@
 // Instances are identified by key (`file.data["a"]`), so removing one element
 // of a for_each list or map removes only its instance; prefer for_each to
 // count for things that come and go. Within a server, declarations apply in
-// declaration order, moved where depends_on, watch, notify or a reference
-// to another declaration (`path = "${directory.app.path}/app.conf"`) says
+// declaration order (and before the server's containers and jobs, so a
+// command may make a container's rootfs tarball), moved where depends_on,
+// watch, notify or a reference to another declaration
+// (`path = "${directory.app.path}/app.conf"`) says
 // otherwise; a loop is an error. depends_on and watch may also name an
 // attachment (`depends_on = [attachment.web1]`, `watch = [attachment.web1]`):
 // a daemon run inside its namespace (`command = "ip netns exec web1 ..."`)
@@ -534,7 +536,8 @@
 //	  runtime = "podman"
 //	  image   = "localhost/app:1"     # image reference; a new tag rolls out to the jobs
 //	  rootfs  = "/srv/images/app.tar" # a rootfs tarball on the servers, imported as image
-//	                                  # once per server; or
+//	                                  # once per server (drover does not copy it there: a
+//	                                  # command declaration may make it, see the README); or
 //	  archive = "/srv/images/app.oci" # an image archive (podman/docker save), loaded once;
 //	                                  # neither: pulled from its registry
 //	  command = "/bin/busybox httpd -f -p 80 -h /www"  # "" = the image's command
@@ -561,7 +564,7 @@
 //	  count          = 4              # default 1; validate fails when the servers'
 //	                                  # capacity, replicas or labels leave no room
 //	  network        = "vx1"          # default "subnet"
-//	  addresses      = "100.64.10.32/28"  # instance i gets the i-th address; absent = DHCP
+//	  addresses      = "100.64.10.32/28"  # instance i gets the i-th address (web-1: .33); absent = DHCP
 //	                                  # (LXC), the server's slice (podman, docker)
 //	  servers        = ["s1", "s2"]   # candidates; default every server the network reaches
 //	  constraints    = { role = "web" }   # labels a server must carry

@@ -250,6 +250,18 @@ func validateInterface(b *lang.BlockDecl, iface NetInterface, k *Decl, c *lang.C
 	validateStatic(b, iface, k, c)
 }
 
+// leftOut says where a container of runtime gets its address when it
+// declares none: a DHCP lease, or an address of its server's slice.
+func leftOut(runtime string) string {
+	if Runtimes()[RuntimeOf(runtime)].Slices {
+		return "each server gives it an address of its slice of the network"
+	}
+	return "DHCP"
+}
+
+// LeftOut is leftOut for a job's runtime.
+func LeftOut(runtime string) string { return leftOut(runtime) }
+
 // validateStatic checks an interface's static address and gateway.
 func validateStatic(b *lang.BlockDecl, iface NetInterface, k *Decl, c *lang.Cluster) {
 	addr, ok := lang.ParseIPv4(iface.Address)
@@ -260,7 +272,7 @@ func validateStatic(b *lang.BlockDecl, iface NetInterface, k *Decl, c *lang.Clus
 	}
 	if len(k.Servers) > 1 {
 		b.Problem("address", "Static address on several servers", fmt.Sprintf(
-			"Container %q runs on %d servers, and one static address cannot be on all of them. Leave address out (DHCP), or declare one container per server.", k.Name, len(k.Servers)))
+			"Container %q runs on %d servers, and one static address cannot be on all of them. Leave address out (%s), or declare one container per server.", k.Name, len(k.Servers), leftOut(k.Runtime)))
 		return
 	}
 	subnet := ""

@@ -272,8 +272,13 @@ func validateAddresses(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 		return
 	}
 	if j.Network == lang.SubnetNetwork {
+		rt := ""
+		if base != nil {
+			rt = j.RuntimeOf(base)
+		}
 		d.Problem("addresses", "Static addresses on the container subnets", fmt.Sprintf(
-			"Every server has its own container subnet, so one address range cannot serve job %q there: leave addresses out (DHCP), or put the job on a vxlan or l2vpn network with network = \"vx1\".", j.Name))
+			"Every server has its own container subnet, so one address range cannot serve job %q there: leave addresses out (%s), or put the job on a vxlan, l2vpn or mesh network with network = %q and addresses in its subnet.",
+			j.Name, container.LeftOut(rt), container.ContainerNetworkName(c)))
 		return
 	}
 	if p, ok := lang.ParseCIDR(j.Addresses); !ok || !p.Addr().Is4() {
@@ -287,6 +292,13 @@ func validateAddresses(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 		return
 	}
 	_, subnet, _ := c.ContainerBridge(j.Network, nil)
+	rp, _ := lang.ParseCIDR(j.Addresses)
+	if sp, err := netip.ParsePrefix(subnet); err == nil && !sp.Masked().Contains(rp.Masked().Addr()) {
+		rng, _ := container.ExampleRange(c, j.Network)
+		d.Problem("addresses", "Address range outside the network", fmt.Sprintf(
+			"%s is not inside %s, the subnet of %s: write for example addresses = %q.", j.Addresses, sp.Masked(), j.Network, rng))
+		return
+	}
 	for i, s := range addrs {
 		a, _ := netip.ParseAddr(s)
 		d.ClaimStatic("addresses", a, subnet, j.Network, "job "+j.Name+" instance "+InstanceName(j.Name, i+1))

@@ -463,7 +463,13 @@ func (d podmanDriver) gc() error {
 
 // reset removes drover's podman: its storage (`podman system reset`),
 // run state, configuration and the CNI cache directories when empty.
+// Its networks' conflists go first: `podman system reset` removes every
+// network it knows, and removing a bridge network deletes the bridge
+// itself, here the server's own (cbr0, a VXLAN's vxl0), which stays.
 func (d podmanDriver) reset() error {
+	if err := safefs.RemoveAll(path.Join(d.conf, "cni")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	if _, err := d.podman(nil, "system", "reset", "--force"); err != nil {
 		return err
 	}
