@@ -114,6 +114,7 @@ var (
 	gMode     = &grammar{name: "octal mode", example: `"0644"`, check: octalMode, summary: "Invalid mode"}
 	gSize     = &grammar{name: "size (a number with K, M or G)", example: `"64M"`, check: size}
 	gVersion  = &grammar{name: "version", example: `"2"`, check: version}
+	gImageRef = &grammar{name: "container image reference ([REGISTRY/]NAME[:TAG][@DIGEST])", example: `"localhost/web:1"`, check: imageRef}
 )
 
 // Grammars lists every named grammar, for the documentation and tests.
@@ -122,7 +123,7 @@ func grammars() []*grammar {
 		gAbsPath, gManagedPath, gConfigPath, gLocalPath, gLinkTarget, gIdent, gServerRef, gMember, gUnitName,
 		gPackage, gAccount, gOwner, gLogin, gJump, gSQLName, gPassword, gKeyword, gLabel, gLabelKey, gFiles,
 		gSysctlKey, gSysctlValue, gArgv, gWords, gShell, gLine, gRegex, gBackend, gHostPort, gPublish, gDuration,
-		gMode, gSize, gVersion, gSSHHost, gServerAddr}
+		gMode, gSize, gVersion, gImageRef, gSSHHost, gServerAddr}
 }
 
 // grammarKeys names every grammar by a short key, the Grammar of a
@@ -174,6 +175,7 @@ func grammarKeys() map[string]*grammar {
 		"mode":         gMode,
 		"size":         gSize,
 		"version":      gVersion,
+		"image-ref":    gImageRef,
 		"ssh-host":     gSSHHost,
 	}
 }

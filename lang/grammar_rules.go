@@ -455,6 +455,29 @@ func version(s string) string {
 	return plain(s, charsOf("-_.+~"))
 }
 
+// imageRefRE is the OCI distribution grammar of an image reference, as
+// podman and docker parse it: an optional registry (a host name with an
+// optional port), lower-case path components separated by '/', each of
+// alphanumerics joined by '.', '_', '__' or dashes, an optional tag and an
+// optional sha256 digest.
+var imageRefRE = regexp.MustCompile(`^` +
+	`(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]{1,5})?/)?` +
+	`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*` +
+	`(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?` +
+	`(?:@sha256:[a-f0-9]{64})?$`)
+
+// imageRef accepts a container image reference (it becomes one argument
+// of podman's or docker's argv, never a path drover opens).
+func imageRef(s string) string {
+	if why := plain(s, charsOf("-._/:@")); why != "" {
+		return why
+	}
+	if len(s) > 255 || !imageRefRE.MatchString(s) {
+		return "write [REGISTRY/]NAME[:TAG] with a lower-case name of letters, digits and '.', '_', '-' separated by '/'"
+	}
+	return ""
+}
+
 // sshHost accepts what ssh takes as a destination: an IP address, a host
 // name or an ssh_config Host alias (no user, port or spaces).
 func sshHost(s string) string {

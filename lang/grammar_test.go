@@ -119,7 +119,7 @@ func TestGrammarsRejectLineBreaksAndNUL(t *testing.T) {
 func TestConfigGrammarsRejectSyntax(t *testing.T) {
 	rendered := []*grammar{gIP, gIPv4OK, gCIDR, gIfname, gDomain, gHost, gURLPath, gHTTPURL, gConfigPath, gStatePath,
 		gStatePathOK, gIdent, gServerRef, gMember, gUnitName, gPackage, gAccount, gOwner, gSQLName, gPassword, gKeyword,
-		gSysctlKey, gSysctlValue, gArgv, gBackend, gHostPort, gPublish, gDuration, gMode, gSize, gVersion}
+		gSysctlKey, gSysctlValue, gArgv, gBackend, gHostPort, gPublish, gDuration, gMode, gSize, gVersion, gImageRef}
 	for _, g := range rendered {
 		ex := exampleOf(g)
 		if p := g.problemOf(ex, "attr", g.example); !p.ok() {

@@ -156,17 +156,21 @@ var baseValues = map[string]string{
 	"tls.names": "shop.test", "loadbalancer.url": "shop.test", "webserver.app.upstream": "100.64.10.2:9000",
 	"loadbalancer.mode": "", "vip.track": "/usr/bin/pgrep -x haproxy", "consul.source": "t.tmpl",
 	"ssh.identity_file": "id", "ssh.known_hosts": "kh", "command.dir": "/opt",
+	"container.runtime": "lxc", "job.runtime": "lxc",
 }
 
 // instead names the base attribute an attribute replaces (they exclude
 // each other).
 var instead = map[string]string{
 	"container.rootfs": "template", "consul_check.http": "tcp", "file.source": "content",
+	"container.image": "template", "container.archive": "template",
 }
 
 // alongside are attributes an attribute needs next to it.
 var alongside = map[string]map[string]string{
 	"network.wireguard.hub": {"topology": `"hub"`},
+	"container.image":       {"runtime": `"podman"`},
+	"container.archive":     {"runtime": `"podman"`, "image": `"localhost/web:1"`},
 }
 
 // payloadBase is a configuration with a hole for one attribute.

@@ -42,7 +42,7 @@ func printJobRows(w io.Writer, rows []jobRow) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOB\tINSTANCE\tSERVER\tADDRESS\tVERSION\tHEALTH")
+	fmt.Fprintln(tw, "JOB\tRUNTIME\tIMAGE\tINSTANCE\tSERVER\tADDRESS\tVERSION\tHEALTH")
 	for _, r := range rows {
 		server := r.Server
 		if r.RunsOn != "" && r.RunsOn != r.Server {
@@ -59,7 +59,7 @@ func printJobRows(w io.Writer, rows []jobRow) {
 		if r.Detail != "" && r.Health == "unhealthy" {
 			health += ": " + r.Detail
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Job, r.Instance, server, orDash(r.Address), version, health)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Job, orDash(r.Runtime), orDash(r.Image), r.Instance, server, orDash(r.Address), version, health)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%s instance(s)\n", strconv.Itoa(len(rows)))

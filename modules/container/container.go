@@ -44,6 +44,9 @@ type Instance struct {
 	// container.
 	Job   string
 	Index int
+	// Runtime overrides the base container's runtime ("" = the base's;
+	// a job's runtime).
+	Runtime string
 	// HealthTimeout and Interval steer replacement (0 = the kind's
 	// defaults).
 	HealthTimeout time.Duration
@@ -57,6 +60,9 @@ func Version(k *Decl) string {
 		return k.Version
 	}
 	parts := []string{k.Template, k.Rootfs, k.Command, k.Memory}
+	if RuntimeOf(k.Runtime) != RuntimeLXC { // LXC versions stay as they were
+		parts = append(parts, "runtime", k.Runtime, k.Image, k.Archive)
+	}
 	for _, p := range sortedKeys(k.Files) {
 		parts = append(parts, p, k.Files[p])
 	}
@@ -93,24 +99,35 @@ func Add(set *blocks.Set, c *lang.Cluster, in Instance, after ...string) error {
 	if err != nil {
 		return err
 	}
-	deps := Packages(set, in.Base)
+	deps := Packages(set, in.Base, in.RuntimeName())
 	for _, br := range bridges {
 		deps = append(deps, "link/"+br)
 	}
 	set.Add("container", in.Name, attrs, append(deps, after...)...)
-	set.Check("container", fmt.Sprintf("container %s runs on %s (version %s)", in.Name, in.Server.Name, attrs["version"]),
-		map[string]string{"name": in.Name, "check": attrs["check"], "retry_ms": "5000"})
+	check := map[string]string{"name": in.Name, "check": attrs["check"], "retry_ms": "5000"}
+	if rt := attrs["runtime"]; rt != "" {
+		check["runtime"] = rt
+	}
+	set.Check("container", fmt.Sprintf("container %s runs on %s (version %s)", in.Name, in.Server.Name, attrs["version"]), check)
 	return nil
 }
 
-// Packages adds the packages LXC and the container's template need and
-// returns their IDs.
-func Packages(set *blocks.Set, k *Decl) []string {
-	names := []string{"lxc", "rsync"}
-	if k.Template != "" {
+// RuntimeName is the runtime in runs under: its own, else its base's.
+func (in Instance) RuntimeName() string {
+	if in.Runtime != "" {
+		return in.Runtime
+	}
+	return RuntimeOf(in.Base.Runtime)
+}
+
+// Packages adds the packages the runtime and the container's template
+// need and returns their IDs.
+func Packages(set *blocks.Set, k *Decl, runtime string) []string {
+	names := slices.Clone(Runtimes()[runtime].Packages)
+	if runtime == RuntimeLXC && k.Template != "" {
 		names = append(names, "lxc-templates")
 	}
-	if k.Template == "busybox" {
+	if runtime == RuntimeLXC && k.Template == "busybox" {
 		names = append(names, "busybox-static")
 	}
 	var ids []string
@@ -127,7 +144,15 @@ func Attrs(c *lang.Cluster, in Instance) (map[string]string, []string, error) {
 	attrs := map[string]string{
 		"version": Version(k), "command": k.Command, "memory": k.Memory,
 	}
-	if k.Rootfs != "" {
+	if rt := in.RuntimeName(); rt != RuntimeLXC {
+		attrs["runtime"], attrs["image"] = rt, k.Image
+		if k.Rootfs != "" {
+			attrs["rootfs"] = k.Rootfs
+		}
+		if k.Archive != "" {
+			attrs["archive"] = k.Archive
+		}
+	} else if k.Rootfs != "" {
 		attrs["rootfs"] = k.Rootfs
 	} else {
 		attrs["template"] = k.Template

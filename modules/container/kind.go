@@ -23,10 +23,22 @@ var (
 type Decl struct {
 	Name    string
 	Servers []string // servers that run it; empty = only a base for jobs
-	// Template is the LXC template (default "busybox"); "" when Rootfs is
-	// set.
+	// Runtime runs it: RuntimeLXC (the default), RuntimePodman or
+	// RuntimeDocker (Runtimes).
+	Runtime string
+	// Template is the LXC template (default "busybox" for LXC); "" when
+	// Rootfs is set or the runtime runs images.
 	Template string
-	Rootfs   string // path on the server of a rootfs tarball, "" = none
+	// Rootfs is the path on the server of a rootfs tarball, "" = none:
+	// LXC unpacks it into the container; an image runtime imports it as
+	// Image once per server.
+	Rootfs string
+	// Image is the image reference an image runtime runs ("" for LXC).
+	Image string
+	// Archive is the path on the server of an image archive (`podman
+	// save`, `docker save`) holding Image, loaded once per server; "" =
+	// none.
+	Archive string
 	// Command is the application the container runs as its first
 	// process; "" = the image's init.
 	Command string
@@ -67,6 +79,9 @@ func Kind() lang.BlockKind {
 		Late: true, DrawRank: 2, Noun: "container",
 		Attrs: []lang.Attr{
 			{Name: "servers", Type: cty.List(cty.String), Default: cty.ListValEmpty(cty.String), Example: `["s1"]`, Grammar: "server-ref"},
+			{Name: "runtime", Type: cty.String, Default: cty.StringVal(RuntimeLXC), Example: `"podman"`, Grammar: "keyword"},
+			{Name: "image", Type: cty.String, Default: cty.StringVal(""), Example: `"localhost/web:1"`, Grammar: "image-ref"},
+			{Name: "archive", Type: cty.String, Default: cty.StringVal(""), Example: `"/srv/images/web.tar"`, Grammar: "config-path"},
 			{Name: "template", Type: cty.String, Default: cty.StringVal(""), Example: `"busybox"`, Grammar: "ident"},
 			{Name: "rootfs", Type: cty.String, Default: cty.StringVal(""), Example: `"/srv/images/web.tar.gz"`, Grammar: "config-path"},
 			{Name: "command", Type: cty.String, Default: cty.StringVal(""), Example: `"/bin/busybox httpd -f -p 80 -h /www"`, Grammar: "argv"},
@@ -107,9 +122,12 @@ func nameProblem(name string) (string, string) {
 func assemble(d *lang.BlockDecl) lang.Decl {
 	k := &Decl{Name: d.Name(), DeclRange: d.Range()}
 	k.Servers = d.Strings("servers")
+	k.Runtime = RuntimeOf(d.String("runtime"))
 	k.Template = d.String("template")
 	k.Rootfs = d.String("rootfs")
-	if k.Template == "" && k.Rootfs == "" {
+	k.Image = d.String("image")
+	k.Archive = d.String("archive")
+	if k.Template == "" && k.Rootfs == "" && !Runtimes()[k.Runtime].Images {
 		k.Template = "busybox"
 	}
 	k.Command = d.String("command")
@@ -145,14 +163,7 @@ func validate(blocks []*lang.BlockDecl, decls []lang.Decl, c *lang.Cluster) {
 
 func validateContainer(d *lang.BlockDecl, k *Decl, c *lang.Cluster) {
 	d.CheckServerList("servers")
-	if d.String("template") != "" && k.Rootfs != "" {
-		d.Problem("rootfs", "Conflicting container source",
-			"A container comes from an LXC template or from a rootfs tarball, not both: remove template, or remove rootfs.")
-	}
-	if k.Rootfs != "" && !strings.HasPrefix(k.Rootfs, "/") {
-		d.Problem("rootfs", "Invalid rootfs", fmt.Sprintf(
-			"rootfs is the absolute path on the server of a rootfs tarball; write for example rootfs = %q.", "/srv/images/"+k.Rootfs))
-	}
+	validateSource(d, k)
 	for path := range k.Files {
 		if !strings.HasPrefix(path, "/") || strings.Contains(path, "..") {
 			d.Problem("files", "Invalid file path", fmt.Sprintf(
@@ -173,8 +184,51 @@ func validateContainer(d *lang.BlockDecl, k *Decl, c *lang.Cluster) {
 		}
 		seen[iface.Network] = b.Range()
 		validateInterface(b, iface, k, c)
+		if iface.Address == "" && !Runtimes()[k.Runtime].DHCP && CheckRuntime(d, "runtime", k.Runtime) {
+			b.LabelProblem("Address needed", fmt.Sprintf(
+				"Container %q runs under %s, whose containers drover gives static addresses only (DHCP is for LXC containers): write address = %q in this interface block, or runtime = \"lxc\".",
+				k.Name, k.Runtime, "100.64.10.20"))
+		}
 	}
 	ValidateServices(d, k.Services)
+}
+
+// validateSource checks where the container comes from: an LXC template
+// or rootfs, or an image runtime's image and its local source.
+func validateSource(d *lang.BlockDecl, k *Decl) {
+	if !CheckRuntime(d, "runtime", k.Runtime) {
+		return
+	}
+	for _, attr := range []string{"rootfs", "archive"} {
+		if p := d.String(attr); p != "" && !strings.HasPrefix(p, "/") {
+			d.Problem(attr, "Invalid "+attr, fmt.Sprintf(
+				"%s is the absolute path of a file on the server; write for example %s = %q.", attr, attr, "/srv/images/"+p))
+		}
+	}
+	if !Runtimes()[k.Runtime].Images {
+		for _, attr := range []string{"image", "archive"} {
+			if d.String(attr) != "" {
+				d.Problem(attr, "Not for LXC containers", fmt.Sprintf(
+					"%s is for the runtimes that run images (podman, docker); an LXC container comes from template or rootfs: remove %s, or set runtime = \"podman\".", attr, attr))
+			}
+		}
+		if d.String("template") != "" && k.Rootfs != "" {
+			d.Problem("rootfs", "Conflicting container source",
+				"A container comes from an LXC template or from a rootfs tarball, not both: remove template, or remove rootfs.")
+		}
+		return
+	}
+	if d.String("template") != "" {
+		d.Problem("template", "Not for "+k.Runtime+" containers", fmt.Sprintf(
+			"template is an LXC template; %s.", imageSourceText(k.Runtime)))
+	}
+	if k.Image == "" {
+		d.Problem("runtime", "Image needed", fmt.Sprintf("Container %q: %s.", k.Name, imageSourceText(k.Runtime)))
+	}
+	if k.Rootfs != "" && k.Archive != "" {
+		d.Problem("archive", "Conflicting image source",
+			"An image comes from a rootfs tarball (imported) or from an image archive (loaded), not both: remove rootfs, or remove archive.")
+	}
 }
 
 func validateInterface(b *lang.BlockDecl, iface NetInterface, k *Decl, c *lang.Cluster) {

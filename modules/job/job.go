@@ -182,7 +182,7 @@ func expandJob(c *lang.Cluster, j *Decl, servers []string, running []RunningInst
 		in := container.Instance{
 			Name: InstanceName(j.Name, i+1), Base: base, Server: s, Services: services,
 			Interfaces: []container.Interface{{Network: j.Network}},
-			Job:        j.Name, Index: i + 1, HealthTimeout: j.HealthTimeout, Interval: batchPause(j, servers, i),
+			Job:        j.Name, Index: i + 1, Runtime: j.Runtime, HealthTimeout: j.HealthTimeout, Interval: batchPause(j, servers, i),
 		}
 		if addrs != nil {
 			in.Interfaces[0].Address = addrs[i]

@@ -30,7 +30,9 @@ var (
 type Decl struct {
 	Name      string
 	Container string
-	Count     int
+	// Runtime runs the instances: "" = the base container's runtime.
+	Runtime string
+	Count   int
 	// Network the instances attach to: a declared network or
 	// lang.SubnetNetwork (the default).
 	Network string
@@ -51,6 +53,14 @@ type Decl struct {
 	HealthTimeout time.Duration
 	Services      []container.Service
 	DeclRange     hcl.Range
+}
+
+// RuntimeOf is the runtime the job's instances of base run under.
+func (j *Decl) RuntimeOf(base *container.Decl) string {
+	if j.Runtime != "" {
+		return j.Runtime
+	}
+	return container.RuntimeOf(base.Runtime)
 }
 
 // DeclName is the job's owner name on hosts: "job.web".
@@ -82,6 +92,7 @@ func attrs() []lang.Attr {
 	}
 	return []lang.Attr{
 		{Name: "container", Type: cty.String, Required: true, Example: `"web"`, Grammar: "ident"},
+		str("runtime", "", `"podman"`, "keyword"),
 		num("count", 1, "4"),
 		str("network", lang.SubnetNetwork, `"vx1"`, "ident"),
 		str("addresses", "", `"100.64.10.32/28"`, "cidr"),
@@ -173,6 +184,7 @@ func stringListVal(list []string) cty.Value {
 func assemble(d *lang.BlockDecl) lang.Decl {
 	j := &Decl{Name: d.Name(), DeclRange: d.Range()}
 	j.Container = d.String("container")
+	j.Runtime = d.String("runtime")
 	j.Count = d.Int("count")
 	j.Network = d.String("network")
 	j.Addresses = d.String("addresses")
@@ -205,7 +217,11 @@ func validate(blocks []*lang.BlockDecl, decls []lang.Decl, c *lang.Cluster) {
 }
 
 func validateJob(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
-	if j.Container != "" && container.Named(c, j.Container) == nil {
+	base := container.Named(c, j.Container)
+	if container.CheckRuntime(d, "runtime", j.Runtime) && base != nil {
+		container.CheckBase(d, "runtime", j.RuntimeOf(base), base)
+	}
+	if j.Container != "" && base == nil {
 		detail := fmt.Sprintf("No container named %q is declared.", j.Container)
 		if s := lang.Suggest(j.Container, containerNames(c)); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
@@ -241,6 +257,15 @@ func validateJob(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 }
 
 func validateAddresses(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
+	base := container.Named(c, j.Container)
+	if j.Addresses == "" && base != nil && j.Count > 0 {
+		rt := j.RuntimeOf(base)
+		if r, ok := container.Runtimes()[rt]; ok && !r.DHCP {
+			d.Problem("addresses", "Addresses needed", fmt.Sprintf(
+				"Job %q runs under %s, whose containers drover gives static addresses only (DHCP is for LXC containers): put the job on a vxlan, l2vpn or mesh network and write for example addresses = %q.",
+				j.Name, rt, "100.64.10.32/28"))
+		}
+	}
 	if j.Addresses == "" || j.Count < 0 || j.Count > maxInstances {
 		return
 	}

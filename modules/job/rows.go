@@ -14,6 +14,8 @@ import (
 // health.
 type Row struct {
 	Job      string `json:"job"`
+	Runtime  string `json:"runtime"`         // lxc, podman, docker
+	Image    string `json:"image,omitempty"` // image, LXC template or rootfs tarball
 	Instance string `json:"instance"`
 	Server   string `json:"server"`            // where the placement puts it
 	RunsOn   string `json:"runs_on,omitempty"` // where it runs now, "" = nowhere
@@ -50,12 +52,12 @@ func placedRows(c *lang.Cluster, facts map[string]*core.Facts) ([]Row, error) {
 		if j.Addresses != "" {
 			addrs, _ = InstanceAddresses(j.Addresses, j.Count)
 		}
-		desired := ""
+		desired, runtime, image := "", j.Runtime, ""
 		if base := container.Named(c, j.Container); base != nil {
-			desired = container.Version(base)
+			desired, runtime, image = container.Version(base), j.RuntimeOf(base), ImageOf(base, j.RuntimeOf(base))
 		}
 		for i, server := range placed[j.Name] {
-			row := Row{Job: j.Name, Instance: InstanceName(j.Name, i+1), Server: server, Desired: desired}
+			row := Row{Job: j.Name, Runtime: runtime, Image: image, Instance: InstanceName(j.Name, i+1), Server: server, Desired: desired}
 			if i < len(addrs) {
 				row.Address = addrs[i]
 			}
@@ -66,18 +68,30 @@ func placedRows(c *lang.Cluster, facts map[string]*core.Facts) ([]Row, error) {
 			}
 			rows = append(rows, row)
 		}
-		rows = append(rows, leftovers(j, running[j.Name], len(placed[j.Name]))...)
+		rows = append(rows, leftovers(j, runtime, running[j.Name], len(placed[j.Name]))...)
 	}
 	return rows, nil
 }
 
+// ImageOf is what instances of base run under runtime: the image, else
+// the LXC template or rootfs tarball.
+func ImageOf(base *container.Decl, runtime string) string {
+	switch {
+	case container.Runtimes()[runtime].Images:
+		return base.Image
+	case base.Rootfs != "":
+		return base.Rootfs
+	}
+	return base.Template
+}
+
 // leftovers are running instances beyond the job's count (an apply will
 // remove them).
-func leftovers(j *Decl, running []RunningInstance, count int) []Row {
+func leftovers(j *Decl, runtime string, running []RunningInstance, count int) []Row {
 	var rows []Row
 	for _, r := range running {
 		if r.Index > count {
-			rows = append(rows, Row{Job: j.Name, Instance: r.Name, Server: "(removed)", RunsOn: r.Server,
+			rows = append(rows, Row{Job: j.Name, Runtime: runtime, Instance: r.Name, Server: "(removed)", RunsOn: r.Server,
 				Address: r.Address, Version: r.Version})
 		}
 	}
@@ -91,6 +105,9 @@ func liveHealth(ctx context.Context, r *Row, c *lang.Cluster, query core.Query) 
 		return
 	}
 	check := core.Check{Kind: "container", Attrs: map[string]string{"name": r.Instance, "check": healthCheck(c, r.Job)}}
+	if r.Runtime != "" && r.Runtime != container.RuntimeLXC {
+		check.Attrs["runtime"] = r.Runtime
+	}
 	results, err := query(ctx, r.RunsOn, []core.Check{check})
 	switch {
 	case err != nil || len(results) == 0:

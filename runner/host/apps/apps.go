@@ -1,5 +1,5 @@
 // Package apps holds the host kinds of applications: packages, containers
-// (LXC), databases' data directories and their SQL users and grants.
+// (LXC, podman: one driver per runtime), databases' data directories and their SQL users and grants.
 package apps
 
 import "github.com/drover/drover/runner/host"
@@ -10,6 +10,6 @@ func Kinds(host.Env) host.Kinds {
 		"package":   packageKind{},
 		"dbdata":    dbdataKind{},
 		"sql":       sqlKind{},
-		"container": containerKind{driver: newLXCDriver()},
+		"container": newContainerRuntimes(),
 	}
 }

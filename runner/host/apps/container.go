@@ -17,13 +17,20 @@ import (
 )
 
 // containerKind runs a container (kind "container", ID "container/NAME")
-// through a driver (LXC; containerDriver is the seam for others). The
+// through the driver of its runtime (containerRuntimes picks it from
+// containerDrivers: LXC, podman). The
 // container is started detached and set to start with the host, so it
 // outlives the helper.
 //
 // Attributes that define the container (a change rebuilds it):
+//   - runtime: "lxc" (default), "podman", ...: a change replaces the
+//     container (deleted by the old runtime's driver first)
 //   - template: LXC template ("busybox"), or rootfs: path of a rootfs
-//     tarball on the host
+//     tarball on the host (for an image runtime: imported as image)
+//   - image: the image an image runtime runs; archive: path of an image
+//     archive on the host loaded when the image is missing (an image is
+//     imported or loaded once per host, and removed with the last
+//     container drover made from it)
 //   - command: the first process ("" = the image's init)
 //   - file:PATH: content of a file written into the rootfs
 //   - net.N: interface ethN, "BRIDGE CIDR|dhcp [GATEWAY]"
@@ -104,6 +111,8 @@ func (k containerKind) Read(r core.Resource, saved map[string]string) (map[strin
 func isContainerDefinition(key string) bool {
 	switch key {
 	case "running", "check", "health_timeout", "interval", "job", "instance":
+		return false
+	case "runtime": // a new runtime replaces the container (containerRuntimes)
 		return false
 	}
 	return true

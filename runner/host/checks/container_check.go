@@ -30,11 +30,12 @@ func checkTCP(attrs map[string]string) (bool, string) {
 // containerProber is the container kind's health check of one container
 // (apps.containerKind).
 type containerProber interface {
-	CheckOnce(name, check string) (bool, string)
+	CheckOnce(runtime, name, check string) (bool, string)
 }
 
 // checkContainer proves a container runs and passes its health check.
-// Attributes: name, check ("tcp:PORT", "http:PORT:PATH" or ""), retry_ms.
+// Attributes: name, runtime ("" = lxc), check ("tcp:PORT",
+// "http:PORT:PATH" or ""), retry_ms.
 func checkContainer(kinds host.Kinds, attrs map[string]string) (bool, string) {
 	k, ok := kinds["container"].(containerProber)
 	if !ok {
@@ -42,7 +43,7 @@ func checkContainer(kinds host.Kinds, attrs map[string]string) (bool, string) {
 	}
 	deadline := time.Now().Add(time.Duration(atoiOr(attrs["retry_ms"], 0)) * time.Millisecond)
 	for {
-		ok, detail := k.CheckOnce(attrs["name"], attrs["check"])
+		ok, detail := k.CheckOnce(attrs["runtime"], attrs["name"], attrs["check"])
 		if ok || time.Now().After(deadline) {
 			return ok, fmt.Sprintf("container %s: %s", attrs["name"], detail)
 		}
