@@ -14,7 +14,8 @@ import (
 // file with its driver and one entry here.
 func containerDrivers() map[string]containerDriver {
 	return map[string]containerDriver{
-		"lxc": newLXCDriver(),
+		"lxc":    newLXCDriver(),
+		"docker": newDockerDriver(host.DefaultEnv()),
 	}
 }
 
