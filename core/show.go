@@ -5,6 +5,17 @@ import (
 	"strings"
 )
 
+// ItemRow is one host declaration instance on one server as `drover show
+// items` prints it: the resources of it the plan changes there.
+type ItemRow struct {
+	Item      string   `json:"item"`
+	Server    string   `json:"server"`
+	Resources []string `json:"resources"`
+	// State is "in sync", "to create", "to change", or "unreachable".
+	State string `json:"state"`
+	Error string `json:"error,omitempty"`
+}
+
 // NetworkRow is one member of one network as `drover show networks`
 // prints it: what was declared, joined with what the member's facts say.
 type NetworkRow struct {

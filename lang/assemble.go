@@ -34,6 +34,7 @@ func (l *loader) assemble() *Cluster {
 			Labels: map[string]string{}, User: c.SSH.User, Port: c.SSH.Port, SSH: c.SSH,
 		})
 	}
+	c.indexServers()
 	c.Items = l.assembleGeneric(c) // generic_assemble.go
 	return c
 }

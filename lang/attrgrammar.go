@@ -25,23 +25,6 @@ var attrGrammars = map[string]*grammar{
 
 	"network.member.interface": gIfname, "network.member.address": gIP,
 
-	"file.path": gManagedPath, "file.content": gFreeContent, "file.source": gLocalPath, "file.mode": gMode,
-	"file.owner": gOwner, "file.validate": gShell,
-	"template.path": gManagedPath, "template.source": gLocalPath, "template.vars": gTemplateVar,
-	"template.mode": gMode, "template.owner": gOwner, "template.validate": gShell,
-	"directory.path": gManagedPath, "directory.mode": gMode, "directory.owner": gOwner,
-	"symlink.path": gManagedPath, "symlink.target": gLinkTarget,
-	"line.path": gManagedPath, "line.line": gLine, "line.regexp": gRegex, "line.state": gKeyword,
-	"line.insert_after": gRegex,
-	"package.name":      gPackage, "package.state": gKeyword,
-	"service.name": gUnitName, "service.command": gWords, "service.state": gKeyword, "service.reload": gKeyword,
-	"service.pidfile": gStatePathOK,
-	"sysctl.key":      gSysctlKey, "sysctl.value": gSysctlValue,
-	"user.name": gAccount, "user.group": gAccount, "user.groups": gAccount, "user.home": gConfigPath,
-	"user.shell":      gConfigPath,
-	"group.name":      gAccount,
-	"command.command": gShell, "command.creates": gAbsPath, "command.unless": gShell, "command.dir": gAbsPath,
-	"command.undo": gShell,
 	"meta.servers": gServerRef, "meta.where": gLabel,
 }
 
@@ -156,8 +139,8 @@ func allSchemas(kinds *Kinds) map[string][]attrSpec {
 		add(specsOf(bk.Type, bk.Attrs))
 		add(kindNestedSpecs(bk.Type, bk.Blocks))
 	}
-	for _, k := range genericKinds {
-		add(genericSpecs(k))
+	for _, ik := range kinds.itemsInOrder() {
+		add(ik.specs())
 	}
 	for k, specs := range out { // gre and ipip share their specs
 		out[k] = dedupSpecs(specs)
@@ -215,13 +198,13 @@ func AttributeGrammars(kinds *Kinds) []AttributeGrammar {
 	return out
 }
 
-// CheckAttribute tells why value is not a valid value of the string
-// attribute name of block (a block key of AttributeGrammars), "" when it
-// is; for tests of what may reach the hosts.
-func CheckAttribute(block, name, value string) string {
-	g, ok := attrGrammars[block+"."+name]
-	if !ok {
-		return "no such attribute"
+// CheckGrammar tells why value is not a valid value of an attribute name
+// whose grammar is the key grammar (an Attr.Grammar: "unit-name",
+// "words"), "" when it is; for tests of what may reach the hosts.
+func CheckGrammar(grammar, name, value string) string {
+	g := grammarByName(grammar)
+	if g == nil {
+		return "no such grammar"
 	}
 	return g.problemOf(value, name, g.example).detail
 }

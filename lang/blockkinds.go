@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -52,9 +53,12 @@ type BlockKind struct {
 	// LabelWhat says what the label is, for errors ("database engine").
 	LabelWhat string
 	// Noun names one declaration for people ("VIP"): `drover validate`
-	// counts them ("2 VIPs").
-	Noun  string
-	Attrs []Attr
+	// counts them ("2 VIPs"; kinds with one noun are counted together,
+	// "" = not counted). CountRank places the count in that line: lower
+	// first, ties in registration order.
+	Noun      string
+	CountRank int
+	Attrs     []Attr
 	// Blocks are the blocks the kind's block holds (blocknested.go).
 	Blocks []NestedBlock
 	// DrawRank places the kind's nodes in `drover graph -type=topology`:
@@ -85,19 +89,29 @@ type ShowKind struct {
 	EmptyList bool
 }
 
-// BlockCount is how many declarations of one registered block kind a
-// configuration has, with the kind's noun.
+// BlockCount is how many declarations of the registered block kinds with
+// one noun a configuration has.
 type BlockCount struct {
 	Noun string
 	N    int
 }
 
-// BlockCounts counts the declarations of each registered block kind, in
-// registration order.
+// BlockCounts counts the declarations of the registered block kinds by
+// noun (kinds without one are not counted), in the order of their
+// CountRank, ties in registration order.
 func (c *Cluster) BlockCounts(k *Kinds) []BlockCount {
+	bks := slices.Clone(k.blocksInOrder())
+	slices.SortStableFunc(bks, func(a, b BlockKind) int { return cmp.Compare(a.CountRank, b.CountRank) })
 	var out []BlockCount
-	for _, bk := range k.blocksInOrder() {
-		out = append(out, BlockCount{Noun: bk.Noun, N: len(c.DeclsOfType(bk.Type))})
+	for _, bk := range bks {
+		n := len(c.DeclsOfType(bk.Type))
+		switch i := slices.IndexFunc(out, func(b BlockCount) bool { return b.Noun == bk.Noun }); {
+		case bk.Noun == "":
+		case i >= 0:
+			out[i].N += n
+		default:
+			out = append(out, BlockCount{Noun: bk.Noun, N: n})
+		}
 	}
 	return out
 }

@@ -71,8 +71,8 @@ func (l *loader) collectFile(f *hcl.File) {
 		default:
 			if bk, ok := l.opts.Kinds.block(b.Type); ok {
 				l.collectBlock(bk, b) // blockkinds.go
-			} else if isGenericKind(b.Type) {
-				l.collectGeneric(b) // generic.go
+			} else if ik, ok := l.opts.Kinds.item(b.Type); ok {
+				l.collectGeneric(ik, b) // generic.go
 			}
 		}
 	}

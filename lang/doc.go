@@ -502,13 +502,15 @@
 //
 // # Containers and jobs
 //
-// Containers are LXC containers (runner/host/apps/container.go). A container
-// block is a base: it runs on its servers, if any, and jobs build their
-// instances from it. Servers take `capacity = 8` (job instances the server
-// holds, 0 = no limit) for placement.
+// Containers run under a runtime (runner/host/apps/container.go, one driver
+// per runtime): LXC by default, podman, or docker. A container block is a
+// base: it runs on its servers, if any, and jobs build their instances
+// from it. Servers take `capacity = 8` (job instances the server holds, 0 =
+// no limit) for placement.
 //
 //	container "web" {
 //	  servers  = []                   # run it on these servers too (default: a base only)
+//	  runtime  = "lxc"                # "lxc" (default), "podman" or "docker"
 //	  template = "busybox"            # LXC template (the default), or
 //	  rootfs   = "/srv/web.tar.gz"    # a rootfs tarball already on the servers (with /bin/sh)
 //	  command  = "/bin/busybox httpd -f -p 80 -h /www"  # "" = the image's init
@@ -526,12 +528,29 @@
 //	  }
 //	}
 //
+// Under podman or docker a container runs an image (no template):
+//
+//	container "app" {
+//	  runtime = "podman"
+//	  image   = "localhost/app:1"     # image reference; a new tag rolls out to the jobs
+//	  rootfs  = "/srv/images/app.tar" # a rootfs tarball on the servers, imported as image
+//	                                  # once per server; or
+//	  archive = "/srv/images/app.oci" # an image archive (podman/docker save), loaded once;
+//	                                  # neither: pulled from its registry
+//	  command = "/bin/busybox httpd -f -p 80 -h /www"  # "" = the image's command
+//	  interface "subnet" {
+//	    address = "100.65.1.20"       # required: podman containers get static addresses
+//	  }
+//	}
+//
 //	job "web" {                       # the seed's addjob
 //	  container      = "web"          # required: the base container
+//	  runtime        = "podman"       # default: the base container's runtime
 //	  count          = 4              # default 1; validate fails when the servers'
 //	                                  # capacity, replicas or labels leave no room
 //	  network        = "vx1"          # default "subnet"
 //	  addresses      = "100.64.10.32/28"  # instance i gets the i-th address; absent = DHCP
+//	                                  # (LXC only: podman instances need addresses)
 //	  servers        = ["s1", "s2"]   # candidates; default every server the network reaches
 //	  constraints    = { role = "web" }   # labels a server must carry
 //	  strategy       = "spread"       # or "binpack"

@@ -26,7 +26,7 @@ func (l *loader) resolve(t hcl.Traversal) ([]*node, *hcl.Diagnostic) {
 	case rootNetwork:
 		return resolveEntity(t, steps, rootNetwork, l.syms.networks, l.syms.netOrder)
 	case rootSelf:
-		return nil, selfOutside(t) // host declarations bind it (generic_self.go)
+		return nil, l.selfOutside(t) // host declarations bind it (generic_self.go)
 	}
 	if nodes, diag, ok := l.resolveSymbols(t, steps); ok {
 		return nodes, diag // job.web.backends (blocksymbols.go)

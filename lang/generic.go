@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,6 +17,8 @@ import (
 // while references to it depend on the whole declaration.
 type genericDecl struct {
 	kind, name string
+	ik         ItemKind
+	specs      []attrSpec // ik's settings, read once
 	block      *hcl.Block
 	content    *hcl.BodyContent
 	node       *node
@@ -62,7 +65,7 @@ func (g *genericDecls) names(kind string) []string {
 }
 
 // collectGeneric registers one host declaration.
-func (l *loader) collectGeneric(b *hcl.Block) {
+func (l *loader) collectGeneric(ik ItemKind, b *hcl.Block) {
 	kind, name := b.Type, b.Labels[0]
 	if !hclIdentifier(name) {
 		l.errorf(b.LabelRanges[0], nil, fmt.Sprintf("Invalid %s name", kind),
@@ -75,8 +78,8 @@ func (l *loader) collectGeneric(b *hcl.Block) {
 			"A %s named %q was already declared at %s. Rename this one or remove it.", kind, name, shortPos(first.block.DefRange))
 		return
 	}
-	content := l.content(b.Body, genericSchema(kind), fmt.Sprintf("A %s block", kind))
-	d := &genericDecl{kind: kind, name: name, block: b, content: content, refs: map[string][]declRef{}}
+	content := l.content(b.Body, genericSchema(ik), fmt.Sprintf("A %s block", kind))
+	d := &genericDecl{kind: kind, name: name, ik: ik, specs: ik.specs(), block: b, content: content, refs: map[string][]declRef{}}
 	var selfOK bool
 	d.selfAttrs, selfOK = l.selfRefs(kind, content)
 	d.selfBad = !selfOK
@@ -112,10 +115,10 @@ func (l *loader) staticRefs(a *hcl.Attribute) []declRef {
 		if !diags.HasErrors() && len(t) > 0 {
 			steps = staticSteps(t)
 		}
-		if len(steps) == 0 || !(isGenericKind(t.RootName()) || (l.opts.Kinds.orderable(t.RootName()) && a.Name != metaNotify)) {
+		if len(steps) == 0 || !(l.opts.Kinds.isItem(t.RootName()) || (l.opts.Kinds.orderable(t.RootName()) && a.Name != metaNotify)) {
 			l.errorf(e.Range(), &a.Range, "Invalid "+a.Name+" reference",
 				"%s lists declarations by reference: KIND.NAME with KIND one of %s%s, for example %s = [file.app_conf]. Write the reference without quotes.",
-				a.Name, strings.Join(genericKinds, ", "), l.orderableNote(), a.Name)
+				a.Name, strings.Join(l.opts.Kinds.ItemTypes(), ", "), l.orderableNote(), a.Name)
 			continue
 		}
 		refs = append(refs, declRef{kind: t.RootName(), name: steps[0], rng: e.Range()})
@@ -137,7 +140,7 @@ func (l *loader) orderableNote() string {
 // (file.motd.path, service.nginx); ok is false for other roots.
 func (l *loader) resolveGeneric(t hcl.Traversal, steps []string) (nodes []*node, diag *hcl.Diagnostic, ok bool) {
 	kind := t.RootName()
-	if !isGenericKind(kind) {
+	if !l.opts.Kinds.isItem(kind) {
 		return nil, nil, false
 	}
 	if len(steps) == 0 {
@@ -364,7 +367,7 @@ func (l *loader) evalInstance(d *genericDecl, k instanceKey, parent *hcl.EvalCon
 	}
 	inst := &genericInstance{key: k, values: map[string]cty.Value{}, ranges: map[string]hcl.Range{}, set: map[string]bool{},
 		sensitive: map[string]bool{}, perServer: d.selfAttrs, ctx: ctx}
-	specs := append(genericSpecs(d.kind), metaSpecs()...)
+	specs := append(slices.Clone(d.specs), metaSpecs()...)
 	var diags hcl.Diagnostics
 	for _, spec := range specs {
 		a := d.content.Attributes[spec.name]

@@ -94,7 +94,7 @@ func (l *loader) instanceItems(c *Cluster, d *genericDecl, inst *genericInstance
 // settingsKnown reports whether every setting of an instance (but those
 // of skip) evaluated; those that did not were reported.
 func settingsKnown(d *genericDecl, inst *genericInstance, skip map[string]bool) bool {
-	for _, spec := range genericSpecs(d.kind) {
+	for _, spec := range d.specs {
 		if !skip[spec.name] && !inst.values[spec.name].IsWhollyKnown() {
 			return false
 		}
@@ -108,7 +108,7 @@ func (l *loader) fillSettings(d *genericDecl, inst *genericInstance, it *Item) b
 	if !settingsKnown(d, inst, nil) {
 		return false
 	}
-	for _, spec := range genericSpecs(d.kind) {
+	for _, spec := range d.specs {
 		v := inst.values[spec.name]
 		if spec.name == "vars" {
 			it.Vars = l.varsOf(v, inst.ranges[spec.name])
@@ -116,7 +116,7 @@ func (l *loader) fillSettings(d *genericDecl, inst *genericInstance, it *Item) b
 		}
 		it.Settings[spec.name] = settingString(v)
 	}
-	it.Sensitive = sensitiveSettings(d.kind, inst, it.Settings)
+	it.Sensitive = sensitiveSettings(d, inst, it.Settings)
 	return true
 }
 
@@ -326,7 +326,7 @@ func (l *loader) declAfter(d *genericDecl) []string {
 			continue
 		}
 		for _, t := range a.Expr.Variables() {
-			if steps := staticSteps(t); isGenericKind(t.RootName()) && len(steps) > 0 {
+			if steps := staticSteps(t); l.opts.Kinds.isItem(t.RootName()) && len(steps) > 0 {
 				add(t.RootName() + "." + steps[0])
 			}
 		}
@@ -344,7 +344,7 @@ func (l *loader) linkWatches(items []*Item) {
 		byDecl[it.Decl()] = append(byDecl[it.Decl()], it)
 	}
 	for _, it := range items {
-		if it.Kind != KindService {
+		if !l.opts.Kinds.restartable(it.Kind) {
 			continue
 		}
 		for _, r := range l.generic.lookup(it.Kind, it.Name).refs[metaWatch] {
@@ -353,7 +353,7 @@ func (l *loader) linkWatches(items []*Item) {
 	}
 	for _, d := range l.generic.order {
 		for _, r := range d.refs[metaNotify] {
-			if r.kind != KindService || l.generic.lookup(r.kind, r.name) == nil {
+			if !l.opts.Kinds.restartable(r.kind) || l.generic.lookup(r.kind, r.name) == nil {
 				l.badNotify(d, r)
 				continue
 			}
@@ -378,16 +378,16 @@ func (l *loader) linkWatches(items []*Item) {
 }
 
 func (l *loader) badNotify(d *genericDecl, r declRef) {
-	if r.kind != KindService {
+	if !l.opts.Kinds.restartable(r.kind) {
 		l.errorf(r.rng, nil, "Invalid notify target",
 			"notify names services to restart or reload when this %s changes; %s is a %s. Write for example notify = [service.nginx].", d.kind, r.decl(), r.kind)
 		return
 	}
-	detail := fmt.Sprintf("notify names service.%s, which is not declared.", r.name)
-	if s := suggest(r.name, l.generic.names(KindService)); s != "" {
-		detail += fmt.Sprintf(" Did you mean service.%s?", s)
+	detail := fmt.Sprintf("notify names %s, which is not declared.", r.decl())
+	if s := suggest(r.name, l.generic.names(r.kind)); s != "" {
+		detail += fmt.Sprintf(" Did you mean %s.%s?", r.kind, s)
 	}
-	l.errorf(r.rng, nil, "Reference to undeclared service", "%s", detail)
+	l.errorf(r.rng, nil, "Reference to undeclared "+r.kind, "%s", detail)
 }
 
 func appendNew(list []string, s string) []string {
@@ -425,31 +425,19 @@ func (l *loader) declByName(decl string) *genericDecl {
 	return l.generic.lookup(kind, name)
 }
 
-// identity is what a host resource of the item is known by on a server:
-// two items with the same identity on one server would fight.
-func itemIdentity(it *Item) (key, what, attr string) {
-	s := it.Settings
-	p := cleanIdentity(s["path"])
-	switch it.Kind {
-	case KindFile, KindTemplate, KindDirectory, KindSymlink:
-		return "path " + p, "path " + p, "path"
-	case KindLine:
-		sel := s["regexp"]
-		if sel == "" {
-			sel = s["line"]
-		}
-		return "line " + p + "#" + sel, fmt.Sprintf("the line %q of %s", sel, p), "path"
-	case KindPackage, KindService, KindUser, KindGroup:
-		return it.Kind + " " + s["name"], it.Kind + " " + s["name"], "name"
-	case KindSysctl:
-		return "sysctl " + s["key"], "sysctl " + s["key"], "key"
+// itemIdentity is what the item manages on a server (its type's
+// Identity): two items with the same key on one server would fight.
+func itemIdentity(ik ItemKind, it *Item) (key, what, attr string) {
+	if ik.Identity == nil {
+		return "", "", ""
 	}
-	return "", "", ""
+	return ik.Identity(it.Settings)
 }
 
-// cleanIdentity is the clean form of an absolute path, so that "/etc//motd"
-// and "/etc/motd" are found to be one file.
-func cleanIdentity(p string) string {
+// CleanPath is the clean form of an absolute path, so that "/etc//motd"
+// and "/etc/motd" are found to be one file (an item type's Identity);
+// other strings are returned as they are.
+func CleanPath(p string) string {
 	if strings.HasPrefix(p, "/") {
 		return pathpkg.Clean(p)
 	}
@@ -461,7 +449,7 @@ func cleanIdentity(p string) string {
 func (l *loader) checkDuplicateIdentities(items []*Item, insts map[*Item]*genericInstance) {
 	first := map[string]*Item{}
 	for _, it := range items {
-		key, what, attr := itemIdentity(it)
+		key, what, attr := itemIdentity(l.generic.lookup(it.Kind, it.Name).ik, it)
 		if key == "" {
 			continue
 		}
@@ -474,8 +462,8 @@ func (l *loader) checkDuplicateIdentities(items []*Item, insts map[*Item]*generi
 			}
 			detail := fmt.Sprintf("%s and %s (%s) both manage %s on server %q. Each thing on a server is declared once: remove one, or target them at different servers.",
 				it.Address(), prev.Address(), shortPos(prev.DeclRange), what, srv)
-			if raw := it.Settings["path"]; attr == "path" && raw != cleanIdentity(raw) {
-				detail += fmt.Sprintf(" (%q is %q written another way: write paths in their clean form.)", raw, cleanIdentity(raw))
+			if raw := it.Settings["path"]; attr == "path" && raw != CleanPath(raw) {
+				detail += fmt.Sprintf(" (%q is %q written another way: write paths in their clean form.)", raw, CleanPath(raw))
 			}
 			l.errorf(insts[it].ranges[attr], nil, "Duplicate "+it.Kind, "%s", detail)
 			break
@@ -535,14 +523,14 @@ func wholeNumber(v cty.Value) bool {
 
 // sensitiveSettings lists the settings of an instance that must not be
 // printed, in spec order.
-func sensitiveSettings(kind string, inst *genericInstance, settings map[string]string) []string {
+func sensitiveSettings(d *genericDecl, inst *genericInstance, settings map[string]string) []string {
 	var out []string
 	add := func(name string) {
 		if !slices.Contains(out, name) {
 			out = append(out, name)
 		}
 	}
-	for _, spec := range genericSpecs(kind) {
+	for _, spec := range d.specs {
 		if !inst.sensitive[spec.name] {
 			continue
 		}
@@ -552,13 +540,8 @@ func sensitiveSettings(kind string, inst *genericInstance, settings map[string]s
 		}
 		add(spec.name)
 	}
-	if settings[attrSensitive] == "true" {
-		switch kind {
-		case KindFile, KindTemplate:
-			add("content")
-		case KindLine:
-			add("line")
-		}
+	if settings[attrSensitive] == "true" && d.ik.Hides != "" {
+		add(d.ik.Hides)
 	}
 	return out
 }

@@ -86,10 +86,10 @@ func checkSelfRef(kind, attr string, a *hcl.Attribute, t hcl.Traversal) *hcl.Dia
 }
 
 // selfOutside reports self used outside a host declaration.
-func selfOutside(t hcl.Traversal) *hcl.Diagnostic {
+func (l *loader) selfOutside(t hcl.Traversal) *hcl.Diagnostic {
 	return refDiagnostic(t, "self outside a host declaration",
 		"self is the server a host declaration is applied to; it may be used only in the settings of "+
-			strings.Join(genericKinds, ", ")+" blocks, for example file \"motd\" { content = \"${self.name}\\n\" }. Elsewhere name the server: server.NAME.address.")
+			strings.Join(l.opts.Kinds.ItemTypes(), ", ")+" blocks, for example file \"motd\" { content = \"${self.name}\\n\" }. Elsewhere name the server: server.NAME.address.")
 }
 
 const perServerSummary = "Value differs per server"
@@ -108,7 +108,7 @@ func (l *loader) onServer(d *genericDecl, inst *genericInstance, s *Server) *gen
 		sensitive: maps.Clone(inst.sensitive), perServer: inst.perServer, ctx: inst.ctx}
 	ctx := inst.ctx.NewChild()
 	ctx.Variables = map[string]cty.Value{rootSelf: selfValue(s)}
-	for _, spec := range genericSpecs(d.kind) {
+	for _, spec := range d.specs {
 		a := d.content.Attributes[spec.name]
 		if a == nil || !d.selfAttrs[spec.name] {
 			continue

@@ -2,99 +2,21 @@ package lang
 
 import (
 	"fmt"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
 
-// checkItem checks one item's settings, reads its source file and checks
-// its template; false when the item cannot be used.
+// checkItem checks one item's settings through its type's Check (which
+// reads its source file or checks its template); false when the item
+// cannot be used.
 func (l *loader) checkItem(d *genericDecl, inst *genericInstance, it *Item) bool {
-	ok := true
-	fail := func(attr, summary, format string, args ...any) {
-		l.genericError(inst.ranges[attr], summary, fmt.Sprintf(format, args...))
-		ok = false
+	c := &ItemCheck{l: l, d: d, inst: inst, it: it, ok: true}
+	if d.ik.Check != nil {
+		d.ik.Check(c)
 	}
-	s := it.Settings
-	if p, has := s["path"]; has && !filepath.IsAbs(p) {
-		fail("path", "Path is not absolute", "path = %q must be an absolute path, for example path = %q.", p, "/"+strings.TrimLeft(p, "./"))
-	}
-	if m, has := s["mode"]; has && !validMode(m) {
-		fail("mode", "Invalid mode", "mode = %q is not an octal permission mode. Write it as a string of octal digits, for example mode = \"0640\".", m)
-	}
-	if o, has := s["owner"]; has && !validOwner(o) {
-		fail("owner", "Invalid owner", "owner = %q is not USER or USER:GROUP. Write for example owner = \"www-data:www-data\".", o)
-	}
-	for _, attr := range []string{"uid", "gid"} {
-		if !wholeNumber(inst.values[attr]) {
-			fail(attr, "Invalid "+attr, "%s must be a whole number from 0, for example %s = 990.", attr, attr)
-		}
-	}
-	if !l.checkKind(d, inst, it, fail) {
-		ok = false
-	}
-	return ok
-}
-
-// checkKind holds the checks of each kind's own settings.
-func (l *loader) checkKind(d *genericDecl, inst *genericInstance, it *Item, fail func(attr, summary, format string, args ...any)) bool {
-	s := it.Settings
-	oneOf := func(attr string, allowed ...string) {
-		for _, a := range allowed {
-			if s[attr] == a {
-				return
-			}
-		}
-		fail(attr, "Invalid "+attr, "%s = %q is not one of %s. Write for example %s = %q.", attr, s[attr], quoteAll(allowed), attr, allowed[0])
-	}
-	compiles := func(attr string) {
-		if _, err := regexp.Compile(s[attr]); s[attr] != "" && err != nil {
-			fail(attr, "Invalid regular expression", "%s = %q: %s. drover uses Go's RE2 syntax.", attr, s[attr], err)
-		}
-	}
-	ok := true
-	switch it.Kind {
-	case KindFile:
-		ok = l.readFileSource(inst, it, fail)
-	case KindTemplate:
-		ok = l.loadTemplate(d, inst, it, fail)
-	case KindLine:
-		oneOf("state", "present", "absent")
-		compiles("regexp")
-		compiles("insert_after")
-		switch {
-		case strings.ContainsAny(s["line"], "\r\n"):
-			fail("line", "Invalid line", "line holds a newline; a line declaration manages exactly one line. Declare one line per line, or use a file.")
-		case s["state"] == "present" && !inst.set["line"]:
-			fail("path", "Missing line", "A line with state = \"present\" needs the line to write, for example line = \"PermitRootLogin no\".")
-		case s["state"] == "absent" && s["line"] == "" && s["regexp"] == "":
-			fail("state", "Missing regexp", "A line with state = \"absent\" needs regexp (or line) to say which lines to remove, for example regexp = \"^PermitRootLogin \".")
-		}
-	case KindPackage:
-		oneOf("state", "present", "absent")
-	case KindService:
-		oneOf("state", "started", "stopped")
-		oneOf("reload", "restart", "reload")
-		if s["command"] != "" && s["state"] == "stopped" {
-			fail("state", "Invalid state", "A service with a command is a daemon drover runs, so it is always started. Remove the service to stop it, or drop command to manage a service the system already has.")
-		}
-	case KindSysctl:
-		if !regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_.\-/]*$`).MatchString(s["key"]) {
-			fail("key", "Invalid sysctl key", "key = %q is not a sysctl key. Write it dotted, for example key = \"net.ipv4.ip_forward\".", s["key"])
-		}
-	}
-	return ok
-}
-
-func quoteAll(list []string) string {
-	q := make([]string, len(list))
-	for i, s := range list {
-		q[i] = strconv.Quote(s)
-	}
-	return strings.Join(q, ", ")
+	return c.ok
 }
 
 func validMode(m string) bool {

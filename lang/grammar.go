@@ -144,6 +144,7 @@ func grammarKeys() map[string]*grammar {
 		"managed-path": gManagedPath,
 		"config-path":  gConfigPath,
 		"state-path":   gStatePath,
+		"pid-path":     gStatePathOK,
 		"local-path":   gLocalPath,
 		"link-target":  gLinkTarget,
 		"ident":        gIdent,

@@ -13,12 +13,15 @@ import (
 
 // Kinds are the declaration kinds a load understands besides lang's own
 // blocks: each kind's package (modules/<kind>) describes itself with a
-// NetworkKind and is added here, in one list (modules.Kinds). lang never
-// names a registered kind; it reads, evaluates and checks its attributes,
-// and hands the kind a NetworkDecl to assemble and validate its model.
+// NetworkKind or a BlockKind, each host declaration type (modules/generic)
+// with an ItemKind, and is added here (modules.Kinds). lang never names a
+// registered kind; it reads, evaluates and checks its attributes, and
+// hands the kind a NetworkDecl, BlockDecl or ItemCheck to assemble and
+// validate its model.
 type Kinds struct {
 	networks map[string]NetworkKind
 	blocks   []BlockKind // in registration order: the order they validate in
+	items    []ItemKind  // host declaration types, in registration order
 	final    []FinalCheck
 }
 

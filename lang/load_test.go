@@ -47,6 +47,7 @@ func loadErrors(t *testing.T, opts Options, files map[string]string) hcl.Diagnos
 func withoutRanges(c *Cluster) *Cluster {
 	out := *c
 	out.Files, out.Dir = nil, ""
+	out.serverAt = nil // an index of Servers, not part of the model
 	out.SSH.DeclRange = hcl.Range{}
 	out.Servers, out.Networks = nil, nil
 	for _, s := range c.Servers {

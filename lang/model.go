@@ -30,10 +30,29 @@ type Cluster struct {
 	// Files are the parsed sources, by file name, for printing diagnostics
 	// with snippets (hcl.NewDiagnosticTextWriter).
 	Files map[string]*hcl.File
+	// serverAt is each server's position in Servers, so that Server is
+	// not a scan (it is asked once per server and declaration: a scan
+	// made 10,000 servers quadratic). A copy of the cluster whose
+	// Servers are replaced in place keeps it right; Server checks the
+	// name at the position and scans otherwise.
+	serverAt map[string]int
+}
+
+// indexServers records each server's position for Server.
+func (c *Cluster) indexServers() {
+	c.serverAt = make(map[string]int, len(c.Servers))
+	for i, s := range c.Servers {
+		if _, dup := c.serverAt[s.Name]; !dup {
+			c.serverAt[s.Name] = i
+		}
+	}
 }
 
 // Server returns the server named name, or nil.
 func (c *Cluster) Server(name string) *Server {
+	if i, ok := c.serverAt[name]; ok && i < len(c.Servers) && c.Servers[i].Name == name {
+		return c.Servers[i]
+	}
 	for _, s := range c.Servers {
 		if s.Name == name {
 			return s

@@ -7,22 +7,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// The host declarations: everyday things a playbook does on servers, one
-// block type each (see genericKinds for their settings).
-const (
-	KindFile      = "file"
-	KindTemplate  = "template"
-	KindDirectory = "directory"
-	KindSymlink   = "symlink"
-	KindLine      = "line"
-	KindPackage   = "package"
-	KindService   = "service"
-	KindSysctl    = "sysctl"
-	KindUser      = "user"
-	KindGroup     = "group"
-	KindCommand   = "command"
-)
-
 // attrSensitive is the setting of file, template and line (and variable)
 // blocks that hides their value from plan and apply output.
 const attrSensitive = "sensitive"
@@ -43,7 +27,7 @@ func (i *Item) IsSensitive(name string) bool {
 // declaration order, then instance order (map keys sorted, lists in
 // order).
 type Item struct {
-	Kind string // block type: KindFile, KindTemplate, ...
+	Kind string // block type: "file", "template", ... (an ItemKind)
 	Name string // the block's label
 	// Key is the instance key: each.key for for_each, count.index for
 	// count, "" for a declaration with neither.
@@ -59,7 +43,7 @@ type Item struct {
 	// "" means unset. Booleans are "true"/"false", lists are joined with
 	// commas. File sources are read: a file's content is in "content".
 	Settings map[string]string
-	// Vars are a template's variables (KindTemplate only), as JSON-like
+	// Vars are a template's variables (a "vars" setting), as JSON-like
 	// Go values (map[string]any, []any, string, float64, bool, nil).
 	Vars map[string]any
 	// Source is the path of the template or file source read, as
@@ -75,7 +59,7 @@ type Item struct {
 	// references in this declaration's attributes, and from notify/watch.
 	After []string
 	// Watch lists the declarations whose changes restart or reload this
-	// service (KindService): its own watch plus other items' notify.
+	// service (a Restartable type): its own watch plus other items' notify.
 	Watch []string
 
 	DeclRange hcl.Range

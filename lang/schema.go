@@ -38,7 +38,8 @@ const (
 func str(s string) cty.Value { return cty.StringVal(s) }
 func num(n int64) cty.Value  { return cty.NumberIntVal(n) }
 
-// topSchema is lang's own top-level blocks and the registered kinds'.
+// topSchema is lang's own top-level blocks and the registered kinds'
+// (the host declaration types last).
 func (l *loader) topSchema() *hcl.BodySchema {
 	s := topSchema()
 	// The registered kinds go after the networks, where the service
@@ -46,6 +47,7 @@ func (l *loader) topSchema() *hcl.BodySchema {
 	// lists them there.
 	at := slices.IndexFunc(s.Blocks, func(b hcl.BlockHeaderSchema) bool { return b.Type == blockNetwork }) + 1
 	s.Blocks = slices.Insert(s.Blocks, at, l.opts.Kinds.blockSchemas()...)
+	s.Blocks = append(s.Blocks, l.opts.Kinds.itemSchemas()...)
 	return s
 }
 
@@ -57,7 +59,6 @@ func topSchema() *hcl.BodySchema {
 		{Type: blockServer, LabelNames: []string{"name"}},
 		{Type: blockNetwork, LabelNames: []string{"kind", "name"}},
 	}}
-	s.Blocks = append(s.Blocks, genericBlockSchemas()...)
 	return s
 }
 

@@ -15,14 +15,33 @@ type declExpander interface {
 	Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error)
 }
 
-// expandDecls expands every declaration of the block kinds kinds, kind by
-// kind, each in declaration order, handing each host's set to add.
-func expandDecls(c *lang.Cluster, facts map[string]*core.Facts, add func(string, *blocks.Set), kinds []lang.BlockKind) []string {
+// expandDecls expands the declarations of every registered block kind,
+// kind by kind in registration order (blockKinds), each kind's with its
+// ExpandAll or else declaration by declaration, handing each host's sets
+// to add.
+func expandDecls(c *lang.Cluster, facts map[string]*core.Facts, add func(string, *blocks.Set)) []string {
 	var errs []string
-	var decls []lang.Decl
-	for _, bk := range kinds {
-		decls = append(decls, c.DeclsOfType(bk.Type)...)
+	for _, bk := range blockKinds() {
+		if bk.ExpandAll != nil {
+			sets, err := bk.ExpandAll(c, facts)
+			for _, name := range slices.Sorted(maps.Keys(sets)) {
+				for _, set := range sets[name] {
+					add(name, set)
+				}
+			}
+			if err != nil {
+				errs = append(errs, err.Error())
+			}
+			continue
+		}
+		errs = append(errs, expandEach(c, facts, add, c.DeclsOfType(bk.Type))...)
 	}
+	return errs
+}
+
+// expandEach expands declarations one by one, in declaration order.
+func expandEach(c *lang.Cluster, facts map[string]*core.Facts, add func(string, *blocks.Set), decls []lang.Decl) []string {
+	var errs []string
 	for _, d := range decls {
 		e, ok := d.(declExpander)
 		if !ok {

@@ -7,11 +7,12 @@ import "github.com/drover/drover/core"
 // expansion order otherwise: a host applies its resources in list order,
 // and a declaration expanded early may depend on one expanded later (a
 // service that runs in an attachment's namespace). A loop (lang rejects
-// them) leaves its resources in expansion order.
-func orderByAfter(rs []core.Resource) []core.Resource {
-	index := make(map[string]int, len(rs))
-	for i, r := range rs {
-		index[r.ID()] = i
+// them) leaves its resources in expansion order. index maps each
+// resource to its position in rs. When every resource already comes
+// after those it names (the usual case), rs is returned as it is.
+func orderByAfter(rs []core.Resource, index map[resourceKey]int) []core.Resource {
+	if inOrder(rs, index) {
+		return rs
 	}
 	placed := make([]bool, len(rs))
 	visiting := make([]bool, len(rs))
@@ -23,7 +24,7 @@ func orderByAfter(rs []core.Resource) []core.Resource {
 		}
 		visiting[i] = true
 		for _, dep := range rs[i].After {
-			if j, ok := index[dep]; ok {
+			if j, ok := index[keyOfID(dep)]; ok {
 				place(j)
 			}
 		}
@@ -35,4 +36,17 @@ func orderByAfter(rs []core.Resource) []core.Resource {
 		place(i)
 	}
 	return out
+}
+
+// inOrder reports whether every resource of rs comes after the resources
+// of rs it names in After.
+func inOrder(rs []core.Resource, index map[resourceKey]int) bool {
+	for i, r := range rs {
+		for _, dep := range r.After {
+			if j, ok := index[keyOfID(dep)]; ok && j >= i {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/dag"
@@ -113,10 +114,20 @@ func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
 		byHost[h.Name] = hp
 		p.Hosts = append(p.Hosts, hp)
 	}
+	var mu sync.Mutex
+	// take hands out a host's desired state once: sent, its resources
+	// are let go while other hosts are still being planned.
+	take := func(name string) *core.HostDesired {
+		mu.Lock()
+		defer mu.Unlock()
+		d := desired.Hosts[name]
+		delete(desired.Hosts, name)
+		return d
+	}
 	s.each(ctx, func(ctx context.Context, h *Host) error {
 		hp := byHost[h.Name]
 		req := helper.Request{Op: helper.OpPlan}
-		if d := desired.Hosts[h.Name]; d != nil && !destroy {
+		if d := take(h.Name); d != nil && !destroy {
 			req.Resources, hp.Checks = d.Resources, d.Checks
 		}
 		resp, err := h.call(ctx, req, nil)

@@ -356,10 +356,12 @@ func (s *Session) each(ctx context.Context, fn func(context.Context, *Host) erro
 		if h.Err != nil {
 			continue
 		}
+		// A goroutine starts when a slot is free, not one per host
+		// waiting: 10,000 hosts are not 10,000 parked stacks.
+		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			if err := fn(ctx, h); err != nil {
 				h.Err = err

@@ -7,14 +7,21 @@ import (
 	"time"
 )
 
-// pipe is a connected pair of in-memory stream connections with unbounded
-// buffers (net.Pipe has none: both SSH sides writing their version at once
-// would block each other). No descriptors: a 10,000-server fleet fits the
-// process's file limit, which a socket pair per server would not.
+// pipe is a connected pair of in-memory stream connections, each direction
+// buffering up to pipeBuffer bytes as a socket's send and receive buffers
+// would (net.Pipe has none: both SSH sides writing their version at once
+// would block each other; unbounded, a request written faster than the
+// simulated server reads it is held twice, here and in its reader). No
+// descriptors: a 10,000-server fleet fits the process's file limit, which a
+// socket pair per server would not.
 func pipe() (net.Conn, net.Conn) {
 	a, b := newHalf(), newHalf()
 	return &pipeConn{r: a, w: b}, &pipeConn{r: b, w: a}
 }
+
+// pipeBuffer is how many bytes one direction holds before a writer waits
+// for its reader.
+const pipeBuffer = 256 << 10
 
 // half is one direction's buffer.
 type half struct {
@@ -44,18 +51,28 @@ func (h *half) read(p []byte) (int, error) {
 	if len(h.buf) == 0 {
 		h.buf = nil // let a large buffer go
 	}
+	h.cond.Broadcast() // a writer waiting for room
 	return n, nil
 }
 
+// write appends p in pieces, each when the buffer has room for it.
 func (h *half) write(p []byte) (int, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed {
-		return 0, io.ErrClosedPipe
+	n := 0
+	for n < len(p) {
+		for len(h.buf) >= pipeBuffer && !h.closed {
+			h.cond.Wait()
+		}
+		if h.closed {
+			return n, io.ErrClosedPipe
+		}
+		k := min(len(p)-n, pipeBuffer-len(h.buf))
+		h.buf = append(h.buf, p[n:n+k]...)
+		n += k
+		h.cond.Broadcast()
 	}
-	h.buf = append(h.buf, p...)
-	h.cond.Broadcast()
-	return len(p), nil
+	return n, nil
 }
 
 func (h *half) close() {

@@ -15,6 +15,7 @@ package sim
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -176,21 +177,31 @@ func (f *Fleet) session(ch ssh.Channel, reqs <-chan *ssh.Request, name, addr str
 	}
 }
 
-// helper speaks the helper protocol on ch until its stdin ends.
+// helper speaks the helper protocol on ch until its stdin ends. A
+// request is read as one line and decoded only as far as the answer
+// needs (its op, the first member), then let go: the real helper's
+// decoding runs on the server, not in the controller this simulator
+// measures, and a session's largest request is not kept for the rest of
+// the run.
 func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
-	w := bufio.NewWriter(ch)
+	w := bufio.NewWriterSize(ch, 512) // answers are small; every host's session stays open
 	w.WriteString(helper.Magic + "\n")
 	w.Flush()
 	enc := json.NewEncoder(w)
-	in := bufio.NewScanner(ch)
-	in.Buffer(make([]byte, 4<<10), 256<<20)
-	for in.Scan() {
-		var req helper.Request
-		if err := json.Unmarshal(in.Bytes(), &req); err != nil {
+	in := bufio.NewReaderSize(ch, 512) // ReadBytes grows past it for a long line
+	for {
+		line, err := in.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) == 0 {
+			if err != nil {
+				return
+			}
+			continue
+		}
+		if op, err := opOf(line); err != nil {
 			enc.Encode(helper.Response{Error: "sim: bad request: " + err.Error()})
 		} else {
 			f.Requests.Add(1)
-			enc.Encode(answer(req, name, addr))
+			enc.Encode(answer(op, name, addr))
 		}
 		if err := w.Flush(); err != nil {
 			return
@@ -198,9 +209,34 @@ func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 	}
 }
 
+// opOf reads a request's op, reading the object no further than that
+// member (the controller writes it first).
+func opOf(line []byte) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", fmt.Errorf("not a JSON object")
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return "", err
+		}
+		if key == "op" {
+			var op string
+			err := dec.Decode(&op)
+			return op, err
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("no op")
+}
+
 // answer is the fake host's response to req.
-func answer(req helper.Request, name, addr string) helper.Response {
-	switch req.Op {
+func answer(op, name, addr string) helper.Response {
+	switch op {
 	case helper.OpFacts:
 		return helper.Response{OK: true, Facts: Facts(name, addr)}
 	case helper.OpPlan: // the host has everything: nothing to change

@@ -54,6 +54,9 @@ func cmdPlan(e *env, args []string) int {
 		if err != nil {
 			return fail(e, err)
 		}
+		if *out == "" { // the verify checks are for an apply of a saved plan
+			opts.Expand = modules.ExpandResources
+		}
 		ctx, cancel := signalContext()
 		defer cancel()
 		s := runner.Open(ctx, c, opts)

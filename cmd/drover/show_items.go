@@ -3,12 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/drover/drover/core"
-	"github.com/drover/drover/lang"
 	"github.com/drover/drover/runner"
 )
 
@@ -29,7 +27,7 @@ func cmdShowItems(e *env, f *flags, rf runFlags, pos []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	rows := itemRows(c, p)
+	rows := runner.ItemRows(c, p) // the join of declared and planned
 	if *rf.asJSON {
 		writeJSON(e, map[string]any{"format_version": runner.FormatVersion, "items": rows})
 		return 0
@@ -38,59 +36,7 @@ func cmdShowItems(e *env, f *flags, rf runFlags, pos []string) int {
 	return 0
 }
 
-// itemRow is one declaration instance on one server.
-type itemRow struct {
-	Item      string   `json:"item"`
-	Server    string   `json:"server"`
-	Resources []string `json:"resources"`
-	// State is "in sync", "to create", "to change", or "unreachable".
-	State string `json:"state"`
-	Error string `json:"error,omitempty"`
-}
-
-func itemRows(c *lang.Cluster, p *runner.Plan) []itemRow {
-	byHost := map[string]*runner.HostPlan{}
-	for _, hp := range p.Hosts {
-		byHost[hp.Host] = hp
-	}
-	var rows []itemRow
-	for _, it := range c.Items {
-		for _, srv := range it.Servers {
-			row := itemRow{Item: it.Address(), Server: srv, State: "in sync"}
-			hp := byHost[srv]
-			if hp == nil || hp.Error != "" {
-				row.State = "unreachable"
-				if hp != nil {
-					row.Error = hp.Error
-				}
-				rows = append(rows, row)
-				continue
-			}
-			for _, ch := range hp.Changes {
-				if !slices.Contains(ch.Resource.Owners, it.Address()) {
-					continue
-				}
-				row.Resources = append(row.Resources, ch.Resource.ID())
-				row.State = worse(row.State, ch.Action)
-			}
-			rows = append(rows, row)
-		}
-	}
-	return rows
-}
-
-// worse combines a row's state with one of its resources' actions.
-func worse(state string, a core.Action) string {
-	switch {
-	case a == core.Create && state == "in sync":
-		return "to create"
-	case a == core.Update || a == core.Replace:
-		return "to change"
-	}
-	return state
-}
-
-func printItems(w io.Writer, rows []itemRow) {
+func printItems(w io.Writer, rows []core.ItemRow) {
 	if len(rows) == 0 {
 		fmt.Fprintln(w, "No host declarations (file, template, package, service, ...).")
 		return

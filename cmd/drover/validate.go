@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -93,52 +92,17 @@ func cmdFmt(e *env, args []string) int {
 }
 
 // declared counts what the configuration declares: servers and networks
-// always, every other kind when there is one.
+// always, every other kind when there is one (the registered block kinds
+// in their count order, then the host declarations).
 func declared(c *lang.Cluster) []string {
 	out := []string{plural(len(c.Servers), "server"), plural(len(c.Networks), "network")}
-	type count = struct {
-		n    int
-		noun string
-	}
-	counts := []count{
-		{hostDeclarations(c), "host declaration"},
-	}
-	for _, b := range c.BlockCounts(modules.Kinds()) { // the registered kinds
-		i := slices.IndexFunc(counts, func(k count) bool { return k.noun == b.Noun })
-		switch {
-		case b.Noun == "": // not counted
-		case i >= 0: // kinds counted together (Consul services and checks)
-			counts[i].n += b.N
-		default:
-			counts = append(counts, count{b.N, b.Noun})
-		}
-	}
-	slices.SortStableFunc(counts, func(a, b count) int { return countRank(a.noun) - countRank(b.noun) })
+	counts := append(c.BlockCounts(modules.Kinds()), lang.BlockCount{Noun: "host declaration", N: hostDeclarations(c)})
 	for _, k := range counts {
-		if k.n > 0 {
-			out = append(out, plural(k.n, k.noun))
+		if k.N > 0 {
+			out = append(out, plural(k.N, k.Noun))
 		}
 	}
 	return out
-}
-
-// countOrder is the order of the kinds in validate's count line; a kind
-// not listed comes after the listed ones, before the host declarations.
-func countOrder() []string {
-	return []string{"attachment", "load balancer", "web server", "VIP", "database",
-		"container", "job", "Consul endpoint", "Consul registration"}
-}
-
-func countRank(noun string) int {
-	order := countOrder()
-	switch i := slices.Index(order, noun); {
-	case noun == "host declaration":
-		return len(order) + 1
-	case i < 0:
-		return len(order)
-	default:
-		return i
-	}
 }
 
 // hostDeclarations counts the instances of host declarations: a

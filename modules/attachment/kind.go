@@ -53,6 +53,7 @@ func Kind() lang.BlockKind {
 		NameProblem: nameProblem,
 		Orderable:   true,
 		Noun:        "attachment",
+		CountRank:   -1, // counted before the services it serves
 		Attrs: []lang.Attr{
 			{Name: "server", Type: cty.String, Required: true, Example: `"s1"`, Grammar: "server-ref"},
 			{Name: "network", Type: cty.String, Default: cty.StringVal(lang.AttachSubnet), Example: `"vx1"`, Grammar: "ident"},

@@ -21,11 +21,18 @@ type Set struct {
 	Owner     string
 	Resources []core.Resource
 	Checks    []core.Check
+	// owners is []string{Owner}, shared by the set's resources (a VXLAN
+	// member has thousands) and clipped, so that adding an owner to one
+	// copies it.
+	owners []string
 }
 
 // Add appends a resource owned by the set's owner and returns its ID.
 func (s *Set) Add(kind, name string, attrs map[string]string, after ...string) string {
-	r := core.Resource{Kind: kind, Name: name, Attrs: attrs, Owners: []string{s.Owner}, After: after}
+	if len(s.owners) != 1 || s.owners[0] != s.Owner {
+		s.owners = []string{s.Owner}[:1:1]
+	}
+	r := core.Resource{Kind: kind, Name: name, Attrs: attrs, Owners: s.owners, After: after}
 	s.Resources = append(s.Resources, r)
 	return r.ID()
 }

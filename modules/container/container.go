@@ -1,8 +1,9 @@
 // Package container expands `container` declarations into host resources:
-// on each of the container's servers a `container` resource (LXC, see
-// runner/host/apps/container.go) with its interfaces on drover's bridges, the
-// packages LXC needs, and a post-condition that it runs and passes its
-// health check. Instance builds the same resource for job instances
+// on each of the container's servers a `container` resource run by its
+// runtime (LXC by default, podman or docker: Runtimes; the host side is
+// runner/host/apps/container.go with one driver per runtime) with its
+// interfaces on drover's bridges, the packages the runtime needs, and a
+// post-condition that it runs and passes its health check. Instance builds the same resource for job instances
 // (modules/job), so that a base container and its job instances are made
 // alike.
 package container
@@ -91,8 +92,8 @@ func Expand(k *Decl, c *lang.Cluster) (map[string]*blocks.Set, error) {
 	return out, nil
 }
 
-// Add adds instance in's container resource (after the packages LXC needs
-// and the bridges it attaches to) and its post-condition to set, and
+// Add adds instance in's container resource (after the packages its
+// runtime needs and the bridges it attaches to) and its post-condition to set, and
 // returns its resource ID.
 func Add(set *blocks.Set, c *lang.Cluster, in Instance, after ...string) error {
 	attrs, bridges, err := Attrs(c, in)

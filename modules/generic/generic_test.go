@@ -21,11 +21,21 @@ server "s2" { address = "198.51.100.2" }
 	for k, v := range extra {
 		files[k] = []byte(v)
 	}
-	c, diags := lang.LoadFiles(files, lang.Options{})
+	c, diags := lang.LoadFiles(files, lang.Options{Kinds: itemKinds()})
 	if diags.HasErrors() {
 		t.Fatalf("load: %v", diags)
 	}
 	return c
+}
+
+// itemKinds are the host declaration types, registered as modules.Kinds
+// does (which this package cannot import).
+func itemKinds() *lang.Kinds {
+	k := lang.NewKinds()
+	for _, typ := range Types() {
+		k.AddItem(typ.Kind)
+	}
+	return k
 }
 
 func flatten(sets []*blocks.Set) []core.Resource {

@@ -28,6 +28,7 @@ type endpoint struct {
 	linkMTU int    // 0 = unknown
 	facts   *core.Facts
 	overlay string // address on the bridge, without prefix
+	mac     string // the member's stable bridge MAC (StableMAC)
 }
 
 // Owner is the declaration name resources of n belong to.
@@ -52,6 +53,9 @@ func (v *Network) Expand(n *lang.Network, c *lang.Cluster, facts map[string]*cor
 		if err != nil {
 			return nil, err
 		}
+		// Once per member, not once per member and peer: every peer's
+		// FDB and neighbour entries name it.
+		ep.mac = blocks.StableMAC("network", n.Name, ep.server.Name, v.Bridge)
 		eps = append(eps, ep)
 	}
 	if err := checkDerived(n, subnet, eps); err != nil {
@@ -128,8 +132,7 @@ func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward
 	// A stable MAC: a bridge takes its lowest port's otherwise, and a
 	// repaired VXLAN device (a new random MAC) would leave peers' ARP
 	// entries for this member's overlay address stale.
-	br := set.Add("link", v.Bridge, map[string]string{"type": "bridge", "mtu": mtu, "up": "true",
-		"mac": blocks.StableMAC("network", n.Name, ep.server.Name, v.Bridge)})
+	br := set.Add("link", v.Bridge, map[string]string{"type": "bridge", "mtu": mtu, "up": "true", "mac": ep.mac})
 	dev := Device(v)
 	attrs := map[string]string{
 		"type": "vxlan", "vni": strconv.Itoa(v.VNI), "port": strconv.Itoa(v.Port),
@@ -141,6 +144,9 @@ func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward
 	vx := set.Add("link", dev, attrs, br)
 	cidr := ep.overlay + "/" + strconv.Itoa(subnet.Bits())
 	addr := set.Add("addr", v.Bridge+"/"+cidr, map[string]string{"dev": v.Bridge, "cidr": cidr}, br)
+	// One After list for every peer's entries (~1,000 of them on a member
+	// of 20 networks of 50), clipped so that adding to one copies it.
+	afterVX, afterAddr := []string{vx}[:1:1], []string{addr}[:1:1]
 	for j, peer := range eps {
 		if j == i {
 			continue
@@ -148,8 +154,8 @@ func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward
 		if v.Group == "" {
 			set.Add("fdb", dev+"/"+peer.local, map[string]string{
 				"dev": dev, "mac": "00:00:00:00:00:00", "dst": peer.local,
-			}, vx)
-			knownPeer(set, n.Name, v.Bridge, dev, peer, vx, addr)
+			}, afterVX...)
+			knownPeer(set, v.Bridge, dev, peer, afterVX, afterAddr)
 		}
 		addPingCheck(set, n, ep, peer, mtu)
 	}
@@ -195,11 +201,11 @@ func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, eps []endpoint,
 // other by broadcast ARP, which head-end replication copies to every
 // peer: N members cost N x (N-1) x (N-1) frames at once (30 members, ~25,000
 // frames, most of them dropped). Containers on the bridge still use ARP.
-func knownPeer(set *blocks.Set, network, bridge, dev string, peer endpoint, vx, addr string) {
-	mac := blocks.StableMAC("network", network, peer.server.Name, bridge)
-	set.Add("fdb", dev+"/"+peer.local+"/"+mac, map[string]string{"dev": dev, "mac": mac, "dst": peer.local}, vx)
+func knownPeer(set *blocks.Set, bridge, dev string, peer endpoint, afterVX, afterAddr []string) {
+	mac := peer.mac
+	set.Add("fdb", dev+"/"+peer.local+"/"+mac, map[string]string{"dev": dev, "mac": mac, "dst": peer.local}, afterVX...)
 	if peer.overlay != core.Unknown {
-		set.Add("neigh", bridge+"/"+peer.overlay, map[string]string{"dev": bridge, "ip": peer.overlay, "mac": mac}, addr)
+		set.Add("neigh", bridge+"/"+peer.overlay, map[string]string{"dev": bridge, "ip": peer.overlay, "mac": mac}, afterAddr...)
 	}
 }
 

@@ -1,6 +1,7 @@
 package wireguard
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -99,5 +100,42 @@ func TestHubNotMember(t *testing.T) {
 	n.Spec.(*Network).Members = n.Spec.(*Network).Members[1:]
 	if _, err := Expand(n, c, nil); err == nil || !strings.Contains(err.Error(), "main server s1 is not a member, but clients s2, s3 are") {
 		t.Fatalf("want the main server error, got %v", err)
+	}
+}
+
+// TestOneInitiatorPerPair: of every pair, exactly one side starts the first
+// handshake (the later member in a mesh, the client with the hub), and its
+// entry comes after the other side's entry for it, so that the peer knows
+// it when its initiation arrives and the two sides' initiations cannot
+// cross.
+func TestOneInitiatorPerPair(t *testing.T) {
+	for _, tc := range []struct{ topology, hub, want string }{
+		{TopologyMesh, "", "s2>s1 s3>s1 s3>s2"},
+		{TopologyHub, "s1", "s2>s1 s3>s1"},
+	} {
+		c, n := cluster(tc.topology, tc.hub)
+		sets, err := Expand(n, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, me := range []string{"s1", "s2", "s3"} {
+			for _, r := range sets[me].Resources {
+				if r.Kind != "wgpeer" {
+					continue
+				}
+				other := strings.TrimPrefix(r.Name, "wg0/")
+				after := slices.Contains(r.After, other+":wgpeer/wg0/"+me)
+				if (r.Attrs["initiator"] == "true") != after {
+					t.Errorf("%s: %s's peer %s: initiator=%q but ordered after the peer's entry: %v", tc.topology, me, other, r.Attrs["initiator"], after)
+				}
+				if after {
+					got = append(got, me+">"+other)
+				}
+			}
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s: initiators %q, want %q", tc.topology, strings.Join(got, " "), tc.want)
+		}
 	}
 }

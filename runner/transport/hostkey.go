@@ -49,7 +49,7 @@ func newHostKeyChecker(cfg Config) (*hostKeyChecker, error) {
 	if e.cb == nil {
 		return h, nil
 	}
-	h.known = e.cb
+	h.known = e.callback()
 	h.types = h.knownTypes()
 	return h, nil
 }

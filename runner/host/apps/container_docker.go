@@ -48,7 +48,8 @@ import (
 //     (`docker load`); else it is pulled. Each is brought once per server
 //     and removed with the last container of drover's that uses it.
 //   - Containers: `docker create` with the instance as host name, the
-//     first interface's network and static address (--ip), drover's
+//     first interface's network, static address (--ip) and the MAC
+//     address derived from the instance's name (as LXC's), drover's
 //     nameserver (--dns: Docker's embedded resolver forwards to it), the
 //     memory limit and --restart unless-stopped; further interfaces by
 //     `docker network connect --ip`; files (file:PATH) copied in with
@@ -180,7 +181,8 @@ func (d dockerDriver) Build(name, instance string, spec map[string]string) error
 // createArgs are the arguments of `docker create` for a container.
 func createArgs(name, instance string, spec map[string]string, nets []string, ifaces []dockerIface, argv []string) []string {
 	args := []string{"create", "--name", name, "--hostname", instance, "--label", "drover.instance=" + instance,
-		"--restart", "unless-stopped", "--network", nets[0], "--ip", ifaces[0].Addr.String()}
+		"--restart", "unless-stopped", "--network", nets[0], "--ip", ifaces[0].Addr.String(),
+		"--mac-address", stableMAC(instance, 0)}
 	if ns := spec["nameserver"]; ns != "" {
 		args = append(args, "--dns", ns)
 	}

@@ -248,7 +248,8 @@ func TestDockerBuild(t *testing.T) {
 		"--gateway 100.65.1.1 --ip-range 100.65.1.1/32 -o com.docker.network.bridge.name=cbr0",
 		"docker import /srv/web.tar localhost/web:1",
 		"docker create --name web-1 --hostname web-1 --label drover.instance=web-1 --restart unless-stopped " +
-			"--network drover-vxl0 --ip 100.64.10.33 --dns 100.64.10.1 --memory 64M localhost/web:1 /bin/busybox httpd -f -p 80 -h /www",
+			"--network drover-vxl0 --ip 100.64.10.33 --mac-address " + stableMAC("web-1", 0) +
+			" --dns 100.64.10.1 --memory 64M localhost/web:1 /bin/busybox httpd -f -p 80 -h /www",
 		"docker network connect --ip 100.65.1.10 drover-cbr0 web-1",
 		"docker cp - web-1:/",
 	} {

@@ -15,6 +15,7 @@ import (
 func containerDrivers() map[string]containerDriver {
 	return map[string]containerDriver{
 		"lxc":    newLXCDriver(),
+		"podman": newPodmanDriver(),
 		"docker": newDockerDriver(host.DefaultEnv()),
 	}
 }

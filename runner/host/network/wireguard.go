@@ -292,7 +292,29 @@ func waitFor(cond func() bool, timeout time.Duration) bool {
 //     set, since a peer without one roams)
 //   - allowed_ips: comma-separated prefixes routed to the peer
 //   - keepalive: persistent keepalive in seconds, "0" = off
+//   - initiator: "true" when this side starts the pair's first handshake
+//     and the peer already has this host as a peer (the expansion orders
+//     it after the peer's entry). Not read back (it never diffs).
+//
+// Adding a peer with a keepalive sends a handshake initiation at once. When
+// the peer sent one too before it saw this one, the two cross: each side
+// answers the other's, each answer is refused (its sender is no longer
+// waiting for it), and WireGuard tries again only after its 5 s rekey
+// timeout, as it does when the peer did not know this host yet. So an
+// initiator, on creating the peer, waits up to firstHandshakeWait for the
+// handshake; when none completed it removes and re-adds the peer, which
+// starts a fresh one (the peer, having just answered, does not initiate
+// itself for 5 s, so they cannot cross again). Apply does not fail when the
+// handshake does not come: verify's wireguard check says so.
 type wgpeerKind struct{}
+
+// firstHandshakeWait bounds how long an initiator's Apply waits for the
+// first handshake before starting it again. A handshake takes one round
+// trip between the hosts (~1 ms in the lab, up to 30 ms on a loaded
+// machine, 20-150 ms across a WAN); a wait too short for a far peer costs
+// one more round trip, not a failure (the peer answers the fresh
+// initiation as it would have the first).
+const firstHandshakeWait = 250 * time.Millisecond
 
 func (wgpeerKind) ReplaceOn() []string { return []string{"dev"} }
 
@@ -350,7 +372,7 @@ func findPeer(dev *wgtypes.Device, keys ...string) *wgtypes.Peer {
 	return nil
 }
 
-func (wgpeerKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[string]string, error) {
+func (wgpeerKind) Apply(r core.Resource, exists bool, saved map[string]string) (map[string]string, error) {
 	key, err := wgtypes.ParseKey(r.Attrs["public_key"])
 	if err != nil {
 		return nil, fmt.Errorf("public_key %q: %w", r.Attrs["public_key"], err)
@@ -382,7 +404,51 @@ func (wgpeerKind) Apply(r core.Resource, _ bool, saved map[string]string) (map[s
 	if err := wgConfigure(r.Attrs["dev"], wgtypes.Config{Peers: peers}); err != nil {
 		return nil, err
 	}
+	if !exists && r.Attrs["initiator"] == "true" && peer.Endpoint != nil && interval > 0 {
+		if err := firstHandshake(r.Attrs["dev"], peer, firstHandshakeWait); err != nil {
+			return nil, err
+		}
+	}
 	return map[string]string{"public_key": key.String()}, nil
+}
+
+// firstHandshake waits up to wait for the handshake that adding peer to dev
+// started, and when none completed re-adds the peer to start a fresh one
+// (see wgpeerKind).
+func firstHandshake(dev string, peer wgtypes.PeerConfig, wait time.Duration) error {
+	c, err := wgctrl.New()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if handshaken(c, dev, peer.PublicKey, wait) {
+		return nil
+	}
+	remove := wgtypes.PeerConfig{PublicKey: peer.PublicKey, Remove: true}
+	for _, p := range []wgtypes.PeerConfig{remove, peer} {
+		if err := c.ConfigureDevice(dev, wgtypes.Config{Peers: []wgtypes.PeerConfig{p}}); err != nil {
+			return fmt.Errorf("configure WireGuard interface %s: re-adding peer %s for a fresh handshake: %w", dev, peer.PublicKey, err)
+		}
+	}
+	return nil
+}
+
+// handshaken polls dev until its peer key has completed a handshake, for
+// at most wait.
+func handshaken(c *wgctrl.Client, dev string, key wgtypes.Key, wait time.Duration) bool {
+	const every = 5 * time.Millisecond // a handshake in the lab takes ~1 ms
+	deadline := time.Now().Add(wait)
+	for {
+		if d, err := c.Device(dev); err == nil {
+			if p := findPeer(d, key.String()); p != nil && !p.LastHandshakeTime.IsZero() {
+				return true
+			}
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(every)
+	}
 }
 
 func (wgpeerKind) Delete(r core.Resource, saved map[string]string) error {

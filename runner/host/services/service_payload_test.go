@@ -21,11 +21,13 @@ func TestUnitPayloadsInert(t *testing.T) {
 	want := directives(b.renderUnit(plain))
 	verify := analyzer(t, b, plain)
 	accepted := 0
+	// The grammars of the service declaration's settings (modules/generic/service.go).
+	grammars := map[string]string{"name": "unit-name", "command": "words", "pidfile": "pid-path"}
 	for _, attr := range []string{"name", "command", "pidfile"} {
 		for _, p := range []string{"\nx=1", ";x", "{", "}", `"`, "'", "#x", "\x00", "%n", "$HOME", "é", " x"} {
 			for _, v := range []string{"web", "/bin/sleep 1000", "/run/web.pid"} {
 				value := v + p
-				if lang.CheckAttribute("service", attr, value) != "" {
+				if lang.CheckGrammar(grammars[attr], attr, value) != "" {
 					continue
 				}
 				r := core.Resource{Kind: "service", Name: plain.Name, Attrs: map[string]string{"command": plain.Attrs["command"], "pidfile": plain.Attrs["pidfile"]}}

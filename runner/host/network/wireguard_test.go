@@ -1,0 +1,224 @@
+package network
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/drover/drover/core"
+	"github.com/drover/drover/internal/testkit"
+	"github.com/drover/drover/runner/host/hosttest"
+	"golang.zx2c4.com/wireguard/wgctrl"
+	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
+)
+
+// TestWGPeerCrossedHandshake makes the first handshakes of a pair cross, as
+// they did in fresh L2 VPN meshes: A knows B and has sent its initiation; B
+// learns of A and sends its own before A's reached it. A relay between the
+// two holds the initiations until both are sent and the answers until both
+// are sent, so each side answers the other's initiation and refuses the
+// answer to its own. Without initiator, nothing more happens until
+// WireGuard's 5 s rekey timeout; with it, B's Apply starts a fresh
+// handshake, which completes at once.
+func TestWGPeerCrossedHandshake(t *testing.T) {
+	hosttest.EnterNetns(t, "wgx")
+	hadSockDir := exists(wireguardSockDir)
+	dir := t.TempDir()
+	wg := wireguardKind{keyDir: dir + "/keys", logDir: dir + "/log"}
+	pid := os.Getpid()
+	a := wgDev(t, wg, fmt.Sprintf("h2wa%d", pid), 51841)
+	b := wgDev(t, wg, fmt.Sprintf("h2wb%d", pid), 51842)
+	t.Cleanup(func() {
+		if !hadSockDir {
+			os.Remove(wireguardSockDir) // wireguard-go made it; empty again
+		}
+	})
+	relay := newCrossingRelay(t, a.port, b.port)
+
+	// Control: the crossing stalls the pair without the re-arm.
+	pa, pb := peerOf(a, b, relay, false), peerOf(b, a, relay, false)
+	applyPeer(t, pa)
+	applyPeer(t, pb)
+	if handshakeWithin(t, b.name, a.key, 1500*time.Millisecond) {
+		t.Fatal("the first handshakes did not cross (the relay's test is void): B has a handshake with A")
+	}
+	if !relay.crossed() {
+		t.Fatal("the relay saw no crossing")
+	}
+	for _, p := range []core.Resource{pa, pb} {
+		if err := (wgpeerKind{}).Delete(p, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// B initiates: its Apply sees no handshake and starts a fresh one.
+	relay.reset()
+	applyPeer(t, peerOf(a, b, relay, false))
+	start := time.Now()
+	applyPeer(t, peerOf(b, a, relay, true))
+	if !handshakeWithin(t, b.name, a.key, 3*time.Second) {
+		t.Fatalf("B has no handshake with A %s after adding it (a crossed handshake waits for the 5 s rekey timeout)", time.Since(start).Round(time.Millisecond))
+	}
+	if !relay.crossed() {
+		t.Fatal("the relay saw no crossing")
+	}
+	if took := time.Since(start); took > firstHandshakeWait+time.Second {
+		t.Errorf("the handshake took %s, want about %s (one wait and a round trip)", took, firstHandshakeWait)
+	}
+}
+
+// testDev is a WireGuard interface made by the wireguard kind.
+type testDev struct {
+	name string
+	port int
+	key  string // public
+}
+
+func wgDev(t *testing.T, wg wireguardKind, name string, port int) testDev {
+	t.Helper()
+	r := wg.Defaults(hosttest.Res("wireguard", name, map[string]string{"listen_port": strconv.Itoa(port)}))
+	if _, err := wg.Apply(r, false, nil); err != nil {
+		if strings.Contains(err.Error(), "wireguard-go is not installed") {
+			testkit.Skip(t, "needs WireGuard (the kernel's, or wireguard-go):", err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := wg.Delete(r, nil); err != nil {
+			t.Errorf("delete %s: %v", name, err)
+		}
+	})
+	return testDev{name: name, port: port, key: wg.Outputs(r, nil)["public_key"]}
+}
+
+// peerOf is on's peer entry for other, through the relay.
+func peerOf(on, other testDev, relay *crossingRelay, initiator bool) core.Resource {
+	attrs := map[string]string{
+		"dev": on.name, "public_key": other.key, "allowed_ips": "100.64.99.1/32",
+		"endpoint": relay.addr(), "keepalive": "25",
+	}
+	if initiator {
+		attrs["initiator"] = "true"
+	}
+	return wgpeerKind{}.Defaults(hosttest.Res("wgpeer", on.name+"/"+other.name, attrs))
+}
+
+func applyPeer(t *testing.T, r core.Resource) {
+	t.Helper()
+	if _, err := (wgpeerKind{}).Apply(r, false, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func handshakeWithin(t *testing.T, dev, key string, wait time.Duration) bool {
+	t.Helper()
+	c, err := wgctrl.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	k, err := wgtypes.ParseKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return handshaken(c, dev, k, wait)
+}
+
+func exists(path string) bool { _, err := os.Stat(path); return err == nil }
+
+// crossingRelay forwards UDP between two WireGuard ports on 127.0.0.1 (each
+// side's endpoint for the other is the relay). Until reset again it makes
+// the first handshake cross: it holds the initiations until it has one from
+// each side, then the responses until it has one from each side, and then
+// passes everything through.
+type crossingRelay struct {
+	conn   *net.UDPConn
+	ports  [2]int
+	mu     sync.Mutex
+	held   [2][]byte // by sender
+	stage  int       // 0 holding initiations, 1 holding responses, 2 passing
+	passed bool      // both responses were delivered: the handshakes crossed
+}
+
+func newCrossingRelay(t *testing.T, portA, portB int) *crossingRelay {
+	t.Helper()
+	// Made on the test's thread, so in its namespace; read anywhere.
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &crossingRelay{conn: conn, ports: [2]int{portA, portB}}
+	done := make(chan struct{})
+	go func() { defer close(done); r.run() }()
+	t.Cleanup(func() { conn.Close(); <-done })
+	return r
+}
+
+func (r *crossingRelay) addr() string { return r.conn.LocalAddr().String() }
+
+func (r *crossingRelay) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.held, r.stage, r.passed = [2][]byte{}, 0, false
+}
+
+func (r *crossingRelay) crossed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.passed
+}
+
+func (r *crossingRelay) run() {
+	buf := make([]byte, 65536)
+	for {
+		n, from, err := r.conn.ReadFromUDP(buf)
+		if err != nil {
+			return
+		}
+		side := -1
+		for i, p := range r.ports {
+			if from.Port == p {
+				side = i
+			}
+		}
+		if side < 0 || n == 0 {
+			continue
+		}
+		for _, out := range r.route(side, append([]byte(nil), buf[:n]...)) {
+			r.conn.WriteToUDP(out.data, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: r.ports[out.to]})
+		}
+	}
+}
+
+type relayed struct {
+	to   int
+	data []byte
+}
+
+// route decides what a packet from side releases (WireGuard's first byte
+// is the message type: 1 initiation, 2 response).
+func (r *crossingRelay) route(side int, pkt []byte) []relayed {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	want := byte(r.stage + 1)
+	if r.stage == 2 || pkt[0] != want {
+		if r.stage == 2 {
+			return []relayed{{to: 1 - side, data: pkt}}
+		}
+		return nil // nothing else crosses before the handshakes did
+	}
+	r.held[side] = pkt
+	if r.held[0] == nil || r.held[1] == nil {
+		return nil
+	}
+	out := []relayed{{to: 1, data: r.held[0]}, {to: 0, data: r.held[1]}}
+	r.held = [2][]byte{}
+	r.stage++
+	r.passed = r.stage == 2
+	return out
+}
