@@ -543,6 +543,12 @@
 //	  }
 //	}
 //
+// Under docker, drover also gives dockerd its settings in
+// /etc/docker/daemon.json (no iptables rules, no masquerade, no
+// ip_forward of its own, live-restore, no docker0) and removes the rules a
+// dockerd with its defaults left: drover's nftables tables decide (README:
+// Docker containers).
+//
 //	job "web" {                       # the seed's addjob
 //	  container      = "web"          # required: the base container
 //	  runtime        = "podman"       # default: the base container's runtime
