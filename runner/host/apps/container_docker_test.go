@@ -377,3 +377,31 @@ func TestDockerNotInstalled(t *testing.T) {
 		t.Errorf("exists %v, err %v", exists, err)
 	}
 }
+
+// TestDockerImageFromArchive: an image archive is loaded once; one that
+// does not hold the declared image is an error naming both.
+func TestDockerImageFromArchive(t *testing.T) {
+	f := newFakeDockerHost()
+	d := testDockerDriver(t, f)
+	spec := map[string]string{"image": "localhost/web:2", "archive": "/srv/web.tar"}
+	if err := d.ensureImage(spec); err == nil || !strings.Contains(err.Error(), "image archive /srv/web.tar does not hold image localhost/web:2") {
+		t.Errorf("archive without the image: %v", err)
+	}
+	loads := func() int { return strings.Count(strings.Join(f.log, "\n"), "docker load --input /srv/web.tar") }
+	f.images["localhost/web:2"] = false
+	d.run = func(stdin, name string, args ...string) (string, error) {
+		out, err := f.run(stdin, name, args...)
+		if strings.Join(args, " ") == "load --input /srv/web.tar" {
+			f.images["localhost/web:2"] = true
+		}
+		return out, err
+	}
+	for range 2 {
+		if err := d.ensureImage(spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if loads() != 2 || d.images()[0] != "localhost/web:2" { // one failed above, one now
+		t.Errorf("loads %d, remembered %v\n%s", loads(), d.images(), strings.Join(f.log, "\n"))
+	}
+}
