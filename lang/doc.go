@@ -370,8 +370,10 @@
 // Instances are identified by key (`file.data["a"]`), so removing one element
 // of a for_each list or map removes only its instance; prefer for_each to
 // count for things that come and go. Within a server, declarations apply in
-// declaration order, moved where depends_on, watch, notify or a reference
-// to another declaration (`path = "${directory.app.path}/app.conf"`) says
+// declaration order (and before the server's containers and jobs, so a
+// command may make a container's rootfs tarball), moved where depends_on,
+// watch, notify or a reference to another declaration
+// (`path = "${directory.app.path}/app.conf"`) says
 // otherwise; a loop is an error. depends_on and watch may also name an
 // attachment (`depends_on = [attachment.web1]`, `watch = [attachment.web1]`):
 // a daemon run inside its namespace (`command = "ip netns exec web1 ..."`)
@@ -534,13 +536,14 @@
 //	  runtime = "podman"
 //	  image   = "localhost/app:1"     # image reference; a new tag rolls out to the jobs
 //	  rootfs  = "/srv/images/app.tar" # a rootfs tarball on the servers, imported as image
-//	                                  # once per server; or
+//	                                  # once per server (drover does not copy it there: a
+//	                                  # command declaration may make it, see the README); or
 //	  archive = "/srv/images/app.oci" # an image archive (podman/docker save), loaded once;
 //	                                  # neither: pulled from its registry
 //	  command = "/bin/busybox httpd -f -p 80 -h /www"  # "" = the image's command
 //	  interface "subnet" {
-//	    address = "100.65.1.20"       # required: podman containers get static addresses
-//	  }
+//	    address = "100.65.1.20"       # static; absent = the next free address of
+//	  }                               # the server's slice of the network (below)
 //	}
 //
 // Under docker, drover also gives dockerd its settings in
@@ -549,14 +552,26 @@
 // dockerd with its defaults left: drover's nftables tables decide (README:
 // Docker containers).
 //
+// Podman and docker take no DHCP lease: a container or job instance without
+// a static address gets one from its server's slice of the network's subnet
+// (the ovs-gre-mesh seed's per-host fixed-cidr), the same on every server
+// and computed from the HCL alone: the subnet, or its lower half where
+// drover's dnsmasq leases the upper half, cut into equal power-of-two
+// blocks holding no member's address and no static address declared there
+// (containers, job addresses ranges, attachments), one per member in the
+// network's order (the largest size that gives every member one, at least
+// 4 addresses; a network too small for that fails validate at the
+// container's interface or the job's network). A new version keeps each
+// instance's address; the address is learned after apply (DNS, show jobs).
+//
 //	job "web" {                       # the seed's addjob
 //	  container      = "web"          # required: the base container
 //	  runtime        = "podman"       # default: the base container's runtime
 //	  count          = 4              # default 1; validate fails when the servers'
 //	                                  # capacity, replicas or labels leave no room
 //	  network        = "vx1"          # default "subnet"
-//	  addresses      = "100.64.10.32/28"  # instance i gets the i-th address; absent = DHCP
-//	                                  # (LXC only: podman instances need addresses)
+//	  addresses      = "100.64.10.32/28"  # instance i gets the i-th address (web-1: .33); absent = DHCP
+//	                                  # (LXC), the server's slice (podman, docker)
 //	  servers        = ["s1", "s2"]   # candidates; default every server the network reaches
 //	  constraints    = { role = "web" }   # labels a server must carry
 //	  strategy       = "spread"       # or "binpack"

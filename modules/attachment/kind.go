@@ -274,3 +274,13 @@ func exampleHost(subnet netip.Prefix) string {
 	}
 	return netip.PrefixFrom(netip.AddrFrom4(a), subnet.Bits()).String()
 }
+
+// StaticRanges: the attachment's static address on its network
+// (container.Slice leaves it out of every server's slice).
+func (a *Decl) StaticRanges(network, server string) []netip.Prefix {
+	p, err := netip.ParsePrefix(a.Address)
+	if err != nil || network != a.Network || (network == lang.AttachSubnet && server != a.Server) {
+		return nil
+	}
+	return []netip.Prefix{netip.PrefixFrom(p.Addr(), p.Addr().BitLen())}
+}

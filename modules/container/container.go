@@ -27,7 +27,8 @@ func Owner(k *Decl) string { return "container." + k.Name }
 const NamePlaceholder = "{{name}}"
 
 // Interface is one interface of a container to build: a network (a
-// declared one or lang.SubnetNetwork) and a static address ("" = DHCP).
+// declared one or lang.SubnetNetwork) and a static address ("" = DHCP
+// under LXC, the server's slice under an image runtime: Slice).
 type Interface struct {
 	Network string
 	Address string
@@ -169,7 +170,7 @@ func Attrs(c *lang.Cluster, in Instance) (map[string]string, []string, error) {
 		}
 		attrs["net."+strconv.Itoa(i)] = net
 		bridges = append(bridges, strings.Fields(net)[0])
-		if i == 0 && ns != "" && iface.Address != "" {
+		if i == 0 && ns != "" && strings.Fields(net)[1] != "dhcp" {
 			attrs["nameserver"] = ns
 		}
 	}
@@ -206,8 +207,11 @@ func HealthCheck(services []Service) string {
 	return ""
 }
 
-// netAttr is the net.N attribute ("BRIDGE CIDR|dhcp [GATEWAY]") of an
-// interface and the resolver it should use (drover's dnsmasq on that
+// netAttr is the net.N attribute of an interface: "BRIDGE CIDR
+// [GATEWAY]" with a static address, "BRIDGE dhcp" for a DHCP lease (LXC),
+// or "BRIDGE slice SLICE SUBNET [GATEWAY]" for an image runtime that
+// addresses the container itself from the server's SLICE of SUBNET
+// (Slice), and the resolver it should use (drover's dnsmasq on that
 // network, "" = none).
 func netAttr(c *lang.Cluster, in Instance, iface Interface) (string, string, error) {
 	bridge, subnet, ok := c.ContainerBridge(iface.Network, in.Server)
@@ -222,14 +226,23 @@ func netAttr(c *lang.Cluster, in Instance, iface Interface) (string, string, err
 		return "", "", fmt.Errorf("container %s: network %s: %w", in.Name, iface.Network, err)
 	}
 	ns := resolver(c, iface.Network, in.Server, prefix)
-	if iface.Address == "" {
-		return bridge + " dhcp", ns, nil
-	}
-	net := bridge + " " + iface.Address + "/" + strconv.Itoa(prefix.Bits())
 	gw := iface.Gateway
 	if gw == "" && iface.Network == lang.SubnetNetwork {
 		first, _ := blocks.Host(prefix, 1)
 		gw = first.String()
+	}
+	var net string
+	switch {
+	case iface.Address != "":
+		net = bridge + " " + iface.Address + "/" + strconv.Itoa(prefix.Bits())
+	case Runtimes()[in.RuntimeName()].Slices:
+		slice, err := Slice(c, iface.Network, in.Server.Name)
+		if err != nil {
+			return "", "", fmt.Errorf("container %s: %w", in.Name, err)
+		}
+		net = bridge + " slice " + slice.String() + " " + prefix.Masked().String()
+	default:
+		return bridge + " dhcp", ns, nil
 	}
 	if gw != "" {
 		net += " " + gw

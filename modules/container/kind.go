@@ -184,10 +184,8 @@ func validateContainer(d *lang.BlockDecl, k *Decl, c *lang.Cluster) {
 		}
 		seen[iface.Network] = b.Range()
 		validateInterface(b, iface, k, c)
-		if iface.Address == "" && !Runtimes()[k.Runtime].DHCP && CheckRuntime(d, "runtime", k.Runtime) {
-			b.LabelProblem("Address needed", fmt.Sprintf(
-				"Container %q runs under %s, whose containers drover gives static addresses only (DHCP is for LXC containers): write address = %q in this interface block, or runtime = \"lxc\".",
-				k.Name, k.Runtime, "100.64.10.20"))
+		if iface.Address == "" && Runtimes()[k.Runtime].Slices {
+			CheckSlices(b, "", c, iface.Network, k.Servers)
 		}
 	}
 	ValidateServices(d, k.Services)
@@ -252,6 +250,18 @@ func validateInterface(b *lang.BlockDecl, iface NetInterface, k *Decl, c *lang.C
 	validateStatic(b, iface, k, c)
 }
 
+// leftOut says where a container of runtime gets its address when it
+// declares none: a DHCP lease, or an address of its server's slice.
+func leftOut(runtime string) string {
+	if Runtimes()[RuntimeOf(runtime)].Slices {
+		return "each server gives it an address of its slice of the network"
+	}
+	return "DHCP"
+}
+
+// LeftOut is leftOut for a job's runtime.
+func LeftOut(runtime string) string { return leftOut(runtime) }
+
 // validateStatic checks an interface's static address and gateway.
 func validateStatic(b *lang.BlockDecl, iface NetInterface, k *Decl, c *lang.Cluster) {
 	addr, ok := lang.ParseIPv4(iface.Address)
@@ -262,7 +272,7 @@ func validateStatic(b *lang.BlockDecl, iface NetInterface, k *Decl, c *lang.Clus
 	}
 	if len(k.Servers) > 1 {
 		b.Problem("address", "Static address on several servers", fmt.Sprintf(
-			"Container %q runs on %d servers, and one static address cannot be on all of them. Leave address out (DHCP), or declare one container per server.", k.Name, len(k.Servers)))
+			"Container %q runs on %d servers, and one static address cannot be on all of them. Leave address out (%s), or declare one container per server.", k.Name, len(k.Servers), leftOut(k.Runtime)))
 		return
 	}
 	subnet := ""

@@ -28,6 +28,9 @@ type Runtime struct {
 	// DHCP says containers may take their address by DHCP; otherwise
 	// every interface needs a static address.
 	DHCP bool
+	// Slices says the runtime addresses containers that declare no
+	// address itself, from the server's slice of the network (Slice).
+	Slices bool
 }
 
 // Runtimes are the runtimes by name: adding one is one entry here and
@@ -39,12 +42,12 @@ func Runtimes() map[string]Runtime {
 		// hybrid cgroup layout of a namespace lab host); the CNI plugins
 		// are podman 4.3's network backend that drover configures.
 		RuntimePodman: {Packages: []string{"podman", "runc", "conmon", "containernetworking-plugins",
-			"golang-github-containers-common"}, Images: true},
+			"golang-github-containers-common"}, Images: true, Slices: true},
 		// apparmor: a recommendation of docker.io that drover's
 		// --no-install-recommends would leave out, and without which
 		// dockerd cannot start a container on Debian's kernel (AppArmor
 		// on, no apparmor_parser for its profile).
-		RuntimeDocker: {Packages: []string{"docker.io", "apparmor"}, Images: true},
+		RuntimeDocker: {Packages: []string{"docker.io", "apparmor"}, Images: true, Slices: true},
 	}
 }
 
@@ -90,4 +93,26 @@ func CheckBase(d *lang.BlockDecl, attr, runtime string, k *Decl) {
 		d.Problem(attr, "Container has no image", fmt.Sprintf(
 			"This job runs container %q under %s, but it declares no image: in container %q, %s.", k.Name, runtime, k.Name, imageSourceText(runtime)))
 	}
+}
+
+// CheckSlices reports, at the block's label (or attr when not ""), a
+// network too small to give every server it reaches a slice (Slice);
+// false when it is.
+func CheckSlices(d *lang.BlockDecl, attr string, c *lang.Cluster, network string, servers []string) bool {
+	members := c.NetworkServers(network)
+	for _, s := range servers {
+		if _, _, ok := c.ContainerBridge(network, c.Server(s)); !ok || !slices.Contains(members, s) {
+			continue // reported where the network or server is checked
+		}
+		if _, err := Slice(c, network, s); err != nil {
+			detail := fmt.Sprintf("Containers without an address get one from their server's slice of the network, and %v. Widen the network's subnet, or give the containers static addresses (address, or a job's addresses).", err)
+			if attr == "" {
+				d.LabelProblem("Network too small to slice", detail)
+			} else {
+				d.Problem(attr, "Network too small to slice", detail)
+			}
+			return false
+		}
+	}
+	return true
 }

@@ -8,15 +8,19 @@ import (
 )
 
 // Instance is one running copy of a container or job instance that
-// offers services: where it runs and at which address.
+// offers services, or that takes its address from its server's slice:
+// where it runs and at which address.
 type Instance struct {
 	Owner  string // "container.NAME" or "job.NAME"
 	Server string
 	Name   string
-	// Address is the static address, or the DHCP lease its server
-	// reported; "" while a DHCP instance has not been applied yet
-	// (AddressRef then names the output that will tell it).
-	Address  string
+	// Address is the static address, or the DHCP lease (or slice
+	// address) its server reported; "" while such an instance has not
+	// been applied yet (AddressRef then names the output that will tell
+	// it).
+	Address string
+	// DHCP says the address is learned after apply: a DHCP lease, or an
+	// address from the server's slice (container.Slice).
 	DHCP     bool
 	Services []container.Service
 }
@@ -28,13 +32,14 @@ func (i Instance) ResourceID() string { return "container/" + i.Name }
 // instance's container resource reports.
 func (i Instance) AddressRef() string { return core.RefTo(i.Server, i.ResourceID(), "address") }
 
-// Instances lists every container and job instance that has services, in
+// Instances lists every container and job instance that has services
+// (or a slice address), in
 // declaration and instance order. facts give the servers jobs run on now
 // and the DHCP leases; they may be nil (offline).
 func Instances(c *lang.Cluster, facts map[string]*core.Facts) ([]Instance, error) {
 	var out []Instance
 	for _, k := range container.Containers(c) {
-		if len(k.Services) == 0 || len(k.Interfaces) == 0 {
+		if len(k.Interfaces) == 0 || len(k.Services) == 0 && !sliced(k.Runtime, k.Interfaces[0].Address) {
 			continue
 		}
 		for _, s := range k.Servers {
@@ -51,8 +56,9 @@ func Instances(c *lang.Cluster, facts map[string]*core.Facts) ([]Instance, error
 		return nil, err
 	}
 	for _, j := range job.Jobs(c) {
-		services := ownServices(container.Named(c, j.Container), j.Services)
-		if len(services) == 0 {
+		base := container.Named(c, j.Container)
+		services := ownServices(base, j.Services)
+		if len(services) == 0 && (base == nil || !sliced(j.RuntimeOf(base), j.Addresses)) {
 			continue
 		}
 		var addrs []string
@@ -70,6 +76,14 @@ func Instances(c *lang.Cluster, facts map[string]*core.Facts) ([]Instance, error
 		}
 	}
 	return out, nil
+}
+
+// sliced says an instance under runtime whose address is static (""
+// when none) takes its address from its server's slice: its name is
+// published although it offers no service, as dnsmasq publishes an LXC
+// container's DHCP lease by its host name.
+func sliced(runtime, static string) bool {
+	return static == "" && container.Runtimes()[container.RuntimeOf(runtime)].Slices
 }
 
 // lease is the address a server reports for a container resource.

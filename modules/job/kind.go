@@ -37,7 +37,8 @@ type Decl struct {
 	// lang.SubnetNetwork (the default).
 	Network string
 	// Addresses is a CIDR range inside the network's subnet: instance i
-	// (1-based) gets its i-th address. "" = DHCP.
+	// (1-based) gets its i-th address. "" = DHCP under LXC, the server's
+	// slice under an image runtime (container.Slice).
 	Addresses string
 	// Servers are the candidates; empty = every server that can take
 	// the network (its members, or servers with a subnet).
@@ -259,19 +260,25 @@ func validateJob(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 func validateAddresses(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 	base := container.Named(c, j.Container)
 	if j.Addresses == "" && base != nil && j.Count > 0 {
-		rt := j.RuntimeOf(base)
-		if r, ok := container.Runtimes()[rt]; ok && !r.DHCP {
-			d.Problem("addresses", "Addresses needed", fmt.Sprintf(
-				"Job %q runs under %s, whose containers drover gives static addresses only (DHCP is for LXC containers): put the job on a vxlan, l2vpn or mesh network and write for example addresses = %q.",
-				j.Name, rt, "100.64.10.32/28"))
+		if container.Runtimes()[j.RuntimeOf(base)].Slices {
+			servers := j.Servers
+			if len(servers) == 0 {
+				servers = c.NetworkServers(j.Network)
+			}
+			container.CheckSlices(d, "network", c, j.Network, servers)
 		}
 	}
 	if j.Addresses == "" || j.Count < 0 || j.Count > maxInstances {
 		return
 	}
 	if j.Network == lang.SubnetNetwork {
+		rt := ""
+		if base != nil {
+			rt = j.RuntimeOf(base)
+		}
 		d.Problem("addresses", "Static addresses on the container subnets", fmt.Sprintf(
-			"Every server has its own container subnet, so one address range cannot serve job %q there: leave addresses out (DHCP), or put the job on a vxlan or l2vpn network with network = \"vx1\".", j.Name))
+			"Every server has its own container subnet, so one address range cannot serve job %q there: leave addresses out (%s), or put the job on a vxlan, l2vpn or mesh network with network = %q and addresses in its subnet.",
+			j.Name, container.LeftOut(rt), container.ContainerNetworkName(c)))
 		return
 	}
 	if p, ok := lang.ParseCIDR(j.Addresses); !ok || !p.Addr().Is4() {
@@ -285,6 +292,13 @@ func validateAddresses(d *lang.BlockDecl, j *Decl, c *lang.Cluster) {
 		return
 	}
 	_, subnet, _ := c.ContainerBridge(j.Network, nil)
+	rp, _ := lang.ParseCIDR(j.Addresses)
+	if sp, err := netip.ParsePrefix(subnet); err == nil && !sp.Masked().Contains(rp.Masked().Addr()) {
+		rng, _ := container.ExampleRange(c, j.Network)
+		d.Problem("addresses", "Address range outside the network", fmt.Sprintf(
+			"%s is not inside %s, the subnet of %s: write for example addresses = %q.", j.Addresses, sp.Masked(), j.Network, rng))
+		return
+	}
 	for i, s := range addrs {
 		a, _ := netip.ParseAddr(s)
 		d.ClaimStatic("addresses", a, subnet, j.Network, "job "+j.Name+" instance "+InstanceName(j.Name, i+1))
@@ -297,4 +311,14 @@ func containerNames(c *lang.Cluster) []string {
 		out = append(out, k.Name)
 	}
 	return out
+}
+
+// StaticRanges: the job's addresses range on its network (container.Slice
+// leaves it out of every server's slice).
+func (j *Decl) StaticRanges(network, _ string) []netip.Prefix {
+	p, err := netip.ParsePrefix(j.Addresses)
+	if err != nil || network != j.Network {
+		return nil
+	}
+	return []netip.Prefix{p.Masked()}
 }

@@ -64,6 +64,9 @@ func placedRows(c *lang.Cluster, facts map[string]*core.Facts) ([]Row, error) {
 			for _, r := range running[j.Name] {
 				if r.Name == row.Instance {
 					row.RunsOn, row.Version = r.Server, r.Version
+					if row.Address == "" { // a DHCP lease or slice address, learned after apply
+						row.Address = r.Address
+					}
 				}
 			}
 			rows = append(rows, row)

@@ -33,7 +33,10 @@ import (
 //     container drover made from it)
 //   - command: the first process ("" = the image's init)
 //   - file:PATH: content of a file written into the rootfs
-//   - net.N: interface ethN, "BRIDGE CIDR|dhcp [GATEWAY]"
+//   - net.N: interface ethN, "BRIDGE CIDR|dhcp [GATEWAY]", or (an image
+//     runtime's container without a static address) "BRIDGE slice SLICE
+//     SUBNET [GATEWAY]": the runtime addresses it from SLICE, the
+//     server's own part of SUBNET (modules/container.Slice)
 //   - nameserver: written to /etc/resolv.conf, "" = left alone
 //   - memory: cgroup memory limit ("64M"), "" = none
 //   - version: the definition's version, shown in plans and `show jobs`
@@ -50,8 +53,8 @@ import (
 //   - job, instance: the job and instance the container belongs to
 //     (outputs, for placement and `drover show jobs`)
 //
-// Outputs: job, instance, version, address (static, or the DHCP lease
-// the container had when it was last applied).
+// Outputs: job, instance, version, address (static, or the DHCP lease or
+// slice address the container had when it was last applied).
 type containerKind struct {
 	driver containerDriver
 }
@@ -374,7 +377,7 @@ func (containerKind) Outputs(r core.Resource, saved map[string]string) map[strin
 func staticAddress(attrs map[string]string) string {
 	for _, key := range netKeys(attrs) {
 		f := strings.Fields(attrs[key])
-		if len(f) >= 2 && f[1] != "dhcp" {
+		if len(f) >= 2 && f[1] != "dhcp" && f[1] != "slice" {
 			return strings.SplitN(f[1], "/", 2)[0]
 		}
 	}

@@ -40,9 +40,11 @@ import (
 //     Docker never touches the bridge's own addresses). Every container
 //     address is drover's (static, claimed cluster-wide by validate), so
 //     the network's --ip-range, Docker's own pool, is the server's one
-//     address on the bridge: a slice no other server has, from which
-//     Docker hands out nothing. A network goes with the last container of
-//     drover's on it.
+//     address on the bridge: Docker hands out nothing itself. An
+//     interface without a static address ("BRIDGE slice SLICE SUBNET
+//     [GW]") gets one the driver picks in the server's slice (the
+//     instance's current one, else the first free) and passes as --ip. A
+//     network goes with the last container of drover's on it.
 //   - Images: image names the image; rootfs is a root file system tarball
 //     on the server (`docker import` as image), archive an image archive
 //     (`docker load`); else it is pulled. Each is brought once per server
@@ -156,9 +158,17 @@ func (d dockerDriver) Build(name, instance string, spec map[string]string) error
 	}
 	nets := make([]string, len(ifaces))
 	for i, ifc := range ifaces {
-		if nets[i], err = d.ensureNetwork(ifc); err != nil {
+		n, err := d.network(ifc)
+		if err == nil {
+			err = d.ensureNetwork(n)
+		}
+		if err == nil && ifc.Slice.IsValid() {
+			ifaces[i].Addr, err = d.sliceAddress(instance, n.Name, ifc, n.Gateway)
+		}
+		if err != nil {
 			return fmt.Errorf("container %s: %w", name, err)
 		}
+		nets[i] = n.Name
 	}
 	if err := d.ensureImage(spec); err != nil {
 		return fmt.Errorf("container %s: %w", name, err)
@@ -206,10 +216,12 @@ func dockerCommand(name string, spec map[string]string) ([]string, error) {
 }
 
 // dockerIface is one interface of a container: its bridge, static
-// address, subnet and gateway ("" = the bridge's own address).
+// address (or the server's slice the driver picks one from), subnet and
+// gateway ("" = the bridge's own address).
 type dockerIface struct {
 	Bridge  string
 	Addr    netip.Addr
+	Slice   netip.Prefix
 	Subnet  netip.Prefix
 	Gateway netip.Addr
 }
@@ -225,7 +237,15 @@ func parseDockerIfaces(name string, spec map[string]string) ([]dockerIface, erro
 			return nil, fmt.Errorf("container %s: %s = %q is not \"BRIDGE CIDR [GATEWAY]\"", name, key, spec[key])
 		}
 		if f[1] == "dhcp" {
-			return nil, fmt.Errorf("container %s: %s has no address: a docker container's interfaces take static addresses (declare the interface's address, or the job's addresses)", name, key)
+			return nil, fmt.Errorf("container %s: %s has no address: a docker container's interfaces take static addresses or the server's slice (declare the interface's address, or the job's addresses)", name, key)
+		}
+		if f[1] == "slice" {
+			ifc, err := parseSliceIface(name, key, spec[key], f)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ifc)
+			continue
 		}
 		p, err := netip.ParsePrefix(f[1])
 		if err != nil || !p.Addr().Is4() {
@@ -243,6 +263,82 @@ func parseDockerIfaces(name string, spec map[string]string) ([]dockerIface, erro
 		return nil, fmt.Errorf("container %s: a docker container needs an interface", name)
 	}
 	return out, nil
+}
+
+// parseSliceIface reads "BRIDGE slice SLICE SUBNET [GATEWAY]".
+func parseSliceIface(name, key, v string, f []string) (dockerIface, error) {
+	bad := fmt.Errorf("container %s: %s = %q is not \"BRIDGE slice SLICE SUBNET [GATEWAY]\"", name, key, v)
+	if len(f) < 4 {
+		return dockerIface{}, bad
+	}
+	slice, err1 := netip.ParsePrefix(f[2])
+	subnet, err2 := netip.ParsePrefix(f[3])
+	if err1 != nil || err2 != nil || !slice.Addr().Is4() || !subnet.Contains(slice.Addr()) {
+		return dockerIface{}, bad
+	}
+	ifc := dockerIface{Bridge: f[0], Slice: slice.Masked(), Subnet: subnet.Masked()}
+	if len(f) > 4 {
+		gw, err := netip.ParseAddr(f[4])
+		if err != nil || !ifc.Subnet.Contains(gw) {
+			return dockerIface{}, bad
+		}
+		ifc.Gateway = gw
+	}
+	return ifc, nil
+}
+
+// sliceAddress picks the address of instance on network net from its
+// server's slice: the one the instance has there already (a new version,
+// built aside while the old one runs, keeps it), else the first one no
+// container on net has or was given (not the subnet's first or last
+// address, nor the gateway).
+func (d dockerDriver) sliceAddress(instance, net string, ifc dockerIface, gateway netip.Addr) (netip.Addr, error) {
+	if a, _ := d.addressOn(instance, net); a.IsValid() && ifc.Slice.Contains(a) {
+		return a, nil
+	}
+	out, err := d.docker("", "ps", "--all", "--quiet", "--filter", "network="+net)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	used := map[netip.Addr]bool{gateway: true, ifc.Subnet.Addr(): true}
+	for _, id := range strings.Fields(out) {
+		if a, err := d.addressOn(id, net); err != nil {
+			return netip.Addr{}, err
+		} else if a.IsValid() {
+			used[a] = true
+		}
+	}
+	for a := ifc.Slice.Addr(); ifc.Slice.Contains(a); a = a.Next() {
+		if !used[a] && ifc.Subnet.Contains(a.Next()) {
+			return a, nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("network %s: every address of this server's slice %s is taken", net, ifc.Slice)
+}
+
+// addressOn is the address container name has (running) or was given
+// (stopped) on network net; invalid when none or no such container.
+func (d dockerDriver) addressOn(name, net string) (netip.Addr, error) {
+	out, err := d.docker("", "container", "inspect", "--format", "{{json .NetworkSettings.Networks}}", name)
+	if isNoSuch(err) {
+		return netip.Addr{}, nil
+	} else if err != nil {
+		return netip.Addr{}, err
+	}
+	var nets map[string]struct {
+		IPAddress  string
+		IPAMConfig *struct{ IPv4Address string }
+	}
+	if err := json.Unmarshal([]byte(out), &nets); err != nil {
+		return netip.Addr{}, fmt.Errorf("container %s: docker inspect: %w", name, err)
+	}
+	n := nets[net]
+	a := n.IPAddress
+	if a == "" && n.IPAMConfig != nil {
+		a = n.IPAMConfig.IPv4Address
+	}
+	addr, _ := netip.ParseAddr(a)
+	return addr, nil
 }
 
 // dockerNetwork is the Docker network of a drover bridge on this server.
@@ -299,25 +395,21 @@ func (d dockerDriver) network(ifc dockerIface) (dockerNetwork, error) {
 }
 
 // ensureNetwork creates (or recreates, when its settings changed) the
-// Docker network of ifc's bridge and returns its name.
-func (d dockerDriver) ensureNetwork(ifc dockerIface) (string, error) {
-	n, err := d.network(ifc)
-	if err != nil {
-		return "", err
-	}
+// Docker network n.
+func (d dockerDriver) ensureNetwork(n dockerNetwork) error {
 	out, err := d.docker("", "network", "inspect", "--format", `{{index .Labels "drover.config"}}`, n.Name)
 	switch {
 	case err == nil && strings.TrimSpace(out) == n.config():
-		return n.Name, nil
+		return nil
 	case err == nil:
 		if _, err := d.docker("", "network", "rm", n.Name); err != nil {
-			return "", fmt.Errorf("network %s changed (%s, was %s) and cannot be replaced: %w", n.Name, n.config(), strings.TrimSpace(out), err)
+			return fmt.Errorf("network %s changed (%s, was %s) and cannot be replaced: %w", n.Name, n.config(), strings.TrimSpace(out), err)
 		}
 	case !isNoSuch(err):
-		return "", err
+		return err
 	}
 	_, err = d.docker("", n.createArgs()...)
-	return n.Name, err
+	return err
 }
 
 // ensureImage brings the container's image to the server once: loaded

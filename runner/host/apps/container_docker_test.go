@@ -336,7 +336,11 @@ func TestDockerChangedNetworkIsReplaced(t *testing.T) {
 	f := newFakeDockerHost()
 	d := testDockerDriver(t, f)
 	f.networks["drover-vxl0"] = "100.64.10.0/24,100.64.10.2/32,100.64.10.2,1500"
-	if _, err := d.ensureNetwork(dockerIface{Bridge: "vxl0", Subnet: netip.MustParsePrefix("100.64.10.0/24")}); err != nil {
+	n, err := d.network(dockerIface{Bridge: "vxl0", Subnet: netip.MustParsePrefix("100.64.10.0/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ensureNetwork(n); err != nil {
 		t.Fatal(err)
 	}
 	if len(f.log) != 2 || f.log[0] != "docker network rm drover-vxl0" || f.networks["drover-vxl0"] != "100.64.10.0/24,100.64.10.2/32,100.64.10.2,1450" {
@@ -403,5 +407,52 @@ func TestDockerImageFromArchive(t *testing.T) {
 	}
 	if loads() != 2 || d.images()[0] != "localhost/web:2" { // one failed above, one now
 		t.Errorf("loads %d, remembered %v\n%s", loads(), d.images(), strings.Join(f.log, "\n"))
+	}
+}
+
+// TestDockerSliceAddress: an interface from the server's slice gets the
+// first address no container on the network has, and a new version of an
+// instance (built aside while the old one runs) keeps the instance's.
+func TestDockerSliceAddress(t *testing.T) {
+	f := newFakeDockerHost()
+	d := testDockerDriver(t, f)
+	nets := map[string]string{ // container -> its Networks JSON
+		"web-1": `{"drover-vxl0":{"IPAddress":"100.64.10.64","IPAMConfig":{"IPv4Address":""}}}`,
+		"web-2": `{"drover-vxl0":{"IPAddress":"","IPAMConfig":{"IPv4Address":"100.64.10.65"}}}`,
+	}
+	d.run = func(stdin, name string, args ...string) (string, error) {
+		line := strings.Join(args, " ")
+		switch {
+		case strings.HasPrefix(line, "container inspect --format {{json .NetworkSettings.Networks}}"):
+			if j, ok := nets[args[len(args)-1]]; ok {
+				return j, nil
+			}
+			return "", errors.New("Error: No such container")
+		case line == "ps --all --quiet --filter network=drover-vxl0":
+			return "web-1\nweb-2\n", nil
+		}
+		return f.run(stdin, name, args...)
+	}
+	spec := dockerSpec("1")
+	delete(spec, "net.1")
+	spec["net.0"] = "vxl0 slice 100.64.10.64/28 100.64.10.0/24"
+	if err := d.Build("web-3", "web-3", spec); err != nil {
+		t.Fatal(err)
+	}
+	if log := strings.Join(f.log, "\n"); !strings.Contains(log, "--network drover-vxl0 --ip 100.64.10.66 ") {
+		t.Errorf("web-3 did not get .66:\n%s", log)
+	}
+	f.log = nil
+	if err := d.Build("web-1-next", "web-1", spec); err != nil {
+		t.Fatal(err)
+	}
+	if log := strings.Join(f.log, "\n"); !strings.Contains(log, "--name web-1-next --hostname web-1 ") || !strings.Contains(log, "--ip 100.64.10.64 ") {
+		t.Errorf("web-1's new version did not keep .64:\n%s", log)
+	}
+	for _, bad := range []string{"vxl0 slice 100.64.10.64/28", "vxl0 slice 100.64.11.0/28 100.64.10.0/24"} {
+		spec["net.0"] = bad
+		if err := d.Build("web-4", "web-4", spec); err == nil || !strings.Contains(err.Error(), "is not \"BRIDGE slice SLICE SUBNET [GATEWAY]\"") {
+			t.Errorf("%q: %v", bad, err)
+		}
 	}
 }

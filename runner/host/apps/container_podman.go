@@ -32,8 +32,10 @@ import (
 //   - Networks: the CNI backend with one conflist per drover bridge that
 //     containers join (cni/drover-BRIDGE.conflist): the bridge plugin on
 //     the existing bridge (isGateway false: the bridge keeps its own
-//     address), the bridge's MTU, host-local IPAM holding only the
-//     container's static address, and no ipMasq, firewall or portmap
+//     address), the bridge's MTU, host-local IPAM on the subnet (the
+//     containers' static addresses) or, for containers without one, on
+//     the server's slice of it (drover-BRIDGE-slice, the address chosen
+//     by the driver: sliceBook), and no ipMasq, firewall or portmap
 //     plugin, so podman adds no NAT or filter rule: drover's nftables
 //     rules stay the ones that decide.
 //   - Images: the image is imported from a rootfs tarball (`podman
@@ -146,7 +148,7 @@ func (d podmanDriver) Build(name, instance string, spec map[string]string) error
 		return fmt.Errorf("container %s: %w", name, err)
 	}
 	args := []string{"create", "--name", name, "--hostname", instance, "--label", "drover.instance=" + instance}
-	nets, err := d.networks(instance, spec)
+	nets, sliced, err := d.networks(instance, spec)
 	if err != nil {
 		return fmt.Errorf("container %s: %w", name, err)
 	}
@@ -167,6 +169,9 @@ func (d podmanDriver) Build(name, instance string, spec map[string]string) error
 	if _, err := d.podman(nil, args...); err != nil {
 		return fmt.Errorf("container %s: %w", name, err)
 	}
+	if err := d.slices().record(name, instance, sliced); err != nil {
+		return fmt.Errorf("container %s: %w", name, err)
+	}
 	if files := containerFiles(spec); len(files) > 0 {
 		archive, err := tarOf(files)
 		if err != nil {
@@ -185,33 +190,61 @@ func (d podmanDriver) Build(name, instance string, spec map[string]string) error
 
 // networks are the --network options of the container's interfaces (in
 // order: eth0, eth1, ...), each on drover's network for its bridge with
-// its static address and a MAC derived from the instance's name.
-func (d podmanDriver) networks(instance string, spec map[string]string) ([]string, error) {
+// its static address, or its address from the server's slice (sliced:
+// "net.N" -> the address chosen, kept by slices()), and a MAC derived
+// from the instance's name.
+func (d podmanDriver) networks(instance string, spec map[string]string) ([]string, map[string]string, error) {
 	var args []string
+	sliced := map[string]string{}
 	for i, key := range netKeys(spec) {
-		f := strings.Fields(spec[key])
-		if len(f) < 2 || f[1] == "dhcp" {
-			return nil, fmt.Errorf("%s = %q: podman containers need a static address (\"BRIDGE CIDR [GATEWAY]\")", key, spec[key])
-		}
-		p, err := netip.ParsePrefix(f[1])
+		net, addr, err := d.network(instance, key, spec[key])
 		if err != nil {
-			return nil, fmt.Errorf("%s = %q: %w", key, spec[key], err)
+			return nil, nil, err
 		}
-		gw := ""
-		if len(f) > 2 {
-			gw = f[2]
+		if _, ok, _ := parseSliceNet(spec[key]); ok {
+			sliced[key] = addr.String()
 		}
-		net, err := d.ensureNetwork(f[0], p.Masked(), gw)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, "--network", fmt.Sprintf("%s:ip=%s,mac=%s", net, p.Addr(), stableMAC(instance, i)))
+		args = append(args, "--network", fmt.Sprintf("%s:ip=%s,mac=%s", net, addr, stableMAC(instance, i)))
 	}
 	if len(args) == 0 {
 		args = []string{"--network", "none"}
 	}
-	return args, nil
+	return args, sliced, nil
 }
+
+// network is drover's network for interface key ("net.N" = v) and the
+// address the instance has there: its static one, or one of its slice.
+func (d podmanDriver) network(instance, key, v string) (string, netip.Addr, error) {
+	sn, sliced, err := parseSliceNet(v)
+	if err != nil {
+		return "", netip.Addr{}, fmt.Errorf("%s: %w", key, err)
+	}
+	if sliced {
+		addr, err := d.slices().choose(instance, key, sn.Slice)
+		if err != nil {
+			return "", netip.Addr{}, fmt.Errorf("%s: %w", key, err)
+		}
+		net, err := d.ensureNetwork(sn.Bridge, sn.Subnet, sn.Gateway, sn.Slice)
+		return net, addr, err
+	}
+	f := strings.Fields(v)
+	if len(f) < 2 || f[1] == "dhcp" {
+		return "", netip.Addr{}, fmt.Errorf("%s = %q: podman containers need a static address or a slice (\"BRIDGE CIDR [GATEWAY]\", \"BRIDGE slice SLICE SUBNET [GATEWAY]\")", key, v)
+	}
+	p, err := netip.ParsePrefix(f[1])
+	if err != nil {
+		return "", netip.Addr{}, fmt.Errorf("%s = %q: %w", key, v, err)
+	}
+	gw := ""
+	if len(f) > 2 {
+		gw = f[2]
+	}
+	net, err := d.ensureNetwork(f[0], p.Masked(), gw, netip.Prefix{})
+	return net, p.Addr(), err
+}
+
+// slices keeps the addresses containers hold in their servers' slices.
+func (d podmanDriver) slices() sliceBook { return sliceBook{dir: path.Join(d.state, "slices")} }
 
 // configure writes drover's containers.conf and storage.conf and makes
 // the directories they name.
@@ -277,8 +310,11 @@ func writeIfChanged(p, content string) error {
 	return host.WriteFileAtomic(p, []byte(content), host.RootFile(0o600))
 }
 
-// cniNetwork is drover's network for bridge: its name and conflist.
-func (d podmanDriver) cniNetwork(bridge string, subnet netip.Prefix, gateway string) (string, []byte, error) {
+// cniNetwork is drover's network for bridge: its name and conflist. With
+// a slice, host-local's range is the slice ("drover-BRIDGE-slice": the
+// containers of the slice); without, the whole subnet (containers with
+// static addresses).
+func (d podmanDriver) cniNetwork(bridge string, subnet netip.Prefix, gateway string, slice netip.Prefix) (string, []byte, error) {
 	mtu, err := os.ReadFile("/sys/class/net/" + bridge + "/mtu")
 	if err != nil {
 		return "", nil, fmt.Errorf("bridge %s does not exist", bridge)
@@ -287,6 +323,10 @@ func (d podmanDriver) cniNetwork(bridge string, subnet netip.Prefix, gateway str
 	fmt.Sscan(strings.TrimSpace(string(mtu)), &n)
 	name := "drover-" + bridge
 	rng := map[string]string{"subnet": subnet.String()}
+	if slice.IsValid() {
+		name += "-slice"
+		rng["rangeStart"], rng["rangeEnd"] = slice.Addr().String(), lastOf(slice).String()
+	}
 	ipam := map[string]any{"type": "host-local", "dataDir": d.run + "/ipam", "ranges": [][]map[string]string{{rng}}}
 	if gateway != "" {
 		rng["gateway"] = gateway
@@ -306,9 +346,9 @@ func (d podmanDriver) cniNetwork(bridge string, subnet netip.Prefix, gateway str
 
 // ensureNetwork writes drover's network for bridge, with subnet and
 // gateway (the first container's: the containers on one bridge share
-// its subnet).
-func (d podmanDriver) ensureNetwork(bridge string, subnet netip.Prefix, gateway string) (string, error) {
-	name, data, err := d.cniNetwork(bridge, subnet, gateway)
+// its subnet), and slice (none: the static addresses' network).
+func (d podmanDriver) ensureNetwork(bridge string, subnet netip.Prefix, gateway string, slice netip.Prefix) (string, error) {
+	name, data, err := d.cniNetwork(bridge, subnet, gateway, slice)
 	if err != nil {
 		return "", err
 	}
@@ -375,6 +415,9 @@ func (d podmanDriver) Destroy(name string) error {
 	if err := safefs.Remove(d.specPath(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
+	if err := d.slices().remove(name); err != nil {
+		return err
+	}
 	if !exists {
 		return nil
 	}
@@ -420,7 +463,13 @@ func (d podmanDriver) gc() error {
 
 // reset removes drover's podman: its storage (`podman system reset`),
 // run state, configuration and the CNI cache directories when empty.
+// Its networks' conflists go first: `podman system reset` removes every
+// network it knows, and removing a bridge network deletes the bridge
+// itself, here the server's own (cbr0, a VXLAN's vxl0), which stays.
 func (d podmanDriver) reset() error {
+	if err := safefs.RemoveAll(path.Join(d.conf, "cni")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	if _, err := d.podman(nil, "system", "reset", "--force"); err != nil {
 		return err
 	}
@@ -462,13 +511,19 @@ func (d podmanDriver) Rename(from, to string) error {
 		return err
 	}
 	defer dir.Close()
-	return dir.Rename(from+".json", to+".json")
+	if err := dir.Rename(from+".json", to+".json"); err != nil {
+		return err
+	}
+	return d.slices().rename(from, to)
 }
 
-// Address is the container's static address (podman containers have no
-// other).
+// Address is the container's first address: its static one, or the one
+// it holds in its server's slice.
 func (d podmanDriver) Address(name string) (string, error) {
-	return staticAddress(d.readSpec(name)), nil
+	if a := staticAddress(d.readSpec(name)); a != "" {
+		return a, nil
+	}
+	return d.slices().address(name), nil
 }
 
 // containerFiles are the spec's files by path (file:PATH attributes),

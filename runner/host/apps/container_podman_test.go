@@ -76,7 +76,7 @@ func TestRuntimeDoesNotRebuild(t *testing.T) {
 // nothing else (no firewall or portmap plugin), so podman adds no rule.
 func TestPodmanNetworkAddsNoRules(t *testing.T) {
 	d := podmanDriver{conf: "/etc/drover/podman", state: "/var/lib/drover-podman", run: "/run/drover-podman"}
-	name, data, err := d.cniNetwork("lo", netip.MustParsePrefix("100.64.10.0/24"), "")
+	name, data, err := d.cniNetwork("lo", netip.MustParsePrefix("100.64.10.0/24"), "", netip.Prefix{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,12 +100,17 @@ func TestPodmanNetworkAddsNoRules(t *testing.T) {
 	if ipam["type"] != "host-local" || ipam["dataDir"] != "/run/drover-podman/ipam" || ipam["routes"] != nil {
 		t.Errorf("ipam = %v", ipam)
 	}
-	_, data, _ = d.cniNetwork("lo", netip.MustParsePrefix("100.65.1.0/24"), "100.65.1.1")
+	_, data, _ = d.cniNetwork("lo", netip.MustParsePrefix("100.65.1.0/24"), "100.65.1.1", netip.Prefix{})
 	if !strings.Contains(string(data), `"gateway": "100.65.1.1"`) || !strings.Contains(string(data), `"dst": "0.0.0.0/0"`) {
 		t.Errorf("a gateway gives a default route:\n%s", data)
 	}
-	if _, _, err := d.cniNetwork("no-such-br0", netip.MustParsePrefix("100.65.1.0/24"), ""); err == nil {
+	if _, _, err := d.cniNetwork("no-such-br0", netip.MustParsePrefix("100.65.1.0/24"), "", netip.Prefix{}); err == nil {
 		t.Error("a missing bridge is not an error")
+	}
+	name, data, _ = d.cniNetwork("lo", netip.MustParsePrefix("100.64.10.0/24"), "", netip.MustParsePrefix("100.64.10.64/27"))
+	if name != "drover-lo-slice" || !strings.Contains(string(data), `"rangeStart": "100.64.10.64"`) ||
+		!strings.Contains(string(data), `"rangeEnd": "100.64.10.95"`) || !strings.Contains(string(data), `"subnet": "100.64.10.0/24"`) {
+		t.Errorf("a slice is host-local's range on the subnet (%s):\n%s", name, data)
 	}
 }
 
@@ -113,18 +118,18 @@ func TestPodmanNetworkAddsNoRules(t *testing.T) {
 // static address and the instance's stable MAC; DHCP is refused.
 func TestPodmanNetworkArgs(t *testing.T) {
 	d := podmanDriver{conf: t.TempDir(), state: t.TempDir(), run: t.TempDir()}
-	args, err := d.networks("web-1", map[string]string{"net.0": "lo 100.64.10.33/24"})
-	if err != nil {
+	args, sliced, err := d.networks("web-1", map[string]string{"net.0": "lo 100.64.10.33/24"})
+	if err != nil || len(sliced) != 0 {
 		t.Fatal(err)
 	}
 	want := []string{"--network", "drover-lo:ip=100.64.10.33,mac=" + stableMAC("web-1", 0)}
 	if !reflect.DeepEqual(args, want) {
 		t.Errorf("args = %v, want %v", args, want)
 	}
-	if _, err := d.networks("web-1", map[string]string{"net.0": "lo dhcp"}); err == nil || !strings.Contains(err.Error(), "static address") {
+	if _, _, err := d.networks("web-1", map[string]string{"net.0": "lo dhcp"}); err == nil || !strings.Contains(err.Error(), "static address") {
 		t.Errorf("dhcp: %v", err)
 	}
-	if args, _ := d.networks("web-1", nil); !reflect.DeepEqual(args, []string{"--network", "none"}) {
+	if args, _, _ := d.networks("web-1", nil); !reflect.DeepEqual(args, []string{"--network", "none"}) {
 		t.Errorf("no interface: %v", args)
 	}
 }
@@ -158,5 +163,63 @@ func TestPodmanFilesArchive(t *testing.T) {
 	}
 	if got := containerFiles(map[string]string{"file:/../../etc/shadow": "x"}); got["/etc/shadow"] != "x" {
 		t.Errorf("a path climbing out is not cleaned inside the root: %v", got)
+	}
+}
+
+// An interface without a static address takes the lowest free address of
+// the server's slice on drover's slice network; a new container of the
+// same instance (a new version built aside) keeps the instance's
+// address, another instance gets the next; a removed container frees its
+// own; Address reports it; a malformed slice is refused.
+func TestPodmanSliceAddresses(t *testing.T) {
+	d := podmanDriver{conf: t.TempDir(), state: t.TempDir(), run: t.TempDir()}
+	spec := map[string]string{"net.0": "lo slice 100.64.10.64/30 100.64.10.0/24"}
+	build := func(name, instance string) string {
+		t.Helper()
+		args, sliced, err := d.networks(instance, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.slices().record(name, instance, sliced); err != nil {
+			t.Fatal(err)
+		}
+		return args[1]
+	}
+	if got := build("web-1", "web-1"); got != "drover-lo-slice:ip=100.64.10.64,mac="+stableMAC("web-1", 0) {
+		t.Errorf("first: %s", got)
+	}
+	if got := build("web-2", "web-2"); !strings.HasPrefix(got, "drover-lo-slice:ip=100.64.10.65,") {
+		t.Errorf("second instance: %s", got)
+	}
+	if got := build("web-1-next", "web-1"); !strings.HasPrefix(got, "drover-lo-slice:ip=100.64.10.64,") {
+		t.Errorf("new version of web-1: %s", got)
+	}
+	if err := d.slices().rename("web-1", "web-1-prev"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.slices().rename("web-1-next", "web-1"); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := d.Address("web-1"); a != "100.64.10.64" {
+		t.Errorf("address of web-1 = %q", a)
+	}
+	if err := d.slices().remove("web-2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := build("c1", "c1"); !strings.HasPrefix(got, "drover-lo-slice:ip=100.64.10.65,") {
+		t.Errorf("after web-2 went: %s", got)
+	}
+	build("c2", "c2")
+	build("c3", "c3")
+	if _, _, err := d.networks("c4", spec); err == nil || !strings.Contains(err.Error(), "slice 100.64.10.64/30 is full") {
+		t.Errorf("a full slice: %v", err)
+	}
+	for _, bad := range []string{"lo slice 100.64.10.64/27", "lo slice 100.64.10.65/27 100.64.10.0/24", "lo slice 100.64.11.0/27 100.64.10.0/24"} {
+		if _, _, err := d.networks("x", map[string]string{"net.0": bad}); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if a := staticAddress(spec); a != "" {
+		t.Errorf("a slice interface has static address %q", a)
 	}
 }
