@@ -55,6 +55,14 @@ func defaultRecipe() vmRecipe {
 			"systemd-sysv", "udev", "dbus", "openssh-server", "iproute2", "iputils-ping", "kmod",
 			"procps", "busybox-static", "ca-certificates", "wireguard-tools", "nftables", "dnsmasq",
 			"keepalived", "haproxy", "nginx-light", "bird2", "tcpdump", "sudo",
+			// Container runtimes as Debian ships them: docker.io (20.10;
+			// docker.service and docker.socket enabled, so dockerd runs
+			// from boot with Debian's defaults until drover configures
+			// it) with apparmor, which apt installs with it (a
+			// recommendation; Debian's kernel enables AppArmor and dockerd
+			// then needs apparmor_parser to load its profile), and podman
+			// (4.3, daemonless) with the CNI plugins.
+			"docker.io", "apparmor", "podman", "containernetworking-plugins",
 		},
 		Disable: []string{"dnsmasq.service", "keepalived.service", "haproxy.service", "nginx.service", "bird.service"},
 		Repo:    []string{"hello", "tree"},
@@ -65,7 +73,7 @@ func defaultRecipe() vmRecipe {
 // hash identifies the recipe and the files that build it.
 func (r vmRecipe) hash() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "drover lab vm image v1\nsuite %s\ninclude %s\ndisable %s\nrepo %s\nsize %s\n",
+	fmt.Fprintf(h, "drover lab vm image v2\nsuite %s\ninclude %s\ndisable %s\nrepo %s\nsize %s\n",
 		r.Suite, strings.Join(r.Include, ","), strings.Join(r.Disable, " "), strings.Join(r.Repo, " "), r.Size)
 	for _, f := range []string{vmImageScript, vmGuestConfig, vmInitramfsInit} {
 		fmt.Fprintf(h, "%d\n%s", len(f), f)

@@ -546,6 +546,12 @@
 //	  }                               # the server's slice of the network (below)
 //	}
 //
+// Under docker, drover also gives dockerd its settings in
+// /etc/docker/daemon.json (no iptables rules, no masquerade, no
+// ip_forward of its own, live-restore, no docker0) and removes the rules a
+// dockerd with its defaults left: drover's nftables tables decide (README:
+// Docker containers).
+//
 // Podman and docker take no DHCP lease: a container or job instance without
 // a static address gets one from its server's slice of the network's subnet
 // (the ovs-gre-mesh seed's per-host fixed-cidr), the same on every server

@@ -59,6 +59,13 @@ func params(t *testing.T, dir string) testscript.Params {
 			e.Setenv("DROVER_HELPER_DIR", hd)
 			e.Setenv("PLAYBOOKS", filepath.Join(root, "playbooks"))
 			e.Setenv("DROVER_SCHEMAS", filepath.Join(root, "docs", "json"))
+			// The VM lab's settings reach the scripts' drover (TestLabVM
+			// builds the image where they say).
+			for _, k := range []string{"DROVER_LAB_VM_CACHE", "DROVER_LAB_ACCEL", "DROVER_LAB_MIRROR"} {
+				if v := os.Getenv(k); v != "" {
+					e.Setenv(k, v)
+				}
+			}
 			// Whatever a script leaves up, its lab goes down (lab/ is
 			// where realservers and address-names keep theirs).
 			e.Defer(func() {

@@ -43,7 +43,11 @@ func Runtimes() map[string]Runtime {
 		// are podman 4.3's network backend that drover configures.
 		RuntimePodman: {Packages: []string{"podman", "runc", "conmon", "containernetworking-plugins",
 			"golang-github-containers-common"}, Images: true, Slices: true},
-		RuntimeDocker: {Packages: []string{"docker.io"}, Images: true, Slices: true},
+		// apparmor: a recommendation of docker.io that drover's
+		// --no-install-recommends would leave out, and without which
+		// dockerd cannot start a container on Debian's kernel (AppArmor
+		// on, no apparmor_parser for its profile).
+		RuntimeDocker: {Packages: []string{"docker.io", "apparmor"}, Images: true, Slices: true},
 	}
 }
 

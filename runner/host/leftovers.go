@@ -27,7 +27,7 @@ func (e Env) Leftovers(stateDir string) error {
 		}
 	}
 	unmountIfEmpty("/run/netns")
-	for _, dir := range []string{filepath.Join(stateDir, "lxc"), e.RunDir, e.LogDir, "/etc/drover", "/run/netns"} {
+	for _, dir := range []string{filepath.Join(stateDir, "lxc"), filepath.Join(stateDir, "docker"), e.RunDir, e.LogDir, "/etc/drover", "/run/netns"} {
 		if dir == "" {
 			continue
 		}

@@ -16,6 +16,7 @@ func containerDrivers() map[string]containerDriver {
 	return map[string]containerDriver{
 		"lxc":    newLXCDriver(),
 		"podman": newPodmanDriver(),
+		"docker": newDockerDriver(host.DefaultEnv()),
 	}
 }
 

@@ -79,3 +79,8 @@ func systemdQuote(word string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `%`, `%%`, `$`, `$$`)
 	return `"` + r.Replace(word) + `"`
 }
+
+// SplitCommand splits a command into its argv as a service's command is
+// split (no shell, no expansion): for the container runtimes that take
+// argv.
+func SplitCommand(command string) ([]string, error) { return splitCommand(command) }
