@@ -417,6 +417,12 @@ func readContainerSpec(dir string) map[string]string {
 	if err != nil {
 		return nil
 	}
+	return decodeSpec(data)
+}
+
+// decodeSpec reads the attributes a container was built with, as every
+// driver records them (JSON); nil when they cannot be read.
+func decodeSpec(data []byte) map[string]string {
 	var spec map[string]string
 	if json.Unmarshal(data, &spec) != nil {
 		return nil

@@ -649,11 +649,7 @@ func (d dockerDriver) readSpec(name string) map[string]string {
 	if err != nil {
 		return nil
 	}
-	var spec map[string]string
-	if json.Unmarshal(data, &spec) != nil {
-		return nil
-	}
-	return spec
+	return decodeSpec(data)
 }
 
 func (d dockerDriver) removeSpec(name string) error {

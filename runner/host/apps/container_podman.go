@@ -123,11 +123,7 @@ func (d podmanDriver) readSpec(name string) map[string]string {
 	if err != nil {
 		return nil
 	}
-	var spec map[string]string
-	if json.Unmarshal(data, &spec) != nil {
-		return nil
-	}
-	return spec
+	return decodeSpec(data)
 }
 
 func (d podmanDriver) Record(name string, spec map[string]string) error {
