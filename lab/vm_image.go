@@ -55,16 +55,21 @@ func defaultRecipe() vmRecipe {
 			"systemd-sysv", "udev", "dbus", "openssh-server", "iproute2", "iputils-ping", "kmod",
 			"procps", "busybox-static", "ca-certificates", "wireguard-tools", "nftables", "dnsmasq",
 			"keepalived", "haproxy", "nginx-light", "bird2", "tcpdump", "sudo",
-			// Container runtimes as Debian ships them: docker.io (20.10;
-			// docker.service and docker.socket enabled, so dockerd runs
-			// from boot with Debian's defaults until drover configures
-			// it) with apparmor, which apt installs with it (a
-			// recommendation; Debian's kernel enables AppArmor and dockerd
-			// then needs apparmor_parser to load its profile), and podman
-			// (4.3, daemonless) with the CNI plugins.
+			// Container runtimes as Debian ships them: docker.io (20.10)
+			// with apparmor, which apt installs with it (a recommendation;
+			// Debian's kernel enables AppArmor and dockerd then needs
+			// apparmor_parser to load its profile), and podman (4.3,
+			// daemonless) with the CNI plugins. dockerd is disabled in the
+			// image (below): started at boot it sets FORWARD's policy to
+			// DROP and loads br_netfilter, which breaks every other suite's
+			// routing and bridging (a server without Docker), and costs
+			// each VM boot tens of seconds of emulated CPU. The docker
+			// suite enables and starts it first, as the package's install
+			// does on a real server.
 			"docker.io", "apparmor", "podman", "containernetworking-plugins",
 		},
-		Disable: []string{"dnsmasq.service", "keepalived.service", "haproxy.service", "nginx.service", "bird.service"},
+		Disable: []string{"dnsmasq.service", "keepalived.service", "haproxy.service", "nginx.service", "bird.service",
+			"docker.service", "docker.socket", "containerd.service"},
 		Repo:    []string{"hello", "tree"},
 		Size:    "2G",
 	}
