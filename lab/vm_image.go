@@ -70,8 +70,8 @@ func defaultRecipe() vmRecipe {
 		},
 		Disable: []string{"dnsmasq.service", "keepalived.service", "haproxy.service", "nginx.service", "bird.service",
 			"docker.service", "docker.socket", "containerd.service"},
-		Repo:    []string{"hello", "tree"},
-		Size:    "2G",
+		Repo: []string{"hello", "tree"},
+		Size: "2G",
 	}
 }
 
