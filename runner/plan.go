@@ -130,7 +130,13 @@ func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
 		if d := take(h.Name); d != nil && !destroy {
 			req.Resources, hp.Checks = d.Resources, d.Checks
 		}
-		resp, err := h.call(ctx, req, nil)
+		call := h.call
+		if h.parked {
+			call = func(ctx context.Context, req helper.Request, _ func(helper.Event)) (helper.Response, error) {
+				return s.unpark(ctx, h, req)
+			}
+		}
+		resp, err := call(ctx, req, nil)
 		if err != nil {
 			return fmt.Errorf("plan: %w", err)
 		}

@@ -60,6 +60,13 @@ type Options struct {
 	// that starts its helper and gathers its facts (Session.Lock then only
 	// starts the heartbeat); an apply sets it.
 	Lock bool
+	// HoldAtMost is how many hosts a plan keeps connected between
+	// gathering their facts and planning (0 = all of them). Beyond it,
+	// each host is closed once its facts are in and connected again for
+	// its plan (parking.go): a second login for each, and memory for
+	// HoldAtMost connections instead of every host's. Ignored with Lock:
+	// an apply holds every host's lock, so every host's connection.
+	HoldAtMost int
 }
 
 // Expander is the expansion stage as runner sees it: modules.Expand.
@@ -91,6 +98,9 @@ type Session struct {
 	// revert is the apply generation and the reverts it armed
 	// (confirm.go).
 	revert revertState
+	// closing tracks parked hosts' connections still closing
+	// (parking.go); Close waits for them.
+	closing sync.WaitGroup
 }
 
 // Host is one server's connection, helper and facts. Err is set when the
@@ -116,6 +126,9 @@ type Host struct {
 	calls, busy atomic.Int64
 	// locked is set once the host's apply lock is held.
 	locked bool
+	// parked is set while the host is closed between its facts and its
+	// plan (Options.HoldAtMost).
+	parked bool
 }
 
 // Open connects to every (limited) server in parallel, starts its helper
@@ -145,6 +158,9 @@ func Open(ctx context.Context, c *lang.Cluster, opts Options) *Session {
 		}
 		s.progress(h.Name, "connected, helper ready, facts gathered (%s)", since(start))
 		s.emit(Event{Type: EventConnected, Host: h.Name, Elapsed: time.Since(start)})
+		if s.parks() {
+			s.park(h)
+		}
 		return nil
 	})
 	return s
@@ -214,13 +230,13 @@ func (s *Session) connect(ctx context.Context, h *Host) error {
 	}
 	h.log.Debug("helper started", "elapsed", time.Since(start), "uploaded", s.Stats.Uploads.Load() > uploads)
 	h.helper = hc
-	resp, err := h.call(ctx, first[0], nil)
+	resp, err := h.answer(ctx, first[0].Op)
 	if err != nil {
 		return err
 	}
 	h.Facts, h.Armed, h.Report = resp.Facts, resp.Armed, resp.Report
 	if s.opts.Lock {
-		if _, err := h.call(ctx, first[1], nil); err != nil {
+		if _, err := h.answer(ctx, first[1].Op); err != nil {
 			return err
 		}
 		h.locked = true
@@ -328,15 +344,30 @@ func keepAlive(timeout time.Duration) time.Duration {
 
 // call sends one request to the host's helper.
 func (h *Host) call(ctx context.Context, req helper.Request, onEvent func(helper.Event)) (helper.Response, error) {
+	return h.ask(req.Op, func(hc *transport.HelperClient) (helper.Response, error) { return hc.Call(ctx, req, onEvent) })
+}
+
+// answer reads the answer to the request of op sent with the helper's
+// start.
+func (h *Host) answer(ctx context.Context, op string) (helper.Response, error) {
+	return h.ask(op, func(hc *transport.HelperClient) (helper.Response, error) { return hc.Answer(ctx, nil) })
+}
+
+// ask runs one exchange with the host's helper, counts and logs it, and
+// turns a refusal into an error.
+func (h *Host) ask(op string, exchange func(*transport.HelperClient) (helper.Response, error)) (helper.Response, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.helper == nil {
+		return helper.Response{}, fmt.Errorf("%s: not connected (closed after its facts)", h.Name)
+	}
 	start := time.Now()
-	resp, err := h.helper.Call(ctx, req, onEvent)
+	resp, err := exchange(h.helper)
 	took := time.Since(start)
 	n := h.calls.Add(1)
 	h.busy.Add(int64(took))
 	if h.log != nil {
-		h.log.Debug("helper call", "op", req.Op, "elapsed", took, "call", n, "ok", err == nil && resp.OK)
+		h.log.Debug("helper call", "op", op, "elapsed", took, "call", n, "ok", err == nil && resp.OK)
 	}
 	if err != nil {
 		return resp, err
@@ -379,6 +410,7 @@ func (s *Session) Close() {
 		s.stopHeartbeat()
 	}
 	var wg sync.WaitGroup
+	s.closing.Wait()
 	for _, h := range append(s.hosts, s.observers...) {
 		if h.log != nil && h.helper != nil {
 			// network: counted on the SSH connection's socket (transport

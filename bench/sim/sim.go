@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -51,34 +52,19 @@ type Fleet struct {
 }
 
 // New makes a fleet of the servers (name → address) with its key files
-// in dir.
+// in dir: made there the first time, read back after (so a process
+// serving the fleet, Serve, and the controller's process share them).
 func New(dir string, servers map[string]string) (*Fleet, error) {
 	f := &Fleet{names: map[string]string{}}
-	hostPub, hostPriv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	hostSigner, err := ssh.NewSignerFromKey(hostPriv)
-	if err != nil {
-		return nil, err
-	}
-	_, clientPriv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	block, err := ssh.MarshalPrivateKey(clientPriv, "")
+	hostSigner, err := loadOrMakeKey(filepath.Join(dir, "host_key"))
 	if err != nil {
 		return nil, err
 	}
 	f.IdentityFile = filepath.Join(dir, "id_ed25519")
-	if err := os.WriteFile(f.IdentityFile, pem.EncodeToMemory(block), 0o600); err != nil {
+	if _, err := loadOrMakeKey(f.IdentityFile); err != nil {
 		return nil, err
 	}
-	sshPub, err := ssh.NewPublicKey(hostPub)
-	if err != nil {
-		return nil, err
-	}
-	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))
+	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(hostSigner.PublicKey())))
 	var kh strings.Builder
 	for name, addr := range servers {
 		f.names[addr] = name
@@ -96,6 +82,91 @@ func New(dir string, servers map[string]string) (*Fleet, error) {
 	}
 	f.config.AddHostKey(hostSigner)
 	return f, nil
+}
+
+// loadOrMakeKey reads the ed25519 private key at path, or makes one and
+// writes it there (PEM, OpenSSH format, mode 0600).
+func loadOrMakeKey(path string) (ssh.Signer, error) {
+	if data, err := os.ReadFile(path); err == nil {
+		return ssh.ParsePrivateKey(data)
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		return nil, err
+	}
+	return ssh.NewSignerFromKey(priv)
+}
+
+// Serve answers, until l is closed, connections made by DialVia: each
+// names the server it is for on its first line, then speaks SSH. Served
+// from another process, the controller's figures (RSS, CPU) are its own.
+func (f *Fleet) Serve(l net.Listener) error {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			host, err := readHeader(c)
+			name, ok := f.names[host]
+			if err != nil || !ok {
+				c.Close()
+				return
+			}
+			f.serve(c, name, host)
+		}()
+	}
+}
+
+// readHeader reads the first line of c a byte at a time, so that none of
+// the SSH stream after it is read ahead.
+func readHeader(c net.Conn) (string, error) {
+	var line []byte
+	b := make([]byte, 1)
+	for len(line) < 64 {
+		if _, err := c.Read(b); err != nil {
+			return "", err
+		}
+		if b[0] == '\n' {
+			return string(line), nil
+		}
+		line = append(line, b[0])
+	}
+	return "", fmt.Errorf("sim: header too long")
+}
+
+// DialVia is a dialer (runner.SSHOverride.Dial) for a fleet served on
+// the unix socket at path by another process (Serve).
+func DialVia(path string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, _, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		remote, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "unix", path)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := io.WriteString(c, host+"\n"); err != nil {
+			c.Close()
+			return nil, err
+		}
+		return addrConn{c, remote}, nil
+	}
 }
 
 // Dial connects to the simulated server at addr ("host:port").

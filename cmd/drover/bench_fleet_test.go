@@ -3,25 +3,34 @@ package main
 // A controller that scales (issue 20): `drover plan` of bench.Fleet()
 // (10,000 servers, each with a container subnet and 20 generic host
 // declarations, 200 VXLAN networks of 50 members) against simulated
-// servers (bench/sim: in-process x/crypto/ssh servers on in-memory pipes speaking
-// the helper protocol over a fake host that needs no change), through the
-// CLI's run function. It prints wall time, peak RSS and, sampled while
+// servers (bench/sim: x/crypto/ssh servers speaking the helper protocol
+// over a fake host that needs no change, served by a child process, this
+// test binary run with DROVER_SIM_SERVE, on a unix socket), through the
+// CLI's run function in this process. It prints wall time, peak RSS and, sampled while
 // hosts are in flight, goroutines, heap and file descriptors per host in
 // flight, for several -parallel values, next to the targets (no-op plan
 // <= 10 s, peak RSS <= 1 GiB). Opt-in: DROVER_BENCH=1 (make bench);
-// DROVER_BENCH_FLEET=N plans N servers instead, DROVER_BENCH_PARALLEL=a,b
+// DROVER_BENCH_FLEET=N plans N servers instead, DROVER_BENCH_NETWORKS=N
+// has N networks instead, DROVER_BENCH_PARALLEL=a,b
 // picks the -parallel values (default 10,100,200), and
 // DROVER_BENCH_CPUPROFILE=FILE writes a CPU profile of the first run,
 // DROVER_BENCH_MEMPROFILE=FILE a heap profile near the peak.
 //
-// The simulated servers run in this process: their key exchanges and
-// goroutines are counted in the figures, which are so an upper bound of
-// the controller's own cost.
+// The simulated servers run in their own process: the figures of this
+// one (RSS, CPU, goroutines, descriptors) are the controller's alone, and
+// the servers' CPU and RSS are printed beside them. Both share the
+// machine's cores, so the wall time still pays for the servers' side of
+// every key exchange.
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"io"
+	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -48,6 +57,9 @@ func TestBenchFleetPlan(t *testing.T) {
 	spec := bench.Fleet()
 	if n, err := strconv.Atoi(os.Getenv("DROVER_BENCH_FLEET")); err == nil && n > 0 {
 		spec.Servers = n
+	}
+	if n, err := strconv.Atoi(os.Getenv("DROVER_BENCH_NETWORKS")); err == nil && n >= 0 {
+		spec.Networks = n
 	}
 	dir := t.TempDir()
 	if err := bench.Write(dir, spec); err != nil {
@@ -76,7 +88,7 @@ func TestBenchFleetPlan(t *testing.T) {
 		writeFleetRun(&b, r, p, len(servers))
 	}
 	fmt.Fprintf(&b, "load average when done: %s", loadAvg())
-	b.WriteString("CPU: user+system of the process (simulated servers included); peak RSS is the process's high-water mark so far (getrusage), simulated servers included; " +
+	b.WriteString("CPU: user+system of drover's process (the test's, without the simulated servers); peak RSS is its high-water mark so far (getrusage); " +
 		"per host in flight: (peak - idle) / min(parallel, servers); per connected host: (peak - idle) / servers (every host stays connected for the run)\n")
 	fmt.Print(b.String())
 }
@@ -84,16 +96,17 @@ func TestBenchFleetPlan(t *testing.T) {
 // writeFleetRun prints one run's figures, each next to its target (the
 // issue sets targets for wall and RSS; the others are reported).
 func writeFleetRun(b *strings.Builder, r fleetRun, parallel, servers int) {
-	fmt.Fprintf(b, "-parallel %d: %d helper sessions\n", parallel, r.sessions)
+	fmt.Fprintf(b, "-parallel %d: %d helper sessions (%d per host)\n", parallel, r.sessions, logins(servers))
 	row := func(name, value, target string) { fmt.Fprintf(b, "  %-34s %-28s %s\n", name, value, target) }
 	row("plan wall", roundDur(r.wall), targetVerdict(r.wall <= targetFleetPlan, "<= "+targetFleetPlan.String()))
 	row("peak RSS", fmt.Sprintf("%d MiB", r.maxRSS>>20), targetVerdict(r.maxRSS <= targetFleetRSS, "<= 1 GiB"))
 	row("CPU (user+system)", roundDur(r.cpu), "reported")
 	row("peak heap in use / stacks", fmt.Sprintf("%d MiB / %d MiB", r.peakHeap>>20, r.peakStack>>20), "reported")
 	row("goroutines at peak", fmt.Sprintf("%d (%.1f per connected host)", r.peakGoroutines, float64(r.peakGoroutines-r.idleGoroutines)/float64(servers)), "reported")
-	row("file descriptors at peak", fmt.Sprintf("%d (%.1f per host in flight)", r.peakFDs, r.fdsPerHost), "reported (simulated hosts need none)")
+	row("file descriptors at peak", fmt.Sprintf("%d (%.1f per connected host)", r.peakFDs, r.fdsPerConnected), "reported")
 	row("heap per host in flight", fmt.Sprintf("%d KiB", r.heapPerHost>>10), "reported")
 	row("heap+stacks per connected host", fmt.Sprintf("%d KiB", r.memPerConnected>>10), "reported")
+	row("simulated servers' process", fmt.Sprintf("CPU %s, peak RSS %d MiB", roundDur(r.simCPU), r.simRSS>>20), "not drover: reported")
 }
 
 // fleetRun is one plan's figures.
@@ -105,18 +118,16 @@ type fleetRun struct {
 	heapPerHost               uint64
 	peakStack, peakMem        uint64 // stacks in use; heap+stacks in use
 	memPerConnected           uint64
-	fdsPerHost                float64
+	fdsPerConnected           float64
 	idleGoroutines, idleFDs   int
 	idleHeap, peakFDs, flight int
 	idleMem                   int
+	simCPU                    time.Duration // the simulated servers' process
+	simRSS                    uint64
 }
 
 func fleetPlan(t *testing.T, dir string, servers map[string]string, parallel int, profile bool) fleetRun {
-	keys := t.TempDir()
-	fleet, err := sim.New(keys, servers)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fleet := startSim(t, servers)
 	runtime.GC()
 	var r fleetRun
 	var ms runtime.MemStats
@@ -133,7 +144,7 @@ func fleetPlan(t *testing.T, dir string, servers map[string]string, parallel int
 	defer devNull.Close()
 	var stderr bytes.Buffer
 	e := &env{stdin: strings.NewReader(""), stdout: devNull, stderr: &stderr, ssh: &runner.SSHOverride{
-		User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial,
+		User: "root", IdentityFile: fleet.identity, KnownHosts: fleet.knownHosts, NoAgent: true, Dial: sim.DialVia(fleet.socket),
 	}}
 	if path := os.Getenv("DROVER_BENCH_CPUPROFILE"); path != "" && profile {
 		f, err := os.Create(path)
@@ -160,7 +171,8 @@ func fleetPlan(t *testing.T, dir string, servers map[string]string, parallel int
 	r.cpu = cpuTime() - cpu0
 	close(stop)
 	wg.Wait()
-	fleet.Wait()
+	sessions := fleet.stop(t)
+	r.simCPU, r.simRSS = fleet.cpu, fleet.maxRSS
 	if code != 0 { // the figures still print: say why, briefly
 		var failed []string
 		for _, l := range strings.Split(stderr.String(), "\n") {
@@ -169,27 +181,39 @@ func fleetPlan(t *testing.T, dir string, servers map[string]string, parallel int
 			}
 		}
 		t.Errorf("plan -parallel %d exited %d; %d failure lines, the first: %q", parallel, code, len(failed), failed[:min(5, len(failed))])
-	} else if got := fleet.Sessions.Load(); got != int64(len(servers)) {
-		t.Errorf("%d helper sessions for %d servers", got, len(servers))
+	} else if want := logins(len(servers)) * len(servers); sessions != want {
+		t.Errorf("%d helper sessions for %d servers, want %d", sessions, len(servers), want)
 	}
-	r.sessions = int(fleet.Sessions.Load())
+	r.sessions = sessions
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	r.maxRSS = uint64(ru.Maxrss) << 10
 	r.flight = min(parallel, len(servers))
 	r.heapPerHost = uint64(max(0, int(r.peakHeap)-r.idleHeap) / r.flight)
-	r.fdsPerHost = float64(r.peakFDs-r.idleFDs) / float64(r.flight)
+	r.fdsPerConnected = float64(r.peakFDs-r.idleFDs) / float64(len(servers))
 	r.memPerConnected = uint64(max(0, int(r.peakMem)-r.idleMem) / len(servers))
 	return r
 }
 
-// sampleFleet records the peaks of heap, goroutines and descriptors every
-// 20 ms until stop.
+// logins is how many helper sessions a plan opens per host: two where it
+// parks hosts between facts and plan (runner.PlanHoldDefault).
+func logins(servers int) int {
+	if servers > runner.PlanHoldDefault {
+		return 2
+	}
+	return 1
+}
+
+// sampleFleet records the peaks of heap and goroutines every 20 ms, and
+// of descriptors every 500 ms (listing 10,000 of them costs milliseconds),
+// until stop. DROVER_BENCH_GOROUTINES=FILE writes the goroutines at their
+// peak (pprof's text form).
 func sampleFleet(r *fleetRun, stop <-chan struct{}) {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	var ms runtime.MemStats
 	var profiled uint64 // heap in use when last profiled
+	tick := 0
 	for {
 		select {
 		case <-stop:
@@ -208,8 +232,18 @@ func sampleFleet(r *fleetRun, stop <-chan struct{}) {
 		r.peakHeap = max(r.peakHeap, ms.HeapInuse)
 		r.peakStack = max(r.peakStack, ms.StackInuse)
 		r.peakMem = max(r.peakMem, ms.HeapInuse+ms.StackInuse)
-		r.peakGoroutines = max(r.peakGoroutines, runtime.NumGoroutine())
-		r.peakFDs = max(r.peakFDs, countFDs())
+		if n := runtime.NumGoroutine(); n > r.peakGoroutines {
+			r.peakGoroutines = n
+			if path := os.Getenv("DROVER_BENCH_GOROUTINES"); path != "" && n > 1000 {
+				if f, err := os.Create(path); err == nil {
+					pprof.Lookup("goroutine").WriteTo(f, 1)
+					f.Close()
+				}
+			}
+		}
+		if tick++; tick%25 == 0 {
+			r.peakFDs = max(r.peakFDs, countFDs())
+		}
 	}
 }
 
@@ -233,4 +267,106 @@ func loadAvg() string {
 		return "?\n"
 	}
 	return string(data)
+}
+
+// simProcess is the child process serving the simulated fleet.
+type simProcess struct {
+	cmd                          *exec.Cmd
+	stdin                        io.WriteCloser
+	out                          *bufio.Reader
+	socket, identity, knownHosts string
+	cpu                          time.Duration
+	maxRSS                       uint64
+}
+
+// startSim runs this test binary as the fleet's servers (serveSim) and
+// waits until it listens. The fleet's files are made here first, so the
+// controller's known_hosts and key are ready before the child starts.
+func startSim(t *testing.T, servers map[string]string) *simProcess {
+	dir := t.TempDir()
+	fleet, err := sim.New(dir, servers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list strings.Builder
+	for name, addr := range servers {
+		fmt.Fprintf(&list, "%s %s\n", name, addr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "servers"), []byte(list.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := &simProcess{socket: filepath.Join(dir, "sim.sock"), identity: fleet.IdentityFile, knownHosts: fleet.KnownHosts}
+	p.cmd = exec.Command(os.Args[0])
+	p.cmd.Env = append(os.Environ(), "DROVER_SIM_SERVE="+dir)
+	p.cmd.Stderr = os.Stderr
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.out = bufio.NewReader(stdout)
+	if line, err := p.out.ReadString('\n'); err != nil || line != "ready\n" {
+		p.cmd.Process.Kill()
+		p.cmd.Wait()
+		t.Fatalf("the simulated servers did not start: %q %v", line, err)
+	}
+	return p
+}
+
+// stop ends the child (its stdin closes) and returns how many helper
+// sessions it served; its CPU and peak RSS are then in p.
+func (p *simProcess) stop(t *testing.T) int {
+	p.stdin.Close()
+	line, _ := p.out.ReadString('\n')
+	if err := p.cmd.Wait(); err != nil {
+		t.Errorf("simulated servers: %v", err)
+	}
+	if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		p.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		p.maxRSS = uint64(ru.Maxrss) << 10
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "sessions ")))
+	if err != nil {
+		t.Errorf("simulated servers: %q", line)
+	}
+	return n
+}
+
+// serveSim is the child's side (TestMain runs it when DROVER_SIM_SERVE is
+// set): the fleet in dir on dir/sim.sock, "ready" once listening, and
+// after stdin ends and every connection has closed, "sessions N".
+func serveSim(dir string) int {
+	data, err := os.ReadFile(filepath.Join(dir, "servers"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	servers := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if name, addr, ok := strings.Cut(line, " "); ok {
+			servers[name] = addr
+		}
+	}
+	fleet, err := sim.New(dir, servers)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	l, err := net.Listen("unix", filepath.Join(dir, "sim.sock"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	go fleet.Serve(l)
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	l.Close()
+	fleet.Wait()
+	fmt.Printf("sessions %d\n", fleet.Sessions.Load())
+	return 0
 }

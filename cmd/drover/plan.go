@@ -57,6 +57,8 @@ func cmdPlan(e *env, args []string) int {
 		if *out == "" { // the verify checks are for an apply of a saved plan
 			opts.Expand = modules.ExpandResources
 		}
+		opts.HoldAtMost = runner.PlanHoldDefault // a large fleet logs in twice instead of holding every host
+
 		ctx, cancel := signalContext()
 		defer cancel()
 		s := runner.Open(ctx, c, opts)

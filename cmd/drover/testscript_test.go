@@ -22,6 +22,9 @@ var update = flag.Bool("update", false, "rewrite the golden files of testscripts
 
 // TestMain lets testscripts run drover as a command in the same binary.
 func TestMain(m *testing.M) {
+	if dir := os.Getenv("DROVER_SIM_SERVE"); dir != "" { // the fleet benchmark's servers (bench_fleet_test.go)
+		os.Exit(serveSim(dir))
+	}
 	testscript.Main(m, map[string]func(){
 		"drover": func() {
 			os.Exit(run(os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"strings"
@@ -175,15 +176,17 @@ func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, 
 // answered with the magic line, or the server's machine type when the
 // helper must be uploaded first.
 func launch(ctx context.Context, s starter, setup helperSetup, bin Binary, first []helper.Request) (*HelperClient, string, error) {
-	var primed [][]byte
+	var primed []primedRequest
+	seed := maphash.MakeSeed()
 	var pipelined bytes.Buffer
 	for _, req := range first {
 		line, err := json.Marshal(req)
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: encoding the %q request: %w", s.label(), req.Op, err)
 		}
-		primed = append(primed, line)
-		pipelined.Write(append(line, '\n'))
+		primed = append(primed, primedOf(seed, line))
+		pipelined.Write(line)
+		pipelined.WriteByte('\n')
 	}
 	stderr := &tailBuffer{max: 8 << 10}
 	p, err := s.start(setup.wrap(setup.startScript(bin)), promptFilter{stderr})
@@ -206,7 +209,7 @@ func launch(ctx context.Context, s starter, setup helperSetup, bin Binary, first
 		_, writeErr = p.stdin.Write(pipelined.Bytes())
 	}
 	c := newHelperClient(s.label(), p, stderr)
-	c.primed = primed
+	c.primed, c.seed = primed, seed
 	stop := context.AfterFunc(ctx, c.kill)
 	defer stop()
 	machine, err := c.awaitMagic(ctx)

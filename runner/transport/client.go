@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"os/exec"
 	"strings"
@@ -44,8 +45,10 @@ type HelperClient struct {
 	broken error      // set once the helper cannot be used any more
 	// primed are the requests written with the helper's start, before
 	// its magic line (pipelined, StartHelper's first), whose answers
-	// are still to be read; Call of the same request reads its answer.
-	primed [][]byte
+	// are still to be read; Call of the same request, or Answer, reads
+	// its answer.
+	primed []primedRequest
+	seed   maphash.Seed // of the primed requests' hashes
 
 	killOnce  sync.Once
 	killed    atomic.Bool // stopped by us, not by itself
@@ -156,7 +159,7 @@ func (c *HelperClient) Call(ctx context.Context, req helper.Request, onEvent fun
 	if err != nil {
 		return helper.Response{}, fmt.Errorf("%s: encoding the %q request: %w", c.server, req.Op, err)
 	}
-	if len(c.primed) > 0 && bytes.Equal(c.primed[0], line) {
+	if len(c.primed) > 0 && c.primed[0] == primedOf(c.seed, line) {
 		// Sent with the helper's start (pipelined): only its answer is due.
 		c.primed = c.primed[1:]
 		return c.exchange(ctx, req.Op, nil, onEvent)
@@ -168,6 +171,34 @@ func (c *HelperClient) Call(ctx context.Context, req helper.Request, onEvent fun
 		}
 	}
 	return c.exchange(ctx, req.Op, append(line, '\n'), onEvent)
+}
+
+// Answer reads the answer to the first request sent with the helper's
+// start (StartHelper's first) without encoding it again: a plan request
+// of a host with thousands of resources is megabytes.
+func (c *HelperClient) Answer(ctx context.Context, onEvent func(helper.Event)) (helper.Response, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken != nil {
+		return helper.Response{}, c.broken
+	}
+	if len(c.primed) == 0 {
+		return helper.Response{}, fmt.Errorf("%s: no request was sent with the helper's start", c.server)
+	}
+	c.primed = c.primed[1:]
+	return c.exchange(ctx, "(sent with the start)", nil, onEvent)
+}
+
+// primedRequest identifies a request sent with the helper's start by its
+// length and a hash of its encoding, not by the bytes, which a plan
+// request would keep for its whole round trip.
+type primedRequest struct {
+	size int
+	sum  uint64
+}
+
+func primedOf(seed maphash.Seed, line []byte) primedRequest {
+	return primedRequest{len(line), maphash.Bytes(seed, line)}
 }
 
 // exchange writes line (nil = nothing, the request was sent before) and
