@@ -1,16 +1,19 @@
-// Package sim simulates a fleet of servers in one process, to measure the
-// controller alone: every "server" is an x/crypto/ssh server on one end of
-// an in-memory pipe (pipe.go: no sockets, no processes), and whatever command the
-// controller execs, a fake helper answers on the session: the real helper
+// Package sim simulates a fleet of servers, to measure the controller
+// alone: every "server" is an x/crypto/ssh server, on one end of an
+// in-memory pipe in the controller's process (Dial; pipe.go: no sockets)
+// or served from another process on a unix socket (Serve, DialVia), and
+// whatever command the controller execs, a fake helper answers on the
+// session: the real helper
 // protocol (runner/helper's magic line, requests and responses), over a
 // fake host backend that has exactly what is asked for. So facts describe
 // a host with one interface holding its address, a lock is always free,
 // and a plan finds nothing to change (a no-op plan).
 //
-// Fleet.Dial replaces the controller's TCP dialer (runner.SSHOverride.Dial);
-// Fleet.KnownHosts and Fleet.IdentityFile are the files its SSH settings
-// need. The servers' CPU (key exchange, signatures) runs in the same
-// process, so a measured run is an upper bound of the controller's cost.
+// Fleet.Dial or DialVia replaces the controller's TCP dialer
+// (runner.SSHOverride.Dial); Fleet.KnownHosts and Fleet.IdentityFile are
+// the files its SSH settings need. Served in the same process, the
+// servers' CPU (key exchange, signatures) and memory count in the
+// controller's figures.
 package sim
 
 import (
@@ -47,8 +50,10 @@ type Fleet struct {
 	names  map[string]string // address → server name
 	config *ssh.ServerConfig
 	wg     sync.WaitGroup
-	// Sessions counts helper sessions served, Requests helper requests.
-	Sessions, Requests atomic.Int64
+	// Sessions counts helper sessions served, Requests helper requests,
+	// PlanBytes the bytes of plan requests (what the controller sent as
+	// the hosts' desired state).
+	Sessions, Requests, PlanBytes atomic.Int64
 }
 
 // New makes a fleet of the servers (name → address) with its key files
@@ -272,6 +277,9 @@ func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 			enc.Encode(helper.Response{Error: "sim: bad request: " + err.Error()})
 		} else {
 			f.Requests.Add(1)
+			if op == helper.OpPlan {
+				f.PlanBytes.Add(int64(len(line)))
+			}
 			enc.Encode(answer(op, name, addr))
 		}
 		if err := w.Flush(); err != nil {

@@ -1,0 +1,70 @@
+package runner
+
+import (
+	"context"
+	"testing"
+
+	"github.com/drover/drover/bench"
+	"github.com/drover/drover/bench/sim"
+	"github.com/drover/drover/lang"
+	"github.com/drover/drover/modules"
+	"github.com/drover/drover/runner/transport"
+)
+
+// A plan beyond HoldAtMost hosts parks each host after its facts and
+// logs in again for its plan: the hosts are closed in between, each
+// logs in twice, and every host gets the same plan request as when all
+// stay connected.
+func TestPlanParksHostsBeyondHoldAtMost(t *testing.T) {
+	dir := t.TempDir()
+	if err := bench.Write(dir, bench.Spec{Servers: 6, Networks: 1, Members: 4, Generic: 3}); err != nil {
+		t.Fatal(err)
+	}
+	c, diags := lang.Load(dir, lang.Options{Kinds: modules.Kinds()})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	servers := map[string]string{}
+	for _, srv := range c.Servers {
+		servers[srv.Name] = srv.Address
+	}
+	plan := func(hold int) (sessions, planBytes int64) {
+		fleet, err := sim.New(t.TempDir(), servers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := Options{
+			Parallel: 2, HoldAtMost: hold, Expand: modules.ExpandResources,
+			Helper: func(string) (transport.Binary, error) { return transport.Binary{Arch: "amd64", Data: []byte("sim")}, nil },
+			SSH:    SSHOverride{User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial},
+		}
+		ctx := context.Background()
+		s := Open(ctx, c, opts)
+		for _, h := range s.Hosts() {
+			if h.Err != nil {
+				t.Fatalf("HoldAtMost %d: %s: %v", hold, h.Name, h.Err)
+			}
+			if parked := h.conn == nil; parked != (hold > 0) || h.parked != parked || h.Facts == nil {
+				t.Errorf("HoldAtMost %d: %s after its facts: parked %v (conn nil %v), facts %v", hold, h.Name, h.parked, parked, h.Facts != nil)
+			}
+		}
+		p, err := s.Plan(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := p.Failed(); len(f) > 0 {
+			t.Fatalf("HoldAtMost %d: %s: %s", hold, f[0].Host, f[0].Error)
+		}
+		s.Close()
+		fleet.Wait()
+		return fleet.Sessions.Load(), fleet.PlanBytes.Load()
+	}
+	heldSessions, heldBytes := plan(0)
+	parkedSessions, parkedBytes := plan(2)
+	if heldSessions != 6 || parkedSessions != 12 {
+		t.Errorf("helper sessions: %d held, %d parked; want 6 and 12", heldSessions, parkedSessions)
+	}
+	if heldBytes == 0 || parkedBytes != heldBytes {
+		t.Errorf("plan requests: %d bytes parked, %d held; want the same, not 0", parkedBytes, heldBytes)
+	}
+}
