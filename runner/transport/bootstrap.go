@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -178,15 +179,14 @@ func (hc *helperCache) start(ctx context.Context, s starter, setup helperSetup, 
 func launch(ctx context.Context, s starter, setup helperSetup, bin Binary, first []helper.Request) (*HelperClient, string, error) {
 	var primed []primedRequest
 	seed := maphash.MakeSeed()
-	var pipelined bytes.Buffer
+	var pipelined net.Buffers // each line once: a plan request may be megabytes
 	for _, req := range first {
 		line, err := json.Marshal(req)
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: encoding the %q request: %w", s.label(), req.Op, err)
 		}
 		primed = append(primed, primedOf(seed, line))
-		pipelined.Write(line)
-		pipelined.WriteByte('\n')
+		pipelined = append(pipelined, line, []byte{'\n'})
 	}
 	stderr := &tailBuffer{max: 8 << 10}
 	p, err := s.start(setup.wrap(setup.startScript(bin)), promptFilter{stderr})
@@ -205,8 +205,8 @@ func launch(ctx context.Context, s starter, setup helperSetup, bin Binary, first
 	// closed its stdin before they arrive (the helper is missing): a
 	// failed write then only matters if the helper says it is running.
 	var writeErr error
-	if pipelined.Len() > 0 {
-		_, writeErr = p.stdin.Write(pipelined.Bytes())
+	if len(pipelined) > 0 {
+		_, writeErr = writeLines(p.stdin, pipelined)
 	}
 	c := newHelperClient(s.label(), p, stderr)
 	c.primed, c.seed = primed, seed
@@ -267,4 +267,19 @@ func Arch(ctx context.Context, c Conn) (string, error) {
 		return "", err
 	}
 	return GOARCH(strings.TrimSpace(string(out))), nil
+}
+
+// writeLines writes the pipelined lines in one write (one SSH packet for
+// the usual facts and lock requests) unless they are large: a large one
+// goes as it is, not copied into a second buffer.
+func writeLines(w io.Writer, lines net.Buffers) (int64, error) {
+	size := 0
+	for _, b := range lines {
+		size += len(b)
+	}
+	if size > 64<<10 {
+		return lines.WriteTo(w)
+	}
+	n, err := w.Write(bytes.Join(lines, nil))
+	return int64(n), err
 }
