@@ -18,9 +18,8 @@ type declExpander interface {
 // expandDecls expands the declarations of every registered block kind,
 // kind by kind in registration order (blockKinds), each kind's with its
 // ExpandAll or else declaration by declaration, handing each host's sets
-// to add.
-func expandDecls(c *lang.Cluster, facts map[string]*core.Facts, add func(string, *blocks.Set)) []string {
-	var errs []string
+// to add and each error to fail, in that order.
+func expandDecls(c *lang.Cluster, facts map[string]*core.Facts, add func(string, *blocks.Set), fail func(string)) {
 	for _, bk := range blockKinds() {
 		if bk.ExpandAll != nil {
 			sets, err := bk.ExpandAll(c, facts)
@@ -30,18 +29,16 @@ func expandDecls(c *lang.Cluster, facts map[string]*core.Facts, add func(string,
 				}
 			}
 			if err != nil {
-				errs = append(errs, err.Error())
+				fail(err.Error())
 			}
 			continue
 		}
-		errs = append(errs, expandEach(c, facts, add, c.DeclsOfType(bk.Type))...)
+		expandEach(c, facts, add, fail, c.DeclsOfType(bk.Type))
 	}
-	return errs
 }
 
 // expandEach expands declarations one by one, in declaration order.
-func expandEach(c *lang.Cluster, facts map[string]*core.Facts, add func(string, *blocks.Set), decls []lang.Decl) []string {
-	var errs []string
+func expandEach(c *lang.Cluster, facts map[string]*core.Facts, add func(string, *blocks.Set), fail func(string), decls []lang.Decl) {
 	for _, d := range decls {
 		e, ok := d.(declExpander)
 		if !ok {
@@ -49,12 +46,11 @@ func expandEach(c *lang.Cluster, facts map[string]*core.Facts, add func(string, 
 		}
 		sets, err := e.Expand(c, facts)
 		if err != nil {
-			errs = append(errs, err.Error())
+			fail(err.Error())
 			continue
 		}
 		for _, name := range slices.Sorted(maps.Keys(sets)) {
 			add(name, sets[name])
 		}
 	}
-	return errs
 }

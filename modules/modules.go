@@ -14,8 +14,6 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules/blocks"
-	"github.com/drover/drover/modules/generic"
-	"github.com/drover/drover/modules/server"
 )
 
 // desired builds a core.Desired, indexing each host's resources by ID so
@@ -63,78 +61,7 @@ func ExpandResources(c *lang.Cluster, facts map[string]*core.Facts) (*core.Desir
 }
 
 func expandAll(c *lang.Cluster, facts map[string]*core.Facts, noChecks bool) (*core.Desired, error) {
-	c, failed := LearnAddresses(c, facts) // addresses.go
-	d, err := expand(c, facts, noChecks)
-	if len(failed) == 0 {
-		return d, err
-	}
-	var unknown []string
-	if err != nil { // a module may have failed on the marker: say why it is there, then what failed
-		for _, e := range failed {
-			unknown = append(unknown, e.Error())
-		}
-		slices.Sort(unknown)
-		unknown = append(unknown, withoutMarkers(err.Error()))
-	} else {
-		unknown = usesUnresolved(d, failed)
-		slices.Sort(unknown)
-	}
-	if len(unknown) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(unknown, "\n"))
-	}
-	return d, nil
-}
-
-func expand(c *lang.Cluster, facts map[string]*core.Facts, noChecks bool) (*core.Desired, error) {
-	d := &desired{hosts: map[string]*hostDesired{}, noChecks: noChecks}
-	var errs []string
-	add := func(name string, set *blocks.Set) {
-		if d.noChecks {
-			set.Checks = nil
-		}
-		if err := d.host(name).merge(set); err != nil {
-			errs = append(errs, fmt.Sprintf("%s: %v", name, err))
-		}
-	}
-	for _, s := range c.Servers {
-		d.host(s.Name)
-		set, err := server.Expand(s, facts[s.Name], c.RoutedSubnets(s.Name), c.DNSForwards()...)
-		if err != nil {
-			errs = append(errs, err.Error())
-			continue
-		}
-		add(s.Name, set)
-	}
-	for _, n := range c.Networks {
-		sets, err := expandNetwork(n, c, facts)
-		if err != nil {
-			errs = append(errs, err.Error())
-			continue
-		}
-		for _, name := range slices.Sorted(maps.Keys(sets)) {
-			add(name, sets[name])
-		}
-	}
-	if items, err := generic.Expand(c, facts); err != nil {
-		errs = append(errs, err.Error())
-	} else {
-		for _, name := range slices.Sorted(maps.Keys(items)) {
-			for _, set := range items[name] {
-				add(name, set)
-			}
-		}
-	}
-	errs = append(errs, expandDecls(c, facts, add)...) // the block kinds: decls.go
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
-	}
-	out := &core.Desired{Hosts: make(map[string]*core.HostDesired, len(d.hosts))}
-	for name, h := range d.hosts {
-		h.Resources = orderByAfter(h.Resources, h.index)
-		out.Hosts[name] = &core.HostDesired{Resources: h.Resources, Checks: h.Checks} // not the index
-	}
-	markSecrets(out, c.Secrets)
-	return out, nil
+	return NewStream(c, facts, noChecks).Hosts(nil)
 }
 
 // markSecrets makes every resource and check attribute that holds a secret (a

@@ -12,6 +12,7 @@ package generic
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/drover/drover/core"
@@ -27,14 +28,26 @@ func Owner(it *lang.Item) string { return it.Address() }
 // facts[name] is nil for a server whose facts are not known (offline):
 // templates then render as host.Unknown.
 func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks.Set, error) {
-	items := Order(c.Items)
+	return ExpandHosts(c, facts, NewIndex(c.Items), nil)
+}
+
+// ExpandHosts is Expand for the servers in hosts only (nil = all), with
+// the cluster's items indexed once (ix) for the many calls of a plan
+// that expands a fleet some hosts at a time. The servers holding an
+// item that one of theirs depends on are expanded too, for the
+// cross-host order, and left out of the result.
+func ExpandHosts(c *lang.Cluster, facts map[string]*core.Facts, ix *Index, hosts map[string]bool) (map[string][]*blocks.Set, error) {
 	byType := types()
 	out := map[string][]*blocks.Set{}
-	made := newBuilt(c.Items)
+	made := built{Index: ix, res: map[string]map[*lang.Item][]core.Resource{}}
+	need := ix.needed(hosts)
 	var errs []string
 	for _, srv := range c.Servers {
+		if need != nil && !need[srv.Name] {
+			continue
+		}
 		made.res[srv.Name] = map[*lang.Item][]core.Resource{}
-		for _, it := range items {
+		for _, it := range ix.items {
 			if !made.targets(it, srv.Name) {
 				continue
 			}
@@ -51,6 +64,11 @@ func Expand(c *lang.Cluster, facts map[string]*core.Facts) (map[string][]*blocks
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	addCrossHost(c, out, made)
+	for name := range out {
+		if hosts != nil && !hosts[name] {
+			delete(out, name)
+		}
+	}
 	return out, nil
 }
 
@@ -91,41 +109,74 @@ func addCrossHost(c *lang.Cluster, out map[string][]*blocks.Set, made built) {
 // declTargets tells whether any item of the declaration decl targets
 // server: a declaration reading self has one item per server, and the
 // others' items are not a cross-host dependency of this server's.
-func (b built) declTargets(decl, server string) bool {
-	for _, it := range b.byDecl[decl] {
-		if b.targets(it, server) {
+func (ix *Index) declTargets(decl, server string) bool {
+	for _, it := range ix.byDecl[decl] {
+		if ix.targets(it, server) {
 			return true
 		}
 	}
 	return false
 }
 
-// built are the resources made so far, by server and item, with the
-// cluster's items indexed for the lookups made once per server (a scan
-// of every item's servers there made expansion quadratic in servers).
-type built struct {
-	res    map[string]map[*lang.Item][]core.Resource // server -> item -> resources
-	byDecl map[string][]*lang.Item                   // declaration -> its items, in order
-	on     map[*lang.Item]map[string]bool            // item -> the servers it targets
+// Index is the cluster's items indexed once: their apply order, and the
+// servers each targets (a scan of every item's servers per server made
+// expansion quadratic in servers).
+type Index struct {
+	items  []*lang.Item                   // in apply order (Order)
+	byDecl map[string][]*lang.Item        // declaration -> its items, in order
+	on     map[*lang.Item]map[string]bool // item -> the servers it targets
 }
 
-// newBuilt indexes items; nothing is made yet.
-func newBuilt(items []*lang.Item) built {
-	b := built{res: map[string]map[*lang.Item][]core.Resource{}, byDecl: map[string][]*lang.Item{},
+// NewIndex indexes items.
+func NewIndex(items []*lang.Item) *Index {
+	ix := &Index{items: Order(items), byDecl: map[string][]*lang.Item{},
 		on: make(map[*lang.Item]map[string]bool, len(items))}
 	for _, it := range items {
-		b.byDecl[it.Decl()] = append(b.byDecl[it.Decl()], it)
+		ix.byDecl[it.Decl()] = append(ix.byDecl[it.Decl()], it)
 		on := make(map[string]bool, len(it.Servers))
 		for _, s := range it.Servers {
 			on[s] = true
 		}
-		b.on[it] = on
+		ix.on[it] = on
 	}
-	return b
+	return ix
+}
+
+// needed are the servers to expand for hosts (nil = all): the hosts, and
+// the servers of the declarations their items depend on elsewhere.
+func (ix *Index) needed(hosts map[string]bool) map[string]bool {
+	if hosts == nil {
+		return nil
+	}
+	need := maps.Clone(hosts)
+	for server := range hosts {
+		for _, it := range ix.items {
+			if !ix.targets(it, server) {
+				continue
+			}
+			for _, dep := range it.After {
+				if ix.declTargets(dep, server) {
+					continue
+				}
+				for _, other := range ix.byDecl[dep] {
+					for _, srv := range other.Servers {
+						need[srv] = true
+					}
+				}
+			}
+		}
+	}
+	return need
+}
+
+// built are the resources made so far, by server and item.
+type built struct {
+	*Index
+	res map[string]map[*lang.Item][]core.Resource // server -> item -> resources
 }
 
 // targets is it.Targets(server), by the index.
-func (b built) targets(it *lang.Item, server string) bool { return b.on[it][server] }
+func (ix *Index) targets(it *lang.Item, server string) bool { return ix.on[it][server] }
 
 // of are the resources item it made on server so far.
 func (b built) of(server string, it *lang.Item) []core.Resource { return b.res[server][it] }

@@ -9,6 +9,7 @@ package vxlan
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 
 	"github.com/drover/drover/core"
@@ -43,6 +44,17 @@ func Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map
 
 // Expand returns, per member server name, what the network wants there.
 func (v *Network) Expand(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts) (map[string]*blocks.Set, error) {
+	return v.ExpandHosts(n, c, facts, nil)
+}
+
+// ExpandHosts is Expand for the members in hosts only (nil = all): every
+// member's entries for its peers are built only for the members asked
+// for (modules.Stream). The network's own checks run whenever one of its
+// members is asked for.
+func (v *Network) ExpandHosts(n *lang.Network, c *lang.Cluster, facts map[string]*core.Facts, hosts map[string]bool) (map[string]*blocks.Set, error) {
+	if hosts != nil && !slices.ContainsFunc(v.Members, func(m lang.Member) bool { return hosts[m.Server] }) {
+		return nil, nil
+	}
 	subnet, err := netip.ParsePrefix(v.Subnet)
 	if err != nil {
 		return nil, fmt.Errorf("network %s: subnet: %w", n.Name, err)
@@ -63,6 +75,9 @@ func (v *Network) Expand(n *lang.Network, c *lang.Cluster, facts map[string]*cor
 	}
 	out := make(map[string]*blocks.Set, len(eps))
 	for i, ep := range eps {
+		if hosts != nil && !hosts[ep.server.Name] {
+			continue
+		}
 		set, err := member(n, subnet, eps, i, c.DNSForwards(), c.RoutedSubnets(ep.server.Name))
 		if err != nil {
 			return nil, err
