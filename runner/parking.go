@@ -2,7 +2,9 @@ package runner
 
 import (
 	"context"
+	"sync"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/helper"
 )
 
@@ -60,4 +62,72 @@ func (s *Session) unpark(ctx context.Context, h *Host, req helper.Request) (help
 	resp, err := h.answer(ctx, req.Op)
 	s.park(h)
 	return resp, err
+}
+
+// planStreamed plans a parked fleet batch by batch: the desired state of
+// the next batch of hosts is expanded (Options.Stream) while the hosts
+// before it are planned, and each host's is let go once sent. Held at
+// once: the batch being expanded, a queue of one batch and the hosts in
+// flight, instead of every host's. An expansion error ends the plan with
+// that error, as a whole expansion's would; the hosts already planned
+// were only read.
+func (s *Session) planStreamed(ctx context.Context) (*Plan, error) {
+	p, byHost := s.newPlan()
+	st := s.opts.Stream(s.Cluster, s.Facts())
+	var live []*Host
+	for _, h := range s.hosts {
+		if h.Err == nil {
+			live = append(live, h)
+		}
+	}
+	type work struct {
+		h *Host
+		d *core.HostDesired
+	}
+	batch := max(s.opts.Parallel, 1) // a batch per -parallel hosts
+	queue := make(chan work, batch)
+	var expandErr error
+	go func() {
+		defer close(queue)
+		for i := 0; i < len(live); i += batch {
+			hosts := live[i:min(i+batch, len(live))]
+			names := make([]string, len(hosts))
+			for j, h := range hosts {
+				names[j] = h.Name
+			}
+			d, err := st.Hosts(names)
+			if err != nil {
+				expandErr = err
+				return
+			}
+			for _, h := range hosts {
+				select {
+				case queue <- work{h, d.Hosts[h.Name]}:
+					delete(d.Hosts, h.Name)
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range min(s.opts.Parallel, len(live)) {
+		wg.Go(func() {
+			for w := range queue {
+				if err := s.planHost(ctx, w.h, byHost[w.h.Name], w.d); err != nil {
+					w.h.Err = err
+					s.progress(w.h.Name, "failed: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if expandErr != nil {
+		return nil, expandErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.recordFailures(byHost)
+	return p, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/drover/drover/bench"
 	"github.com/drover/drover/bench/sim"
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
 	"github.com/drover/drover/runner/transport"
@@ -14,7 +15,8 @@ import (
 // A plan beyond HoldAtMost hosts parks each host after its facts and
 // logs in again for its plan: the hosts are closed in between, each
 // logs in twice, and every host gets the same plan request as when all
-// stay connected.
+// stay connected, with the desired state expanded whole or a batch of
+// hosts at a time (Options.Stream).
 func TestPlanParksHostsBeyondHoldAtMost(t *testing.T) {
 	dir := t.TempDir()
 	if err := bench.Write(dir, bench.Spec{Servers: 6, Networks: 1, Members: 4, Generic: 3}); err != nil {
@@ -28,7 +30,7 @@ func TestPlanParksHostsBeyondHoldAtMost(t *testing.T) {
 	for _, srv := range c.Servers {
 		servers[srv.Name] = srv.Address
 	}
-	plan := func(hold int) (sessions, planBytes int64) {
+	plan := func(hold int, stream bool) (sessions, planBytes int64) {
 		fleet, err := sim.New(t.TempDir(), servers)
 		if err != nil {
 			t.Fatal(err)
@@ -37,6 +39,11 @@ func TestPlanParksHostsBeyondHoldAtMost(t *testing.T) {
 			Parallel: 2, HoldAtMost: hold, Expand: modules.ExpandResources,
 			Helper: func(string) (transport.Binary, error) { return transport.Binary{Arch: "amd64", Data: []byte("sim")}, nil },
 			SSH:    SSHOverride{User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial},
+		}
+		if stream {
+			opts.Stream = func(c *lang.Cluster, facts map[string]*core.Facts) HostsExpander {
+				return modules.NewStream(c, facts, true)
+			}
 		}
 		ctx := context.Background()
 		s := Open(ctx, c, opts)
@@ -59,12 +66,13 @@ func TestPlanParksHostsBeyondHoldAtMost(t *testing.T) {
 		fleet.Wait()
 		return fleet.Sessions.Load(), fleet.PlanBytes.Load()
 	}
-	heldSessions, heldBytes := plan(0)
-	parkedSessions, parkedBytes := plan(2)
-	if heldSessions != 6 || parkedSessions != 12 {
-		t.Errorf("helper sessions: %d held, %d parked; want 6 and 12", heldSessions, parkedSessions)
+	heldSessions, heldBytes := plan(0, false)
+	parkedSessions, parkedBytes := plan(2, false)
+	streamedSessions, streamedBytes := plan(2, true)
+	if heldSessions != 6 || parkedSessions != 12 || streamedSessions != 12 {
+		t.Errorf("helper sessions: %d held, %d parked, %d streamed; want 6, 12 and 12", heldSessions, parkedSessions, streamedSessions)
 	}
-	if heldBytes == 0 || parkedBytes != heldBytes {
-		t.Errorf("plan requests: %d bytes parked, %d held; want the same, not 0", parkedBytes, heldBytes)
+	if heldBytes == 0 || parkedBytes != heldBytes || streamedBytes != heldBytes {
+		t.Errorf("plan requests: %d bytes parked, %d streamed, %d held; want the same, not 0", parkedBytes, streamedBytes, heldBytes)
 	}
 }

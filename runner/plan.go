@@ -97,6 +97,9 @@ func (p *Plan) Failed() []*HostPlan {
 // Plan asks every reachable host's helper for its changes. destroy plans
 // the removal of everything drover made there instead.
 func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
+	if !destroy && s.parks() && s.opts.Stream != nil {
+		return s.planStreamed(ctx) // parking.go
+	}
 	desired := &core.Desired{}
 	if !destroy { // destroy reads each host's manifest, not the configuration
 		if s.opts.Expand == nil {
@@ -107,13 +110,7 @@ func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
 			return nil, err
 		}
 	}
-	p := &Plan{FormatVersion: FormatVersion}
-	byHost := map[string]*HostPlan{}
-	for _, h := range s.hosts {
-		hp := &HostPlan{Host: h.Name, Address: h.Address}
-		byHost[h.Name] = hp
-		p.Hosts = append(p.Hosts, hp)
-	}
+	p, byHost := s.newPlan()
 	var mu sync.Mutex
 	// take hands out a host's desired state once: sent, its resources
 	// are let go while other hosts are still being planned.
@@ -125,31 +122,57 @@ func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
 		return d
 	}
 	s.each(ctx, func(ctx context.Context, h *Host) error {
-		hp := byHost[h.Name]
-		req := helper.Request{Op: helper.OpPlan}
-		if d := take(h.Name); d != nil && !destroy {
-			req.Resources, hp.Checks = d.Resources, d.Checks
+		var d *core.HostDesired
+		if !destroy {
+			d = take(h.Name)
 		}
-		call := h.call
-		if h.parked {
-			call = func(ctx context.Context, req helper.Request, _ func(helper.Event)) (helper.Response, error) {
-				return s.unpark(ctx, h, req)
-			}
-		}
-		resp, err := call(ctx, req, nil)
-		if err != nil {
-			return fmt.Errorf("plan: %w", err)
-		}
-		hp.Changes, hp.Fingerprint = resp.Changes, resp.Fingerprint
-		return nil
+		return s.planHost(ctx, h, byHost[h.Name], d)
 	})
+	s.recordFailures(byHost)
+	return p, nil
+}
+
+// newPlan is an empty plan with a HostPlan per host, also by name.
+func (s *Session) newPlan() (*Plan, map[string]*HostPlan) {
+	p := &Plan{FormatVersion: FormatVersion}
+	byHost := make(map[string]*HostPlan, len(s.hosts))
+	for _, h := range s.hosts {
+		hp := &HostPlan{Host: h.Name, Address: h.Address}
+		byHost[h.Name] = hp
+		p.Hosts = append(p.Hosts, hp)
+	}
+	return p, byHost
+}
+
+// planHost asks one host's helper what desired state d (nil: a destroy,
+// or nothing declared there) would change, into hp.
+func (s *Session) planHost(ctx context.Context, h *Host, hp *HostPlan, d *core.HostDesired) error {
+	req := helper.Request{Op: helper.OpPlan}
+	if d != nil {
+		req.Resources, hp.Checks = d.Resources, d.Checks
+	}
+	call := h.call
+	if h.parked {
+		call = func(ctx context.Context, req helper.Request, _ func(helper.Event)) (helper.Response, error) {
+			return s.unpark(ctx, h, req)
+		}
+	}
+	resp, err := call(ctx, req, nil)
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	hp.Changes, hp.Fingerprint = resp.Changes, resp.Fingerprint
+	return nil
+}
+
+// recordFailures copies each failed host's error into its HostPlan.
+func (s *Session) recordFailures(byHost map[string]*HostPlan) {
 	for _, h := range s.hosts {
 		if h.Err != nil {
 			byHost[h.Name].Error = h.Err.Error()
 			byHost[h.Name].Unreachable = h.Unreachable
 		}
 	}
-	return p, nil
 }
 
 // OfflinePlan is the desired state from the configuration alone (desired

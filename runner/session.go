@@ -67,6 +67,17 @@ type Options struct {
 	// HoldAtMost connections instead of every host's. Ignored with Lock:
 	// an apply holds every host's lock, so every host's connection.
 	HoldAtMost int
+	// Stream expands the desired state some hosts at a time
+	// (modules.NewStream): a plan that parks its hosts expands, sends and
+	// lets go of one batch of hosts after another instead of holding
+	// every host's desired state at once. nil = Expand, whole.
+	Stream func(c *lang.Cluster, facts map[string]*core.Facts) HostsExpander
+}
+
+// HostsExpander expands the desired state of the named hosts
+// (modules.Stream).
+type HostsExpander interface {
+	Hosts(names []string) (*core.Desired, error)
 }
 
 // Expander is the expansion stage as runner sees it: modules.Expand.

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/drover/drover/core"
+	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
 	"github.com/drover/drover/runner"
 )
@@ -57,7 +59,13 @@ func cmdPlan(e *env, args []string) int {
 		if *out == "" { // the verify checks are for an apply of a saved plan
 			opts.Expand = modules.ExpandResources
 		}
-		opts.HoldAtMost = runner.PlanHoldDefault // a large fleet logs in twice instead of holding every host
+		// A large fleet logs in twice instead of holding every host, and
+		// expands its desired state a batch of hosts at a time.
+		opts.HoldAtMost = runner.PlanHoldDefault
+		noChecks := *out == ""
+		opts.Stream = func(c *lang.Cluster, facts map[string]*core.Facts) runner.HostsExpander {
+			return modules.NewStream(c, facts, noChecks)
+		}
 
 		ctx, cancel := signalContext()
 		defer cancel()
