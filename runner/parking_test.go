@@ -37,8 +37,10 @@ func TestPlanParksHostsBeyondHoldAtMost(t *testing.T) {
 		}
 		opts := Options{
 			Parallel: 2, HoldAtMost: hold, Expand: modules.ExpandResources,
-			Helper: func(string) (transport.Binary, error) { return transport.Binary{Arch: "amd64", Data: []byte("sim")}, nil },
-			SSH:    SSHOverride{User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial},
+			Helper: func(string) (transport.Binary, error) {
+				return transport.Binary{Arch: "amd64", Data: []byte("sim")}, nil
+			},
+			SSH: SSHOverride{User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial},
 		}
 		if stream {
 			opts.Stream = func(c *lang.Cluster, facts map[string]*core.Facts) HostsExpander {
