@@ -361,7 +361,7 @@ func (h *Host) call(ctx context.Context, req helper.Request, onEvent func(helper
 // answer reads the answer to the request of op sent with the helper's
 // start.
 func (h *Host) answer(ctx context.Context, op string) (helper.Response, error) {
-	return h.ask(op, func(hc *transport.HelperClient) (helper.Response, error) { return hc.Answer(ctx, nil) })
+	return h.ask(op, func(hc *transport.HelperClient) (helper.Response, error) { return hc.Answer(ctx, op, nil) })
 }
 
 // ask runs one exchange with the host's helper, counts and logs it, and

@@ -1,12 +1,13 @@
 package main
 
 // TestBenchFirstApply (make bench, issue 20 item 4): first applies bounded
-// by convergence. Each WireGuard playbook is applied firstApplyRuns times,
-// every time on a fresh lab (lab up, `drover apply -auto-approve` as a
-// process, timed, lab down), and the table prints the distribution next to
-// the target: a WireGuard pair whose first handshake fails waits for the
-// 5 s rekey timeout, so a median hides what a maximum and a count of slow
-// runs show.
+// by convergence. bench-net (BGP sessions) and each WireGuard playbook are
+// applied firstApplyRuns times, every time on a fresh lab (lab up, `drover
+// apply -auto-approve` as a process, timed, lab down), and the table prints
+// the distribution next to the target: a WireGuard pair whose first
+// handshake fails waits for the 5 s rekey timeout, and a BGP session for
+// bird's connect delay, so a median hides what a maximum and a count of
+// slow runs show.
 
 import (
 	"bytes"
@@ -31,7 +32,7 @@ func TestBenchFirstApply(t *testing.T) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nfirst applies of fresh 3-host labs, %d runs each (wall of the drover process)\n", firstApplyRuns)
 	fmt.Fprintf(&b, "%-10s %8s %8s %8s %8s %7s  %s\n", "playbook", "min", "median", "max", "> 3 s", "failed", "target")
-	for _, pb := range []string{"l2vpn", "wireguard"} {
+	for _, pb := range []string{"bench-net", "l2vpn", "wireguard"} {
 		runs, failed := firstApplies(t, drover, pb, firstApplyRuns)
 		fmt.Fprintf(&b, "%-10s %8s %8s %8s %8d %7d  %s\n", pb, roundDur(slices.Min(runs)), roundDur(medianDur(runs)),
 			roundDur(slices.Max(runs)), countOver(runs, slowFirstApply), failed,

@@ -81,7 +81,7 @@ func TestBenchFleetPlan(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nno-op plan of %d simulated servers (%d VXLAN networks of %d, 20 generic declarations each), in one process with the simulated servers\n",
+	fmt.Fprintf(&b, "\nno-op plan of %d simulated servers (%d VXLAN networks of %d, 20 generic declarations each), the simulated servers in a process of their own\n",
 		spec.Servers, spec.Networks, spec.Members)
 	for i, p := range parallels {
 		r := fleetPlan(t, dir, servers, p, i == 0)
@@ -89,7 +89,7 @@ func TestBenchFleetPlan(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "load average when done: %s", loadAvg())
 	b.WriteString("CPU: user+system of drover's process (the test's, without the simulated servers); peak RSS is its high-water mark so far (getrusage); " +
-		"per host in flight: (peak - idle) / min(parallel, servers); per connected host: (peak - idle) / servers (every host stays connected for the run)\n")
+		"per host in flight: (peak - idle) / min(parallel, servers); per host of the run: (peak - idle) / servers (beyond runner.PlanHoldDefault hosts a plan parks each host between its facts and its plan, so few are connected at once)\n")
 	fmt.Print(b.String())
 }
 
@@ -102,10 +102,10 @@ func writeFleetRun(b *strings.Builder, r fleetRun, parallel, servers int) {
 	row("peak RSS", fmt.Sprintf("%d MiB", r.maxRSS>>20), targetVerdict(r.maxRSS <= targetFleetRSS, "<= 1 GiB"))
 	row("CPU (user+system)", roundDur(r.cpu), "reported")
 	row("peak heap in use / stacks", fmt.Sprintf("%d MiB / %d MiB", r.peakHeap>>20, r.peakStack>>20), "reported")
-	row("goroutines at peak", fmt.Sprintf("%d (%.1f per connected host)", r.peakGoroutines, float64(r.peakGoroutines-r.idleGoroutines)/float64(servers)), "reported")
-	row("file descriptors at peak", fmt.Sprintf("%d (%.1f per connected host)", r.peakFDs, r.fdsPerConnected), "reported")
+	row("goroutines at peak", fmt.Sprintf("%d (%.1f per host of the run)", r.peakGoroutines, float64(r.peakGoroutines-r.idleGoroutines)/float64(servers)), "reported")
+	row("file descriptors at peak", fmt.Sprintf("%d (%.1f per host of the run)", r.peakFDs, r.fdsPerConnected), "reported")
 	row("heap per host in flight", fmt.Sprintf("%d KiB", r.heapPerHost>>10), "reported")
-	row("heap+stacks per connected host", fmt.Sprintf("%d KiB", r.memPerConnected>>10), "reported")
+	row("heap+stacks per host of the run", fmt.Sprintf("%d KiB", r.memPerConnected>>10), "reported")
 	row("simulated servers' process", fmt.Sprintf("CPU %s, peak RSS %d MiB", roundDur(r.simCPU), r.simRSS>>20), "not drover: reported")
 }
 

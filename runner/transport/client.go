@@ -174,9 +174,9 @@ func (c *HelperClient) Call(ctx context.Context, req helper.Request, onEvent fun
 }
 
 // Answer reads the answer to the first request sent with the helper's
-// start (StartHelper's first) without encoding it again: a plan request
-// of a host with thousands of resources is megabytes.
-func (c *HelperClient) Answer(ctx context.Context, onEvent func(helper.Event)) (helper.Response, error) {
+// start (StartHelper's first), of op, without encoding it again: a plan
+// request of a host with thousands of resources is megabytes.
+func (c *HelperClient) Answer(ctx context.Context, op string, onEvent func(helper.Event)) (helper.Response, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.broken != nil {
@@ -186,7 +186,7 @@ func (c *HelperClient) Answer(ctx context.Context, onEvent func(helper.Event)) (
 		return helper.Response{}, fmt.Errorf("%s: no request was sent with the helper's start", c.server)
 	}
 	c.primed = c.primed[1:]
-	return c.exchange(ctx, "(sent with the start)", nil, onEvent)
+	return c.exchange(ctx, op, nil, onEvent)
 }
 
 // primedRequest identifies a request sent with the helper's start by its
