@@ -64,13 +64,14 @@ func (s *Session) unpark(ctx context.Context, h *Host, req helper.Request) (help
 	return resp, err
 }
 
-// planStreamed plans a parked fleet batch by batch: the desired state of
+// planStreamed plans the hosts batch by batch: the desired state of
 // the next batch of hosts is expanded (Options.Stream) while the hosts
 // before it are planned, and each host's is let go once sent. Held at
 // once: the batch being expanded, a queue of one batch and the hosts in
-// flight, instead of every host's. An expansion error ends the plan with
-// that error, as a whole expansion's would; the hosts already planned
-// were only read.
+// flight, instead of every host's (a cluster of up to -parallel hosts is
+// one batch, expanded whole before any host is asked). An expansion error
+// ends the plan with that error, as a whole expansion's would; the hosts
+// already planned were only read.
 func (s *Session) planStreamed(ctx context.Context) (*Plan, error) {
 	p, byHost := s.newPlan()
 	st := s.opts.Stream(s.Cluster, s.Facts())

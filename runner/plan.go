@@ -97,7 +97,7 @@ func (p *Plan) Failed() []*HostPlan {
 // Plan asks every reachable host's helper for its changes. destroy plans
 // the removal of everything drover made there instead.
 func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
-	if !destroy && s.parks() && s.opts.Stream != nil {
+	if !destroy && s.opts.Stream != nil {
 		return s.planStreamed(ctx) // parking.go
 	}
 	desired := &core.Desired{}

@@ -68,9 +68,9 @@ type Options struct {
 	// an apply holds every host's lock, so every host's connection.
 	HoldAtMost int
 	// Stream expands the desired state some hosts at a time
-	// (modules.NewStream): a plan that parks its hosts expands, sends and
-	// lets go of one batch of hosts after another instead of holding
-	// every host's desired state at once. nil = Expand, whole.
+	// (modules.NewStream): a plan expands, sends and lets go of one batch
+	// of -parallel hosts after another instead of holding every host's
+	// desired state at once. nil = Expand, whole.
 	Stream func(c *lang.Cluster, facts map[string]*core.Facts) HostsExpander
 }
 

@@ -59,8 +59,8 @@ func cmdPlan(e *env, args []string) int {
 		if *out == "" { // the verify checks are for an apply of a saved plan
 			opts.Expand = modules.ExpandResources
 		}
-		// A large fleet logs in twice instead of holding every host, and
-		// expands its desired state a batch of hosts at a time.
+		// The desired state expands a batch of -parallel hosts at a time,
+		// and a large fleet logs in twice instead of holding every host.
 		opts.HoldAtMost = runner.PlanHoldDefault
 		noChecks := *out == ""
 		opts.Stream = func(c *lang.Cluster, facts map[string]*core.Facts) runner.HostsExpander {
