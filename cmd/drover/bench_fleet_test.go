@@ -328,18 +328,20 @@ func (p *simProcess) stop(t *testing.T) int {
 	}
 	if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		p.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		p.maxRSS = uint64(ru.Maxrss) << 10
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "sessions ")))
-	if err != nil {
-		t.Errorf("simulated servers: %q", line)
+	// Its own high-water mark: getrusage's for a child carries over the
+	// parent's RSS from before the exec.
+	var n, kb int
+	if _, err := fmt.Sscanf(line, "sessions %d rss %d", &n, &kb); err != nil {
+		t.Errorf("simulated servers: %q: %v", line, err)
 	}
+	p.maxRSS = uint64(kb) << 10
 	return n
 }
 
 // serveSim is the child's side (TestMain runs it when DROVER_SIM_SERVE is
 // set): the fleet in dir on dir/sim.sock, "ready" once listening, and
-// after stdin ends and every connection has closed, "sessions N".
+// after stdin ends and every connection has closed, "sessions N rss KB".
 func serveSim(dir string) int {
 	data, err := os.ReadFile(filepath.Join(dir, "servers"))
 	if err != nil {
@@ -367,6 +369,18 @@ func serveSim(dir string) int {
 	io.Copy(io.Discard, os.Stdin)
 	l.Close()
 	fleet.Wait()
-	fmt.Printf("sessions %d\n", fleet.Sessions.Load())
+	fmt.Printf("sessions %d rss %d\n", fleet.Sessions.Load(), highWaterKB())
+	return 0
+}
+
+// highWaterKB is this process's peak RSS (VmHWM), in KiB.
+func highWaterKB() int {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			return kb
+		}
+	}
 	return 0
 }
