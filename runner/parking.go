@@ -31,11 +31,12 @@ func (s *Session) parks() bool {
 // park closes a host whose facts are in. The helper's exit is awaited in
 // the background (a round trip), so the host's slot is free at once;
 // Close waits for it.
-func (s *Session) park(h *Host) {
+func (s *Session) park(h *Host, why string) {
 	h.mu.Lock()
 	conn, hc := h.conn, h.helper
 	h.conn, h.helper, h.parked = nil, nil, true
 	h.mu.Unlock()
+	h.log.Debug(why)
 	s.closing.Go(func() {
 		hc.Close()
 		conn.Close()
@@ -59,8 +60,9 @@ func (s *Session) unpark(ctx context.Context, h *Host, req helper.Request) (help
 	h.mu.Lock()
 	h.conn, h.helper, h.parked = conn, hc, false
 	h.mu.Unlock()
+	h.log.Debug("connected again for its plan")
 	resp, err := h.answer(ctx, req.Op)
-	s.park(h)
+	s.park(h, "closed after its plan")
 	return resp, err
 }
 

@@ -170,7 +170,7 @@ func Open(ctx context.Context, c *lang.Cluster, opts Options) *Session {
 		s.progress(h.Name, "connected, helper ready, facts gathered (%s)", since(start))
 		s.emit(Event{Type: EventConnected, Host: h.Name, Elapsed: time.Since(start)})
 		if s.parks() {
-			s.park(h)
+			s.park(h, "parked after its facts")
 		}
 		return nil
 	})

@@ -19,6 +19,7 @@ func cmdPlan(e *env, args []string) int {
 	detailed := f.Bool("detailed-exitcode", false, "exit 0 when nothing changes, 2 when something would, 1 on error")
 	out := f.String("out", "", "save the plan to `FILE` for drover apply FILE")
 	destroy := f.Bool("destroy", false, "plan the removal of everything drover made")
+	hold := f.Int("hold", runner.PlanHoldDefault, "keep at most `N` hosts connected between their facts and their plan; beyond, each logs in again for its plan (0 = keep all)")
 	format := f.String("format", "text", "text, json (as -json) or markdown (a pull-request comment)")
 	dir, ok := f.parseDir(e, args)
 	if !ok {
@@ -61,7 +62,7 @@ func cmdPlan(e *env, args []string) int {
 		}
 		// The desired state expands a batch of -parallel hosts at a time,
 		// and a large fleet logs in twice instead of holding every host.
-		opts.HoldAtMost = runner.PlanHoldDefault
+		opts.HoldAtMost = *hold
 		noChecks := *out == ""
 		opts.Stream = func(c *lang.Cluster, facts map[string]*core.Facts) runner.HostsExpander {
 			return modules.NewStream(c, facts, noChecks)
