@@ -120,9 +120,9 @@ type session struct {
 	kinds    host.Kinds
 	checks   host.Checks
 	lock     *host.Lock
-	// linkKinds caches the probe of creatable link kinds: it runs once per
-	// helper process.
-	linkKinds []string
+	// probed are the creatable link kinds, once known: probed once per
+	// boot and module index (linkkinds.go).
+	probed []string
 	// steps counts the changes (not no-ops) this session applied, and
 	// fault is the test-only fault plan (fault.go), read at the first
 	// apply.
@@ -206,11 +206,10 @@ func (s *session) handle(req Request) (resp Response, writeErr error) {
 func fail(err error) Response { return Response{Error: err.Error()} }
 
 func (s *session) facts() Response {
-	f, err := host.GatherFactsWith(s.linkKinds)
+	f, err := host.GatherFactsWith(s.linkKinds())
 	if err != nil {
 		return fail(fmt.Errorf("facts: %w", err))
 	}
-	s.linkKinds = f.LinkKinds
 	if m, err := host.LoadManifest(s.manifestPath()); err == nil {
 		f.Outputs = host.ManifestOutputs(s.kinds, m)
 	}
