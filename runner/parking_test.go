@@ -2,6 +2,9 @@ package runner
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/drover/drover/bench"
@@ -76,5 +79,59 @@ func TestPlanParksHostsBeyondHoldAtMost(t *testing.T) {
 	}
 	if heldBytes == 0 || parkedBytes != heldBytes || streamedBytes != heldBytes {
 		t.Errorf("plan requests: %d bytes parked, %d streamed, %d held; want the same, not 0", parkedBytes, streamedBytes, heldBytes)
+	}
+}
+
+// failingStream is a Stream whose batch holding host fails.
+type failingStream struct {
+	HostsExpander
+	host string
+}
+
+func (f failingStream) Hosts(names []string) (*core.Desired, error) {
+	if slices.Contains(names, f.host) {
+		return nil, errors.New("network vx1: expansion failed on " + f.host)
+	}
+	return f.HostsExpander.Hosts(names)
+}
+
+// A streamed plan whose later batch fails to expand ends with that error,
+// as a whole expansion's would; the earlier batches were planned (read)
+// first.
+func TestStreamedPlanFailsOnALaterBatch(t *testing.T) {
+	dir := t.TempDir()
+	if err := bench.Write(dir, bench.Spec{Servers: 6, Generic: 2}); err != nil {
+		t.Fatal(err)
+	}
+	c, diags := lang.Load(dir, lang.Options{Kinds: modules.Kinds()})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	servers := map[string]string{}
+	for _, srv := range c.Servers {
+		servers[srv.Name] = srv.Address
+	}
+	fleet, err := sim.New(t.TempDir(), servers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := c.Servers[len(c.Servers)-1].Name
+	opts := Options{
+		Parallel: 2, Expand: modules.ExpandResources,
+		Stream: func(c *lang.Cluster, facts map[string]*core.Facts) HostsExpander {
+			return failingStream{modules.NewStream(c, facts, true), last}
+		},
+		Helper: func(string) (transport.Binary, error) { return transport.Binary{Arch: "amd64", Data: []byte("sim")}, nil },
+		SSH:    SSHOverride{User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial},
+	}
+	s := Open(context.Background(), c, opts)
+	p, err := s.Plan(context.Background(), false)
+	s.Close()
+	fleet.Wait()
+	if p != nil || err == nil || !strings.Contains(err.Error(), "expansion failed on "+last) {
+		t.Fatalf("plan = %v, %v; want the expansion's error", p, err)
+	}
+	if got := fleet.PlanBytes.Load(); got == 0 {
+		t.Errorf("no host was planned before the failing batch")
 	}
 }
