@@ -121,8 +121,10 @@ func TestStreamedPlanFailsOnALaterBatch(t *testing.T) {
 		Stream: func(c *lang.Cluster, facts map[string]*core.Facts) HostsExpander {
 			return failingStream{modules.NewStream(c, facts, true), last}
 		},
-		Helper: func(string) (transport.Binary, error) { return transport.Binary{Arch: "amd64", Data: []byte("sim")}, nil },
-		SSH:    SSHOverride{User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial},
+		Helper: func(string) (transport.Binary, error) {
+			return transport.Binary{Arch: "amd64", Data: []byte("sim")}, nil
+		},
+		SSH: SSHOverride{User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial},
 	}
 	s := Open(context.Background(), c, opts)
 	p, err := s.Plan(context.Background(), false)
