@@ -21,23 +21,9 @@ import (
 // stay connected, with the desired state expanded whole or a batch of
 // hosts at a time (Options.Stream).
 func TestPlanParksHostsBeyondHoldAtMost(t *testing.T) {
-	dir := t.TempDir()
-	if err := bench.Write(dir, bench.Spec{Servers: 6, Networks: 1, Members: 4, Generic: 3}); err != nil {
-		t.Fatal(err)
-	}
-	c, diags := lang.Load(dir, lang.Options{Kinds: modules.Kinds()})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	servers := map[string]string{}
-	for _, srv := range c.Servers {
-		servers[srv.Name] = srv.Address
-	}
+	c := benchCluster(t, bench.Spec{Servers: 6, Networks: 1, Members: 4, Generic: 3})
 	plan := func(hold int, stream bool) (sessions, planBytes int64) {
-		fleet, err := sim.New(t.TempDir(), servers)
-		if err != nil {
-			t.Fatal(err)
-		}
+		fleet := simFleet(t, c)
 		opts := Options{
 			Parallel: 2, HoldAtMost: hold, Expand: modules.ExpandResources,
 			Helper: func(string) (transport.Binary, error) {
@@ -99,22 +85,8 @@ func (f failingStream) Hosts(names []string) (*core.Desired, error) {
 // as a whole expansion's would; the earlier batches were planned (read)
 // first.
 func TestStreamedPlanFailsOnALaterBatch(t *testing.T) {
-	dir := t.TempDir()
-	if err := bench.Write(dir, bench.Spec{Servers: 6, Generic: 2}); err != nil {
-		t.Fatal(err)
-	}
-	c, diags := lang.Load(dir, lang.Options{Kinds: modules.Kinds()})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	servers := map[string]string{}
-	for _, srv := range c.Servers {
-		servers[srv.Name] = srv.Address
-	}
-	fleet, err := sim.New(t.TempDir(), servers)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := benchCluster(t, bench.Spec{Servers: 6, Generic: 2})
+	fleet := simFleet(t, c)
 	last := c.Servers[len(c.Servers)-1].Name
 	opts := Options{
 		Parallel: 2, Expand: modules.ExpandResources,
@@ -136,4 +108,32 @@ func TestStreamedPlanFailsOnALaterBatch(t *testing.T) {
 	if got := fleet.PlanBytes.Load(); got == 0 {
 		t.Errorf("no host was planned before the failing batch")
 	}
+}
+
+// benchCluster loads a generated cluster of spec.
+func benchCluster(t *testing.T, spec bench.Spec) *lang.Cluster {
+	t.Helper()
+	dir := t.TempDir()
+	if err := bench.Write(dir, spec); err != nil {
+		t.Fatal(err)
+	}
+	c, diags := lang.Load(dir, lang.Options{Kinds: modules.Kinds()})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return c
+}
+
+// simFleet simulates c's servers (bench/sim, in this process).
+func simFleet(t *testing.T, c *lang.Cluster) *sim.Fleet {
+	t.Helper()
+	servers := map[string]string{}
+	for _, srv := range c.Servers {
+		servers[srv.Name] = srv.Address
+	}
+	fleet, err := sim.New(t.TempDir(), servers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fleet
 }
