@@ -1,8 +1,10 @@
 // Package runner connects drover to its servers and runs plans: one SSH
-// connection and one helper per host for the whole run, facts gathered in
-// one round trip, modules expanded with those facts, a plan per host from
-// the helper, and an apply that walks the dependency graph with hosts in
-// parallel, resources in order, and each host's failure kept to itself.
+// connection and one helper per host for the whole run (a plan of
+// thousands of hosts closes each between its facts and its plan:
+// parking.go), facts gathered in one round trip, modules expanded with
+// those facts batch by batch, a plan per host from the helper, and an
+// apply that walks the dependency graph with hosts in parallel, resources
+// in order, and each host's failure kept to itself.
 package runner
 
 import (
