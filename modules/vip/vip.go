@@ -158,9 +158,12 @@ func member(v *Decl, srv *lang.Server, m Member, iface string, peers []string, t
 	}, file)
 	set.Check("service", v.Name+" (keepalived) is running", map[string]string{"name": v.Name})
 	// The members that do not hold it prove the VIP answers over the
-	// network (the holder's own ping would prove nothing).
+	// network (the holder's own ping would prove nothing). 3 s: an apply
+	// that moves the VIP (a new priority) verifies while keepalived
+	// converges (preemption waits ~3 adverts), and a member pinging it then
+	// loses a packet or two.
 	set.Check("ping", fmt.Sprintf("%s reaches VIP %s", srv.Name, v.Address), map[string]string{
-		"dst": v.Address, "count": "5", "timeout_ms": "1000", "remote": "true",
+		"dst": v.Address, "count": "5", "timeout_ms": "3000", "remote": "true",
 	})
 	// Exactly one member holds the VIP: no split brain, no orphan.
 	set.Check("addr", fmt.Sprintf("exactly one server holds VIP %s", v.Address), map[string]string{"address": v.Address})
