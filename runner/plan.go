@@ -151,13 +151,13 @@ func (s *Session) planHost(ctx context.Context, h *Host, hp *HostPlan, d *core.H
 	if d != nil {
 		req.Resources, hp.Checks = d.Resources, d.Checks
 	}
-	call := h.call
+	var resp helper.Response
+	var err error
 	if h.parked {
-		call = func(ctx context.Context, req helper.Request, _ func(helper.Event)) (helper.Response, error) {
-			return s.unpark(ctx, h, req)
-		}
+		resp, err = s.unpark(ctx, h, req)
+	} else {
+		resp, err = h.call(ctx, req, nil)
 	}
-	resp, err := call(ctx, req, nil)
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 
 	"github.com/drover/drover/runner/host"
 )
@@ -55,20 +54,13 @@ func linkKindsKey() string {
 	if err != nil {
 		return ""
 	}
-	var uts syscall.Utsname
-	if err := syscall.Uname(&uts); err != nil {
+	release := host.KernelRelease()
+	if release == "" {
 		return ""
 	}
-	var release strings.Builder
-	for _, c := range uts.Release {
-		if c == 0 {
-			break
-		}
-		release.WriteByte(byte(c))
-	}
 	modules := "none"
-	if st, err := os.Stat("/lib/modules/" + release.String() + "/modules.dep"); err == nil {
+	if st, err := os.Stat("/lib/modules/" + release + "/modules.dep"); err == nil {
 		modules = fmt.Sprint(st.ModTime().UnixNano())
 	}
-	return strings.TrimSpace(string(boot)) + " " + release.String() + " " + modules
+	return strings.TrimSpace(string(boot)) + " " + release + " " + modules
 }

@@ -35,10 +35,7 @@ func GatherFacts() (core.Facts, error) { return GatherFactsWith(nil) }
 func GatherFactsWith(linkKinds []string) (core.Facts, error) {
 	f := core.Facts{Arch: runtime.GOARCH, Init: "none"}
 	f.Hostname, _ = os.Hostname()
-	var uts syscall.Utsname
-	if err := syscall.Uname(&uts); err == nil {
-		f.Kernel = utsString(uts.Release[:])
-	}
+	f.Kernel = KernelRelease()
 	f.Distribution = distribution("/etc/os-release")
 	if isDir("/run/systemd/system") {
 		f.Init = "systemd"
@@ -54,6 +51,15 @@ func GatherFactsWith(linkKinds []string) (core.Facts, error) {
 	}
 	f.Commands = findCommands(factCommands())
 	return f, nil
+}
+
+// KernelRelease is the running kernel's release (uname -r), or "".
+func KernelRelease() string {
+	var uts syscall.Utsname
+	if err := syscall.Uname(&uts); err != nil {
+		return ""
+	}
+	return utsString(uts.Release[:])
 }
 
 func utsString(b []int8) string {
