@@ -3,7 +3,6 @@ package transport
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -181,7 +180,7 @@ func launch(ctx context.Context, s starter, setup helperSetup, bin Binary, first
 	seed := maphash.MakeSeed()
 	var pipelined net.Buffers // each line once: a plan request may be megabytes
 	for _, req := range first {
-		line, err := json.Marshal(req)
+		line, err := encodeRequest(req)
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: encoding the %q request: %w", s.label(), req.Op, err)
 		}

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/sys/unix"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/helper"
 )
 
@@ -155,7 +156,7 @@ func (c *HelperClient) Call(ctx context.Context, req helper.Request, onEvent fun
 	if c.broken != nil {
 		return helper.Response{}, c.broken
 	}
-	line, err := json.Marshal(req)
+	line, err := encodeRequest(req)
 	if err != nil {
 		return helper.Response{}, fmt.Errorf("%s: encoding the %q request: %w", c.server, req.Op, err)
 	}
@@ -171,6 +172,32 @@ func (c *HelperClient) Call(ctx context.Context, req helper.Request, onEvent fun
 		}
 	}
 	return c.exchange(ctx, req.Op, append(line, '\n'), onEvent)
+}
+
+// encodeRequest is json.Marshal(req), byte for byte, with the resources
+// (thousands in a plan request) encoded by core.AppendResourcesJSON
+// rather than by reflection.
+func encodeRequest(req helper.Request) ([]byte, error) {
+	if len(req.Resources) == 0 {
+		return json.Marshal(req)
+	}
+	// The other fields by reflection, the op left empty: Op and
+	// Resources come first, in that order, and Op is never omitted.
+	rest := req
+	rest.Op, rest.Resources = "", nil
+	tail, err := json.Marshal(rest)
+	if err != nil {
+		return nil, err
+	}
+	const emptyOp = `{"op":""`
+	if !bytes.HasPrefix(tail, []byte(emptyOp)) { // not so: as it was
+		return json.Marshal(req)
+	}
+	line := append(make([]byte, 0, 64), `{"op":`...)
+	line = core.AppendJSONString(line, req.Op)
+	line = append(line, `,"resources":`...)
+	line = core.AppendResourcesJSON(line, req.Resources)
+	return append(line, tail[len(emptyOp):]...), nil
 }
 
 // Answer reads the answer to the first request sent with the helper's

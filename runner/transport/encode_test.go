@@ -1,0 +1,127 @@
+package transport
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/drover/drover/core"
+	"github.com/drover/drover/runner/helper"
+)
+
+var oddStrings = []string{"", "a", "<&>", `"\`, "\x00\n\t\x7f", "\xff\xc3", "\u2028\u2029", "é😀", core.Unknown}
+
+func oddString(rng *rand.Rand) string {
+	if rng.IntN(3) == 0 {
+		return oddStrings[rng.IntN(len(oddStrings))]
+	}
+	b := make([]byte, rng.IntN(12))
+	for i := range b {
+		b[i] = byte(rng.IntN(256))
+	}
+	return string(b)
+}
+
+func oddList(rng *rand.Rand) []string {
+	if rng.IntN(3) == 0 {
+		return nil
+	}
+	out := make([]string, rng.IntN(4))
+	for i := range out {
+		out[i] = oddString(rng)
+	}
+	return out
+}
+
+func oddMap(rng *rand.Rand) map[string]string {
+	if rng.IntN(4) == 0 {
+		return nil
+	}
+	m := map[string]string{}
+	for range rng.IntN(30) {
+		m[oddString(rng)] = oddString(rng)
+	}
+	return m
+}
+
+func oddResources(rng *rand.Rand, n int) []core.Resource {
+	rs := make([]core.Resource, n)
+	for i := range rs {
+		rs[i] = core.Resource{Kind: oddString(rng), Name: oddString(rng), Attrs: oddMap(rng), Owners: oddList(rng),
+			After: oddList(rng), Sensitive: oddList(rng), Group: oddString(rng), Refs: oddMap(rng)}
+	}
+	return rs
+}
+
+// encodeRequest writes what json.Marshal writes, whatever the request
+// holds: the helper decodes it, and tests compare plan requests byte for
+// byte.
+func TestEncodeRequestMatchesEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	reqs := []helper.Request{
+		{}, {Op: helper.OpPing}, {Op: helper.OpPlan, Resources: []core.Resource{}},
+		{Op: helper.OpPlan, Resources: []core.Resource{{Kind: "link", Name: "vxl0"}}},
+	}
+	for range 300 {
+		req := helper.Request{Op: oddString(rng), Resources: oddResources(rng, rng.IntN(40)), Owners: oddList(rng)}
+		if rng.IntN(3) == 0 {
+			req.Changes = []core.Change{{Action: core.Update, Resource: oddResources(rng, 1)[0],
+				Fields: []core.FieldChange{{Name: oddString(rng), Old: oddString(rng), New: oddString(rng)}}}}
+			req.Fingerprint, req.Generation, req.Reason = oddString(rng), oddString(rng), oddString(rng)
+			req.WindowMS = rng.Int64N(100000)
+		}
+		if rng.IntN(3) == 0 {
+			req.Checks = []core.Check{{Kind: oddString(rng), Attrs: oddMap(rng), Owner: oddString(rng), Members: oddList(rng)}}
+			req.Holder = oddString(rng)
+		}
+		reqs = append(reqs, req)
+	}
+	for _, req := range reqs {
+		want, err := json.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodeRequest(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("encodeRequest(%#v):\n%s\njson.Marshal:\n%s", req, got, want)
+		}
+	}
+}
+
+// planRequest is about a VXLAN member's plan request: ~3,000 resources.
+func planRequest() helper.Request {
+	rs := make([]core.Resource, 0, 3000)
+	owners := []string{"network.vx1"}
+	for i := range 3000 {
+		peer := fmt.Sprintf("198.51.100.%d", i%250+1)
+		rs = append(rs, core.Resource{Kind: "fdb", Name: "vx1/" + peer + "/02:00:00:00:00:01",
+			Attrs:  map[string]string{"dev": "vx1", "mac": "02:00:00:00:00:01", "dst": peer},
+			Owners: owners, After: []string{"link/vx1"}})
+	}
+	return helper.Request{Op: helper.OpPlan, Resources: rs, Owners: []string{"network.vx1", "server.s1"}}
+}
+
+func BenchmarkEncodePlanRequest(b *testing.B) {
+	req := planRequest()
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encodeRequest", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := encodeRequest(req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
