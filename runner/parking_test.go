@@ -23,39 +23,7 @@ import (
 func TestPlanParksHostsBeyondHoldAtMost(t *testing.T) {
 	c := benchCluster(t, bench.Spec{Servers: 6, Networks: 1, Members: 4, Generic: 3})
 	plan := func(hold int, stream bool) (sessions, planBytes int64) {
-		fleet := simFleet(t, c)
-		opts := Options{
-			Parallel: 2, HoldAtMost: hold, Expand: modules.ExpandResources,
-			Helper: func(string) (transport.Binary, error) {
-				return transport.Binary{Arch: "amd64", Data: []byte("sim")}, nil
-			},
-			SSH: SSHOverride{User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial},
-		}
-		if stream {
-			opts.Stream = func(c *lang.Cluster, facts map[string]*core.Facts) HostsExpander {
-				return modules.NewStream(c, facts, true)
-			}
-		}
-		ctx := context.Background()
-		s := Open(ctx, c, opts)
-		for _, h := range s.Hosts() {
-			if h.Err != nil {
-				t.Fatalf("HoldAtMost %d: %s: %v", hold, h.Name, h.Err)
-			}
-			if parked := h.conn == nil; parked != (hold > 0) || h.parked != parked || h.Facts == nil {
-				t.Errorf("HoldAtMost %d: %s after its facts: parked %v (conn nil %v), facts %v", hold, h.Name, h.parked, parked, h.Facts != nil)
-			}
-		}
-		p, err := s.Plan(ctx, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f := p.Failed(); len(f) > 0 {
-			t.Fatalf("HoldAtMost %d: %s: %s", hold, f[0].Host, f[0].Error)
-		}
-		s.Close()
-		fleet.Wait()
-		return fleet.Sessions.Load(), fleet.PlanBytes.Load()
+		return planSim(t, c, Options{Parallel: 2, HoldAtMost: hold}, stream, false)
 	}
 	heldSessions, heldBytes := plan(0, false)
 	parkedSessions, parkedBytes := plan(2, false)
@@ -66,6 +34,104 @@ func TestPlanParksHostsBeyondHoldAtMost(t *testing.T) {
 	if heldBytes == 0 || parkedBytes != heldBytes || streamedBytes != heldBytes {
 		t.Errorf("plan requests: %d bytes parked, %d streamed, %d held; want the same, not 0", parkedBytes, streamedBytes, heldBytes)
 	}
+}
+
+// A plan of a cluster with a fact scope (modules.FactScope) rolls: each
+// host is planned once its scope's facts are in, on the login that
+// gathered its own, and the plan requests are those of a plan that
+// gathers every host's facts first. Beyond HoldAtMost waiting hosts, a
+// host that waits is parked: one at a time, s1 waits for its VXLAN
+// peers s2-s4, which come in beyond the one held host; s4 completes the
+// network, and s5 and s6 need no one.
+func TestRollingPlanLogsInOnceAndPlansTheSame(t *testing.T) {
+	c := benchCluster(t, bench.Spec{Servers: 6, Networks: 1, Members: 4, Generic: 3})
+	_, wantBytes := planSim(t, c, Options{Parallel: 2}, false, false)
+	for _, tc := range []struct {
+		opts     Options
+		sessions int64
+	}{
+		{Options{Parallel: 2}, 6},
+		{Options{Parallel: 6}, 6},
+		{Options{Parallel: 1, HoldAtMost: 1}, 8},
+		{Options{Parallel: 1, HoldAtMost: 3}, 6},
+	} {
+		sessions, planBytes := planSim(t, c, tc.opts, true, true)
+		if sessions != tc.sessions || planBytes != wantBytes {
+			t.Errorf("-parallel %d -hold %d: %d helper sessions and %d bytes of plan requests; want %d and %d",
+				tc.opts.Parallel, tc.opts.HoldAtMost, sessions, planBytes, tc.sessions, wantBytes)
+		}
+	}
+}
+
+// planSim plans c against simulated servers with opts (streamed, and
+// rolling with c's fact scope, if asked) and returns the helper sessions
+// the servers saw and the bytes of plan requests they got.
+func planSim(t *testing.T, c *lang.Cluster, o Options, stream, rolling bool) (sessions, planBytes int64) {
+	t.Helper()
+	fleet := simFleet(t, c)
+	hold := o.HoldAtMost
+	opts := Options{
+		Parallel: o.Parallel, HoldAtMost: hold, Expand: modules.ExpandResources,
+		Helper: func(string) (transport.Binary, error) {
+			return transport.Binary{Arch: "amd64", Data: []byte("sim")}, nil
+		},
+		SSH: SSHOverride{User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial},
+	}
+	if stream {
+		opts.Stream = func(c *lang.Cluster, facts map[string]*core.Facts) HostsExpander {
+			return modules.NewStream(c, facts, true)
+		}
+	}
+	if rolling {
+		opts.FactScope = modules.FactScope
+		scope, _ := modules.FactScope(c)
+		opts.Stream = func(c *lang.Cluster, facts map[string]*core.Facts) HostsExpander {
+			return scopeChecked{modules.NewStream(c, facts, true), t, facts, scope}
+		}
+	}
+	ctx := context.Background()
+	s := Open(ctx, c, opts)
+	for _, h := range s.Hosts() {
+		switch parked := h.conn == nil; {
+		case rolling && (h.conn != nil || h.Facts != nil):
+			t.Fatalf("rolling: %s connected before the plan", h.Name)
+		case rolling:
+		case h.Err != nil:
+			t.Fatalf("HoldAtMost %d: %s: %v", hold, h.Name, h.Err)
+		case parked != (hold > 0) || h.parked != parked || h.Facts == nil:
+			t.Errorf("HoldAtMost %d: %s after its facts: parked %v (conn nil %v), facts %v", hold, h.Name, h.parked, parked, h.Facts != nil)
+		}
+	}
+	p, err := s.Plan(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := p.Failed(); len(f) > 0 {
+		t.Fatalf("HoldAtMost %d: %s: %s", hold, f[0].Host, f[0].Error)
+	}
+	s.Close()
+	fleet.Wait()
+	return fleet.Sessions.Load(), fleet.PlanBytes.Load()
+}
+
+// scopeChecked is a Stream that fails the test when a host is expanded
+// before the facts of its whole scope are in.
+type scopeChecked struct {
+	HostsExpander
+	t     *testing.T
+	facts map[string]*core.Facts
+	scope func(string) []string
+}
+
+func (s scopeChecked) Hosts(names []string) (*core.Desired, error) {
+	for _, name := range names {
+		for _, other := range s.scope(name) {
+			if s.facts[other] == nil {
+				s.t.Errorf("%s expanded before the facts of %s, in its scope %v", name, other, s.scope(name))
+			}
+		}
+	}
+	return s.HostsExpander.Hosts(names)
 }
 
 // failingStream is a Stream whose batch holding host fails.
@@ -98,15 +164,19 @@ func TestStreamedPlanFailsOnALaterBatch(t *testing.T) {
 		},
 		SSH: SSHOverride{User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial},
 	}
-	s := Open(context.Background(), c, opts)
-	p, err := s.Plan(context.Background(), false)
-	s.Close()
-	fleet.Wait()
-	if p != nil || err == nil || !strings.Contains(err.Error(), "expansion failed on "+last) {
-		t.Fatalf("plan = %v, %v; want the expansion's error", p, err)
-	}
-	if got := fleet.PlanBytes.Load(); got == 0 {
-		t.Errorf("no host was planned before the failing batch")
+	for _, scope := range []func(*lang.Cluster) (func(string) []string, bool){nil, modules.FactScope} {
+		opts.FactScope = scope // rolling too
+		fleet.PlanBytes.Store(0)
+		s := Open(context.Background(), c, opts)
+		p, err := s.Plan(context.Background(), false)
+		s.Close()
+		fleet.Wait()
+		if p != nil || err == nil || !strings.Contains(err.Error(), "expansion failed on "+last) {
+			t.Fatalf("rolling %v: plan = %v, %v; want the expansion's error", scope != nil, p, err)
+		}
+		if got := fleet.PlanBytes.Load(); got == 0 {
+			t.Errorf("rolling %v: no host was planned before the failing batch", scope != nil)
+		}
 	}
 }
 

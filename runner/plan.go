@@ -97,6 +97,9 @@ func (p *Plan) Failed() []*HostPlan {
 // Plan asks every reachable host's helper for its changes. destroy plans
 // the removal of everything drover made there instead.
 func (s *Session) Plan(ctx context.Context, destroy bool) (*Plan, error) {
+	if s.scope != nil {
+		return s.planRolling(ctx, destroy) // rolling.go
+	}
 	if !destroy && s.opts.Stream != nil {
 		return s.planStreamed(ctx) // parking.go
 	}

@@ -74,6 +74,14 @@ type Options struct {
 	// of -parallel hosts after another instead of holding every host's
 	// desired state at once. nil = Expand, whole.
 	Stream func(c *lang.Cluster, facts map[string]*core.Facts) HostsExpander
+	// FactScope names, for a cluster where each host's desired state
+	// reads a few servers' facts only, those servers (modules.FactScope;
+	// ok false: any server's). With Stream and without Lock, a plan of
+	// such a cluster plans each host as soon as its scope's facts are
+	// in, on the connection that gathered its own (rolling.go): one
+	// login per host, however large the fleet, and few hosts held at
+	// once. nil = every host's facts first.
+	FactScope func(c *lang.Cluster) (scope func(host string) []string, ok bool)
 }
 
 // HostsExpander expands the desired state of the named hosts
@@ -114,6 +122,9 @@ type Session struct {
 	// closing tracks parked hosts' connections still closing
 	// (parking.go); Close waits for them.
 	closing sync.WaitGroup
+	// scope is Options.FactScope's answer for a plan that rolls
+	// (rolling.go); nil otherwise.
+	scope func(host string) []string
 }
 
 // Host is one server's connection, helper and facts. Err is set when the
@@ -159,24 +170,36 @@ func Open(ctx context.Context, c *lang.Cluster, opts Options) *Session {
 			s.hosts = append(s.hosts, &Host{Name: srv.Name, Address: srv.Address, log: opts.Log.With("host", srv.Name)})
 		}
 	}
+	if s.rolls() { // rolling.go: Plan connects each host
+		return s
+	}
 	s.each(ctx, func(ctx context.Context, h *Host) error {
-		start := time.Now()
-		stop := s.stillRunning(h.Name, "connecting", Event{})
-		defer stop()
-		if err := s.connect(ctx, h); err != nil {
-			if h.Unreachable {
-				s.emit(Event{Type: EventUnreachable, Host: h.Name, Elapsed: time.Since(start), Error: err.Error()})
-			}
+		if err := s.open(ctx, h); err != nil {
 			return err
 		}
-		s.progress(h.Name, "connected, helper ready, facts gathered (%s)", since(start))
-		s.emit(Event{Type: EventConnected, Host: h.Name, Elapsed: time.Since(start)})
 		if s.parks() {
 			s.park(h, "parked after its facts")
 		}
 		return nil
 	})
 	return s
+}
+
+// open connects one host, starts its helper and gathers its facts,
+// with its progress lines and events.
+func (s *Session) open(ctx context.Context, h *Host) error {
+	start := time.Now()
+	stop := s.stillRunning(h.Name, "connecting", Event{})
+	defer stop()
+	if err := s.connect(ctx, h); err != nil {
+		if h.Unreachable {
+			s.emit(Event{Type: EventUnreachable, Host: h.Name, Elapsed: time.Since(start), Error: err.Error()})
+		}
+		return err
+	}
+	s.progress(h.Name, "connected, helper ready, facts gathered (%s)", since(start))
+	s.emit(Event{Type: EventConnected, Host: h.Name, Elapsed: time.Since(start)})
+	return nil
 }
 
 // Defaults of -parallel: hosts spend most of a run waiting for round

@@ -67,6 +67,9 @@ func cmdPlan(e *env, args []string) int {
 		opts.Stream = func(c *lang.Cluster, facts map[string]*core.Facts) runner.HostsExpander {
 			return modules.NewStream(c, facts, noChecks)
 		}
+		// Where each host's desired state reads a few servers' facts, each
+		// host is planned once those are in, on its one login.
+		opts.FactScope = modules.FactScope
 
 		ctx, cancel := signalContext()
 		defer cancel()
