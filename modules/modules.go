@@ -116,14 +116,16 @@ func (d *desired) host(name string) *hostDesired {
 // attributes it is a conflict naming both declarations.
 func (h *hostDesired) merge(set *blocks.Set) error {
 	if h.index == nil {
-		h.index = map[resourceKey]int{}
+		h.index = make(map[resourceKey]int, len(set.Resources))
 	}
-	for _, r := range set.Resources {
-		key := keyOf(&r)
+	h.Resources = grow(h.Resources, len(set.Resources))
+	for k := range set.Resources {
+		r := &set.Resources[k]
+		key := keyOf(r)
 		i, ok := h.index[key]
 		if !ok {
 			h.index[key] = len(h.Resources)
-			h.Resources = append(h.Resources, r)
+			h.Resources = append(h.Resources, *r)
 			continue
 		}
 		have := &h.Resources[i]
@@ -141,6 +143,18 @@ func (h *hostDesired) merge(set *blocks.Set) error {
 			}
 		}
 	}
-	h.Checks = append(h.Checks, set.Checks...)
+	h.Checks = append(grow(h.Checks, len(set.Checks)), set.Checks...)
 	return nil
+}
+
+// grow makes room for n more elements in s, doubling its capacity when
+// it must grow: append grows a large slice by a quarter at a time, and a
+// VXLAN member's resources (~3,000) arrive a declaration at a time.
+func grow[E any](s []E, n int) []E {
+	if len(s)+n <= cap(s) {
+		return s
+	}
+	out := make([]E, len(s), max(2*cap(s), len(s)+n))
+	copy(out, s)
+	return out
 }

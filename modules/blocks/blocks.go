@@ -29,12 +29,17 @@ type Set struct {
 
 // Add appends a resource owned by the set's owner and returns its ID.
 func (s *Set) Add(kind, name string, attrs map[string]string, after ...string) string {
+	s.Put(kind, name, attrs, after...)
+	return s.Resources[len(s.Resources)-1].ID()
+}
+
+// Put is Add without building the resource's ID, for a kind that adds
+// thousands of resources and names few of them in After.
+func (s *Set) Put(kind, name string, attrs map[string]string, after ...string) {
 	if len(s.owners) != 1 || s.owners[0] != s.Owner {
 		s.owners = []string{s.Owner}[:1:1]
 	}
-	r := core.Resource{Kind: kind, Name: name, Attrs: attrs, Owners: s.owners, After: after}
-	s.Resources = append(s.Resources, r)
-	return r.ID()
+	s.Resources = append(s.Resources, core.Resource{Kind: kind, Name: name, Attrs: attrs, Owners: s.owners, After: after})
 }
 
 // Check appends a post-condition.

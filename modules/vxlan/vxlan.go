@@ -30,6 +30,22 @@ type endpoint struct {
 	facts   *core.Facts
 	overlay string // address on the bridge, without prefix
 	mac     string // the member's stable bridge MAC (StableMAC)
+	// as a peer: what every other member wants for this one (peerOf)
+	peer peerEntries
+}
+
+// peerEntries are the resources every other member of a unicast network
+// wants for one member (its FDB and neighbour entries), and the
+// attributes of their pings of it, built once per expansion rather than
+// once per member and peer: the members' resources share the names and
+// the attribute maps, which nothing changes once expanded.
+type peerEntries struct {
+	flood, fdb, neigh                string
+	floodAttrs, fdbAttrs, neighAttrs map[string]string
+	// ping are the attributes of a ping of this member with pingSize
+	// bytes (the size of the first member that pings it).
+	ping     map[string]string
+	pingSize string
 }
 
 // Owner is the declaration name resources of n belong to.
@@ -68,6 +84,9 @@ func (v *Network) ExpandHosts(n *lang.Network, c *lang.Cluster, facts map[string
 		// Once per member, not once per member and peer: every peer's
 		// FDB and neighbour entries name it.
 		ep.mac = blocks.StableMAC("network", n.Name, ep.server.Name, v.Bridge)
+		if v.Group == "" {
+			ep.peer = peerOf(Device(v), v.Bridge, ep)
+		}
 		eps = append(eps, ep)
 	}
 	if err := checkDerived(n, subnet, eps); err != nil {
@@ -162,17 +181,24 @@ func member(n *lang.Network, subnet netip.Prefix, eps []endpoint, i int, forward
 	// One After list for every peer's entries (~1,000 of them on a member
 	// of 20 networks of 50), clipped so that adding to one copies it.
 	afterVX, afterAddr := []string{vx}[:1:1], []string{addr}[:1:1]
-	for j, peer := range eps {
+	peers := len(eps) - 1
+	set.Resources = slices.Grow(set.Resources, 3*peers+8)
+	set.Checks = slices.Grow(set.Checks, peers)
+	size := pingSize(mtu)
+	for j := range eps {
 		if j == i {
 			continue
 		}
+		peer := &eps[j]
 		if v.Group == "" {
-			set.Add("fdb", dev+"/"+peer.local, map[string]string{
-				"dev": dev, "mac": "00:00:00:00:00:00", "dst": peer.local,
-			}, afterVX...)
-			knownPeer(set, v.Bridge, dev, peer, afterVX, afterAddr)
+			p := &peer.peer
+			set.Put("fdb", p.flood, p.floodAttrs, afterVX...)
+			set.Put("fdb", p.fdb, p.fdbAttrs, afterVX...)
+			if p.neighAttrs != nil {
+				set.Put("neigh", p.neigh, p.neighAttrs, afterAddr...)
+			}
 		}
-		addPingCheck(set, n, ep, peer, mtu)
+		addPingCheck(set, n, ep, peer, mtu, size)
 	}
 	if v.DHCP && ep.server.Name == v.DHCPHost {
 		if err := dhcp(set, n, subnet, eps, i, mtu, addr, forward, routed); err != nil {
@@ -209,31 +235,52 @@ func dhcp(set *blocks.Set, n *lang.Network, subnet netip.Prefix, eps []endpoint,
 	return d.AddTo(set, after)
 }
 
-// knownPeer tells this member where a peer's bridge is, so that members
+// peerOf is what every other member wants for member ep: the all-zeros
+// FDB entry that floods to its VTEP (head-end replication), and
+// knownPeer's entries.
+//
+// knownPeer tells a member where a peer's bridge is, so that members
 // reach each other without flooding: the peer's stable bridge MAC behind
 // the peer's VTEP (an FDB entry) and its overlay address at that MAC (a
 // permanent neighbour entry). Without them every member resolves every
 // other by broadcast ARP, which head-end replication copies to every
 // peer: N members cost N x (N-1) x (N-1) frames at once (30 members, ~25,000
 // frames, most of them dropped). Containers on the bridge still use ARP.
-func knownPeer(set *blocks.Set, bridge, dev string, peer endpoint, afterVX, afterAddr []string) {
-	mac := peer.mac
-	set.Add("fdb", dev+"/"+peer.local+"/"+mac, map[string]string{"dev": dev, "mac": mac, "dst": peer.local}, afterVX...)
-	if peer.overlay != core.Unknown {
-		set.Add("neigh", bridge+"/"+peer.overlay, map[string]string{"dev": bridge, "ip": peer.overlay, "mac": mac}, afterAddr...)
+func peerOf(dev, bridge string, ep endpoint) peerEntries {
+	p := peerEntries{
+		flood:      dev + "/" + ep.local,
+		floodAttrs: map[string]string{"dev": dev, "mac": "00:00:00:00:00:00", "dst": ep.local},
+		fdb:        dev + "/" + ep.local + "/" + ep.mac,
+		fdbAttrs:   map[string]string{"dev": dev, "mac": ep.mac, "dst": ep.local},
 	}
+	if ep.overlay != core.Unknown {
+		p.neigh = bridge + "/" + ep.overlay
+		p.neighAttrs = map[string]string{"dev": bridge, "ip": ep.overlay, "mac": ep.mac}
+	}
+	return p
 }
 
-// addPingCheck proves the overlay and its MTU: a full-size, don't-fragment
-// ping from this member's bridge address to the peer's.
-func addPingCheck(set *blocks.Set, n *lang.Network, from, to endpoint, mtu string) {
-	size := "1400"
+// pingSize is the payload of a full-size ping over an overlay of mtu: the
+// MTU less the IPv4 and ICMP headers, 1400 when the MTU is unknown.
+func pingSize(mtu string) string {
 	if m, err := strconv.Atoi(mtu); err == nil {
-		size = strconv.Itoa(m - 28)
+		return strconv.Itoa(m - 28)
 	}
-	set.Check("ping", fmt.Sprintf("%s reaches %s over %s with %s-byte frames", from.server.Name, to.server.Name, n.Name, mtu),
-		map[string]string{"dst": to.overlay, "size": size, "df": "true", "count": "1", "timeout_ms": "3000"})
-	set.Checks[len(set.Checks)-1].Peer = to.server.Name
+	return "1400"
+}
+
+// addPingCheck proves the overlay and its MTU: a full-size (size), don't-
+// fragment ping from this member's bridge address to the peer's.
+func addPingCheck(set *blocks.Set, n *lang.Network, from endpoint, to *endpoint, mtu, size string) {
+	attrs := to.peer.ping
+	if attrs == nil || to.peer.pingSize != size {
+		attrs = map[string]string{"dst": to.overlay, "size": size, "df": "true", "count": "1", "timeout_ms": "3000"}
+		if to.peer.ping == nil {
+			to.peer.ping, to.peer.pingSize = attrs, size
+		}
+	}
+	set.Checks = append(set.Checks, core.Check{Kind: "ping", Attrs: attrs, Owner: set.Owner, Peer: to.server.Name,
+		Title: from.server.Name + " reaches " + to.server.Name + " over " + n.Name + " with " + mtu + "-byte frames"})
 }
 
 func firstNonEmpty(s ...string) string {
