@@ -255,7 +255,7 @@ func (f *Fleet) session(ch ssh.Channel, reqs <-chan *ssh.Request, name, addr str
 
 // helper speaks the helper protocol on ch until its stdin ends. A
 // request is read as one line and decoded only as far as the answer
-// needs (its op, the first member), then let go: the real helper's
+// needs (its op, the first member), the rest read and dropped: the real helper's
 // decoding runs on the server, not in the controller this simulator
 // measures, and a session's largest request is not kept for the rest of
 // the run.
@@ -264,21 +264,21 @@ func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 	w.WriteString(helper.Magic + "\n")
 	w.Flush()
 	enc := json.NewEncoder(w)
-	in := bufio.NewReaderSize(ch, 512) // ReadBytes grows past it for a long line
+	in := bufio.NewReaderSize(ch, 16<<10)
 	for {
-		line, err := in.ReadBytes('\n')
-		if len(bytes.TrimSpace(line)) == 0 {
+		head, size, err := readLine(in)
+		if len(bytes.TrimSpace(head)) == 0 {
 			if err != nil {
 				return
 			}
 			continue
 		}
-		if op, err := opOf(line); err != nil {
+		if op, err := opOf(head); err != nil {
 			enc.Encode(helper.Response{Error: "sim: bad request: " + err.Error()})
 		} else {
 			f.Requests.Add(1)
 			if op == helper.OpPlan {
-				f.PlanBytes.Add(int64(len(line)))
+				f.PlanBytes.Add(int64(size))
 			}
 			enc.Encode(answer(op, name, addr))
 		}
@@ -288,8 +288,21 @@ func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 	}
 }
 
-// opOf reads a request's op, reading the object no further than that
-// member (the controller writes it first).
+// readLine reads a line and returns its head (at most the reader's
+// buffer, copied) and its whole size: the rest is read and dropped, not
+// gathered, since the answer needs the op only (written first).
+func readLine(in *bufio.Reader) (head []byte, size int, err error) {
+	frag, err := in.ReadSlice('\n')
+	head, size = bytes.Clone(frag), len(frag)
+	for err == bufio.ErrBufferFull {
+		frag, err = in.ReadSlice('\n')
+		size += len(frag)
+	}
+	return head, size, err
+}
+
+// opOf reads a request's op from its head, reading the object no
+// further than that member (the controller writes it first).
 func opOf(line []byte) (string, error) {
 	dec := json.NewDecoder(bytes.NewReader(line))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
