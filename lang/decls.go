@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
@@ -222,12 +223,23 @@ func (l *loader) collectServer(b *hcl.Block) {
 	if !l.checkName(blockServer, name, b.LabelRanges[0]) {
 		return
 	}
-	content := l.content(b.Body, bodySchema(serverSpecs(), hcl.BlockHeaderSchema{Type: blockSSH}), "A server block")
-	s := &serverDecl{name: name, block: b, attrs: map[string]*node{}}
-	e := newEntity()
-	e.add(l.register(&node{path: []string{rootServer, name, "name"}, rng: b.LabelRanges[0], want: cty.String, deflt: str(name)}))
-	for _, spec := range serverSpecs() {
-		n := l.attrNode([]string{rootServer, name, spec.name}, spec, content.Attributes[spec.name], b.DefRange)
+	specs, schema := l.serverSchema()
+	content := l.content(b.Body, schema, "A server block")
+	s := &serverDecl{name: name, block: b, attrs: make(map[string]*node, len(specs))}
+	e := &entity{attrs: make(map[string]*node, len(specs)+1), order: make([]string, 0, len(specs)+1)}
+	// A server's nodes and their paths are allocated together: 10,000
+	// servers are 130,000 nodes.
+	nodes := make([]node, len(specs)+1)
+	paths := make([]string, 3*len(nodes))
+	path := func(i int, attr string) []string {
+		p := paths[3*i : 3*i+3 : 3*i+3]
+		p[0], p[1], p[2] = rootServer, name, attr
+		return p
+	}
+	nodes[0] = node{path: path(0, "name"), rng: b.LabelRanges[0], want: cty.String, deflt: str(name)}
+	e.add(l.register(&nodes[0]))
+	for i, spec := range specs {
+		n := l.fillAttrNode(&nodes[i+1], path(i+1, spec.name), spec, content.Attributes[spec.name], b.DefRange)
 		s.attrs[spec.name] = n
 		e.add(n)
 	}
@@ -235,6 +247,16 @@ func (l *loader) collectServer(b *hcl.Block) {
 	l.syms.servers[name] = e
 	l.syms.srvOrder = append(l.syms.srvOrder, name)
 	l.servers = append(l.servers, s)
+}
+
+// serverSchema returns serverSpecs and the server block's schema, built
+// once per load (they are the same for every server).
+func (l *loader) serverSchema() ([]attrSpec, *hcl.BodySchema) {
+	if l.srvSchema == nil {
+		l.srvSpecs = serverSpecs()
+		l.srvSchema = bodySchema(l.srvSpecs, hcl.BlockHeaderSchema{Type: blockSSH})
+	}
+	return l.srvSpecs, l.srvSchema
 }
 
 func (l *loader) collectServerSSH(s *serverDecl, blocks hcl.Blocks) {
@@ -328,7 +350,12 @@ func (l *loader) deriveFirstMember(nd *networkDecl, attr string) {
 // attrNode registers the node of one attribute; attr is nil when the
 // attribute is not set, and fallback is then the range diagnostics use.
 func (l *loader) attrNode(path []string, spec attrSpec, attr *hcl.Attribute, fallback hcl.Range) *node {
-	n := &node{path: path, want: spec.typ, deflt: spec.deflt, example: spec.example, rng: fallback, required: spec.required}
+	return l.fillAttrNode(new(node), path, spec, attr, fallback)
+}
+
+// fillAttrNode is attrNode making its node in n.
+func (l *loader) fillAttrNode(n *node, path []string, spec attrSpec, attr *hcl.Attribute, fallback hcl.Range) *node {
+	*n = node{path: path, want: spec.typ, deflt: spec.deflt, example: spec.example, rng: fallback, required: spec.required}
 	if attr != nil {
 		n.expr = attr.Expr
 		n.rng = attr.Expr.Range()
@@ -354,7 +381,7 @@ func (l *loader) errorf(subject hcl.Range, context *hcl.Range, summary, format s
 // and networks also name hosts, DNS records and files, so they are plain
 // ASCII: a letter, then letters, digits, '_' and '-'.
 func validName(kind, name string) bool {
-	if !hclsyntax.ValidIdentifier(name) {
+	if !validIdentifier(name) {
 		return false
 	}
 	if kind != blockServer && kind != blockNetwork {
@@ -365,6 +392,26 @@ func validName(kind, name string) bool {
 	}
 	for _, r := range name {
 		if !(r == '_' || r == '-' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9')) {
+			return false
+		}
+	}
+	return true
+}
+
+// validIdentifier is hclsyntax.ValidIdentifier, without running its
+// scanner on an ASCII name: a letter or '_', then letters, digits, '_'
+// and '-'.
+func validIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return hclsyntax.ValidIdentifier(s)
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_':
+		case i > 0 && ('0' <= c && c <= '9' || c == '-'):
+		default:
 			return false
 		}
 	}

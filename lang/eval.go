@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -146,16 +147,15 @@ func (l *loader) evalNode(n *node) {
 	}
 	v := cty.NullVal(cty.DynamicPseudoType)
 	if n.expr != nil {
-		ctx := &hcl.EvalContext{Variables: contextVariables(n.expr, n.deps), Functions: l.functions()}
-		val, diags := n.expr.Value(ctx)
+		val, diags := n.expr.Value(l.evalContext(n))
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() {
 			n.value = cty.DynamicVal
 			return
 		}
-		l.addMarkedSecrets(val)
 		var paths []cty.PathValueMarks
 		v, paths = val.UnmarkDeepWithPaths()
+		l.addPathSecrets(v, paths)
 		for _, pm := range paths {
 			n.sensitive = n.sensitive || hasSensitive(pm.Marks)
 		}
@@ -242,10 +242,37 @@ func (l *loader) checkWhole(n *node, v cty.Value) cty.Value {
 	return cty.UnknownVal(n.want)
 }
 
+// evalContext returns the context n's expression is evaluated in. Nodes
+// that depend on the same nodes and roots share one (10,000 servers'
+// subnets that read var.containers): every dependency is evaluated before
+// its dependents, and neither a context nor its variables are modified
+// afterwards (hcl makes child contexts for its own variables).
+func (l *loader) evalContext(n *node) *hcl.EvalContext {
+	key := l.ctxKey[:0]
+	for _, d := range n.deps {
+		key = strconv.AppendInt(key, int64(d.index), 36)
+		key = append(key, ',')
+	}
+	for _, root := range n.roots {
+		key = append(key, ';')
+		key = append(key, root...)
+	}
+	l.ctxKey = key
+	if ctx, ok := l.contexts[string(key)]; ok {
+		return ctx
+	}
+	ctx := &hcl.EvalContext{Variables: contextVariables(n.roots, n.deps), Functions: l.functions()}
+	if l.contexts == nil {
+		l.contexts = map[string]*hcl.EvalContext{}
+	}
+	l.contexts[string(key)] = ctx
+	return ctx
+}
+
 // contextVariables builds the variables an expression sees: exactly the
 // values of the nodes it depends on, nested by their paths, and an empty
-// object for a referenced root with nothing declared under it.
-func contextVariables(expr hcl.Expression, deps []*node) map[string]cty.Value {
+// object for a referenced root (of roots) with nothing declared under it.
+func contextVariables(roots []string, deps []*node) map[string]cty.Value {
 	root := tree{}
 	for _, d := range deps {
 		v := d.value
@@ -264,9 +291,9 @@ func contextVariables(expr hcl.Expression, deps []*node) map[string]cty.Value {
 	for k, sub := range root {
 		vars[k] = sub.toValue()
 	}
-	for _, t := range expr.Variables() {
-		if _, ok := vars[t.RootName()]; !ok {
-			vars[t.RootName()] = cty.EmptyObjectVal
+	for _, root := range roots {
+		if _, ok := vars[root]; !ok {
+			vars[root] = cty.EmptyObjectVal
 		}
 	}
 	return vars

@@ -48,6 +48,11 @@ type genericDecls struct {
 	cluster *Cluster
 	// reported dedupes problems shared by a declaration's instances.
 	reported map[string]bool
+	// srvNames and srvAt are srvNamesOf's server names and their
+	// positions (serverNames).
+	srvNamesOf *Cluster
+	srvNames   []string
+	srvAt      map[string]int
 }
 
 func (g *genericDecls) lookup(kind, name string) *genericDecl {

@@ -171,37 +171,56 @@ func (l *loader) targets(c *Cluster, d *genericDecl, inst *genericInstance) ([]s
 	if !listV.IsWhollyKnown() || !whereV.IsWhollyKnown() {
 		return nil, false
 	}
-	var names []string
-	for _, s := range c.Servers {
-		names = append(names, s.Name)
-	}
-	picked := names
+	names, at := l.generic.serverNames(c)
+	var picked []string
 	if inst.set[metaServers] && !listV.IsNull() {
-		picked = nil
 		ok := true
 		a := d.content.Attributes[metaServers]
 		ranges := exprElementRanges(a.Expr, listV.LengthInt())
+		listed := map[string]bool{}
 		i := 0
 		for it := listV.ElementIterator(); it.Next(); i++ {
 			_, e := it.Element()
-			if e.IsNull() || !slices.Contains(names, e.AsString()) {
+			declared := false
+			if !e.IsNull() {
+				_, declared = at[e.AsString()]
+			}
+			if !declared {
 				l.unknownTarget(ranges[i], &a.Range, e, names, picked)
 				ok = false
 				continue
 			}
-			if !slices.Contains(picked, e.AsString()) {
+			if !listed[e.AsString()] {
+				listed[e.AsString()] = true
 				picked = append(picked, e.AsString())
 			}
 		}
 		if !ok {
 			return nil, false
 		}
-		sort.SliceStable(picked, func(i, j int) bool { return slices.Index(names, picked[i]) < slices.Index(names, picked[j]) })
+		sort.SliceStable(picked, func(i, j int) bool { return at[picked[i]] < at[picked[j]] })
+	} else if len(names) > 0 {
+		picked = slices.Clone(names)
 	}
 	if inst.set[metaWhere] && !whereV.IsNull() {
 		return l.selectByLabels(c, d, whereV, picked)
 	}
 	return picked, true
+}
+
+// serverNames are the names of c's servers in order, and each one's
+// position, built once per cluster; callers must not modify them.
+func (g *genericDecls) serverNames(c *Cluster) ([]string, map[string]int) {
+	if g.srvNamesOf != c {
+		g.srvNamesOf, g.srvNames, g.srvAt = c, make([]string, len(c.Servers)), make(map[string]int, len(c.Servers))
+		for i, s := range c.Servers {
+			g.srvNames[i] = s.Name
+			if _, dup := g.srvAt[s.Name]; !dup {
+				g.srvAt[s.Name] = i
+			}
+		}
+	}
+	return g.srvNames, g.srvAt
 }
 
 func (l *loader) unknownTarget(rng hcl.Range, ctx *hcl.Range, e cty.Value, names, picked []string) {
@@ -446,15 +465,28 @@ func CleanPath(p string) string {
 
 // checkDuplicateIdentities reports two items that would manage the same
 // thing on one server.
+//
+// Only items that share their identity with another item can clash, so
+// the servers of the others are not looked at: a cluster of 10,000
+// servers and 20 host declarations each is not 200,000 map entries.
 func (l *loader) checkDuplicateIdentities(items []*Item, insts map[*Item]*genericInstance) {
-	first := map[string]*Item{}
-	for _, it := range items {
+	type identity struct{ key, what, attr string }
+	ids := make([]identity, len(items))
+	shared := map[string]int{} // items by identity key
+	for i, it := range items {
 		key, what, attr := itemIdentity(l.generic.lookup(it.Kind, it.Name).ik, it)
-		if key == "" {
+		ids[i] = identity{key, what, attr}
+		shared[key]++
+	}
+	type onServer struct{ srv, key string }
+	first := map[onServer]*Item{}
+	for i, it := range items {
+		key, what, attr := ids[i].key, ids[i].what, ids[i].attr
+		if key == "" || shared[key] < 2 {
 			continue
 		}
 		for _, srv := range it.Servers {
-			k := srv + " " + key
+			k := onServer{srv, key}
 			prev, dup := first[k]
 			if !dup {
 				first[k] = it

@@ -55,6 +55,12 @@ func (g *grammar) problemOf(s, attr, example string) problem {
 		attr, strconv.Quote(s), g.name, why, attr, example)}
 }
 
+// accepts tells, without building a message, that s matches g; false
+// means "ask problemOf" (a grammar with full checks only there).
+func (g *grammar) accepts(s string) bool {
+	return g == nil || g.exempt != "" || s == "" || g.full == nil && g.check(s) == ""
+}
+
 // The named grammars. Each is strict enough that no value it accepts can
 // end a directive, open or close a block, start a comment, quote, or
 // (where it names a file) leave its directory in the daemon's grammar it

@@ -137,13 +137,13 @@ func (l *loader) checkValue(g *grammar, v cty.Value, attr, example string, expr 
 		bad := false
 		for it := v.ElementIterator(); it.Next(); {
 			k, e := it.Element()
-			if g.keys != nil {
+			if g.keys != nil && !g.keys.accepts(k.AsString()) {
 				if p := g.keys.problemOf(k.AsString(), attr+" key", g.keys.example); !p.ok() {
 					report(rng, p, k.AsString())
 					bad = true
 				}
 			}
-			if e.IsNull() || e.Type() != cty.String {
+			if e.IsNull() || e.Type() != cty.String || g.accepts(e.AsString()) {
 				continue
 			}
 			if p := g.problemOf(e.AsString(), fmt.Sprintf("%s[%q]", attr, k.AsString()), g.example); !p.ok() {
@@ -201,7 +201,12 @@ func (l *loader) addSecrets(v cty.Value) {
 // addMarkedSecrets remembers the strings of v marked sensitive (not the
 // rest of an object that holds one).
 func (l *loader) addMarkedSecrets(v cty.Value) {
-	unmarked, paths := v.UnmarkDeepWithPaths()
+	l.addPathSecrets(v.UnmarkDeepWithPaths())
+}
+
+// addPathSecrets is addMarkedSecrets of a value already unmarked, with
+// the paths of its marks.
+func (l *loader) addPathSecrets(unmarked cty.Value, paths []cty.PathValueMarks) {
 	for _, pm := range paths {
 		if !hasSensitive(pm.Marks) {
 			continue

@@ -1,6 +1,8 @@
 package lang
 
 import (
+	"iter"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,7 +28,12 @@ type node struct {
 	// derive computes the value instead of deflt (variables, dhcp_host).
 	derive func() (cty.Value, hcl.Diagnostics)
 	deps   []*node // nodes referenced by expr, plus derive's inputs
-	value  cty.Value
+	// roots are the root names expr refers to (var, server, ...), each
+	// once (resolveAll).
+	roots []string
+	// index is the node's position in loader.nodes (register).
+	index int
+	value cty.Value
 	// failed nodes (bad references, cycles) are not evaluated: their value
 	// is unknown, which silences errors downstream.
 	failed bool
@@ -104,6 +111,7 @@ func (l *loader) register(n *node) *node {
 	if n.deflt == cty.NilVal {
 		n.deflt = cty.NullVal(n.want)
 	}
+	n.index = len(l.nodes)
 	l.nodes = append(l.nodes, n)
 	return n
 }
@@ -115,6 +123,9 @@ func (l *loader) resolveAll() {
 			continue
 		}
 		for _, t := range n.expr.Variables() {
+			if root := t.RootName(); !slices.Contains(n.roots, root) {
+				n.roots = append(n.roots, root)
+			}
 			deps, diag := l.resolve(t)
 			if diag != nil {
 				l.diags = append(l.diags, diag)
@@ -129,21 +140,106 @@ func (l *loader) resolveAll() {
 // evaluate evaluates every node in dependency order, reporting each
 // reference cycle once.
 func (l *loader) evaluate() {
-	eg := l.evalGraph()
-	for _, comp := range eg.g.Components() {
-		scc := make([]*node, len(comp))
-		for i, id := range comp {
-			scc[i] = eg.byID[id]
-		}
-		if len(comp) > 1 || eg.g.Loop(comp[0]) != nil {
-			l.diags = append(l.diags, eg.cycleDiagnostic(scc))
-			for _, n := range scc {
+	var eg *evalGraph // built for the first cycle's diagnostic
+	for comp := range l.components() {
+		if len(comp) > 1 || slices.Contains(comp[0].deps, comp[0]) {
+			if eg == nil {
+				eg = l.evalGraph()
+			}
+			l.diags = append(l.diags, eg.cycleDiagnostic(comp))
+			for _, n := range comp {
 				n.value, n.evaluated = cty.DynamicVal, true
 			}
 			continue
 		}
-		l.evalNode(scc[0])
+		l.evalNode(comp[0])
 	}
+}
+
+// components yields the strongly connected components of the evaluation
+// graph (an edge from each node to each of its deps), dependencies first:
+// exactly dag.Graph.Components of evalGraph, without naming every node.
+// Tarjan's algorithm runs from the nodes in registration order, along
+// each node's distinct deps in their order; each component is sorted by
+// registration index. A yielded slice is only valid until the next.
+func (l *loader) components() iter.Seq[[]*node] {
+	t := tarjan{
+		adj: make([][]int32, len(l.nodes)),
+		num: make([]int32, len(l.nodes)), low: make([]int32, len(l.nodes)), on: make([]bool, len(l.nodes)),
+		out: make([]int32, 0, len(l.nodes)),
+	}
+	seen := make([]int32, len(l.nodes)) // index+1 of the node whose deps listed it last
+	for i, n := range l.nodes {
+		for _, d := range n.deps {
+			if seen[d.index] != int32(i+1) {
+				seen[d.index] = int32(i + 1)
+				t.adj[i] = append(t.adj[i], int32(d.index))
+			}
+		}
+	}
+	for i := range l.nodes {
+		if t.num[i] == 0 {
+			t.visit(int32(i))
+		}
+	}
+	return func(yield func([]*node) bool) {
+		var comp []*node
+		start := 0
+		for _, end := range t.ends {
+			c := t.out[start:end]
+			start = int(end)
+			slices.Sort(c)
+			comp = comp[:0]
+			for _, k := range c {
+				comp = append(comp, l.nodes[k])
+			}
+			if !yield(comp) {
+				return
+			}
+		}
+	}
+}
+
+// tarjan is the state of Tarjan's algorithm (dag's, on node indexes).
+type tarjan struct {
+	adj      [][]int32
+	num, low []int32 // 1-based discovery numbers; 0 = unvisited
+	on       []bool
+	stack    []int32
+	next     int32
+	// out holds the components one after the other, each ending before
+	// its entry of ends.
+	out  []int32
+	ends []int32
+}
+
+func (t *tarjan) visit(v int32) {
+	t.next++
+	t.num[v], t.low[v] = t.next, t.next
+	t.stack = append(t.stack, v)
+	t.on[v] = true
+	for _, w := range t.adj[v] {
+		switch {
+		case t.num[w] == 0:
+			t.visit(w)
+			t.low[v] = min(t.low[v], t.low[w])
+		case t.on[w]:
+			t.low[v] = min(t.low[v], t.num[w])
+		}
+	}
+	if t.low[v] != t.num[v] {
+		return
+	}
+	for {
+		w := t.stack[len(t.stack)-1]
+		t.stack = t.stack[:len(t.stack)-1]
+		t.on[w] = false
+		t.out = append(t.out, w)
+		if w == v {
+			break
+		}
+	}
+	t.ends = append(t.ends, int32(len(t.out)))
 }
 
 // evalGraph is the evaluation graph as a dag.Graph, each node known by its
@@ -154,7 +250,7 @@ type evalGraph struct {
 	ids  map[*node]string
 }
 
-func (l *loader) evalGraph() evalGraph {
+func (l *loader) evalGraph() *evalGraph {
 	g := dag.New()
 	byID := make(map[string]*node, len(l.nodes))
 	ids := make(map[*node]string, len(l.nodes))
@@ -168,12 +264,12 @@ func (l *loader) evalGraph() evalGraph {
 			g.AddEdge(ids[d], ids[n])
 		}
 	}
-	return evalGraph{g: g, byID: byID, ids: ids}
+	return &evalGraph{g: g, byID: byID, ids: ids}
 }
 
 // cycleDiagnostic names one loop through the component's first node with
 // an expression: "local.a -> server.s1.address -> local.a".
-func (eg evalGraph) cycleDiagnostic(scc []*node) *hcl.Diagnostic {
+func (eg *evalGraph) cycleDiagnostic(scc []*node) *hcl.Diagnostic {
 	start := scc[0]
 	for _, n := range scc {
 		if n.expr != nil {

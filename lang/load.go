@@ -1,7 +1,6 @@
 package lang
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/zclconf/go-cty/cty/function"
 )
 
@@ -113,7 +111,11 @@ type loader struct {
 	// after every other check (grammar_check.go).
 	grammarDiags hcl.Diagnostics
 
-	funcs    map[string]function.Function
+	funcs map[string]function.Function
+	// contexts are the evaluation contexts by their nodes' dependencies,
+	// and ctxKey the buffer their keys are built in (evalContext).
+	contexts map[string]*hcl.EvalContext
+	ctxKey   []byte
 	syms     *symbols
 	nodes    []*node // registration (declaration) order
 	vars     []*variableDecl
@@ -136,6 +138,10 @@ type loader struct {
 	// svcNames are the names of load balancers, web servers and VIPs,
 	// unique cluster-wide (ClaimName).
 	svcNames svcNames
+	// srvSpecs and srvSchema are serverSpecs and the server block's
+	// schema (serverSchema).
+	srvSpecs  []attrSpec
+	srvSchema *hcl.BodySchema
 	// claims are what blocks of registered kinds take in namespaces
 	// they share, by namespace (BlockDecl.Claim).
 	claims map[string]map[string]hcl.Range
@@ -146,24 +152,25 @@ func newLoader(opts Options) *loader {
 }
 
 // parse parses every source in sorted name order; a file with syntax
-// errors is still kept (for snippets) but its body may be partial.
+// errors is still kept (for snippets) but its body may be partial. Files
+// are parsed in parallel (parse.go); diagnostics keep the name order.
 func (l *loader) parse(files map[string][]byte) {
-	parser := hclparse.NewParser()
 	for name := range files {
 		l.order = append(l.order, name)
 	}
 	sort.Strings(l.order)
+	var names []string
 	for _, name := range l.order {
 		if !strings.HasSuffix(name, FileExt) {
 			l.sources[name] = files[name] // a template or file source
 			continue
 		}
-		// Windows line ends would stay inside heredocs as \r: read
-		// CRLF files as LF ones (lines and columns are unchanged).
-		f, diags := parser.ParseHCL(bytes.ReplaceAll(files[name], []byte("\r\n"), []byte("\n")), name)
-		l.diags = append(l.diags, diags...)
-		if f != nil {
-			l.files[name] = f
+		names = append(names, name)
+	}
+	for i, r := range parseFiles(names, files) {
+		l.diags = append(l.diags, r.diags...)
+		if r.file != nil {
+			l.files[names[i]] = r.file
 		}
 	}
 }

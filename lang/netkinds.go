@@ -171,7 +171,7 @@ func (l *loader) networkSubnet(v *validator, d *networkDecl, attr string) (netip
 	if !ok || s == "" {
 		return netip.Prefix{}, false
 	}
-	return l.collectSubnet(v, d.attrs[attr], s, fmt.Sprintf("network %q", d.name))
+	return l.collectSubnet(v, d.attrs[attr], s, blockNetwork, d.name)
 }
 
 // checkOtherNetworkConflicts reports what two networks of the new kinds

@@ -20,9 +20,14 @@ const (
 // subnetDecl is a subnet some declaration claims, for overlap checks.
 type subnetDecl struct {
 	prefix netip.Prefix
-	owner  string // `server "s1"`
-	rng    hcl.Range
+	// kind and name are its declaration (server "s1"), put into words
+	// only when the subnet is reported (owner).
+	kind, name string
+	rng        hcl.Range
 }
+
+// owner names the subnet's declaration: `server "s1"`.
+func (d subnetDecl) owner() string { return fmt.Sprintf("%s %q", d.kind, d.name) }
 
 // validator holds what the checks of single declarations learn for the
 // checks across declarations.
@@ -104,7 +109,7 @@ func (l *loader) validateServer(v *validator, d *serverDecl) {
 	l.checkIfname(a["interface"], false, `"eth0"`)
 	l.checkIfname(a["bridge"], true, `"cbr0"`)
 	if s, ok := l.stringOf(a["subnet"]); ok && s != "" {
-		if subnet, ok := l.collectSubnet(v, a["subnet"], s, fmt.Sprintf("server %q", d.name)); ok {
+		if subnet, ok := l.collectSubnet(v, a["subnet"], s, blockServer, d.name); ok {
 			l.checkIPv4Subnet(a["subnet"], subnet, a["dhcp"], `"100.65.1.0/24"`)
 		}
 	}
@@ -157,29 +162,14 @@ func (l *loader) checkDomain(n *node, example string) {
 }
 
 // collectSubnet checks a CIDR and remembers it for the overlap check.
-func (l *loader) collectSubnet(v *validator, n *node, s, owner string) (netip.Prefix, bool) {
+func (l *loader) collectSubnet(v *validator, n *node, s, kind, name string) (netip.Prefix, bool) {
 	prefix, p := parseCIDR(s)
 	l.report(n, p)
 	if !p.ok() {
 		return netip.Prefix{}, false
 	}
-	v.subnets = append(v.subnets, subnetDecl{prefix: prefix, owner: owner, rng: n.rng})
+	v.subnets = append(v.subnets, subnetDecl{prefix: prefix, kind: kind, name: name, rng: n.rng})
 	return prefix, true
-}
-
-// checkOverlaps reports each subnet that overlaps one declared before it.
-func (l *loader) checkOverlaps(subnets []subnetDecl) {
-	for j, b := range subnets {
-		for _, a := range subnets[:j] {
-			if !a.prefix.Overlaps(b.prefix) {
-				continue
-			}
-			l.errorf(b.rng, nil, "Overlapping subnets",
-				"%s of %s overlaps %s of %s (%s). Containers and overlays need separate address ranges: give each its own subnet.",
-				b.prefix, b.owner, a.prefix, a.owner, shortPos(a.rng))
-			break
-		}
-	}
 }
 
 // checkMembers checks each member of a network: a known server, listed
