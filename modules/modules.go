@@ -27,22 +27,7 @@ type desired struct {
 
 type hostDesired struct {
 	core.HostDesired
-	index map[resourceKey]int // resource -> position in Resources
-}
-
-// resourceKey is a resource's identity (its ID, "KIND/NAME") without
-// building the string: a VXLAN member of 20 networks of 50 has ~3,000
-// resources, and a fleet's desired state 1.5 million.
-type resourceKey struct{ kind, name string }
-
-func keyOf(r *core.Resource) resourceKey { return resourceKey{r.Kind, r.Name} }
-
-// keyOfID is the key of an ID as After names it; kinds have no "/", so the
-// first one ends the kind. An ID of another host ("HOST:KIND/NAME") is no
-// key of this host's.
-func keyOfID(id string) resourceKey {
-	kind, name, _ := strings.Cut(id, "/")
-	return resourceKey{kind, name}
+	index *resourceIndex // resource -> position in Resources
 }
 
 // Expand runs every module. facts maps server names to their facts; a
@@ -116,15 +101,13 @@ func (d *desired) host(name string) *hostDesired {
 // attributes it is a conflict naming both declarations.
 func (h *hostDesired) merge(set *blocks.Set) error {
 	if h.index == nil {
-		h.index = make(map[resourceKey]int, len(set.Resources))
+		h.index = newResourceIndex(len(set.Resources))
 	}
 	h.Resources = grow(h.Resources, len(set.Resources))
 	for k := range set.Resources {
 		r := &set.Resources[k]
-		key := keyOf(r)
-		i, ok := h.index[key]
+		i, ok := h.index.findOrAdd(h.Resources, r.Kind, r.Name, len(h.Resources))
 		if !ok {
-			h.index[key] = len(h.Resources)
 			h.Resources = append(h.Resources, *r)
 			continue
 		}

@@ -10,7 +10,7 @@ import "github.com/drover/drover/core"
 // them) leaves its resources in expansion order. index maps each
 // resource to its position in rs. When every resource already comes
 // after those it names (the usual case), rs is returned as it is.
-func orderByAfter(rs []core.Resource, index map[resourceKey]int) []core.Resource {
+func orderByAfter(rs []core.Resource, index *resourceIndex) []core.Resource {
 	if inOrder(rs, index) {
 		return rs
 	}
@@ -24,7 +24,7 @@ func orderByAfter(rs []core.Resource, index map[resourceKey]int) []core.Resource
 		}
 		visiting[i] = true
 		for _, dep := range rs[i].After {
-			if j, ok := index[keyOfID(dep)]; ok {
+			if j, ok := index.findID(rs, dep); ok {
 				place(j)
 			}
 		}
@@ -40,10 +40,10 @@ func orderByAfter(rs []core.Resource, index map[resourceKey]int) []core.Resource
 
 // inOrder reports whether every resource of rs comes after the resources
 // of rs it names in After.
-func inOrder(rs []core.Resource, index map[resourceKey]int) bool {
+func inOrder(rs []core.Resource, index *resourceIndex) bool {
 	for i, r := range rs {
 		for _, dep := range r.After {
-			if j, ok := index[keyOfID(dep)]; ok && j >= i {
+			if j, ok := index.findID(rs, dep); ok && j >= i {
 				return false
 			}
 		}
