@@ -18,7 +18,8 @@ type parsed struct {
 
 // parseFiles parses the named sources, each on its own (hclsyntax keeps no
 // state between files), on up to GOMAXPROCS goroutines; the results are
-// in the order of names.
+// in the order of names. A panic of the parser is raised again in the
+// caller's goroutine, as when files were parsed one after the other.
 func parseFiles(names []string, files map[string][]byte) []parsed {
 	out := make([]parsed, len(names))
 	workers := min(runtime.GOMAXPROCS(0), len(names))
@@ -30,14 +31,21 @@ func parseFiles(names []string, files map[string][]byte) []parsed {
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range workers {
+	panics := make([]any, workers)
+	for w := range workers {
 		wg.Go(func() {
+			defer func() { panics[w] = recover() }()
 			for i := int(next.Add(1) - 1); i < len(names); i = int(next.Add(1) - 1) {
 				out[i] = parseFile(names[i], files[names[i]])
 			}
 		})
 	}
 	wg.Wait()
+	for _, p := range panics {
+		if p != nil {
+			panic(p)
+		}
+	}
 	return out
 }
 
