@@ -44,20 +44,27 @@ var loadFleet = sync.OnceValues(func() (*fleet, error) {
 
 // BenchmarkStreamFleet expands bench.Fleet() as a streaming plan does, in
 // batches of 100 hosts with their facts: one batch per op, every batch
-// in turn.
+// in turn (100 ops are the whole fleet). "checks" keeps the verify
+// checks (a saved plan), "plan" drops them as `drover plan` does.
 func BenchmarkStreamFleet(b *testing.B) {
 	f, err := loadFleet()
 	if err != nil {
 		b.Fatal(err)
 	}
-	st := modules.NewStream(f.c, f.facts, false)
-	const batch = 100
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		first := i * batch % len(f.names)
-		if _, err := st.Hosts(f.names[first : first+batch]); err != nil {
-			b.Fatal(err)
-		}
+	for _, mode := range []struct {
+		name     string
+		noChecks bool
+	}{{"checks", false}, {"plan", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			st := modules.NewStream(f.c, f.facts, mode.noChecks)
+			const batch = 100
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				first := i * batch % len(f.names)
+				if _, err := st.Hosts(f.names[first : first+batch]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
