@@ -315,23 +315,27 @@ func names(f *core.Facts) string {
 // checkDerived checks the overlay addresses derived once facts are known
 // (lang checks the others): each a host of the subnet, none taken twice.
 func checkDerived(n *lang.Network, subnet netip.Prefix, eps []endpoint) error {
-	seen := map[netip.Addr]string{}
+	seen := make(map[netip.Addr]string, len(eps))
 	for _, ep := range eps {
 		a, err := netip.ParseAddr(ep.overlay)
 		if err != nil {
 			continue
 		}
 		derived := ep.server.Local || ep.server.LearnAddress
-		hint := fmt.Sprintf("set member %q { address = ... }", ep.server.Name)
 		if other, dup := seen[a]; dup {
 			return fmt.Errorf("network %s: members %s and %s both get %s (taken from the last bits of the server addresses); %s",
-				n.Name, other, ep.server.Name, a, hint)
+				n.Name, other, ep.server.Name, a, addressHint(ep))
 		}
 		seen[a] = ep.server.Name
 		if derived && (a == subnet.Masked().Addr() || !subnet.Contains(a.Next())) {
 			return fmt.Errorf("network %s: member %s would get %s, the network or broadcast address of %s, from its address %s; %s",
-				n.Name, ep.server.Name, a, subnet, ep.local, hint)
+				n.Name, ep.server.Name, a, subnet, ep.local, addressHint(ep))
 		}
 	}
 	return nil
+}
+
+// addressHint tells how to give member ep an address of its own.
+func addressHint(ep endpoint) string {
+	return fmt.Sprintf("set member %q { address = ... }", ep.server.Name)
 }
