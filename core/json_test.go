@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -132,6 +134,17 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 }
 
 func TestResourceJSONMatchesEncodingJSON(t *testing.T) {
+	// appendJSON writes these fields, in this order, with these tags.
+	var fields []string
+	typ := reflect.TypeFor[Resource]()
+	for i := range typ.NumField() {
+		fields = append(fields, typ.Field(i).Name+" "+typ.Field(i).Tag.Get("json"))
+	}
+	want := []string{"Kind kind", "Name name", "Attrs attrs", "Owners owners", "After after,omitempty",
+		"Sensitive sensitive,omitempty", "Group group,omitempty", "Refs refs,omitempty"}
+	if !slices.Equal(fields, want) {
+		t.Fatalf("Resource's fields are %q: make appendJSON (json.go) encode them as encoding/json does, then update this list", fields)
+	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	fixed := []Resource{
 		{},

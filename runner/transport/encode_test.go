@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/drover/drover/core"
@@ -59,6 +60,14 @@ func oddResources(rng *rand.Rand, n int) []core.Resource {
 // holds: the helper decodes it, and tests compare plan requests byte for
 // byte.
 func TestEncodeRequestMatchesEncodingJSON(t *testing.T) {
+	// encodeRequest writes op and resources first: they must stay the
+	// first two fields, op never omitted, resources omitted when empty.
+	typ := reflect.TypeFor[helper.Request]()
+	if typ.Field(0).Name != "Op" || typ.Field(0).Tag.Get("json") != "op" ||
+		typ.Field(1).Name != "Resources" || typ.Field(1).Tag.Get("json") != "resources,omitempty" {
+		t.Fatalf("helper.Request begins with %s %q, %s %q: encodeRequest must follow",
+			typ.Field(0).Name, typ.Field(0).Tag, typ.Field(1).Name, typ.Field(1).Tag)
+	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	reqs := []helper.Request{
 		{}, {Op: helper.OpPing}, {Op: helper.OpPlan, Resources: []core.Resource{}},
