@@ -96,6 +96,16 @@ func (d *desired) host(name string) *hostDesired {
 	return h
 }
 
+// reserve makes room for n resources and checks more than the host has,
+// before its sets are merged.
+func (h *hostDesired) reserve(resources, checks int) {
+	h.Resources = slices.Grow(h.Resources, resources)
+	h.Checks = slices.Grow(h.Checks, checks)
+	if h.index == nil {
+		h.index = newResourceIndex(resources)
+	}
+}
+
 // merge adds a declaration's resources. A resource another declaration
 // already wants with the same attributes gains an owner; with different
 // attributes it is a conflict naming both declarations.

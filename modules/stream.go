@@ -96,18 +96,17 @@ func (st *Stream) Hosts(names []string) (*core.Desired, error) {
 func (st *Stream) expand(hosts map[string]bool) (*core.Desired, error) {
 	c, facts := st.c, st.facts
 	d := &desired{hosts: map[string]*hostDesired{}, noChecks: st.noChecks}
-	var errs []string
-	fail := func(msg string) { errs = append(errs, msg) }
+	// Every declaration's sets and errors are recorded in order first,
+	// then merged in that order into hosts sized for them: a VXLAN
+	// member's ~3,000 resources arrive a network at a time, and growing
+	// its list as they came copied it ~4 times over.
+	var steps []piece
+	fail := func(msg string) { steps = append(steps, piece{err: msg}) }
 	add := func(name string, set *blocks.Set) {
 		if hosts != nil && !hosts[name] {
 			return
 		}
-		if d.noChecks {
-			set.Checks = nil
-		}
-		if err := d.host(name).merge(set); err != nil {
-			fail(fmt.Sprintf("%s: %v", name, err))
-		}
+		steps = append(steps, piece{host: name, set: set})
 	}
 	for _, s := range c.Servers {
 		if hosts != nil && !hosts[s.Name] {
@@ -147,6 +146,7 @@ func (st *Stream) expand(hosts map[string]bool) (*core.Desired, error) {
 			add(p.host, p.set)
 		}
 	}
+	errs := d.mergeAll(steps)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
@@ -190,4 +190,36 @@ func (st *Stream) blockSets(once bool) []piece {
 		st.decls = append(make([]piece, 0, len(pieces)), pieces...) // non-nil: kept, even if empty
 	}
 	return pieces
+}
+
+// mergeAll merges the recorded sets into their hosts, each host's lists
+// sized once for all of its sets, and returns the errors, recorded and
+// of merging, in the order they happened.
+func (d *desired) mergeAll(steps []piece) []string {
+	resources, checks := map[string]int{}, map[string]int{}
+	for _, p := range steps {
+		if p.set != nil {
+			resources[p.host] += len(p.set.Resources)
+			if !d.noChecks {
+				checks[p.host] += len(p.set.Checks)
+			}
+		}
+	}
+	for name, n := range resources {
+		d.host(name).reserve(n, checks[name])
+	}
+	var errs []string
+	for _, p := range steps {
+		if p.set == nil {
+			errs = append(errs, p.err)
+			continue
+		}
+		if d.noChecks {
+			p.set.Checks = nil
+		}
+		if err := d.host(p.host).merge(p.set); err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", p.host, err))
+		}
+	}
+	return errs
 }
