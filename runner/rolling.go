@@ -64,11 +64,12 @@ type roll struct {
 	arrived, ready []*Host
 	plans          []planWork
 	expanding      bool
+	expandingN     int // hosts in the batch being expanded
 	// held counts connected hosts not yet planned; left the hosts not
 	// yet planned or failed; arrivedCount the hosts whose connection
 	// ended (with facts or an error); plansRunning the plans being made.
 	held, left, arrivedCount, plansRunning int
-	err        error // an expansion's error: the plan ends with it
+	err                                    error // an expansion's error: the plan ends with it
 }
 
 // planWork is a host and its desired state, ready to plan.
@@ -160,7 +161,7 @@ func (r *roll) take(ctx context.Context) (t rollTask, ok bool) {
 			return rollTask{plan: &w}, true
 		case !r.expanding && len(r.ready) >= r.batch:
 			return r.takeBatch(), true
-		case r.next < len(r.s.hosts) && (r.roomToHold() || r.stuck()):
+		case r.next < len(r.s.hosts) && (r.roomToHold() && r.ahead() < 2*r.batch || r.stuck()):
 			r.next++
 			return rollTask{connect: r.s.hosts[r.next-1]}, true
 		case !r.expanding && len(r.ready) > 0:
@@ -177,6 +178,14 @@ func (r *roll) roomToHold() bool {
 	return hold <= 0 || r.held+r.connecting() < hold
 }
 
+// ahead counts the hosts connected or connecting that are not waiting
+// for others: ready, being expanded, queued or being planned. Hosts are
+// connected ahead of the plans by two batches at most, so that the
+// connections held are those that wait for a peer (mu held).
+func (r *roll) ahead() int {
+	return r.connecting() + len(r.ready) + r.expandingN + len(r.plans) + r.plansRunning
+}
+
 // connecting counts hosts handed out to connect that have not arrived.
 func (r *roll) connecting() int { return r.next - r.arrivedCount }
 
@@ -191,7 +200,7 @@ func (r *roll) stuck() bool {
 func (r *roll) takeBatch() rollTask {
 	n := min(r.batch, len(r.ready))
 	t := rollTask{expand: append([]*Host(nil), r.ready[:n]...), arrived: r.arrived}
-	r.ready, r.arrived, r.expanding = r.ready[n:], nil, true
+	r.ready, r.arrived, r.expanding, r.expandingN = r.ready[n:], nil, true, n
 	return t
 }
 
@@ -260,7 +269,7 @@ func (r *roll) expand(hosts, arrived []*Host) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	defer r.wake.Broadcast()
-	r.expanding = false
+	r.expanding, r.expandingN = false, 0
 	if err != nil {
 		if r.err == nil {
 			r.err = err

@@ -304,7 +304,9 @@ func startSim(t *testing.T, servers map[string]string) *simProcess {
 	}
 	p := &simProcess{socket: filepath.Join(dir, "sim.sock"), identity: fleet.IdentityFile, knownHosts: fleet.KnownHosts}
 	p.cmd = exec.Command(os.Args[0])
-	p.cmd.Env = append(os.Environ(), "DROVER_SIM_SERVE="+dir)
+	// The servers trade memory for CPU (GOGC=400): they share the
+	// machine's 2 cores with the controller the run measures.
+	p.cmd.Env = append(os.Environ(), "DROVER_SIM_SERVE="+dir, "GOGC=400")
 	p.cmd.Stderr = os.Stderr
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
