@@ -102,6 +102,7 @@ func writeFleetRun(b *strings.Builder, r fleetRun, parallel, servers int) {
 	row("plan wall", roundDur(r.wall), targetVerdict(r.wall <= targetFleetPlan, "<= "+targetFleetPlan.String()))
 	row("peak RSS", fmt.Sprintf("%d MiB", r.maxRSS>>20), targetVerdict(r.maxRSS <= targetFleetRSS, "<= 1 GiB"))
 	row("CPU (user+system)", roundDur(r.cpu), "reported")
+	row("allocated / GC cycles", fmt.Sprintf("%d MiB / %d", r.allocated>>20, r.gcs), "reported")
 	row("peak heap in use / stacks", fmt.Sprintf("%d MiB / %d MiB", r.peakHeap>>20, r.peakStack>>20), "reported")
 	row("goroutines at peak", fmt.Sprintf("%d (%.1f per host of the run)", r.peakGoroutines, float64(r.peakGoroutines-r.idleGoroutines)/float64(servers)), "reported")
 	row("file descriptors at peak", fmt.Sprintf("%d (%.1f per host of the run)", r.peakFDs, r.fdsPerConnected), "reported")
@@ -124,6 +125,8 @@ type fleetRun struct {
 	idleHeap, peakFDs, flight int
 	idleMem                   int
 	simCPU                    time.Duration // the simulated servers' process
+	allocated                 uint64        // bytes allocated during the plan
+	gcs                       uint32        // garbage collections during the plan
 	simRSS                    uint64
 }
 
@@ -170,10 +173,14 @@ func fleetPlan(t *testing.T, dir string, servers map[string]string, parallel int
 		e.verbose = true
 	}
 	cpu0 := cpuTime()
+	runtime.ReadMemStats(&ms)
+	alloc0, gc0 := ms.TotalAlloc, ms.NumGC
 	start := time.Now()
 	code := run(args, e)
 	r.wall = time.Since(start)
 	r.cpu = cpuTime() - cpu0
+	runtime.ReadMemStats(&ms)
+	r.allocated, r.gcs = ms.TotalAlloc-alloc0, ms.NumGC-gc0
 	close(stop)
 	wg.Wait()
 	sessions := fleet.stop(t)

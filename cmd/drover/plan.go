@@ -36,6 +36,7 @@ func cmdPlan(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "Error: -out cannot be used with -offline: an offline plan has not read the hosts, so apply could not check it. Drop -offline to save a plan.")
 		return 1
 	}
+	defer planGC()() // gc.go
 	c := load(e, dir, f, *rf.asJSON)
 	if c == nil {
 		return 1
