@@ -92,57 +92,17 @@ func (g *Graph) components(skip []bool) [][]int {
 	return g.tarjan(g.users, skip)
 }
 
-// tarjan runs Tarjan's algorithm along the edges adj, from the nodes in
-// insertion order; components come out after those they reach.
+// tarjan runs Tarjan's algorithm along the edges adj (Strong), from the
+// nodes in insertion order; components come out after those they reach.
 func (g *Graph) tarjan(adj [][]int, skip []bool) [][]int {
-	t := tarjanState{adj: adj, skip: skip, num: make([]int, len(g.nodes)), low: make([]int, len(g.nodes)), on: make([]bool, len(g.nodes))}
-	for i := range g.nodes {
-		if !skip[i] && t.num[i] == 0 {
-			t.visit(i)
-		}
+	order, ends := Strong(adj, skip)
+	out := make([][]int, len(ends))
+	start := 0
+	for i, end := range ends {
+		out[i] = order[start:end:end]
+		start = end
 	}
-	return t.out
-}
-
-type tarjanState struct {
-	adj      [][]int
-	skip     []bool
-	num, low []int // 1-based discovery numbers; 0 = unvisited
-	on       []bool
-	stack    []int
-	next     int
-	out      [][]int
-}
-
-func (t *tarjanState) visit(v int) {
-	t.next++
-	t.num[v], t.low[v] = t.next, t.next
-	t.stack = append(t.stack, v)
-	t.on[v] = true
-	for _, w := range t.adj[v] {
-		switch {
-		case t.skip[w]:
-		case t.num[w] == 0:
-			t.visit(w)
-			t.low[v] = min(t.low[v], t.low[w])
-		case t.on[w]:
-			t.low[v] = min(t.low[v], t.num[w])
-		}
-	}
-	if t.low[v] != t.num[v] {
-		return
-	}
-	var comp []int
-	for {
-		w := t.stack[len(t.stack)-1]
-		t.stack = t.stack[:len(t.stack)-1]
-		t.on[w] = false
-		comp = append(comp, w)
-		if w == v {
-			break
-		}
-	}
-	t.out = append(t.out, comp)
+	return out
 }
 
 // cycleIn returns the shortest cycle through the earliest-added node of a

@@ -163,31 +163,23 @@ func (l *loader) evaluate() {
 // each node's distinct deps in their order; each component is sorted by
 // registration index. A yielded slice is only valid until the next.
 func (l *loader) components() iter.Seq[[]*node] {
-	t := tarjan{
-		adj: make([][]int32, len(l.nodes)),
-		num: make([]int32, len(l.nodes)), low: make([]int32, len(l.nodes)), on: make([]bool, len(l.nodes)),
-		out: make([]int32, 0, len(l.nodes)),
-	}
+	adj := make([][]int32, len(l.nodes))
 	seen := make([]int32, len(l.nodes)) // index+1 of the node whose deps listed it last
 	for i, n := range l.nodes {
 		for _, d := range n.deps {
 			if seen[d.index] != int32(i+1) {
 				seen[d.index] = int32(i + 1)
-				t.adj[i] = append(t.adj[i], int32(d.index))
+				adj[i] = append(adj[i], int32(d.index))
 			}
 		}
 	}
-	for i := range l.nodes {
-		if t.num[i] == 0 {
-			t.visit(int32(i))
-		}
-	}
+	order, ends := dag.Strong(adj, nil)
 	return func(yield func([]*node) bool) {
 		var comp []*node
 		start := 0
-		for _, end := range t.ends {
-			c := t.out[start:end]
-			start = int(end)
+		for _, end := range ends {
+			c := order[start:end]
+			start = end
 			slices.Sort(c)
 			comp = comp[:0]
 			for _, k := range c {
@@ -198,48 +190,6 @@ func (l *loader) components() iter.Seq[[]*node] {
 			}
 		}
 	}
-}
-
-// tarjan is the state of Tarjan's algorithm (dag's, on node indexes).
-type tarjan struct {
-	adj      [][]int32
-	num, low []int32 // 1-based discovery numbers; 0 = unvisited
-	on       []bool
-	stack    []int32
-	next     int32
-	// out holds the components one after the other, each ending before
-	// its entry of ends.
-	out  []int32
-	ends []int32
-}
-
-func (t *tarjan) visit(v int32) {
-	t.next++
-	t.num[v], t.low[v] = t.next, t.next
-	t.stack = append(t.stack, v)
-	t.on[v] = true
-	for _, w := range t.adj[v] {
-		switch {
-		case t.num[w] == 0:
-			t.visit(w)
-			t.low[v] = min(t.low[v], t.low[w])
-		case t.on[w]:
-			t.low[v] = min(t.low[v], t.num[w])
-		}
-	}
-	if t.low[v] != t.num[v] {
-		return
-	}
-	for {
-		w := t.stack[len(t.stack)-1]
-		t.stack = t.stack[:len(t.stack)-1]
-		t.on[w] = false
-		t.out = append(t.out, w)
-		if w == v {
-			break
-		}
-	}
-	t.ends = append(t.ends, int32(len(t.out)))
 }
 
 // evalGraph is the evaluation graph as a dag.Graph, each node known by its

@@ -2,13 +2,11 @@ package modules_test
 
 import (
 	"net/netip"
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/drover/drover/bench/sim"
 	"github.com/drover/drover/core"
-	"github.com/drover/drover/internal/fixture"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
 )
@@ -21,33 +19,12 @@ import (
 // waits for every host's plans.
 func TestFactScopeIsEnough(t *testing.T) {
 	scoped := 0
-	paths, err := filepath.Glob("*/testdata/fixtures/*.txtar")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	for _, path := range paths {
-		fx, err := fixture.Read(path)
-		if err != nil {
-			t.Fatal(err)
+	for _, ec := range expansionCases(t) {
+		facts := ec.facts
+		if facts == nil { // a playbook: facts of one interface holding each address
+			facts = simFacts(ec.c)
 		}
-		c, diags := lang.LoadFiles(fx.Sources, lang.Options{Kinds: modules.Kinds()})
-		if diags.HasErrors() {
-			t.Fatalf("%s: %s", path, diags.Error())
-		}
-		if compareScoped(t, path, c, fx.Facts) {
-			scoped++
-		}
-	}
-	books, err := filepath.Glob("../playbooks/*/cluster.hcl")
-	if err != nil || len(books) == 0 {
-		t.Fatalf("no playbooks: %v", err)
-	}
-	for _, b := range books {
-		c, diags := lang.Load(filepath.Dir(b), lang.Options{Kinds: modules.Kinds()})
-		if diags.HasErrors() {
-			t.Fatalf("%s: %s", b, diags.Error())
-		}
-		if compareScoped(t, b, c, simFacts(c)) {
+		if compareScoped(t, ec.name, ec.c, facts) {
 			scoped++
 		}
 	}

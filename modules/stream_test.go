@@ -17,31 +17,8 @@ import (
 // every playbook (offline) and a cluster whose items depend on an item
 // of another server (the cross-host order needs that server expanded too).
 func TestStreamHostByHostIsExpand(t *testing.T) {
-	paths, err := filepath.Glob("*/testdata/fixtures/*.txtar")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	for _, path := range paths {
-		fx, err := fixture.Read(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, diags := lang.LoadFiles(fx.Sources, lang.Options{Kinds: modules.Kinds()})
-		if diags.HasErrors() {
-			t.Fatalf("%s: %s", path, diags.Error())
-		}
-		compareStream(t, path, c, fx.Facts)
-	}
-	books, err := filepath.Glob("../playbooks/*/cluster.hcl")
-	if err != nil || len(books) == 0 {
-		t.Fatalf("no playbooks: %v", err)
-	}
-	for _, b := range books {
-		c, diags := lang.Load(filepath.Dir(b), lang.Options{Kinds: modules.Kinds()})
-		if diags.HasErrors() {
-			t.Fatalf("%s: %s", b, diags.Error())
-		}
-		compareStream(t, b, c, nil)
+	for _, ec := range expansionCases(t) {
+		compareStream(t, ec.name, ec.c, ec.facts)
 	}
 	c, diags := lang.LoadFiles(map[string][]byte{"cluster.hcl": []byte(`
 server "s1" { address = "198.51.100.1" }
@@ -98,4 +75,45 @@ func compareStream(t *testing.T, name string, c *lang.Cluster, facts map[string]
 		t.Errorf("%s: the whole fails (%v), every host alone expands", name, wholeErr)
 	}
 	return whole
+}
+
+// expansionCase is a cluster to expand: an expansion fixture with its
+// facts, or a playbook (facts nil).
+type expansionCase struct {
+	name  string
+	c     *lang.Cluster
+	facts map[string]*core.Facts
+}
+
+// expansionCases loads every expansion fixture and every playbook.
+func expansionCases(t *testing.T) []expansionCase {
+	t.Helper()
+	paths, err := filepath.Glob("*/testdata/fixtures/*.txtar")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	var out []expansionCase
+	for _, path := range paths {
+		fx, err := fixture.Read(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, diags := lang.LoadFiles(fx.Sources, lang.Options{Kinds: modules.Kinds()})
+		if diags.HasErrors() {
+			t.Fatalf("%s: %s", path, diags.Error())
+		}
+		out = append(out, expansionCase{path, c, fx.Facts})
+	}
+	books, err := filepath.Glob("../playbooks/*/cluster.hcl")
+	if err != nil || len(books) == 0 {
+		t.Fatalf("no playbooks: %v", err)
+	}
+	for _, b := range books {
+		c, diags := lang.Load(filepath.Dir(b), lang.Options{Kinds: modules.Kinds()})
+		if diags.HasErrors() {
+			t.Fatalf("%s: %s", b, diags.Error())
+		}
+		out = append(out, expansionCase{name: b, c: c})
+	}
+	return out
 }
