@@ -4,14 +4,13 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
 )
 
 // ExpandResources is Expand without the checks: the same resources in the
 // same order on every host, and no check anywhere.
 func TestExpandResourcesIsExpandWithoutChecks(t *testing.T) {
-	c, diags := lang.LoadFiles(map[string][]byte{"a.hcl": []byte(payloadServers + `
+	c := loadCluster(t, payloadServers+`
 network "vxlan" "vx2" {
   subnet    = "100.64.11.0/24"
   servers   = ["s1", "s2"]
@@ -26,10 +25,7 @@ file "motd" {
   path    = "/etc/motd"
   content = "hello\n"
 }
-`)}, lang.Options{Kinds: modules.Kinds()})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
+`)
 	full, err := modules.Expand(c, payloadFacts(c))
 	if err != nil {
 		t.Fatal(err)

@@ -102,7 +102,7 @@ func simFacts(c *lang.Cluster) map[string]*core.Facts {
 // from its own facts.
 func loadScopeCluster(t *testing.T) *lang.Cluster {
 	t.Helper()
-	c, diags := lang.LoadFiles(map[string][]byte{"cluster.hcl": []byte(`
+	c := loadCluster(t, `
 server "s1" { address = "198.51.100.1" }
 server "s2" { address = "198.51.100.2" }
 server "s3" { address = "198.51.100.3" }
@@ -114,10 +114,7 @@ file "motd" {
   path    = "/etc/motd"
   content = "hello\n"
 }
-`)}, lang.Options{Kinds: modules.Kinds()})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
+`)
 	return c
 }
 

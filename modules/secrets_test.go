@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
 )
 
@@ -12,7 +11,7 @@ import (
 // into a daemon's config (a VIP's track script) or a unit's command makes
 // that attribute sensitive, and nothing else.
 func TestSecretsInConfigsAreSensitive(t *testing.T) {
-	c, diags := lang.LoadFiles(map[string][]byte{"a.hcl": []byte(payloadServers + `
+	c := loadCluster(t, payloadServers+`
 variable "token" {
   default   = "tok3n-s3cret"
   sensitive = true
@@ -25,10 +24,7 @@ vip {
 service "agent" {
   command = "/usr/local/bin/agent --token ${lower(var.token)}"
 }
-`)}, lang.Options{Kinds: modules.Kinds()})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
+`)
 	d, err := modules.Expand(c, payloadFacts(c))
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +53,7 @@ service "agent" {
 // as a sensitive attribute, and a check attribute that holds a secret is
 // marked sensitive however it got there.
 func TestSecretsInChecksAreSensitive(t *testing.T) {
-	c, diags := lang.LoadFiles(map[string][]byte{"a.hcl": []byte(payloadServers + `
+	c := loadCluster(t, payloadServers+`
 variable "dbpw" {
   default   = "db-pw-s3cret"
   sensitive = true
@@ -68,10 +64,7 @@ database "mariadb" {
   password = var.dbpw
   allow    = "198.51.100.2/32"
 }
-`)}, lang.Options{Kinds: modules.Kinds()})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
+`)
 	d, err := modules.Expand(c, payloadFacts(c))
 	if err != nil {
 		t.Fatal(err)

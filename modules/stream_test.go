@@ -20,7 +20,7 @@ func TestStreamHostByHostIsExpand(t *testing.T) {
 	for _, ec := range expansionCases(t) {
 		compareStream(t, ec.name, ec.c, ec.facts)
 	}
-	c, diags := lang.LoadFiles(map[string][]byte{"cluster.hcl": []byte(`
+	c := loadCluster(t, `
 server "s1" { address = "198.51.100.1" }
 server "s2" { address = "198.51.100.2" }
 server "s3" { address = "198.51.100.3" }
@@ -34,10 +34,7 @@ file "export" {
   content    = "s1:/srv/data\n"
   depends_on = [directory.data]
 }
-`)}, lang.Options{Kinds: modules.Kinds()})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
+`)
 	d := compareStream(t, "cross-host", c, nil)
 	if after := d.Hosts["s2"].Resources[0].After; !slices.Contains(after, "s1:directory//srv/data") {
 		t.Errorf("s2's file comes after %v, want s1:directory//srv/data among them", after)
@@ -116,4 +113,15 @@ func expansionCases(t *testing.T) []expansionCase {
 		out = append(out, expansionCase{name: b, c: c})
 	}
 	return out
+}
+
+// loadCluster loads src as a cluster's only file, failing the test on
+// any error.
+func loadCluster(t *testing.T, src string) *lang.Cluster {
+	t.Helper()
+	c, diags := lang.LoadFiles(map[string][]byte{"cluster.hcl": []byte(src)}, lang.Options{Kinds: modules.Kinds()})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return c
 }
