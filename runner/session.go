@@ -112,8 +112,10 @@ type Session struct {
 	observers []*Host
 	// Stats counts SSH connections and helper uploads of the run.
 	Stats transport.Stats
-	// knownHosts holds the known_hosts files parsed once for all hosts.
+	// knownHosts holds the known_hosts files parsed once for all hosts,
+	// keyFiles the identity files read once.
 	knownHosts transport.KnownHostsCache
+	keyFiles   transport.KeyFiles
 	// stopHeartbeat ends the pings that keep held host locks alive.
 	stopHeartbeat context.CancelFunc
 	// revert is the apply generation and the reverts it armed
@@ -332,7 +334,7 @@ func (s *Session) dial(ctx context.Context, srv *lang.Server, log *slog.Logger) 
 		TrustOnFirstUse: cfg.TrustOnFirst, Become: cfg.Become, Timeout: cfg.Timeout,
 		KeepAlive: keepAlive(cfg.Timeout), Stats: &s.Stats,
 		Explicit: map[string]bool{}, BecomePassword: s.opts.BecomePassword, Log: log,
-		KnownHostsCache: &s.knownHosts,
+		KnownHostsCache: &s.knownHosts, KeyFiles: &s.keyFiles,
 	}
 	for name := range cfg.Explicit {
 		tc.Explicit[name] = true

@@ -29,12 +29,15 @@ type authenticator struct {
 
 	mu         sync.Mutex
 	agentCount int // keys the agent offered; -1 before it was asked
+	// files reads the identity files, once per run when shared
+	// (Config.KeyFiles).
+	files *KeyFiles
 }
 
 // newAuth loads the identity file and connects to the agent. A key that
 // cannot be used is an error; so is having no key at all.
 func newAuth(cfg Config) (*authenticator, error) {
-	a := &authenticator{agentCount: -1}
+	a := &authenticator{agentCount: -1, files: cfg.KeyFiles}
 	if cfg.IdentitiesOnly {
 		a.only = map[string]bool{}
 	}
@@ -93,7 +96,7 @@ func (a *authenticator) allowPublic(path string) {
 
 func (a *authenticator) loadKey(path string) error {
 	shown := shortenHome(path)
-	pem, err := os.ReadFile(path)
+	pem, err := a.files.read(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("identity file %s does not exist", shown)
 	}
@@ -115,7 +118,7 @@ func (a *authenticator) loadKey(path string) error {
 	if a.only != nil {
 		a.only[string(signer.PublicKey().Marshal())] = true
 	}
-	if cert, ok := loadCertificate(path + "-cert.pub"); ok {
+	if cert, ok := loadCertificate(a.files, path+"-cert.pub"); ok {
 		if cs, err := ssh.NewCertSigner(cert, signer); err == nil {
 			a.keys = append(a.keys, cs)
 			a.names = append(a.names, keyName(shown+"-cert.pub", cs.PublicKey()))
@@ -126,9 +129,10 @@ func (a *authenticator) loadKey(path string) error {
 	return nil
 }
 
-// loadCertificate reads an OpenSSH certificate next to the key, as ssh does.
-func loadCertificate(path string) (*ssh.Certificate, bool) {
-	data, err := os.ReadFile(path)
+// loadCertificate reads an OpenSSH certificate next to the key, as ssh
+// does (through files: nil reads it).
+func loadCertificate(files *KeyFiles, path string) (*ssh.Certificate, bool) {
+	data, err := files.read(path)
 	if err != nil {
 		return nil, false
 	}

@@ -63,7 +63,7 @@ func hostCertServer(t *testing.T) (*testServer, Config, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, ok := loadCertificate(filepath.Join(dir, "host-cert.pub"))
+	cert, ok := loadCertificate(nil, filepath.Join(dir, "host-cert.pub"))
 	if !ok {
 		t.Fatal("ssh-keygen wrote no host certificate")
 	}

@@ -109,6 +109,9 @@ type Config struct {
 	// KnownHostsCache, when set, shares parsed known_hosts files with the
 	// run's other connections; nil parses them for this one.
 	KnownHostsCache *KnownHostsCache
+	// KeyFiles, when set, shares the identity files read with the run's
+	// other connections; nil reads them for this one.
+	KeyFiles *KeyFiles
 }
 
 // DefaultGlobalKnownHosts are the system-wide known_hosts files.
