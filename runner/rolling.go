@@ -89,6 +89,36 @@ type rollTask struct {
 // planRolling connects, expands and plans host by host (see above).
 func (s *Session) planRolling(ctx context.Context, destroy bool) (*Plan, error) {
 	p, byHost := s.newPlan()
+	r := s.newRoll(byHost, destroy)
+	stop := context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.wake.Broadcast()
+	})
+	defer stop()
+	var wg sync.WaitGroup
+	for range min(s.opts.Parallel, len(s.hosts)) {
+		wg.Go(func() {
+			for t, ok := r.take(ctx); ok; t, ok = r.take(ctx) {
+				r.do(ctx, t)
+			}
+		})
+	}
+	wg.Wait()
+	if r.err != nil {
+		return nil, r.err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.recordFailures(byHost)
+	return p, nil
+}
+
+// newRoll is a rolling plan's state before any host is connected: what
+// each host waits for (its scope in this run, itself included; a
+// destroy's hosts wait for themselves only, as it expands nothing).
+func (s *Session) newRoll(byHost map[string]*HostPlan, destroy bool) *roll {
 	r := &roll{s: s, byHost: byHost, facts: map[string]*core.Facts{}, batch: max(s.opts.Parallel, 1),
 		waiting: make(map[string]int, len(s.hosts)), dependents: make(map[string][]*Host, len(s.hosts)), left: len(s.hosts)}
 	r.wake = sync.NewCond(&r.mu)
@@ -114,33 +144,7 @@ func (s *Session) planRolling(ctx context.Context, destroy bool) (*Plan, error) 
 			}
 		}
 	}
-	stop := context.AfterFunc(ctx, func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.wake.Broadcast()
-	})
-	defer stop()
-	var wg sync.WaitGroup
-	for range min(s.opts.Parallel, len(s.hosts)) {
-		wg.Go(func() {
-			for {
-				t, ok := r.take(ctx)
-				if !ok {
-					return
-				}
-				r.do(ctx, t)
-			}
-		})
-	}
-	wg.Wait()
-	if r.err != nil {
-		return nil, r.err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.recordFailures(byHost)
-	return p, nil
+	return r
 }
 
 // take waits for the next task. Planning comes first (it lets a
