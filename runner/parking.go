@@ -3,11 +3,9 @@ package runner
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/helper"
-	"github.com/drover/drover/runner/transport"
 )
 
 // A plan of thousands of hosts cannot keep them all connected between
@@ -39,8 +37,8 @@ func (s *Session) park(h *Host, why string) {
 	h.conn, h.helper, h.parked = nil, nil, true
 	h.mu.Unlock()
 	h.log.Debug(why)
-	if conn != nil { // network: the connection's round trips, as Close logs them
-		h.log.Debug("round trips", "network", transport.RoundTrips(conn), "helper_calls", h.calls.Load(), "helper_time", time.Duration(h.busy.Load()))
+	if conn != nil {
+		h.logRoundTrips(conn)
 	}
 	s.closing.Go(func() {
 		hc.Close()

@@ -451,13 +451,18 @@ func (s *Session) Close() {
 	s.closing.Wait()
 	for _, h := range append(s.hosts, s.observers...) {
 		if h.log != nil && h.helper != nil {
-			// network: counted on the SSH connection's socket (transport
-			// turnConn), the TCP handshake included, before closing.
-			h.log.Debug("round trips", "network", transport.RoundTrips(h.conn), "helper_calls", h.calls.Load(), "helper_time", time.Duration(h.busy.Load()))
+			h.logRoundTrips(h.conn)
 		}
 		wg.Go(func() { s.closeHost(h) })
 	}
 	wg.Wait()
+}
+
+// logRoundTrips logs, before conn closes, its network round trips
+// (counted on the SSH connection's socket, transport turnConn, the TCP
+// handshake included) and the host's helper calls and their time.
+func (h *Host) logRoundTrips(conn transport.Conn) {
+	h.log.Debug("round trips", "network", transport.RoundTrips(conn), "helper_calls", h.calls.Load(), "helper_time", time.Duration(h.busy.Load()))
 }
 
 // closeHost stops a host's helper and closes its connection.
