@@ -150,7 +150,7 @@ func (s *Session) newPlan() (*Plan, map[string]*HostPlan) {
 // planHost asks one host's helper what desired state d (nil: a destroy,
 // or nothing declared there) would change, into hp.
 func (s *Session) planHost(ctx context.Context, h *Host, hp *HostPlan, d *core.HostDesired) error {
-	req := helper.Request{Op: helper.OpPlan}
+	req := helper.Request{Op: helper.OpPlan, Brief: true}
 	if d != nil {
 		req.Resources, hp.Checks = d.Resources, d.Checks
 	}
@@ -162,6 +162,9 @@ func (s *Session) planHost(ctx context.Context, h *Host, hp *HostPlan, d *core.H
 		resp, err = h.call(ctx, req, nil)
 	}
 	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	if err := helper.ExpandBrief(req.Resources, &resp, !s.opts.ShowOnly); err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}
 	hp.Changes, hp.Fingerprint = resp.Changes, resp.Fingerprint

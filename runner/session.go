@@ -82,6 +82,11 @@ type Options struct {
 	// login per host, however large the fleet, and few hosts held at
 	// once. nil = every host's facts first.
 	FactScope func(c *lang.Cluster) (scope func(host string) []string, ok bool)
+	// ShowOnly marks a plan that is shown and not applied (plan without
+	// -out): its HostPlans keep the changes to make and drop the no-ops,
+	// which only an apply needs (the helper's fingerprint covers them).
+	// A 10,000-host no-op plan then holds nothing per host.
+	ShowOnly bool
 }
 
 // HostsExpander expands the desired state of the named hosts

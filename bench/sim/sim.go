@@ -22,6 +22,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -255,10 +257,11 @@ func (f *Fleet) session(ch ssh.Channel, reqs <-chan *ssh.Request, name, addr str
 
 // helper speaks the helper protocol on ch until its stdin ends. A
 // request is read as one line and decoded only as far as the answer
-// needs (its op, the first member), the rest read and dropped: the real helper's
-// decoding runs on the server, not in the controller this simulator
-// measures, and a session's largest request is not kept for the rest of
-// the run.
+// needs (its op, the first member; for a plan, how many resources it
+// sends and whether it asks for a brief answer), the rest read and
+// dropped: the real helper's decoding runs on the server, not in the
+// controller this simulator measures, and a session's largest request
+// is not kept for the rest of the run.
 func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 	w := bufio.NewWriterSize(ch, 512) // answers are small; every host's session stays open
 	w.WriteString(helper.Magic + "\n")
@@ -266,21 +269,21 @@ func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 	enc := json.NewEncoder(w)
 	in := bufio.NewReaderSize(ch, 16<<10)
 	for {
-		head, size, err := readLine(in)
-		if len(bytes.TrimSpace(head)) == 0 {
+		line, err := readLine(in)
+		if len(bytes.TrimSpace(line.head)) == 0 {
 			if err != nil {
 				return
 			}
 			continue
 		}
-		if op, err := opOf(head); err != nil {
+		if op, err := opOf(line.head); err != nil {
 			enc.Encode(helper.Response{Error: "sim: bad request: " + err.Error()})
 		} else {
 			f.Requests.Add(1)
 			if op == helper.OpPlan {
-				f.PlanBytes.Add(int64(size))
+				f.PlanBytes.Add(int64(line.size))
 			}
-			enc.Encode(answer(op, name, addr))
+			enc.Encode(answer(op, name, addr, line))
 		}
 		if err := w.Flush(); err != nil {
 			return
@@ -288,18 +291,57 @@ func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 	}
 }
 
-// readLine reads a line and returns its head (at most the reader's
-// buffer, copied) and its whole size: the rest is read and dropped, not
-// gathered, since the answer needs the op only (written first).
-func readLine(in *bufio.Reader) (head []byte, size int, err error) {
-	frag, err := in.ReadSlice('\n')
-	head, size = bytes.Clone(frag), len(frag)
-	for err == bufio.ErrBufferFull {
-		frag, err = in.ReadSlice('\n')
-		size += len(frag)
-	}
-	return head, size, err
+// request is what the simulator keeps of a request line: its head (at
+// most the reader's buffer), its size, how many resources it sends and
+// whether it asks for a brief plan.
+type request struct {
+	head      []byte
+	size      int
+	resources int
+	brief     bool
 }
+
+// resourceStart begins every resource the controller's encoder writes
+// (core.AppendResourcesJSON writes "kind" first); inside a JSON string
+// its quotes would be escaped, so it never matches within a value.
+var resourceStart = []byte(`{"kind":`)
+
+// briefMember is Request.Brief set, which the controller's encoder
+// writes after the resources.
+var briefMember = []byte(`"brief":true`)
+
+// readLine reads a line: the rest of it beyond the head is read and
+// dropped, not gathered, counting the resources as it passes. The brief
+// member is looked for near the line's end, where the encoder puts it.
+func readLine(in *bufio.Reader) (request, error) {
+	frag, err := in.ReadSlice('\n')
+	r := request{head: bytes.Clone(frag)}
+	var end []byte // the line's last bytes so far
+	for {
+		r.size += len(frag)
+		r.resources += bytes.Count(frag, resourceStart) + spanning(end, frag, resourceStart)
+		end = tail(append(end, tail(frag, lineEnd)...), lineEnd)
+		if err != bufio.ErrBufferFull {
+			r.brief = bytes.Contains(end, briefMember)
+			return r, err
+		}
+		frag, err = in.ReadSlice('\n')
+	}
+}
+
+// lineEnd is how many of a line's last bytes are kept to find the brief
+// member in.
+const lineEnd = 64
+
+// spanning counts the matches of sep that begin in before (the end of
+// the line so far) and end in frag.
+func spanning(before, frag, sep []byte) int {
+	n := len(sep) - 1
+	return bytes.Count(append(tail(before, n), frag[:min(len(frag), n)]...), sep)
+}
+
+// tail is the last n bytes of b, copied.
+func tail(b []byte, n int) []byte { return bytes.Clone(b[max(0, len(b)-n):]) }
 
 // opOf reads a request's op from its head, reading the object no
 // further than that member (the controller writes it first).
@@ -326,15 +368,32 @@ func opOf(line []byte) (string, error) {
 	return "", fmt.Errorf("no op")
 }
 
-// answer is the fake host's response to req.
-func answer(op, name, addr string) helper.Response {
+// answer is the fake host's response to a request of op. A plan finds
+// every resource as it should be and answers as the real helper does
+// for such a host: brief, every resource unchanged by index, with a
+// fingerprint. A helper asked for a full answer would echo every
+// resource back; the simulator refuses instead of answering short.
+func answer(op, name, addr string, req request) helper.Response {
 	switch op {
 	case helper.OpFacts:
 		return helper.Response{OK: true, Facts: Facts(name, addr)}
 	case helper.OpPlan: // the host has everything: nothing to change
-		return helper.Response{OK: true}
+		if !req.brief && req.resources > 0 {
+			return helper.Response{Error: "sim: a plan must ask for a brief answer (Request.Brief)"}
+		}
+		resp := helper.Response{OK: true, Fingerprint: fingerprint(name)}
+		if req.resources > 0 {
+			resp.Same = []helper.Run{{From: 0, To: req.resources}}
+		}
+		return resp
 	}
 	return helper.Response{OK: true}
+}
+
+// fingerprint stands for the hash of a host's state a real plan answers.
+func fingerprint(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(sum[:])
 }
 
 // Facts are a simulated host's facts: eth0 with its address (a /24 or

@@ -65,6 +65,7 @@ func cmdPlan(e *env, args []string) int {
 		// and a large fleet logs in twice instead of holding every host.
 		opts.HoldAtMost = *hold
 		noChecks := *out == ""
+		opts.ShowOnly = *out == "" // no apply follows: no no-ops to keep
 		opts.Stream = func(c *lang.Cluster, facts map[string]*core.Facts) runner.HostsExpander {
 			return modules.NewStream(c, facts, noChecks)
 		}

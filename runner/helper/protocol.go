@@ -36,7 +36,9 @@ const (
 	// manifest, and answers with the changes that make the host match
 	// Resources exactly (deletes for manifest entries no longer desired,
 	// in reverse order of creation, first). Owners, when set, limits
-	// deletes to manifest entries owned only by those declarations.
+	// deletes to manifest entries owned only by those declarations. With
+	// Brief set, a no-op whose resource is exactly the one sent is
+	// answered by its index in Same instead of in Changes (brief.go).
 	OpPlan = "plan"
 	// OpApply applies Changes in order, streaming an Event per change, and
 	// records each success in the manifest at once. It stops at the first
@@ -82,6 +84,12 @@ type Request struct {
 	Fingerprint string          `json:"fingerprint,omitempty"`
 	Checks      []core.Check    `json:"checks,omitempty"`
 	Holder      string          `json:"holder,omitempty"`
+	// Brief asks a plan to answer the no-ops whose resource is exactly
+	// the one sent (Response.Same) by index rather than in full: a host
+	// that matches its thousands of resources answers in bytes, not in
+	// a copy of the request. A helper that does not know it answers in
+	// full, which ExpandBrief takes as well.
+	Brief bool `json:"brief,omitempty"`
 	// Generation names the apply whose changes are recorded for a revert
 	// (OpApply, OpArm, OpConfirm, OpRevert); WindowMS is the confirm
 	// window (OpArm); Reason why a revert is asked for (OpRevert).
@@ -108,6 +116,11 @@ type Response struct {
 	// Changes are the planned changes (OpPlan) or those applied (OpApply).
 	// Plans include no-op entries so that the client can show counts.
 	Changes []core.Change `json:"changes,omitempty"`
+	// Same are the runs of a brief plan's Resources (half-open index
+	// ranges [from, to), in order) whose change is a no-op of exactly
+	// the resource sent; Changes holds every other change. ExpandBrief
+	// puts them back in place.
+	Same []Run `json:"same,omitempty"`
 	// Fingerprint summarises the actual state read during OpPlan, so that
 	// a saved plan can be refused when the host changed since.
 	Fingerprint string             `json:"fingerprint,omitempty"`

@@ -229,7 +229,11 @@ func (s *session) plan(req Request) Response {
 	if err != nil {
 		return fail(err)
 	}
-	return Response{OK: true, Changes: changes, Fingerprint: fp}
+	resp := Response{OK: true, Changes: changes, Fingerprint: fp}
+	if req.Brief {
+		resp.Changes, resp.Same = brief(req.Resources, changes)
+	}
+	return resp
 }
 
 func (s *session) apply(req Request) (Response, error) {

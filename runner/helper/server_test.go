@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -225,6 +226,16 @@ func TestServeEndToEnd(t *testing.T) {
 	if got := changeSummary(again.Changes); got != "no-op no-op no-op no-op no-op" {
 		t.Errorf("second plan = %s", got)
 	}
+	checkBrief(t, c, resources, again)
+	// Sent as the host completes them (its kinds' defaults in), every
+	// no-op is answered by its index alone.
+	complete := make([]core.Resource, len(again.Changes))
+	for i, ch := range again.Changes {
+		complete[i] = ch.Resource
+	}
+	if _, brief := c.mustCall(Request{Op: OpPlan, Resources: complete, Brief: true}); len(brief.Changes) != 0 || !reflect.DeepEqual(brief.Same, []Run{{0, 5}}) {
+		t.Errorf("brief plan of complete resources: %d changes, same %v", len(brief.Changes), brief.Same)
+	}
 	_, checks := c.mustCall(Request{Op: OpCheck, Checks: []core.Check{
 		{Kind: "link", Attrs: map[string]string{"name": "h2br9"}},
 		{Kind: "ping", Attrs: map[string]string{"dst": "100.64.9.1", "count": "1"}},
@@ -251,6 +262,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if got := changeSummary(stale.Changes); got != "no-op no-op no-op update no-op" || !strings.Contains(stale.Changes[3].Diff, "+port 2") {
 		t.Errorf("content plan = %s %q", got, stale.Changes[3].Diff)
 	}
+	checkBrief(t, c, resources, stale)
 	os.WriteFile(conf, []byte("edited by hand\n"), 0o644)
 	if _, resp := c.call(Request{Op: OpApply, Changes: stale.Changes, Fingerprint: stale.Fingerprint}); resp.OK || !strings.Contains(resp.Error, "host changed since the plan was made") {
 		t.Errorf("stale apply: %+v", resp)
@@ -276,6 +288,21 @@ func TestServeEndToEnd(t *testing.T) {
 	out, _ := exec.Command("ip", "-n", ns, "-o", "link").CombinedOutput()
 	if strings.Contains(string(out), "h2br9") {
 		t.Errorf("bridge left: %s", out)
+	}
+}
+
+// checkBrief asks for a brief plan of resources and checks that it
+// expands to full, the answer to the same plan asked in full.
+func checkBrief(t *testing.T, c *client, resources []core.Resource, full Response) {
+	t.Helper()
+	_, brief := c.mustCall(Request{Op: OpPlan, Resources: resources, Brief: true})
+	if err := ExpandBrief(resources, &brief, true); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(brief)
+	want, _ := json.Marshal(full)
+	if string(got) != string(want) {
+		t.Errorf("brief plan, expanded:\n%s\nfull:\n%s", got, want)
 	}
 }
 
