@@ -150,7 +150,7 @@ func (s *Session) newPlan() (*Plan, map[string]*HostPlan) {
 // planHost asks one host's helper what desired state d (nil: a destroy,
 // or nothing declared there) would change, into hp.
 func (s *Session) planHost(ctx context.Context, h *Host, hp *HostPlan, d *core.HostDesired) error {
-	req := helper.Request{Op: helper.OpPlan, Brief: true}
+	req := helper.Request{Op: helper.OpPlan, Brief: true, ShowOnly: s.opts.ShowOnly}
 	if d != nil {
 		req.Resources, hp.Checks = d.Resources, d.Checks
 	}

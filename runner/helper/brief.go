@@ -28,8 +28,9 @@ func (r *Run) UnmarshalJSON(b []byte) error {
 
 // brief takes out of a plan's changes (deletes first, then one per sent
 // resource, in order: host.Plan's answer) the no-ops whose resource is
-// exactly the one sent, and returns the rest and the runs taken.
-func brief(sent []core.Resource, changes []core.Change) ([]core.Change, []Run) {
+// exactly the one sent (every no-op with anyNoOp), and returns the rest
+// and the runs taken.
+func brief(sent []core.Resource, changes []core.Change, anyNoOp bool) ([]core.Change, []Run) {
 	deletes := len(changes) - len(sent)
 	if deletes < 0 {
 		return changes, nil
@@ -37,7 +38,7 @@ func brief(sent []core.Resource, changes []core.Change) ([]core.Change, []Run) {
 	rest := changes[:deletes:deletes]
 	var runs []Run
 	for i, c := range changes[deletes:] {
-		if c.Action != core.NoOp || !SameResource(c.Resource, sent[i]) {
+		if c.Action != core.NoOp || !(anyNoOp || SameResource(c.Resource, sent[i])) {
 			rest = append(rest, c)
 			continue
 		}
@@ -54,7 +55,8 @@ func brief(sent []core.Resource, changes []core.Change) ([]core.Change, []Run) {
 // with the resource sent, so that resp.Changes is what a full answer
 // would have held: the deletes, then one change per sent resource in
 // order. With noOps false it drops every no-op instead (a plan that is
-// only shown). An answer that does not add up (runs out of order or
+// only shown, asked with Request.ShowOnly: its runs may hold no-ops of
+// resources the host completed). An answer that does not add up (runs out of order or
 // range, a change for another resource than the one at its place) is an
 // error.
 func ExpandBrief(sent []core.Resource, resp *Response, noOps bool) error {

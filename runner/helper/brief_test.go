@@ -39,7 +39,7 @@ func TestBriefPlanExpandsToTheFullAnswer(t *testing.T) {
 	sent := []core.Resource{res("/a", "content", "a"), res("/b", "content", "b"), res("/c", "content", "c"),
 		res("/d", "content", "d"), res("/e", "content", "e"), res("/f", "content", "f"), res("/g", "content", "g")}
 	full := fullPlan(sent)
-	rest, runs := brief(sent, append([]core.Change(nil), full...))
+	rest, runs := brief(sent, append([]core.Change(nil), full...), false)
 	if want := []Run{{0, 1}, {2, 3}, {5, 7}}; !reflect.DeepEqual(runs, want) {
 		t.Errorf("runs = %v, want %v", runs, want)
 	}
@@ -71,8 +71,13 @@ func TestBriefPlanExpandsToTheFullAnswer(t *testing.T) {
 	if err := ExpandBrief(sent, &plain, true); err != nil || !reflect.DeepEqual(plain.Changes, full) {
 		t.Errorf("full answer: %v, %d changes", err, len(plain.Changes))
 	}
-	// A plan only shown keeps the changes to make, brief or not.
-	for _, resp := range []Response{{Changes: rest, Same: runs}, {Changes: full}} {
+	// A plan only shown keeps the changes to make, brief or not; asked
+	// so, the answer gives every no-op by index.
+	shown, shownRuns := brief(sent, append([]core.Change(nil), full...), true)
+	if want := []Run{{0, 3}, {4, 7}}; !reflect.DeepEqual(shownRuns, want) {
+		t.Errorf("runs of a plan only shown = %v, want %v", shownRuns, want)
+	}
+	for _, resp := range []Response{{Changes: rest, Same: runs}, {Changes: full}, {Changes: shown, Same: shownRuns}} {
 		if err := ExpandBrief(sent, &resp, false); err != nil || changeList(resp.Changes) != "delete /old, update /d" {
 			t.Errorf("without no-ops: %v, %s", err, changeList(resp.Changes))
 		}

@@ -37,8 +37,9 @@ const (
 	// Resources exactly (deletes for manifest entries no longer desired,
 	// in reverse order of creation, first). Owners, when set, limits
 	// deletes to manifest entries owned only by those declarations. With
-	// Brief set, a no-op whose resource is exactly the one sent is
-	// answered by its index in Same instead of in Changes (brief.go).
+	// Brief set, a no-op whose resource is exactly the one sent (with
+	// ShowOnly: every no-op) is answered by its index in Same instead of
+	// in Changes (brief.go).
 	OpPlan = "plan"
 	// OpApply applies Changes in order, streaming an Event per change, and
 	// records each success in the manifest at once. It stops at the first
@@ -90,6 +91,11 @@ type Request struct {
 	// a copy of the request. A helper that does not know it answers in
 	// full, which ExpandBrief takes as well.
 	Brief bool `json:"brief,omitempty"`
+	// ShowOnly, with Brief, marks a plan that is only shown (no apply
+	// follows, so no fingerprint check needs its no-ops): every no-op is
+	// answered by index, the host's completion of its resource (the
+	// kind's defaults) not sent back.
+	ShowOnly bool `json:"show_only,omitempty"`
 	// Generation names the apply whose changes are recorded for a revert
 	// (OpApply, OpArm, OpConfirm, OpRevert); WindowMS is the confirm
 	// window (OpArm); Reason why a revert is asked for (OpRevert).

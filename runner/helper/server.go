@@ -231,7 +231,7 @@ func (s *session) plan(req Request) Response {
 	}
 	resp := Response{OK: true, Changes: changes, Fingerprint: fp}
 	if req.Brief {
-		resp.Changes, resp.Same = brief(req.Resources, changes)
+		resp.Changes, resp.Same = brief(req.Resources, changes, req.ShowOnly)
 	}
 	return resp
 }

@@ -236,6 +236,10 @@ func TestServeEndToEnd(t *testing.T) {
 	if _, brief := c.mustCall(Request{Op: OpPlan, Resources: complete, Brief: true}); len(brief.Changes) != 0 || !reflect.DeepEqual(brief.Same, []Run{{0, 5}}) {
 		t.Errorf("brief plan of complete resources: %d changes, same %v", len(brief.Changes), brief.Same)
 	}
+	// A plan only shown is answered every no-op by index, as sent or not.
+	if _, shown := c.mustCall(Request{Op: OpPlan, Resources: resources, Brief: true, ShowOnly: true}); len(shown.Changes) != 0 || !reflect.DeepEqual(shown.Same, []Run{{0, 5}}) {
+		t.Errorf("plan only shown: %d changes, same %v", len(shown.Changes), shown.Same)
+	}
 	_, checks := c.mustCall(Request{Op: OpCheck, Checks: []core.Check{
 		{Kind: "link", Attrs: map[string]string{"name": "h2br9"}},
 		{Kind: "ping", Attrs: map[string]string{"dst": "100.64.9.1", "count": "1"}},
