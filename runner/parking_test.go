@@ -12,6 +12,7 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
+	"github.com/drover/drover/runner/helper"
 	"github.com/drover/drover/runner/transport"
 )
 
@@ -70,13 +71,8 @@ func planSim(t *testing.T, c *lang.Cluster, o Options, stream, rolling bool) (se
 	t.Helper()
 	fleet := simFleet(t, c)
 	hold := o.HoldAtMost
-	opts := Options{
-		Parallel: o.Parallel, HoldAtMost: hold, Expand: modules.ExpandResources,
-		Helper: func(string) (transport.Binary, error) {
-			return transport.Binary{Arch: "amd64", Data: []byte("sim")}, nil
-		},
-		SSH: SSHOverride{User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial},
-	}
+	opts := simOptions(fleet)
+	opts.Parallel, opts.HoldAtMost = o.Parallel, hold
 	if stream {
 		opts.Stream = func(c *lang.Cluster, facts map[string]*core.Facts) HostsExpander {
 			return modules.NewStream(c, facts, true)
@@ -112,6 +108,65 @@ func planSim(t *testing.T, c *lang.Cluster, o Options, stream, rolling bool) (se
 	s.Close()
 	fleet.Wait()
 	return fleet.Sessions.Load(), fleet.PlanBytes.Load()
+}
+
+// simOptions are a session's options against the simulated fleet.
+func simOptions(fleet *sim.Fleet) Options {
+	return Options{
+		Expand: modules.ExpandResources,
+		Helper: func(string) (transport.Binary, error) {
+			return transport.Binary{Arch: "amd64", Data: []byte("sim")}, nil
+		},
+		SSH: SSHOverride{User: "root", IdentityFile: fleet.IdentityFile, KnownHosts: fleet.KnownHosts, NoAgent: true, Dial: fleet.Dial},
+	}
+}
+
+// TestBriefPlanAnswers plans against simulated servers that answer as a
+// matching host's helper does (every resource unchanged, by index): a
+// plan for an apply holds every desired resource as a no-op, as sent; a
+// plan only shown holds no change at all. Both count the same.
+func TestBriefPlanAnswers(t *testing.T) {
+	c := benchCluster(t, bench.Spec{Servers: 3, Networks: 1, Members: 3, Generic: 2})
+	for _, showOnly := range []bool{false, true} {
+		fleet := simFleet(t, c)
+		opts := simOptions(fleet)
+		opts.ShowOnly = showOnly
+		ctx := context.Background()
+		s := Open(ctx, c, opts)
+		p, err := s.Plan(ctx, false)
+		s.Close()
+		fleet.Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		desired, err := modules.ExpandResources(c, s.Facts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, hp := range p.Hosts {
+			want := desired.Hosts[hp.Host].Resources
+			if hp.Error != "" || hp.Fingerprint == "" || len(want) == 0 {
+				t.Fatalf("show only %t: %s: error %q, fingerprint %q, %d resources", showOnly, hp.Host, hp.Error, hp.Fingerprint, len(want))
+			}
+			if showOnly {
+				if len(hp.Changes) != 0 {
+					t.Errorf("plan only shown: %s holds %d changes", hp.Host, len(hp.Changes))
+				}
+				continue
+			}
+			if len(hp.Changes) != len(want) {
+				t.Fatalf("%s: %d changes for %d resources", hp.Host, len(hp.Changes), len(want))
+			}
+			for i, ch := range hp.Changes {
+				if ch.Action != core.NoOp || !helper.SameResource(ch.Resource, want[i]) {
+					t.Errorf("%s: change %d is %s %s, want a no-op of %s", hp.Host, i, ch.Action, ch.Resource.ID(), want[i].ID())
+				}
+			}
+		}
+		if a, c, d := p.Counts(); a+c+d != 0 {
+			t.Errorf("show only %t: %d to add, %d to change, %d to destroy", showOnly, a, c, d)
+		}
+	}
 }
 
 // scopeChecked is a Stream that fails the test when a host is expanded
