@@ -54,11 +54,12 @@ func brief(sent []core.Resource, changes []core.Change, anyNoOp bool) ([]core.Ch
 // ExpandBrief puts the no-ops of a brief plan answer back in place, each
 // with the resource sent, so that resp.Changes is what a full answer
 // would have held: the deletes, then one change per sent resource in
-// order. With noOps false it drops every no-op instead (a plan that is
-// only shown, asked with Request.ShowOnly: its runs may hold no-ops of
-// resources the host completed). An answer that does not add up (runs out of order or
-// range, a change for another resource than the one at its place) is an
-// error.
+// order. With noOps false it drops every no-op instead: a plan that is
+// only shown (asked with Request.ShowOnly, whose runs may stand for
+// no-ops of resources the host completed). An answer that does not add
+// up (runs out of order or range, a change for another resource than
+// the one at its place, a change other than a delete before them) is an
+// error; so is a full answer that does not.
 func ExpandBrief(sent []core.Resource, resp *Response, noOps bool) error {
 	same := 0
 	for i, r := range resp.Same {

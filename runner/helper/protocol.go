@@ -124,8 +124,8 @@ type Response struct {
 	Changes []core.Change `json:"changes,omitempty"`
 	// Same are the runs of a brief plan's Resources (half-open index
 	// ranges [from, to), in order) whose change is a no-op of exactly
-	// the resource sent; Changes holds every other change. ExpandBrief
-	// puts them back in place.
+	// the resource sent (with ShowOnly: any no-op); Changes holds every
+	// other change. ExpandBrief puts them back in place.
 	Same []Run `json:"same,omitempty"`
 	// Fingerprint summarises the actual state read during OpPlan, so that
 	// a saved plan can be refused when the host changed since.
