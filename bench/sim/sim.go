@@ -320,7 +320,7 @@ func readLine(in *bufio.Reader) (request, error) {
 	for {
 		r.size += len(frag)
 		r.resources += bytes.Count(frag, resourceStart) + spanning(end, frag, resourceStart)
-		end = tail(append(end, tail(frag, lineEnd)...), lineEnd)
+		end = tail(append(end, frag[max(0, len(frag)-lineEnd):]...), lineEnd)
 		if err != bufio.ErrBufferFull {
 			r.brief = bytes.Contains(end, briefMember)
 			return r, err

@@ -58,16 +58,19 @@ func cmdPlan(e *env, args []string) int {
 		if err != nil {
 			return fail(e, err)
 		}
-		if *out == "" { // the verify checks are for an apply of a saved plan
+		// Without -out no apply follows: it needs neither the verify
+		// checks (for an apply of a saved plan) nor the no-ops (which
+		// the fingerprint covers).
+		showOnly := *out == ""
+		if showOnly {
 			opts.Expand = modules.ExpandResources
 		}
+		opts.ShowOnly = showOnly
 		// The desired state expands a batch of -parallel hosts at a time,
 		// and a large fleet logs in twice instead of holding every host.
 		opts.HoldAtMost = *hold
-		noChecks := *out == ""
-		opts.ShowOnly = *out == "" // no apply follows: no no-ops to keep
 		opts.Stream = func(c *lang.Cluster, facts map[string]*core.Facts) runner.HostsExpander {
-			return modules.NewStream(c, facts, noChecks)
+			return modules.NewStream(c, facts, showOnly)
 		}
 		// Where each host's desired state reads a few servers' facts, each
 		// host is planned once those are in, on its one login.

@@ -23,9 +23,16 @@ func TempDir(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chmod(dir, 0o755); err != nil {
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	// Through the directory's descriptor: MkdirTemp made it 0700, and a
+	// path is never the thing to chmod.
+	f, err := os.Open(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	defer f.Close()
+	if err := f.Chmod(0o755); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
