@@ -236,3 +236,51 @@ func BenchmarkResourcesJSON(b *testing.B) {
 		}
 	})
 }
+
+// unlikeResources are about a small server's plan request: 28
+// resources, each of its own declaration.
+func unlikeResources() []Resource {
+	var rs []Resource
+	for i := range 28 {
+		rs = append(rs, Resource{Kind: []string{"file", "directory", "line", "sysctl"}[i%4], Name: fmt.Sprintf("/etc/drover/generic-%d.conf", i),
+			Attrs:  map[string]string{"content": "a generic file of some length\n", "mode": "0644", "owner": "root", "group": "root"},
+			Owners: []string{fmt.Sprintf("file.generic%d", i)}, After: []string{"directory//etc/drover"}})
+	}
+	return rs
+}
+
+func BenchmarkPackedJSON(b *testing.B) {
+	rs := planResources()
+	b.Run("pack", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			AppendPackedJSON(nil, rs)
+		}
+	})
+	unlike := unlikeResources()
+	b.Run("plain-unlike", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			AppendResourcesJSON(nil, unlike)
+		}
+	})
+	b.Run("pack-unlike", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			AppendPackedJSON(nil, unlike)
+		}
+	})
+	b.Run("unpack", func(b *testing.B) {
+		line := AppendPackedJSON(nil, rs)
+		b.ReportAllocs()
+		for b.Loop() {
+			var p Packed
+			if err := json.Unmarshal(line, &p); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := p.Unpack(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

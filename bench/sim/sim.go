@@ -276,14 +276,14 @@ func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 			}
 			continue
 		}
-		if op, err := opOf(line.head); err != nil {
+		if err := line.parseHead(); err != nil {
 			enc.Encode(helper.Response{Error: "sim: bad request: " + err.Error()})
 		} else {
 			f.Requests.Add(1)
-			if op == helper.OpPlan {
+			if line.op == helper.OpPlan {
 				f.PlanBytes.Add(int64(line.size))
 			}
-			enc.Encode(answer(op, name, addr, line))
+			enc.Encode(answer(name, addr, line))
 		}
 		if err := w.Flush(); err != nil {
 			return
@@ -292,35 +292,34 @@ func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 }
 
 // request is what the simulator keeps of a request line: its head (at
-// most the reader's buffer), its size, how many resources it sends and
-// whether it asks for a brief plan.
+// most the reader's buffer), its size, whether it asks for a brief plan,
+// and from its head, its op, how many resources it sends (the packed
+// encoding's count, which the controller writes second, after the op)
+// and whether it sent them in the plain encoding instead.
 type request struct {
 	head      []byte
 	size      int
-	resources int
 	brief     bool
+	op        string
+	resources int
+	plain     bool
 }
-
-// resourceStart begins every resource the controller's encoder writes
-// (core.AppendResourcesJSON writes "kind" first); inside a JSON string
-// its quotes would be escaped, so it never matches within a value.
-var resourceStart = []byte(`{"kind":`)
 
 // briefMember is Request.Brief set, which the controller's encoder
 // writes after the resources.
 var briefMember = []byte(`"brief":true`)
 
 // readLine reads a line: the rest of it beyond the head is read and
-// dropped, not gathered, counting the resources as it passes. The brief
-// member is looked for near the line's end, where the encoder puts it.
+// dropped, not gathered. The brief member is looked for near the line's
+// end, where the encoder puts it.
 func readLine(in *bufio.Reader) (request, error) {
 	frag, err := in.ReadSlice('\n')
 	r := request{head: bytes.Clone(frag)}
 	var end []byte // the line's last bytes so far
 	for {
 		r.size += len(frag)
-		r.resources += bytes.Count(frag, resourceStart) + spanning(end, frag, resourceStart)
-		end = tail(append(end, frag[max(0, len(frag)-lineEnd):]...), lineEnd)
+		end = append(end, frag[max(0, len(frag)-lineEnd):]...)
+		end = bytes.Clone(end[max(0, len(end)-lineEnd):])
 		if err != bufio.ErrBufferFull {
 			r.brief = bytes.Contains(end, briefMember)
 			return r, err
@@ -333,39 +332,53 @@ func readLine(in *bufio.Reader) (request, error) {
 // member in.
 const lineEnd = 64
 
-// spanning counts the matches of sep that begin in before (the end of
-// the line so far) and end in frag.
-func spanning(before, frag, sep []byte) int {
-	n := len(sep) - 1
-	return bytes.Count(append(tail(before, n), frag[:min(len(frag), n)]...), sep)
-}
-
-// tail is the last n bytes of b, copied.
-func tail(b []byte, n int) []byte { return bytes.Clone(b[max(0, len(b)-n):]) }
-
-// opOf reads a request's op from its head, reading the object no
-// further than that member (the controller writes it first).
-func opOf(line []byte) (string, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
+// parseHead reads the op from the request's head, and for a packed
+// request its count, reading the object no further (the controller
+// writes the op first, then the resources).
+func (r *request) parseHead() error {
+	dec := json.NewDecoder(bytes.NewReader(r.head))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return "", fmt.Errorf("not a JSON object")
+		return fmt.Errorf("not a JSON object")
 	}
 	for dec.More() {
 		key, err := dec.Token()
 		if err != nil {
-			return "", err
+			return err
 		}
-		if key == "op" {
-			var op string
-			err := dec.Decode(&op)
-			return op, err
+		switch key {
+		case "op":
+			if err := dec.Decode(&r.op); err != nil {
+				return err
+			}
+			continue
+		case "resources":
+			r.plain = true
+		case "packed":
+			return r.parseCount(dec)
+		}
+		if r.op != "" {
+			return nil
 		}
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
-			return "", err
+			return err
 		}
 	}
-	return "", fmt.Errorf("no op")
+	if r.op == "" {
+		return fmt.Errorf("no op")
+	}
+	return nil
+}
+
+// parseCount reads the packed encoding's count, its first member.
+func (r *request) parseCount(dec *json.Decoder) error {
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return fmt.Errorf("packed: not a JSON object")
+	}
+	if t, err := dec.Token(); err != nil || t != "count" {
+		return fmt.Errorf("packed: no count first")
+	}
+	return dec.Decode(&r.resources)
 }
 
 // answer is the fake host's response to a request of op. A plan finds
@@ -376,13 +389,17 @@ func opOf(line []byte) (string, error) {
 // real helper answers in full the no-ops whose resource its kind
 // completes with defaults (a VXLAN member of the fleet benchmark: 51 of
 // its 3,034; a server without networks: 7 of 28). A helper asked for a
-// full answer would echo every resource back; the simulator refuses
-// instead of answering short.
-func answer(op, name, addr string, req request) helper.Response {
-	switch op {
+// full answer would echo every resource back, and one sent the plain
+// encoding would read it all; the simulator refuses either instead of
+// answering short.
+func answer(name, addr string, req request) helper.Response {
+	switch req.op {
 	case helper.OpFacts:
 		return helper.Response{OK: true, Facts: Facts(name, addr)}
 	case helper.OpPlan: // the host has everything: nothing to change
+		if req.plain {
+			return helper.Response{Error: "sim: a plan must send its resources packed (Request.Packed)"}
+		}
 		if !req.brief && req.resources > 0 {
 			return helper.Response{Error: "sim: a plan must ask for a brief answer (Request.Brief)"}
 		}

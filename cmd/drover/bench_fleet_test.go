@@ -108,6 +108,7 @@ func writeFleetRun(b *strings.Builder, r fleetRun, parallel, servers int) {
 	row("file descriptors at peak", fmt.Sprintf("%d (%.1f per host of the run)", r.peakFDs, r.fdsPerConnected), "reported")
 	row("heap per host in flight", fmt.Sprintf("%d KiB", r.heapPerHost>>10), "reported")
 	row("heap+stacks per host of the run", fmt.Sprintf("%d KiB", r.memPerConnected>>10), "reported")
+	row("plan requests", fmt.Sprintf("%d MB (%d KB per host)", r.planBytes/1e6, r.planBytes/1e3/int64(servers)), "reported")
 	row("simulated servers' process", fmt.Sprintf("CPU %s, peak RSS %d MiB", roundDur(r.simCPU), r.simRSS>>20), "not drover: reported")
 }
 
@@ -128,6 +129,7 @@ type fleetRun struct {
 	allocated                 uint64        // bytes allocated during the plan
 	gcs                       uint32        // garbage collections during the plan
 	simRSS                    uint64
+	planBytes                 int64 // plan requests, as the simulated servers read them
 }
 
 func fleetPlan(t *testing.T, dir string, servers map[string]string, parallel int, profile bool) fleetRun {
@@ -184,7 +186,7 @@ func fleetPlan(t *testing.T, dir string, servers map[string]string, parallel int
 	close(stop)
 	wg.Wait()
 	sessions := fleet.stop(t)
-	r.simCPU, r.simRSS = fleet.cpu, fleet.maxRSS
+	r.simCPU, r.simRSS, r.planBytes = fleet.cpu, fleet.maxRSS, fleet.planBytes
 	if code != 0 { // the figures still print: say why, briefly
 		var failed []string
 		for _, l := range strings.Split(stderr.String(), "\n") {
@@ -291,6 +293,7 @@ type simProcess struct {
 	socket, identity, knownHosts string
 	cpu                          time.Duration
 	maxRSS                       uint64
+	planBytes                    int64 // the plan requests' bytes, as the servers read them
 }
 
 // startSim runs this test binary as the fleet's servers (serveSim) and
@@ -348,7 +351,7 @@ func (p *simProcess) stop(t *testing.T) int {
 	// Its own high-water mark: getrusage's for a child carries over the
 	// parent's RSS from before the exec.
 	var n, kb int
-	if _, err := fmt.Sscanf(line, "sessions %d rss %d", &n, &kb); err != nil {
+	if _, err := fmt.Sscanf(line, "sessions %d rss %d plan_bytes %d", &n, &kb, &p.planBytes); err != nil {
 		t.Errorf("simulated servers: %q: %v", line, err)
 	}
 	p.maxRSS = uint64(kb) << 10
@@ -357,7 +360,8 @@ func (p *simProcess) stop(t *testing.T) int {
 
 // serveSim is the child's side (TestMain runs it when DROVER_SIM_SERVE is
 // set): the fleet in dir on dir/sim.sock, "ready" once listening, and
-// after stdin ends and every connection has closed, "sessions N rss KB".
+// after stdin ends and every connection has closed, "sessions N rss KB
+// plan_bytes B".
 func serveSim(dir string) int {
 	data, err := os.ReadFile(filepath.Join(dir, "servers"))
 	if err != nil {
@@ -394,7 +398,7 @@ func serveSim(dir string) int {
 	io.Copy(io.Discard, os.Stdin)
 	l.Close()
 	fleet.Wait()
-	fmt.Printf("sessions %d rss %d\n", fleet.Sessions.Load(), highWaterKB())
+	fmt.Printf("sessions %d rss %d plan_bytes %d\n", fleet.Sessions.Load(), highWaterKB(), fleet.PlanBytes.Load())
 	return 0
 }
 

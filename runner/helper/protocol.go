@@ -10,13 +10,17 @@
 package helper
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/drover/drover/core"
 )
 
 // Version is the protocol version. Client and helper must agree exactly.
-const Version = 1
+// Version 2 sends a plan's resources packed (Request.Packed): a helper of
+// version 1 would read such a plan as one with no resources, and so
+// delete everything drover made on its host.
+const Version = 2
 
 // IdleTimeout is how long a helper holding the host lock waits for a
 // request; the controller pings every HeartbeatInterval while it holds it.
@@ -26,7 +30,7 @@ const (
 )
 
 // Magic is the first line the helper writes; it carries the version.
-const Magic = "\x00DROVER-HELPER/1"
+const Magic = "\x00DROVER-HELPER/2"
 
 // Operations a Request may ask for.
 const (
@@ -78,13 +82,17 @@ const (
 
 // Request is one line from the client.
 type Request struct {
-	Op          string          `json:"op"`
-	Resources   []core.Resource `json:"resources,omitempty"`
-	Owners      []string        `json:"owners,omitempty"`
-	Changes     []core.Change   `json:"changes,omitempty"`
-	Fingerprint string          `json:"fingerprint,omitempty"`
-	Checks      []core.Check    `json:"checks,omitempty"`
-	Holder      string          `json:"holder,omitempty"`
+	Op        string          `json:"op"`
+	Resources []core.Resource `json:"resources,omitempty"`
+	// Packed holds the resources in the packed encoding, as the
+	// controller sends a plan's (core.AppendPackedJSON); Unpack moves
+	// them into Resources.
+	Packed      *core.Packed  `json:"packed,omitempty"`
+	Owners      []string      `json:"owners,omitempty"`
+	Changes     []core.Change `json:"changes,omitempty"`
+	Fingerprint string        `json:"fingerprint,omitempty"`
+	Checks      []core.Check  `json:"checks,omitempty"`
+	Holder      string        `json:"holder,omitempty"`
 	// Brief asks a plan to answer the no-ops whose resource is exactly
 	// the one sent (Response.Same) by index rather than in full: a host
 	// that matches its thousands of resources answers in bytes, not in
@@ -102,6 +110,23 @@ type Request struct {
 	Generation string `json:"generation,omitempty"`
 	WindowMS   int64  `json:"window_ms,omitempty"`
 	Reason     string `json:"reason,omitempty"`
+}
+
+// Unpack moves the resources of Packed into Resources, refusing a
+// request that sends both or a Packed that does not add up.
+func (r *Request) Unpack() error {
+	if r.Packed == nil {
+		return nil
+	}
+	if r.Resources != nil {
+		return fmt.Errorf("a request sends resources both plain and packed")
+	}
+	rs, err := r.Packed.Unpack()
+	if err != nil {
+		return err
+	}
+	r.Resources, r.Packed = rs, nil
+	return nil
 }
 
 // Event is a progress line during OpApply: one per change, when it is done.

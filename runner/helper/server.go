@@ -163,6 +163,9 @@ func (s *session) handleLine(line []byte) error {
 	if err := json.Unmarshal(line, &req); err != nil {
 		return s.enc.Encode(Response{Error: fmt.Sprintf("bad request line: %v", err)})
 	}
+	if err := req.Unpack(); err != nil {
+		return s.enc.Encode(Response{Error: fmt.Sprintf("bad request line: %v", err)})
+	}
 	resp, err := s.handle(req)
 	if err != nil {
 		return err

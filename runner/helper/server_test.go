@@ -134,6 +134,16 @@ func TestServeProtocol(t *testing.T) {
 	if _, resp := c.read("bad line"); resp.OK || !strings.Contains(resp.Error, "bad request line") {
 		t.Errorf("bad line: %+v", resp)
 	}
+	// Packed resources that do not add up, or sent as well as plain
+	// ones, are refused rather than planned as fewer resources.
+	short := &core.Packed{Count: 2, Rows: [][]string{{"/x"}}, Use: []int{0}, Heads: []core.PackedHead{{Kind: "file"}}}
+	if _, resp := c.call(Request{Op: OpPlan, Packed: short}); resp.OK || !strings.Contains(resp.Error, "bad request line: packed resources: count 2, but 1 rows") {
+		t.Errorf("packed plan that does not add up: %+v", resp)
+	}
+	both := &core.Packed{Count: 1, Rows: [][]string{{"/x"}}, Use: []int{0}, Heads: []core.PackedHead{{Kind: "file"}}}
+	if _, resp := c.call(Request{Op: OpPlan, Packed: both, Resources: []core.Resource{{Kind: "file", Name: "/y"}}}); resp.OK || !strings.Contains(resp.Error, "both plain and packed") {
+		t.Errorf("plan sent plain and packed: %+v", resp)
+	}
 
 	good := filepath.Join(dir, "etc", "good.conf")
 	resources := []core.Resource{
@@ -296,10 +306,20 @@ func TestServeEndToEnd(t *testing.T) {
 }
 
 // checkBrief asks for a brief plan of resources and checks that it
-// expands to full, the answer to the same plan asked in full.
+// expands to full, the answer to the same plan asked in full, and that
+// the resources sent packed (as the controller sends them) are answered
+// as sent plain.
 func checkBrief(t *testing.T, c *client, resources []core.Resource, full Response) {
 	t.Helper()
 	_, brief := c.mustCall(Request{Op: OpPlan, Resources: resources, Brief: true})
+	var p core.Packed
+	if err := json.Unmarshal(core.AppendPackedJSON(nil, resources), &p); err != nil {
+		t.Fatal(err)
+	}
+	_, packed := c.mustCall(Request{Op: OpPlan, Packed: &p, Brief: true})
+	if got, want := mustJSON(t, packed), mustJSON(t, brief); got != want {
+		t.Errorf("brief plan sent packed:\n%s\nsent plain:\n%s", got, want)
+	}
 	if err := ExpandBrief(resources, &brief, true); err != nil {
 		t.Fatal(err)
 	}
@@ -308,6 +328,15 @@ func checkBrief(t *testing.T, c *client, resources []core.Resource, full Respons
 	if string(got) != string(want) {
 		t.Errorf("brief plan, expanded:\n%s\nfull:\n%s", got, want)
 	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func changeSummary(changes []core.Change) string {

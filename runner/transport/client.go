@@ -174,17 +174,18 @@ func (c *HelperClient) Call(ctx context.Context, req helper.Request, onEvent fun
 	return c.exchange(ctx, req.Op, append(line, '\n'), onEvent)
 }
 
-// encodeRequest is json.Marshal(req), byte for byte, with the resources
-// (thousands in a plan request) encoded by core.AppendResourcesJSON
-// rather than by reflection.
+// encodeRequest is json.Marshal(req) with the resources (thousands in a
+// plan request) sent packed, by core.AppendPackedJSON rather than by
+// reflection: byte for byte json.Marshal of the request with Packed in
+// place of Resources.
 func encodeRequest(req helper.Request) ([]byte, error) {
 	if len(req.Resources) == 0 {
 		return json.Marshal(req)
 	}
-	// The other fields by reflection, the op left empty: Op and
-	// Resources come first, in that order, and Op is never omitted.
+	// The other fields by reflection, the op left empty: Op, Resources
+	// and Packed come first, in that order, and Op is never omitted.
 	rest := req
-	rest.Op, rest.Resources = "", nil
+	rest.Op, rest.Resources, rest.Packed = "", nil, nil
 	tail, err := json.Marshal(rest)
 	if err != nil {
 		return nil, err
@@ -195,8 +196,8 @@ func encodeRequest(req helper.Request) ([]byte, error) {
 	}
 	line := append(make([]byte, 0, 64), `{"op":`...)
 	line = core.AppendJSONString(line, req.Op)
-	line = append(line, `,"resources":`...)
-	line = core.AppendResourcesJSON(line, req.Resources)
+	line = append(line, `,"packed":`...)
+	line = core.AppendPackedJSON(line, req.Resources)
 	return append(line, tail[len(emptyOp):]...), nil
 }
 

@@ -56,22 +56,24 @@ func oddResources(rng *rand.Rand, n int) []core.Resource {
 	return rs
 }
 
-// encodeRequest writes what json.Marshal writes, whatever the request
-// holds: the helper decodes it, and tests compare plan requests byte for
-// byte.
-func TestEncodeRequestMatchesEncodingJSON(t *testing.T) {
-	// encodeRequest writes op and resources first: they must stay the
-	// first two fields, op never omitted, resources omitted when empty.
+// encodeRequest writes what json.Marshal writes of the request with its
+// resources packed, whatever it holds, and the helper reads back what
+// json.Marshal of the request would have told it.
+func TestEncodeRequestReadsAsSent(t *testing.T) {
+	// encodeRequest writes op and the packed resources first: they must
+	// stay the first fields, op never omitted, the others omitted when
+	// empty.
 	typ := reflect.TypeFor[helper.Request]()
 	if typ.Field(0).Name != "Op" || typ.Field(0).Tag.Get("json") != "op" ||
-		typ.Field(1).Name != "Resources" || typ.Field(1).Tag.Get("json") != "resources,omitempty" {
-		t.Fatalf("helper.Request begins with %s %q, %s %q: encodeRequest must follow",
-			typ.Field(0).Name, typ.Field(0).Tag, typ.Field(1).Name, typ.Field(1).Tag)
+		typ.Field(1).Name != "Resources" || typ.Field(1).Tag.Get("json") != "resources,omitempty" ||
+		typ.Field(2).Name != "Packed" || typ.Field(2).Tag.Get("json") != "packed,omitempty" {
+		t.Fatalf("helper.Request begins with %s %q, %s %q, %s %q: encodeRequest must follow",
+			typ.Field(0).Name, typ.Field(0).Tag, typ.Field(1).Name, typ.Field(1).Tag, typ.Field(2).Name, typ.Field(2).Tag)
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	reqs := []helper.Request{
 		{}, {Op: helper.OpPing}, {Op: helper.OpPlan, Resources: []core.Resource{}},
-		{Op: helper.OpPlan, Resources: []core.Resource{{Kind: "link", Name: "vxl0"}}},
+		{Op: helper.OpPlan, Resources: []core.Resource{{Kind: "link", Name: "vxl0"}}}, planRequest(),
 	}
 	for range 300 {
 		req := helper.Request{Op: oddString(rng), Resources: oddResources(rng, rng.IntN(40)), Owners: oddList(rng)}
@@ -85,20 +87,60 @@ func TestEncodeRequestMatchesEncodingJSON(t *testing.T) {
 			req.Checks = []core.Check{{Kind: oddString(rng), Attrs: oddMap(rng), Owner: oddString(rng), Members: oddList(rng)}}
 			req.Holder = oddString(rng)
 		}
+		req.Brief, req.ShowOnly = rng.IntN(2) == 0, rng.IntN(2) == 0
 		reqs = append(reqs, req)
 	}
 	for _, req := range reqs {
-		want, err := json.Marshal(req)
-		if err != nil {
-			t.Fatal(err)
-		}
 		got, err := encodeRequest(req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(got, want) {
-			t.Fatalf("encodeRequest(%#v):\n%s\njson.Marshal:\n%s", req, got, want)
+		var packed, back, want helper.Request
+		if err := json.Unmarshal(got, &packed); err != nil {
+			t.Fatalf("%v: %s", err, got)
 		}
+		if len(req.Resources) > 0 && (packed.Packed == nil || packed.Resources != nil) {
+			t.Fatalf("encodeRequest did not pack the resources: %s", got)
+		}
+		again, err := json.Marshal(packed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameJSON(t, again, got) {
+			t.Fatalf("encodeRequest(%#v):\n%s\njson.Marshal of what it reads as:\n%s", req, got, again)
+		}
+		mustDecode(t, got, &back)
+		if err := back.Unpack(); err != nil {
+			t.Fatal(err)
+		}
+		plain, err := json.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustDecode(t, plain, &want)
+		if !reflect.DeepEqual(back, want) {
+			t.Fatalf("encodeRequest(%#v) reads as\n%#v\nits plain encoding as\n%#v", req, back, want)
+		}
+	}
+}
+
+// sameJSON reports whether a and b are the same JSON: byte for byte, or
+// where either holds invalid UTF-8 (read as U+FFFD), the same values.
+func sameJSON(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	if bytes.Equal(a, b) {
+		return true
+	}
+	var va, vb any
+	mustDecode(t, a, &va)
+	mustDecode(t, b, &vb)
+	return reflect.DeepEqual(va, vb) && bytes.Contains(b, []byte(`\ufffd`))
+}
+
+func mustDecode(t *testing.T, data []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%v: %s", err, data)
 	}
 }
 

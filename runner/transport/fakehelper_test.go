@@ -36,7 +36,8 @@ func fakeBinary(t *testing.T, mode string) Binary {
 
 // fakeHelper speaks the helper protocol well enough for the tests.
 //
-// Modes: "ok" answers requests; "wrongmagic" announces protocol 2;
+// Modes: "ok" answers requests; "wrongmagic" announces the protocol
+// after this drover's;
 // "nomagic" fails before the magic line.
 // Ops in "ok" mode: facts, apply (one event per change), plan (fails),
 // crash (dies with status 2), sleep (never answers), garbage (not JSON).
@@ -47,7 +48,7 @@ func fakeHelper(mode string, args []string) int {
 	}
 	switch mode {
 	case "wrongmagic":
-		fmt.Print("\x00DROVER-HELPER/2\n")
+		fmt.Printf("%s%d\n", magicPrefix, helper.Version+1)
 		_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
 		return 0
 	case "nomagic":

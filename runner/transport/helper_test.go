@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,7 +119,7 @@ func TestHelperNoiseBeforeMagic(t *testing.T) {
 func TestHelperWrongMagic(t *testing.T) {
 	_, cfg := setup(t, nil)
 	_, err := dial(t, cfg).StartHelper(context.Background(), fakeBinary(t, "wrongmagic"))
-	wantError(t, err, "s1 (127.0.0.1:", "the helper speaks protocol 2, this drover speaks 1")
+	wantError(t, err, "s1 (127.0.0.1:", fmt.Sprintf("the helper speaks protocol %d, this drover speaks %d", helper.Version+1, helper.Version))
 }
 
 func TestHelperNoMagic(t *testing.T) {
