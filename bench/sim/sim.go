@@ -35,6 +35,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -56,6 +57,11 @@ type Fleet struct {
 	// PlanBytes the bytes of plan requests (what the controller sent as
 	// the hosts' desired state).
 	Sessions, Requests, PlanBytes atomic.Int64
+	// FirstSession and LastPlan are when (Unix nanoseconds) the first
+	// helper session started and the last plan was answered: a run's
+	// wall before the first and after the last is the controller's
+	// alone (loading, printing).
+	FirstSession, LastPlan atomic.Int64
 }
 
 // New makes a fleet of the servers (name → address) with its key files
@@ -247,6 +253,7 @@ func (f *Fleet) session(ch ssh.Channel, reqs <-chan *ssh.Request, name, addr str
 			started = true
 			go func() {
 				f.Sessions.Add(1)
+				f.FirstSession.CompareAndSwap(0, time.Now().UnixNano())
 				f.helper(ch, name, addr)
 				ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{0}))
 				ch.Close()
@@ -284,6 +291,9 @@ func (f *Fleet) helper(ch ssh.Channel, name, addr string) {
 				f.PlanBytes.Add(int64(line.size))
 			}
 			enc.Encode(answer(name, addr, line))
+			if line.op == helper.OpPlan {
+				f.LastPlan.Store(time.Now().UnixNano())
+			}
 		}
 		if err := w.Flush(); err != nil {
 			return

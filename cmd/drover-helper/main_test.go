@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,7 +12,7 @@ import (
 
 func TestRun(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run([]string{"version"}, strings.NewReader(""), &out, &errOut); code != 0 || strings.TrimSpace(out.String()) != "1" {
+	if code := run([]string{"version"}, strings.NewReader(""), &out, &errOut); code != 0 || strings.TrimSpace(out.String()) != strconv.Itoa(helper.Version) {
 		t.Errorf("version: %d %q %q", code, out.String(), errOut.String())
 	}
 	out.Reset()

@@ -102,6 +102,7 @@ func writeFleetRun(b *strings.Builder, r fleetRun, parallel, servers int) {
 	row("plan wall", roundDur(r.wall), targetVerdict(r.wall <= targetFleetPlan, "<= "+targetFleetPlan.String()))
 	row("peak RSS", fmt.Sprintf("%d MiB", r.maxRSS>>20), targetVerdict(r.maxRSS <= targetFleetRSS, "<= 1 GiB"))
 	row("CPU (user+system)", roundDur(r.cpu), "reported")
+	row("startup / wind-down", roundDur(r.beforeFirst)+" / "+roundDur(r.afterLast), "reported (wall before the first login / after the last plan)")
 	row("allocated / GC cycles", fmt.Sprintf("%d MiB / %d", r.allocated>>20, r.gcs), "reported")
 	row("peak heap in use / stacks", fmt.Sprintf("%d MiB / %d MiB", r.peakHeap>>20, r.peakStack>>20), "reported")
 	row("goroutines at peak", fmt.Sprintf("%d (%.1f per host of the run)", r.peakGoroutines, float64(r.peakGoroutines-r.idleGoroutines)/float64(servers)), "reported")
@@ -130,6 +131,9 @@ type fleetRun struct {
 	gcs                       uint32        // garbage collections during the plan
 	simRSS                    uint64
 	planBytes                 int64 // plan requests, as the simulated servers read them
+	// beforeFirst is the wall before the first helper session (loading),
+	// afterLast after the last plan answer (the plan's end and output).
+	beforeFirst, afterLast time.Duration
 }
 
 func fleetPlan(t *testing.T, dir string, servers map[string]string, parallel int, profile bool) fleetRun {
@@ -187,6 +191,7 @@ func fleetPlan(t *testing.T, dir string, servers map[string]string, parallel int
 	wg.Wait()
 	sessions := fleet.stop(t)
 	r.simCPU, r.simRSS, r.planBytes = fleet.cpu, fleet.maxRSS, fleet.planBytes
+	r.beforeFirst, r.afterLast = fleet.firstSession.Sub(start), start.Add(r.wall).Sub(fleet.lastPlan)
 	if code != 0 { // the figures still print: say why, briefly
 		var failed []string
 		for _, l := range strings.Split(stderr.String(), "\n") {
@@ -294,6 +299,7 @@ type simProcess struct {
 	cpu                          time.Duration
 	maxRSS                       uint64
 	planBytes                    int64 // the plan requests' bytes, as the servers read them
+	firstSession, lastPlan       time.Time
 }
 
 // startSim runs this test binary as the fleet's servers (serveSim) and
@@ -351,9 +357,11 @@ func (p *simProcess) stop(t *testing.T) int {
 	// Its own high-water mark: getrusage's for a child carries over the
 	// parent's RSS from before the exec.
 	var n, kb int
-	if _, err := fmt.Sscanf(line, "sessions %d rss %d plan_bytes %d", &n, &kb, &p.planBytes); err != nil {
+	var first, last int64
+	if _, err := fmt.Sscanf(line, "sessions %d rss %d plan_bytes %d first %d last %d", &n, &kb, &p.planBytes, &first, &last); err != nil {
 		t.Errorf("simulated servers: %q: %v", line, err)
 	}
+	p.firstSession, p.lastPlan = time.Unix(0, first), time.Unix(0, last)
 	p.maxRSS = uint64(kb) << 10
 	return n
 }
@@ -361,7 +369,7 @@ func (p *simProcess) stop(t *testing.T) int {
 // serveSim is the child's side (TestMain runs it when DROVER_SIM_SERVE is
 // set): the fleet in dir on dir/sim.sock, "ready" once listening, and
 // after stdin ends and every connection has closed, "sessions N rss KB
-// plan_bytes B".
+// plan_bytes B first NS last NS".
 func serveSim(dir string) int {
 	data, err := os.ReadFile(filepath.Join(dir, "servers"))
 	if err != nil {
@@ -398,7 +406,8 @@ func serveSim(dir string) int {
 	io.Copy(io.Discard, os.Stdin)
 	l.Close()
 	fleet.Wait()
-	fmt.Printf("sessions %d rss %d plan_bytes %d\n", fleet.Sessions.Load(), highWaterKB(), fleet.PlanBytes.Load())
+	fmt.Printf("sessions %d rss %d plan_bytes %d first %d last %d\n", fleet.Sessions.Load(), highWaterKB(), fleet.PlanBytes.Load(),
+		fleet.FirstSession.Load(), fleet.LastPlan.Load())
 	return 0
 }
 
