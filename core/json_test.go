@@ -270,6 +270,16 @@ func BenchmarkPackedJSON(b *testing.B) {
 			AppendPackedJSON(nil, unlike)
 		}
 	})
+	b.Run("decode-plain", func(b *testing.B) {
+		line := AppendResourcesJSON(nil, rs)
+		b.ReportAllocs()
+		for b.Loop() {
+			var out []Resource
+			if err := json.Unmarshal(line, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("unpack", func(b *testing.B) {
 		line := AppendPackedJSON(nil, rs)
 		b.ReportAllocs()
