@@ -65,6 +65,13 @@ func (r *Resource) appendJSON(dst []byte, scratch *[]attr) []byte {
 	dst = AppendJSONString(dst, r.Name)
 	dst = append(dst, `,"attrs":`...)
 	dst = appendJSONMap(dst, r.Attrs, scratch)
+	return r.appendJSONTail(dst, scratch)
+}
+
+// appendJSONTail appends the members of r after its attributes (owners,
+// after, sensitive, group, refs) and closes the object: the same in a
+// resource's plain encoding and in a packed head (pack.go).
+func (r *Resource) appendJSONTail(dst []byte, scratch *[]attr) []byte {
 	dst = append(dst, `,"owners":`...)
 	dst = appendJSONStrings(dst, r.Owners)
 	if len(r.After) > 0 {

@@ -378,23 +378,5 @@ func (h *packHead) appendJSON(dst []byte, scratch *[]attr) []byte {
 		}
 		dst = append(dst, ']')
 	}
-	dst = append(dst, `,"owners":`...)
-	dst = appendJSONStrings(dst, r.Owners)
-	if len(r.After) > 0 {
-		dst = append(dst, `,"after":`...)
-		dst = appendJSONStrings(dst, r.After)
-	}
-	if len(r.Sensitive) > 0 {
-		dst = append(dst, `,"sensitive":`...)
-		dst = appendJSONStrings(dst, r.Sensitive)
-	}
-	if r.Group != "" {
-		dst = append(dst, `,"group":`...)
-		dst = AppendJSONString(dst, r.Group)
-	}
-	if len(r.Refs) > 0 {
-		dst = append(dst, `,"refs":`...)
-		dst = appendJSONMap(dst, r.Refs, scratch)
-	}
-	return append(dst, '}')
+	return r.appendJSONTail(dst, scratch)
 }
