@@ -1,11 +1,13 @@
 package bench
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
 )
@@ -47,6 +49,34 @@ func TestLargeLoadsAndExpands(t *testing.T) {
 	}
 	if want := 2 * 2 * (Large().Members - 1); fdbs != want {
 		t.Errorf("s0041 has %d fdb entries, want %d", fdbs, want)
+	}
+	checkPacked(t, d.Hosts["s0041"].Resources, 2)
+}
+
+// checkPacked holds the packed encoding of a VXLAN member's plan request
+// (core.AppendPackedJSON) to what it is for: its FDB and neighbour
+// entries (three kinds of entry per network, interleaved peer by peer)
+// share three heads per network, and the request is well under half
+// the plain encoding's bytes.
+func checkPacked(t *testing.T, rs []core.Resource, networks int) {
+	t.Helper()
+	line := core.AppendPackedJSON(nil, rs)
+	var p core.Packed
+	if err := json.Unmarshal(line, &p); err != nil {
+		t.Fatal(err)
+	}
+	entries := 0
+	for _, r := range rs {
+		if r.Kind == "fdb" || r.Kind == "neigh" {
+			entries++
+		}
+	}
+	heads := len(p.Heads)
+	if most := len(rs) - entries + 3*networks; heads > most {
+		t.Errorf("%d resources (%d FDB and neighbour entries) packed under %d heads, want at most %d", len(rs), entries, heads, most)
+	}
+	if plain := len(core.AppendResourcesJSON(nil, rs)); 5*len(line) > 2*plain {
+		t.Errorf("packed %d bytes, plain %d: want at most 40%%", len(line), plain)
 	}
 }
 
