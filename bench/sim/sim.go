@@ -215,13 +215,23 @@ type addrConn struct {
 
 func (c addrConn) RemoteAddr() net.Addr { return c.remote }
 
+// bufferedConn is a connection read through a buffer.
+type bufferedConn struct {
+	net.Conn
+	in *bufio.Reader
+}
+
+func (c bufferedConn) Read(p []byte) (int, error) { return c.in.Read(p) }
+
 // Wait waits until every server connection has ended.
 func (f *Fleet) Wait() { f.wg.Wait() }
 
-// serve runs one SSH server connection.
+// serve runs one SSH server connection. It reads through a buffer:
+// x/crypto/ssh reads the client's version line a byte at a time, and
+// those read calls are the simulation's cost, not drover's.
 func (f *Fleet) serve(c net.Conn, name, addr string) {
 	defer c.Close()
-	sc, chans, reqs, err := ssh.NewServerConn(c, f.config)
+	sc, chans, reqs, err := ssh.NewServerConn(bufferedConn{c, bufio.NewReaderSize(c, 4096)}, f.config)
 	if err != nil {
 		return
 	}

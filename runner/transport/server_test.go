@@ -30,6 +30,7 @@ type testServer struct {
 	noise        string // written to stdout before each command's output
 	forward      bool   // accept direct-tcpip channels
 	ignoreGlobal bool   // never answer global requests (a hung server)
+	version      string // the server's version line, without CR LF; empty: x/crypto/ssh's
 
 	mu         sync.Mutex
 	authorized map[string]bool // marshalled public keys
@@ -100,6 +101,7 @@ func (s *testServer) serve() {
 			}
 			return nil, fmt.Errorf("unknown key")
 		},
+		ServerVersion: s.version,
 	}
 	cfg.AddHostKey(s.hostKey)
 	var conns sync.WaitGroup

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bufio"
 	"net"
 	"sync"
 )
@@ -10,14 +11,27 @@ import (
 // TCP handshake. Requests pipelined in one write count once; a keepalive
 // answered while nothing waits counts too, so this is an upper bound of
 // the round trips a run waits for. The lab's relay counts the same way.
+//
+// It also buffers what it reads: x/crypto/ssh reads the server's version
+// line a byte at a time, a read system call per byte (OpenSSH's line is
+// ~40 bytes) on every connection. Bytes that arrived with an earlier read
+// are not a round trip; only a read that goes to the socket counts.
 type turnConn struct {
 	net.Conn
+	in    *bufio.Reader // read by one goroutine at a time: x/crypto/ssh's reader
 	mu    sync.Mutex
 	sent  bool
 	turns int64
 }
 
-func newTurnConn(c net.Conn) *turnConn { return &turnConn{Conn: c, turns: 1} }
+// turnBuffer is the read buffer: the SSH transport reads packets through
+// its own 4 KiB buffer, which reads this one's size and more from the
+// socket directly.
+const turnBuffer = 4096
+
+func newTurnConn(c net.Conn) *turnConn {
+	return &turnConn{Conn: c, in: bufio.NewReaderSize(c, turnBuffer), turns: 1}
+}
 
 func (c *turnConn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
@@ -30,8 +44,9 @@ func (c *turnConn) Write(p []byte) (int, error) {
 }
 
 func (c *turnConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if n > 0 {
+	fromSocket := c.in.Buffered() == 0
+	n, err := c.in.Read(p)
+	if n > 0 && fromSocket {
 		c.mu.Lock()
 		if c.sent {
 			c.turns++
