@@ -374,6 +374,9 @@ func (r *request) parseHead() error {
 		case "resources":
 			r.plain = true
 		case "packed":
+			if r.op == "" {
+				return fmt.Errorf("resources before the op")
+			}
 			return r.parseCount(dec)
 		}
 		if r.op != "" {
