@@ -31,20 +31,25 @@ func AppendResourcesJSON(dst []byte, rs []Resource) []byte {
 			dst = append(dst, ',')
 		}
 		dst = rs[i].appendJSON(dst, &kvs)
-		if i == sizeSample-1 && i+1 < len(rs) {
-			// Room for the rest at the sample's size per resource,
-			// and some: growing a buffer of megabytes by appending
-			// copies it many times.
-			per := (len(dst) - start) / sizeSample
-			dst = slices.Grow(dst, (len(rs)-sizeSample)*(per+per/8)+64)
-		}
+		dst = growForRest(dst, start, i, len(rs))
 	}
 	return append(dst, ']')
 }
 
-// sizeSample is how many resources AppendResourcesJSON encodes before it
-// sizes its buffer for the others.
+// sizeSample is how many resources AppendResourcesJSON and
+// AppendPackedJSON encode before they size their buffer for the others.
 const sizeSample = 16
+
+// growForRest, once resource i of n was appended to dst (from start),
+// makes room for the rest at the sample's size per resource, and some:
+// growing a buffer of megabytes by appending copies it many times.
+func growForRest(dst []byte, start, i, n int) []byte {
+	if i != sizeSample-1 || i+1 >= n {
+		return dst
+	}
+	per := (len(dst) - start) / sizeSample
+	return slices.Grow(dst, (n-sizeSample)*(per+per/8)+64)
+}
 
 // AppendJSON appends r encoded as json.Marshal encodes it.
 func (r *Resource) AppendJSON(dst []byte) []byte {

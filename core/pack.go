@@ -107,7 +107,7 @@ func (h *PackedHead) resource(row []string) (Resource, error) {
 	if len(row) != want {
 		return Resource{}, fmt.Errorf("%d values, its head has %d", len(row), want)
 	}
-	r := Resource{Kind: h.Kind, Owners: clip(h.Owners), After: clip(h.After), Sensitive: clip(h.Sensitive), Group: h.Group}
+	r := Resource{Kind: h.Kind, Owners: slices.Clip(h.Owners), After: slices.Clip(h.After), Sensitive: slices.Clip(h.Sensitive), Group: h.Group}
 	if h.Keys != nil {
 		r.Attrs = make(map[string]string, len(h.Keys))
 		for i, k := range h.Keys {
@@ -129,9 +129,6 @@ func (h *PackedHead) resource(row []string) (Resource, error) {
 	return r, nil
 }
 
-// clip is s with no room to append into.
-func clip(s []string) []string { return s[:len(s):len(s)] }
-
 // AppendPackedJSON appends rs in the packed encoding, as json.Marshal
 // encodes a Packed: {"count":N,"rows":[...],"use":[...],"heads":[...]}.
 func AppendPackedJSON(dst []byte, rs []Resource) []byte {
@@ -149,10 +146,7 @@ func AppendPackedJSON(dst []byte, rs []Resource) []byte {
 			dst = append(dst, ',')
 		}
 		dst = p.appendRow(dst, &rs[i])
-		if i == sizeSample-1 && i+1 < len(rs) {
-			per := (len(dst) - start) / sizeSample
-			dst = slices.Grow(dst, (len(rs)-sizeSample)*(per+per/8)+64)
-		}
+		dst = growForRest(dst, start, i, len(rs))
 	}
 	dst = slices.Grow(dst, 8*len(p.use)+len(p.heads)+32)
 	dst = append(dst, `],"use":[`...)
