@@ -111,6 +111,7 @@ func bgpReport(sock string) (bool, string) {
 // (network.wgpeerKind).
 type wgPeers interface {
 	Peer(dev, publicKey string) (*wgtypes.Peer, error)
+	PeerFor(dev string, ip net.IP) (*wgtypes.Peer, error)
 }
 
 // checkWireGuard waits until the WireGuard interface attrs dev has had a

@@ -22,7 +22,7 @@ import (
 func All() host.Checks {
 	one := &sync.Mutex{}
 	return host.Checks{
-		"ping":      attrsOnly(checkPing), // check_ping.go
+		"ping":      pingAccounted, // check_ping.go, wireguard_account.go
 		"service":   checkService,
 		"link":      attrsOnly(checkLink),
 		"addr":      attrsOnly(checkAddr),

@@ -494,3 +494,21 @@ func (wgpeerKind) Peer(dev, publicKey string) (*wgtypes.Peer, error) {
 	}
 	return findPeer(d, publicKey), nil
 }
+
+// PeerFor is the peer of WireGuard interface dev whose allowed IPs hold
+// ip, nil when none does; an error when dev is not a WireGuard interface.
+// A failed ping check names it, with its last handshake and byte counts.
+func (wgpeerKind) PeerFor(dev string, ip net.IP) (*wgtypes.Peer, error) {
+	d, err := wgDevice(dev)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range d.Peers {
+		for _, n := range p.AllowedIPs {
+			if n.Contains(ip) {
+				return &d.Peers[i], nil
+			}
+		}
+	}
+	return nil, nil
+}

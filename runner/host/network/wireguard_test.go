@@ -222,3 +222,34 @@ func (r *crossingRelay) route(side int, pkt []byte) []relayed {
 	r.passed = r.stage == 2
 	return out
 }
+
+// TestWGPeerFor finds the peer whose allowed IPs hold an address, as a
+// failed ping check names it; none for an address no peer holds, and an
+// error for an interface that is not WireGuard's.
+func TestWGPeerFor(t *testing.T) {
+	hosttest.EnterNetns(t, "wgf")
+	hadSockDir := exists(wireguardSockDir)
+	dir := t.TempDir()
+	wg := wireguardKind{keyDir: dir + "/keys", logDir: dir + "/log"}
+	pid := os.Getpid()
+	a := wgDev(t, wg, fmt.Sprintf("h2fa%d", pid), 51843)
+	b := wgDev(t, wg, fmt.Sprintf("h2fb%d", pid), 51844)
+	t.Cleanup(func() {
+		if !hadSockDir {
+			os.Remove(wireguardSockDir)
+		}
+	})
+	applyPeer(t, wgpeerKind{}.Defaults(hosttest.Res("wgpeer", a.name+"/b", map[string]string{
+		"dev": a.name, "public_key": b.key, "allowed_ips": "100.64.99.0/30,100.64.98.7/32", "keepalive": "0",
+	})))
+	p, err := wgpeerKind{}.PeerFor(a.name, net.ParseIP("100.64.99.2"))
+	if err != nil || p == nil || p.PublicKey.String() != b.key {
+		t.Fatalf("PeerFor(%s, 100.64.99.2) = %v, %v; want the peer %s", a.name, p, err, b.key)
+	}
+	if p, err := (wgpeerKind{}).PeerFor(a.name, net.ParseIP("100.64.99.4")); err != nil || p != nil {
+		t.Errorf("PeerFor(%s, 100.64.99.4) = %v, %v; want no peer", a.name, p, err)
+	}
+	if _, err := (wgpeerKind{}).PeerFor("lo", net.ParseIP("100.64.99.2")); err == nil {
+		t.Error("PeerFor(lo) found a WireGuard interface")
+	}
+}
