@@ -106,11 +106,13 @@ test: deps build check-helpers tidy-check
 	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -run '^TestLab$$' ./cmd/drover
 	$(MAKE) fuzz FUZZTIME=20s
 
-# fuzz runs the HCL loader's fuzz target from its committed corpus for a
-# bounded time: no input may make lang panic.
+# fuzz runs each fuzz target from its committed corpus for a bounded time
+# (FUZZTIME each): no input may make lang panic (FuzzLoad), and a packed plan
+# request reads back as the plain one or is refused (core's FuzzPacked).
 FUZZTIME ?= 60s
 fuzz:
 	$(GO) test ./lang -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test ./core -run '^$$' -fuzz FuzzPacked -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 unit:
 	$(GO) test -short ./...
