@@ -22,7 +22,7 @@ func pingAccounted(kinds host.Kinds, m *host.Manifest, c core.Check) (bool, stri
 		return ok, detail
 	}
 	if ip := net.ParseIP(c.Attrs["dst"]).To4(); ip != nil {
-		if account := wireguardAccount(kinds, m, ip, time.Now()); account != "" {
+		if account := wireguardAccount(kinds, m, ip, c.Attrs["iface"], time.Now()); account != "" {
 			detail += "; " + account
 		}
 	}
@@ -30,21 +30,20 @@ func pingAccounted(kinds host.Kinds, m *host.Manifest, c core.Check) (bool, stri
 }
 
 // wireguardAccount describes the WireGuard peer that traffic to ip goes to
-// when the route to ip leaves by a WireGuard interface, "" otherwise.
-func wireguardAccount(kinds host.Kinds, m *host.Manifest, ip net.IP, now time.Time) string {
+// when it leaves by a WireGuard interface (iface when the ping named one,
+// else the route's), "" otherwise.
+func wireguardAccount(kinds host.Kinds, m *host.Manifest, ip net.IP, iface string, now time.Time) string {
 	peers, ok := kinds["wgpeer"].(wgPeers)
 	if !ok {
 		return ""
 	}
-	routes, err := netlink.RouteGet(ip)
-	if err != nil || len(routes) == 0 {
+	dev := iface
+	if dev == "" {
+		dev = routeDevice(ip)
+	}
+	if dev == "" {
 		return ""
 	}
-	link, err := netlink.LinkByIndex(routes[0].LinkIndex)
-	if err != nil {
-		return ""
-	}
-	dev := link.Attrs().Name
 	p, err := peers.PeerFor(dev, ip)
 	if err != nil {
 		return "" // not a WireGuard interface
@@ -53,6 +52,20 @@ func wireguardAccount(kinds host.Kinds, m *host.Manifest, ip net.IP, now time.Ti
 		return fmt.Sprintf("WireGuard interface %s has no peer whose allowed IPs hold %s", dev, ip)
 	}
 	return fmt.Sprintf("WireGuard %s peer %s: %s", dev, peerName(m, p.PublicKey), peerState(p, now))
+}
+
+// routeDevice is the interface the main route to ip leaves by, "" when
+// there is none.
+func routeDevice(ip net.IP) string {
+	routes, err := netlink.RouteGet(ip)
+	if err != nil || len(routes) == 0 {
+		return ""
+	}
+	link, err := netlink.LinkByIndex(routes[0].LinkIndex)
+	if err != nil {
+		return ""
+	}
+	return link.Attrs().Name
 }
 
 // peerName names a WireGuard peer as its wgpeer resource does

@@ -43,26 +43,29 @@ func TestWireguardAccount(t *testing.T) {
 		{Resource: core.Resource{Kind: "wgpeer", Name: "peer0/s2"}, Saved: map[string]string{"public_key": pub.String()}},
 	}}
 	lo := net.ParseIP("127.0.0.1") // routed through lo, which the fake calls WireGuard's
-	got := wireguardAccount(host.Kinds{"wgpeer": fakeWGPeers{dev: "lo", peer: peer}}, m, lo, now)
+	got := wireguardAccount(host.Kinds{"wgpeer": fakeWGPeers{dev: "lo", peer: peer}}, m, lo, "", now)
 	want := "WireGuard lo peer peer0/s2: last handshake 2.5s ago, endpoint 198.51.100.2:51821, 92 B received, 1480 B sent"
 	if got != want {
 		t.Errorf("account:\n got %q\nwant %q", got, want)
 	}
 
 	fresh := &wgtypes.Peer{PublicKey: pub}
-	got = wireguardAccount(host.Kinds{"wgpeer": fakeWGPeers{dev: "lo", peer: fresh}}, nil, lo, now)
+	got = wireguardAccount(host.Kinds{"wgpeer": fakeWGPeers{dev: "lo", peer: fresh}}, nil, lo, "", now)
 	if want := "WireGuard lo peer " + pub.String() + ": no handshake yet, no endpoint, 0 B received, 0 B sent"; got != want {
 		t.Errorf("account of a peer that never shook hands:\n got %q\nwant %q", got, want)
 	}
 
-	got = wireguardAccount(host.Kinds{"wgpeer": fakeWGPeers{dev: "lo"}}, m, lo, now)
+	got = wireguardAccount(host.Kinds{"wgpeer": fakeWGPeers{dev: "lo"}}, m, lo, "", now)
 	if !strings.Contains(got, "has no peer whose allowed IPs hold 127.0.0.1") {
 		t.Errorf("account without a peer: %q", got)
 	}
-	if got := wireguardAccount(host.Kinds{"wgpeer": fakeWGPeers{dev: "wg0", peer: peer}}, m, lo, now); got != "" {
+	if got := wireguardAccount(host.Kinds{"wgpeer": fakeWGPeers{dev: "wg0", peer: peer}}, m, lo, "", now); got != "" {
 		t.Errorf("a route not through WireGuard got an account: %q", got)
 	}
-	if got := wireguardAccount(host.Kinds{}, m, lo, now); got != "" {
+	if got := wireguardAccount(host.Kinds{"wgpeer": fakeWGPeers{dev: "wg0", peer: peer}}, m, lo, "wg0", now); !strings.HasPrefix(got, "WireGuard wg0 peer peer0/s2: ") {
+		t.Errorf("a ping through wg0 by name got %q", got)
+	}
+	if got := wireguardAccount(host.Kinds{}, m, lo, "", now); got != "" {
 		t.Errorf("no wgpeer kind got an account: %q", got)
 	}
 }
