@@ -26,18 +26,7 @@ import (
 // WireGuard's 5 s rekey timeout; with it, B's Apply starts a fresh
 // handshake, which completes at once.
 func TestWGPeerCrossedHandshake(t *testing.T) {
-	hosttest.EnterNetns(t, "wgx")
-	hadSockDir := exists(wireguardSockDir)
-	dir := t.TempDir()
-	wg := wireguardKind{keyDir: dir + "/keys", logDir: dir + "/log"}
-	pid := os.Getpid()
-	a := wgDev(t, wg, fmt.Sprintf("h2wa%d", pid), 51841)
-	b := wgDev(t, wg, fmt.Sprintf("h2wb%d", pid), 51842)
-	t.Cleanup(func() {
-		if !hadSockDir {
-			os.Remove(wireguardSockDir) // wireguard-go made it; empty again
-		}
-	})
+	a, b := wgPair(t, "wgx", "h2w", 51841)
 	relay := newCrossingRelay(t, a.port, b.port)
 
 	// Control: the crossing stalls the pair without the re-arm.
@@ -70,6 +59,26 @@ func TestWGPeerCrossedHandshake(t *testing.T) {
 	if took := time.Since(start); took > firstHandshakeWait+time.Second {
 		t.Errorf("the handshake took %s, want about %s (one wait and a round trip)", took, firstHandshakeWait)
 	}
+}
+
+// wgPair enters a throwaway namespace (ns) and makes two WireGuard
+// interfaces there with the wireguard kind, PREFIX"a"PID and PREFIX"b"PID,
+// listening on port and port+1; both go when the test ends.
+func wgPair(t *testing.T, ns, prefix string, port int) (a, b testDev) {
+	t.Helper()
+	hosttest.EnterNetns(t, ns)
+	hadSockDir := exists(wireguardSockDir)
+	dir := t.TempDir()
+	wg := wireguardKind{keyDir: dir + "/keys", logDir: dir + "/log"}
+	t.Cleanup(func() { // after the interfaces went (cleanups run last first)
+		if !hadSockDir {
+			os.Remove(wireguardSockDir) // wireguard-go made it; empty again
+		}
+	})
+	pid := os.Getpid()
+	a = wgDev(t, wg, fmt.Sprintf("%sa%d", prefix, pid), port)
+	b = wgDev(t, wg, fmt.Sprintf("%sb%d", prefix, pid), port+1)
+	return a, b
 }
 
 // testDev is a WireGuard interface made by the wireguard kind.
@@ -227,18 +236,7 @@ func (r *crossingRelay) route(side int, pkt []byte) []relayed {
 // failed ping check names it; none for an address no peer holds, and an
 // error for an interface that is not WireGuard's.
 func TestWGPeerFor(t *testing.T) {
-	hosttest.EnterNetns(t, "wgf")
-	hadSockDir := exists(wireguardSockDir)
-	dir := t.TempDir()
-	wg := wireguardKind{keyDir: dir + "/keys", logDir: dir + "/log"}
-	pid := os.Getpid()
-	a := wgDev(t, wg, fmt.Sprintf("h2fa%d", pid), 51843)
-	b := wgDev(t, wg, fmt.Sprintf("h2fb%d", pid), 51844)
-	t.Cleanup(func() {
-		if !hadSockDir {
-			os.Remove(wireguardSockDir)
-		}
-	})
+	a, b := wgPair(t, "wgf", "h2f", 51843)
 	applyPeer(t, wgpeerKind{}.Defaults(hosttest.Res("wgpeer", a.name+"/b", map[string]string{
 		"dev": a.name, "public_key": b.key, "allowed_ips": "100.64.99.0/30,100.64.98.7/32", "keepalive": "0",
 	})))
