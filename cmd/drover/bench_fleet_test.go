@@ -111,6 +111,13 @@ func writeFleetRun(b *strings.Builder, r fleetRun, parallel, servers int) {
 	row("heap+stacks per host of the run", fmt.Sprintf("%d KiB", r.memPerConnected>>10), "reported")
 	row("plan requests", fmt.Sprintf("%d MB (%d KB per host)", r.planBytes/1e6, r.planBytes/1e3/int64(servers)), "reported")
 	row("simulated servers' process", fmt.Sprintf("CPU %s, peak RSS %d MiB", roundDur(r.simCPU), r.simRSS>>20), "not drover: reported")
+	if r.simCPU > 0 {
+		// Both processes ran on the same cores at the same time, so most of
+		// the machine's speed, which moves by a third within minutes here,
+		// cancels out: 1.77-1.88 in runs whose wall took 9.7-11.8 s (and
+		// drover's CPU 11.5-14.1 s). Compare commits by it, over runs.
+		row("drover's CPU per simulated CPU", fmt.Sprintf("%.2f", r.cpu.Seconds()/r.simCPU.Seconds()), "reported (compares commits across machine speeds)")
+	}
 }
 
 // fleetRun is one plan's figures.
