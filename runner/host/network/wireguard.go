@@ -304,8 +304,16 @@ func waitFor(cond func() bool, timeout time.Duration) bool {
 // initiator, on creating the peer, waits up to firstHandshakeWait for the
 // handshake; when none completed it removes and re-adds the peer, which
 // starts a fresh one (the peer, having just answered, does not initiate
-// itself for 5 s, so they cannot cross again). Apply does not fail when the
-// handshake does not come: verify's wireguard check says so.
+// itself for 5 s, so they cannot cross again). They can also cross the
+// other way: the peer's initiation, late, reaches this side after it sent
+// its own, is answered, and makes the session while this side's is refused.
+// In wireguard-go the peer can then hold a session under an index it has
+// already dropped (its two handshake workers took this side's initiation
+// and the answer to its own at once): its packets arrive, this side's never
+// do, for 15 s. So when the first handshake came with an initiation from the
+// peer (the peer's received bytes hold one: 148), the initiator also starts
+// a fresh one, after WireGuard's 20 ms flood limit. Apply does not fail when
+// the handshake does not come: verify's wireguard check says so.
 type wgpeerKind struct{}
 
 // firstHandshakeWait bounds how long an initiator's Apply waits for the
@@ -413,16 +421,22 @@ func (wgpeerKind) Apply(r core.Resource, exists bool, saved map[string]string) (
 }
 
 // firstHandshake waits up to wait for the handshake that adding peer to dev
-// started, and when none completed re-adds the peer to start a fresh one
-// (see wgpeerKind).
+// started, and re-adds the peer to start a fresh one when none completed
+// or when the peer's own initiation was received too (see wgpeerKind).
 func firstHandshake(dev string, peer wgtypes.PeerConfig, wait time.Duration) error {
 	c, err := wgctrl.New()
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if handshaken(c, dev, peer.PublicKey, wait) {
-		return nil
+	if p := handshaken(c, dev, peer.PublicKey, wait); p != nil {
+		if p.ReceiveBytes < wgInitiationSize {
+			return nil // answered: our initiation made the session
+		}
+		// The peer's initiation came too and made the session. The peer
+		// drops an initiation that follows the last it took within 20 ms
+		// (WireGuard's flood limit, 50 a second): wait that out first.
+		time.Sleep(wgFloodWait)
 	}
 	remove := wgtypes.PeerConfig{PublicKey: peer.PublicKey, Remove: true}
 	for _, p := range []wgtypes.PeerConfig{remove, peer} {
@@ -433,19 +447,28 @@ func firstHandshake(dev string, peer wgtypes.PeerConfig, wait time.Duration) err
 	return nil
 }
 
+// wgInitiationSize is the size of a WireGuard handshake initiation (148
+// bytes; a response is 92, a keepalive 32). A peer's received bytes count
+// the handshake messages that were accepted.
+const wgInitiationSize = 148
+
+// wgFloodWait outlasts WireGuard's flood limit on initiations from one peer
+// (one per 20 ms), with room for a loaded machine.
+const wgFloodWait = 60 * time.Millisecond
+
 // handshaken polls dev until its peer key has completed a handshake, for
-// at most wait.
-func handshaken(c *wgctrl.Client, dev string, key wgtypes.Key, wait time.Duration) bool {
+// at most wait, and returns the peer then (nil when none completed).
+func handshaken(c *wgctrl.Client, dev string, key wgtypes.Key, wait time.Duration) *wgtypes.Peer {
 	const every = 5 * time.Millisecond // a handshake in the lab takes ~1 ms
 	deadline := time.Now().Add(wait)
 	for {
 		if d, err := c.Device(dev); err == nil {
 			if p := findPeer(d, key.String()); p != nil && !p.LastHandshakeTime.IsZero() {
-				return true
+				return p
 			}
 		}
 		if time.Now().After(deadline) {
-			return false
+			return nil
 		}
 		time.Sleep(every)
 	}

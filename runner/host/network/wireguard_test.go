@@ -81,6 +81,34 @@ func wgPair(t *testing.T, ns, prefix string, port int) (a, b testDev) {
 	return a, b
 }
 
+// TestWGPeerAnsweredInitiation makes the first handshakes cross the other
+// way, as they did under load in the L2 VPN suite: B, adding A, receives
+// A's initiation (sent when A added B, and late) after sending its own, and
+// answers it; A takes the answer, and only then B's initiation. B's
+// handshake completes, as the responder. In wireguard-go, when A's two
+// handshake workers take B's answer and B's initiation at the same time,
+// A can end with a session whose index it already dropped: A's packets
+// reach B, B's never reach A, until A's 15 s keepalive timeout. So B's
+// Apply, having received an initiation from A, starts a fresh handshake
+// (the relay sees B's second initiation), which it completes as the
+// initiator.
+func TestWGPeerAnsweredInitiation(t *testing.T) {
+	a, b := wgPair(t, "wga", "h2a", 51845)
+	relay := newCrossingRelay(t, a.port, b.port)
+	relay.answerFirst = true
+	applyPeer(t, peerOf(a, b, relay, false))
+	applyPeer(t, peerOf(b, a, relay, true))
+	if !relay.crossed() {
+		t.Fatal("B's initiation was never delivered: the relay's test is void")
+	}
+	if n := relay.initiationsFrom(1); n < 2 {
+		t.Fatalf("B sent %d initiation(s): its Apply did not start a fresh handshake after answering A's", n)
+	}
+	if !handshakeWithin(t, b.name, a.key, 2*time.Second) || !handshakeWithin(t, a.name, b.key, 2*time.Second) {
+		t.Fatal("the fresh handshake did not complete")
+	}
+}
+
 // testDev is a WireGuard interface made by the wireguard kind.
 type testDev struct {
 	name string
@@ -135,7 +163,7 @@ func handshakeWithin(t *testing.T, dev, key string, wait time.Duration) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return handshaken(c, dev, k, wait)
+	return handshaken(c, dev, k, wait) != nil
 }
 
 func exists(path string) bool { _, err := os.Stat(path); return err == nil }
@@ -145,13 +173,20 @@ func exists(path string) bool { _, err := os.Stat(path); return err == nil }
 // the first handshake cross: it holds the initiations until it has one from
 // each side, then the responses until it has one from each side, and then
 // passes everything through.
+//
+// With answerFirst it makes them cross the other way (see
+// TestWGPeerAnsweredInitiation): of the two initiations it delivers only
+// A's, and B's once A's first data packet (its keepalive under the session
+// A's initiation made) has passed to B.
 type crossingRelay struct {
-	conn   *net.UDPConn
-	ports  [2]int
-	mu     sync.Mutex
-	held   [2][]byte // by sender
-	stage  int       // 0 holding initiations, 1 holding responses, 2 passing
-	passed bool      // both responses were delivered: the handshakes crossed
+	conn        *net.UDPConn
+	ports       [2]int
+	answerFirst bool
+	mu          sync.Mutex
+	held        [2][]byte // by sender
+	stage       int       // 0 holding initiations, 1 holding responses, 2 passing, 3 passing until B's initiation is due
+	passed      bool      // the handshakes crossed
+	initiations [2]int    // by sender
 }
 
 func newCrossingRelay(t *testing.T, portA, portB int) *crossingRelay {
@@ -173,7 +208,14 @@ func (r *crossingRelay) addr() string { return r.conn.LocalAddr().String() }
 func (r *crossingRelay) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.held, r.stage, r.passed = [2][]byte{}, 0, false
+	r.held, r.stage, r.passed, r.initiations = [2][]byte{}, 0, false, [2]int{}
+}
+
+// initiationsFrom counts the handshake initiations side sent since reset.
+func (r *crossingRelay) initiationsFrom(side int) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.initiations[side]
 }
 
 func (r *crossingRelay) crossed() bool {
@@ -214,6 +256,17 @@ type relayed struct {
 func (r *crossingRelay) route(side int, pkt []byte) []relayed {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if pkt[0] == 1 {
+		r.initiations[side]++
+	}
+	if r.stage == 3 {
+		out := []relayed{{to: 1 - side, data: pkt}}
+		if side == 0 && pkt[0] == 4 { // A's first data: now B's initiation
+			out = append(out, relayed{to: 0, data: r.held[1]})
+			r.held, r.stage, r.passed = [2][]byte{}, 2, true
+		}
+		return out
+	}
 	want := byte(r.stage + 1)
 	if r.stage == 2 || pkt[0] != want {
 		if r.stage == 2 {
@@ -224,6 +277,10 @@ func (r *crossingRelay) route(side int, pkt []byte) []relayed {
 	r.held[side] = pkt
 	if r.held[0] == nil || r.held[1] == nil {
 		return nil
+	}
+	if r.answerFirst {
+		r.stage = 3
+		return []relayed{{to: 1, data: r.held[0]}}
 	}
 	out := []relayed{{to: 1, data: r.held[0]}, {to: 0, data: r.held[1]}}
 	r.held = [2][]byte{}
