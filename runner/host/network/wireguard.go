@@ -205,7 +205,7 @@ func (k wireguardKind) ensureDevice(name string) (string, error) {
 }
 
 // startUserspace starts wireguard-go for name in its own session and waits
-// until its control socket and interface exist.
+// until its interface exists and its control socket answers.
 func (k wireguardKind) startUserspace(name string) error {
 	prog, err := exec.LookPath("wireguard-go")
 	if err != nil {
@@ -232,9 +232,8 @@ func (k wireguardKind) startUserspace(name string) error {
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		_, sockErr := os.Stat(wgSocket(name))
 		_, linkErr := netlink.LinkByName(name)
-		if sockErr == nil && linkErr == nil {
+		if linkErr == nil && socketAnswers(wgSocket(name)) {
 			return nil
 		}
 		select {
@@ -248,6 +247,19 @@ func (k wireguardKind) startUserspace(name string) error {
 }
 
 func wgSocket(name string) string { return filepath.Join(wireguardSockDir, name+".sock") }
+
+// socketAnswers reports whether a process accepts connections on the unix
+// socket at path. A socket file alone is not enough: one left by the
+// wireguard-go of an interface just deleted (apply right after destroy)
+// refuses them until the new process has replaced it.
+func socketAnswers(path string) bool {
+	c, err := net.DialTimeout("unix", path, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
 
 func wgDevice(name string) (*wgtypes.Device, error) {
 	c, err := wgctrl.New()

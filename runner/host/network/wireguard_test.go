@@ -101,8 +101,9 @@ func TestWGPeerAnsweredInitiation(t *testing.T) {
 	if !relay.crossed() {
 		t.Fatal("B's initiation was never delivered: the relay's test is void")
 	}
-	if n := relay.initiationsFrom(1); n < 2 {
-		t.Fatalf("B sent %d initiation(s): its Apply did not start a fresh handshake after answering A's", n)
+	// The fresh initiation leaves B's wireguard-go after Apply returned.
+	if !waitFor(func() bool { return relay.initiationsFrom(1) >= 2 }, time.Second) {
+		t.Fatalf("B sent %d initiation(s): its Apply did not start a fresh handshake after answering A's", relay.initiationsFrom(1))
 	}
 	if !handshakeWithin(t, b.name, a.key, 2*time.Second) || !handshakeWithin(t, a.name, b.key, 2*time.Second) {
 		t.Fatal("the fresh handshake did not complete")
@@ -306,5 +307,40 @@ func TestWGPeerFor(t *testing.T) {
 	}
 	if _, err := (wgpeerKind{}).PeerFor("lo", net.ParseIP("100.64.99.2")); err == nil {
 		t.Error("PeerFor(lo) found a WireGuard interface")
+	}
+}
+
+// TestSocketAnswers tells a live control socket from one left behind: a
+// socket file whose listener is gone refuses connections, as the socket of
+// a wireguard-go that ended with its interface does until the next one
+// replaces it.
+func TestSocketAnswers(t *testing.T) {
+	path := t.TempDir() + "/wg.sock"
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	if !socketAnswers(path) {
+		t.Fatal("a listening socket does not answer")
+	}
+	l.SetUnlinkOnClose(false)
+	l.Close()
+	if !exists(path) {
+		t.Fatal("the test's stale socket file is gone")
+	}
+	if socketAnswers(path) {
+		t.Error("a socket file without a listener answers")
+	}
+	if socketAnswers(path + ".missing") {
+		t.Error("a missing socket answers")
 	}
 }
