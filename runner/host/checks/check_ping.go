@@ -98,12 +98,8 @@ func pingArgs(attrs map[string]string) (pingRun, error) {
 // entry that failed earlier (a peer that was down) would otherwise make
 // the first ping fail at once.
 func warmNeighbour(ip net.IP, iface string, deadline time.Time) {
-	routes, err := netlink.RouteGet(ip)
-	if err != nil || len(routes) == 0 {
-		return
-	}
-	link, err := netlink.LinkByIndex(routes[0].LinkIndex)
-	if err != nil || link.Attrs().RawFlags&(syscall.IFF_NOARP|syscall.IFF_LOOPBACK) != 0 || routes[0].Type == syscall.RTN_LOCAL {
+	route, link, err := routeOut(ip)
+	if err != nil || link.Attrs().RawFlags&(syscall.IFF_NOARP|syscall.IFF_LOOPBACK) != 0 || route.Type == syscall.RTN_LOCAL {
 		return
 	}
 	if iface != "" && link.Attrs().Name != iface {
@@ -112,7 +108,7 @@ func warmNeighbour(ip net.IP, iface string, deadline time.Time) {
 		}
 	}
 	hop := ip
-	if gw := routes[0].Gw; gw != nil && iface == "" {
+	if gw := route.Gw; gw != nil && iface == "" {
 		hop = gw
 	}
 	if neighbourUsable(link.Attrs().Index, hop) {
@@ -123,6 +119,19 @@ func warmNeighbour(ip net.IP, iface string, deadline time.Time) {
 	for time.Now().Before(until) && !neighbourUsable(link.Attrs().Index, hop) {
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// routeOut is the main table's route to ip and the link it leaves by.
+func routeOut(ip net.IP) (netlink.Route, netlink.Link, error) {
+	routes, err := netlink.RouteGet(ip)
+	if err != nil {
+		return netlink.Route{}, nil, err
+	}
+	if len(routes) == 0 {
+		return netlink.Route{}, nil, fmt.Errorf("no route to %s", ip)
+	}
+	link, err := netlink.LinkByIndex(routes[0].LinkIndex)
+	return routes[0], link, err
 }
 
 // neighbourUsable reports whether link has a neighbour entry for ip that

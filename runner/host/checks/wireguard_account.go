@@ -8,7 +8,6 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/host"
-	"github.com/vishvananda/netlink"
 	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 )
 
@@ -39,10 +38,11 @@ func wireguardAccount(kinds host.Kinds, m *host.Manifest, ip net.IP, iface strin
 	}
 	dev := iface
 	if dev == "" {
-		dev = routeDevice(ip)
-	}
-	if dev == "" {
-		return ""
+		_, link, err := routeOut(ip) // check_ping.go
+		if err != nil {
+			return ""
+		}
+		dev = link.Attrs().Name
 	}
 	p, err := peers.PeerFor(dev, ip)
 	if err != nil {
@@ -52,20 +52,6 @@ func wireguardAccount(kinds host.Kinds, m *host.Manifest, ip net.IP, iface strin
 		return fmt.Sprintf("WireGuard interface %s has no peer whose allowed IPs hold %s", dev, ip)
 	}
 	return fmt.Sprintf("WireGuard %s peer %s: %s", dev, peerName(m, p.PublicKey), peerState(p, now))
-}
-
-// routeDevice is the interface the main route to ip leaves by, "" when
-// there is none.
-func routeDevice(ip net.IP) string {
-	routes, err := netlink.RouteGet(ip)
-	if err != nil || len(routes) == 0 {
-		return ""
-	}
-	link, err := netlink.LinkByIndex(routes[0].LinkIndex)
-	if err != nil {
-		return ""
-	}
-	return link.Attrs().Name
 }
 
 // peerName names a WireGuard peer as its wgpeer resource does
