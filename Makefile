@@ -16,7 +16,7 @@ PACKAGES := openssh-server openssh-client iproute2 iputils-ping util-linux procp
             haproxy keepalived mariadb-server postgresql openssl jq python3 sudo graphviz \
             podman runc conmon containernetworking-plugins golang-github-containers-common
 
-.PHONY: all build helpers check-helpers release tidy-check deps deps-vm test test-vm fuzz unit demo demo-down bench deps-bench fmt vet clean
+.PHONY: all build helpers check-helpers check-third-party release tidy-check deps deps-vm test test-vm fuzz unit demo demo-down bench deps-bench fmt vet clean
 
 all: build
 
@@ -101,7 +101,7 @@ test-vm: deps deps-vm build
 # testscripts).
 OPT_IN_TESTS := ^(TestLabVM|TestLabConsul|TestTunnelLinkLifecycle|TestBenchVsAnsible|TestBenchScale|TestBenchWANRoundTrips|TestBenchWANFleet|TestBenchFleetPlan|TestBenchLabHosts|TestBenchVerify30|TestBenchFirstApply|TestMachineQuiet)$$
 
-test: deps build check-helpers tidy-check
+test: deps build check-helpers tidy-check check-third-party
 	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -skip '$(OPT_IN_TESTS)|^TestLab$$' ./...
 	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -run '^TestLab$$' ./cmd/drover
 	$(MAKE) fuzz FUZZTIME=20s
@@ -163,6 +163,13 @@ deps-bench:
 # tidy-check fails when go.mod or go.sum is not tidy.
 tidy-check:
 	$(GO) mod tidy -diff
+
+# check-third-party proves that the patched copy of golang.org/x/crypto
+# drover builds with (go.mod's replace) is upstream's, pruned, plus
+# third_party/x-crypto.patch, and runs upstream's ssh tests on it
+# (third_party/README.md says why the patch).
+check-third-party:
+	./third_party/check.sh
 
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')
