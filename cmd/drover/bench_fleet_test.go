@@ -129,7 +129,10 @@ func writeFleetRun(b *strings.Builder, r fleetRun, parallel, servers int) {
 		// Both processes ran on the same cores at the same time, so most of
 		// the machine's speed, which moves by a third within minutes here,
 		// cancels out: 1.77-1.88 in runs whose wall took 9.7-11.8 s (and
-		// drover's CPU 11.5-14.1 s). Compare commits by it, over runs.
+		// drover's CPU 11.5-14.1 s). Compare commits by it, over runs, as
+		// long as the servers' side is the same code (since x/crypto's key
+		// exchange was patched, third_party/, both sides cost less and it
+		// reads 1.83-1.94).
 		row("drover's CPU per simulated CPU", fmt.Sprintf("%.2f", r.cpu.Seconds()/r.simCPU.Seconds()), "reported (compares commits across machine speeds)")
 	}
 }
