@@ -164,9 +164,9 @@ deps-bench:
 tidy-check:
 	$(GO) mod tidy -diff
 
-# check-third-party proves that the patched copy of golang.org/x/crypto
-# drover builds with (go.mod's replace) is upstream's, pruned, plus
-# third_party/x-crypto.patch, and runs upstream's ssh tests on it
+# check-third-party proves that drover's copy of golang.org/x/crypto/ssh
+# (third_party/xcrypto) is upstream's, plus third_party/x-crypto.patch and
+# the renamed imports, and runs upstream's ssh tests on it
 # (third_party/README.md says why the patch).
 check-third-party:
 	./third_party/check.sh

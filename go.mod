@@ -34,5 +34,3 @@ require (
 	golang.org/x/tools v0.51.0 // indirect
 	golang.zx2c4.com/wireguard v0.0.0-20231211153847-12269c276173 // indirect
 )
-
-replace golang.org/x/crypto => ./third_party/golang.org/x/crypto

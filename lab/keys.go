@@ -10,8 +10,8 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh/knownhosts"
 )
 
 // keyPair is an ed25519 key in the files PATH (private, OpenSSH format,

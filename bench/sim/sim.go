@@ -37,7 +37,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/helper"

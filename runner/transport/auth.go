@@ -9,8 +9,8 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/agent"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh/agent"
 )
 
 // authenticator holds the keys offered to one server and remembers what it

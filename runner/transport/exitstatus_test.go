@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
 )
 
 // exitStatus tells a killed helper from a dropped session and a plain exit.

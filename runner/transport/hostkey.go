@@ -13,8 +13,8 @@ import (
 	"sync"
 	"syscall"
 
-	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh/knownhosts"
 )
 
 // hostKeyChecker verifies a server's host key against known_hosts, records

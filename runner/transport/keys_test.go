@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
 
 	"github.com/drover/drover/internal/testkit"
 )

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh/knownhosts"
 )
 
 // KnownHostsCache shares parsed known_hosts files between the connections

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh/knownhosts"
 )
 
 func testKey(t *testing.T) ssh.PublicKey {

@@ -15,7 +15,7 @@ import (
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/internal/testkit"
 	"github.com/drover/drover/runner/helper"
-	"golang.org/x/crypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
 )
 
 // startOpenSSH runs the system's sshd on 127.0.0.1 in private mount and PID

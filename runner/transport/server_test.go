@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"testing"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
 )
 
 // testServer is an in-process SSH server on 127.0.0.1 that runs session

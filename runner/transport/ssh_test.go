@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/agent"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh/agent"
 )
 
 // newClientKey makes a key pair and writes the private key to dir/name.

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
 )
 
 // The debug log of a connection's negotiation, step by step, as `ssh -v`

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
 )
 
 // syncBuffer is a bytes.Buffer safe for the log's concurrent writers.

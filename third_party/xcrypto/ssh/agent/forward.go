@@ -10,7 +10,7 @@ import (
 	"net"
 	"sync"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
 )
 
 // RequestAgentForwarding sets up agent forwarding for the session.

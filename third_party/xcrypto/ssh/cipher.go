@@ -18,8 +18,8 @@ import (
 	"io"
 	"slices"
 
+	"github.com/drover/drover/third_party/xcrypto/internal/poly1305"
 	"golang.org/x/crypto/chacha20"
-	"golang.org/x/crypto/internal/poly1305"
 )
 
 const (

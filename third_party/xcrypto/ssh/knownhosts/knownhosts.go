@@ -21,7 +21,7 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/drover/drover/third_party/xcrypto/ssh"
 )
 
 // See the sshd manpage
