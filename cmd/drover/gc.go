@@ -13,7 +13,7 @@ import (
 // default (collect when the heap has doubled) ran the collector 35
 // times: a fifth of the plan's CPU. A plan lets the heap grow to nine
 // times its live size instead, under a soft limit that keeps it below
-// 1 GiB: 8-10 collections, peak RSS 710-810 MiB
+// 1 GiB: 8-10 collections, peak RSS 700-810 MiB
 // (cmd/drover/bench_fleet_test.go measures both; 5 times and 640 MiB
 // ran 13-15, with 5-7% more of drover's CPU per simulated server's).
 // GOGC or GOMEMLIMIT in the environment win.
