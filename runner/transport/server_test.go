@@ -37,6 +37,7 @@ type testServer struct {
 	lastUser   string          // the user of the last accepted key
 	forwards   atomic.Int64
 	logins     atomic.Int64
+	globals    atomic.Int64 // global requests received (keepalives)
 	wg         sync.WaitGroup
 }
 
@@ -127,14 +128,14 @@ func (s *testServer) handleConn(nc net.Conn, cfg *ssh.ServerConfig) {
 	}
 	defer sc.Close()
 	s.logins.Add(1)
-	if s.ignoreGlobal {
-		go func() {
-			for range reqs { // never answered
+	go func() {
+		for req := range reqs {
+			s.globals.Add(1)
+			if req.WantReply && !s.ignoreGlobal { // ignoreGlobal: never answered
+				req.Reply(false, nil)
 			}
-		}()
-	} else {
-		go ssh.DiscardRequests(reqs)
-	}
+		}
+	}()
 	var chanWG sync.WaitGroup
 	defer chanWG.Wait()
 	for nch := range chans {

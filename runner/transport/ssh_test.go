@@ -402,6 +402,32 @@ func TestTimeouts(t *testing.T) {
 	wantError(t, err, "context canceled")
 }
 
+// The first keepalive waits an interval, as OpenSSH's ServerAliveInterval
+// does: a connection used and closed within one sends none (a plan's
+// hosts mostly are), and one held longer still sends them.
+func TestFirstKeepAliveWaitsAnInterval(t *testing.T) {
+	srv, cfg := setup(t, nil)
+	const every = 2 * time.Second
+	cfg.KeepAlive = every
+	start := time.Now()
+	conn := dial(t, cfg)
+	if _, _, err := conn.Run(context.Background(), "true", nil); err != nil {
+		t.Fatal(err)
+	}
+	sent, elapsed := srv.globals.Load(), time.Since(start)
+	if elapsed >= every {
+		t.Fatalf("dialling and one command took %s, more than the keepalive interval: nothing to conclude", elapsed)
+	}
+	if sent != 0 {
+		t.Fatalf("%d keepalive(s) sent %s after the connection opened, before the first interval (%s) passed", sent, elapsed.Round(time.Millisecond), every)
+	}
+	for deadline := time.Now().Add(2 * every); srv.globals.Load() == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no keepalive %s after the connection opened", 3*every)
+		}
+	}
+}
+
 func TestKeepAliveClosesDeadConnection(t *testing.T) {
 	_, cfg := setup(t, func(s *testServer) { s.ignoreGlobal = true })
 	cfg.KeepAlive = 50 * time.Millisecond
