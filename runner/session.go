@@ -377,7 +377,8 @@ func (s *Session) dial(ctx context.Context, srv *lang.Server, log *slog.Logger) 
 
 // keepAlive is the interval of SSH keepalives: the connect timeout, at
 // most 15s, so that a server that stops answering mid-apply fails its
-// host after three times the timeout rather than hanging the run.
+// host within four times the timeout (an interval until the next
+// keepalive, three for its answer) rather than hanging the run.
 func keepAlive(timeout time.Duration) time.Duration {
 	if timeout <= 0 || timeout > 15*time.Second {
 		return 15 * time.Second
