@@ -28,7 +28,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"fmt"
 	"io"
 	"net"
@@ -137,14 +136,18 @@ func writeFleetRun(b *strings.Builder, r fleetRun, parallel, servers int) {
 	}
 }
 
-// medianRun is the run whose wall is the median of runs (the lower of
-// the two middle ones for an even count): the machine's speed moves by a
-// third within minutes, so one run's wall is the machine's as much as
+// medianRun is the run whose wall is the median of runs' walls
+// (medianDur, as the other benches take it): the machine's speed moves by
+// a third within minutes, so one run's wall is the machine's as much as
 // drover's, and the target is judged on the median.
 func medianRun(runs []fleetRun) fleetRun {
-	sorted := slices.Clone(runs)
-	slices.SortFunc(sorted, func(a, b fleetRun) int { return cmp.Compare(a.wall, b.wall) })
-	return sorted[(len(sorted)-1)/2]
+	walls := make([]time.Duration, len(runs))
+	for i, r := range runs {
+		walls[i] = r.wall
+	}
+	median := medianDur(walls)
+	i := slices.IndexFunc(runs, func(r fleetRun) bool { return r.wall == median })
+	return runs[i]
 }
 
 // wallsOf lists the runs' walls in the order they ran.
