@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,12 +63,36 @@ func (l *loader) genericGrammar(spec attrSpec, v cty.Value, rng hcl.Range, expr 
 func (l *loader) grammarReporter(sensitive bool) func(hcl.Range, problem, string) {
 	return func(rng hcl.Range, p problem, value string) {
 		if sensitive {
-			p.detail = strings.ReplaceAll(p.detail, strconv.Quote(value), "(sensitive value)")
-			if len(value) >= 4 {
-				p.detail = strings.ReplaceAll(p.detail, value, "(sensitive value)")
-			}
+			p.detail = hideValue(p.detail, value)
 		}
 		l.grammarProblem(rng, p)
+	}
+}
+
+// hideValue is text without value, quoted or bare (of 4 bytes or more:
+// a shorter one would hide unrelated words).
+func hideValue(text, value string) string {
+	text = strings.ReplaceAll(text, strconv.Quote(value), "(sensitive value)")
+	if len(value) >= 4 {
+		text = strings.ReplaceAll(text, value, "(sensitive value)")
+	}
+	return text
+}
+
+// hideSecrets removes every secret (Cluster.Secrets) from the diagnostics'
+// words, the longest first: whichever check reported a value computed from
+// a sensitive one, and however it quoted it, the message does not repeat
+// it (the source snippet shows the expression, not its value).
+func hideSecrets(diags hcl.Diagnostics, secrets []string) {
+	if len(secrets) == 0 {
+		return
+	}
+	longest := slices.Clone(secrets)
+	slices.SortStableFunc(longest, func(a, b string) int { return len(b) - len(a) })
+	for _, d := range diags {
+		for _, s := range longest {
+			d.Summary, d.Detail = hideValue(d.Summary, s), hideValue(d.Detail, s)
+		}
 	}
 }
 

@@ -55,7 +55,8 @@ func LoadFiles(files map[string][]byte, opts Options) (*Cluster, hcl.Diagnostics
 	l := newLoader(opts)
 	l.parse(files)
 	c := l.run()
-	l.reportGrammar() // grammar_check.go
+	l.reportGrammar()               // grammar_check.go
+	hideSecrets(l.diags, c.Secrets) // grammar_check.go
 	return c, sortDiagnostics(l.diags)
 }
 

@@ -106,3 +106,49 @@ sysctl "x" {
 		}
 	}
 }
+
+// TestSensitiveNotInValidationDiagnostics: the checks that run after
+// evaluation (bridge and domain names, users, addresses, DHCP hosts) do
+// not repeat a value computed from a sensitive variable either, whether
+// it is the variable's value or holds it.
+func TestSensitiveNotInValidationDiagnostics(t *testing.T) {
+	const secret = "s3cret-token-value"
+	for name, src := range map[string]string{
+		"bridge":          server(`bridge = var.token`),
+		"bridge template": server(`bridge = "br-${var.token}"`),
+		"domain":          server(`domain = "${var.token}."`),
+		"labels":          server(`labels = { "${var.token} x" = "web" }`),
+		"ssh user":        `ssh { user = "${var.token} x" }` + "\n" + server(""),
+		"address":         `server "s1" { address = "${var.token}!" }`,
+		"dhcp_host": `server "s1" { address = "198.51.100.1" }
+server "s2" { address = "198.51.100.2" }
+network "vxlan" "n1" {
+  subnet    = "100.64.1.0/24"
+  servers   = ["s1", "s2"]
+  dhcp      = true
+  dhcp_host = var.token
+}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, diags := testLoadFiles(map[string][]byte{"a.hcl": []byte(`
+variable "token" {
+  default   = "` + secret + `"
+  sensitive = true
+}
+` + src + "\n")}, Options{})
+			if len(diags) != 1 || diags[0].Subject.Start.Line < 6 {
+				t.Fatalf("want one error, in the declaration: %s", diags.Error())
+			}
+			for _, d := range diags {
+				if strings.Contains(d.Summary+d.Detail, "s3cret") {
+					t.Errorf("the diagnostic shows the value: %s: %s", d.Summary, d.Detail)
+				}
+			}
+		})
+	}
+}
+
+// server is server "s1" at 198.51.100.1 with one more setting.
+func server(setting string) string {
+	return "server \"s1\" {\n  address = \"198.51.100.1\"\n  " + setting + "\n}"
+}

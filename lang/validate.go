@@ -57,9 +57,13 @@ func (l *loader) validate(c *Cluster) {
 
 // report adds a problem at a node's expression.
 func (l *loader) report(n *node, p problem) {
-	if !p.ok() {
-		l.errorf(n.rng, n.ctxRange, p.summary, "%s", p.detail)
+	if p.ok() {
+		return
 	}
+	if s, ok := l.stringOf(n); ok && n.sensitive {
+		p.detail = hideValue(p.detail, s)
+	}
+	l.errorf(n.rng, n.ctxRange, p.summary, "%s", p.detail)
 }
 
 func (l *loader) validateSSH() {
