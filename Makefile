@@ -16,7 +16,7 @@ PACKAGES := openssh-server openssh-client iproute2 iputils-ping util-linux procp
             haproxy keepalived mariadb-server postgresql openssl jq python3 sudo graphviz \
             podman runc conmon containernetworking-plugins golang-github-containers-common
 
-.PHONY: all build helpers check-helpers check-third-party release tidy-check deps deps-vm test test-vm fuzz unit demo demo-down bench deps-bench fmt vet clean
+.PHONY: all build helpers check-helpers check-third-party release tidy-check deps deps-vm test test-vm race fuzz unit demo demo-down bench deps-bench fmt vet clean
 
 all: build
 
@@ -104,7 +104,13 @@ OPT_IN_TESTS := ^(TestLabVM|TestLabConsul|TestTunnelLinkLifecycle|TestBenchVsAns
 test: deps build check-helpers tidy-check check-third-party
 	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -skip '$(OPT_IN_TESTS)|^TestLab$$' ./...
 	DROVER_HELPER_DIR=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -run '^TestLab$$' ./cmd/drover
+	$(MAKE) race
 	$(MAKE) fuzz FUZZTIME=20s
+
+# race runs the tests of code that shares state between goroutines under
+# the race detector: lang's parallel evaluation of a large configuration.
+race:
+	$(GO) test -race -count=1 -run '^TestParallelEvaluationIsSerial$$' ./lang
 
 # fuzz runs each fuzz target from its committed corpus for a bounded time
 # (FUZZTIME each): no input may make lang panic (FuzzLoad), and a packed plan

@@ -65,3 +65,10 @@ func vxlanOf(n *Network) *VXLAN {
 	}
 	return out
 }
+
+// LoadFilesOnWorkers is LoadFiles evaluating on workers goroutines
+// whatever the configuration's size (1: one after the other).
+func LoadFilesOnWorkers(files map[string][]byte, opts Options, workers int) (*Cluster, hcl.Diagnostics) {
+	opts.evalWorkers = workers
+	return LoadFiles(files, opts)
+}

@@ -138,21 +138,38 @@ func (l *loader) resolveAll() {
 }
 
 // evaluate evaluates every node in dependency order, reporting each
-// reference cycle once.
+// reference cycle once. A large configuration is evaluated on every core
+// (evalparallel.go), with the same result.
 func (l *loader) evaluate() {
+	if workers := l.evalWorkers(); workers > 1 {
+		l.evaluateParallel(workers)
+		return
+	}
 	var eg *evalGraph // built for the first cycle's diagnostic
 	for comp := range l.components() {
-		if len(comp) > 1 || slices.Contains(comp[0].deps, comp[0]) {
-			if eg == nil {
-				eg = l.evalGraph()
-			}
-			l.diags = append(l.diags, eg.cycleDiagnostic(comp))
-			for _, n := range comp {
-				n.value, n.evaluated = cty.DynamicVal, true
-			}
+		if isCycle(comp) {
+			l.evalCycle(comp, &eg)
 			continue
 		}
 		l.evalNode(comp[0])
+	}
+}
+
+// isCycle tells whether a component is a reference cycle: more than one
+// node, or one that refers to itself.
+func isCycle(comp []*node) bool {
+	return len(comp) > 1 || slices.Contains(comp[0].deps, comp[0])
+}
+
+// evalCycle reports a reference cycle and leaves its nodes unknown; eg is
+// built for the first cycle's diagnostic.
+func (l *loader) evalCycle(comp []*node, eg **evalGraph) {
+	if *eg == nil {
+		*eg = l.evalGraph()
+	}
+	l.diags = append(l.diags, (*eg).cycleDiagnostic(comp))
+	for _, n := range comp {
+		n.value, n.evaluated = cty.DynamicVal, true
 	}
 }
 

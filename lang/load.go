@@ -25,6 +25,10 @@ type Options struct {
 	// Kinds are the registered declaration kinds (modules.Kinds()); nil
 	// = only the blocks lang declares itself.
 	Kinds *Kinds
+	// evalWorkers, when set, is how many goroutines evaluate the
+	// configuration, whatever its size (lang's tests); 0 = one for a small
+	// configuration, GOMAXPROCS for a large one (evalparallel.go).
+	evalWorkers int
 }
 
 // FileExt is the extension of drover configuration files.
