@@ -2,11 +2,9 @@ package lang
 
 import (
 	"fmt"
-	"slices"
 	"sort"
-	"strconv"
-	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -63,20 +61,10 @@ func (l *loader) genericGrammar(spec attrSpec, v cty.Value, rng hcl.Range, expr 
 func (l *loader) grammarReporter(sensitive bool) func(hcl.Range, problem, string) {
 	return func(rng hcl.Range, p problem, value string) {
 		if sensitive {
-			p.detail = hideValue(p.detail, value)
+			p.detail = core.HideValue(p.detail, value)
 		}
 		l.grammarProblem(rng, p)
 	}
-}
-
-// hideValue is text without value, quoted or bare (of 4 bytes or more:
-// a shorter one would hide unrelated words).
-func hideValue(text, value string) string {
-	text = strings.ReplaceAll(text, strconv.Quote(value), "(sensitive value)")
-	if len(value) >= 4 {
-		text = strings.ReplaceAll(text, value, "(sensitive value)")
-	}
-	return text
 }
 
 // hideSecrets removes every secret (Cluster.Secrets) from the diagnostics'
@@ -87,12 +75,8 @@ func hideSecrets(diags hcl.Diagnostics, secrets []string) {
 	if len(secrets) == 0 {
 		return
 	}
-	longest := slices.Clone(secrets)
-	slices.SortStableFunc(longest, func(a, b string) int { return len(b) - len(a) })
 	for _, d := range diags {
-		for _, s := range longest {
-			d.Summary, d.Detail = hideValue(d.Summary, s), hideValue(d.Detail, s)
-		}
+		d.Summary, d.Detail = core.HideValues(d.Summary, secrets), core.HideValues(d.Detail, secrets)
 	}
 }
 

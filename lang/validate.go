@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/drover/drover/core"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -61,7 +62,7 @@ func (l *loader) report(n *node, p problem) {
 		return
 	}
 	if s, ok := l.stringOf(n); ok && n.sensitive {
-		p.detail = hideValue(p.detail, s)
+		p.detail = core.HideValue(p.detail, s)
 	}
 	l.errorf(n.rng, n.ctxRange, p.summary, "%s", p.detail)
 }

@@ -162,7 +162,7 @@ func (s *Session) askable(ctx context.Context, name string) (*Host, error) {
 	if s.Cluster.Server(name) == nil {
 		return nil, fmt.Errorf("not a declared server")
 	}
-	h := &Host{Name: name, Address: s.Cluster.Server(name).Address, log: s.opts.Log.With("host", name)}
+	h := &Host{Name: name, Address: s.Cluster.Server(name).Address, log: s.opts.Log.With("host", name), secrets: s.Cluster.Secrets}
 	if err := s.connect(ctx, h); err != nil {
 		s.closeHost(h)
 		return nil, err

@@ -153,6 +153,10 @@ type Host struct {
 	helper *transport.HelperClient
 	mu     sync.Mutex // one request at a time on the helper
 	log    *slog.Logger
+	// secrets are the cluster's (lang.Cluster.Secrets): what the helper
+	// answers is cleared of them (hideSecrets), whichever command or
+	// check output repeated one.
+	secrets []string
 	// calls and busy count the helper's requests and their time (ns).
 	calls, busy atomic.Int64
 	// locked is set once the host's apply lock is held.
@@ -174,7 +178,7 @@ func Open(ctx context.Context, c *lang.Cluster, opts Options) *Session {
 	s := &Session{Cluster: c, opts: opts}
 	for _, srv := range c.Servers {
 		if len(opts.Limit) == 0 || slices.Contains(opts.Limit, srv.Name) {
-			s.hosts = append(s.hosts, &Host{Name: srv.Name, Address: srv.Address, log: opts.Log.With("host", srv.Name)})
+			s.hosts = append(s.hosts, &Host{Name: srv.Name, Address: srv.Address, log: opts.Log.With("host", srv.Name), secrets: c.Secrets})
 		}
 	}
 	if s.rolls() { // rolling.go: Plan connects each host
@@ -388,7 +392,20 @@ func keepAlive(timeout time.Duration) time.Duration {
 
 // call sends one request to the host's helper.
 func (h *Host) call(ctx context.Context, req helper.Request, onEvent func(helper.Event)) (helper.Response, error) {
+	onEvent = h.hidingSecrets(onEvent)
 	return h.ask(req.Op, func(hc *transport.HelperClient) (helper.Response, error) { return hc.Call(ctx, req, onEvent) })
+}
+
+// hidingSecrets is onEvent seeing each event's error cleared of the
+// cluster's secrets (hideSecrets).
+func (h *Host) hidingSecrets(onEvent func(helper.Event)) func(helper.Event) {
+	if onEvent == nil || len(h.secrets) == 0 {
+		return onEvent
+	}
+	return func(ev helper.Event) {
+		ev.Error = core.HideValues(ev.Error, h.secrets)
+		onEvent(ev)
+	}
 }
 
 // answer reads the answer to the request of op sent with the helper's
@@ -407,6 +424,7 @@ func (h *Host) ask(op string, exchange func(*transport.HelperClient) (helper.Res
 	}
 	start := time.Now()
 	resp, err := exchange(h.helper)
+	resp, err = h.hideSecrets(resp, err)
 	took := time.Since(start)
 	n := h.calls.Add(1)
 	h.busy.Add(int64(took))
@@ -420,6 +438,21 @@ func (h *Host) ask(op string, exchange func(*transport.HelperClient) (helper.Res
 		return resp, fmt.Errorf("%s", resp.Error)
 	}
 	return resp, nil
+}
+
+// hideSecrets clears an answer's error messages and check details of the
+// cluster's secrets: the helper hides a resource's sensitive values, but a
+// command's output may quote part of one (a password inside a command
+// line), and only the controller knows the secrets themselves.
+func (h *Host) hideSecrets(resp helper.Response, err error) (helper.Response, error) {
+	if len(h.secrets) == 0 {
+		return resp, err
+	}
+	resp.Error = core.HideValues(resp.Error, h.secrets)
+	for i := range resp.Results {
+		resp.Results[i].Detail = core.HideValues(resp.Results[i].Detail, h.secrets)
+	}
+	return resp, core.HideError(err, h.secrets)
 }
 
 // each runs fn on every healthy host, at most opts.Parallel at once, and

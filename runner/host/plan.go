@@ -150,7 +150,14 @@ func ApplyChange(kinds Kinds, c core.Change, m *Manifest) error {
 // when set, is called with "during" right after that record is saved and
 // with "made" once the change is made, before it is recorded as done (the
 // helper's fault injection for tests).
+//
+// Its error does not repeat the resource's sensitive values: a failing
+// command names its command line, which may hold a password.
 func ApplyChangeJournaled(kinds Kinds, c core.Change, m *Manifest, hook func(stage string)) error {
+	return core.HideError(applyChange(kinds, c, m, hook), c.Resource.SensitiveValues())
+}
+
+func applyChange(kinds Kinds, c core.Change, m *Manifest, hook func(stage string)) error {
 	if hook == nil {
 		hook = func(string) {}
 	}

@@ -42,6 +42,17 @@ func TestExecGuards(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "oops") || !strings.Contains(err.Error(), "exit status 3") {
 		t.Errorf("error = %v", err)
 	}
+	// A sensitive command's failure does not repeat the command line, but
+	// still says how it failed (the controller hides the secrets it holds
+	// from the output: runner's TestHostErrorsHideSecrets).
+	secret := hosttest.Res("exec", "login", map[string]string{"command": "echo login failed >&2; exit 4 # s3cret-pass"})
+	secret.Sensitive = []string{"command"}
+	changes, _, _ = host.Plan(kinds, []core.Resource{bad, secret}, m, nil)
+	err = host.ApplyChange(kinds, changes[len(changes)-1], m)
+	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "exit status 4") ||
+		!strings.Contains(err.Error(), "exec/login") || !strings.Contains(err.Error(), "login failed") {
+		t.Errorf("error = %v", err)
+	}
 }
 
 func TestSysserviceInitScript(t *testing.T) {
