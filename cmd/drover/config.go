@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/drover/drover/core"
 	"github.com/drover/drover/lang"
 	"github.com/drover/drover/modules"
 )
@@ -112,6 +113,7 @@ func (f *flags) parseDir(e *env, args []string) (string, bool) {
 
 // fail prints an error for people and returns the exit code 1.
 func fail(e *env, err error) int {
+	err = core.HideError(err, e.secrets)
 	if e.stream != nil {
 		e.stream.errorf(err)
 		return 1
@@ -184,6 +186,7 @@ func loadFor(e *env, dir string, f *flags, asJSON, lenient bool) *lang.Cluster {
 	if diags.HasErrors() {
 		return nil
 	}
+	e.secrets = c.Secrets
 	return c
 }
 

@@ -47,6 +47,9 @@ type env struct {
 	// ssh, when set, replaces every server's SSH settings and dialer, as
 	// a lab's do (the benchmarks' simulated fleet, bench/sim).
 	ssh *runner.SSHOverride
+	// secrets are the loaded cluster's (lang.Cluster.Secrets): fail
+	// hides them from any error it prints.
+	secrets []string
 }
 
 func commands() map[string]command {

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,5 +34,34 @@ func TestSensitiveChangePrintsSizes(t *testing.T) {
 	printChange(&b, core.Change{Action: core.Create, Resource: r}, palette{})
 	if out := b.String(); !strings.Contains(out, "content = (sensitive)") {
 		t.Fatalf("printed:\n%s", out)
+	}
+}
+
+// TestFailHidesSecrets: once a configuration is loaded, an error printed
+// for people or streamed as JSON does not repeat its secrets, whichever
+// layer's message quoted one.
+func TestFailHidesSecrets(t *testing.T) {
+	dir := t.TempDir()
+	src := `variable "token" {
+  default   = "s3cret-pass"
+  sensitive = true
+}
+server "s1" { address = "198.51.100.1" }
+command "login" { command = "login ${var.token}" }
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errs bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errs}
+	if code := run([]string{"plan", "-offline", dir}, e); code != 0 {
+		t.Fatalf("plan -offline exited %d: %s", code, errs.String())
+	}
+	if strings.Contains(out.String(), "s3cret") {
+		t.Fatalf("the plan shows the secret:\n%s", out.String())
+	}
+	fail(e, errors.New("s1: command/login: exit status 1: login s3cret-pass refused"))
+	if got := errs.String(); strings.Contains(got, "s3cret") || !strings.Contains(got, "exit status 1: (sensitive value) refused") {
+		t.Fatalf("printed: %q", got)
 	}
 }
