@@ -161,9 +161,11 @@ func (a *authenticator) connectAgent() {
 
 // methods are the ssh auth methods: one public-key method offering the
 // identity file's key, then the agent's keys (the ssh package tries each
-// method kind only once).
+// method kind only once). It is tried first, without the "none" probe,
+// and a single key signs without asking the server first: a login takes
+// two round trips fewer than OpenSSH's (third_party/x-crypto.patch).
 func (a *authenticator) methods() []ssh.AuthMethod {
-	return []ssh.AuthMethod{ssh.PublicKeysCallback(a.signers)}
+	return []ssh.AuthMethod{ssh.PublicKeysDirect(a.signers)}
 }
 
 func (a *authenticator) signers() ([]ssh.Signer, error) {

@@ -35,6 +35,9 @@ type testServer struct {
 	mu         sync.Mutex
 	authorized map[string]bool // marshalled public keys
 	lastUser   string          // the user of the last accepted key
+	// attempts are the authentication requests that were not a
+	// query the server accepted: "none", or "publickey" with its outcome.
+	attempts []string
 	forwards   atomic.Int64
 	logins     atomic.Int64
 	globals    atomic.Int64 // global requests received (keepalives)
@@ -103,6 +106,11 @@ func (s *testServer) serve() {
 			return nil, fmt.Errorf("unknown key")
 		},
 		ServerVersion: s.version,
+		AuthLogCallback: func(_ ssh.ConnMetadata, method string, err error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.attempts = append(s.attempts, fmt.Sprintf("%s ok=%t", method, err == nil))
+		},
 	}
 	cfg.AddHostKey(s.hostKey)
 	var conns sync.WaitGroup

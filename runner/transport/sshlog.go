@@ -89,11 +89,17 @@ func (h *handshakeLog) offering(names []string) {
 	h.log.Debug("ssh auth publickey: offering keys in order", "keys", names)
 }
 
-// accepted logs the key the server accepted and that now signs.
-func (h *handshakeLog) accepted(name string) {
+// accepted logs the key that now signs: one the server said it accepts,
+// or the only key offered, which signs without asking first
+// (ssh.PublicKeysDirect).
+func (h *handshakeLog) accepted(name string, only bool) {
 	h.mu.Lock()
 	h.signed = name
 	h.mu.Unlock()
+	if only {
+		h.log.Debug("ssh auth publickey: signing with the only key, without asking the server first", "key", name)
+		return
+	}
 	h.log.Debug("ssh auth publickey: server accepts key, signing", "key", name)
 }
 
@@ -125,7 +131,7 @@ func keyName(source string, k ssh.PublicKey) string {
 func logSigners(h *handshakeLog, signers []ssh.Signer, names []string) []ssh.Signer {
 	out := make([]ssh.Signer, len(signers))
 	for i, s := range signers {
-		note := func() { h.accepted(names[i]) }
+		note := func() { h.accepted(names[i], len(signers) == 1) }
 		switch s := s.(type) {
 		case ssh.MultiAlgorithmSigner:
 			out[i] = loggedMultiSigner{s, note}

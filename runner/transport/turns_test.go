@@ -3,6 +3,8 @@ package transport
 import (
 	"context"
 	"net"
+	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 )
@@ -38,5 +40,40 @@ func TestHandshakeReadsTheVersionLineAtOnce(t *testing.T) {
 	}
 	if trips := RoundTrips(conn); trips < 5 || trips > 10 {
 		t.Errorf("the handshake counted %d round trips, want 5..10 (TCP, version, key exchange, the authentication exchanges)", trips)
+	}
+}
+
+// TestLoginSkipsTheProbes: with one key, the client neither probes the
+// "none" method nor asks whether the server accepts the key before
+// signing: one authentication request, at most six round trips in all
+// (TCP, the versions, the key exchange's two, the user-auth service, the
+// signed request; bytes that arrive together count once), two fewer than
+// x/crypto/ssh's and OpenSSH's clients take. With
+// two keys it still asks before signing, so that the refused key never
+// signs, and still skips the "none" probe.
+func TestLoginSkipsTheProbes(t *testing.T) {
+	srv, cfg := setup(t, nil)
+	conn := dial(t, cfg)
+	srv.mu.Lock()
+	attempts := slices.Clone(srv.attempts)
+	srv.attempts = nil
+	srv.mu.Unlock()
+	if want := []string{"publickey ok=true"}; !slices.Equal(attempts, want) {
+		t.Errorf("one key: the server saw %q, want %q", attempts, want)
+	}
+	if trips := RoundTrips(conn); trips > 6 {
+		t.Errorf("one key: %d round trips, want at most 6", trips)
+	}
+
+	_, _, other := newClientKey(t, filepath.Dir(cfg.IdentityFile), "id_other") // refused
+	cfg.IdentityFile, cfg.IdentityFiles = other, []string{cfg.IdentityFile}
+	conn = dial(t, cfg)
+	srv.mu.Lock()
+	attempts = slices.Clone(srv.attempts)
+	srv.mu.Unlock()
+	// The refused key's query is logged as a failed attempt; the accepted
+	// key's query is not (the server answers it), its signed request is.
+	if want := []string{"publickey ok=false", "publickey ok=true"}; !slices.Equal(attempts, want) {
+		t.Errorf("two keys: the server saw %q, want %q", attempts, want)
 	}
 }
