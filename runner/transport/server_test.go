@@ -38,10 +38,10 @@ type testServer struct {
 	// attempts are the authentication requests that were not a
 	// query the server accepted: "none", or "publickey" with its outcome.
 	attempts []string
-	forwards   atomic.Int64
-	logins     atomic.Int64
-	globals    atomic.Int64 // global requests received (keepalives)
-	wg         sync.WaitGroup
+	forwards atomic.Int64
+	logins   atomic.Int64
+	globals  atomic.Int64 // global requests received (keepalives)
+	wg       sync.WaitGroup
 }
 
 func newTestServer(t *testing.T, configure func(*testServer)) *testServer {
