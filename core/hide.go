@@ -31,6 +31,9 @@ func HideValue(text, value string) string {
 // more of a value of several lines (a file's content quoted line by line
 // in a tool's error).
 func HideValues(text string, values []string) string {
+	if text == "" || len(values) == 0 {
+		return text
+	}
 	var all []string
 	for _, v := range values {
 		all = append(all, v)

@@ -131,7 +131,10 @@ func keyName(source string, k ssh.PublicKey) string {
 func logSigners(h *handshakeLog, signers []ssh.Signer, names []string) []ssh.Signer {
 	out := make([]ssh.Signer, len(signers))
 	for i, s := range signers {
-		note := func() { h.accepted(names[i], len(signers) == 1) }
+		// One key that is not an RSA certificate signs without a query
+		// (ssh.PublicKeysDirect).
+		only := len(signers) == 1 && s.PublicKey().Type() != ssh.CertAlgoRSAv01
+		note := func() { h.accepted(names[i], only) }
 		switch s := s.(type) {
 		case ssh.MultiAlgorithmSigner:
 			out[i] = loggedMultiSigner{s, note}
