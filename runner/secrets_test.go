@@ -7,12 +7,14 @@ import (
 
 	"github.com/drover/drover/core"
 	"github.com/drover/drover/runner/helper"
+	"github.com/drover/drover/runner/host"
 )
 
 // TestHostErrorsHideSecrets: what a helper answers (the request's error,
-// each change's event, check details, a broken helper's stderr) reaches
-// people without the cluster's secrets, even where a command's output
-// quotes a part of a sensitive value that the helper could not hide.
+// each change's event, check details, a revert's report, a broken
+// helper's stderr) reaches people without the cluster's secrets, even
+// where a command's output quotes a part of a sensitive value that the
+// helper could not hide.
 func TestHostErrorsHideSecrets(t *testing.T) {
 	const secret = "s3cret-pass"
 	h := &Host{Name: "s1", secrets: []string{secret, "ab"}}
@@ -20,8 +22,9 @@ func TestHostErrorsHideSecrets(t *testing.T) {
 	resp, err := h.hideSecrets(helper.Response{
 		Error:   "command/login: create: exit status 1: login as s3cret-pass failed",
 		Results: []core.CheckResult{{Detail: "psql: password \"s3cret-pass\" rejected"}, {Detail: "fine"}},
+		Report:  &helper.RevertReport{Error: "revert: s3cret-pass", Steps: []host.Reverted{{Error: "exit 1: s3cret-pass"}}},
 	}, broken)
-	for _, text := range []string{resp.Error, resp.Results[0].Detail, err.Error()} {
+	for _, text := range []string{resp.Error, resp.Results[0].Detail, err.Error(), resp.Report.Error, resp.Report.Steps[0].Error} {
 		if strings.Contains(text, secret) || !strings.Contains(text, core.HiddenValue) {
 			t.Errorf("not hidden: %s", text)
 		}

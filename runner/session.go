@@ -424,8 +424,8 @@ func (h *Host) ask(op string, exchange func(*transport.HelperClient) (helper.Res
 	}
 	start := time.Now()
 	resp, err := exchange(h.helper)
-	resp, err = h.hideSecrets(resp, err)
 	took := time.Since(start)
+	resp, err = h.hideSecrets(resp, err)
 	n := h.calls.Add(1)
 	h.busy.Add(int64(took))
 	if h.log != nil {
@@ -440,10 +440,11 @@ func (h *Host) ask(op string, exchange func(*transport.HelperClient) (helper.Res
 	return resp, nil
 }
 
-// hideSecrets clears an answer's error messages and check details of the
-// cluster's secrets: the helper hides a resource's sensitive values, but a
-// command's output may quote part of one (a password inside a command
-// line), and only the controller knows the secrets themselves.
+// hideSecrets clears an answer's error messages (a revert's too) and
+// check details of the cluster's secrets: the helper hides a resource's
+// sensitive values, but a command's output may quote part of one (a
+// password inside a command line), and only the controller knows the
+// secrets themselves.
 func (h *Host) hideSecrets(resp helper.Response, err error) (helper.Response, error) {
 	if len(h.secrets) == 0 {
 		return resp, err
@@ -451,6 +452,12 @@ func (h *Host) hideSecrets(resp helper.Response, err error) (helper.Response, er
 	resp.Error = core.HideValues(resp.Error, h.secrets)
 	for i := range resp.Results {
 		resp.Results[i].Detail = core.HideValues(resp.Results[i].Detail, h.secrets)
+	}
+	if r := resp.Report; r != nil { // a revert's steps
+		r.Error = core.HideValues(r.Error, h.secrets)
+		for i := range r.Steps {
+			r.Steps[i].Error = core.HideValues(r.Steps[i].Error, h.secrets)
+		}
 	}
 	return resp, core.HideError(err, h.secrets)
 }
