@@ -3,8 +3,6 @@ package lang
 import (
 	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -129,32 +127,11 @@ func (l *loader) evalLevels() ([]evalStep, [][]int) {
 }
 
 // evalLevel evaluates the steps numbered nodes, which do not depend on
-// one another, on every worker; a panic is raised again in the caller's
-// goroutine, as when the nodes were evaluated one after the other.
+// one another, on every worker (inParallel, parse.go).
 func evalLevel(ws []*evalWorker, steps []evalStep, nodes []int) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	panics := make([]any, len(ws))
-	for k, w := range ws {
-		wg.Go(func() {
-			defer func() { panics[k] = recover() }()
-			for {
-				start := int(next.Add(evalChunk)) - evalChunk
-				if start >= len(nodes) {
-					return
-				}
-				for _, i := range nodes[start:min(start+evalChunk, len(nodes))] {
-					w.run(i, steps[i], nil)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for _, p := range panics {
-		if p != nil {
-			panic(p)
-		}
-	}
+	inParallel(len(ws), len(nodes), evalChunk, func(w, j int) {
+		ws[w].run(nodes[j], steps[nodes[j]], nil)
+	})
 }
 
 // gather adds what the workers reported, in the order of the steps, and

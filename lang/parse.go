@@ -18,16 +18,27 @@ type parsed struct {
 
 // parseFiles parses the named sources, each on its own (hclsyntax keeps no
 // state between files), on up to GOMAXPROCS goroutines; the results are
-// in the order of names. A panic of the parser is raised again in the
-// caller's goroutine, as when files were parsed one after the other.
+// in the order of names.
 func parseFiles(names []string, files map[string][]byte) []parsed {
 	out := make([]parsed, len(names))
 	workers := min(runtime.GOMAXPROCS(0), len(names))
+	inParallel(workers, len(names), 1, func(_, i int) {
+		out[i] = parseFile(names[i], files[names[i]])
+	})
+	return out
+}
+
+// inParallel calls do(w, i) for each i in [0, n) on workers goroutines
+// (w is the goroutine's number, 0..workers-1), which take chunk items at a
+// time; with one worker it runs in the caller's goroutine. A panic is
+// raised again in the caller's goroutine, as when the items were done one
+// after the other.
+func inParallel(workers, n, chunk int, do func(w, i int)) {
 	if workers <= 1 {
-		for i, name := range names {
-			out[i] = parseFile(name, files[name])
+		for i := range n {
+			do(0, i)
 		}
-		return out
+		return
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -35,8 +46,14 @@ func parseFiles(names []string, files map[string][]byte) []parsed {
 	for w := range workers {
 		wg.Go(func() {
 			defer func() { panics[w] = recover() }()
-			for i := int(next.Add(1) - 1); i < len(names); i = int(next.Add(1) - 1) {
-				out[i] = parseFile(names[i], files[names[i]])
+			for {
+				start := int(next.Add(int64(chunk))) - chunk
+				if start >= n {
+					return
+				}
+				for i := start; i < min(start+chunk, n); i++ {
+					do(w, i)
+				}
 			}
 		})
 	}
@@ -46,7 +63,6 @@ func parseFiles(names []string, files map[string][]byte) []parsed {
 			panic(p)
 		}
 	}
-	return out
 }
 
 // parseFile parses one source as hclparse.Parser.ParseHCL does.
