@@ -70,7 +70,7 @@ func relayMain(args []string) error {
 	return r.Serve(ln)
 }
 
-// formatRelayConn is one line of STATE/relay.log.
+// formatRelayConn is one line of the lab's relay.log (DIR/.drover/lab/relay.log for drover lab up DIR).
 func formatRelayConn(c RelayConn) string {
 	line := fmt.Sprintf("conn target=%s turns=%d up=%d down=%d elapsed=%s",
 		c.Target, c.Turns, c.Up, c.Down, c.Elapsed.Round(time.Millisecond))

@@ -76,13 +76,13 @@ var helps = map[string]helpText{
 			"`drover lab SUBCOMMAND -h` describes each.",
 		[]string{"drover lab up && drover apply -auto-approve", "drover lab exec s1 -- ip -br addr",
 			"drover lab down"}},
-	"lab up": {"drover lab up [-vm] [DIR]",
+	"lab up": {"drover lab up [-vm | -rtt DURATION] [DIR]",
 		"Build a lab of the servers declared in DIR: each server a network namespace with\n" +
 			"its own sshd at the declared address (or a qemu VM with -vm). Variables the\n" +
 			"servers' addresses do not use need no value. -rtt puts a delaying TCP relay\n" +
 			"between drover (and ssh or Ansible run in the lab's namespace) and every\n" +
-			"host's sshd, adding that round-trip time (STATE/relay.log counts each\n" +
-			"connection's round trips).",
+			"host's sshd, adding that round-trip time (DIR/.drover/lab/relay.log counts\n" +
+			"each connection's round trips).",
 		[]string{"drover lab up", "drover lab up -rtt 100ms", "drover lab up -vm playbooks/tunnel"}},
 	"lab down": {"drover lab down [DIR]", "Remove the lab of DIR: hosts, namespaces, VMs and disks.",
 		[]string{"drover lab down"}},

@@ -15,7 +15,7 @@ import (
 // which plan/apply/destroy of DIR then reach with no extra flags.
 func cmdLab(e *env, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "Usage: drover lab up [-vm] [DIR] | drover lab down|status [DIR] | drover lab exec [DIR] SERVER -- COMMAND... | drover lab image [-rebuild]")
+		fmt.Fprintln(e.stderr, "Usage: drover lab up [-vm | -rtt DURATION] [DIR] | drover lab down|status [DIR] | drover lab exec [DIR] SERVER -- COMMAND... | drover lab image [-rebuild]")
 		return 1
 	}
 	sub, rest := args[0], args[1:]
