@@ -168,8 +168,9 @@ func (s *Session) heartbeat(ctx context.Context) {
 
 // Apply carries out the plan: a graph of (host, change) nodes, each host's
 // changes in plan order, cross-host dependencies respected, hosts in
-// parallel; a failed change stops its host only. Then verify runs the
-// checks of every host that applied cleanly.
+// parallel, a host's consecutive changes that wait for no other host in one
+// helper call (applyRuns); a failed change stops its host only. Then verify
+// runs the checks of every host that applied cleanly.
 func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 	res := &Result{}
 	byHost := map[string]*HostResult{}
@@ -184,22 +185,41 @@ func (s *Session) Apply(ctx context.Context, p *Plan) *Result {
 		res.Hosts = append(res.Hosts, hr)
 	}
 	g, nodes := s.applyGraph(p)
+	runs := newApplyRuns(p, g, nodes)
 	refs := newRefResolver(s)
 	done := &appliedLog{}
+	applied := func(n node) { // a host's changes are applied one after another
+		refs.applied(n.host)
+		byHost[n.host].Applied = append(byHost[n.host].Applied, n.change)
+		done.add(n)
+	}
 	errs := g.Walk(ctx, s.opts.Parallel, func(ctx context.Context, id string) error {
 		n := nodes[id]
-		h := s.host(n.host)
+		if err, ok := runs.applied(id); ok { // by the first change of its run
+			if err == nil {
+				applied(n)
+			}
+			return err
+		}
 		var err error
 		if n.change, err = refs.resolve(ctx, n.change); err != nil {
 			return err
 		}
-		change, err := s.applyOne(ctx, h, n)
-		if err == nil {
-			refs.applied(n.host)
-			byHost[n.host].Applied = append(byHost[n.host].Applied, change)
-			done.add(node{host: n.host, change: change})
+		ids := runs.of(id)
+		if ids == nil {
+			ids = []string{id}
 		}
-		return err
+		run := make([]core.Change, len(ids))
+		run[0] = n.change
+		for i, id := range ids[1:] {
+			run[i+1] = nodes[id].change
+		}
+		outcome := s.applyRun(ctx, s.host(n.host), run)
+		runs.record(ids[1:], outcome[1:])
+		if outcome[0] == nil {
+			applied(n)
+		}
+		return outcome[0]
 	})
 	for id, err := range errs {
 		// The change that failed explains its host; what it skipped doesn't.
@@ -268,30 +288,9 @@ func (s *Session) applyGraph(p *Plan) (*dag.Graph, map[string]node) {
 	return g, nodes
 }
 
+// applyOne applies one change alone.
 func (s *Session) applyOne(ctx context.Context, h *Host, n node) (core.Change, error) {
-	if h == nil || h.Err != nil {
-		return n.change, fmt.Errorf("host not connected")
-	}
-	start := time.Now()
-	s.emit(changeEvent(EventApplyStart, h.Name, n.change))
-	r := n.change.Resource
-	stop := s.stillRunning(h.Name, fmt.Sprintf("applying %s (%s)", DisplayID(r.ID()), strings.Join(r.Owners, ", ")),
-		changeEvent(EventApplyProgress, h.Name, n.change))
-	req := helper.Request{Op: helper.OpApply, Changes: []core.Change{n.change}, Generation: s.Generation()}
-	_, err := h.call(ctx, req, nil)
-	stop()
-	if err != nil {
-		s.progress(h.Name, "%s %s failed: %v", n.change.Action.Symbol(), r.ID(), err)
-		ev := changeEvent(EventApplyErrored, h.Name, n.change)
-		ev.Elapsed, ev.Error = time.Since(start), err.Error()
-		s.emit(ev)
-		return n.change, fmt.Errorf("%s (%s): %w", r.ID(), strings.Join(r.Owners, ", "), err)
-	}
-	s.progress(h.Name, "%s %s (%s) done in %s", n.change.Action.Symbol(), r.ID(), strings.Join(r.Owners, ", "), since(start))
-	ev := changeEvent(EventApplyComplete, h.Name, n.change)
-	ev.Elapsed = time.Since(start)
-	s.emit(ev)
-	return n.change, nil
+	return n.change, s.applyRun(ctx, h, []core.Change{n.change})[0]
 }
 
 // verify runs each host's post-conditions; a failed check fails the host.

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/drover/drover/core"
@@ -56,5 +57,58 @@ func TestPlanCounts(t *testing.T) {
 	empty := &Plan{Hosts: []*HostPlan{{Host: "s1", Changes: []core.Change{change(core.NoOp, "a", "1")}}}}
 	if empty.HasChanges() {
 		t.Fatal("no-op plan has changes")
+	}
+}
+
+// A host's consecutive changes are applied in runs, one helper call each;
+// a run breaks before a change that waits for another host (a cross-host
+// dependency, or a reference to another host's output) and after one that
+// another host waits for.
+func TestApplyRunsBreakAtOtherHosts(t *testing.T) {
+	withRefs := change(core.Create, "wireguard", "wg1")
+	withRefs.Resource.Refs = map[string]string{"peer_key": "s2:wireguard/wg0#public_key"}
+	deleteWithRefs := change(core.Delete, "wireguard", "old")
+	deleteWithRefs.Resource.Refs = withRefs.Resource.Refs
+	p := &Plan{Hosts: []*HostPlan{
+		{Host: "s1", Changes: []core.Change{
+			change(core.Create, "link", "a"),
+			change(core.NoOp, "link", "skip"),
+			change(core.Create, "link", "b"),
+			change(core.Create, "link", "vx42"), // s2 waits for it: the run ends here
+			change(core.Create, "link", "c"),
+			change(core.Create, "route", "r1", "s2:link/x"), // waits for s2: a new run
+			change(core.Create, "route", "r2"),
+			withRefs, // waits for s2's key: a new run
+			deleteWithRefs,
+			change(core.Create, "link", "alone"),
+		}},
+		{Host: "s2", Changes: []core.Change{
+			change(core.Create, "link", "x"),
+			change(core.Create, "wireguard", "wg0", "s1:link/vx42"),
+			change(core.Create, "file", "f"),
+		}},
+		{Host: "s3", Changes: []core.Change{change(core.Create, "link", "only")}},
+		{Host: "s4", Error: "unreachable", Changes: []core.Change{change(core.Create, "link", "x"), change(core.Create, "link", "y")}},
+	}}
+	g, nodes := (&Session{}).applyGraph(p)
+	runs := newApplyRuns(p, g, nodes)
+	want := map[string][]string{
+		"s1:link/a":        {"s1:link/a", "s1:link/b", "s1:link/vx42"},
+		"s1:route/r1":      {"s1:route/r1", "s1:route/r2"},
+		"s1:wireguard/wg1": {"s1:wireguard/wg1", "s1:wireguard/old", "s1:link/alone"},
+		"s2:wireguard/wg0": {"s2:wireguard/wg0", "s2:file/f"},
+	}
+	if len(runs.runs) != len(want) {
+		t.Errorf("runs %v, want %v", runs.runs, want)
+	}
+	for first, run := range want {
+		if got := runs.of(first); strings.Join(got, " ") != strings.Join(run, " ") {
+			t.Errorf("run of %s: %v, want %v", first, got, run)
+		}
+	}
+	for _, alone := range []string{"s1:link/c", "s2:link/x", "s3:link/only"} {
+		if runs.of(alone) != nil {
+			t.Errorf("%s leads a run %v; it is applied alone", alone, runs.of(alone))
+		}
 	}
 }

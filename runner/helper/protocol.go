@@ -29,6 +29,15 @@ const (
 	HeartbeatInterval = 10 * time.Second
 )
 
+// RunWindow is how long after reading an apply request the helper may
+// still start its next change. The controller sends a host's consecutive
+// changes in one request (a round trip for all of them); after a slow one
+// (a command, a daemon's or a container's start) the helper stops, and the
+// controller's next request, which shows it is still there, carries the
+// rest. So a host whose controller was cut off while a change ran starts
+// nothing after it, as when each change was a request of its own.
+const RunWindow = time.Second
+
 // Magic is the first line the helper writes; it carries the version.
 const Magic = "\x00DROVER-HELPER/2"
 
@@ -47,8 +56,11 @@ const (
 	OpPlan = "plan"
 	// OpApply applies Changes in order, streaming an Event per change, and
 	// records each success in the manifest at once. It stops at the first
-	// failure. Fingerprint, when set, must equal the fingerprint of the
-	// host's current state or nothing is done (a stale plan).
+	// failure, and starts no change but the first once RunWindow has
+	// passed since it read the request: the answer (OK) then lists the
+	// changes applied, and the controller sends the rest again.
+	// Fingerprint, when set, must equal the fingerprint of the host's
+	// current state or nothing is done (a stale plan).
 	OpApply = "apply"
 	// OpCheck runs Checks and answers with their results.
 	OpCheck = "check"
