@@ -14,9 +14,10 @@ import (
 // Each worker evaluates with a copy of the loader whose diagnostics,
 // secrets and cached contexts are its own; the rest of the loader is only
 // read while nodes are evaluated (a node's derive function returns its
-// diagnostics and must not write to the loader it was made by). What the workers reported is put back in
-// the order the serial evaluation reports it, so that both give the same
-// result, diagnostic for diagnostic (TestParallelEvaluationIsSerial).
+// diagnostics and must not write to the loader it was made by). What the
+// workers reported is put back in the order the serial evaluation reports
+// it, so that both give the same result, diagnostic for diagnostic
+// (TestParallelEvaluationIsSerial).
 
 // parallelEvalNodes is the fewest nodes evaluated on more than one core:
 // a few hundred servers.

@@ -248,6 +248,9 @@ type node struct {
 	change core.Change
 }
 
+// nodeID names the node of hostName's change c in the apply graph.
+func nodeID(hostName string, c core.Change) string { return hostName + ":" + c.Resource.ID() }
+
 func (s *Session) applyGraph(p *Plan) (*dag.Graph, map[string]node) {
 	g := dag.New()
 	nodes := map[string]node{}
@@ -260,7 +263,7 @@ func (s *Session) applyGraph(p *Plan) (*dag.Graph, map[string]node) {
 			if c.Action == core.NoOp {
 				continue
 			}
-			id := hp.Host + ":" + c.Resource.ID()
+			id := nodeID(hp.Host, c)
 			nodes[id] = node{host: hp.Host, change: c}
 			g.AddNode(id)
 			if prev != "" {

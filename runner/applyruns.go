@@ -48,7 +48,7 @@ func newApplyRuns(p *Plan, g *dag.Graph, nodes map[string]node) *applyRuns {
 	for _, hp := range p.Hosts {
 		var run []string
 		for _, c := range hp.Changes {
-			id := hp.Host + ":" + c.Resource.ID()
+			id := nodeID(hp.Host, c)
 			n, ok := nodes[id]
 			if !ok || c.Action == core.NoOp {
 				continue
@@ -131,8 +131,7 @@ func (s *Session) applyRun(ctx context.Context, h *Host, run []core.Change) []er
 		case err != nil && len(errs) < len(run): // the change under way failed
 			return append(errs, current.done(err))
 		case err != nil: // after the last change (removing drover's leftovers)
-			last := len(run) - 1
-			errs[last] = s.startChange(h.Name, run[last]).done(err)
+			errs[len(run)-1] = current.done(err)
 			return errs
 		case len(errs) == sent:
 			return append(errs, current.done(errors.New("the helper answered without applying it")))
@@ -142,7 +141,8 @@ func (s *Session) applyRun(ctx context.Context, h *Host, run []core.Change) []er
 }
 
 // changeUnderWay is one change being applied, as the operator sees it: its
-// start was shown, and a heartbeat says it is still running until done.
+// start was shown, and a heartbeat says it is still running until done
+// (done again, a later error of the same call, only reports it).
 type changeUnderWay struct {
 	s     *Session
 	host  string
@@ -156,7 +156,7 @@ func (s *Session) startChange(hostName string, c core.Change) *changeUnderWay {
 	r := c.Resource
 	stop := s.stillRunning(hostName, fmt.Sprintf("applying %s (%s)", DisplayID(r.ID()), strings.Join(r.Owners, ", ")),
 		changeEvent(EventApplyProgress, hostName, c))
-	return &changeUnderWay{s: s, host: hostName, c: c, start: time.Now(), stop: stop}
+	return &changeUnderWay{s: s, host: hostName, c: c, start: time.Now(), stop: sync.OnceFunc(stop)}
 }
 
 // done shows how the change ended and returns its error, naming the
